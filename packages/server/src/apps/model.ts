@@ -1,0 +1,26 @@
+/** A tenant. Its `live` and `test` environments share nothing but this record. */
+export interface App {
+  readonly id: string;
+  readonly name: string;
+  readonly settings: AppSettings;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  /** Incremented on every change; guarded updates compare it (optimistic concurrency). */
+  readonly version: number;
+}
+
+export interface AppSettings {
+  /**
+   * When a key of this app arrives in a URL query string it is always refused and marked exposed.
+   * With this on, it is also revoked at once: URLs end up in proxy logs, browser history and
+   * analytics, so a key seen there must be assumed public.
+   */
+  readonly revokeKeysSeenInUrls: boolean;
+  /** Grace period used by rotate when the caller gives none. */
+  readonly defaultRotationGraceSeconds: number;
+}
+
+export const DEFAULT_APP_SETTINGS: AppSettings = {
+  revokeKeysSeenInUrls: false,
+  defaultRotationGraceSeconds: 24 * 3600,
+};

@@ -1,0 +1,58 @@
+import { KeywardError } from '../errors/keyward-error.js';
+import { newId } from '../lib/ids.js';
+import type { Actor } from '../keys/service.js';
+import type { Page, PageRequest, Store } from '../store/types.js';
+import { DEFAULT_APP_SETTINGS, type App, type AppSettings } from './model.js';
+
+export class AppService {
+  constructor(private readonly deps: { readonly store: Store; readonly now: () => number }) {}
+
+  async create(input: { name: string; settings?: Partial<AppSettings> }, by: Actor): Promise<App> {
+    validateName(input.name);
+    const now = this.deps.now();
+    const app: App = {
+      id: newId('app'),
+      name: input.name,
+      settings: { ...DEFAULT_APP_SETTINGS, ...input.settings },
+      createdAtMs: now,
+      updatedAtMs: now,
+      version: 1,
+    };
+    await this.deps.store.createApp(app, { actor: by.actor, requestId: by.requestId, action: 'app.create', target: app.id, data: { name: app.name, settings: app.settings } });
+    return app;
+  }
+
+  async get(id: string): Promise<App> {
+    const app = await this.deps.store.getApp(id);
+    if (!app) throw new KeywardError('NOT_FOUND', 'app not found');
+    return app;
+  }
+
+  list(page: PageRequest): Promise<Page<App>> {
+    return this.deps.store.listApps(page);
+  }
+
+  async update(id: string, patch: { name?: string; settings?: Partial<AppSettings> }, by: Actor): Promise<App> {
+    if (patch.name !== undefined) validateName(patch.name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const app = await this.get(id);
+      const settings = patch.settings ? { ...app.settings, ...patch.settings } : undefined;
+      const outcome = await this.deps.store.updateApp(
+        id,
+        { ...(patch.name !== undefined ? { name: patch.name } : {}), ...(settings ? { settings } : {}) },
+        app.version,
+        this.deps.now(),
+        { actor: by.actor, requestId: by.requestId, action: 'app.update', target: id, data: { name: patch.name, settings: patch.settings } },
+      );
+      if (outcome === 'ok') return this.get(id);
+      if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'app not found');
+    }
+    throw new KeywardError('CONFLICT', 'the app changed concurrently; try again');
+  }
+}
+
+function validateName(name: string): void {
+  if (name.trim().length === 0 || name.length > 128) {
+    throw new KeywardError('VALIDATION_FAILED', 'name must be 1 to 128 characters', { errors: [{ pointer: '/body/name', message: 'must be 1 to 128 characters' }] });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Cache invalidation messages. In one process they are delivered synchronously; a multi-node
+ * deployment replaces {@link LocalInvalidationBus} with one that also publishes to its peers
+ * (Redis pub/sub), so a revocation reaches every node's cache.
+ */
+export type Invalidation =
+  | { readonly type: 'key'; readonly keyId: string }
+  | { readonly type: 'all' };
+
+export interface InvalidationBus {
+  /** Delivers to local subscribers before resolving; remote delivery is best effort plus TTL backstop. */
+  publish(message: Invalidation): Promise<void>;
+  subscribe(handler: (message: Invalidation) => void): () => void;
+  close(): Promise<void>;
+}
+
+export class LocalInvalidationBus implements InvalidationBus {
+  private readonly handlers = new Set<(message: Invalidation) => void>();
+
+  async publish(message: Invalidation): Promise<void> {
+    for (const h of this.handlers) h(message);
+  }
+
+  subscribe(handler: (message: Invalidation) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}

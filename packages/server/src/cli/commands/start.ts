@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { ensureRootKey } from '../../bootstrap.js';
+import { loadConfig } from '../../config/config.js';
+import { buildServer } from '../../http/server.js';
+import { createKeyward } from '../../keyward.js';
+
+export function startCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Start the Keyward server on the embedded SQLite store')
+    .option('-p, --port <port>', 'port to listen on (env KEYWARD_PORT, default 8787)')
+    .option('--host <host>', 'address to bind (env KEYWARD_HOST, default 0.0.0.0)')
+    .option('-d, --data <dir>', 'data directory (env KEYWARD_DATA, default ./.keyward)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env KEYWARD_LOG_LEVEL)')
+    .action(async (opts: { port?: string; host?: string; data?: string; logLevel?: string }) => {
+      const config = loadConfig({
+        ...(opts.port ? { port: opts.port } : {}),
+        ...(opts.host ? { host: opts.host } : {}),
+        ...(opts.data ? { dataDir: opts.data } : {}),
+        ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+      });
+      const kw = await createKeyward({ config, defaultMetrics: true });
+      const root = await ensureRootKey(kw);
+      if (root.created) {
+        process.stderr.write(
+          [
+            '',
+            '  Keyward created its first root key. It is shown ONCE; store it in your secret manager now:',
+            '',
+            `    ${root.secret}`,
+            '',
+            `  (key id ${root.keyId}; lost it? run \`keyward init --new-root-key\` on this data directory)`,
+            '',
+          ].join('\n'),
+        );
+      }
+      const server = await buildServer(kw);
+      const address = await server.listen({ port: config.port, host: config.host });
+      kw.logger.info({ address, data: config.dataDir, store: kw.store.backend }, 'keyward listening');
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        kw.logger.info({ signal }, 'shutting down');
+        await server.close();
+        await kw.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    });
+}

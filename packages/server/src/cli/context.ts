@@ -1,0 +1,19 @@
+import { loadConfig, type KeywardConfig } from '../config/config.js';
+import { createKeyward, type Keyward } from '../keyward.js';
+import { createLogger } from '../observability/logger.js';
+
+export interface GlobalOptions {
+  readonly data?: string;
+  readonly json?: boolean;
+}
+
+/** Opens the local store for a one-shot command: quiet logs, no background polling. */
+export async function openLocal(options: GlobalOptions, overrides: Partial<KeywardConfig> = {}): Promise<Keyward> {
+  const config = loadConfig({ ...(options.data ? { dataDir: options.data } : {}) });
+  return createKeyward({
+    config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, ...overrides },
+    logger: createLogger('silent'),
+  });
+}
+
+export const CLI_ACTOR = { actor: 'cli', requestId: 'cli' } as const;

@@ -1,0 +1,49 @@
+/**
+ * CLI output: `--json` prints one JSON document on stdout for scripts; otherwise readable tables.
+ * Progress and notices go to stderr so they never corrupt piped output.
+ */
+export interface Output {
+  readonly json: boolean;
+  result(value: unknown, table?: () => string): void;
+  notice(line: string): void;
+}
+
+export function createOutput(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Output {
+  return {
+    json,
+    result(value, table) {
+      out.write(json || !table ? `${JSON.stringify(value, null, 2)}\n` : `${table()}\n`);
+    },
+    notice(line) {
+      err.write(`${line}\n`);
+    },
+  };
+}
+
+export function table(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((r) => columns.map((c) => cell(r[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (Array.isArray(v)) return v.join(',') || '-';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** A one-line progress indicator on stderr for long commands (only on a terminal). */
+export function progress(label: string, err: NodeJS.WriteStream = process.stderr): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (now - last < 200 && done < total) return;
+    last = now;
+    const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
+    if (err.isTTY) err.write(`\r${label}: ${done}/${total} (${pct}%)${done >= total ? '\n' : ''}`);
+    else if (done >= total || pct % 25 === 0) err.write(`${label}: ${done}/${total} (${pct}%)\n`);
+  };
+}

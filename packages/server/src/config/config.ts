@@ -1,0 +1,91 @@
+/**
+ * Configuration: one schema, read once at start-up from flags and `KEYWARD_*` variables. Every
+ * option has a default and its unit in its name; a bad value stops start-up with a message that
+ * says which variable or flag to fix and what it accepts.
+ */
+export interface KeywardConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Directory of the embedded SQLite store. */
+  readonly dataDir: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly cacheTtlMs: number;
+  readonly negativeCacheTtlMs: number;
+  readonly cacheMaxEntries: number;
+  readonly usageFlushIntervalMs: number;
+  /** How often to look for keys changed by other processes sharing the store (0 = never). */
+  readonly changePollIntervalMs: number;
+  readonly bodyLimitBytes: number;
+  /** Requests slower than this are cut off (headers + body). */
+  readonly requestTimeoutMs: number;
+}
+
+export const DEFAULT_CONFIG: KeywardConfig = {
+  host: '0.0.0.0',
+  port: 8787,
+  dataDir: './.keyward',
+  logLevel: 'info',
+  cacheTtlMs: 60_000,
+  negativeCacheTtlMs: 5_000,
+  cacheMaxEntries: 100_000,
+  usageFlushIntervalMs: 1_000,
+  changePollIntervalMs: 250,
+  bodyLimitBytes: 64 * 1024,
+  requestTimeoutMs: 30_000,
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Readonly<Record<string, string | number | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Flags win over environment variables, which win over defaults. */
+export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | number>> = {}, env: Source = process.env): KeywardConfig {
+  const problems: string[] = [];
+  const pick = (key: keyof KeywardConfig, envName: string): { value: string | number | undefined; from: string } => {
+    if (flags[key] !== undefined) return { value: flags[key], from: `--${kebab(key)}` };
+    if (env[envName] !== undefined && env[envName] !== '') return { value: env[envName], from: envName };
+    return { value: undefined, from: '' };
+  };
+  const int = (key: keyof KeywardConfig, envName: string, min: number, max: number): number => {
+    const { value, from } = pick(key, envName);
+    if (value === undefined) return DEFAULT_CONFIG[key] as number;
+    const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${from}=${String(value)}: must be an integer from ${min} to ${max}`);
+      return DEFAULT_CONFIG[key] as number;
+    }
+    return n;
+  };
+  const str = (key: keyof KeywardConfig, envName: string): string => String(pick(key, envName).value ?? DEFAULT_CONFIG[key]);
+
+  const logPick = pick('logLevel', 'KEYWARD_LOG_LEVEL');
+  const logLevel = (logPick.value ?? DEFAULT_CONFIG.logLevel) as KeywardConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`${logPick.from}=${String(logPick.value)}: must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const config: KeywardConfig = {
+    host: str('host', 'KEYWARD_HOST'),
+    port: int('port', 'KEYWARD_PORT', 0, 65535),
+    dataDir: str('dataDir', 'KEYWARD_DATA'),
+    logLevel,
+    cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),
+    negativeCacheTtlMs: int('negativeCacheTtlMs', 'KEYWARD_NEGATIVE_CACHE_TTL_MS', 0, 600_000),
+    cacheMaxEntries: int('cacheMaxEntries', 'KEYWARD_CACHE_MAX_ENTRIES', 1, 100_000_000),
+    usageFlushIntervalMs: int('usageFlushIntervalMs', 'KEYWARD_USAGE_FLUSH_INTERVAL_MS', 0, 3_600_000),
+    changePollIntervalMs: int('changePollIntervalMs', 'KEYWARD_CHANGE_POLL_INTERVAL_MS', 0, 60_000),
+    bodyLimitBytes: int('bodyLimitBytes', 'KEYWARD_BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024),
+    requestTimeoutMs: int('requestTimeoutMs', 'KEYWARD_REQUEST_TIMEOUT_MS', 100, 3_600_000),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

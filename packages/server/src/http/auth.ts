@@ -1,0 +1,66 @@
+import type { FastifyRequest } from 'fastify';
+import { parseKey } from '@keyward/protocol';
+import { KeywardError } from '../errors/keyward-error.js';
+import type { KeyRecord } from '../keys/model.js';
+import type { Keyward } from '../keyward.js';
+
+/**
+ * Who may call a route. Every route MUST declare one (server.ts refuses to start otherwise), so
+ * a forgotten declaration cannot leave a route open: deny by default.
+ */
+export type RouteAuth = 'public' | 'root' | 'root-or-secret';
+
+export interface Caller {
+  readonly key: KeyRecord;
+  /** Audit actor string. */
+  readonly actor: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+/**
+ * Reads the one credential a request presents: `Authorization: Bearer …` or `X-Api-Key`. Two
+ * different credentials are refused rather than choosing one, so a proxy cannot be tricked into
+ * checking one and forwarding the other.
+ */
+export function presentedCredential(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  const apiKey = request.headers['x-api-key'];
+  if (Array.isArray(apiKey)) throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'X-Api-Key appears more than once');
+  let bearer: string | undefined;
+  if (auth !== undefined) {
+    const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(auth);
+    if (!m) throw new KeywardError('UNAUTHORIZED', 'Authorization must be `Bearer <key>`');
+    bearer = m[1];
+  }
+  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) {
+    throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'send the key in Authorization or X-Api-Key, not both');
+  }
+  return bearer ?? apiKey;
+}
+
+/** Authenticates the operator or backend calling the admin API. Fails closed on every error. */
+export async function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
+  const presented = presentedCredential(request);
+  if (presented === undefined) throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
+  if (typeof parseKey(presented) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
+  const decision = await kw.verifier.verify(presented, { kinds: auth === 'root' ? ['root'] : ['root', 'secret'], ip: request.ip });
+  if (!decision.valid) {
+    if (decision.code === 'KIND_NOT_ALLOWED') throw new KeywardError('FORBIDDEN', 'this route needs a root key');
+    throw new KeywardError('UNAUTHORIZED', 'the key is not valid', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  }
+  return { key: decision.key, actor: decision.key.id };
+}
+
+/** Secret keys act only within their own app and environment. */
+export function assertAppAccess(caller: Caller, appId: string | null): void {
+  if (caller.key.kind === 'root') return;
+  if (caller.key.appId !== appId) throw new KeywardError('NOT_FOUND', 'app not found');
+}

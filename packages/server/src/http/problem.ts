@@ -1,0 +1,68 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CATALOGUE, docsUrl, type Code } from '../errors/catalogue.js';
+import { isKeywardError, type FieldError } from '../errors/keyward-error.js';
+import { maskKeys } from '../observability/logger.js';
+
+/** RFC 9457 problem details, plus Keyward's stable `code` and the request id. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly code: Code;
+  readonly detail?: string;
+  readonly requestId: string;
+  readonly errors?: readonly FieldError[];
+}
+
+export function problem(code: Code, requestId: string, detail?: string, errors?: readonly FieldError[]): Problem {
+  const spec = CATALOGUE[code];
+  return {
+    type: docsUrl(code),
+    title: spec.title,
+    status: spec.status,
+    code,
+    ...(detail ? { detail: maskKeys(detail) } : {}),
+    requestId,
+    ...(errors && errors.length ? { errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): FastifyReply {
+  const body = problem(code, String(reply.request.id), detail, errors);
+  if (headers) reply.headers(headers);
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+/**
+ * Maps every thrown error to problem+json. Framework errors get specific codes; anything
+ * unexpected becomes INTERNAL with no detail (the log has it, the caller never sees a stack).
+ */
+export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isKeywardError(err)) {
+    if (err.status >= 500) request.log.error({ err }, 'request failed');
+    return sendProblem(reply, err.code, err.detail, err.errors, err.headers);
+  }
+  if (err.validation) {
+    const errors = err.validation.map((v) => ({
+      pointer: `/${err.validationContext ?? 'body'}${v.instancePath}${v.keyword === 'additionalProperties' ? `/${String((v.params as { additionalProperty?: string }).additionalProperty)}` : v.keyword === 'required' ? `/${String((v.params as { missingProperty?: string }).missingProperty)}` : ''}`,
+      message: v.keyword === 'additionalProperties' ? 'unknown field' : (v.message ?? 'invalid'),
+    }));
+    return sendProblem(reply, 'VALIDATION_FAILED', errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), errors);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return sendProblem(reply, 'PAYLOAD_TOO_LARGE', `the body exceeds the limit`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return sendProblem(reply, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return sendProblem(reply, 'MALFORMED_JSON', 'the body is empty but the content type is JSON');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return sendProblem(reply, 'BAD_REQUEST', 'content-length does not match the body');
+  }
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return sendProblem(reply, 'MALFORMED_JSON', 'the body is not valid JSON');
+  if (err.statusCode === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE');
+  if (err.statusCode === 431) return sendProblem(reply, 'HEADERS_TOO_LARGE');
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, 'BAD_REQUEST');
+  request.log.error({ err }, 'unhandled error');
+  return sendProblem(reply, 'INTERNAL');
+}

@@ -1,0 +1,66 @@
+import { Type } from '@sinclair/typebox';
+import type { Keyward } from '../../keyward.js';
+import { AppId, AppSettingsSchema, AppView, ERROR_RESPONSES, Limit, parseLimit } from '../schemas.js';
+import type { Server } from '../types.js';
+import { appView } from '../views.js';
+import { actorOf } from './actor.js';
+
+export function appRoutes(server: Server, kw: Keyward): void {
+  server.post(
+    '/v1/apps',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['apps'],
+        summary: 'Create an app (tenant) with live and test environments',
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), settings: Type.Optional(AppSettingsSchema) }, { additionalProperties: false }),
+        response: { 201: AppView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const app = await kw.apps.create(request.body, actorOf(request));
+      return reply.code(201).send(appView(app));
+    },
+  );
+
+  server.get(
+    '/v1/apps',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['apps'],
+        summary: 'List apps',
+        querystring: Type.Object({ limit: Type.Optional(Limit), after: Type.Optional(AppId) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(AppView), next: Type.Optional(Type.String()) }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const page = await kw.apps.list({ limit: parseLimit(request.query.limit), ...(request.query.after ? { after: request.query.after } : {}) });
+      return { items: page.items.map(appView), ...(page.next ? { next: page.next } : {}) };
+    },
+  );
+
+  server.get(
+    '/v1/apps/:appId',
+    {
+      config: { auth: 'root' },
+      schema: { tags: ['apps'], summary: 'Get an app', params: Type.Object({ appId: AppId }), response: { 200: AppView, ...ERROR_RESPONSES } },
+    },
+    async (request) => appView(await kw.apps.get(request.params.appId)),
+  );
+
+  server.patch(
+    '/v1/apps/:appId',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['apps'],
+        summary: 'Rename an app or change its settings',
+        params: Type.Object({ appId: AppId }),
+        body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), settings: Type.Optional(AppSettingsSchema) }, { additionalProperties: false, minProperties: 1 }),
+        response: { 200: AppView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => appView(await kw.apps.update(request.params.appId, request.body, actorOf(request))),
+  );
+}

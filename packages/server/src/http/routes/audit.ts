@@ -1,0 +1,46 @@
+import { Type } from '@sinclair/typebox';
+import type { Keyward } from '../../keyward.js';
+import { ERROR_RESPONSES, Limit, iso, parseLimit } from '../schemas.js';
+import type { Server } from '../types.js';
+
+const AuditView = Type.Object({
+  seq: Type.Integer(),
+  id: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.String(),
+  action: Type.String(),
+  target: Type.String(),
+  requestId: Type.String(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  prevHash: Type.String(),
+  hash: Type.String(),
+});
+
+export function auditRoutes(server: Server, kw: Keyward): void {
+  server.get(
+    '/v1/audit',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Page through the hash-chained audit log, oldest first',
+        querystring: Type.Object(
+          { after: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Sequence number to start after' })), limit: Type.Optional(Limit), target: Type.Optional(Type.String({ maxLength: 64 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ items: Type.Array(AuditView), next: Type.Optional(Type.String()), head: Type.Object({ seq: Type.Integer(), hash: Type.String() }) }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const limit = parseLimit(request.query.limit);
+      const records = await kw.store.listAudit({
+        limit,
+        ...(request.query.after ? { afterSeq: Number(request.query.after) } : {}),
+        ...(request.query.target ? { target: request.query.target } : {}),
+      });
+      const items = records.map(({ atMs, ...r }) => ({ ...r, at: iso(atMs), data: { ...r.data } }));
+      const last = records[records.length - 1];
+      return { items, ...(records.length === limit && last ? { next: String(last.seq) } : {}), head: await kw.store.auditHead() };
+    },
+  );
+}

@@ -1,0 +1,36 @@
+import { Type } from '@sinclair/typebox';
+import type { Keyward } from '../../keyward.js';
+import { ProblemSchema } from '../schemas.js';
+import type { Server } from '../types.js';
+import { sendProblem } from '../problem.js';
+
+export function healthRoutes(server: Server, kw: Keyward): void {
+  server.get(
+    '/healthz',
+    { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  server.get(
+    '/readyz',
+    {
+      config: { auth: 'public' },
+      schema: { tags: ['operations'], summary: 'Readiness: the store answers', response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }), 503: ProblemSchema } },
+    },
+    async (_request, reply) => {
+      try {
+        await kw.store.ping();
+        return { status: 'ready' as const, store: kw.store.backend };
+      } catch (err) {
+        reply.request.log.error({ err }, 'store ping failed');
+        return sendProblem(reply, 'NOT_READY', 'the store does not answer');
+      }
+    },
+  );
+
+  server.get(
+    '/metrics',
+    { config: { auth: 'root' }, schema: { tags: ['operations'], summary: 'Prometheus metrics (needs a root key: bearer_token in the scrape config)' } },
+    async (_request, reply) => reply.type(kw.metrics.registry.contentType).send(await kw.metrics.registry.metrics()),
+  );
+}

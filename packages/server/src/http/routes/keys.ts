@@ -1,0 +1,207 @@
+import { Type } from '@sinclair/typebox';
+import { KeywardError } from '../../errors/keyward-error.js';
+import type { Keyward } from '../../keyward.js';
+import { assertAppAccess } from '../auth.js';
+import { AppId, AppKeyKind, ERROR_RESPONSES, Environment, IssuedKeyView, KeyId, KeyView, Limit, Meta, Scope, parseLimit } from '../schemas.js';
+import type { Server } from '../types.js';
+import { keyView } from '../views.js';
+import { actorOf } from './actor.js';
+
+const KeySettings = {
+  name: Type.String({ minLength: 1, maxLength: 128 }),
+  scopes: Type.Array(Scope, { maxItems: 64 }),
+  meta: Meta,
+  subject: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  ipAllowList: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
+};
+
+function parseTime(value: string | null | undefined): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new KeywardError('VALIDATION_FAILED', 'expiresAt must be an RFC 3339 date-time', { errors: [{ pointer: '/body/expiresAt', message: 'not a date-time' }] });
+  return ms;
+}
+
+export function keyRoutes(server: Server, kw: Keyward): void {
+  server.post(
+    '/v1/apps/:appId/keys',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Create a key. The secret is in the response once and never again.',
+        params: Type.Object({ appId: AppId }),
+        body: Type.Object(
+          {
+            kind: AppKeyKind,
+            environment: Environment,
+            name: KeySettings.name,
+            scopes: Type.Optional(KeySettings.scopes),
+            meta: Type.Optional(KeySettings.meta),
+            subject: Type.Optional(KeySettings.subject),
+            expiresAt: Type.Optional(KeySettings.expiresAt),
+            ipAllowList: Type.Optional(KeySettings.ipAllowList),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: IssuedKeyView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const expiresAtMs = parseTime(b.expiresAt);
+      const issued = await kw.keys.create(
+        {
+          appId: request.params.appId,
+          environment: b.environment,
+          kind: b.kind as never,
+          name: b.name,
+          ...(b.scopes ? { scopes: b.scopes } : {}),
+          ...(b.meta ? { meta: b.meta } : {}),
+          ...(b.subject !== undefined ? { subject: b.subject } : {}),
+          ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
+          ...(b.ipAllowList ? { ipAllowList: b.ipAllowList } : {}),
+        },
+        actorOf(request),
+      );
+      return reply.code(201).header('cache-control', 'no-store').send({ key: keyView(issued.key), secret: issued.secret });
+    },
+  );
+
+  server.get(
+    '/v1/apps/:appId/keys',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['keys'],
+        summary: 'List keys of an app (never their secrets)',
+        params: Type.Object({ appId: AppId }),
+        querystring: Type.Object(
+          {
+            environment: Type.Optional(Environment),
+            kind: Type.Optional(AppKeyKind),
+            subject: Type.Optional(Type.String({ maxLength: 256 })),
+            includeRevoked: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+            limit: Type.Optional(Limit),
+            after: Type.Optional(KeyId),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ items: Type.Array(KeyView), next: Type.Optional(Type.String()) }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      await kw.apps.get(request.params.appId);
+      const page = await kw.keys.list(
+        {
+          appId: request.params.appId,
+          ...(q.environment ? { environment: q.environment } : {}),
+          ...(q.kind ? { kind: q.kind as never } : {}),
+          ...(q.subject ? { subject: q.subject } : {}),
+          includeRevoked: q.includeRevoked === 'true',
+        },
+        { limit: parseLimit(q.limit), ...(q.after ? { after: q.after } : {}) },
+      );
+      return { items: page.items.map((k) => keyView(k, kw.usage.pendingCount(k.id))), ...(page.next ? { next: page.next } : {}) };
+    },
+  );
+
+  server.get(
+    '/v1/keys/:keyId',
+    { config: { auth: 'root' }, schema: { tags: ['keys'], summary: 'Get a key (never its secret)', params: Type.Object({ keyId: KeyId }), response: { 200: KeyView, ...ERROR_RESPONSES } } },
+    async (request) => {
+      const key = await kw.keys.get(request.params.keyId);
+      return keyView(key, kw.usage.pendingCount(key.id));
+    },
+  );
+
+  server.patch(
+    '/v1/keys/:keyId',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Update metadata, scopes, expiry, allow-list; enable or disable',
+        params: Type.Object({ keyId: KeyId }),
+        body: Type.Object(
+          {
+            name: Type.Optional(KeySettings.name),
+            scopes: Type.Optional(KeySettings.scopes),
+            meta: Type.Optional(KeySettings.meta),
+            subject: Type.Optional(KeySettings.subject),
+            expiresAt: Type.Optional(KeySettings.expiresAt),
+            ipAllowList: Type.Optional(KeySettings.ipAllowList),
+            enabled: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: KeyView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { expiresAt, ...rest } = request.body;
+      const expiresAtMs = parseTime(expiresAt);
+      const key = await kw.keys.update(request.params.keyId, { ...rest, ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) }, actorOf(request));
+      return keyView(key);
+    },
+  );
+
+  server.post(
+    '/v1/keys/:keyId/rotate',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Rotate: new secret, same key id; the old secret works until the grace period ends',
+        params: Type.Object({ keyId: KeyId }),
+        body: Type.Optional(Type.Object({ gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7_776_000 })) }, { additionalProperties: false })),
+        response: { 200: IssuedKeyView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const key = await kw.keys.get(request.params.keyId);
+      const grace = request.body?.gracePeriodSeconds ?? (key.appId ? (await kw.apps.get(key.appId)).settings.defaultRotationGraceSeconds : 0);
+      const issued = await kw.keys.rotate(key.id, grace, actorOf(request));
+      return reply.header('cache-control', 'no-store').send({ key: keyView(issued.key), secret: issued.secret });
+    },
+  );
+
+  server.post(
+    '/v1/keys/:keyId/revoke',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Revoke at once, with a reason. Idempotent.',
+        params: Type.Object({ keyId: KeyId }),
+        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
+        response: { 200: KeyView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      if (request.caller?.key.id === request.params.keyId) throw new KeywardError('CONFLICT', 'a root key cannot revoke itself; use another root key');
+      return keyView(await kw.keys.revoke(request.params.keyId, request.body.reason, actorOf(request)));
+    },
+  );
+
+  server.post(
+    '/v1/keys/:keyId/reissue',
+    {
+      config: { auth: 'root' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Reissue: a new key with the same settings; the old one is revoked at once',
+        params: Type.Object({ keyId: KeyId }),
+        response: { 201: IssuedKeyView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const old = await kw.keys.get(request.params.keyId);
+      if (old.kind === 'root') assertAppAccess(request.caller!, null);
+      const issued = await kw.keys.reissue(old.id, actorOf(request));
+      return reply.code(201).header('cache-control', 'no-store').send({ key: keyView(issued.key), secret: issued.secret });
+    },
+  );
+}

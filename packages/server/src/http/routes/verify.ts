@@ -1,0 +1,80 @@
+import { Type } from '@sinclair/typebox';
+import { parseKey } from '@keyward/protocol';
+import { KeywardError } from '../../errors/keyward-error.js';
+import type { VerifyRequirements } from '../../keys/decide.js';
+import { toView } from '../../keys/verifier.js';
+import type { Keyward } from '../../keyward.js';
+import { AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
+import type { Server } from '../types.js';
+
+export const VerifyBody = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 255, description: 'The key to verify' }),
+    appId: Type.Optional(AppId),
+    environment: Type.Optional(Environment),
+    kinds: Type.Optional(Type.Array(AppKeyKind, { minItems: 1, maxItems: 8, description: 'Kinds acceptable for this call' })),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The user or device the call acts for' })),
+    scopes: Type.Optional(Type.Array(Scope, { maxItems: 64, description: 'Scopes the call needs (all required)' })),
+    ip: Type.Optional(Type.String({ maxLength: 64, description: "The end client's address, for keys with an allow-list" })),
+  },
+  { additionalProperties: false },
+);
+
+export const VerifyResponse = Type.Object({
+  valid: Type.Boolean(),
+  code: Type.String({ description: 'VALID or a verify code from docs/errors.md' }),
+  keyId: Type.Optional(Type.String()),
+  appId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  kind: Type.Optional(Type.String()),
+  environment: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  scopes: Type.Optional(Type.Array(Type.String())),
+  subject: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  expiresAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  requestId: Type.String(),
+});
+
+export function verifyRoutes(server: Server, kw: Keyward): void {
+  server.post(
+    '/v1/keys/verify',
+    {
+      config: { auth: 'root-or-secret' },
+      schema: {
+        tags: ['verify'],
+        summary: 'Verify a key. Always 200 with {valid, code} for a well-formed key; 400 KEY_MALFORMED for one that fails its checksum.',
+        description:
+          'Call with a root key, or with a secret key of the app (which then verifies only keys of its own app and environment). Unknown, revoked and wrong-environment keys all answer INVALID_CREDENTIAL.',
+        body: VerifyBody,
+        response: { 200: VerifyResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      if (typeof parseKey(b.key) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
+      const caller = request.caller!;
+      const req: VerifyRequirements = {
+        ...(b.appId ? { appId: b.appId } : {}),
+        ...(b.environment ? { environment: b.environment } : {}),
+        ...(b.kinds ? { kinds: b.kinds as never } : {}),
+        ...(b.subject !== undefined ? { subject: b.subject } : {}),
+        ...(b.scopes ? { scopes: b.scopes } : {}),
+        ...(b.ip !== undefined ? { ip: b.ip } : {}),
+      };
+      if (caller.key.kind === 'secret') {
+        if ((b.appId && b.appId !== caller.key.appId) || (b.environment && b.environment !== caller.key.environment)) {
+          throw new KeywardError('FORBIDDEN', 'a secret key verifies only keys of its own app and environment');
+        }
+        Object.assign(req, { appId: caller.key.appId!, environment: caller.key.environment! });
+      }
+      const view = toView(await kw.verifier.verify(b.key, req));
+      const { expiresAtMs, ...rest } = view;
+      return {
+        ...rest,
+        scopes: rest.scopes ? [...rest.scopes] : undefined,
+        meta: rest.meta ? { ...rest.meta } : undefined,
+        ...(expiresAtMs !== undefined ? { expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs).toISOString() } : {}),
+        requestId: String(request.id),
+      };
+    },
+  );
+}

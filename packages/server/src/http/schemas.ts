@@ -1,0 +1,95 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { idPattern } from '../lib/ids.js';
+
+/** Shared TypeBox schemas. Objects are closed (`additionalProperties: false`): unknown fields are an error, not silently dropped. */
+export const AppId = Type.String({ pattern: idPattern('app'), description: 'App id, `app_…`' });
+export const KeyId = Type.String({ pattern: idPattern('key'), description: 'Key id, `key_…`' });
+export const Environment = Type.Union([Type.Literal('live'), Type.Literal('test')]);
+export const AppKeyKind = Type.Union(
+  ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing'].map((k) => Type.Literal(k)),
+  { description: 'Credential kind' },
+);
+export const Scope = Type.String({ minLength: 1, maxLength: 130 });
+export const Meta = Type.Record(Type.String(), Type.Unknown(), { description: 'Free JSON metadata, at most 4 KiB' });
+export const Limit = Type.String({ pattern: '^[0-9]{1,4}$', description: 'Page size, 1–1000 (default 100)' });
+
+export const AppSettingsSchema = Type.Object(
+  {
+    revokeKeysSeenInUrls: Type.Optional(Type.Boolean()),
+    defaultRotationGraceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7_776_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const AppView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  settings: Type.Object({ revokeKeysSeenInUrls: Type.Boolean(), defaultRotationGraceSeconds: Type.Integer() }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  version: Type.Integer(),
+});
+
+export const KeyView = Type.Object({
+  id: Type.String(),
+  appId: Type.Union([Type.String(), Type.Null()]),
+  environment: Type.Union([Environment, Type.Null()]),
+  kind: Type.String(),
+  name: Type.String(),
+  start: Type.String({ description: 'Non-secret display prefix' }),
+  scopes: Type.Array(Type.String()),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  meta: Meta,
+  ipAllowList: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  revokedReason: Type.Union([Type.String(), Type.Null()]),
+  exposedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  reissuedFromId: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  usageCount: Type.Integer(),
+  version: Type.Integer(),
+});
+
+export const IssuedKeyView = Type.Object({
+  key: KeyView,
+  secret: Type.String({ description: 'The key itself. Shown this once; store it now.' }),
+});
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String(),
+    detail: Type.Optional(Type.String()),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), message: Type.String() }))),
+  },
+  { description: 'RFC 9457 problem details' },
+);
+
+export type KeyViewT = Static<typeof KeyView>;
+
+export function parseLimit(limit: string | undefined): number {
+  const n = limit === undefined ? 100 : Number(limit);
+  return Math.min(1000, Math.max(1, n));
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+/** Standard error responses attached to every route's OpenAPI description. */
+export const ERROR_RESPONSES = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  413: ProblemSchema,
+  415: ProblemSchema,
+  503: ProblemSchema,
+};

@@ -1,0 +1,98 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import { newId } from '../lib/ids.js';
+import type { Keyward } from '../keyward.js';
+import { authenticate, type RouteAuth } from './auth.js';
+import { refuseKeysInUrl } from './key-in-url.js';
+import { errorHandler, sendProblem } from './problem.js';
+import { appRoutes } from './routes/apps.js';
+import { auditRoutes } from './routes/audit.js';
+import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { verifyRoutes } from './routes/verify.js';
+import type { Server } from './types.js';
+
+export interface BuildServerOptions {
+  /** Extra route groups (later features register theirs through this). */
+  readonly plugins?: ReadonlyArray<(server: Server, kw: Keyward) => void | Promise<void>>;
+  readonly logger?: FastifyServerOptions['loggerInstance'];
+}
+
+const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];
+
+/**
+ * The HTTP adapter. Builds nothing but routing: every service comes from `kw`, built once.
+ */
+export async function buildServer(kw: Keyward, options: BuildServerOptions = {}): Promise<Server> {
+  const server = Fastify({
+    loggerInstance: options.logger ?? kw.logger,
+    bodyLimit: kw.config.bodyLimitBytes,
+    requestTimeout: kw.config.requestTimeoutMs,
+    routerOptions: { maxParamLength: 200 },
+    genReqId: () => newId('req'),
+    requestIdHeader: false,
+    // One log line per request is written in onResponse, with secrets masked.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ajv: {
+      // Unknown fields are an error (additionalProperties: false), never silently removed;
+      // and no type coercion: "true" is not a boolean, "12" is not a number.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keyward API',
+        version: '0.1.0',
+        description: 'Self-hosted security layer for the APIs behind mobile apps. Errors are RFC 9457 problem+json with a stable `code` (docs/errors.md).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } } },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+
+  // Deny by default: a route without an explicit auth declaration is a start-up error.
+  server.addHook('onRoute', (route) => {
+    if (route.url === '/openapi.json' || route.method === 'HEAD') return;
+    const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
+    if (!auth || !AUTH_VALUES.includes(auth)) throw new Error(`route ${String(route.method)} ${route.url} declares no auth; every route must`);
+  });
+
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+    await refuseKeysInUrl(kw, request);
+  });
+
+  server.addHook('preHandler', async (request) => {
+    const auth = request.routeOptions.config.auth;
+    if (auth === 'public') return;
+    // No declaration reaching here means the route was added in a way the onRoute guard missed: deny.
+    request.caller = await authenticate(kw, request, auth === 'root-or-secret' ? 'root-or-secret' : 'root');
+  });
+
+  server.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    kw.metrics.httpRequests.labels(route, request.method, String(reply.statusCode)).inc();
+    kw.metrics.httpDuration.labels(route, request.method).observe(reply.elapsedTime / 1000);
+    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+  });
+
+  server.setErrorHandler(errorHandler);
+  server.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ROUTE_NOT_FOUND'));
+
+  healthRoutes(server, kw);
+  appRoutes(server, kw);
+  keyRoutes(server, kw);
+  verifyRoutes(server, kw);
+  auditRoutes(server, kw);
+  for (const plugin of options.plugins ?? []) await plugin(server, kw);
+
+  server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
+  await server.ready();
+  return server;
+}

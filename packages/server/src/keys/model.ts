@@ -1,0 +1,65 @@
+import type { Environment, KeyKind } from '@keyward/protocol';
+
+export type { Environment, KeyKind };
+
+/**
+ * A credential's stored record. The secret itself is never stored: see {@link KeySecret}.
+ * Every field is non-secret and may be listed by operators.
+ */
+export interface KeyRecord {
+  readonly id: string;
+  /** Null only for root keys, which belong to the operator rather than an app. */
+  readonly appId: string | null;
+  readonly environment: Environment | null;
+  readonly kind: KeyKind;
+  readonly name: string;
+  /** Explicit scopes. Secret keys are implicitly `*`; see keys/scopes.ts. */
+  readonly scopes: readonly string[];
+  /** When set, the key may act only for this subject (user or device id). */
+  readonly subject: string | null;
+  readonly meta: Readonly<Record<string, unknown>>;
+  /** Empty means any address. Entries are IPs or CIDRs, IPv4 or IPv6. */
+  readonly ipAllowList: readonly string[];
+  readonly enabled: boolean;
+  readonly expiresAtMs: number | null;
+  readonly revokedAtMs: number | null;
+  readonly revokedReason: string | null;
+  /** Set when the key was seen somewhere public (a URL, a leak report). */
+  readonly exposedAtMs: number | null;
+  /** Display form of the newest secret, e.g. `kw_pk_live_Ab3x…`. */
+  readonly start: string;
+  readonly reissuedFromId: string | null;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly version: number;
+  /** Approximate: flushed from memory in batches, so it may lag by the flush interval. */
+  readonly usageCount: number;
+  readonly lastUsedAtMs: number | null;
+}
+
+/**
+ * One hash of a key's secret. A key has one secret normally and two during a rotation's grace
+ * period; both map to the same key id, which is how usage counters carry over.
+ */
+export interface KeySecret {
+  readonly hash: string;
+  readonly keyId: string;
+  readonly start: string;
+  readonly createdAtMs: number;
+  /** Set on the old secret when the key is rotated: the end of its grace period. */
+  readonly expiresAtMs: number | null;
+}
+
+/** Fields an operator may change after creation. */
+export interface KeyPatch {
+  readonly name?: string;
+  readonly scopes?: readonly string[];
+  readonly meta?: Readonly<Record<string, unknown>>;
+  readonly enabled?: boolean;
+  readonly expiresAtMs?: number | null;
+  readonly ipAllowList?: readonly string[];
+  readonly subject?: string | null;
+  readonly revokedAtMs?: number;
+  readonly revokedReason?: string;
+  readonly exposedAtMs?: number;
+}

@@ -1,0 +1,232 @@
+import { generateKey, parseKey, type Environment } from '@keyward/protocol';
+import type { AuditDraft } from '../audit/model.js';
+import type { InvalidationBus } from '../cache/invalidation.js';
+import type { KeyCache } from '../cache/key-cache.js';
+import { KeywardError } from '../errors/keyward-error.js';
+import { sha256Hex } from '../lib/crypto.js';
+import { newId } from '../lib/ids.js';
+import type { Page, PageRequest, Store, KeyFilter } from '../store/types.js';
+import type { KeyKind, KeyPatch, KeyRecord, KeySecret } from './model.js';
+import { LIMITS, validateKeySettings } from './validate.js';
+
+/** Who is acting, for the audit log. */
+export interface Actor {
+  readonly actor: string;
+  readonly requestId: string;
+}
+
+export interface CreateKeyInput {
+  readonly appId: string | null;
+  readonly environment: Environment | null;
+  readonly kind: KeyKind;
+  readonly name: string;
+  readonly scopes?: readonly string[];
+  readonly meta?: Readonly<Record<string, unknown>>;
+  readonly subject?: string | null;
+  readonly expiresAtMs?: number | null;
+  readonly ipAllowList?: readonly string[];
+}
+
+/** A key together with its secret: returned exactly once, at creation, rotation or reissue. */
+export interface IssuedKey {
+  readonly key: KeyRecord;
+  readonly secret: string;
+}
+
+const MAX_CAS_RETRIES = 5;
+
+/**
+ * Key lifecycle. Each operation decides from the current record, then applies one guarded,
+ * audited store write; on a version conflict it re-reads and decides again.
+ */
+export class KeyService {
+  constructor(
+    private readonly deps: {
+      readonly store: Store;
+      readonly cache: KeyCache;
+      readonly bus: InvalidationBus;
+      readonly now: () => number;
+    },
+  ) {}
+
+  async create(input: CreateKeyInput, by: Actor): Promise<IssuedKey> {
+    const now = this.deps.now();
+    if (input.kind === 'root' ? input.appId !== null || input.environment !== null : input.appId === null || input.environment === null) {
+      throw new TypeError('root keys have no app or environment; every other kind has both');
+    }
+    if (input.appId !== null && !(await this.deps.store.getApp(input.appId))) throw new KeywardError('NOT_FOUND', 'app not found');
+    validateKeySettings({ ...input }, now);
+    const secret = generateKey(input.kind, input.environment);
+    const { key, secretRow } = buildKey(input, secret, now);
+    await this.deps.store.createKey(key, secretRow, audit(by, 'key.create', key.id, describe(key)));
+    this.deps.cache.invalidateHash(secretRow.hash);
+    return { key, secret };
+  }
+
+  async get(keyId: string): Promise<KeyRecord> {
+    const key = await this.deps.store.getKey(keyId);
+    if (!key) throw new KeywardError('NOT_FOUND', 'key not found');
+    return key;
+  }
+
+  list(filter: KeyFilter, page: PageRequest): Promise<Page<KeyRecord>> {
+    return this.deps.store.listKeys(filter, page);
+  }
+
+  async update(keyId: string, patch: Omit<KeyPatch, 'revokedAtMs' | 'revokedReason' | 'exposedAtMs'>, by: Actor): Promise<KeyRecord> {
+    return this.guarded(keyId, by, (key) => {
+      if (key.revokedAtMs !== null) throw new KeywardError('CONFLICT', 'a revoked key cannot be changed; reissue it');
+      validateKeySettings({ ...patch, kind: key.kind }, this.deps.now());
+      return { patch, action: patch.enabled === false ? 'key.disable' : patch.enabled === true ? 'key.enable' : 'key.update', data: { fields: Object.keys(patch) } };
+    });
+  }
+
+  /**
+   * Revokes at once. Idempotent: revoking a revoked key succeeds without a second audit record.
+   * Every cached secret is dropped locally before this returns, and on peers via the bus.
+   */
+  async revoke(keyId: string, reason: string, by: Actor): Promise<KeyRecord> {
+    if (reason.length === 0 || reason.length > LIMITS.reasonMaxChars) throw new KeywardError('VALIDATION_FAILED', `reason must be 1 to ${LIMITS.reasonMaxChars} characters`);
+    return this.guarded(keyId, by, (key) => {
+      if (key.revokedAtMs !== null) return undefined;
+      return { patch: { revokedAtMs: this.deps.now(), revokedReason: reason }, action: 'key.revoke', data: { reason } };
+    });
+  }
+
+  /**
+   * Rotation: a new secret for the same key id (so usage counters, scopes and history carry
+   * over); the old secret keeps working for `gracePeriodSeconds`, then stops.
+   */
+  async rotate(keyId: string, gracePeriodSeconds: number, by: Actor): Promise<IssuedKey> {
+    if (!Number.isInteger(gracePeriodSeconds) || gracePeriodSeconds < 0 || gracePeriodSeconds > 90 * 86400) {
+      throw new KeywardError('VALIDATION_FAILED', 'gracePeriodSeconds must be an integer from 0 to 7776000 (90 days)');
+    }
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const key = await this.get(keyId);
+      if (key.revokedAtMs !== null) throw new KeywardError('CONFLICT', 'a revoked key cannot be rotated; reissue it');
+      const now = this.deps.now();
+      const secret = generateKey(key.kind, key.environment);
+      const secretRow = secretFor(secret, key.id, now);
+      const oldHashes = await this.deps.store.listSecretHashes(key.id);
+      const outcome = await this.deps.store.rotateKey(
+        { keyId, expectedVersion: key.version, newSecret: secretRow, oldSecretsExpireAtMs: now + gracePeriodSeconds * 1000, nowMs: now },
+        audit(by, 'key.rotate', key.id, { gracePeriodSeconds, previousSecrets: oldHashes.length }),
+      );
+      if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
+      if (outcome === 'ok') {
+        await this.invalidate(key.id);
+        return { key: await this.get(keyId), secret };
+      }
+    }
+    throw new KeywardError('CONFLICT', 'the key changed concurrently; try again');
+  }
+
+  /**
+   * Reissue: a new key (new id, new secret) with the old one's settings; the old one is revoked
+   * at once if it was not already. For a key that leaked: rotation's grace period would keep the
+   * leaked secret alive.
+   */
+  async reissue(keyId: string, by: Actor): Promise<IssuedKey> {
+    const old = await this.get(keyId);
+    const now = this.deps.now();
+    const input: CreateKeyInput = {
+      appId: old.appId,
+      environment: old.environment,
+      kind: old.kind,
+      name: old.name,
+      scopes: old.scopes,
+      meta: old.meta,
+      subject: old.subject,
+      ipAllowList: old.ipAllowList,
+      expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
+    };
+    const secret = generateKey(input.kind, input.environment);
+    const built = buildKey(input, secret, now);
+    const key = { ...built.key, reissuedFromId: old.id };
+    await this.deps.store.createKey(key, built.secretRow, audit(by, 'key.reissue', key.id, { from: old.id }));
+    if (old.revokedAtMs === null) await this.revoke(old.id, `reissued as ${key.id}`, by);
+    return { key, secret };
+  }
+
+  /**
+   * A key was seen somewhere public (a URL query string, a leak report). Marks it exposed, audits
+   * where, and revokes it when `revoke` is true.
+   */
+  async markExposed(keyId: string, where: string, revoke: boolean, by: Actor): Promise<KeyRecord> {
+    return this.guarded(keyId, by, (key) => {
+      const now = this.deps.now();
+      const patch: KeyPatch = {
+        ...(key.exposedAtMs === null ? { exposedAtMs: now } : {}),
+        ...(revoke && key.revokedAtMs === null ? { revokedAtMs: now, revokedReason: `exposed: ${where}` } : {}),
+      };
+      return { patch, action: revoke && key.revokedAtMs === null ? 'key.exposed_revoked' : 'key.exposed', data: { where, revoked: revoke } };
+    });
+  }
+
+  private async guarded(
+    keyId: string,
+    by: Actor,
+    decide: (key: KeyRecord) => { patch: KeyPatch; action: string; data: Record<string, unknown> } | undefined,
+  ): Promise<KeyRecord> {
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const key = await this.get(keyId);
+      const change = decide(key);
+      if (!change) return key;
+      const outcome = await this.deps.store.updateKey(keyId, change.patch, key.version, this.deps.now(), audit(by, change.action, keyId, change.data));
+      if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
+      if (outcome === 'ok') {
+        await this.invalidate(keyId);
+        return this.get(keyId);
+      }
+    }
+    throw new KeywardError('CONFLICT', 'the key changed concurrently; try again');
+  }
+
+  private async invalidate(keyId: string): Promise<void> {
+    this.deps.cache.invalidateKey(keyId);
+    await this.deps.bus.publish({ type: 'key', keyId });
+  }
+}
+
+function secretFor(secret: string, keyId: string, now: number): KeySecret {
+  const parsed = parseKey(secret);
+  if (typeof parsed === 'string') throw new Error('generated key failed its own parser');
+  return { hash: sha256Hex(secret), keyId, start: parsed.start, createdAtMs: now, expiresAtMs: null };
+}
+
+function buildKey(input: CreateKeyInput, secret: string, now: number): { key: KeyRecord; secretRow: KeySecret } {
+  const id = newId('key');
+  const secretRow = secretFor(secret, id, now);
+  const key: KeyRecord = {
+    id,
+    appId: input.appId,
+    environment: input.environment,
+    kind: input.kind,
+    name: input.name,
+    scopes: input.scopes ?? (input.kind === 'export' ? ['*:read'] : []),
+    subject: input.subject ?? null,
+    meta: input.meta ?? {},
+    ipAllowList: input.ipAllowList ?? [],
+    enabled: true,
+    expiresAtMs: input.expiresAtMs ?? null,
+    revokedAtMs: null,
+    revokedReason: null,
+    exposedAtMs: null,
+    start: secretRow.start,
+    reissuedFromId: null,
+    createdAtMs: now,
+    updatedAtMs: now,
+    version: 1,
+    usageCount: 0,
+    lastUsedAtMs: null,
+  };
+  return { key, secretRow };
+}
+
+function describe(key: KeyRecord): Record<string, unknown> {
+  return { appId: key.appId, environment: key.environment, kind: key.kind, name: key.name, scopes: key.scopes, subject: key.subject, start: key.start };
+}
+
+function audit(by: Actor, action: string, target: string, data: Record<string, unknown>): AuditDraft {
+  return { actor: by.actor, requestId: by.requestId, action, target, data };
+}

@@ -1,0 +1,87 @@
+import { parseKey } from '@keyward/protocol';
+import type { KeyCache } from '../cache/key-cache.js';
+import { sha256Hex } from '../lib/crypto.js';
+import type { Store } from '../store/types.js';
+import { decideKey, deny, type DenyReason, type KeyDecision, type VerifyRequirements } from './decide.js';
+import type { KeyRecord } from './model.js';
+import type { UsageRecorder } from './usage.js';
+
+export interface KeyVerifierDeps {
+  readonly store: Pick<Store, 'findKeyByHash'>;
+  readonly cache: KeyCache;
+  readonly usage: UsageRecorder;
+  readonly now: () => number;
+  /** Told about every refusal with its precise reason (metrics, rate-limited audit). Must not throw. */
+  readonly onDecision?: (decision: KeyDecision) => void;
+}
+
+/**
+ * The verification hot path: checksum → hash → cache (or one store read) → pure decision.
+ * One SHA-256 per call is the floor; everything else here is a few map lookups.
+ */
+export class KeyVerifier {
+  constructor(private readonly deps: KeyVerifierDeps) {}
+
+  async verify(presented: string, req: VerifyRequirements = {}): Promise<KeyDecision> {
+    const parsed = parseKey(presented);
+    if (typeof parsed === 'string') return this.report(deny(parsed === 'CHECKSUM' ? 'BAD_CHECKSUM' : 'MALFORMED'));
+    const hash = sha256Hex(presented);
+    const { cache } = this.deps;
+    let found = cache.get(hash);
+    if (found === undefined) {
+      const generation = cache.beginLoad();
+      found = (await this.deps.store.findKeyByHash(hash)) ?? null;
+      cache.set(hash, found, generation);
+    }
+    const decision = decideKey(found ?? undefined, req, this.deps.now());
+    if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
+    return this.report(decision);
+  }
+
+  private report(decision: KeyDecision): KeyDecision {
+    this.deps.onDecision?.(decision);
+    return decision;
+  }
+}
+
+/** The caller-facing shape of a key verification (HTTP verify endpoint, SDK, middleware). */
+export interface KeyVerificationView {
+  readonly valid: boolean;
+  readonly code: KeyDecision['code'];
+  readonly keyId?: string;
+  readonly appId?: string | null;
+  readonly kind?: KeyRecord['kind'];
+  readonly environment?: KeyRecord['environment'];
+  readonly scopes?: readonly string[];
+  readonly subject?: string | null;
+  readonly meta?: KeyRecord['meta'];
+  readonly expiresAtMs?: number | null;
+}
+
+/**
+ * What a caller may see. A refusal that maps to INVALID_CREDENTIAL carries nothing but the code,
+ * so an unknown, revoked and wrong-environment key give byte-identical answers. Other refusals
+ * (expired, disabled, missing scope) are only reachable with the real secret, so naming the key
+ * tells the holder nothing new.
+ */
+export function toView(decision: KeyDecision): KeyVerificationView {
+  if (decision.valid) {
+    const k = decision.key;
+    return {
+      valid: true,
+      code: 'VALID',
+      keyId: k.id,
+      appId: k.appId,
+      kind: k.kind,
+      environment: k.environment,
+      scopes: decision.scopes,
+      subject: decision.subject,
+      meta: k.meta,
+      expiresAtMs: k.expiresAtMs,
+    };
+  }
+  if (decision.code === 'INVALID_CREDENTIAL' || !decision.key) return { valid: false, code: decision.code };
+  return { valid: false, code: decision.code, keyId: decision.key.id };
+}
+
+export type { DenyReason };

@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import { AppService } from './apps/service.js';
+import { LocalInvalidationBus, type InvalidationBus } from './cache/invalidation.js';
+import { ChangeWatcher } from './cache/change-watcher.js';
+import { KeyCache } from './cache/key-cache.js';
+import { DEFAULT_CONFIG, type KeywardConfig } from './config/config.js';
+import { DenyAuditor } from './keys/deny-audit.js';
+import { KeyService } from './keys/service.js';
+import { UsageRecorder } from './keys/usage.js';
+import { KeyVerifier } from './keys/verifier.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { loadKeyring, type Keyring } from './lib/sealed.js';
+import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+
+/**
+ * Every service, built once at start-up and shared by the HTTP API, the CLI and in-process
+ * callers. Nothing in here knows about HTTP.
+ */
+export interface Keyward {
+  readonly config: KeywardConfig;
+  readonly store: Store;
+  readonly now: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Master keys for secrets Keyward must read back (see lib/sealed.ts). */
+  readonly keyring: Keyring;
+  readonly cache: KeyCache;
+  readonly bus: InvalidationBus;
+  readonly usage: UsageRecorder;
+  readonly apps: AppService;
+  readonly keys: KeyService;
+  readonly verifier: KeyVerifier;
+  close(): Promise<void>;
+}
+
+export interface CreateKeywardOptions {
+  readonly config?: Partial<KeywardConfig>;
+  /** Defaults to the embedded SQLite store in `config.dataDir`. */
+  readonly store?: Store;
+  readonly bus?: InvalidationBus;
+  readonly now?: Clock;
+  readonly logger?: Logger;
+  readonly defaultMetrics?: boolean;
+  readonly keyring?: Keyring;
+}
+
+export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
+  const config: KeywardConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const now = options.now ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = options.store ?? openSqliteStore({ dataDir: config.dataDir });
+  await store.migrate();
+  const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir);
+  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
+  const cache = new KeyCache({ ttlMs: config.cacheTtlMs, negativeTtlMs: config.negativeCacheTtlMs, maxEntries: config.cacheMaxEntries, now });
+  const bus = options.bus ?? new LocalInvalidationBus();
+  const unsubscribe = bus.subscribe((m) => (m.type === 'key' ? cache.invalidateKey(m.keyId) : cache.clear()));
+  const watcher = new ChangeWatcher(store, cache, {
+    pollIntervalMs: config.changePollIntervalMs,
+    lookBackMs: 5_000,
+    now,
+    onError: (err) => logger.error({ err }, 'change poll failed'),
+  });
+  watcher.start();
+  const usage = new UsageRecorder(store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
+  usage.start();
+  const denyAuditor = new DenyAuditor(store, now, 60_000, (err) => logger.error({ err }, 'could not audit a refused key'));
+  const verifier = new KeyVerifier({
+    store,
+    cache,
+    usage,
+    now,
+    onDecision: (d) => {
+      metrics.verification('key', d.code, d.valid ? 'VALID' : d.reason);
+      if (!d.valid) denyAuditor.observe(d);
+    },
+  });
+  metrics.observeCacheSize(() => cache.size);
+  return {
+    config,
+    store,
+    now,
+    logger,
+    metrics,
+    keyring,
+    cache,
+    bus,
+    usage,
+    apps: new AppService({ store, now }),
+    keys: new KeyService({ store, cache, bus, now }),
+    verifier,
+    async close() {
+      watcher.stop();
+      await usage.stop();
+      unsubscribe();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

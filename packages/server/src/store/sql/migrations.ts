@@ -1,0 +1,120 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Versioned, forward-only migrations, written with Kysely's schema builder so the same list runs
+ * on SQLite and PostgreSQL. Later features append entries; never edit an applied one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void>;
+}
+
+const bigint = (dialect: 'sqlite' | 'postgres') => (dialect === 'postgres' ? 'bigint' : 'integer');
+
+export const CORE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'apps, keys, key secrets, audit log',
+    async up(db, dialect) {
+      const ms = bigint(dialect);
+      await db.schema
+        .createTable('apps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('updated_at_ms', ms, (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('app_id', 'text', (c) => c.references('apps.id'))
+        .addColumn('environment', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text')
+        .addColumn('meta', 'text', (c) => c.notNull())
+        .addColumn('ip_allow_list', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('expires_at_ms', ms)
+        .addColumn('revoked_at_ms', ms)
+        .addColumn('revoked_reason', 'text')
+        .addColumn('exposed_at_ms', ms)
+        .addColumn('start', 'text', (c) => c.notNull())
+        .addColumn('reissued_from_id', 'text')
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('updated_at_ms', ms, (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('usage_count', ms, (c) => c.notNull())
+        .addColumn('last_used_at_ms', ms)
+        .execute();
+      await db.schema.createIndex('keys_app_env_idx').on('keys').columns(['app_id', 'environment', 'id']).execute();
+      await db.schema.createIndex('keys_updated_idx').on('keys').columns(['updated_at_ms']).execute();
+      await db.schema.createIndex('keys_subject_idx').on('keys').columns(['app_id', 'subject']).execute();
+      await db.schema
+        .createTable('key_secrets')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull().references('keys.id'))
+        .addColumn('start', 'text', (c) => c.notNull())
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('expires_at_ms', ms)
+        .execute();
+      await db.schema.createIndex('key_secrets_key_idx').on('key_secrets').column('key_id').execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('seq', ms, (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('at_ms', ms, (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_target_idx').on('audit_log').columns(['target', 'seq']).execute();
+      await db.schema
+        .createTable('audit_head')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', ms, (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await sql`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ${'0'.repeat(64)})`.execute(db);
+    },
+  },
+];
+
+/** Applies every migration newer than the recorded version, each in its own transaction. */
+export async function runMigrations(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+  migrations: readonly Migration[],
+  nowMs: number,
+): Promise<number[]> {
+  await db.schema
+    .createTable('kw_migrations')
+    .ifNotExists()
+    .addColumn('version', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('applied_at_ms', bigint(dialect), (c) => c.notNull())
+    .execute();
+  const applied = new Set((await db.selectFrom('kw_migrations').select('version').execute()).map((r) => Number(r.version)));
+  const ran: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    await db.transaction().execute(async (trx) => {
+      if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7346001)`.execute(trx);
+      const again = await trx.selectFrom('kw_migrations').select('version').where('version', '=', m.version).executeTakeFirst();
+      if (again) return;
+      await m.up(trx, dialect);
+      await trx.insertInto('kw_migrations').values({ version: m.version, name: m.name, applied_at_ms: nowMs }).execute();
+      ran.push(m.version);
+    });
+  }
+  return ran;
+}

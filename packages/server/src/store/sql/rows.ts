@@ -1,0 +1,100 @@
+import type { App } from '../../apps/model.js';
+import type { AuditRecord } from '../../audit/model.js';
+import type { Environment, KeyKind, KeyRecord, KeySecret } from '../../keys/model.js';
+import type { Database } from './schema.js';
+
+/** Row ↔ domain mapping. Numbers are coerced because PostgreSQL returns BIGINT as strings. */
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+export function appFromRow(r: Database['apps']): App {
+  return {
+    id: r.id,
+    name: r.name,
+    settings: JSON.parse(r.settings),
+    createdAtMs: Number(r.created_at_ms),
+    updatedAtMs: Number(r.updated_at_ms),
+    version: Number(r.version),
+  };
+}
+
+export function appToRow(a: App): Database['apps'] {
+  return {
+    id: a.id,
+    name: a.name,
+    settings: JSON.stringify(a.settings),
+    created_at_ms: a.createdAtMs,
+    updated_at_ms: a.updatedAtMs,
+    version: a.version,
+  };
+}
+
+export function keyFromRow(r: Database['keys']): KeyRecord {
+  return {
+    id: r.id,
+    appId: r.app_id,
+    environment: r.environment as Environment | null,
+    kind: r.kind as KeyKind,
+    name: r.name,
+    scopes: JSON.parse(r.scopes),
+    subject: r.subject,
+    meta: JSON.parse(r.meta),
+    ipAllowList: JSON.parse(r.ip_allow_list),
+    enabled: Number(r.enabled) === 1,
+    expiresAtMs: num(r.expires_at_ms),
+    revokedAtMs: num(r.revoked_at_ms),
+    revokedReason: r.revoked_reason,
+    exposedAtMs: num(r.exposed_at_ms),
+    start: r.start,
+    reissuedFromId: r.reissued_from_id,
+    createdAtMs: Number(r.created_at_ms),
+    updatedAtMs: Number(r.updated_at_ms),
+    version: Number(r.version),
+    usageCount: Number(r.usage_count),
+    lastUsedAtMs: num(r.last_used_at_ms),
+  };
+}
+
+export function keyToRow(k: KeyRecord): Database['keys'] {
+  return {
+    id: k.id,
+    app_id: k.appId,
+    environment: k.environment,
+    kind: k.kind,
+    name: k.name,
+    scopes: JSON.stringify(k.scopes),
+    subject: k.subject,
+    meta: JSON.stringify(k.meta),
+    ip_allow_list: JSON.stringify(k.ipAllowList),
+    enabled: k.enabled ? 1 : 0,
+    expires_at_ms: k.expiresAtMs,
+    revoked_at_ms: k.revokedAtMs,
+    revoked_reason: k.revokedReason,
+    exposed_at_ms: k.exposedAtMs,
+    start: k.start,
+    reissued_from_id: k.reissuedFromId,
+    created_at_ms: k.createdAtMs,
+    updated_at_ms: k.updatedAtMs,
+    version: k.version,
+    usage_count: k.usageCount,
+    last_used_at_ms: k.lastUsedAtMs,
+  };
+}
+
+export function secretFromRow(r: Database['key_secrets']): KeySecret {
+  return { hash: r.hash, keyId: r.key_id, start: r.start, createdAtMs: Number(r.created_at_ms), expiresAtMs: num(r.expires_at_ms) };
+}
+
+export function auditFromRow(r: Database['audit_log']): AuditRecord {
+  return {
+    seq: Number(r.seq),
+    id: r.id,
+    atMs: Number(r.at_ms),
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    requestId: r.request_id,
+    data: JSON.parse(r.data),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

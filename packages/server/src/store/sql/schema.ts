@@ -1,0 +1,62 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes as Kysely sees them. Portable across SQLite and PostgreSQL: times are integer
+ * milliseconds (BIGINT on PostgreSQL), booleans are 0/1 integers, JSON is TEXT.
+ */
+export interface Database {
+  kw_migrations: { version: number; name: string; applied_at_ms: number };
+  apps: {
+    id: string;
+    name: string;
+    settings: string;
+    created_at_ms: number;
+    updated_at_ms: number;
+    version: number;
+  };
+  keys: {
+    id: string;
+    app_id: string | null;
+    environment: string | null;
+    kind: string;
+    name: string;
+    scopes: string;
+    subject: string | null;
+    meta: string;
+    ip_allow_list: string;
+    enabled: number;
+    expires_at_ms: number | null;
+    revoked_at_ms: number | null;
+    revoked_reason: string | null;
+    exposed_at_ms: number | null;
+    start: string;
+    reissued_from_id: string | null;
+    created_at_ms: number;
+    updated_at_ms: number;
+    version: number;
+    usage_count: number;
+    last_used_at_ms: number | null;
+  };
+  key_secrets: {
+    hash: string;
+    key_id: string;
+    start: string;
+    created_at_ms: number;
+    expires_at_ms: number | null;
+  };
+  audit_log: {
+    seq: number;
+    id: string;
+    at_ms: number;
+    actor: string;
+    action: string;
+    target: string;
+    request_id: string;
+    data: string;
+    prev_hash: string;
+    hash: string;
+  };
+  /** One row (id = 1): the chain head. Updating it inside each audited transaction serialises appends across nodes. */
+  audit_head: { id: number; seq: number; hash: string };
+  extra_placeholder_never_used?: { id: Generated<number> };
+}

@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { ALL_MIGRATIONS } from './sql/all-migrations.js';
+import type { Database } from './sql/schema.js';
+import { SqlStore } from './sql/sql-store.js';
+
+export interface SqliteStoreOptions {
+  /** Directory for `keyward.db`, or `:memory:` for tests. */
+  readonly dataDir: string;
+  /** How long a writer waits for the lock before failing (ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded default store. WAL mode lets readers (verification lookups) proceed while a writer
+ * commits; `synchronous=NORMAL` under WAL is durable across process crashes and loses at most the
+ * last transactions on power loss, the usual trade for a single-node service.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqlStore {
+  const file = options.dataDir === ':memory:' ? ':memory:' : path.join(options.dataDir, 'keyward.db');
+  if (file !== ':memory:') mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new SqlStore(db, 'sqlite', ALL_MIGRATIONS);
+}
