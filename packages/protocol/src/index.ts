@@ -1,0 +1,3 @@
+export * from './key-format.js';
+export * from './base62.js';
+export * from './crc32.js';
