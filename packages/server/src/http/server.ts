@@ -82,6 +82,8 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
 
+  // JSON only: a text/plain body is refused with 415 rather than reaching a handler as a string.
+  server.removeContentTypeParser('text/plain');
   server.setErrorHandler(errorHandler);
   server.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ROUTE_NOT_FOUND'));
 

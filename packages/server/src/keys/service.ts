@@ -76,7 +76,7 @@ export class KeyService {
   async update(keyId: string, patch: Omit<KeyPatch, 'revokedAtMs' | 'revokedReason' | 'exposedAtMs'>, by: Actor): Promise<KeyRecord> {
     return this.guarded(keyId, by, (key) => {
       if (key.revokedAtMs !== null) throw new KeywardError('CONFLICT', 'a revoked key cannot be changed; reissue it');
-      validateKeySettings({ ...patch, kind: key.kind }, this.deps.now());
+      validateKeySettings({ ...patch, kind: key.kind }, this.deps.now(), 'update');
       return { patch, action: patch.enabled === false ? 'key.disable' : patch.enabled === true ? 'key.enable' : 'key.update', data: { fields: Object.keys(patch) } };
     });
   }

@@ -26,7 +26,7 @@ export interface KeySettingsInput {
  * Domain validation that JSON schema cannot express. Collects every problem so the caller fixes
  * them in one go; throws one VALIDATION_FAILED with field pointers.
  */
-export function validateKeySettings(input: KeySettingsInput, nowMs: number, pointerBase = '/body'): void {
+export function validateKeySettings(input: KeySettingsInput, nowMs: number, mode: 'create' | 'update' = 'create', pointerBase = '/body'): void {
   const errors: FieldError[] = [];
   const at = (field: string, message: string) => errors.push({ pointer: `${pointerBase}/${field}`, message });
   if (input.name !== undefined && (input.name.length === 0 || input.name.length > LIMITS.nameMaxChars)) {
@@ -39,7 +39,7 @@ export function validateKeySettings(input: KeySettingsInput, nowMs: number, poin
       else if (input.kind === 'export' && !isReadOnlyScope(s)) at(`scopes/${i}`, 'export keys are read-only: only `…:read` scopes');
     });
     if (input.kind === 'restricted' && input.scopes.length === 0) at('scopes', 'a restricted key needs at least one scope');
-  } else if (input.kind === 'restricted') {
+  } else if (input.kind === 'restricted' && mode === 'create') {
     at('scopes', 'a restricted key needs an explicit list of scopes');
   }
   if (input.meta !== undefined && Buffer.byteLength(JSON.stringify(input.meta)) > LIMITS.metaMaxBytes) {
@@ -54,7 +54,7 @@ export function validateKeySettings(input: KeySettingsInput, nowMs: number, poin
   if (input.subject !== undefined && input.subject !== null && (input.subject.length === 0 || input.subject.length > LIMITS.subjectMaxChars)) {
     at('subject', `must be 1 to ${LIMITS.subjectMaxChars} characters`);
   }
-  if (input.kind === 'device' && !input.subject) at('subject', 'a device credential must name its device');
+  if (input.kind === 'device' && !input.subject && (mode === 'create' || input.subject !== undefined)) at('subject', 'a device credential must name its device');
   if (input.expiresAtMs !== undefined && input.expiresAtMs !== null && input.expiresAtMs <= nowMs) at('expiresAt', 'must be in the future');
   if (errors.length) throw new KeywardError('VALIDATION_FAILED', errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), { errors });
 }

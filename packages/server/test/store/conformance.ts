@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { generateKey } from '@keyward/protocol';
+import type { App } from '../../src/apps/model.js';
+import { DEFAULT_APP_SETTINGS } from '../../src/apps/model.js';
+import { verifyAuditChain } from '../../src/audit/service.js';
+import type { AuditDraft } from '../../src/audit/model.js';
+import type { KeyRecord, KeySecret } from '../../src/keys/model.js';
+import { sha256Hex } from '../../src/lib/crypto.js';
+import { newId } from '../../src/lib/ids.js';
+import type { Store } from '../../src/store/types.js';
+
+/**
+ * The conformance suite every Store backend must pass. Call it from a backend's test file with a
+ * factory that returns a fresh, migrated, empty store.
+ */
+export function storeConformance(name: string, makeStore: () => Promise<Store>): void {
+  const T0 = Date.UTC(2026, 0, 1);
+  const audit = (action: string, target: string): AuditDraft => ({ actor: 'test', action, target, requestId: 'req_conf' });
+  const app = (): App => ({ id: newId('app'), name: 'a', settings: DEFAULT_APP_SETTINGS, createdAtMs: T0, updatedAtMs: T0, version: 1 });
+  const key = (appId: string, over: Partial<KeyRecord> = {}): { key: KeyRecord; secret: KeySecret; plain: string } => {
+    const id = newId('key');
+    const plain = generateKey('secret', 'live');
+    return {
+      plain,
+      key: {
+        id, appId, environment: 'live', kind: 'secret', name: 'k', scopes: [], subject: null, meta: { a: 1 }, ipAllowList: [],
+        enabled: true, expiresAtMs: null, revokedAtMs: null, revokedReason: null, exposedAtMs: null, start: 'kw_sk_live_abcd…',
+        reissuedFromId: null, createdAtMs: T0, updatedAtMs: T0, version: 1, usageCount: 0, lastUsedAtMs: null, ...over,
+      },
+      secret: { hash: sha256Hex(plain), keyId: id, start: 'kw_sk_live_abcd…', createdAtMs: T0, expiresAtMs: null },
+    };
+  };
+
+  describe(`Store conformance: ${name}`, () => {
+    it('creates and reads apps and pages through them in id order', async () => {
+      const store = await makeStore();
+      const apps = [app(), app(), app()];
+      for (const a of apps) await store.createApp(a, audit('app.create', a.id));
+      expect(await store.getApp(apps[0]!.id)).toEqual(apps[0]);
+      const first = await store.listApps({ limit: 2 });
+      expect(first.items).toHaveLength(2);
+      expect(first.next).toBeDefined();
+      const second = await store.listApps({ limit: 2, after: first.next! });
+      expect([...first.items, ...second.items].map((a) => a.id)).toEqual(apps.map((a) => a.id).sort());
+      expect(second.next).toBeUndefined();
+      await store.close();
+    });
+
+    it('finds a key by the hash of its secret, and by nothing else', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id);
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      const found = await store.findKeyByHash(sha256Hex(k.plain));
+      expect(found?.key).toEqual(k.key);
+      expect(found?.secret.keyId).toBe(k.key.id);
+      expect(await store.findKeyByHash(sha256Hex(`${k.plain}x`))).toBeUndefined();
+      await store.close();
+    });
+
+    it('guarded updates: the stale version gets conflict and changes nothing', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id);
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      expect(await store.updateKey(k.key.id, { name: 'n1' }, 1, T0 + 1, audit('key.update', k.key.id))).toBe('ok');
+      expect(await store.updateKey(k.key.id, { name: 'n2' }, 1, T0 + 2, audit('key.update', k.key.id))).toBe('conflict');
+      expect(await store.updateKey(newId('key'), { name: 'n3' }, 1, T0 + 2, audit('key.update', 'x'))).toBe('not_found');
+      const after = await store.getKey(k.key.id);
+      expect(after?.name).toBe('n1');
+      expect(after?.version).toBe(2);
+      // one create + one successful update: failed writes left no audit record
+      const records = await store.listAudit({ limit: 100 });
+      expect(records.map((r) => r.action)).toEqual(['app.create', 'key.create', 'key.update']);
+      await store.close();
+    });
+
+    it('concurrent guarded updates on one version: exactly one wins', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id);
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.updateKey(k.key.id, { name: `n${i}` }, 1, T0 + 1, audit('key.update', k.key.id))));
+      expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+      expect((await verifyAuditChain(store)).ok).toBe(true);
+      await store.close();
+    });
+
+    it('rotation caps old secrets at the grace end, never extends them, and adds the new secret', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id);
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      const second = generateKey('secret', 'live');
+      const s2: KeySecret = { hash: sha256Hex(second), keyId: k.key.id, start: 'kw_sk_live_zzzz…', createdAtMs: T0 + 10, expiresAtMs: null };
+      expect(await store.rotateKey({ keyId: k.key.id, expectedVersion: 1, newSecret: s2, oldSecretsExpireAtMs: T0 + 1000, nowMs: T0 + 10 }, audit('key.rotate', k.key.id))).toBe('ok');
+      const third = generateKey('secret', 'live');
+      const s3: KeySecret = { ...s2, hash: sha256Hex(third), createdAtMs: T0 + 20 };
+      expect(await store.rotateKey({ keyId: k.key.id, expectedVersion: 2, newSecret: s3, oldSecretsExpireAtMs: T0 + 5000, nowMs: T0 + 20 }, audit('key.rotate', k.key.id))).toBe('ok');
+      expect((await store.findKeyByHash(sha256Hex(k.plain)))?.secret.expiresAtMs).toBe(T0 + 1000);
+      expect((await store.findKeyByHash(sha256Hex(second)))?.secret.expiresAtMs).toBe(T0 + 5000);
+      expect((await store.findKeyByHash(sha256Hex(third)))?.secret.expiresAtMs).toBeNull();
+      expect((await store.getKey(k.key.id))?.start).toBe('kw_sk_live_zzzz…');
+      expect(await store.listSecretHashes(k.key.id)).toHaveLength(3);
+      await store.close();
+    });
+
+    it('usage deltas add up and keep the latest time, in any order', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id);
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      await store.addUsage([{ keyId: k.key.id, count: 3, lastUsedAtMs: T0 + 50 }]);
+      await store.addUsage([{ keyId: k.key.id, count: 2, lastUsedAtMs: T0 + 20 }, { keyId: newId('key'), count: 1, lastUsedAtMs: T0 }]);
+      const got = await store.getKey(k.key.id);
+      expect(got?.usageCount).toBe(5);
+      expect(got?.lastUsedAtMs).toBe(T0 + 50);
+      await store.close();
+    });
+
+    it('reports keys changed since a time', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id);
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      expect(await store.keyChangesSince(T0 + 1, 10)).toEqual([]);
+      await store.updateKey(k.key.id, { enabled: false }, 1, T0 + 100, audit('key.disable', k.key.id));
+      expect(await store.keyChangesSince(T0 + 1, 10)).toEqual([{ id: k.key.id, version: 2, updatedAtMs: T0 + 100 }]);
+      await store.close();
+    });
+
+    it('the audit chain links every record and the head follows it', async () => {
+      const store = await makeStore();
+      for (let i = 0; i < 5; i++) await store.appendAudit(audit('x.y', `t${i}`), T0 + i);
+      const records = await store.listAudit({ limit: 10 });
+      expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+      for (let i = 1; i < records.length; i++) expect(records[i]!.prevHash).toBe(records[i - 1]!.hash);
+      expect(await store.auditHead()).toEqual({ seq: 5, hash: records[4]!.hash });
+      expect((await store.listAudit({ afterSeq: 3, limit: 10 })).map((r) => r.seq)).toEqual([4, 5]);
+      expect((await store.listAudit({ target: 't2', limit: 10 })).map((r) => r.seq)).toEqual([3]);
+      expect((await verifyAuditChain(store)).ok).toBe(true);
+      await store.close();
+    });
+
+    it('concurrent audited writes never fork the chain', async () => {
+      const store = await makeStore();
+      await Promise.all(Array.from({ length: 30 }, (_, i) => store.appendAudit(audit('x.y', `t${i}`), T0 + i)));
+      const result = await verifyAuditChain(store);
+      expect(result).toMatchObject({ ok: true, records: 30 });
+      await store.close();
+    });
+
+    it('a duplicate insert throws and leaves neither a row nor an audit record', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      await expect(store.createApp(a, audit('app.create', a.id))).rejects.toThrow();
+      expect(await store.listAudit({ limit: 10 })).toHaveLength(1);
+      await store.close();
+    });
+  });
+}
