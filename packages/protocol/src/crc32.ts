@@ -3,7 +3,7 @@
  * browsers and React Native too. Used only to reject mistyped or forged-looking keys before any
  * lookup; it is not a security control.
  */
-const TABLE = (() => {
+export const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -17,7 +17,7 @@ const TABLE = (() => {
 export function crc32Ascii(text: string): number {
   let crc = 0xffffffff;
   for (let i = 0; i < text.length; i++) {
-    crc = TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
+    crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -1,5 +1,5 @@
 import { base62FixedWidth, randomBase62, webRandomBytes } from './base62.js';
-import { crc32Ascii } from './crc32.js';
+import { CRC_TABLE, crc32Ascii } from './crc32.js';
 
 /**
  * Keyward credential format: `kw_<kind>_<env>_<random><checksum>` (root keys omit `<env>`).
@@ -60,38 +60,67 @@ export interface ParsedKey {
 
 export type ParseFailure = 'FORMAT' | 'CHECKSUM';
 
+/** Two-character kind codes packed as `c1 << 8 | c2`, for an allocation-free membership test. */
+const TWO_CHAR_KINDS = new Set(
+  Object.keys(KEY_KINDS)
+    .filter((p) => p.length === 2)
+    .map((p) => (p.charCodeAt(0) << 8) | p.charCodeAt(1)),
+);
+const NON_ROOT_LENGTH = 'kw_xx_live_'.length + RANDOM_LENGTH + CHECKSUM_LENGTH;
+const ROOT_LENGTH = 'kw_root_'.length + RANDOM_LENGTH + CHECKSUM_LENGTH;
+
+function base62Digit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 90) return c - 55;
+  if (c >= 97 && c <= 122) return c - 61;
+  return -1;
+}
+
 /**
- * Parses and checks a presented key without allocating more than needed: this runs on every
- * verification, before the hash. Returns the failure reason as a value.
+ * The verification hot path's format and checksum check: no allocation, one pass. Returns
+ * `'OK'`, or why the key was refused before any lookup.
  */
-export function parseKey(key: string): ParsedKey | ParseFailure {
-  if (typeof key !== 'string' || key.length > MAX_KEY_LENGTH || key.length < 12) return 'FORMAT';
-  if (key.charCodeAt(0) !== 107 /* k */ || key.charCodeAt(1) !== 119 /* w */ || key.charCodeAt(2) !== 95) return 'FORMAT';
-  const kindEnd = key.indexOf('_', 3);
-  if (kindEnd < 0) return 'FORMAT';
-  const prefixKind = key.slice(3, kindEnd) as KeyPrefixKind;
-  const kind = Object.hasOwn(KEY_KINDS, prefixKind) ? KEY_KINDS[prefixKind] : undefined;
-  if (!kind) return 'FORMAT';
-  let environment: Environment | null = null;
-  let bodyStart = kindEnd + 1;
-  if (kind !== 'root') {
-    const envEnd = key.indexOf('_', bodyStart);
-    const env = key.slice(bodyStart, envEnd);
-    if (envEnd < 0 || (env !== 'live' && env !== 'test')) return 'FORMAT';
-    environment = env;
-    bodyStart = envEnd + 1;
+export function keyStatus(key: string): 'OK' | ParseFailure {
+  if (typeof key !== 'string') return 'FORMAT';
+  const len = key.length;
+  let bodyStart: number;
+  if (len === NON_ROOT_LENGTH) {
+    if (key.charCodeAt(0) !== 107 || key.charCodeAt(1) !== 119 || key.charCodeAt(2) !== 95 || key.charCodeAt(5) !== 95 || key.charCodeAt(10) !== 95) return 'FORMAT';
+    if (!TWO_CHAR_KINDS.has((key.charCodeAt(3) << 8) | key.charCodeAt(4))) return 'FORMAT';
+    if (!key.startsWith('live', 6) && !key.startsWith('test', 6)) return 'FORMAT';
+    bodyStart = 11;
+  } else if (len === ROOT_LENGTH) {
+    if (!key.startsWith('kw_root_')) return 'FORMAT';
+    bodyStart = 8;
+  } else {
+    return 'FORMAT';
   }
-  if (key.length - bodyStart !== RANDOM_LENGTH + CHECKSUM_LENGTH) return 'FORMAT';
-  for (let i = bodyStart; i < key.length; i++) {
+  const checksumAt = len - CHECKSUM_LENGTH;
+  let crc = 0xffffffff;
+  for (let i = 0; i < checksumAt; i++) {
     const c = key.charCodeAt(i);
-    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-    if (!ok) return 'FORMAT';
+    if (i >= bodyStart && base62Digit(c) < 0) return 'FORMAT';
+    crc = CRC_TABLE[(crc ^ c) & 0xff]! ^ (crc >>> 8);
   }
-  const checksumAt = key.length - CHECKSUM_LENGTH;
-  const expected = base62FixedWidth(crc32Ascii(key.slice(0, checksumAt)), CHECKSUM_LENGTH);
-  if (key.slice(checksumAt) !== expected) return 'CHECKSUM';
-  const prefix = key.slice(0, bodyStart);
-  return { kind, environment, prefix, start: `${key.slice(0, bodyStart + DISPLAY_RANDOM_CHARS)}…` };
+  crc = (crc ^ 0xffffffff) >>> 0;
+  let encoded = 0;
+  for (let i = checksumAt; i < len; i++) {
+    const d = base62Digit(key.charCodeAt(i));
+    if (d < 0) return 'FORMAT';
+    encoded = encoded * 62 + d;
+  }
+  return encoded === crc ? 'OK' : 'CHECKSUM';
+}
+
+/** Parses and checks a presented key. Returns the failure reason as a value. */
+export function parseKey(key: string): ParsedKey | ParseFailure {
+  const status = keyStatus(key);
+  if (status !== 'OK') return status;
+  const root = key.length === ROOT_LENGTH;
+  const kind = root ? 'root' : KEY_KINDS[key.slice(3, 5) as KeyPrefixKind];
+  const environment: Environment | null = root ? null : (key.slice(6, 10) as Environment);
+  const bodyStart = root ? 8 : 11;
+  return { kind, environment, prefix: key.slice(0, bodyStart), start: `${key.slice(0, bodyStart + DISPLAY_RANDOM_CHARS)}…` };
 }
 
 export function keyPrefix(kind: KeyKind, environment: Environment | null): string {

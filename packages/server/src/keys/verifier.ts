@@ -1,4 +1,4 @@
-import { parseKey } from '@keyward/protocol';
+import { keyStatus } from '@keyward/protocol';
 import type { KeyCache } from '../cache/key-cache.js';
 import { sha256Hex } from '../lib/crypto.js';
 import type { Store } from '../store/types.js';
@@ -23,8 +23,8 @@ export class KeyVerifier {
   constructor(private readonly deps: KeyVerifierDeps) {}
 
   async verify(presented: string, req: VerifyRequirements = {}): Promise<KeyDecision> {
-    const parsed = parseKey(presented);
-    if (typeof parsed === 'string') return this.report(deny(parsed === 'CHECKSUM' ? 'BAD_CHECKSUM' : 'MALFORMED'));
+    const status = keyStatus(presented);
+    if (status !== 'OK') return this.report(deny(status === 'CHECKSUM' ? 'BAD_CHECKSUM' : 'MALFORMED'));
     const hash = sha256Hex(presented);
     const { cache } = this.deps;
     let found = cache.get(hash);

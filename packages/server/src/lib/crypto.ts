@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** SHA-256 of a key, hex. Keys have ≥160 bits of entropy, so an unsalted fast hash is the right tool (as GitHub and Unkey do); a slow KDF would only cost latency. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  // crypto.hash (Node >= 20.12) is the one-shot form: same SHA-256, no Hash object per call.
+  return hash('sha256', text, 'hex');
 }
 
 /** Constant-time string equality (length is not secret: both sides are fixed-length hashes or MACs). */

@@ -12,7 +12,10 @@ export class Metrics {
   readonly httpDuration: Histogram<'route' | 'method'>;
   readonly keysSeenInUrls: Counter;
   readonly auditWriteFailures: Counter;
-  private readonly bound = new Map<string, Counter<'credential' | 'code' | 'reason'>['labels'] extends (...a: never[]) => infer R ? R : never>();
+  /** Hot-path counts, keyed `credential|code|reason`, folded into the Prometheus counter at scrape time. */
+  private readonly pendingVerifications = new Map<string, number>();
+  private readonly pendingHttp = new Map<string, number>();
+  private readonly pendingDurations = new Map<string, number[]>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'keyward_' });
@@ -21,12 +24,14 @@ export class Metrics {
       help: 'Credential verifications by credential type, public code and precise internal reason',
       labelNames: ['credential', 'code', 'reason'],
       registers: [this.registry],
+      collect: () => this.foldVerifications(),
     });
     this.httpRequests = new Counter({
       name: 'keyward_http_requests_total',
       help: 'HTTP requests by route pattern, method and status',
       labelNames: ['route', 'method', 'status'],
       registers: [this.registry],
+      collect: () => this.foldHttp(),
     });
     this.httpDuration = new Histogram({
       name: 'keyward_http_request_duration_seconds',
@@ -34,6 +39,7 @@ export class Metrics {
       labelNames: ['route', 'method'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
+      collect: () => this.foldDurations(),
     });
     this.keysSeenInUrls = new Counter({
       name: 'keyward_keys_seen_in_urls_total',
@@ -59,11 +65,44 @@ export class Metrics {
     });
   }
 
-  /** Hot path: label sets are bound once and reused. */
+  /** Hot path: a plain map increment; prom-client's label hashing happens only when scraped. */
   verification(credential: string, code: string, reason: string): void {
     const id = `${credential}|${code}|${reason}`;
-    let c = this.bound.get(id);
-    if (!c) this.bound.set(id, (c = this.verifications.labels(credential, code, reason)));
-    c.inc();
+    this.pendingVerifications.set(id, (this.pendingVerifications.get(id) ?? 0) + 1);
+  }
+
+  /** Hot path: plain counters and bucket arrays, folded into prom-client at scrape time. */
+  httpRequest(route: string, method: string, status: number, elapsedMs: number): void {
+    const id = `${route}|${method}|${status}`;
+    this.pendingHttp.set(id, (this.pendingHttp.get(id) ?? 0) + 1);
+    const did = `${route}|${method}`;
+    let samples = this.pendingDurations.get(did);
+    if (!samples) this.pendingDurations.set(did, (samples = []));
+    if (samples.length < 100_000) samples.push(elapsedMs / 1000);
+  }
+
+  private foldHttp(): void {
+    for (const [id, count] of this.pendingHttp) {
+      const [route, method, status] = id.split('|') as [string, string, string];
+      this.httpRequests.labels(route, method, status).inc(count);
+    }
+    this.pendingHttp.clear();
+  }
+
+  private foldDurations(): void {
+    for (const [id, samples] of this.pendingDurations) {
+      const [route, method] = id.split('|') as [string, string];
+      const h = this.httpDuration.labels(route, method);
+      for (const v of samples) h.observe(v);
+    }
+    this.pendingDurations.clear();
+  }
+
+  private foldVerifications(): void {
+    for (const [id, count] of this.pendingVerifications) {
+      const [credential, code, reason] = id.split('|') as [string, string, string];
+      this.verifications.labels(credential, code, reason).inc(count);
+    }
+    this.pendingVerifications.clear();
   }
 }

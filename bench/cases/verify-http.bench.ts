@@ -1,0 +1,44 @@
+import { compare, type BenchCase, type Measure } from '../lib.js';
+import { load, startServer } from '../http-load.js';
+
+/**
+ * POST /v1/keys/verify over HTTP at 50 connections vs a bare Fastify route returning a constant
+ * JSON body; each server in its own process, measured alternately. Target (issue #2): ≥ 70%.
+ * Keyward's request authenticates the caller's root key AND verifies the key in the body.
+ */
+const bench: BenchCase = {
+  name: 'verify endpoint over HTTP',
+  async run({ quick }) {
+    const keyward = await startServer<{ address: string; root: string; key: string }>('keyward-verify.ts');
+    const bare = await startServer<{ address: string }>('bare-fastify.ts');
+    const seconds = quick ? 3 : 8;
+    const body = JSON.stringify({ key: keyward.info.key, subject: 'user_1', environment: 'live' });
+    const headers = { 'content-type': 'application/json' };
+    try {
+      const last: { s?: Measure; b?: Measure } = {};
+      // warm up both
+      await load({ url: `${keyward.info.address}/v1/keys/verify`, method: 'POST', headers: { ...headers, authorization: `Bearer ${keyward.info.root}` }, body, connections: 50, durationSeconds: 1 });
+      await load({ url: `${bare.info.address}/v1/keys/verify`, method: 'POST', headers, body, connections: 50, durationSeconds: 1 });
+      const result = await compare(
+        async () => (last.s = await load({ url: `${keyward.info.address}/v1/keys/verify`, method: 'POST', headers: { ...headers, authorization: `Bearer ${keyward.info.root}` }, body, connections: 50, durationSeconds: seconds })).opsPerSec,
+        async () => (last.b = await load({ url: `${bare.info.address}/v1/keys/verify`, method: 'POST', headers, body, connections: 50, durationSeconds: seconds })).opsPerSec,
+        quick ? 2 : 4,
+      );
+      return [
+        {
+          name: 'POST /v1/keys/verify, 50 connections',
+          subjectLabel: 'Keyward',
+          baselineLabel: 'bare Fastify constant JSON',
+          subject: { opsPerSec: result.subject, p99Ms: last.s?.p99Ms },
+          baseline: { opsPerSec: result.baseline, p99Ms: last.b?.p99Ms },
+          target: { minRatio: 0.7 },
+          notes: 'autocannon in the parent process, each server in its own child process, rounds alternated; median of rounds',
+        },
+      ];
+    } finally {
+      keyward.child.kill();
+      bare.child.kill();
+    }
+  },
+};
+export default bench;

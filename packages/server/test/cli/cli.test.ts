@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'kw-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, '--data', dir, ...args], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('keyward CLI', () => {
+  it('init, apps, keys, verify, rotate, revoke and audit verify, as a script would use them', async () => {
+    const init = await cli('init', '--json');
+    expect(init.code).toBe(0);
+    expect(JSON.parse(init.stdout).rootKey).toMatch(/^kw_root_/);
+    const again = await cli('init', '--json');
+    expect(again.code).toBe(2);
+
+    const app = JSON.parse((await cli('apps', 'create', 'demo', '--json')).stdout);
+    expect(app.id).toMatch(/^app_/);
+    expect((await cli('apps', 'list')).stdout).toContain('demo');
+
+    const created = JSON.parse((await cli('keys', 'create', '--app', app.id, '--kind', 'restricted', '--env', 'live', '--name', 'etl', '--scopes', 'users:read,tags:read', '--json')).stdout);
+    expect(created.secret).toMatch(/^kw_rk_live_/);
+
+    const ok = await cli('keys', 'verify', created.secret, '--scopes', 'users:read', '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, code: 'VALID' });
+    const denied = await cli('keys', 'verify', created.secret, '--scopes', 'users:write', '--json');
+    expect(denied.code).toBe(1);
+    expect(JSON.parse(denied.stdout).code).toBe('INSUFFICIENT_SCOPES');
+
+    const rotated = JSON.parse((await cli('keys', 'rotate', created.key.id, '--grace-seconds', '0', '--json')).stdout);
+    expect(rotated.secret).not.toBe(created.secret);
+    expect((await cli('keys', 'verify', created.secret)).code).toBe(1);
+    expect((await cli('keys', 'verify', rotated.secret)).code).toBe(0);
+
+    expect((await cli('keys', 'revoke', created.key.id, '--reason', 'done', '--json')).code).toBe(0);
+    expect((await cli('keys', 'verify', rotated.secret)).code).toBe(1);
+
+    const listed = await cli('keys', 'list', '--app', app.id, '--include-revoked');
+    expect(listed.stdout).toContain(created.key.id);
+    expect(listed.stdout).not.toContain(created.secret);
+
+    const audit = await cli('audit', 'verify', '--json');
+    expect(audit.code).toBe(0);
+    expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true });
+  }, 120_000);
+
+  it('bad input exits 2 with a code and no stack trace', async () => {
+    const bad = await cli('keys', 'verify', 'kw_sk_live_nope', '--json');
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stderr).error.code).toBe('KEY_MALFORMED');
+    const badKind = await cli('keys', 'create', '--app', 'app_x', '--kind', 'root', '--env', 'live', '--name', 'x');
+    expect(badKind.code).toBe(2);
+    expect(badKind.stderr).toContain('VALIDATION_FAILED');
+    expect(badKind.stderr).not.toMatch(/at .*\.ts:\d+/);
+  }, 60_000);
+});
