@@ -86,7 +86,10 @@ export function isCode(value: string): value is Code {
   return Object.hasOwn(CATALOGUE, value);
 }
 
-/** Link served in problem+json `type`; anchors are in docs/errors.md. */
+/**
+ * The problem+json `type`: a stable URN per code. docs/errors.md has an anchor with the same
+ * suffix (`#invalid-credential`), so a deployment can map the URN to wherever it hosts the docs.
+ */
 export function docsUrl(code: Code): string {
-  return `https://keyward.dev/docs/errors#${code.toLowerCase().replaceAll('_', '-')}`;
+  return `urn:keyward:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 }
