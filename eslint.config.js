@@ -12,5 +12,6 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   { files: ['packages/server/src/cli/**', 'bench/**', 'examples/**', 'scripts/**'], rules: { 'no-console': 'off' } },
 );

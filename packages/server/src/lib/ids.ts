@@ -36,7 +36,7 @@ let requestCounter = 0;
  * Same shape as every other id: `req_` + 22 base62 characters.
  */
 export function newRequestId(): string {
-  requestCounter = (requestCounter + 1) % 3_226_266_762_397_899_821_056; // 62^12
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER; // far below 62^12: 12 digits always suffice
   let n = requestCounter;
   let tail = '';
   for (let i = 0; i < 12; i++) {

@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'light-my-request';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateKey } from '@keyward/protocol';
 import { bearer, makeApi } from '../helpers.js';
@@ -69,7 +70,7 @@ describe('admin API', () => {
   it('bad input gets a specific problem code, never a stack trace', async () => {
     api = await makeApi();
     const h = { ...bearer(api.root), 'content-type': 'application/json' };
-    const cases: [import('light-my-request').InjectOptions, number, string][] = [
+    const cases: [InjectOptions, number, string][] = [
       [{ method: 'POST', url: '/v1/apps', headers: h, payload: '{"name":' }, 400, 'MALFORMED_JSON'],
       [{ method: 'POST', url: '/v1/apps', headers: h, payload: { name: 'x', admin: true } }, 400, 'VALIDATION_FAILED'],
       [{ method: 'POST', url: '/v1/apps', headers: h, payload: { name: 'x'.repeat(100_000) } }, 413, 'PAYLOAD_TOO_LARGE'],
