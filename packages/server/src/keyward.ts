@@ -12,8 +12,10 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { SecretService } from './secrets/service.js';
+import { SqlSecretStore } from './store/sql/secret-store.js';
+import type { SqlStore } from './store/sql/sql-store.js';
 import { openSqliteStore } from './store/sqlite.js';
-import type { Store } from './store/types.js';
 
 /**
  * Every service, built once at start-up and shared by the HTTP API, the CLI and in-process
@@ -21,7 +23,7 @@ import type { Store } from './store/types.js';
  */
 export interface Keyward {
   readonly config: KeywardConfig;
-  readonly store: Store;
+  readonly store: SqlStore;
   readonly now: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -33,13 +35,15 @@ export interface Keyward {
   readonly apps: AppService;
   readonly keys: KeyService;
   readonly verifier: KeyVerifier;
+  /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
+  readonly secrets: SecretService;
   close(): Promise<void>;
 }
 
 export interface CreateKeywardOptions {
   readonly config?: Partial<KeywardConfig>;
   /** Defaults to the embedded SQLite store in `config.dataDir`. */
-  readonly store?: Store;
+  readonly store?: SqlStore;
   readonly bus?: InvalidationBus;
   readonly now?: Clock;
   readonly logger?: Logger;
@@ -92,6 +96,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     apps: new AppService({ store, now }),
     keys: new KeyService({ store, cache, bus, now }),
     verifier,
+    secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
     async close() {
       watcher.stop();
       await usage.stop();

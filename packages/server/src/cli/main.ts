@@ -6,6 +6,7 @@ import { appsCommand } from './commands/apps.js';
 import { auditCommand } from './commands/audit.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
+import { secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 import { extraCommands } from './extra-commands.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   appsCommand(program);
   keysCommand(program);
   auditCommand(program);
+  secretsCommand(program);
   for (const add of extraCommands) add(program);
   return program;
 }

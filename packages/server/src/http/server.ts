@@ -10,6 +10,7 @@ import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { secretRoutes } from './routes/secrets.js';
 import { verifyRoutes } from './routes/verify.js';
 import type { Server } from './types.js';
 
@@ -97,6 +98,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   keyRoutes(server, kw);
   verifyRoutes(server, kw);
   auditRoutes(server, kw);
+  secretRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());

@@ -1,4 +1,8 @@
 import { CORE_MIGRATIONS, type Migration } from './migrations.js';
+import { SECRET_MIGRATIONS } from './secret-store.js';
 
-/** Every feature's migrations, in version order. Features append their own list here. */
-export const ALL_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS];
+/**
+ * Every feature's migrations, in version order. Version ranges: core 1–99, tokens 100–199,
+ * sessions and devices 200–299, server-held secrets 300–399.
+ */
+export const ALL_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...SECRET_MIGRATIONS];

@@ -245,7 +245,7 @@ export class SqlStore implements Store {
  * compare-and-set on its sequence, which serialises concurrent appenders (a row lock on
  * PostgreSQL, the single writer on SQLite) so the chain never forks.
  */
-async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
+export async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
   const head = await trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
   const seq = Number(head.seq) + 1;
   const base = {

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { KeywardError } from '../../errors/keyward-error.js';
+import { CLI_ACTOR, openLocal, type GlobalOptions } from '../context.js';
+import { createOutput, table } from '../output.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+export function secretsCommand(program: Command): void {
+  const secrets = program.command('secrets').description('Server-held third-party secrets (sealed at rest, injected by the gateway)');
+  secrets
+    .command('set <name>')
+    .description('Create or replace a secret; the value is read from stdin so it never lands in shell history')
+    .requiredOption('--app <appId>', 'app id')
+    .requiredOption('--env <environment>', 'live|test')
+    .option('--description <text>', 'what it is for')
+    .action(async (name: string, opts: { app: string; env: string; description?: string }, cmd: Command) => {
+      if (opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const out = createOutput(Boolean(globals.json));
+      const value = await readStdin();
+      const kw = await openLocal(globals);
+      try {
+        await kw.apps.get(opts.app);
+        const { secret, created } = await kw.secrets.set({ appId: opts.app, environment: opts.env, name, value, ...(opts.description ? { description: opts.description } : {}) }, CLI_ACTOR);
+        out.result({ ...secret, created }, () => `${created ? 'Created' : 'Replaced'} secret ${secret.name} (${secret.id}, value ${secret.hint}).`);
+      } finally {
+        await kw.close();
+      }
+    });
+  secrets
+    .command('list')
+    .description('List secrets (names and hints, never values)')
+    .requiredOption('--app <appId>', 'app id')
+    .option('--env <environment>', 'live|test')
+    .action(async (opts: { app: string; env?: 'live' | 'test' }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const out = createOutput(Boolean(globals.json));
+      const kw = await openLocal(globals);
+      try {
+        const items = await kw.secrets.list(opts.app, opts.env);
+        out.result(items, () => table(items as unknown as Record<string, unknown>[], ['id', 'environment', 'name', 'hint', 'description']));
+      } finally {
+        await kw.close();
+      }
+    });
+  secrets
+    .command('reseal')
+    .description('Re-seal every secret under the active master key (after adding a new one to KEYWARD_MASTER_KEYS)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const out = createOutput(Boolean(globals.json));
+      const kw = await openLocal(globals);
+      try {
+        const result = await kw.secrets.reseal(CLI_ACTOR, (n) => out.notice(`resealed ${n}…`));
+        out.result(result, () => `Re-sealed ${result.resealed} secret(s) under master key ${kw.keyring.activeId}.`);
+      } finally {
+        await kw.close();
+      }
+    });
+}
