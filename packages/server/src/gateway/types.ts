@@ -1,0 +1,42 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Code } from '../errors/catalogue.js';
+
+/** What the gateway's decision sees of a client request. Nothing here is HTTP-framework specific. */
+export interface GatewayRequest {
+  readonly method: string;
+  /** The request target exactly as sent (path and query), for signature bases. */
+  readonly rawTarget: string;
+  /** Path without the query. */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Raw header lines `[name, value, name, value …]`, duplicates kept. */
+  readonly rawHeaders: readonly string[];
+  /** Client address after X-Forwarded-For trust rules. */
+  readonly clientIp: string;
+  /** Present only when the decision asked for the body (signed requests with Content-Digest). */
+  readonly body?: Buffer;
+}
+
+export type GatewayDecision =
+  | {
+      readonly allow: true;
+      /** Added to the upstream request (identity headers, injected secrets). */
+      readonly upstreamHeaders: Readonly<Record<string, string>>;
+      /** Added to the client response (RateLimit headers). */
+      readonly responseHeaders: Readonly<Record<string, string>>;
+      /** For logs and metrics only. */
+      readonly credentialId?: string;
+    }
+  | {
+      readonly allow: false;
+      readonly code: Code;
+      readonly detail?: string;
+      readonly responseHeaders?: Readonly<Record<string, string>>;
+    };
+
+export interface GatewayPolicy {
+  /** True when this request's credential needs the body in hand (e.g. a Content-Digest to check). */
+  needsBody(req: Omit<GatewayRequest, 'body'>): boolean;
+  /** Authenticate, authorise, rate-limit. Must not throw for a "no"; a throw means broken (→ 503, fail closed). */
+  decide(req: GatewayRequest): Promise<GatewayDecision>;
+}

@@ -1,0 +1,184 @@
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { generateKey } from '@keyward/protocol';
+import { createGateway } from '../../src/gateway/proxy.js';
+import type { GatewayPolicy } from '../../src/gateway/types.js';
+import { CLI, makeKeyward } from '../helpers.js';
+import { startUpstream } from './upstream.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+/** A real (if minimal) policy: any valid secret key of the app may call anything. */
+async function keyPolicy() {
+  const { kw } = await makeKeyward();
+  cleanups.push(() => kw.close());
+  const app = await kw.apps.create({ name: 'a' }, CLI);
+  const sk = await kw.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: 's' }, CLI);
+  const policy: GatewayPolicy = {
+    needsBody: () => false,
+    async decide(req) {
+      const auth = req.headers.authorization?.replace(/^Bearer /, '') ?? (req.headers['x-api-key'] as string | undefined);
+      if (!auth) return { allow: false, code: 'CREDENTIAL_MISSING' };
+      const d = await kw.verifier.verify(auth, { kinds: ['secret'] });
+      if (!d.valid) return { allow: false, code: d.code };
+      return { allow: true, upstreamHeaders: { 'x-keyward-key-id': d.key.id }, responseHeaders: { 'ratelimit-policy': '"default";q=100;w=60' } };
+    },
+  };
+  return { kw, key: sk.secret, keyId: sk.key.id, policy };
+}
+
+async function start(upstreamUrl: string, policy: GatewayPolicy, extra: Partial<Parameters<typeof createGateway>[0]> = {}) {
+  const gw = createGateway({ upstreamUrl, policy, clientIp: (req) => req.socket.remoteAddress ?? '', ...extra });
+  await new Promise<void>((r) => gw.server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => gw.close());
+  return `http://127.0.0.1:${(gw.server.address() as AddressInfo).port}`;
+}
+
+function rawRequest(url: string, text: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    let out = '';
+    socket.on('data', (d) => (out += d.toString()));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+    setTimeout(() => {
+      socket.destroy();
+      resolve(out);
+    }, 1500);
+  });
+}
+
+describe('gateway proxy', () => {
+  it('forwards an allowed request once, strips credentials and forged identity headers, adds its own', async () => {
+    const up = await startUpstream();
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const res = await request(`${gw}/v1/things?x=1`, { method: 'POST', headers: { authorization: `Bearer ${p.key}`, 'x-keyward-key-id': 'forged', 'content-type': 'application/json', cookie: 'a=b' }, body: '{"hello":1}' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['ratelimit-policy']).toBe('"default";q=100;w=60');
+    expect(res.headers['x-upstream']).toBe('yes');
+    expect(await res.body.json()).toEqual({ ok: true, url: '/v1/things?x=1' });
+    expect(up.seen).toHaveLength(1);
+    const h = up.seen[0]!.headers;
+    expect(h.authorization).toBeUndefined();
+    expect(h.cookie).toBeUndefined();
+    expect(h['x-keyward-key-id']).toBe(p.keyId);
+    expect(up.seen[0]!.body).toBe('{"hello":1}');
+  });
+
+  it('refused requests never reach the upstream', async () => {
+    const up = await startUpstream();
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const cases: [Record<string, string>, number, string][] = [
+      [{}, 401, 'CREDENTIAL_MISSING'],
+      [{ authorization: `Bearer ${generateKey('secret', 'live')}` }, 401, 'INVALID_CREDENTIAL'],
+    ];
+    for (const [headers, status, code] of cases) {
+      const res = await request(`${gw}/v1/things`, { headers });
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(((await res.body.json()) as { code: string }).code).toBe(code);
+    }
+    expect(up.seen).toHaveLength(0);
+  });
+
+  it.each([
+    ['CL and TE together', 'POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['two Content-Length', 'POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello'],
+    ['two Host headers', 'GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'],
+    ['TE not chunked', 'POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'],
+    ['obfuscated TE', 'POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n'],
+    ['absolute-form target', 'GET http://evil.example/x HTTP/1.1\r\nHost: a\r\n\r\n'],
+  ])('smuggling attempt refused before any upstream traffic: %s', async (_name, text) => {
+    const up = await startUpstream();
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const withAuth = text.replace('Host: a\r\n', `Host: a\r\nConnection: close\r\nAuthorization: Bearer ${p.key}\r\n`);
+    const out = await rawRequest(gw, withAuth);
+    expect(out).toMatch(/^HTTP\/1\.1 4\d\d/);
+    expect(up.seen).toHaveLength(0);
+  });
+
+  it('oversized headers get 431 and no upstream traffic', async () => {
+    const up = await startUpstream();
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy, { maxHeaderBytes: 4096 });
+    const out = await rawRequest(gw, `GET /x HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(8000)}\r\n\r\n`);
+    expect(out).toMatch(/^HTTP\/1\.1 431/);
+    expect(out).toContain('HEADERS_TOO_LARGE');
+    expect(up.seen).toHaveLength(0);
+  });
+
+  it('upstream down → 502 UPSTREAM_UNAVAILABLE; slow → 504 UPSTREAM_TIMEOUT, never a hang', async () => {
+    const p = await keyPolicy();
+    const down = await start('http://127.0.0.1:9', p.policy, { connectTimeoutMs: 500 });
+    const r1 = await request(`${down}/x`, { headers: { authorization: `Bearer ${p.key}` } });
+    expect(r1.statusCode).toBe(502);
+    expect(((await r1.body.json()) as { code: string }).code).toBe('UPSTREAM_UNAVAILABLE');
+
+    let hits = 0;
+    const slow = await startUpstream((_req, res) => {
+      hits++;
+      setTimeout(() => res.end('late'), 2000);
+    });
+    cleanups.push(slow.close);
+    const gw = await start(slow.url, p.policy, { headersTimeoutMs: 200 });
+    const t0 = Date.now();
+    const r2 = await request(`${gw}/x`, { method: 'POST', headers: { authorization: `Bearer ${p.key}` }, body: 'x' });
+    expect(r2.statusCode).toBe(504);
+    expect(((await r2.body.json()) as { code: string }).code).toBe('UPSTREAM_TIMEOUT');
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(hits).toBe(1); // not retried
+  });
+
+  it('streams responses and request bodies without buffering them whole', async () => {
+    let releaseUpstream!: () => void;
+    const gate = new Promise<void>((r) => (releaseUpstream = r));
+    let firstRequestChunkAt = 0;
+    let requestEndedAt = 0;
+    const up = await startUpstream(async (req, res) => {
+      req.once('data', () => (firstRequestChunkAt = Date.now()));
+      req.on('end', () => (requestEndedAt = Date.now()));
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first-chunk;');
+      await gate;
+      res.end('last-chunk');
+    });
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const { Readable } = await import('node:stream');
+    let pushMore!: () => void;
+    const more = new Promise<void>((r) => (pushMore = r));
+    const body = Readable.from((async function* () {
+      yield Buffer.from('part-1;');
+      await more;
+      yield Buffer.from('part-2');
+    })());
+    const resP = request(`${gw}/upload`, { method: 'POST', headers: { authorization: `Bearer ${p.key}`, 'content-type': 'text/plain' }, body });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(firstRequestChunkAt).toBeGreaterThan(0); // upstream saw part 1 while the client was still sending
+    expect(requestEndedAt).toBe(0);
+    pushMore();
+    const res = await resP;
+    const reader = res.body[Symbol.asyncIterator]();
+    const first = await reader.next();
+    expect(String(first.value)).toBe('first-chunk;'); // client got the first chunk while upstream was still writing
+    releaseUpstream();
+    let rest = '';
+    for (let c = await reader.next(); !c.done; c = await reader.next()) rest += String(c.value);
+    expect(rest).toBe('last-chunk');
+  });
+});
