@@ -1,0 +1,92 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { DenyCode } from '../errors/catalogue.js';
+import type { Environment } from '../keys/model.js';
+import type { KeyVerifier } from '../keys/verifier.js';
+import type { Caller, CallerResult } from './caller.js';
+import { looksLikeJwt, presented } from './extract.js';
+
+/** The request as the authenticator sees it: raw enough for signature bases. */
+export interface AuthRequest {
+  readonly method: string;
+  readonly rawTarget: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  readonly clientIp: string;
+  readonly body?: Uint8Array;
+}
+
+/** A verifier that answers with a Caller or a coded "no". Sessions, tokens and signatures plug in here. */
+export type SchemeVerifier<T> = (value: T, context: { readonly environment?: Environment; readonly appId?: string }) => Promise<CallerResult>;
+
+export interface CredentialVerifiers {
+  readonly keys: KeyVerifier;
+  readonly sessions?: SchemeVerifier<string>;
+  readonly tokens?: SchemeVerifier<string>;
+  readonly signatures?: SchemeVerifier<AuthRequest>;
+}
+
+/** Subject a publishable key acts for: presented by the app in this header. */
+export const SUBJECT_HEADER = 'x-keyward-subject';
+
+const no = (code: DenyCode, reason: string): CallerResult => ({ valid: false, code, reason });
+
+/**
+ * Authenticates whatever credential a request carries, by one set of rules:
+ *  - exactly one bearer credential (Authorization or X-Api-Key), chosen by its form: `kw_ss_…` a
+ *    session, `eyJ…` a token, any other `kw_…` a key;
+ *  - and/or an RFC 9421 signature. A signature that is present is always verified: if it fails the
+ *    request fails, it is never ignored in favour of the bearer credential (no stripping or
+ *    downgrade). When both are present they must name the same app and environment.
+ * Root and refresh tokens are never accepted here.
+ */
+export async function authenticate(req: AuthRequest, verifiers: CredentialVerifiers, context: { readonly environment?: Environment; readonly appId?: string } = {}): Promise<CallerResult> {
+  const p = presented(req.headers);
+  if (p.type === 'none') return no('CREDENTIAL_MISSING', 'NONE');
+  if (p.type === 'ambiguous') return no('INVALID_CREDENTIAL', 'AMBIGUOUS');
+
+  let bearer: CallerResult | undefined;
+  if (p.type === 'bearer') {
+    bearer = await verifyBearer(p.value, req, verifiers, context);
+    if (!bearer.valid) return bearer;
+  }
+  const hasSignature = req.headers['signature-input'] !== undefined || req.headers.signature !== undefined;
+  if (!hasSignature) return bearer!;
+  if (!verifiers.signatures) return no('SIGNATURE_INVALID', 'SIGNATURES_NOT_CONFIGURED');
+  const signed = await verifiers.signatures(req, context);
+  if (!signed.valid) return signed;
+  if (!bearer?.valid) return signed;
+  const a = bearer.caller;
+  const s = signed.caller;
+  if (a.appId !== s.appId || a.environment !== s.environment) return no('INVALID_CREDENTIAL', 'SIGNATURE_OTHER_APP');
+  if (s.subject !== null && a.subject !== null && s.subject !== a.subject) return no('SUBJECT_MISMATCH', 'SIGNATURE_OTHER_SUBJECT');
+  return { valid: true, code: 'VALID', caller: { ...a, signed: true } };
+}
+
+async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifiers, context: { environment?: Environment; appId?: string }): Promise<CallerResult> {
+  if (looksLikeJwt(value)) return v.tokens ? v.tokens(value, context) : no('TOKEN_INVALID', 'TOKENS_NOT_CONFIGURED');
+  if (value.startsWith('kw_ss_')) return v.sessions ? v.sessions(value, context) : no('INVALID_CREDENTIAL', 'SESSIONS_NOT_CONFIGURED');
+  const subjectHeader = req.headers[SUBJECT_HEADER];
+  const subject = typeof subjectHeader === 'string' && subjectHeader.length > 0 && subjectHeader.length <= 256 ? subjectHeader : undefined;
+  const d = await v.keys.verify(value, {
+    ...(context.environment ? { environment: context.environment } : {}),
+    ...(context.appId ? { appId: context.appId } : {}),
+    kinds: ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'],
+    ...(subject !== undefined ? { subject } : {}),
+    ip: req.clientIp,
+  });
+  if (!d.valid) return no(d.code, d.reason);
+  const k = d.key;
+  const caller: Caller = {
+    scheme: 'key',
+    kind: k.kind as Caller['kind'],
+    id: k.id,
+    appId: k.appId!,
+    environment: k.environment!,
+    subject: d.subject,
+    scopes: d.scopes,
+    signed: false,
+    session: false,
+    attested: false,
+  };
+  return { valid: true, code: 'VALID', caller };
+}

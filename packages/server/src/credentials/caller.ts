@@ -1,0 +1,32 @@
+import type { DenyCode } from '../errors/catalogue.js';
+import type { Environment, KeyKind } from '../keys/model.js';
+
+/**
+ * Every credential Keyward accepts, verified, reduced to one shape: who is calling, for which app
+ * and environment, acting for which subject, with which scopes, and how strongly it was proven.
+ * The access map, the gateway and the middleware decide on this shape only.
+ */
+export interface Caller {
+  /** How the credential arrived. */
+  readonly scheme: 'key' | 'session' | 'token' | 'signature';
+  /** The credential kind for the access map's `allow` lists. */
+  readonly kind: CallerKind;
+  /** The credential's id (`key_…`, `ses_…`, a JWT `jti`, a signature keyid). */
+  readonly id: string;
+  readonly appId: string;
+  readonly environment: Environment;
+  readonly subject: string | null;
+  readonly scopes: readonly string[];
+  /** The request carried a valid RFC 9421 signature. */
+  readonly signed: boolean;
+  /** The caller is a user session. */
+  readonly session: boolean;
+  /** The caller presented a valid attested app token. */
+  readonly attested: boolean;
+}
+
+export type CallerKind = Exclude<KeyKind, 'root' | 'refresh'> | 'token' | 'app-token';
+
+export type CallerResult =
+  | { readonly valid: true; readonly code: 'VALID'; readonly caller: Caller }
+  | { readonly valid: false; readonly code: DenyCode; readonly reason: string };
