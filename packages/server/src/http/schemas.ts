@@ -1,5 +1,14 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type StringOptions, type TUnsafe } from '@sinclair/typebox';
 import { idPattern } from '../lib/ids.js';
+
+/**
+ * `T | null` as `{type: [T, 'null']}` rather than `anyOf`: fast-json-stringify serialises a type
+ * array directly but validates `anyOf` branches with ajv on every response, which cost a third of
+ * the verify endpoint's throughput.
+ */
+export function Nullable(options: StringOptions & { enum?: string[] } = {}): TUnsafe<string | null> {
+  return Type.Unsafe<string | null>({ ...options, type: ['string', 'null'] });
+}
 
 /** Shared TypeBox schemas. Objects are closed (`additionalProperties: false`): unknown fields are an error, not silently dropped. */
 export const AppId = Type.String({ pattern: idPattern('app'), description: 'App id, `app_…`' });
@@ -32,24 +41,24 @@ export const AppView = Type.Object({
 
 export const KeyView = Type.Object({
   id: Type.String(),
-  appId: Type.Union([Type.String(), Type.Null()]),
-  environment: Type.Union([Environment, Type.Null()]),
+  appId: Nullable(),
+  environment: Nullable({ enum: ['live', 'test'] }),
   kind: Type.String(),
   name: Type.String(),
   start: Type.String({ description: 'Non-secret display prefix' }),
   scopes: Type.Array(Type.String()),
-  subject: Type.Union([Type.String(), Type.Null()]),
+  subject: Nullable(),
   meta: Meta,
   ipAllowList: Type.Array(Type.String()),
   enabled: Type.Boolean(),
-  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  revokedReason: Type.Union([Type.String(), Type.Null()]),
-  exposedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  reissuedFromId: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Nullable({ format: 'date-time' }),
+  revokedAt: Nullable({ format: 'date-time' }),
+  revokedReason: Nullable(),
+  exposedAt: Nullable({ format: 'date-time' }),
+  reissuedFromId: Nullable(),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastUsedAt: Nullable({ format: 'date-time' }),
   usageCount: Type.Integer(),
   version: Type.Integer(),
 });

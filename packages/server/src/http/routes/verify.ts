@@ -4,7 +4,7 @@ import { KeywardError } from '../../errors/keyward-error.js';
 import type { VerifyRequirements } from '../../keys/decide.js';
 import { toView } from '../../keys/verifier.js';
 import type { Keyward } from '../../keyward.js';
-import { AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
+import { Nullable, AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import type { Server } from '../types.js';
 
 export const VerifyBody = Type.Object(
@@ -24,13 +24,13 @@ export const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
   code: Type.String({ description: 'VALID or a verify code from docs/errors.md' }),
   keyId: Type.Optional(Type.String()),
-  appId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  appId: Type.Optional(Nullable()),
   kind: Type.Optional(Type.String()),
-  environment: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  environment: Type.Optional(Nullable()),
   scopes: Type.Optional(Type.Array(Type.String())),
-  subject: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  subject: Type.Optional(Nullable()),
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  expiresAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  expiresAt: Type.Optional(Nullable()),
   requestId: Type.String(),
 });
 
