@@ -1,3 +1,6 @@
 export * from './key-format.js';
 export * from './base62.js';
 export * from './crc32.js';
+export * from './structured-fields.js';
+export * from './content-digest.js';
+export * from './message-signatures/index.js';

@@ -170,6 +170,6 @@ async function readBounded(req: IncomingMessage, max: number): Promise<Buffer | 
 function sendProblem(res: ServerResponse, code: Code, requestId: string, detail?: string): void {
   const spec = CATALOGUE[code];
   const body = JSON.stringify({ type: docsUrl(code), title: spec.title, status: spec.status, code, ...(detail ? { detail } : {}), requestId });
-  res.writeHead(spec.status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(spec.status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-keyward-code': code });
   res.end(body);
 }

@@ -30,6 +30,8 @@ export function problem(code: Code, requestId: string, detail?: string, errors?:
 export function sendProblem(reply: FastifyReply, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): FastifyReply {
   const body = problem(code, String(reply.request.id), detail, errors);
   if (headers) reply.headers(headers);
+  // Lets the SDK tell Keyward's own refusals from an upstream API's errors.
+  reply.header('x-keyward-code', code);
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 

@@ -35,7 +35,7 @@ export interface ProblemBody {
 export function createGuard(options: GuardOptions): (req: AuthRequest & { readonly path: string }) => Promise<GuardOutcome> {
   const refuse = (code: Code, headers: Record<string, string> = {}): GuardOutcome => {
     const spec = CATALOGUE[code];
-    return { ok: false, status: spec.status, body: { type: docsUrl(code), title: spec.title, status: spec.status, code }, headers: { 'content-type': 'application/problem+json', ...headers } };
+    return { ok: false, status: spec.status, body: { type: docsUrl(code), title: spec.title, status: spec.status, code }, headers: { 'content-type': 'application/problem+json', 'x-keyward-code': code, ...headers } };
   };
   return async (req) => {
     if (keyInUrl(req.rawTarget).length > 0) return refuse('KEY_IN_URL');

@@ -1,0 +1,114 @@
+import { findKeysInText } from '@keyward/protocol';
+import { SkewClock } from './clock.js';
+import { apiError, KeywardError, KeywardNetworkError } from './errors.js';
+import { memorySessionStorage, SessionManager, type SessionStorage } from './session.js';
+
+/** Signs a request (RFC 9421). Implemented by `hmacSigner` / `keyPairSigner` in signing.ts. */
+export interface RequestSigner {
+  sign(request: { readonly method: string; readonly url: URL; readonly headers: Headers; readonly body?: Uint8Array }, nowSeconds: number): Promise<Record<string, string>>;
+}
+
+export interface KeywardClientOptions {
+  /** Where the gateway (or your API behind Keyward's middleware) lives. */
+  readonly baseUrl: string;
+  /** Publishable key bundled in the app; sent as `X-Api-Key` when there is no session. */
+  readonly publishableKey?: string;
+  /** The user or device a publishable key acts for (sent as `X-Keyward-Subject`). */
+  readonly subject?: () => string | undefined;
+  /** Session handling; the session key is sent as `Authorization: Bearer`. */
+  readonly session?: { readonly storage?: SessionStorage; readonly refreshBeforeSeconds?: number; readonly refreshPath?: string; readonly onSessionEnded?: (code: string) => void };
+  /** Sign every request (device key or HMAC signing credential). */
+  readonly signer?: RequestSigner;
+  /** The app's version, so the access map can require a minimum (`UPGRADE_REQUIRED`). */
+  readonly appVersion?: string;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+}
+
+/** Header the gateway and middleware put on their own refusals, so the SDK never mistakes an upstream error for one. */
+export const REFUSAL_HEADER = 'x-keyward-code';
+
+/**
+ * A `fetch` that attaches the right credential, signs, keeps the session fresh and retries once
+ * on clock skew or an expired session key. Uses only `fetch`, `Headers`, `URL` and WebCrypto, so it
+ * runs in browsers, React Native and Node.
+ *
+ * Refusals by Keyward throw a {@link KeywardApiError} (`code` from the server's catalogue);
+ * responses from your API come back as they are.
+ */
+export function createKeywardClient(options: KeywardClientOptions) {
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const clock = new SkewClock(options.now);
+  const session = options.session
+    ? new SessionManager({
+        baseUrl: options.baseUrl,
+        storage: options.session.storage ?? memorySessionStorage(),
+        clock,
+        fetch: fetchImpl,
+        refreshBeforeMs: (options.session.refreshBeforeSeconds ?? 60) * 1000,
+        refreshPath: options.session.refreshPath ?? '/v1/sessions/refresh',
+        ...(options.session.onSessionEnded ? { onSessionEnded: options.session.onSessionEnded } : {}),
+      })
+    : undefined;
+
+  async function send(path: string, init: RequestInit, attempt: number): Promise<Response> {
+    const url = new URL(path, options.baseUrl);
+    if (findKeysInText(decodeURIComponentSafe(url.search)).length > 0) {
+      throw new KeywardError('refusing to send a Keyward key in a URL; use headers');
+    }
+    const headers = new Headers(init.headers);
+    const sessionKey = session ? await session.current() : undefined;
+    if (sessionKey) headers.set('authorization', `Bearer ${sessionKey}`);
+    else if (options.publishableKey) {
+      headers.set('x-api-key', options.publishableKey);
+      const subject = options.subject?.();
+      if (subject) headers.set('x-keyward-subject', subject);
+    }
+    if (options.appVersion) headers.set('x-keyward-app-version', options.appVersion);
+    const body = await bodyBytes(init.body);
+    if (options.signer) {
+      const added = await options.signer.sign({ method: (init.method ?? 'GET').toUpperCase(), url, headers, ...(body ? { body } : {}) }, clock.nowSeconds());
+      for (const [k, v] of Object.entries(added)) headers.set(k, v);
+    }
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { ...init, headers, ...(body ? { body: body as unknown as BodyInit } : {}) });
+    } catch (err) {
+      throw new KeywardNetworkError(`request to ${url.origin} failed`, err);
+    }
+    const skewChanged = clock.observeServerDate(res.headers.get('date'));
+    const refusal = res.headers.get(REFUSAL_HEADER);
+    if (!refusal) return res;
+    if (attempt === 0 && refusal === 'SIGNATURE_EXPIRED' && skewChanged) return send(path, init, 1);
+    if (attempt === 0 && session && sessionKey && (refusal === 'SESSION_EXPIRED' || refusal === 'INVALID_CREDENTIAL')) {
+      await session.refresh();
+      return send(path, init, 1);
+    }
+    throw await apiError(res);
+  }
+
+  return {
+    /** Like `fetch(path, init)`, with `path` relative to `baseUrl`. */
+    fetch: (path: string, init: RequestInit = {}) => send(path, init, 0),
+    session,
+    clock,
+  };
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+async function bodyBytes(body: RequestInit['body']): Promise<Uint8Array | undefined> {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return new TextEncoder().encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) return new TextEncoder().encode(body.toString());
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
+  throw new TypeError('@keyward/client signs string, Uint8Array, ArrayBuffer, URLSearchParams or Blob bodies; streams cannot be signed');
+}

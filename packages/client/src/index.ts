@@ -1,0 +1,5 @@
+export { createKeywardClient, REFUSAL_HEADER, type KeywardClientOptions, type RequestSigner } from './client.js';
+export { KeywardApiError, KeywardError, KeywardNetworkError } from './errors.js';
+export { memorySessionStorage, SessionManager, type SessionStorage, type SessionTokens } from './session.js';
+export { SkewClock } from './clock.js';
+export { createSigner, generateDeviceKeyPair, type ClientAlgorithm, type SignerOptions } from './signer.js';

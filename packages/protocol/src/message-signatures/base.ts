@@ -1,0 +1,102 @@
+import {
+  ByteSequence,
+  isInnerList,
+  parseDictionary,
+  serializeInnerList,
+  Token,
+  type BareItem,
+  type InnerList,
+  type Member,
+} from '../structured-fields.js';
+import { componentValue, serializeComponentId, type ComponentId } from './components.js';
+import type { HttpMessageView } from './message.js';
+
+/** One signature's metadata from `Signature-Input` (RFC 9421 §2.3). */
+export interface SignatureInput {
+  readonly label: string;
+  readonly components: readonly ComponentId[];
+  readonly created?: number;
+  readonly expires?: number;
+  readonly nonce?: string;
+  readonly alg?: string;
+  readonly keyid?: string;
+  readonly tag?: string;
+  /** The inner list as parsed, re-serialised canonically for the `@signature-params` line. */
+  readonly raw: InnerList;
+}
+
+export class SignatureHeaderError extends Error {
+  override name = 'SignatureHeaderError';
+}
+
+const KNOWN_PARAMS = new Set(['created', 'expires', 'nonce', 'alg', 'keyid', 'tag']);
+
+/** Parses every member of `Signature-Input`. Duplicate labels, non-list members, bad parameter types are errors. */
+export function parseSignatureInput(fieldValue: string): SignatureInput[] {
+  return parseDictionary(fieldValue).map(([label, member]) => toInput(label, member));
+}
+
+function toInput(label: string, member: Member): SignatureInput {
+  if (!isInnerList(member)) throw new SignatureHeaderError(`Signature-Input ${label} is not an inner list`);
+  const components = member.items.map((item) => {
+    if (typeof item.value !== 'string') throw new SignatureHeaderError('component identifiers are strings');
+    return { name: item.value, params: item.params };
+  });
+  const seen = new Set<string>();
+  for (const c of components) {
+    const id = serializeComponentId(c);
+    if (seen.has(id)) throw new SignatureHeaderError(`component ${id} listed twice`);
+    seen.add(id);
+  }
+  const out: { -readonly [K in keyof SignatureInput]?: SignatureInput[K] } = { label, components, raw: member };
+  for (const [k, v] of member.params) {
+    if (!KNOWN_PARAMS.has(k)) continue; // RFC 9421 §2.3: unknown parameters are signed but ignored
+    if (k === 'created' || k === 'expires') {
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw new SignatureHeaderError(`${k} must be an integer`);
+      out[k] = v;
+    } else {
+      if (typeof v !== 'string') throw new SignatureHeaderError(`${k} must be a string`);
+      out[k as 'nonce' | 'alg' | 'keyid' | 'tag'] = v;
+    }
+  }
+  return out as SignatureInput;
+}
+
+/** Parses `Signature`: label → signature bytes. Duplicate labels are errors. */
+export function parseSignatureField(fieldValue: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const [label, member] of parseDictionary(fieldValue)) {
+    if (isInnerList(member) || !(member.value instanceof ByteSequence)) throw new SignatureHeaderError(`Signature ${label} is not a byte sequence`);
+    out.set(label, member.value.bytes);
+  }
+  return out;
+}
+
+/**
+ * The signature base (RFC 9421 §2.5): one line per covered component, then `@signature-params`.
+ * Throws ComponentError if a covered component cannot be produced.
+ */
+export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'>): string {
+  let base = '';
+  for (const c of input.components) {
+    base += `${serializeComponentId(c)}: ${componentValue(view, c)}\n`;
+  }
+  return `${base}"@signature-params": ${serializeInnerList(input.raw)}`;
+}
+
+/** Builds the inner list a signer puts in `Signature-Input`, with parameters in a fixed order. */
+export function buildSignatureParams(
+  components: readonly ComponentId[],
+  params: { created?: number; expires?: number; nonce?: string; alg?: string; keyid?: string; tag?: string },
+): InnerList {
+  const p: [string, BareItem][] = [];
+  if (params.created !== undefined) p.push(['created', params.created]);
+  if (params.expires !== undefined) p.push(['expires', params.expires]);
+  if (params.nonce !== undefined) p.push(['nonce', params.nonce]);
+  if (params.alg !== undefined) p.push(['alg', params.alg]);
+  if (params.keyid !== undefined) p.push(['keyid', params.keyid]);
+  if (params.tag !== undefined) p.push(['tag', params.tag]);
+  return { items: components.map((c) => ({ value: c.name, params: c.params })), params: p };
+}
+
+export { Token };

@@ -1,0 +1,158 @@
+import {
+  ByteSequence,
+  isInnerList,
+  parseDictionary,
+  serializeBareItem,
+  serializeMember,
+  serializeParams,
+  StructuredFieldError,
+  base64Encode,
+  type Item,
+  type Parameters,
+} from '../structured-fields.js';
+import { fieldValues, type HttpMessageView } from './message.js';
+
+/** A covered component: its name and parameters, as in the Signature-Input inner list. */
+export interface ComponentId {
+  readonly name: string;
+  readonly params: Parameters;
+}
+
+export class ComponentError extends Error {
+  override name = 'ComponentError';
+  constructor(
+    message: string,
+    readonly reason: 'MISSING_COMPONENT' | 'UNSUPPORTED_COMPONENT' | 'BAD_COMPONENT',
+  ) {
+    super(message);
+  }
+}
+
+/** `"name";param=value` — the component identifier as it appears in the base. */
+export function serializeComponentId(c: ComponentId): string {
+  return serializeBareItem(c.name) + serializeParams(c.params);
+}
+
+const param = (c: ComponentId, name: string) => c.params.find(([k]) => k === name)?.[1];
+
+function splitTarget(rawTarget: string): { path: string; query: string | undefined } {
+  const q = rawTarget.indexOf('?');
+  return q < 0 ? { path: rawTarget, query: undefined } : { path: rawTarget.slice(0, q), query: rawTarget.slice(q + 1) };
+}
+
+/** Authority normalised per RFC 9421 §2.2.3: lowercase host, default port dropped. */
+export function normalizeAuthority(authority: string, scheme: string): string {
+  let a = authority.trim().toLowerCase();
+  if ((scheme === 'https' && a.endsWith(':443')) || (scheme === 'http' && a.endsWith(':80'))) a = a.slice(0, a.lastIndexOf(':'));
+  return a;
+}
+
+/**
+ * The WHATWG form-urlencoded percent-encode set, used to re-encode @query-param names and values
+ * (RFC 9421 §2.2.8): only ASCII alphanumerics and `*-._` stay; everything else — including space —
+ * becomes %XX of its UTF-8 bytes.
+ */
+function formEncode(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let out = '';
+  for (const b of bytes) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9*\-._]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function formDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    throw new ComponentError('query parameter is not valid percent-encoding', 'BAD_COMPONENT');
+  }
+}
+
+/** The value of one covered component (RFC 9421 §2.1, §2.2). Throws ComponentError when absent or unsupported. */
+export function componentValue(view: HttpMessageView, c: ComponentId): string {
+  const { path, query } = splitTarget(view.rawTarget);
+  if (c.name.startsWith('@')) {
+    for (const [k] of c.params) if (!(c.name === '@query-param' && k === 'name')) throw new ComponentError(`parameter ;${k} on ${c.name}`, 'UNSUPPORTED_COMPONENT');
+    switch (c.name) {
+      case '@method':
+        return view.method;
+      case '@target-uri':
+        return `${view.scheme.toLowerCase()}://${normalizeAuthority(view.authority, view.scheme)}${view.rawTarget}`;
+      case '@authority':
+        return normalizeAuthority(view.authority, view.scheme);
+      case '@scheme':
+        return view.scheme.toLowerCase();
+      case '@request-target':
+        return view.rawTarget;
+      case '@path':
+        return path === '' ? '/' : path;
+      case '@query':
+        return `?${query ?? ''}`;
+      case '@query-param': {
+        const name = param(c, 'name');
+        if (typeof name !== 'string') throw new ComponentError('@query-param needs ;name', 'BAD_COMPONENT');
+        const matches = (query ?? '')
+          .split('&')
+          .filter((pair) => pair.length > 0)
+          .map((pair) => {
+            const eq = pair.indexOf('=');
+            return eq < 0 ? [formDecode(pair), ''] : [formDecode(pair.slice(0, eq)), formDecode(pair.slice(eq + 1))];
+          })
+          .filter(([n]) => n === name);
+        // A repeated parameter is ambiguous: RFC 9421 §2.2.8 says it must not be signed this way.
+        if (matches.length !== 1) throw new ComponentError(`@query-param ${name} appears ${matches.length} times`, 'MISSING_COMPONENT');
+        return formEncode(matches[0]![1]!);
+      }
+      default:
+        throw new ComponentError(`derived component ${c.name}`, 'UNSUPPORTED_COMPONENT');
+    }
+  }
+
+  if (c.name !== c.name.toLowerCase()) throw new ComponentError('field names must be lowercase', 'BAD_COMPONENT');
+  const values = fieldValues(view, c.name);
+  if (values.length === 0) throw new ComponentError(`header ${c.name} is absent`, 'MISSING_COMPONENT');
+  const sf = param(c, 'sf');
+  const key = param(c, 'key');
+  const bs = param(c, 'bs');
+  for (const [k] of c.params) if (k !== 'sf' && k !== 'key' && k !== 'bs') throw new ComponentError(`parameter ;${k}`, 'UNSUPPORTED_COMPONENT');
+  if (bs === true) {
+    if (sf !== undefined || key !== undefined) throw new ComponentError(';bs with ;sf or ;key', 'BAD_COMPONENT');
+    return values.map((v) => `:${base64Encode(new TextEncoder().encode(v.trim()))}:`).join(', ');
+  }
+  const combined = values.map((v) => v.trim()).join(', ');
+  if (key !== undefined) {
+    if (typeof key !== 'string') throw new ComponentError(';key must be a string', 'BAD_COMPONENT');
+    try {
+      const member = parseDictionary(combined).find(([k]) => k === key);
+      if (!member) throw new ComponentError(`dictionary key ${key} absent`, 'MISSING_COMPONENT');
+      return serializeMember(member[1]);
+    } catch (err) {
+      if (err instanceof StructuredFieldError) throw new ComponentError(`${c.name} is not a dictionary`, 'BAD_COMPONENT');
+      throw err;
+    }
+  }
+  if (sf === true) {
+    try {
+      return serializeDictionaryOrList(combined);
+    } catch (err) {
+      if (err instanceof StructuredFieldError) throw new ComponentError(`${c.name} is not a structured field`, 'BAD_COMPONENT');
+      throw err;
+    }
+  }
+  return combined;
+}
+
+/** `;sf` re-serialisation for dictionary-valued fields (the only kind Keyward signs with ;sf). */
+function serializeDictionaryOrList(text: string): string {
+  const d = parseDictionary(text);
+  return d.map(([k, m]) => (!isInnerList(m) && m.value === true ? k + serializeParams(m.params) : `${k}=${serializeMember(m)}`)).join(', ');
+}
+
+/** Convenience for callers: a component id from a bare name. */
+export function component(name: string, params: Parameters = []): ComponentId {
+  return { name, params };
+}
+
+export type { Item, ByteSequence };

@@ -1,0 +1,3 @@
+export * from './message.js';
+export * from './components.js';
+export * from './base.js';

@@ -1,0 +1,40 @@
+/**
+ * The message as RFC 9421 needs it: raw. Header lines keep their order and duplicates, and the
+ * request target is the exact bytes on the request line — never a parsed-and-reserialised URL,
+ * which would let two parties compute different bases for one request (RFC 9421 §1.4, §2.1).
+ */
+export interface HttpMessageView {
+  readonly method: string;
+  /** `https` or `http`: how the request reached the verifier (or will reach the server). */
+  readonly scheme: string;
+  /** Host header (or :authority) as sent. */
+  readonly authority: string;
+  /** The request-target as sent on the request line, e.g. `/foo?param=Value&Pet=dog`. */
+  readonly rawTarget: string;
+  /** Header lines as `[name, value]`, duplicates preserved, in order. */
+  readonly headerLines: ReadonlyArray<readonly [string, string]>;
+}
+
+/** Builds a view from Node's `rawHeaders` array (`[name, value, name, value …]`). */
+export function fromRawHeaders(
+  method: string,
+  scheme: string,
+  rawTarget: string,
+  rawHeaders: readonly string[],
+): HttpMessageView {
+  const headerLines: [string, string][] = [];
+  let authority = '';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    headerLines.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
+    if (authority === '' && rawHeaders[i]!.toLowerCase() === 'host') authority = rawHeaders[i + 1]!;
+  }
+  return { method, scheme, authority, rawTarget, headerLines };
+}
+
+/** All values of a field, by case-insensitive name, in order. */
+export function fieldValues(view: HttpMessageView, name: string): string[] {
+  const lower = name.toLowerCase();
+  const out: string[] = [];
+  for (const [n, v] of view.headerLines) if (n.toLowerCase() === lower) out.push(v);
+  return out;
+}

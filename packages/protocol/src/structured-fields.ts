@@ -1,0 +1,320 @@
+/**
+ * Structured Field Values for HTTP (RFC 8941 / RFC 9651), the subset RFC 9421 needs: dictionaries,
+ * lists, inner lists, parameters, and the item types integer, decimal, string, token, byte
+ * sequence and boolean. Strict: anything off-spec is a {@link StructuredFieldError}, and — unlike
+ * RFC 8941's "last one wins" — a duplicated dictionary key is an error, because two
+ * `Signature-Input` members with one label let a proxy and a verifier disagree on which is signed.
+ */
+export class StructuredFieldError extends Error {
+  override name = 'StructuredFieldError';
+}
+
+export type BareItem = number | string | Token | ByteSequence | boolean;
+export class Token {
+  constructor(readonly value: string) {}
+}
+export class ByteSequence {
+  constructor(readonly bytes: Uint8Array) {}
+}
+export type Parameters = ReadonlyArray<readonly [string, BareItem]>;
+export interface Item {
+  readonly value: BareItem;
+  readonly params: Parameters;
+}
+export interface InnerList {
+  readonly items: readonly Item[];
+  readonly params: Parameters;
+}
+export type Member = Item | InnerList;
+export type Dictionary = ReadonlyArray<readonly [string, Member]>;
+
+export function isInnerList(m: Member): m is InnerList {
+  return (m as InnerList).items !== undefined;
+}
+
+class Parser {
+  i = 0;
+  constructor(readonly s: string) {}
+
+  fail(what: string): never {
+    throw new StructuredFieldError(`${what} at offset ${this.i}`);
+  }
+  peek(): string {
+    return this.s[this.i] ?? '';
+  }
+  sp(): void {
+    while (this.s[this.i] === ' ') this.i++;
+  }
+  ows(): void {
+    while (this.s[this.i] === ' ' || this.s[this.i] === '\t') this.i++;
+  }
+  done(): boolean {
+    return this.i >= this.s.length;
+  }
+
+  key(): string {
+    const c = this.peek();
+    if (!/[a-z*]/.test(c)) this.fail('expected a key');
+    const start = this.i;
+    while (/[a-z0-9_\-.*]/.test(this.peek()) && !this.done()) this.i++;
+    return this.s.slice(start, this.i);
+  }
+
+  bareItem(): BareItem {
+    const c = this.peek();
+    if (c === '-' || /[0-9]/.test(c)) return this.number();
+    if (c === '"') return this.string();
+    if (c === ':') return this.bytes();
+    if (c === '?') return this.boolean();
+    if (/[A-Za-z*]/.test(c)) return this.token();
+    return this.fail('expected an item');
+  }
+
+  number(): number {
+    const start = this.i;
+    if (this.peek() === '-') this.i++;
+    let intDigits = 0;
+    while (/[0-9]/.test(this.peek()) && !this.done()) {
+      this.i++;
+      intDigits++;
+    }
+    if (intDigits === 0) this.fail('expected a digit');
+    if (this.peek() !== '.') {
+      if (intDigits > 15) this.fail('integer too long');
+      return Number(this.s.slice(start, this.i));
+    }
+    if (intDigits > 12) this.fail('decimal too long');
+    this.i++;
+    let frac = 0;
+    while (/[0-9]/.test(this.peek()) && !this.done()) {
+      this.i++;
+      frac++;
+    }
+    if (frac === 0 || frac > 3) this.fail('bad decimal fraction');
+    return Number(this.s.slice(start, this.i));
+  }
+
+  string(): string {
+    this.i++;
+    let out = '';
+    for (;;) {
+      if (this.done()) this.fail('unterminated string');
+      const c = this.s[this.i++]!;
+      if (c === '\\') {
+        const n = this.s[this.i++];
+        if (n !== '"' && n !== '\\') this.fail('bad escape');
+        out += n;
+      } else if (c === '"') return out;
+      else {
+        const code = c.charCodeAt(0);
+        if (code < 0x20 || code > 0x7e) this.fail('bad string character');
+        out += c;
+      }
+    }
+  }
+
+  token(): Token {
+    const start = this.i;
+    this.i++;
+    while (/[!#$%&'*+\-.^_`|~0-9A-Za-z:/]/.test(this.peek()) && !this.done()) this.i++;
+    return new Token(this.s.slice(start, this.i));
+  }
+
+  bytes(): ByteSequence {
+    this.i++;
+    const end = this.s.indexOf(':', this.i);
+    if (end < 0) this.fail('unterminated byte sequence');
+    const b64 = this.s.slice(this.i, end);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) this.fail('bad base64');
+    this.i = end + 1;
+    return new ByteSequence(base64Decode(b64));
+  }
+
+  boolean(): boolean {
+    this.i++;
+    const c = this.s[this.i++];
+    if (c === '1') return true;
+    if (c === '0') return false;
+    return this.fail('bad boolean');
+  }
+
+  params(): Parameters {
+    const out: [string, BareItem][] = [];
+    while (this.peek() === ';') {
+      this.i++;
+      this.sp();
+      const k = this.key();
+      let v: BareItem = true;
+      if (this.peek() === '=') {
+        this.i++;
+        v = this.bareItem();
+      }
+      const existing = out.findIndex(([name]) => name === k);
+      if (existing >= 0) out.splice(existing, 1);
+      out.push([k, v]);
+    }
+    return out;
+  }
+
+  itemOrInnerList(): Member {
+    if (this.peek() === '(') {
+      this.i++;
+      const items: Item[] = [];
+      for (;;) {
+        this.sp();
+        if (this.peek() === ')') {
+          this.i++;
+          return { items, params: this.params() };
+        }
+        const value = this.bareItem();
+        items.push({ value, params: this.params() });
+        const c = this.peek();
+        if (c !== ' ' && c !== ')') this.fail('expected space or ) in inner list');
+      }
+    }
+    const value = this.bareItem();
+    return { value, params: this.params() };
+  }
+}
+
+/** Parses a dictionary field value; duplicate keys are an error (see module doc). */
+export function parseDictionary(text: string): Dictionary {
+  const p = new Parser(text);
+  p.sp();
+  const out: [string, Member][] = [];
+  const seen = new Set<string>();
+  if (p.done()) return out;
+  for (;;) {
+    const k = p.key();
+    if (seen.has(k)) p.fail(`duplicate key "${k}"`);
+    seen.add(k);
+    let m: Member;
+    if (p.peek() === '=') {
+      p.i++;
+      m = p.itemOrInnerList();
+    } else {
+      m = { value: true, params: p.params() };
+    }
+    out.push([k, m]);
+    p.ows();
+    if (p.done()) return out;
+    if (p.peek() !== ',') p.fail('expected ,');
+    p.i++;
+    p.ows();
+    if (p.done()) p.fail('trailing comma');
+  }
+}
+
+export function parseList(text: string): Member[] {
+  const p = new Parser(text);
+  p.sp();
+  const out: Member[] = [];
+  if (p.done()) return out;
+  for (;;) {
+    out.push(p.itemOrInnerList());
+    p.ows();
+    if (p.done()) return out;
+    if (p.peek() !== ',') p.fail('expected ,');
+    p.i++;
+    p.ows();
+    if (p.done()) p.fail('trailing comma');
+  }
+}
+
+export function parseItem(text: string): Item {
+  const p = new Parser(text);
+  p.sp();
+  const value = p.bareItem();
+  const item = { value, params: p.params() };
+  p.sp();
+  if (!p.done()) p.fail('trailing characters');
+  return item;
+}
+
+// ---- serialisation (RFC 8941 §4.1) ------------------------------------------------------------
+
+export function serializeBareItem(v: BareItem): string {
+  if (typeof v === 'boolean') return v ? '?1' : '?0';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) {
+      if (Math.abs(v) > 999_999_999_999_999) throw new StructuredFieldError('integer out of range');
+      return String(v);
+    }
+    const rounded = Math.round(v * 1000) / 1000;
+    const s = String(rounded);
+    return s.includes('.') ? s : `${s}.0`;
+  }
+  if (typeof v === 'string') {
+    if (!/^[\x20-\x7e]*$/.test(v)) throw new StructuredFieldError('string with non-printable characters');
+    return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  }
+  if (v instanceof Token) return v.value;
+  return `:${base64Encode(v.bytes)}:`;
+}
+
+export function serializeParams(params: Parameters): string {
+  return params.map(([k, v]) => (v === true ? `;${k}` : `;${k}=${serializeBareItem(v)}`)).join('');
+}
+
+export function serializeItem(item: Item): string {
+  return serializeBareItem(item.value) + serializeParams(item.params);
+}
+
+export function serializeInnerList(list: InnerList): string {
+  return `(${list.items.map(serializeItem).join(' ')})${serializeParams(list.params)}`;
+}
+
+export function serializeMember(m: Member): string {
+  return isInnerList(m) ? serializeInnerList(m) : serializeItem(m);
+}
+
+export function serializeDictionary(d: Dictionary): string {
+  return d.map(([k, m]) => (!isInnerList(m) && m.value === true ? k + serializeParams(m.params) : `${k}=${serializeMember(m)}`)).join(', ');
+}
+
+export function serializeList(list: readonly Member[]): string {
+  return list.map(serializeMember).join(', ');
+}
+
+// ---- base64 without Buffer (runs in browsers and React Native) ---------------------------------
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+export function base64Encode(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += `${B64[(n >> 18) & 63]}${B64[(n >> 12) & 63]}==`;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += `${B64[(n >> 18) & 63]}${B64[(n >> 12) & 63]}${B64[(n >> 6) & 63]}=`;
+  }
+  return out;
+}
+
+export function base64Decode(text: string): Uint8Array {
+  const clean = text.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let o = 0;
+  for (let i = 0; i < clean.length; i++) {
+    const d = B64_INDEX[clean.charCodeAt(i)] ?? -1;
+    if (d < 0) throw new StructuredFieldError('bad base64');
+    value = (value << 6) | d;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, o);
+}

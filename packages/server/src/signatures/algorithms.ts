@@ -1,0 +1,52 @@
+import { createHmac, createPublicKey, timingSafeEqual, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+
+/**
+ * The algorithms Keyward verifies (RFC 9421 §3.3). The algorithm always comes from the key's
+ * registration, never from the message (§7.3.6: "alg" is at most a consistency check).
+ */
+export type SignatureAlgorithm = 'hmac-sha256' | 'ed25519' | 'ecdsa-p256-sha256' | 'rsa-pss-sha512' | 'rsa-v1_5-sha256';
+
+export type VerificationKey =
+  | { readonly alg: 'hmac-sha256'; readonly secrets: readonly Uint8Array[] }
+  | { readonly alg: Exclude<SignatureAlgorithm, 'hmac-sha256'>; readonly publicKey: KeyObject };
+
+/** Constant-time for HMAC (every candidate secret is checked, no early exit on a match). */
+export function verifySignatureBytes(key: VerificationKey, base: string, signature: Uint8Array): boolean {
+  const data = Buffer.from(base, 'utf8');
+  switch (key.alg) {
+    case 'hmac-sha256': {
+      if (signature.length !== 32) return false;
+      let ok = false;
+      for (const secret of key.secrets) {
+        const mac = createHmac('sha256', secret).update(data).digest();
+        ok = timingSafeEqual(mac, signature) || ok;
+      }
+      return ok;
+    }
+    case 'ed25519':
+      return key.publicKey.asymmetricKeyType === 'ed25519' && cryptoVerify(null, data, key.publicKey, signature);
+    case 'ecdsa-p256-sha256':
+      return (
+        key.publicKey.asymmetricKeyType === 'ec' &&
+        key.publicKey.asymmetricKeyDetails?.namedCurve === 'prime256v1' &&
+        signature.length === 64 &&
+        cryptoVerify('sha256', data, { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+      );
+    case 'rsa-pss-sha512':
+      return cryptoVerify('sha512', data, { key: key.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 }, signature);
+    case 'rsa-v1_5-sha256':
+      return cryptoVerify('sha256', data, { key: key.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
+  }
+}
+
+/** Imports a public JWK for a device key: only Ed25519 (OKP) and P-256 (EC), public members only. */
+export function publicKeyFromJwk(jwk: Record<string, unknown>): { alg: 'ed25519' | 'ecdsa-p256-sha256'; publicKey: KeyObject } {
+  if ('d' in jwk || 'p' in jwk || 'q' in jwk || 'k' in jwk) throw new TypeError('the JWK has private members; send the public key only');
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string') {
+    return { alg: 'ed25519', publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }) };
+  }
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string') {
+    return { alg: 'ecdsa-p256-sha256', publicKey: createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' }) };
+  }
+  throw new TypeError('only Ed25519 (OKP) and P-256 (EC) public keys are accepted');
+}
