@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ByteSequence,
+  parseDictionary,
+  parseSignatureInput,
+  serializeDictionary,
+  SignatureHeaderError,
+  StructuredFieldError,
+  Token,
+  type BareItem,
+  type Dictionary,
+} from '../src/index.js';
+
+const key = fc.stringMatching(/^[a-z*][a-z0-9_\-.*]{0,8}$/);
+const bare: fc.Arbitrary<BareItem> = fc.oneof(
+  fc.integer({ min: -999_999_999_999_999, max: 999_999_999_999_999 }),
+  fc.stringMatching(/^[\x20-\x7e]{0,12}$/),
+  fc.stringMatching(/^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]{0,8}$/).map((t) => new Token(t)),
+  fc.uint8Array({ maxLength: 16 }).map((b) => new ByteSequence(b)),
+  fc.boolean(),
+);
+const params = fc.uniqueArray(fc.tuple(key, bare), { maxLength: 3, selector: ([k]) => k });
+const item = fc.record({ value: bare, params });
+const member = fc.oneof(item, fc.record({ items: fc.array(item, { maxLength: 4 }), params }));
+const dictionary: fc.Arbitrary<Dictionary> = fc.uniqueArray(fc.tuple(key, member), { maxLength: 5, selector: ([k]) => k });
+
+describe('structured fields (RFC 8941)', () => {
+  it('serialise → parse → serialise is stable for generated dictionaries (10^4 cases)', () => {
+    fc.assert(
+      fc.property(dictionary, (d) => {
+        const text = serializeDictionary(d);
+        expect(serializeDictionary(parseDictionary(text))).toBe(text);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('arbitrary input either parses or throws StructuredFieldError — nothing else (10^4 cases)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.stringMatching(/^[a-z0-9=(); ":?*,.\-_@A-Z+/]{0,60}$/)), (s) => {
+        try {
+          parseDictionary(s);
+        } catch (err) {
+          expect(err).toBeInstanceOf(StructuredFieldError);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('Signature-Input parsing throws only its typed errors (10^4 cases)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9=(); "@:?*,.\-_]{0,80}$/), (s) => {
+        try {
+          parseSignatureInput(s);
+        } catch (err) {
+          expect(err instanceof StructuredFieldError || err instanceof SignatureHeaderError).toBe(true);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('refuses duplicated dictionary keys (duplicate signature labels)', () => {
+    expect(() => parseDictionary('sig=(), sig=("@method")')).toThrow(StructuredFieldError);
+    expect(() => parseDictionary('a=1, b=2, a=3')).toThrow(StructuredFieldError);
+  });
+});
