@@ -32,6 +32,18 @@ export function isInnerList(m: Member): m is InnerList {
   return (m as InnerList).items !== undefined;
 }
 
+const isLcAlpha = (c: number) => c >= 97 && c <= 122;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** key chars after the first: lcalpha / DIGIT / "_" / "-" / "." / "*" */
+const isKeyChar = (c: number) => isLcAlpha(c) || isDigit(c) || c === 95 || c === 45 || c === 46 || c === 42;
+/** tchar / ":" / "/" (RFC 8941 sf-token) */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const ch of "!#$%&'*+-.^_`|~:/") TOKEN_CHARS[ch.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TOKEN_CHARS[c] = 1;
+for (let c = 65; c <= 90; c++) TOKEN_CHARS[c] = 1;
+for (let c = 97; c <= 122; c++) TOKEN_CHARS[c] = 1;
+
 class Parser {
   i = 0;
   constructor(readonly s: string) {}
@@ -53,20 +65,20 @@ class Parser {
   }
 
   key(): string {
-    const c = this.peek();
-    if (!/[a-z*]/.test(c)) this.fail('expected a key');
-    const start = this.i;
-    while (/[a-z0-9_\-.*]/.test(this.peek()) && !this.done()) this.i++;
+    const c = this.s.charCodeAt(this.i);
+    if (!(isLcAlpha(c) || c === 42)) this.fail('expected a key');
+    const start = this.i++;
+    while (this.i < this.s.length && isKeyChar(this.s.charCodeAt(this.i))) this.i++;
     return this.s.slice(start, this.i);
   }
 
   bareItem(): BareItem {
-    const c = this.peek();
-    if (c === '-' || /[0-9]/.test(c)) return this.number();
-    if (c === '"') return this.string();
-    if (c === ':') return this.bytes();
-    if (c === '?') return this.boolean();
-    if (/[A-Za-z*]/.test(c)) return this.token();
+    const c = this.s.charCodeAt(this.i);
+    if (c === 45 || isDigit(c)) return this.number();
+    if (c === 34) return this.string();
+    if (c === 58) return this.bytes();
+    if (c === 63) return this.boolean();
+    if (isAlpha(c) || c === 42) return this.token();
     return this.fail('expected an item');
   }
 
@@ -74,7 +86,7 @@ class Parser {
     const start = this.i;
     if (this.peek() === '-') this.i++;
     let intDigits = 0;
-    while (/[0-9]/.test(this.peek()) && !this.done()) {
+    while (this.i < this.s.length && isDigit(this.s.charCodeAt(this.i))) {
       this.i++;
       intDigits++;
     }
@@ -86,7 +98,7 @@ class Parser {
     if (intDigits > 12) this.fail('decimal too long');
     this.i++;
     let frac = 0;
-    while (/[0-9]/.test(this.peek()) && !this.done()) {
+    while (this.i < this.s.length && isDigit(this.s.charCodeAt(this.i))) {
       this.i++;
       frac++;
     }
@@ -96,6 +108,17 @@ class Parser {
 
   string(): string {
     this.i++;
+    // Fast path: no escapes before the closing quote.
+    const close = this.s.indexOf('"', this.i);
+    if (close > 0 && this.s.lastIndexOf('\\', close) < this.i) {
+      for (let j = this.i; j < close; j++) {
+        const code = this.s.charCodeAt(j);
+        if (code < 0x20 || code > 0x7e) this.fail('bad string character');
+      }
+      const out = this.s.slice(this.i, close);
+      this.i = close + 1;
+      return out;
+    }
     let out = '';
     for (;;) {
       if (this.done()) this.fail('unterminated string');
@@ -116,7 +139,7 @@ class Parser {
   token(): Token {
     const start = this.i;
     this.i++;
-    while (/[!#$%&'*+\-.^_`|~0-9A-Za-z:/]/.test(this.peek()) && !this.done()) this.i++;
+    while (this.i < this.s.length && TOKEN_CHARS[this.s.charCodeAt(this.i)] === 1) this.i++;
     return new Token(this.s.slice(start, this.i));
   }
 
@@ -245,8 +268,13 @@ export function serializeBareItem(v: BareItem): string {
     return s.includes('.') ? s : `${s}.0`;
   }
   if (typeof v === 'string') {
-    if (!/^[\x20-\x7e]*$/.test(v)) throw new StructuredFieldError('string with non-printable characters');
-    return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    let needsEscape = false;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e) throw new StructuredFieldError('string with non-printable characters');
+      if (c === 34 || c === 92) needsEscape = true;
+    }
+    return needsEscape ? `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"` : `"${v}"`;
   }
   if (v instanceof Token) return v.value;
   return `:${base64Encode(v.bytes)}:`;

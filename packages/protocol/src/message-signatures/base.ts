@@ -15,6 +15,8 @@ import type { HttpMessageView } from './message.js';
 export interface SignatureInput {
   readonly label: string;
   readonly components: readonly ComponentId[];
+  /** The components' serialised identifiers (`"@method"`, `"x";key="a"`), computed once. */
+  readonly componentIds: readonly string[];
   readonly created?: number;
   readonly expires?: number;
   readonly nonce?: string;
@@ -42,13 +44,9 @@ function toInput(label: string, member: Member): SignatureInput {
     if (typeof item.value !== 'string') throw new SignatureHeaderError('component identifiers are strings');
     return { name: item.value, params: item.params };
   });
-  const seen = new Set<string>();
-  for (const c of components) {
-    const id = serializeComponentId(c);
-    if (seen.has(id)) throw new SignatureHeaderError(`component ${id} listed twice`);
-    seen.add(id);
-  }
-  const out: { -readonly [K in keyof SignatureInput]?: SignatureInput[K] } = { label, components, raw: member };
+  const componentIds = components.map(serializeComponentId);
+  if (new Set(componentIds).size !== componentIds.length) throw new SignatureHeaderError('a component is listed twice');
+  const out: { -readonly [K in keyof SignatureInput]?: SignatureInput[K] } = { label, components, componentIds, raw: member };
   for (const [k, v] of member.params) {
     if (!KNOWN_PARAMS.has(k)) continue; // RFC 9421 §2.3: unknown parameters are signed but ignored
     if (k === 'created' || k === 'expires') {
@@ -76,10 +74,12 @@ export function parseSignatureField(fieldValue: string): Map<string, Uint8Array>
  * The signature base (RFC 9421 §2.5): one line per covered component, then `@signature-params`.
  * Throws ComponentError if a covered component cannot be produced.
  */
-export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'>): string {
+export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'> & { readonly componentIds?: readonly string[] }): string {
   let base = '';
-  for (const c of input.components) {
-    base += `${serializeComponentId(c)}: ${componentValue(view, c)}\n`;
+  const ids = input.componentIds;
+  for (let i = 0; i < input.components.length; i++) {
+    const c = input.components[i]!;
+    base += `${ids ? ids[i] : serializeComponentId(c)}: ${componentValue(view, c)}\n`;
   }
   return `${base}"@signature-params": ${serializeInnerList(input.raw)}`;
 }

@@ -1,5 +1,6 @@
+import type {
+  ByteSequence} from '../structured-fields.js';
 import {
-  ByteSequence,
   isInnerList,
   parseDictionary,
   serializeBareItem,

@@ -35,6 +35,11 @@ export function fromRawHeaders(
 export function fieldValues(view: HttpMessageView, name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
-  for (const [n, v] of view.headerLines) if (n.toLowerCase() === lower) out.push(v);
+  const lines = view.headerLines;
+  for (let i = 0; i < lines.length; i++) {
+    const n = lines[i]![0];
+    // Node's rawHeaders keep the sender's case; most senders use lowercase (HTTP/2 requires it).
+    if (n === lower || (n.length === lower.length && n.toLowerCase() === lower)) out.push(lines[i]![1]);
+  }
   return out;
 }

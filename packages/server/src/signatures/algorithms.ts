@@ -12,17 +12,19 @@ export type VerificationKey =
 
 /** Constant-time for HMAC (every candidate secret is checked, no early exit on a match). */
 export function verifySignatureBytes(key: VerificationKey, base: string, signature: Uint8Array): boolean {
-  const data = Buffer.from(base, 'utf8');
   switch (key.alg) {
     case 'hmac-sha256': {
       if (signature.length !== 32) return false;
       let ok = false;
       for (const secret of key.secrets) {
-        const mac = createHmac('sha256', secret).update(data).digest();
+        const mac = createHmac('sha256', secret).update(base, 'utf8').digest();
         ok = timingSafeEqual(mac, signature) || ok;
       }
       return ok;
     }
+  }
+  const data = Buffer.from(base, 'utf8');
+  switch (key.alg) {
     case 'ed25519':
       return key.publicKey.asymmetricKeyType === 'ed25519' && cryptoVerify(null, data, key.publicKey, signature);
     case 'ecdsa-p256-sha256':

@@ -4,12 +4,10 @@ import {
   parseContentDigest,
   parseSignatureField,
   parseSignatureInput,
-  serializeComponentId,
   signatureBase,
   StructuredFieldError,
   SignatureHeaderError,
   fieldValues,
-  type ComponentId,
   type HttpMessageView,
   type SignatureInput,
 } from '@keyward/protocol';
@@ -111,7 +109,8 @@ async function verifyOne<Owner>(
   if (requireNonce && (input.nonce === undefined || input.nonce.length < 8 || input.nonce.length > 128)) return no('SIGNATURE_INVALID', 'NO_USABLE_NONCE');
   if (options.tag !== undefined && input.tag !== options.tag) return no('SIGNATURE_INVALID', 'WRONG_TAG');
 
-  const covered = new Set(input.components.map((c) => serializeComponentId(c)));
+  const coveredIds = input.componentIds;
+  const covered = new Set(coveredIds);
   const hasBody = body !== undefined && body.length > 0;
   const required = [...(options.requiredComponents ?? DEFAULT_REQUIRED_COMPONENTS), ...(hasBody ? ['content-digest'] : [])];
   for (const name of required) if (!covered.has(`"${name}"`)) return no('SIGNATURE_COVERAGE', `NOT_COVERED: ${name}`);
@@ -154,7 +153,7 @@ async function verifyOne<Owner>(
     label: input.label,
     alg: key.alg,
     owner: key.owner,
-    components: input.components.map((c: ComponentId) => serializeComponentId(c)),
+    components: coveredIds,
     created: input.created,
     nonce: input.nonce,
   };
