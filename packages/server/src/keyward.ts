@@ -13,6 +13,10 @@ import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
+import type { CredentialVerifiers } from './credentials/authenticate.js';
+import { MemoryNonceStore, type NonceStore } from './signatures/nonce-store.js';
+import { SigningKeyResolver } from './signatures/resolver.js';
+import { signatureScheme } from './signatures/scheme.js';
 import { SqlSecretStore } from './store/sql/secret-store.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -35,6 +39,11 @@ export interface Keyward {
   readonly apps: AppService;
   readonly keys: KeyService;
   readonly verifier: KeyVerifier;
+  /** RFC 9421 replay cache (memory here; Redis in a multi-node deployment). */
+  readonly nonces: NonceStore;
+  readonly signingKeys: SigningKeyResolver;
+  /** Every credential scheme, for `authenticate()`: keys, signatures, and later sessions and tokens. */
+  readonly credentials: CredentialVerifiers;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
   close(): Promise<void>;
@@ -49,6 +58,7 @@ export interface CreateKeywardOptions {
   readonly logger?: Logger;
   readonly defaultMetrics?: boolean;
   readonly keyring?: Keyring;
+  readonly nonces?: NonceStore;
 }
 
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
@@ -83,6 +93,19 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
   });
   metrics.observeCacheSize(() => cache.size);
+  const nonces = options.nonces ?? new MemoryNonceStore({ maxPerKey: config.nonceCacheMaxPerKey, now });
+  const apps = new AppService({ store, now });
+  const signingKeys = new SigningKeyResolver({ store, keyring, bus, now, cacheTtlMs: config.cacheTtlMs });
+  const credentials: CredentialVerifiers = {
+    keys: verifier,
+    signatures: signatureScheme({
+      resolver: signingKeys,
+      nonces,
+      now,
+      policy: { skewSeconds: config.signatureSkewSeconds, maxAgeSeconds: config.signatureMaxAgeSeconds },
+      appSettings: async (appId) => (await apps.getCached(appId))?.settings,
+    }),
+  };
   return {
     config,
     store,
@@ -93,9 +116,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     cache,
     bus,
     usage,
-    apps: new AppService({ store, now }),
-    keys: new KeyService({ store, cache, bus, now }),
+    apps,
+    keys: new KeyService({ store, cache, bus, now, keyring }),
     verifier,
+    nonces,
+    signingKeys,
+    credentials,
     secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
     async close() {
       watcher.stop();

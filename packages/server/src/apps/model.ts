@@ -18,9 +18,18 @@ export interface AppSettings {
   readonly revokeKeysSeenInUrls: boolean;
   /** Grace period used by rotate when the caller gives none. */
   readonly defaultRotationGraceSeconds: number;
+  /**
+   * Request signatures: components every signature for this app must cover, on top of Keyward's
+   * defaults (@method @authority @path @query, and content-digest with a body).
+   */
+  readonly signatureRequiredComponents: readonly string[];
+  /** Allowed clock difference for signature `created`/`expires`, seconds (at most the server's). */
+  readonly signatureSkewSeconds: number;
 }
 
 export const DEFAULT_APP_SETTINGS: AppSettings = {
   revokeKeysSeenInUrls: false,
   defaultRotationGraceSeconds: 24 * 3600,
+  signatureRequiredComponents: [],
+  signatureSkewSeconds: 300,
 };

@@ -5,7 +5,22 @@ import type { Page, PageRequest, Store } from '../store/types.js';
 import { DEFAULT_APP_SETTINGS, type App, type AppSettings } from './model.js';
 
 export class AppService {
-  constructor(private readonly deps: { readonly store: Store; readonly now: () => number }) {}
+  private readonly cached = new Map<string, { readonly app: App; readonly untilMs: number }>();
+
+  constructor(private readonly deps: { readonly store: Store; readonly now: () => number; readonly cacheTtlMs?: number }) {}
+
+  /**
+   * For hot paths (signature policy, gateway): an app read at most once per `cacheTtlMs`
+   * (default 5 s). Settings changes made through this process apply at once.
+   */
+  async getCached(id: string): Promise<App | undefined> {
+    const now = this.deps.now();
+    const hit = this.cached.get(id);
+    if (hit && hit.untilMs > now) return hit.app;
+    const app = await this.deps.store.getApp(id);
+    if (app) this.cached.set(id, { app, untilMs: now + (this.deps.cacheTtlMs ?? 5000) });
+    return app;
+  }
 
   async create(input: { name: string; settings?: Partial<AppSettings> }, by: Actor): Promise<App> {
     validateName(input.name);
@@ -13,7 +28,7 @@ export class AppService {
     const app: App = {
       id: newId('app'),
       name: input.name,
-      settings: { ...DEFAULT_APP_SETTINGS, ...input.settings },
+      settings: validateSettings({ ...DEFAULT_APP_SETTINGS, ...input.settings }),
       createdAtMs: now,
       updatedAtMs: now,
       version: 1,
@@ -36,7 +51,7 @@ export class AppService {
     if (patch.name !== undefined) validateName(patch.name);
     for (let attempt = 0; attempt < 5; attempt++) {
       const app = await this.get(id);
-      const settings = patch.settings ? { ...app.settings, ...patch.settings } : undefined;
+      const settings = patch.settings ? validateSettings({ ...DEFAULT_APP_SETTINGS, ...app.settings, ...patch.settings }) : undefined;
       const outcome = await this.deps.store.updateApp(
         id,
         { ...(patch.name !== undefined ? { name: patch.name } : {}), ...(settings ? { settings } : {}) },
@@ -44,7 +59,10 @@ export class AppService {
         this.deps.now(),
         { actor: by.actor, requestId: by.requestId, action: 'app.update', target: id, data: { name: patch.name, settings: patch.settings } },
       );
-      if (outcome === 'ok') return this.get(id);
+      if (outcome === 'ok') {
+        this.cached.delete(id);
+        return this.get(id);
+      }
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'app not found');
     }
     throw new KeywardError('CONFLICT', 'the app changed concurrently; try again');
@@ -55,4 +73,16 @@ function validateName(name: string): void {
   if (name.trim().length === 0 || name.length > 128) {
     throw new KeywardError('VALIDATION_FAILED', 'name must be 1 to 128 characters', { errors: [{ pointer: '/body/name', message: 'must be 1 to 128 characters' }] });
   }
+}
+
+const COMPONENT_RE = /^(@[a-z-]+|[a-z0-9!#$%&'*+.^_`|~-]+)$/;
+
+function validateSettings(settings: AppSettings): AppSettings {
+  const bad = settings.signatureRequiredComponents.filter((c) => !COMPONENT_RE.test(c));
+  if (bad.length) {
+    throw new KeywardError('VALIDATION_FAILED', `signatureRequiredComponents: not component names: ${bad.join(', ')}`, {
+      errors: [{ pointer: '/body/settings/signatureRequiredComponents', message: 'lowercase header names or derived components like @path' }],
+    });
+  }
+  return settings;
 }

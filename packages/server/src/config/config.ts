@@ -16,6 +16,12 @@ export interface KeywardConfig {
   /** How often to look for keys changed by other processes sharing the store (0 = never). */
   readonly changePollIntervalMs: number;
   readonly bodyLimitBytes: number;
+  /** Allowed clock difference for request signatures, seconds. */
+  readonly signatureSkewSeconds: number;
+  /** How old a signature's `created` may be, seconds. */
+  readonly signatureMaxAgeSeconds: number;
+  /** Replay-cache entries kept per signing key (a full key refuses rather than forgets). */
+  readonly nonceCacheMaxPerKey: number;
   /** Requests slower than this are cut off (headers + body). */
   readonly requestTimeoutMs: number;
 }
@@ -32,6 +38,9 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   changePollIntervalMs: 250,
   bodyLimitBytes: 64 * 1024,
   requestTimeoutMs: 30_000,
+  signatureSkewSeconds: 300,
+  signatureMaxAgeSeconds: 300,
+  nonceCacheMaxPerKey: 100_000,
 };
 
 export class ConfigError extends Error {
@@ -81,6 +90,9 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     changePollIntervalMs: int('changePollIntervalMs', 'KEYWARD_CHANGE_POLL_INTERVAL_MS', 0, 60_000),
     bodyLimitBytes: int('bodyLimitBytes', 'KEYWARD_BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024),
     requestTimeoutMs: int('requestTimeoutMs', 'KEYWARD_REQUEST_TIMEOUT_MS', 100, 3_600_000),
+    signatureSkewSeconds: int('signatureSkewSeconds', 'KEYWARD_SIGNATURE_SKEW_SECONDS', 0, 3600),
+    signatureMaxAgeSeconds: int('signatureMaxAgeSeconds', 'KEYWARD_SIGNATURE_MAX_AGE_SECONDS', 1, 86_400),
+    nonceCacheMaxPerKey: int('nonceCacheMaxPerKey', 'KEYWARD_NONCE_CACHE_MAX_PER_KEY', 100, 10_000_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -26,6 +26,8 @@ export const AppSettingsSchema = Type.Object(
   {
     revokeKeysSeenInUrls: Type.Optional(Type.Boolean()),
     defaultRotationGraceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7_776_000 })),
+    signatureRequiredComponents: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 })),
+    signatureSkewSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 300 })),
   },
   { additionalProperties: false },
 );
@@ -33,7 +35,12 @@ export const AppSettingsSchema = Type.Object(
 export const AppView = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  settings: Type.Object({ revokeKeysSeenInUrls: Type.Boolean(), defaultRotationGraceSeconds: Type.Integer() }),
+  settings: Type.Object({
+    revokeKeysSeenInUrls: Type.Boolean(),
+    defaultRotationGraceSeconds: Type.Integer(),
+    signatureRequiredComponents: Type.Array(Type.String()),
+    signatureSkewSeconds: Type.Integer(),
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   version: Type.Integer(),

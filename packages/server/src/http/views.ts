@@ -1,10 +1,18 @@
-import type { App } from '../apps/model.js';
+import { DEFAULT_APP_SETTINGS, type App } from '../apps/model.js';
 import type { KeyRecord } from '../keys/model.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 
 /** Domain → JSON. Times become RFC 3339 strings; nothing secret exists on these records. */
 export function appView(app: App) {
-  return { id: app.id, name: app.name, settings: app.settings, createdAt: iso(app.createdAtMs), updatedAt: iso(app.updatedAtMs), version: app.version };
+  const settings = { ...DEFAULT_APP_SETTINGS, ...app.settings };
+  return {
+    id: app.id,
+    name: app.name,
+    settings: { ...settings, signatureRequiredComponents: [...settings.signatureRequiredComponents] },
+    createdAt: iso(app.createdAtMs),
+    updatedAt: iso(app.updatedAtMs),
+    version: app.version,
+  };
 }
 
 export function keyView(k: KeyRecord, pendingUsage = 0): KeyViewT {

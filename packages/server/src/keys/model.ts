@@ -48,6 +48,8 @@ export interface KeySecret {
   readonly createdAtMs: number;
   /** Set on the old secret when the key is rotated: the end of its grace period. */
   readonly expiresAtMs: number | null;
+  /** Signing credentials only: the secret sealed under the master keyring (HMAC needs it). */
+  readonly sealedSecret?: string | null;
 }
 
 /** Fields an operator may change after creation. */

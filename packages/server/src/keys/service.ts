@@ -4,6 +4,7 @@ import type { InvalidationBus } from '../cache/invalidation.js';
 import type { KeyCache } from '../cache/key-cache.js';
 import { KeywardError } from '../errors/keyward-error.js';
 import { sha256Hex } from '../lib/crypto.js';
+import type { Keyring } from '../lib/sealed.js';
 import { newId } from '../lib/ids.js';
 import type { Page, PageRequest, Store, KeyFilter } from '../store/types.js';
 import type { KeyKind, KeyPatch, KeyRecord, KeySecret } from './model.js';
@@ -46,6 +47,8 @@ export class KeyService {
       readonly cache: KeyCache;
       readonly bus: InvalidationBus;
       readonly now: () => number;
+      /** Seals the secrets of signing credentials (HMAC needs the secret itself). */
+      readonly keyring?: Keyring;
     },
   ) {}
 
@@ -57,7 +60,7 @@ export class KeyService {
     if (input.appId !== null && !(await this.deps.store.getApp(input.appId))) throw new KeywardError('NOT_FOUND', 'app not found');
     validateKeySettings({ ...input }, now);
     const secret = generateKey(input.kind, input.environment);
-    const { key, secretRow } = buildKey(input, secret, now);
+    const { key, secretRow } = buildKey(input, secret, now, this.deps.keyring);
     await this.deps.store.createKey(key, secretRow, audit(by, 'key.create', key.id, describe(key)));
     this.deps.cache.invalidateHash(secretRow.hash);
     return { key, secret };
@@ -106,7 +109,7 @@ export class KeyService {
       if (key.revokedAtMs !== null) throw new KeywardError('CONFLICT', 'a revoked key cannot be rotated; reissue it');
       const now = this.deps.now();
       const secret = generateKey(key.kind, key.environment);
-      const secretRow = secretFor(secret, key.id, now);
+      const secretRow = secretFor(secret, key.id, now, key.kind, this.deps.keyring);
       const oldHashes = await this.deps.store.listSecretHashes(key.id);
       const outcome = await this.deps.store.rotateKey(
         { keyId, expectedVersion: key.version, newSecret: secretRow, oldSecretsExpireAtMs: now + gracePeriodSeconds * 1000, nowMs: now },
@@ -141,7 +144,7 @@ export class KeyService {
       expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
     };
     const secret = generateKey(input.kind, input.environment);
-    const built = buildKey(input, secret, now);
+    const built = buildKey(input, secret, now, this.deps.keyring);
     const key = { ...built.key, reissuedFromId: old.id };
     await this.deps.store.createKey(key, built.secretRow, audit(by, 'key.reissue', key.id, { from: old.id }));
     if (old.revokedAtMs === null) await this.revoke(old.id, `reissued as ${key.id}`, by);
@@ -188,15 +191,24 @@ export class KeyService {
   }
 }
 
-function secretFor(secret: string, keyId: string, now: number): KeySecret {
+/** Associated data binding a sealed signing secret to its hash (a swapped row will not open). */
+export const signingSecretContext = (hash: string): string => `hk:${hash}`;
+
+function secretFor(secret: string, keyId: string, now: number, kind: KeyKind, keyring: Keyring | undefined): KeySecret {
   const parsed = parseKey(secret);
   if (typeof parsed === 'string') throw new Error('generated key failed its own parser');
-  return { hash: sha256Hex(secret), keyId, start: parsed.start, createdAtMs: now, expiresAtMs: null };
+  const hash = sha256Hex(secret);
+  let sealedSecret: string | null = null;
+  if (kind === 'signing') {
+    if (!keyring) throw new TypeError('signing credentials need a keyring to seal their secret');
+    sealedSecret = keyring.seal(secret, signingSecretContext(hash));
+  }
+  return { hash, keyId, start: parsed.start, createdAtMs: now, expiresAtMs: null, sealedSecret };
 }
 
-function buildKey(input: CreateKeyInput, secret: string, now: number): { key: KeyRecord; secretRow: KeySecret } {
+function buildKey(input: CreateKeyInput, secret: string, now: number, keyring: Keyring | undefined): { key: KeyRecord; secretRow: KeySecret } {
   const id = newId('key');
-  const secretRow = secretFor(secret, id, now);
+  const secretRow = secretFor(secret, id, now, input.kind, keyring);
   const key: KeyRecord = {
     id,
     appId: input.appId,

@@ -1,6 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../credentials/caller.js';
+import { hasBody, hasSignature, readBody } from './body.js';
 import { createGuard, type GuardOptions } from './core.js';
+
+type RawBodyRequest = Request & { rawBody?: Buffer; _body?: boolean };
 
 /**
  * Express middleware: same verification as the gateway; the caller is put on `res.locals.keyward`.
@@ -10,14 +13,35 @@ import { createGuard, type GuardOptions } from './core.js';
 export function keywardExpress(options: GuardOptions) {
   const guard = createGuard(options);
   return (req: Request, res: Response, next: NextFunction): void => {
-    guard({
-      method: req.method,
-      rawTarget: req.originalUrl,
-      path: req.path,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      clientIp: req.ip ?? req.socket.remoteAddress ?? '',
-    }).then((outcome) => {
+    void (async () => {
+      // A signed body must be checked against its Content-Digest, so it is read here (bounded);
+      // JSON bodies are then parsed for the app so body parsers after this are not needed.
+      const r = req as RawBodyRequest;
+      let body: Buffer | undefined = r.rawBody;
+      if (!body && hasSignature(req.headers) && hasBody(req.headers) && !r._body) {
+        const read = await readBody(req);
+        if (read === 'too_large') return { ok: false as const, status: 413, body: { type: 'urn:keyward:problem:payload-too-large', title: 'The body is too large', status: 413, code: 'PAYLOAD_TOO_LARGE' as const }, headers: { 'content-type': 'application/problem+json', 'x-keyward-code': 'PAYLOAD_TOO_LARGE' } };
+        body = read;
+        r.rawBody = read;
+        if (/\bjson\b/.test(String(req.headers['content-type'] ?? ''))) {
+          try {
+            r.body = JSON.parse(read.toString('utf8'));
+            r._body = true;
+          } catch {
+            // leave it for the app's own parser to report
+          }
+        }
+      }
+      return guard({
+        method: req.method,
+        rawTarget: req.originalUrl,
+        path: req.path,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        clientIp: req.ip ?? req.socket.remoteAddress ?? '',
+        ...(body ? { body } : {}),
+      });
+    })().then((outcome) => {
       if (!outcome.ok) {
         res.status(outcome.status).set(outcome.headers).send(JSON.stringify(outcome.body));
         return;

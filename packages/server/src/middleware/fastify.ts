@@ -1,6 +1,11 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Caller } from '../credentials/caller.js';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { hasBody, hasSignature, readBody } from './body.js';
 import { createGuard, type GuardOptions } from './core.js';
+
+const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,7 +14,8 @@ declare module 'fastify' {
 }
 
 /**
- * Fastify plugin: verifies every request (or those `protect` selects) in-process with the same
+ * Fastify plugin (runs at preValidation, after the body is read, so signed bodies can be checked
+ * against their Content-Digest): verifies every request (or those `protect` selects) in-process with the same
  * verifier and caches as the gateway; the caller is put on `request.keyward`. Revocations reach it
  * like any Keyward process: instantly when revoked through this process, within
  * `changePollIntervalMs` when revoked elsewhere on the same store (or via the invalidation bus).
@@ -18,8 +24,17 @@ export function keywardFastify(options: GuardOptions & { readonly protect?: (req
   const guard = createGuard(options);
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
     app.decorateRequest('keyward', undefined);
-    app.addHook('onRequest', async (request, reply) => {
+    // Signed bodies: keep a copy of the raw bytes as Fastify parses them, to check Content-Digest.
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      if (!hasSignature(request.headers) || !hasBody(request.headers)) return payload;
+      const read = await readBody(payload as unknown as IncomingMessage);
+      if (read === 'too_large') throw Object.assign(new Error('body too large'), { statusCode: 413 });
+      rawBodies.set(request, read);
+      return Readable.from([read]);
+    });
+    app.addHook('preValidation', async (request, reply) => {
       if (options.protect && !options.protect(request)) return;
+      const body = rawBodies.get(request);
       const outcome = await guard({
         method: request.method,
         rawTarget: request.raw.url ?? '/',
@@ -27,6 +42,7 @@ export function keywardFastify(options: GuardOptions & { readonly protect?: (req
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,
         clientIp: request.ip,
+        ...(body ? { body } : {}),
       });
       if (!outcome.ok) return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
       reply.headers(outcome.responseHeaders);

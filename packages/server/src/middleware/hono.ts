@@ -18,7 +18,10 @@ export function keywardHono(options: GuardOptions & { readonly clientIp?: (heade
       headers[name] = value;
       rawHeaders.push(name, value);
     });
+    // Hono caches the body it reads, so handlers can still parse it afterwards.
+    const signedBody = (headers['signature-input'] || headers.signature) && c.req.raw.body ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
     const outcome = await guard({
+      ...(signedBody ? { body: signedBody } : {}),
       method: c.req.method,
       rawTarget: url.pathname + url.search,
       path: url.pathname,

@@ -93,6 +93,8 @@ export interface Store {
    * Lets every process sharing a database drop stale cache entries without a message bus.
    */
   keyChangesSince(sinceMs: number, limit: number): Promise<readonly { readonly id: string; readonly version: number; readonly updatedAtMs: number }[]>;
+  /** Every secret row of a key, oldest first (sealed copies included for signing credentials). */
+  listKeySecrets(keyId: string): Promise<readonly KeySecret[]>;
   /** Hashes of all secrets of a key (for cache invalidation). */
   listSecretHashes(keyId: string): Promise<readonly string[]>;
   /**

@@ -87,6 +87,15 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await sql`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ${'0'.repeat(64)})`.execute(db);
     },
   },
+  {
+    version: 2,
+    name: 'sealed secrets for HMAC signing credentials',
+    async up(db) {
+      // HMAC verification needs the shared secret itself, so signing credentials (and only they)
+      // keep an AES-256-GCM sealed copy next to the hash.
+      await db.schema.alterTable('key_secrets').addColumn('sealed_secret', 'text').execute();
+    },
+  },
 ];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */

@@ -1,4 +1,4 @@
-import type { App } from '../../apps/model.js';
+import { DEFAULT_APP_SETTINGS, type App } from '../../apps/model.js';
 import type { AuditRecord } from '../../audit/model.js';
 import type { Environment, KeyKind, KeyRecord, KeySecret } from '../../keys/model.js';
 import type { Database } from './schema.js';
@@ -10,7 +10,7 @@ export function appFromRow(r: Database['apps']): App {
   return {
     id: r.id,
     name: r.name,
-    settings: JSON.parse(r.settings),
+    settings: { ...DEFAULT_APP_SETTINGS, ...JSON.parse(r.settings) },
     createdAtMs: Number(r.created_at_ms),
     updatedAtMs: Number(r.updated_at_ms),
     version: Number(r.version),
@@ -81,7 +81,7 @@ export function keyToRow(k: KeyRecord): Database['keys'] {
 }
 
 export function secretFromRow(r: Database['key_secrets']): KeySecret {
-  return { hash: r.hash, keyId: r.key_id, start: r.start, createdAtMs: Number(r.created_at_ms), expiresAtMs: num(r.expires_at_ms) };
+  return { hash: r.hash, keyId: r.key_id, start: r.start, createdAtMs: Number(r.created_at_ms), expiresAtMs: num(r.expires_at_ms), sealedSecret: r.sealed_secret ?? null };
 }
 
 export function auditFromRow(r: Database['audit_log']): AuditRecord {

@@ -43,6 +43,7 @@ export interface Database {
     start: string;
     created_at_ms: number;
     expires_at_ms: number | null;
+    sealed_secret?: string | null;
   };
   audit_log: {
     seq: number;

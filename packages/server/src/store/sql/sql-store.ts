@@ -121,7 +121,7 @@ export class SqlStore implements Store {
       await trx.insertInto('keys').values(keyToRow(key)).execute();
       await trx
         .insertInto('key_secrets')
-        .values({ hash: secret.hash, key_id: secret.keyId, start: secret.start, created_at_ms: secret.createdAtMs, expires_at_ms: secret.expiresAtMs })
+        .values({ hash: secret.hash, key_id: secret.keyId, start: secret.start, created_at_ms: secret.createdAtMs, expires_at_ms: secret.expiresAtMs, sealed_secret: secret.sealedSecret ?? null })
         .execute();
       await appendAuditIn(trx, audit, key.createdAtMs);
     });
@@ -181,7 +181,7 @@ export class SqlStore implements Store {
       const s = input.newSecret;
       await trx
         .insertInto('key_secrets')
-        .values({ hash: s.hash, key_id: s.keyId, start: s.start, created_at_ms: s.createdAtMs, expires_at_ms: s.expiresAtMs })
+        .values({ hash: s.hash, key_id: s.keyId, start: s.start, created_at_ms: s.createdAtMs, expires_at_ms: s.expiresAtMs, sealed_secret: s.sealedSecret ?? null })
         .execute();
       await appendAuditIn(trx, audit, input.nowMs);
       return 'ok';
@@ -197,6 +197,11 @@ export class SqlStore implements Store {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ id: r.id, version: Number(r.version), updatedAtMs: Number(r.updated_at_ms) }));
+  }
+
+  async listKeySecrets(keyId: string): Promise<readonly KeySecret[]> {
+    const rows = await this.db.selectFrom('key_secrets').selectAll().where('key_id', '=', keyId).orderBy('created_at_ms').execute();
+    return rows.map(secretFromRow);
   }
 
   async listSecretHashes(keyId: string): Promise<readonly string[]> {
