@@ -13,6 +13,8 @@ import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
+import { SessionService } from './sessions/service.js';
+import { SqlSessionStore } from './store/sql/session-store.js';
 import type { CredentialVerifiers } from './credentials/authenticate.js';
 import { MemoryNonceStore, type NonceStore } from './signatures/nonce-store.js';
 import { SigningKeyResolver } from './signatures/resolver.js';
@@ -44,6 +46,7 @@ export interface Keyward {
   readonly signingKeys: SigningKeyResolver;
   /** Every credential scheme, for `authenticate()`: keys, signatures, and later sessions and tokens. */
   readonly credentials: CredentialVerifiers;
+  readonly sessions: SessionService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
   close(): Promise<void>;
@@ -96,8 +99,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const nonces = options.nonces ?? new MemoryNonceStore({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const apps = new AppService({ store, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus, now, cacheTtlMs: config.cacheTtlMs });
+  const sessions = new SessionService({ store: new SqlSessionStore(store.db, store.backend), now, touchFlushIntervalMs: config.usageFlushIntervalMs });
   const credentials: CredentialVerifiers = {
     keys: verifier,
+    sessions: sessions.scheme(),
     signatures: signatureScheme({
       resolver: signingKeys,
       nonces,
@@ -120,12 +125,14 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     keys: new KeyService({ store, cache, bus, now, keyring }),
     verifier,
     nonces,
+    sessions,
     signingKeys,
     credentials,
     secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
     async close() {
       watcher.stop();
       await usage.stop();
+      await sessions.close();
       unsubscribe();
       await bus.close();
       await store.close();

@@ -11,6 +11,7 @@ import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { secretRoutes } from './routes/secrets.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { verifyRoutes } from './routes/verify.js';
 import type { Server } from './types.js';
 
@@ -99,6 +100,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   verifyRoutes(server, kw);
   auditRoutes(server, kw);
   secretRoutes(server, kw);
+  sessionRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());

@@ -1,0 +1,258 @@
+import { sql, type Kysely } from 'kysely';
+import type { AuditDraft } from '../../audit/model.js';
+import type { Environment } from '../../keys/model.js';
+import type { Session } from '../../sessions/model.js';
+import type { PasswordRecord, SessionStore } from '../../sessions/store.js';
+import type { WriteOutcome } from '../types.js';
+import type { Migration } from './migrations.js';
+import type { Database } from './schema.js';
+import { appendAuditIn } from './sql-store.js';
+
+export interface SessionTables {
+  sessions: {
+    id: string;
+    app_id: string;
+    environment: string;
+    subject: string;
+    device: string;
+    session_key_hash: string;
+    session_key_expires_at_ms: number;
+    refresh_hash: string;
+    generation: number;
+    created_at_ms: number;
+    last_used_at_ms: number;
+    idle_ttl_ms: number;
+    absolute_expires_at_ms: number;
+    revoked_at_ms: number | null;
+    revoked_reason: string | null;
+  };
+  spent_refresh_tokens: { hash: string; session_id: string; spent_at_ms: number };
+  subject_passwords: { app_id: string; environment: string; subject: string; hash: string; failed_count: number; locked_until_ms: number; version: number; updated_at_ms: number };
+}
+
+type Db = Kysely<Database & SessionTables>;
+
+export const SESSION_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 200,
+    name: 'sessions, spent refresh tokens, passwords',
+    async up(db, dialect) {
+      const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+      const d = db as unknown as Db;
+      await d.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id'))
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('session_key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('session_key_expires_at_ms', ms, (c) => c.notNull())
+        .addColumn('refresh_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('last_used_at_ms', ms, (c) => c.notNull())
+        .addColumn('idle_ttl_ms', ms, (c) => c.notNull())
+        .addColumn('absolute_expires_at_ms', ms, (c) => c.notNull())
+        .addColumn('revoked_at_ms', ms)
+        .addColumn('revoked_reason', 'text')
+        .execute();
+      await d.schema.createIndex('sessions_subject_idx').on('sessions').columns(['app_id', 'environment', 'subject']).execute();
+      await d.schema
+        .createTable('spent_refresh_tokens')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('spent_at_ms', ms, (c) => c.notNull())
+        .execute();
+      await d.schema
+        .createTable('subject_passwords')
+        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id'))
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('failed_count', 'integer', (c) => c.notNull())
+        .addColumn('locked_until_ms', ms, (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('updated_at_ms', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('subject_passwords_pk', ['app_id', 'environment', 'subject'])
+        .execute();
+    },
+  },
+];
+
+function fromRow(r: SessionTables['sessions']): Session {
+  return {
+    id: r.id,
+    appId: r.app_id,
+    environment: r.environment as Environment,
+    subject: r.subject,
+    device: JSON.parse(r.device),
+    sessionKeyHash: r.session_key_hash,
+    sessionKeyExpiresAtMs: Number(r.session_key_expires_at_ms),
+    refreshHash: r.refresh_hash,
+    generation: Number(r.generation),
+    createdAtMs: Number(r.created_at_ms),
+    lastUsedAtMs: Number(r.last_used_at_ms),
+    idleTtlMs: Number(r.idle_ttl_ms),
+    absoluteExpiresAtMs: Number(r.absolute_expires_at_ms),
+    revokedAtMs: r.revoked_at_ms === null ? null : Number(r.revoked_at_ms),
+    revokedReason: r.revoked_reason,
+  };
+}
+
+export class SqlSessionStore implements SessionStore {
+  private readonly db: Db;
+  private readonly dialect: 'sqlite' | 'postgres';
+
+  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
+    this.db = db as unknown as Db;
+    this.dialect = dialect;
+  }
+
+  async insertSession(s: Session, audit: AuditDraft): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: s.id,
+          app_id: s.appId,
+          environment: s.environment,
+          subject: s.subject,
+          device: JSON.stringify(s.device),
+          session_key_hash: s.sessionKeyHash,
+          session_key_expires_at_ms: s.sessionKeyExpiresAtMs,
+          refresh_hash: s.refreshHash,
+          generation: s.generation,
+          created_at_ms: s.createdAtMs,
+          last_used_at_ms: s.lastUsedAtMs,
+          idle_ttl_ms: s.idleTtlMs,
+          absolute_expires_at_ms: s.absoluteExpiresAtMs,
+          revoked_at_ms: null,
+          revoked_reason: null,
+        })
+        .execute();
+      await appendAuditIn(trx as never, audit, s.createdAtMs);
+    });
+  }
+
+  async getSession(id: string): Promise<Session | undefined> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? fromRow(r) : undefined;
+  }
+
+  async findBySessionKeyHash(hash: string): Promise<Session | undefined> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('session_key_hash', '=', hash).executeTakeFirst();
+    return r ? fromRow(r) : undefined;
+  }
+
+  async findByRefreshHash(hash: string): Promise<Session | undefined> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('refresh_hash', '=', hash).executeTakeFirst();
+    return r ? fromRow(r) : undefined;
+  }
+
+  async findSpentRefresh(hash: string): Promise<string | undefined> {
+    const r = await this.db.selectFrom('spent_refresh_tokens').select('session_id').where('hash', '=', hash).executeTakeFirst();
+    return r?.session_id;
+  }
+
+  async rotateTokens(input: { sessionId: string; expectedRefreshHash: string; sessionKeyHash: string; sessionKeyExpiresAtMs: number; refreshHash: string; nowMs: number }): Promise<'ok' | 'conflict'> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('sessions')
+        .set({
+          session_key_hash: input.sessionKeyHash,
+          session_key_expires_at_ms: input.sessionKeyExpiresAtMs,
+          refresh_hash: input.refreshHash,
+          generation: sql`generation + 1`,
+          last_used_at_ms: input.nowMs,
+        })
+        .where('id', '=', input.sessionId)
+        .where('refresh_hash', '=', input.expectedRefreshHash)
+        .where('revoked_at_ms', 'is', null)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return 'conflict';
+      await trx.insertInto('spent_refresh_tokens').values({ hash: input.expectedRefreshHash, session_id: input.sessionId, spent_at_ms: input.nowMs }).execute();
+      return 'ok';
+    });
+  }
+
+  async revokeSession(id: string, reason: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('sessions').set({ revoked_at_ms: nowMs, revoked_reason: reason }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) {
+        const exists = await trx.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst();
+        return exists ? 'conflict' : 'not_found';
+      }
+      await appendAuditIn(trx as never, audit, nowMs);
+      return 'ok';
+    });
+  }
+
+  async revokeSubjectSessions(appId: string, environment: Environment, subject: string, reason: string, nowMs: number, audit: AuditDraft): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('sessions')
+        .set({ revoked_at_ms: nowMs, revoked_reason: reason })
+        .where('app_id', '=', appId)
+        .where('environment', '=', environment)
+        .where('subject', '=', subject)
+        .where('revoked_at_ms', 'is', null)
+        .executeTakeFirst();
+      const n = Number(res.numUpdatedRows);
+      await appendAuditIn(trx as never, { ...audit, data: { ...audit.data, revoked: n } }, nowMs);
+      return n;
+    });
+  }
+
+  async listSessions(appId: string, environment: Environment, subject: string | undefined, includeRevoked: boolean, limit: number): Promise<readonly Session[]> {
+    let q = this.db.selectFrom('sessions').selectAll().where('app_id', '=', appId).where('environment', '=', environment).orderBy('created_at_ms', 'desc').limit(limit);
+    if (subject !== undefined) q = q.where('subject', '=', subject);
+    if (!includeRevoked) q = q.where('revoked_at_ms', 'is', null);
+    return (await q.execute()).map(fromRow);
+  }
+
+  async touchSessions(touches: ReadonlyArray<{ id: string; lastUsedAtMs: number }>): Promise<void> {
+    if (touches.length === 0) return;
+    const greatest = this.dialect === 'postgres' ? sql`GREATEST` : sql`MAX`;
+    await this.db.transaction().execute(async (trx) => {
+      for (const t of touches) {
+        await trx.updateTable('sessions').set({ last_used_at_ms: sql`${greatest}(last_used_at_ms, ${t.lastUsedAtMs})` }).where('id', '=', t.id).execute();
+      }
+    });
+  }
+
+  async getPassword(appId: string, environment: Environment, subject: string): Promise<PasswordRecord | undefined> {
+    const r = await this.db.selectFrom('subject_passwords').selectAll().where('app_id', '=', appId).where('environment', '=', environment).where('subject', '=', subject).executeTakeFirst();
+    return r ? { hash: r.hash, failedCount: Number(r.failed_count), lockedUntilMs: Number(r.locked_until_ms), version: Number(r.version) } : undefined;
+  }
+
+  async setPassword(appId: string, environment: Environment, subject: string, hash: string, nowMs: number, audit: AuditDraft): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('subject_passwords').select('version').where('app_id', '=', appId).where('environment', '=', environment).where('subject', '=', subject).executeTakeFirst();
+      if (existing) {
+        await trx
+          .updateTable('subject_passwords')
+          .set({ hash, failed_count: 0, locked_until_ms: 0, version: sql`version + 1`, updated_at_ms: nowMs })
+          .where('app_id', '=', appId)
+          .where('environment', '=', environment)
+          .where('subject', '=', subject)
+          .execute();
+      } else {
+        await trx.insertInto('subject_passwords').values({ app_id: appId, environment, subject, hash, failed_count: 0, locked_until_ms: 0, version: 1, updated_at_ms: nowMs }).execute();
+      }
+      await appendAuditIn(trx as never, audit, nowMs);
+    });
+  }
+
+  async recordPasswordAttempt(appId: string, environment: Environment, subject: string, next: { failedCount: number; lockedUntilMs: number }, expectedVersion: number): Promise<WriteOutcome> {
+    const res = await this.db
+      .updateTable('subject_passwords')
+      .set({ failed_count: next.failedCount, locked_until_ms: next.lockedUntilMs, version: sql`version + 1` })
+      .where('app_id', '=', appId)
+      .where('environment', '=', environment)
+      .where('subject', '=', subject)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1 ? 'ok' : 'conflict';
+  }
+}
