@@ -115,20 +115,20 @@ export class SessionService {
     const hash = sha256Hex(refreshToken);
     const now = this.deps.now();
     const session = await this.deps.store.findByRefreshHash(hash);
-    if (!session) return this.reuse(hash, now);
+    if (!session) return this.reuse(hash);
     const d = decideRefresh(session, now, this.lastSeen.get(session.id) ?? 0);
     if (!d.valid) return { valid: false, code: d.code as 'INVALID_CREDENTIAL' | 'SESSION_EXPIRED', reason: d.reason };
     const sessionKey = generateKey('session', session.environment);
     const nextRefresh = generateKey('refresh', session.environment);
     const sessionKeyExpiresAtMs = Math.min(now + this.ttls.sessionKeyTtlSeconds * 1000, session.absoluteExpiresAtMs);
     const outcome = await this.deps.store.rotateTokens({ sessionId: session.id, expectedRefreshHash: hash, sessionKeyHash: sha256Hex(sessionKey), sessionKeyExpiresAtMs, refreshHash: sha256Hex(nextRefresh), nowMs: now });
-    if (outcome !== 'ok') return this.reuse(hash, now);
+    if (outcome !== 'ok') return this.reuse(hash);
     this.cache.delete(session.sessionKeyHash);
     const updated = (await this.deps.store.getSession(session.id))!;
     return { valid: true, code: 'VALID', session: updated, sessionKey, refreshToken: nextRefresh };
   }
 
-  private async reuse(hash: string, now: number): Promise<SessionResult> {
+  private async reuse(hash: string): Promise<SessionResult> {
     const sessionId = await this.deps.store.findSpentRefresh(hash);
     if (!sessionId) return { valid: false, code: 'INVALID_CREDENTIAL', reason: 'UNKNOWN_REFRESH' };
     await this.revoke(sessionId, 'refresh token reused', { actor: 'system', requestId: 'refresh' });
