@@ -14,6 +14,8 @@ import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
 import { SessionService } from './sessions/service.js';
+import { TokenService } from './tokens/service.js';
+import { SqlTokenStore } from './store/sql/token-store.js';
 import { SqlSessionStore } from './store/sql/session-store.js';
 import type { CredentialVerifiers } from './credentials/authenticate.js';
 import { MemoryNonceStore, type NonceStore } from './signatures/nonce-store.js';
@@ -47,6 +49,8 @@ export interface Keyward {
   /** Every credential scheme, for `authenticate()`: keys, signatures, and later sessions and tokens. */
   readonly credentials: CredentialVerifiers;
   readonly sessions: SessionService;
+  /** Short-lived JWTs and the JWKS. */
+  readonly tokens: TokenService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
   close(): Promise<void>;
@@ -100,9 +104,11 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const apps = new AppService({ store, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus, now, cacheTtlMs: config.cacheTtlMs });
   const sessions = new SessionService({ store: new SqlSessionStore(store.db, store.backend), now, touchFlushIntervalMs: config.usageFlushIntervalMs });
+  const tokens = new TokenService({ store: new SqlTokenStore(store.db), keyring, now, issuer: config.tokenIssuer, maxTtlSeconds: config.tokenMaxTtlSeconds });
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
+    tokens: tokens.scheme(),
     signatures: signatureScheme({
       resolver: signingKeys,
       nonces,
@@ -126,6 +132,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     verifier,
     nonces,
     sessions,
+    tokens,
     signingKeys,
     credentials,
     secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
@@ -133,6 +140,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       watcher.stop();
       await usage.stop();
       await sessions.close();
+      tokens.close();
       unsubscribe();
       await bus.close();
       await store.close();

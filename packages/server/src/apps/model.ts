@@ -25,6 +25,8 @@ export interface AppSettings {
   readonly signatureRequiredComponents: readonly string[];
   /** Allowed clock difference for signature `created`/`expires`, seconds (at most the server's). */
   readonly signatureSkewSeconds: number;
+  /** Longest lifetime of a token minted for this app, seconds (at most the server's `tokenMaxTtlSeconds`). */
+  readonly maxTokenTtlSeconds: number;
 }
 
 export const DEFAULT_APP_SETTINGS: AppSettings = {
@@ -32,4 +34,5 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   defaultRotationGraceSeconds: 24 * 3600,
   signatureRequiredComponents: [],
   signatureSkewSeconds: 300,
+  maxTokenTtlSeconds: 3600,
 };

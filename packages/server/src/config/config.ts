@@ -22,6 +22,10 @@ export interface KeywardConfig {
   readonly signatureMaxAgeSeconds: number;
   /** Replay-cache entries kept per signing key (a full key refuses rather than forgets). */
   readonly nonceCacheMaxPerKey: number;
+  /** `iss` of every token Keyward mints. */
+  readonly tokenIssuer: string;
+  /** Longest token lifetime any app may allow, seconds. */
+  readonly tokenMaxTtlSeconds: number;
   /** Requests slower than this are cut off (headers + body). */
   readonly requestTimeoutMs: number;
 }
@@ -41,6 +45,8 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   signatureSkewSeconds: 300,
   signatureMaxAgeSeconds: 300,
   nonceCacheMaxPerKey: 100_000,
+  tokenIssuer: 'keyward',
+  tokenMaxTtlSeconds: 86_400,
 };
 
 export class ConfigError extends Error {
@@ -92,6 +98,8 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     requestTimeoutMs: int('requestTimeoutMs', 'KEYWARD_REQUEST_TIMEOUT_MS', 100, 3_600_000),
     signatureSkewSeconds: int('signatureSkewSeconds', 'KEYWARD_SIGNATURE_SKEW_SECONDS', 0, 3600),
     signatureMaxAgeSeconds: int('signatureMaxAgeSeconds', 'KEYWARD_SIGNATURE_MAX_AGE_SECONDS', 1, 86_400),
+    tokenIssuer: str('tokenIssuer', 'KEYWARD_TOKEN_ISSUER'),
+    tokenMaxTtlSeconds: int('tokenMaxTtlSeconds', 'KEYWARD_TOKEN_MAX_TTL_SECONDS', 1, 7 * 86_400),
     nonceCacheMaxPerKey: int('nonceCacheMaxPerKey', 'KEYWARD_NONCE_CACHE_MAX_PER_KEY', 100, 10_000_000),
   };
   if (problems.length) throw new ConfigError(problems);

@@ -28,6 +28,7 @@ export const AppSettingsSchema = Type.Object(
     defaultRotationGraceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7_776_000 })),
     signatureRequiredComponents: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 })),
     signatureSkewSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 300 })),
+    maxTokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   },
   { additionalProperties: false },
 );
@@ -40,6 +41,7 @@ export const AppView = Type.Object({
     defaultRotationGraceSeconds: Type.Integer(),
     signatureRequiredComponents: Type.Array(Type.String()),
     signatureSkewSeconds: Type.Integer(),
+    maxTokenTtlSeconds: Type.Integer(),
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { verifyRoutes } from './routes/verify.js';
 import type { Server } from './types.js';
 
@@ -101,6 +102,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   auditRoutes(server, kw);
   secretRoutes(server, kw);
   sessionRoutes(server, kw);
+  tokenRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
