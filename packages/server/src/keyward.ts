@@ -14,6 +14,8 @@ import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
 import { SessionService } from './sessions/service.js';
+import { DeviceService } from './devices/service.js';
+import { SqlDeviceStore } from './store/sql/device-store.js';
 import { TokenService } from './tokens/service.js';
 import { SqlTokenStore } from './store/sql/token-store.js';
 import { SqlSessionStore } from './store/sql/session-store.js';
@@ -49,6 +51,8 @@ export interface Keyward {
   /** Every credential scheme, for `authenticate()`: keys, signatures, and later sessions and tokens. */
   readonly credentials: CredentialVerifiers;
   readonly sessions: SessionService;
+  /** Per-install device credentials (secret or registered public key). */
+  readonly devices: DeviceService;
   /** Short-lived JWTs and the JWKS. */
   readonly tokens: TokenService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
@@ -102,7 +106,9 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   metrics.observeCacheSize(() => cache.size);
   const nonces = options.nonces ?? new MemoryNonceStore({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const apps = new AppService({ store, now });
-  const signingKeys = new SigningKeyResolver({ store, keyring, bus, now, cacheTtlMs: config.cacheTtlMs });
+  const keys = new KeyService({ store, cache, bus, now, keyring });
+  const devices = new DeviceService({ store: new SqlDeviceStore(store.db), keys, now });
+  const signingKeys = new SigningKeyResolver({ store, keyring, bus, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({ store: new SqlSessionStore(store.db, store.backend), now, touchFlushIntervalMs: config.usageFlushIntervalMs });
   const tokens = new TokenService({ store: new SqlTokenStore(store.db), keyring, now, issuer: config.tokenIssuer, maxTtlSeconds: config.tokenMaxTtlSeconds });
   const credentials: CredentialVerifiers = {
@@ -128,10 +134,11 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     bus,
     usage,
     apps,
-    keys: new KeyService({ store, cache, bus, now, keyring }),
+    keys,
     verifier,
     nonces,
     sessions,
+    devices,
     tokens,
     signingKeys,
     credentials,

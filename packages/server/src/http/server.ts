@@ -13,6 +13,7 @@ import { keyRoutes } from './routes/keys.js';
 import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { deviceRoutes } from './routes/devices.js';
 import { verifyRoutes } from './routes/verify.js';
 import type { Server } from './types.js';
 
@@ -103,6 +104,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   secretRoutes(server, kw);
   sessionRoutes(server, kw);
   tokenRoutes(server, kw);
+  deviceRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
