@@ -20,6 +20,7 @@ import { TokenService } from './tokens/service.js';
 import { SqlTokenStore } from './store/sql/token-store.js';
 import { SqlSessionStore } from './store/sql/session-store.js';
 import type { CredentialVerifiers } from './credentials/authenticate.js';
+import { verifyAny, type VerifyAnyContext, type VerifyAnyInput, type VerifyAnyResult } from './credentials/verify-any.js';
 import { MemoryNonceStore, type NonceStore } from './signatures/nonce-store.js';
 import { SigningKeyResolver } from './signatures/resolver.js';
 import { signatureScheme } from './signatures/scheme.js';
@@ -57,6 +58,8 @@ export interface Keyward {
   readonly tokens: TokenService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
+  /** Verify any credential (key, session, token, signed request) with one answer shape. */
+  verify(input: VerifyAnyInput, context?: VerifyAnyContext): Promise<VerifyAnyResult>;
   close(): Promise<void>;
 }
 
@@ -143,6 +146,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     signingKeys,
     credentials,
     secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
+    verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
     async close() {
       watcher.stop();
       await usage.stop();

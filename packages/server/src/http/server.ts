@@ -14,6 +14,7 @@ import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { deviceRoutes } from './routes/devices.js';
+import { verifyAnyRoutes } from './routes/verify-any.js';
 import { verifyRoutes } from './routes/verify.js';
 import type { Server } from './types.js';
 
@@ -105,6 +106,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   sessionRoutes(server, kw);
   tokenRoutes(server, kw);
   deviceRoutes(server, kw);
+  verifyAnyRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());

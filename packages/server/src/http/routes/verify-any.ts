@@ -1,0 +1,69 @@
+import { Type } from '@sinclair/typebox';
+import { verifyAny } from '../../credentials/verify-any.js';
+import { KeywardError } from '../../errors/keyward-error.js';
+import type { Keyward } from '../../keyward.js';
+import { AppId, ERROR_RESPONSES, Environment, Nullable, Scope } from '../schemas.js';
+import type { Server } from '../types.js';
+import { appScope } from './app-scope.js';
+
+const Result = Type.Object({
+  valid: Type.Boolean(),
+  code: Type.String(),
+  scheme: Type.Optional(Type.String({ description: 'key, session, token or signature' })),
+  kind: Type.Optional(Type.String()),
+  id: Type.Optional(Type.String()),
+  appId: Type.Optional(Type.String()),
+  environment: Type.Optional(Type.String()),
+  subject: Type.Optional(Nullable()),
+  scopes: Type.Optional(Type.Array(Type.String())),
+  signed: Type.Optional(Type.Boolean()),
+  session: Type.Optional(Type.Boolean()),
+  attested: Type.Optional(Type.Boolean()),
+  requestId: Type.String(),
+});
+
+export function verifyAnyRoutes(server: Server, kw: Keyward): void {
+  server.post(
+    '/v1/verify',
+    {
+      config: { auth: 'root-or-secret' },
+      schema: {
+        tags: ['verify'],
+        summary: 'Verify any credential — a key, a session key, a token, or a whole signed request — with one answer shape. Always 200 with {valid, code}.',
+        body: Type.Object(
+          {
+            credential: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
+            subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+            request: Type.Optional(
+              Type.Object(
+                {
+                  method: Type.String({ minLength: 1, maxLength: 16 }),
+                  target: Type.String({ minLength: 1, maxLength: 8192, description: 'The request target exactly as sent, e.g. /v1/x?y=1' }),
+                  headers: Type.Array(Type.Tuple([Type.String({ maxLength: 256 }), Type.String({ maxLength: 8192 })]), { maxItems: 100, description: 'Header lines as sent, duplicates kept' }),
+                  bodyBase64: Type.Optional(Type.String({ maxLength: 1_400_000 })),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+            scopes: Type.Optional(Type.Array(Scope, { maxItems: 32 })),
+            appId: Type.Optional(AppId),
+            environment: Type.Optional(Environment),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Result, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      if ((b.credential === undefined) === (b.request === undefined)) throw new KeywardError('VALIDATION_FAILED', 'send exactly one of credential or request');
+      const scope = request.caller!.key.kind === 'root' ? { ...(b.appId ? { appId: b.appId } : {}), ...(b.environment ? { environment: b.environment } : {}) } : appScope(request, b);
+      const input = b.credential !== undefined
+        ? { credential: b.credential, ...(b.subject ? { subject: b.subject } : {}) }
+        : { request: { method: b.request!.method, target: b.request!.target, headers: b.request!.headers, ...(b.request!.bodyBase64 ? { body: Buffer.from(b.request!.bodyBase64, 'base64') } : {}) } };
+      const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason));
+      if (!r.valid) return { valid: false, code: r.code, requestId: String(request.id) };
+      return { ...r, scopes: [...r.scopes], requestId: String(request.id) };
+    },
+  );
+}
