@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Environment } from '@keyward/protocol';
 import type { SchemeVerifier } from '../credentials/authenticate.js';
 import { KeywardError } from '../errors/keyward-error.js';
@@ -156,33 +156,39 @@ export class TokenService {
     const cached = this.verified.get(token);
     if (cached && cached.untilMs > now) return this.check(cached.claims, options);
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { valid: false, code: 'TOKEN_INVALID', reason: 'LENGTH' };
-    let header;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch {
-      return { valid: false, code: 'TOKEN_INVALID', reason: 'HEADER' };
-    }
-    for (const p of FORBIDDEN_HEADER_PARAMS) if (p in header) return { valid: false, code: 'TOKEN_INVALID', reason: `HEADER_${p.toUpperCase()}` };
-    if (typeof header.kid !== 'string') return { valid: false, code: 'TOKEN_INVALID', reason: 'NO_KID' };
-    let key = this.keys.get(header.kid);
-    if (!key && header.kid.startsWith('jwk_') && now - this.loadedAtMs > 1000) {
-      await this.reload(true);
-      key = this.keys.get(header.kid);
-    }
-    if (!key) return { valid: false, code: 'TOKEN_INVALID', reason: 'UNKNOWN_KID' };
+    // The key is chosen inside jose's key callback (one parse of the header): the kid must be one
+    // of ours and the header's alg must equal the one recorded for that kid.
+    let refusal: string | undefined;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key.publicKey, {
-        algorithms: [key.record.alg],
-        issuer: this.deps.issuer,
-        ...(options.audience ? { audience: options.audience } : {}),
-        currentDate: new Date(now),
-        clockTolerance: this.deps.clockToleranceSeconds ?? 5,
-        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud', 'kw_app', 'kw_env'],
-      }));
+      ({ payload } = await jwtVerify(
+        token,
+        async (header) => {
+          for (const p of FORBIDDEN_HEADER_PARAMS) if (p in header) throw new TokenRefusal(`HEADER_${p.toUpperCase()}`);
+          if (typeof header.kid !== 'string') throw new TokenRefusal('NO_KID');
+          let key = this.keys.get(header.kid);
+          if (!key && header.kid.startsWith('jwk_') && now - this.loadedAtMs > 1000) {
+            await this.reload(true);
+            key = this.keys.get(header.kid);
+          }
+          if (!key) throw new TokenRefusal('UNKNOWN_KID');
+          if (header.alg !== key.record.alg) throw new TokenRefusal('ALG_NOT_PINNED_ALG');
+          return key.publicKey;
+        },
+        {
+          algorithms: ['EdDSA', 'ES256'],
+          issuer: this.deps.issuer,
+          ...(options.audience ? { audience: options.audience } : {}),
+          currentDate: new Date(now),
+          clockTolerance: this.deps.clockToleranceSeconds ?? 5,
+          requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud', 'kw_app', 'kw_env'],
+        },
+      ));
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) return { valid: false, code: 'TOKEN_EXPIRED', reason: 'EXPIRED' };
-      return { valid: false, code: 'TOKEN_INVALID', reason: (err as { code?: string }).code ?? 'VERIFY_FAILED' };
+      if (err instanceof TokenRefusal) refusal = err.reason;
+      else if (err instanceof joseErrors.JWTExpired) return { valid: false, code: 'TOKEN_EXPIRED', reason: 'EXPIRED' };
+      else refusal = (err as { code?: string }).code ?? 'VERIFY_FAILED';
+      return { valid: false, code: 'TOKEN_INVALID', reason: refusal };
     }
     const claims = toClaims(payload);
     if (!claims) return { valid: false, code: 'TOKEN_INVALID', reason: 'CLAIMS' };
@@ -228,6 +234,13 @@ export class TokenService {
       const c = r.claims;
       return { valid: true, code: 'VALID', caller: { scheme: 'token', kind: 'token', id: c.jti, appId: c.appId, environment: c.environment, subject: c.subject, scopes: c.scopes, signed: false, session: false, attested: c.extra.kw_attested === true } };
     };
+  }
+}
+
+/** A "no" decided inside jose's key callback, carried out as an exception only to stop jose. */
+class TokenRefusal extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
   }
 }
 
