@@ -37,6 +37,7 @@ export const REFUSAL_HEADER = 'x-keyward-code';
  * responses from your API come back as they are.
  */
 export function createKeywardClient(options: KeywardClientOptions) {
+  let signer = options.signer;
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const clock = new SkewClock(options.now);
   const session = options.session
@@ -66,8 +67,8 @@ export function createKeywardClient(options: KeywardClientOptions) {
     }
     if (options.appVersion) headers.set('x-keyward-app-version', options.appVersion);
     const body = await bodyBytes(init.body);
-    if (options.signer) {
-      const added = await options.signer.sign({ method: (init.method ?? 'GET').toUpperCase(), url, headers, ...(body ? { body } : {}) }, clock.nowSeconds());
+    if (signer) {
+      const added = await signer.sign({ method: (init.method ?? 'GET').toUpperCase(), url, headers, ...(body ? { body } : {}) }, clock.nowSeconds());
       for (const [k, v] of Object.entries(added)) headers.set(k, v);
     }
     let res: Response;
@@ -87,11 +88,44 @@ export function createKeywardClient(options: KeywardClientOptions) {
     throw await apiError(res);
   }
 
+  /** Calls a Keyward endpoint the app may call itself (login, device registration) with the publishable key. */
+  async function appCall(path: string, body: unknown): Promise<Record<string, unknown>> {
+    if (!options.publishableKey) throw new KeywardError('this call needs the publishable key (options.publishableKey)');
+    let res: Response;
+    try {
+      res = await fetchImpl(new URL(path, options.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': options.publishableKey }, body: JSON.stringify(body) });
+    } catch (err) {
+      throw new KeywardNetworkError(`request to ${options.baseUrl} failed`, err);
+    }
+    clock.observeServerDate(res.headers.get('date'));
+    if (!res.ok) throw await apiError(res);
+    return (await res.json()) as Record<string, unknown>;
+  }
+
   return {
     /** Like `fetch(path, init)`, with `path` relative to `baseUrl`. */
     fetch: (path: string, init: RequestInit = {}) => send(path, init, 0),
     session,
     clock,
+    /** Signs every later request with this signer (e.g. after registering the device). */
+    setSigner(next: RequestSigner | undefined) {
+      signer = next;
+    },
+    /**
+     * Password login with Keyward-managed passwords; stores the session in `session.storage`.
+     * Errors: LOGIN_FAILED, LOGIN_THROTTLED (with `retryAfterSeconds`).
+     */
+    async login(subject: string, password: string, device?: { name?: string; platform?: string; appVersion?: string }): Promise<void> {
+      if (!session) throw new KeywardError('login needs the session option');
+      const r = await appCall('/v1/sessions/login', { subject, password, ...(device ? { device } : {}) });
+      await session.store({ sessionKey: r.sessionKey as string, refreshToken: r.refreshToken as string, expiresAtMs: Date.parse(r.expiresAt as string) });
+    },
+    /** Registers this install. With a public JWK the device signs as itself; otherwise a device secret is returned once. */
+    async registerDevice(input: { platform: string; appVersion?: string; publicJwk?: JsonWebKey }): Promise<{ deviceId: string; secret?: string }> {
+      const r = await appCall('/v1/devices', { platform: input.platform, ...(input.appVersion ? { appVersion: input.appVersion } : {}), ...(input.publicJwk ? { publicKey: input.publicJwk } : {}) });
+      const device = r.device as { id: string };
+      return { deviceId: device.id, ...(typeof r.secret === 'string' ? { secret: r.secret } : {}) };
+    },
   };
 }
 

@@ -90,6 +90,11 @@ export class SessionManager {
     return this.inflight;
   }
 
+  /** Stores tokens from a login. */
+  async store(tokens: SessionTokens): Promise<void> {
+    await this.options.storage.save(tokens);
+  }
+
   async signOut(): Promise<void> {
     await this.options.storage.save(undefined);
   }

@@ -112,7 +112,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const keys = new KeyService({ store, cache, bus, now, keyring });
   const devices = new DeviceService({ store: new SqlDeviceStore(store.db), keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
-  const sessions = new SessionService({ store: new SqlSessionStore(store.db, store.backend), now, touchFlushIntervalMs: config.usageFlushIntervalMs });
+  const sessions = new SessionService({
+    store: new SqlSessionStore(store.db, store.backend),
+    now,
+    touchFlushIntervalMs: config.usageFlushIntervalMs,
+    ttls: { sessionKeyTtlSeconds: config.sessionKeyTtlSeconds, idleTtlSeconds: config.sessionIdleTtlSeconds, absoluteTtlSeconds: config.sessionAbsoluteTtlSeconds },
+  });
   const tokens = new TokenService({ store: new SqlTokenStore(store.db), keyring, now, issuer: config.tokenIssuer, maxTtlSeconds: config.tokenMaxTtlSeconds });
   const credentials: CredentialVerifiers = {
     keys: verifier,

@@ -26,6 +26,12 @@ export interface KeywardConfig {
   readonly tokenIssuer: string;
   /** Longest token lifetime any app may allow, seconds. */
   readonly tokenMaxTtlSeconds: number;
+  /** Session key lifetime; the SDK refreshes before it ends. */
+  readonly sessionKeyTtlSeconds: number;
+  /** A session unused this long ends. */
+  readonly sessionIdleTtlSeconds: number;
+  /** A session ends this long after login. */
+  readonly sessionAbsoluteTtlSeconds: number;
   /** Requests slower than this are cut off (headers + body). */
   readonly requestTimeoutMs: number;
 }
@@ -47,6 +53,9 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   nonceCacheMaxPerKey: 100_000,
   tokenIssuer: 'keyward',
   tokenMaxTtlSeconds: 86_400,
+  sessionKeyTtlSeconds: 3600,
+  sessionIdleTtlSeconds: 7 * 86_400,
+  sessionAbsoluteTtlSeconds: 30 * 86_400,
 };
 
 export class ConfigError extends Error {
@@ -98,6 +107,9 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     requestTimeoutMs: int('requestTimeoutMs', 'KEYWARD_REQUEST_TIMEOUT_MS', 100, 3_600_000),
     signatureSkewSeconds: int('signatureSkewSeconds', 'KEYWARD_SIGNATURE_SKEW_SECONDS', 0, 3600),
     signatureMaxAgeSeconds: int('signatureMaxAgeSeconds', 'KEYWARD_SIGNATURE_MAX_AGE_SECONDS', 1, 86_400),
+    sessionKeyTtlSeconds: int('sessionKeyTtlSeconds', 'KEYWARD_SESSION_KEY_TTL_SECONDS', 1, 86_400),
+    sessionIdleTtlSeconds: int('sessionIdleTtlSeconds', 'KEYWARD_SESSION_IDLE_TTL_SECONDS', 60, 365 * 86_400),
+    sessionAbsoluteTtlSeconds: int('sessionAbsoluteTtlSeconds', 'KEYWARD_SESSION_ABSOLUTE_TTL_SECONDS', 60, 365 * 86_400),
     tokenIssuer: str('tokenIssuer', 'KEYWARD_TOKEN_ISSUER'),
     tokenMaxTtlSeconds: int('tokenMaxTtlSeconds', 'KEYWARD_TOKEN_MAX_TTL_SECONDS', 1, 7 * 86_400),
     nonceCacheMaxPerKey: int('nonceCacheMaxPerKey', 'KEYWARD_NONCE_CACHE_MAX_PER_KEY', 100, 10_000_000),

@@ -58,8 +58,9 @@ export async function authenticate(req: AuthRequest, verifiers: CredentialVerifi
   const a = bearer.caller;
   const s = signed.caller;
   if (a.appId !== s.appId || a.environment !== s.environment) return no('INVALID_CREDENTIAL', 'SIGNATURE_OTHER_APP');
-  if (s.subject !== null && a.subject !== null && s.subject !== a.subject) return no('SUBJECT_MISMATCH', 'SIGNATURE_OTHER_SUBJECT');
-  return { valid: true, code: 'VALID', caller: { ...a, signed: true } };
+  // The bearer credential says who acts (a user's session, a key); the signature proves which
+  // signing credential or device sent this exact request.
+  return { valid: true, code: 'VALID', caller: { ...a, signed: true, signedBy: s.id } };
 }
 
 async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifiers, context: { environment?: Environment; appId?: string }): Promise<CallerResult> {

@@ -19,6 +19,8 @@ export interface Caller {
   readonly scopes: readonly string[];
   /** The request carried a valid RFC 9421 signature. */
   readonly signed: boolean;
+  /** With a bearer credential plus a signature: the signing credential or device (`dev_…`) that signed. */
+  readonly signedBy?: string;
   /** The caller is a user session. */
   readonly session: boolean;
   /** The caller presented a valid attested app token. */

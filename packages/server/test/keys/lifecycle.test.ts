@@ -133,3 +133,18 @@ describe('key lifecycle', () => {
     await kw.close();
   });
 });
+
+describe('bearer tokens for API consumers and team tools', () => {
+  it('are created, listed and revoked at will', async () => {
+    const { kw, app } = await setup();
+    const a = await kw.keys.create({ appId: app.id, environment: 'live', kind: 'bearer', name: 'zapier integration', scopes: ['orders:read'] }, CLI);
+    const b = await kw.keys.create({ appId: app.id, environment: 'live', kind: 'bearer', name: 'support dashboard', scopes: ['users:read'] }, CLI);
+    expect(a.secret).toMatch(/^kw_bt_live_/);
+    expect((await kw.keys.list({ appId: app.id, kind: 'bearer' }, { limit: 10 })).items.map((k) => k.name).sort()).toEqual(['support dashboard', 'zapier integration']);
+    expect((await kw.verifier.verify(a.secret, { scopes: ['orders:read'] })).valid).toBe(true);
+    await kw.keys.revoke(a.key.id, 'integration removed', CLI);
+    expect((await kw.verifier.verify(a.secret)).valid).toBe(false);
+    expect((await kw.verifier.verify(b.secret)).valid).toBe(true);
+    await kw.close();
+  });
+});
