@@ -344,5 +344,8 @@ export function base64Decode(text: string): Uint8Array {
       out[o++] = (value >> bits) & 0xff;
     }
   }
+  // Canonical only: leftover bits must be zero, so one byte string has exactly one encoding
+  // (otherwise a signature could be "changed" without changing what it decodes to).
+  if (bits > 0 && (value & ((1 << bits) - 1)) !== 0) throw new StructuredFieldError('non-canonical base64');
   return out.subarray(0, o);
 }

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { gatewayCommand } from './commands/gateway.js';
+import { policyCommand } from './commands/policy.js';
 
-/** Command groups added by later features (policy, gateway, scan …). */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [];
+/** Command groups beyond the core ones. */
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand];

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { isKeywardError } from '../errors/keyward-error.js';
+import { PolicyLoadError } from '../policy/load.js';
 import { appsCommand } from './commands/apps.js';
 import { auditCommand } from './commands/audit.js';
 import { initCommand } from './commands/init.js';
@@ -40,8 +41,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     const json = argv.includes('--json');
-    if (isKeywardError(err) || err instanceof ConfigError) {
-      const code = isKeywardError(err) ? err.code : 'CONFIG_INVALID';
+    if (isKeywardError(err) || err instanceof ConfigError || err instanceof PolicyLoadError) {
+      const code = isKeywardError(err) ? err.code : err instanceof PolicyLoadError ? 'POLICY_INVALID' : 'CONFIG_INVALID';
       const detail = isKeywardError(err) ? (err.detail ?? err.code) : err.message;
       process.stderr.write(json ? `${JSON.stringify({ error: { code, detail } })}\n` : `error ${code}: ${detail}\n`);
       process.exitCode = 2;

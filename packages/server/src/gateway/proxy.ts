@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import { CATALOGUE, docsUrl, type Code } from '../errors/catalogue.js';
@@ -23,6 +25,8 @@ export interface GatewayOptions {
   readonly upstreamConnections?: number;
   readonly keepCookies?: boolean;
   readonly onError?: (err: unknown, requestId: string) => void;
+  /** Serve HTTPS with this certificate and key, reloaded when the files change. */
+  readonly tls?: TlsFiles;
   readonly onRequest?: (info: { requestId: string; method: string; path: string; status: number; ms: number; code?: Code }) => void;
 }
 
@@ -126,7 +130,16 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     });
   };
 
-  const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: true, joinDuplicateHeaders: false }, handler);
+  const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: true, joinDuplicateHeaders: false };
+  let stopWatching = () => {};
+  let server: Server;
+  if (options.tls) {
+    const https = createHttpsServer({ ...serverOptions, ...readTls(options.tls), ...(options.tls.requestClientCert ? { requestCert: true, rejectUnauthorized: false } : {}) }, handler);
+    stopWatching = watchTls(https, options.tls, (event, err) => (event === 'reload_failed' ? options.onError?.(err, 'tls-reload') : undefined));
+    server = https as unknown as Server;
+  } else {
+    server = createServer(serverOptions, handler);
+  }
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
@@ -138,6 +151,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     server,
     handler,
     async close() {
+      stopWatching();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.close();
     },

@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { KeywardError } from '../../errors/keyward-error.js';
+import { createGatewayPolicy } from '../../gateway/policy.js';
+import { createGateway } from '../../gateway/proxy.js';
+import { loadConfig } from '../../config/config.js';
+import { createKeyward } from '../../keyward.js';
+import { compileAccessMap } from '../../policy/evaluate.js';
+import { loadAccessMap } from '../../policy/load.js';
+import { compileTrust, resolveClientIp, type ProxyTrust } from '../../ratelimit/client-ip.js';
+import { MemoryRateLimitStore } from '../../ratelimit/store.js';
+
+const int = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new KeywardError('VALIDATION_FAILED', `${name} must be a whole number`);
+  return Number(v);
+};
+
+export function gatewayCommand(program: Command): void {
+  program
+    .command('gateway')
+    .description('Run the gateway: a reverse proxy that enforces the access map in front of your API')
+    .requiredOption('--upstream <url>', 'the API behind the gateway, e.g. http://127.0.0.1:3000')
+    .requiredOption('--policy <file>', 'the access map (YAML or JSON)')
+    .option('-p, --port <port>', 'port (env KEYWARD_GATEWAY_PORT, default 8788)', int('--port'))
+    .option('--host <host>', 'address to bind (default 0.0.0.0)')
+    .option('-d, --data <dir>', 'data directory shared with `keyward start` (env KEYWARD_DATA)')
+    .option('--app <appId>', 'accept only credentials of this app')
+    .option('--env <environment>', 'accept only credentials of this environment (live|test)')
+    .option('--trust-proxy-hops <n>', 'trust this many X-Forwarded-For hops (load balancers in front)', int('--trust-proxy-hops'))
+    .option('--trust-proxy-cidrs <list>', 'trust X-Forwarded-For from these proxy CIDRs (comma-separated)')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
+    .option('--tls-key <file>', 'private key for --tls-cert')
+    .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
+    .option('--connect-timeout-ms <ms>', 'upstream connect timeout (default 5000)', int('--connect-timeout-ms'))
+    .option('--headers-timeout-ms <ms>', 'upstream response headers timeout (default 30000)', int('--headers-timeout-ms'))
+    .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'))
+    .action(async (opts: {
+      upstream: string; policy: string; port?: number; host?: string; data?: string; app?: string; env?: string;
+      trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
+      connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
+    }) => {
+      try {
+        new URL(opts.upstream);
+      } catch {
+        throw new KeywardError('VALIDATION_FAILED', '--upstream must be an absolute URL');
+      }
+      if (opts.env !== undefined && opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
+      const map = compileAccessMap(loadAccessMap(opts.policy));
+      const config = loadConfig({ ...(opts.data ? { dataDir: opts.data } : {}) });
+      const kw = await createKeyward({ config, defaultMetrics: true });
+      const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
+      const compiledTrust = compileTrust(trust);
+      const policy = createGatewayPolicy({ kw, map, limits: new MemoryRateLimitStore(), ...(opts.app ? { appId: opts.app } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) });
+      const gateway = createGateway({
+        upstreamUrl: opts.upstream,
+        policy,
+        clientIp: (req) => resolveClientIp(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], compiledTrust),
+        ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+        ...(opts.headersTimeoutMs ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
+        ...(opts.bodyTimeoutMs ? { bodyTimeoutMs: opts.bodyTimeoutMs } : {}),
+        ...(opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {}),
+        onError: (err, requestId) => kw.logger.error({ err, reqId: requestId }, 'gateway error'),
+        onRequest: (info) => kw.logger.info(info, 'gateway request'),
+      });
+      const port = opts.port ?? Number(process.env.KEYWARD_GATEWAY_PORT ?? 8788);
+      await new Promise<void>((resolve) => gateway.server.listen(port, opts.host ?? '0.0.0.0', resolve));
+      kw.logger.info({ port, upstream: opts.upstream, policy: opts.policy, resources: map.map.resources.length, tls: Boolean(opts.tlsCert) }, 'keyward gateway listening');
+      const shutdown = async () => {
+        await gateway.close();
+        await kw.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void shutdown());
+      process.on('SIGTERM', () => void shutdown());
+    });
+}

@@ -1,0 +1,137 @@
+import type { AuthRequest } from '../credentials/authenticate.js';
+import { authenticate } from '../credentials/authenticate.js';
+import type { Caller } from '../credentials/caller.js';
+import { keyInUrl } from '../credentials/extract.js';
+import type { Environment } from '../keys/model.js';
+import type { Keyward } from '../keyward.js';
+import { sha256Hex } from '../lib/crypto.js';
+import { evaluate, type CompiledAccessMap } from '../policy/evaluate.js';
+import type { Resource } from '../policy/model.js';
+import { rateLimitHeaders } from '../ratelimit/headers.js';
+import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
+import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
+
+export interface GatewayPolicyOptions {
+  readonly kw: Keyward;
+  readonly map: CompiledAccessMap;
+  readonly limits: RateLimitStore;
+  /** Only credentials of this app / environment pass (a gateway usually fronts one app). */
+  readonly appId?: string;
+  readonly environment?: Environment;
+  /** `aud` of the identity token the upstream receives. */
+  readonly identityAudience?: string;
+  /** Lifetime of the identity token, seconds (default 60). */
+  readonly identityTtlSeconds?: number;
+}
+
+/**
+ * The gateway's decision for one request, in this order:
+ *  key in URL → authenticate (any scheme; a signature present is always checked) → access map →
+ *  rate limits → quota → server-held secret → identity headers.
+ * A refusal at any step is a value with a catalogue code; only a broken dependency throws (the
+ * proxy then fails closed with 503).
+ */
+export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolicy & { identityFor(caller: Caller): Promise<string> } {
+  const { kw, map } = options;
+  const identityCache = new Map<string, { token: string; untilMs: number }>();
+  const identityTtl = options.identityTtlSeconds ?? 60;
+
+  /** A short-lived JWT describing the verified caller, reused for half its life (signing per request would dominate). */
+  async function identityFor(caller: Caller): Promise<string> {
+    const now = kw.now();
+    const id = `${caller.scheme}|${caller.id}|${caller.subject ?? ''}|${caller.signed}|${caller.attested}`;
+    const hit = identityCache.get(id);
+    if (hit && hit.untilMs > now) return hit.token;
+    const minted = await kw.tokens.mint({
+      appId: caller.appId,
+      environment: caller.environment,
+      subject: caller.subject ?? caller.id,
+      scopes: caller.scopes.filter((s) => !s.includes('*')),
+      audience: options.identityAudience ?? 'upstream',
+      ttlSeconds: identityTtl,
+      claims: { kw_kind: caller.kind, kw_credential: caller.id, kw_scheme: caller.scheme, kw_signed: caller.signed, kw_session: caller.session, kw_attested: caller.attested },
+    });
+    if (identityCache.size > 50_000) identityCache.clear();
+    identityCache.set(id, { token: minted.token, untilMs: now + (identityTtl * 1000) / 2 });
+    return minted.token;
+  }
+
+  const scopeId = (scope: string, caller: Caller, ip: string): string => {
+    switch (scope) {
+      case 'credential':
+        return caller.id;
+      case 'subject':
+        return `${caller.appId}/${caller.subject ?? caller.id}`;
+      case 'app':
+        return caller.appId;
+      default:
+        return ip;
+    }
+  };
+
+  async function limitsFor(resource: Resource, caller: Caller, ip: string): Promise<{ ok: true; headers: Record<string, string> } | { ok: false; decision: GatewayDecision }> {
+    const now = kw.now();
+    const results = [];
+    for (const name of resource.rateLimits) {
+      const spec = map.map.limits[name]!;
+      const d = await options.limits.consume(limitKey('rate', name, spec.by, scopeId(spec.by, caller, ip)), { rate: spec.rate, windowMs: spec.windowSeconds * 1000, burst: spec.burst }, now, 1);
+      const result = { name, quota: spec.rate, windowSeconds: spec.windowSeconds, remaining: d.remaining, resetMs: d.resetMs };
+      results.push(result);
+      if (!d.allowed) return { ok: false, decision: { allow: false, code: 'RATE_LIMITED', detail: `limit ${name}`, responseHeaders: rateLimitHeaders(results, d.retryAfterMs) } };
+    }
+    if (resource.quota && resource.cost > 0) {
+      const q = map.map.quotas[resource.quota]!;
+      const r = await options.limits.spend(limitKey('quota', q.name, q.by, scopeId(q.by, caller, ip)), q, now, resource.cost);
+      if (!r.allowed) return { ok: false, decision: { allow: false, code: 'USAGE_EXCEEDED', detail: `quota ${q.name}`, responseHeaders: { 'retry-after': String(Math.max(1, Math.ceil(r.resetMs / 1000))) } } };
+    }
+    return { ok: true, headers: rateLimitHeaders(results) };
+  }
+
+  return {
+    identityFor,
+    needsBody(req) {
+      return (req.headers['signature-input'] !== undefined || req.headers.signature !== undefined) && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
+    },
+    async decide(req: GatewayRequest): Promise<GatewayDecision> {
+      const found = keyInUrl(req.rawTarget);
+      if (found.length > 0) {
+        for (const key of found) {
+          const hit = await kw.store.findKeyByHash(sha256Hex(key));
+          if (hit) {
+            const app = hit.key.appId ? await kw.apps.getCached(hit.key.appId) : undefined;
+            await kw.keys.markExposed(hit.key.id, 'url (gateway)', app?.settings.revokeKeysSeenInUrls ?? false, { actor: 'system', requestId: 'gateway' });
+          }
+        }
+        return { allow: false, code: 'KEY_IN_URL' };
+      }
+      const authReq: AuthRequest = { method: req.method, rawTarget: req.rawTarget, headers: req.headers, rawHeaders: req.rawHeaders, clientIp: req.clientIp, ...(req.body ? { body: req.body } : {}) };
+      const auth = await authenticate(authReq, kw.credentials, { ...(options.appId ? { appId: options.appId } : {}), ...(options.environment ? { environment: options.environment } : {}) });
+      if (!auth.valid) return { allow: false, code: auth.code };
+      const caller = auth.caller;
+      const version = req.headers['x-keyward-app-version'];
+      const decision = evaluate(map, { method: req.method, path: req.path, ...(typeof version === 'string' ? { appVersion: version } : {}) }, caller);
+      kw.metrics.verification('gateway', decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
+      if (!decision.allowed) return { allow: false, code: decision.code };
+      const limited = await limitsFor(decision.resource, caller, req.clientIp);
+      if (!limited.ok) return limited.decision;
+
+      const upstreamHeaders: Record<string, string> = {
+        'x-keyward-identity': await identityFor(caller),
+        'x-keyward-app': caller.appId,
+        'x-keyward-environment': caller.environment,
+        'x-keyward-credential-kind': caller.kind,
+        'x-keyward-credential-id': caller.id,
+        'x-keyward-scopes': caller.scopes.join(' '),
+        'x-keyward-signed': String(caller.signed),
+      };
+      if (caller.subject !== null) upstreamHeaders['x-keyward-subject'] = caller.subject;
+      const inject = decision.resource.injectSecret;
+      if (inject) {
+        const value = await kw.secrets.reveal(caller.appId, caller.environment, inject.name);
+        if (value === undefined) throw new Error(`server-held secret "${inject.name}" is not set for ${caller.appId}/${caller.environment}`);
+        upstreamHeaders[inject.header] = inject.format.replace('{secret}', value);
+      }
+      return { allow: true, upstreamHeaders, responseHeaders: limited.headers, credentialId: caller.id };
+    },
+  };
+}

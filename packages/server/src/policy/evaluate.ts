@@ -1,0 +1,107 @@
+import type { DenyCode } from '../errors/catalogue.js';
+import type { Caller } from '../credentials/caller.js';
+import { missingScope } from '../keys/scopes.js';
+import { bySpecificity, compilePattern, decodePath, matchPattern, type CompiledPattern } from './match.js';
+import { SCOPED, SUBJECT_BOUND, type AccessMap, type Resource } from './model.js';
+import { compareVersions } from './version.js';
+
+export interface PolicyRequest {
+  readonly method: string;
+  /** Raw path, no query. */
+  readonly path: string;
+  /** From `X-Keyward-App-Version`, when the app sent one. */
+  readonly appVersion?: string;
+}
+
+export type PolicyDecision =
+  | { readonly allowed: true; readonly resource: Resource; readonly params: Readonly<Record<string, string>> }
+  | { readonly allowed: false; readonly code: DenyCode; readonly reason: string; readonly resource?: Resource };
+
+export interface Step {
+  readonly check: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** A map with its routes compiled once, most specific first. Build it at start-up. */
+export interface CompiledAccessMap {
+  readonly map: AccessMap;
+  readonly routes: ReadonlyArray<{ readonly pattern: CompiledPattern; readonly resource: Resource }>;
+}
+
+export function compileAccessMap(map: AccessMap): CompiledAccessMap {
+  const routes = map.resources.map((resource) => ({ pattern: compilePattern(resource.path), resource })).sort((a, b) => bySpecificity(a.pattern, b.pattern));
+  return { map, routes };
+}
+
+/**
+ * The access decision, pure. Order:
+ *  1. the path matches a resource and the method is listed (else ACCESS_DENIED: deny by default);
+ *  2. the caller's environment is allowed;  3. its kind is in `allow` (KIND_NOT_ALLOWED);
+ *  4. required proofs: signature (SIGNATURE_REQUIRED), session, attestation (ATTESTATION_REQUIRED);
+ *  5. subject binding: the `subject` parameter equals the caller's subject (SUBJECT_MISMATCH);
+ *  6. scopes, for scoped kinds (INSUFFICIENT_SCOPES);  7. minimum app version (UPGRADE_REQUIRED).
+ * Rate limits and quotas come after, in the gateway, so a denied call never spends budget.
+ */
+export function evaluate(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller): PolicyDecision {
+  const steps: Step[] = [];
+  return run(compiled, req, caller, steps);
+}
+
+/** The same decision, with every check it made, for `keyward policy explain`. */
+export function explain(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller): { decision: PolicyDecision; steps: Step[] } {
+  const steps: Step[] = [];
+  const decision = run(compiled, req, caller, steps);
+  return { decision, steps };
+}
+
+function run(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller, steps: Step[]): PolicyDecision {
+  const deny = (code: DenyCode, reason: string, resource?: Resource): PolicyDecision => {
+    steps.push({ check: reason, ok: false, detail: code });
+    return resource ? { allowed: false, code, reason, resource } : { allowed: false, code, reason };
+  };
+  const segments = decodePath(req.path);
+  if (!segments) return deny('ACCESS_DENIED', 'PATH_NOT_CANONICAL');
+  let matched: { resource: Resource; params: Record<string, string> } | undefined;
+  let pathMatched = false;
+  const method = req.method.toUpperCase();
+  for (const route of compiled.routes) {
+    const params = matchPattern(route.pattern, segments);
+    if (!params) continue;
+    pathMatched = true;
+    const methods = route.resource.methods;
+    if (methods === '*' || methods.includes(method) || (method === 'HEAD' && methods.includes('GET'))) {
+      matched = { resource: route.resource, params };
+      break;
+    }
+  }
+  if (!matched) return deny('ACCESS_DENIED', pathMatched ? 'METHOD_NOT_LISTED' : 'NO_RESOURCE');
+  const { resource: r, params } = matched;
+  steps.push({ check: 'resource', ok: true, detail: `${r.name} (${r.path}, line ${r.line})` });
+
+  if (r.environments && !r.environments.includes(caller.environment)) return deny('ACCESS_DENIED', 'ENVIRONMENT_NOT_ALLOWED', r);
+  steps.push({ check: 'environment', ok: true, detail: caller.environment });
+  if (!r.allow.includes(caller.kind)) return deny('KIND_NOT_ALLOWED', `KIND_${caller.kind.toUpperCase()}_NOT_IN_ALLOW`, r);
+  steps.push({ check: 'kind', ok: true, detail: `${caller.kind} is allowed` });
+  if (r.require.includes('signature') && !caller.signed) return deny('SIGNATURE_REQUIRED', 'SIGNATURE_REQUIRED', r);
+  if (r.require.includes('session') && !caller.session) return deny('ACCESS_DENIED', 'SESSION_REQUIRED', r);
+  if (r.require.includes('attestation') && !caller.attested) return deny('ATTESTATION_REQUIRED', 'ATTESTATION_REQUIRED', r);
+  if (r.require.length) steps.push({ check: 'require', ok: true, detail: r.require.join(', ') });
+
+  if (r.subject !== undefined && (r.subjectForAll || SUBJECT_BOUND.has(caller.kind) || caller.subject !== null)) {
+    if (caller.subject === null) return deny('SUBJECT_REQUIRED', 'NO_CALLER_SUBJECT', r);
+    if (params[r.subject] !== caller.subject) return deny('SUBJECT_MISMATCH', `PARAM_${r.subject.toUpperCase()}_IS_NOT_CALLER`, r);
+    steps.push({ check: 'subject', ok: true, detail: `{${r.subject}} = ${caller.subject}` });
+  }
+  if (r.scopes.length && SCOPED.has(caller.kind)) {
+    const missing = missingScope(caller.scopes, r.scopes);
+    if (missing !== undefined) return deny('INSUFFICIENT_SCOPES', `MISSING_SCOPE_${missing}`, r);
+    steps.push({ check: 'scopes', ok: true, detail: r.scopes.join(' ') });
+  }
+  const min = r.minAppVersion[caller.environment];
+  if (min !== undefined) {
+    if (req.appVersion === undefined || compareVersions(req.appVersion, min) < 0) return deny('UPGRADE_REQUIRED', `APP_VERSION_BELOW_${min}`, r);
+    steps.push({ check: 'app version', ok: true, detail: `${req.appVersion} >= ${min}` });
+  }
+  return { allowed: true, resource: r, params };
+}
