@@ -43,8 +43,8 @@ export function parseAccessMap(text: string, file = '<inline>'): AccessMap {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problems: PolicyProblem[] = [];
   for (const e of doc.errors) {
-    const pos = e.linePos?.[0];
-    problems.push({ file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: '', message: e.message.split('\n')[0]! });
+    const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+    problems.push({ file, line: pos.line, column: pos.col, path: '', message: e.message.split('\n')[0]! });
   }
   if (problems.length) throw new PolicyLoadError(problems);
   const v = new Validator(doc, lineCounter, file);
