@@ -13,6 +13,8 @@ export interface AuthRequest {
   readonly rawHeaders: readonly string[];
   readonly clientIp: string;
   readonly body?: Uint8Array;
+  /** SHA-256 (hex) of the TLS client certificate, when the connection presented one. */
+  readonly clientCertSha256?: string;
 }
 
 /** A verifier that answers with a Caller or a coded "no". Sessions, tokens and signatures plug in here. */
@@ -74,6 +76,7 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
     kinds: ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'],
     ...(subject !== undefined ? { subject } : {}),
     ip: req.clientIp,
+    ...(req.clientCertSha256 ? { clientCertSha256: req.clientCertSha256 } : {}),
   });
   if (!d.valid) return no(d.code, d.reason);
   const k = d.key;

@@ -104,7 +104,15 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
         }
         return { allow: false, code: 'KEY_IN_URL' };
       }
-      const authReq: AuthRequest = { method: req.method, rawTarget: req.rawTarget, headers: req.headers, rawHeaders: req.rawHeaders, clientIp: req.clientIp, ...(req.body ? { body: req.body } : {}) };
+      const authReq: AuthRequest = {
+        method: req.method,
+        rawTarget: req.rawTarget,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        clientIp: req.clientIp,
+        ...(req.body ? { body: req.body } : {}),
+        ...(req.clientCertSha256 ? { clientCertSha256: req.clientCertSha256 } : {}),
+      };
       const auth = await authenticate(authReq, kw.credentials, { ...(options.appId ? { appId: options.appId } : {}), ...(options.environment ? { environment: options.environment } : {}) });
       if (!auth.valid) return { allow: false, code: auth.code };
       const caller = auth.caller;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { readTls, watchTls, type TlsFiles } from '../lib/tls.js';
+import { clientCertOf, readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import { CATALOGUE, docsUrl, type Code } from '../errors/catalogue.js';
@@ -80,6 +80,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         clientIp: options.clientIp(req),
+        ...clientCertOf(req),
       };
       let body: Buffer | undefined;
       if (options.policy.needsBody(view)) {

@@ -13,6 +13,8 @@ export interface GatewayRequest {
   readonly rawHeaders: readonly string[];
   /** Client address after X-Forwarded-For trust rules. */
   readonly clientIp: string;
+  /** SHA-256 (hex) of the client certificate, on TLS connections that presented one. */
+  readonly clientCertSha256?: string;
   /** Present only when the decision asked for the body (signed requests with Content-Digest). */
   readonly body?: Buffer;
 }

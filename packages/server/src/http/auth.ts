@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../errors/keyward-error.js';
 import type { KeyRecord } from '../keys/model.js';
+import { clientCertOf } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 
 /**
@@ -51,7 +52,8 @@ export async function authenticate(kw: Keyward, request: FastifyRequest, auth: E
   const presented = presentedCredential(request);
   if (presented === undefined) throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
   if (typeof parseKey(presented) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
-  const decision = await kw.verifier.verify(presented, { kinds: auth === 'root' ? ['root'] : ['root', 'secret'], ip: request.ip });
+  const cert = clientCertOf(request.raw).clientCertSha256;
+  const decision = await kw.verifier.verify(presented, { kinds: auth === 'root' ? ['root'] : ['root', 'secret'], ip: request.ip, ...(cert ? { clientCertSha256: cert } : {}) });
   if (!decision.valid) {
     if (decision.code === 'KIND_NOT_ALLOWED') throw new KeywardError('FORBIDDEN', 'this route needs a root key');
     throw new KeywardError('UNAUTHORIZED', 'the key is not valid', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });

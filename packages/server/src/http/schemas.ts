@@ -59,6 +59,7 @@ export const KeyView = Type.Object({
   subject: Nullable(),
   meta: Meta,
   ipAllowList: Type.Array(Type.String()),
+  clientCertSha256: Nullable(),
   enabled: Type.Boolean(),
   expiresAt: Nullable({ format: 'date-time' }),
   revokedAt: Nullable({ format: 'date-time' }),

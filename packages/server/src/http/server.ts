@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { newRequestId } from '../lib/ids.js';
+import { readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 import { authenticate, type RouteAuth } from './auth.js';
 import { refuseKeysInUrl } from './key-in-url.js';
@@ -19,6 +20,8 @@ import { verifyRoutes } from './routes/verify.js';
 import type { Server } from './types.js';
 
 export interface BuildServerOptions {
+  /** Serve HTTPS with this certificate and key (reloaded when the files change). */
+  readonly tls?: TlsFiles;
   /** Extra route groups (later features register theirs through this). */
   readonly plugins?: ReadonlyArray<(server: Server, kw: Keyward) => void | Promise<void>>;
   readonly logger?: FastifyServerOptions['loggerInstance'];
@@ -30,7 +33,9 @@ const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];
  * The HTTP adapter. Builds nothing but routing: every service comes from `kw`, built once.
  */
 export async function buildServer(kw: Keyward, options: BuildServerOptions = {}): Promise<Server> {
+  const tls = options.tls ? { https: { ...readTls(options.tls), ...(options.tls.requestClientCert ? { requestCert: true, rejectUnauthorized: false } : {}) } } : {};
   const server = Fastify({
+    ...tls,
     loggerInstance: options.logger ?? kw.logger,
     bodyLimit: kw.config.bodyLimitBytes,
     requestTimeout: kw.config.requestTimeoutMs,
@@ -108,6 +113,11 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   deviceRoutes(server, kw);
   verifyAnyRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
+
+  if (options.tls) {
+    const stop = watchTls(server.server as never, options.tls, (event, err) => (event === 'reload_failed' ? kw.logger.error({ err }, 'TLS reload failed; keeping the previous certificate') : kw.logger.info('TLS certificate reloaded')));
+    server.addHook('onClose', async () => stop());
+  }
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
   await server.ready();

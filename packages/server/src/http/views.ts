@@ -27,6 +27,7 @@ export function keyView(k: KeyRecord, pendingUsage = 0): KeyViewT {
     subject: k.subject,
     meta: { ...k.meta },
     ipAllowList: [...k.ipAllowList],
+    clientCertSha256: k.clientCertSha256 ?? null,
     enabled: k.enabled,
     expiresAt: isoOrNull(k.expiresAtMs),
     revokedAt: isoOrNull(k.revokedAtMs),

@@ -15,6 +15,8 @@ export interface VerifyRequirements {
   readonly scopes?: readonly string[];
   /** The caller's address, checked against the key's allow-list. */
   readonly ip?: string;
+  /** SHA-256 (hex) of the client certificate presented over TLS, if any. */
+  readonly clientCertSha256?: string;
 }
 
 /**
@@ -35,7 +37,8 @@ export type DenyReason =
   | 'SUBJECT_REQUIRED'
   | 'SUBJECT_MISMATCH'
   | 'INSUFFICIENT_SCOPES'
-  | 'IP_NOT_ALLOWED';
+  | 'IP_NOT_ALLOWED'
+  | 'CLIENT_CERT_MISMATCH';
 
 export type KeyDecision =
   | { readonly valid: true; readonly code: 'VALID'; readonly key: KeyRecord; readonly subject: string | null; readonly scopes: readonly string[] }
@@ -75,6 +78,8 @@ export function publicCode(reason: DenyReason): DenyCode {
       return 'INSUFFICIENT_SCOPES';
     case 'IP_NOT_ALLOWED':
       return 'IP_NOT_ALLOWED';
+    case 'CLIENT_CERT_MISMATCH':
+      return 'CLIENT_CERT_MISMATCH';
   }
 }
 
@@ -91,7 +96,8 @@ export function deny(reason: DenyReason, key?: KeyRecord): KeyDecision {
  *  3. app, then environment — 1–3 all answer INVALID_CREDENTIAL, so a leaked key's holder learns
  *     nothing about whether it exists or where; that is why they run before "enabled";
  *  4. enabled;  5. not expired;
- *  6. kind allowed for this call;  7. subject binding;  8. scopes;  9. IP allow-list.
+ *  6. kind allowed for this call;  7. subject binding;  8. scopes;  9. IP allow-list;
+ *  10. client certificate (mutual TLS), for keys bound to one.
  */
 export function decideKey(
   found: { readonly key: KeyRecord; readonly secret: KeySecret } | undefined,
@@ -118,5 +124,6 @@ export function decideKey(
   const scopes = effectiveScopes(key.kind, key.scopes);
   if (req.scopes && req.scopes.length > 0 && missingScope(scopes, req.scopes) !== undefined) return deny('INSUFFICIENT_SCOPES', key);
   if (key.ipAllowList.length > 0 && (req.ip === undefined || !ipInAnyCidr(req.ip, key.ipAllowList))) return deny('IP_NOT_ALLOWED', key);
+  if (key.clientCertSha256 && req.clientCertSha256 !== key.clientCertSha256) return deny('CLIENT_CERT_MISMATCH', key);
   return { valid: true, code: 'VALID', key, subject, scopes };
 }

@@ -20,6 +20,12 @@ export interface KeyRecord {
   readonly meta: Readonly<Record<string, unknown>>;
   /** Empty means any address. Entries are IPs or CIDRs, IPv4 or IPv6. */
   readonly ipAllowList: readonly string[];
+  /**
+   * Secret and restricted keys only: the SHA-256 fingerprint (hex) of the client certificate the
+   * caller must present over mutual TLS. A leaked key is then useless without the private key of
+   * that certificate.
+   */
+  readonly clientCertSha256?: string | null;
   readonly enabled: boolean;
   readonly expiresAtMs: number | null;
   readonly revokedAtMs: number | null;
@@ -61,6 +67,7 @@ export interface KeyPatch {
   readonly expiresAtMs?: number | null;
   readonly ipAllowList?: readonly string[];
   readonly subject?: string | null;
+  readonly clientCertSha256?: string | null;
   readonly revokedAtMs?: number;
   readonly revokedReason?: string;
   readonly exposedAtMs?: number;

@@ -26,6 +26,7 @@ export interface CreateKeyInput {
   readonly subject?: string | null;
   readonly expiresAtMs?: number | null;
   readonly ipAllowList?: readonly string[];
+  readonly clientCertSha256?: string | null;
 }
 
 /** A key together with its secret: returned exactly once, at creation, rotation or reissue. */
@@ -141,6 +142,7 @@ export class KeyService {
       meta: old.meta,
       subject: old.subject,
       ipAllowList: old.ipAllowList,
+      clientCertSha256: old.clientCertSha256 ?? null,
       expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
     };
     const secret = generateKey(input.kind, input.environment);
@@ -219,6 +221,7 @@ function buildKey(input: CreateKeyInput, secret: string, now: number, keyring: K
     subject: input.subject ?? null,
     meta: input.meta ?? {},
     ipAllowList: input.ipAllowList ?? [],
+    clientCertSha256: input.clientCertSha256 ?? null,
     enabled: true,
     expiresAtMs: input.expiresAtMs ?? null,
     revokedAtMs: null,

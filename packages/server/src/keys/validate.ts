@@ -20,6 +20,7 @@ export interface KeySettingsInput {
   readonly ipAllowList?: readonly string[];
   readonly subject?: string | null;
   readonly expiresAtMs?: number | null;
+  readonly clientCertSha256?: string | null;
 }
 
 /**
@@ -53,6 +54,10 @@ export function validateKeySettings(input: KeySettingsInput, nowMs: number, mode
   }
   if (input.subject !== undefined && input.subject !== null && (input.subject.length === 0 || input.subject.length > LIMITS.subjectMaxChars)) {
     at('subject', `must be 1 to ${LIMITS.subjectMaxChars} characters`);
+  }
+  if (input.clientCertSha256 !== undefined && input.clientCertSha256 !== null) {
+    if (!/^[0-9a-f]{64}$/.test(input.clientCertSha256)) at('clientCertSha256', 'must be 64 lowercase hex characters (SHA-256 of the DER certificate)');
+    else if (input.kind !== undefined && input.kind !== 'secret' && input.kind !== 'restricted') at('clientCertSha256', 'only secret and restricted keys can be bound to a client certificate');
   }
   if (input.kind === 'device' && !input.subject && (mode === 'create' || input.subject !== undefined)) at('subject', 'a device credential must name its device');
   if (input.expiresAtMs !== undefined && input.expiresAtMs !== null && input.expiresAtMs <= nowMs) at('expiresAt', 'must be in the future');

@@ -1,5 +1,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 
 export interface TlsFiles {
   readonly certFile: string;
@@ -33,3 +35,13 @@ export function watchTls(server: HttpsServer, files: TlsFiles, onEvent: (event: 
     unwatchFile(files.keyFile, reload);
   };
 }
+
+/** The TLS client certificate's SHA-256 fingerprint, lowercase hex without colons. */
+export function clientCertOf(req: IncomingMessage): { clientCertSha256?: string } {
+  const socket = req.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate !== 'function') return {};
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.fingerprint256) return {};
+  return { clientCertSha256: cert.fingerprint256.replace(/:/g, '').toLowerCase() };
+}
+

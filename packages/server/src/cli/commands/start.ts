@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ensureRootKey } from '../../bootstrap.js';
 import { loadConfig } from '../../config/config.js';
 import { buildServer } from '../../http/server.js';
+import { KeywardError } from '../../errors/keyward-error.js';
 import { createKeyward } from '../../keyward.js';
 
 export function startCommand(program: Command): void {
@@ -12,7 +13,11 @@ export function startCommand(program: Command): void {
     .option('--host <host>', 'address to bind (env KEYWARD_HOST, default 0.0.0.0)')
     .option('-d, --data <dir>', 'data directory (env KEYWARD_DATA, default ./.keyward)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env KEYWARD_LOG_LEVEL)')
-    .action(async (opts: { port?: string; host?: string; data?: string; logLevel?: string }) => {
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
+    .option('--tls-key <file>', 'private key for --tls-cert')
+    .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
+    .action(async (opts: { port?: string; host?: string; data?: string; logLevel?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean }) => {
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const config = loadConfig({
         ...(opts.port ? { port: opts.port } : {}),
         ...(opts.host ? { host: opts.host } : {}),
@@ -34,7 +39,7 @@ export function startCommand(program: Command): void {
           ].join('\n'),
         );
       }
-      const server = await buildServer(kw);
+      const server = await buildServer(kw, opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {});
       const address = await server.listen({ port: config.port, host: config.host });
       kw.logger.info({ address, data: config.dataDir, store: kw.store.backend }, 'keyward listening');
       let closing = false;

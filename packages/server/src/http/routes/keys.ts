@@ -14,6 +14,7 @@ const KeySettings = {
   subject: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   ipAllowList: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
+  clientCertSha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Bind a secret or restricted key to this client certificate (SHA-256 of its DER, hex)' }), Type.Null()]),
 };
 
 function parseTime(value: string | null | undefined): number | null | undefined {
@@ -42,6 +43,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
             subject: Type.Optional(KeySettings.subject),
             expiresAt: Type.Optional(KeySettings.expiresAt),
             ipAllowList: Type.Optional(KeySettings.ipAllowList),
+            clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
           },
           { additionalProperties: false },
         ),
@@ -62,6 +64,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
           ...(b.subject !== undefined ? { subject: b.subject } : {}),
           ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
           ...(b.ipAllowList ? { ipAllowList: b.ipAllowList } : {}),
+          ...(b.clientCertSha256 !== undefined ? { clientCertSha256: b.clientCertSha256 } : {}),
         },
         actorOf(request),
       );
@@ -133,6 +136,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
             subject: Type.Optional(KeySettings.subject),
             expiresAt: Type.Optional(KeySettings.expiresAt),
             ipAllowList: Type.Optional(KeySettings.ipAllowList),
+            clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
             enabled: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },

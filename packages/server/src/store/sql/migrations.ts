@@ -96,6 +96,13 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.alterTable('key_secrets').addColumn('sealed_secret', 'text').execute();
     },
   },
+  {
+    version: 3,
+    name: 'client certificate binding for server keys',
+    async up(db) {
+      await db.schema.alterTable('keys').addColumn('client_cert_sha256', 'text').execute();
+    },
+  },
 ];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */

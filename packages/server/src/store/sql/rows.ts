@@ -51,6 +51,7 @@ export function keyFromRow(r: Database['keys']): KeyRecord {
     version: Number(r.version),
     usageCount: Number(r.usage_count),
     lastUsedAtMs: num(r.last_used_at_ms),
+    clientCertSha256: r.client_cert_sha256 ?? null,
   };
 }
 
@@ -77,6 +78,7 @@ export function keyToRow(k: KeyRecord): Database['keys'] {
     version: k.version,
     usage_count: k.usageCount,
     last_used_at_ms: k.lastUsedAtMs,
+    client_cert_sha256: k.clientCertSha256 ?? null,
   };
 }
 

@@ -36,6 +36,7 @@ export interface Database {
     version: number;
     usage_count: number;
     last_used_at_ms: number | null;
+    client_cert_sha256?: string | null;
   };
   key_secrets: {
     hash: string;

@@ -137,6 +137,7 @@ export class SqlStore implements Store {
       if (patch.expiresAtMs !== undefined) set.expires_at_ms = patch.expiresAtMs;
       if (patch.ipAllowList !== undefined) set.ip_allow_list = JSON.stringify(patch.ipAllowList);
       if (patch.subject !== undefined) set.subject = patch.subject;
+      if (patch.clientCertSha256 !== undefined) set.client_cert_sha256 = patch.clientCertSha256;
       if (patch.revokedAtMs !== undefined) set.revoked_at_ms = patch.revokedAtMs;
       if (patch.revokedReason !== undefined) set.revoked_reason = patch.revokedReason;
       if (patch.exposedAtMs !== undefined) set.exposed_at_ms = patch.exposedAtMs;
