@@ -3,3 +3,4 @@ export { KeywardApiError, KeywardError, KeywardNetworkError } from './errors.js'
 export { memorySessionStorage, SessionManager, type SessionStorage, type SessionTokens } from './session.js';
 export { SkewClock } from './clock.js';
 export { createSigner, generateDeviceKeyPair, type ClientAlgorithm, type SignerOptions } from './signer.js';
+export { verifyPinSet, PinSetError, type PinSet } from './pins.js';

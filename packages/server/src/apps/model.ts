@@ -27,6 +27,13 @@ export interface AppSettings {
   readonly signatureSkewSeconds: number;
   /** Longest lifetime of a token minted for this app, seconds (at most the server's `tokenMaxTtlSeconds`). */
   readonly maxTokenTtlSeconds: number;
+  /**
+   * TLS public-key pins for the app's API hosts (`sha256/<base64 SPKI hash>`), published as a
+   * document signed with Keyward's JWKS keys so apps can update pins without a release.
+   */
+  readonly certificatePins: readonly string[];
+  /** How long a published pin set stays valid, seconds. */
+  readonly pinSetTtlSeconds: number;
 }
 
 export const DEFAULT_APP_SETTINGS: AppSettings = {
@@ -35,4 +42,6 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   signatureRequiredComponents: [],
   signatureSkewSeconds: 300,
   maxTokenTtlSeconds: 3600,
+  certificatePins: [],
+  pinSetTtlSeconds: 7 * 86_400,
 };

@@ -84,5 +84,7 @@ function validateSettings(settings: AppSettings): AppSettings {
       errors: [{ pointer: '/body/settings/signatureRequiredComponents', message: 'lowercase header names or derived components like @path' }],
     });
   }
+  const badPins = settings.certificatePins.filter((p) => !/^sha256\/[A-Za-z0-9+/]{43}=$/.test(p));
+  if (badPins.length) throw new KeywardError('VALIDATION_FAILED', 'certificatePins are sha256/<base64 of the SPKI SHA-256>', { errors: [{ pointer: '/body/settings/certificatePins', message: 'sha256/<44 base64 characters>' }] });
   return settings;
 }

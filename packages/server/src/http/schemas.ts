@@ -29,6 +29,8 @@ export const AppSettingsSchema = Type.Object(
     signatureRequiredComponents: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 })),
     signatureSkewSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 300 })),
     maxTokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    certificatePins: Type.Optional(Type.Array(Type.String({ pattern: '^sha256/[A-Za-z0-9+/]{43}=$' }), { maxItems: 16 })),
+    pinSetTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 86_400 })),
   },
   { additionalProperties: false },
 );
@@ -42,6 +44,8 @@ export const AppView = Type.Object({
     signatureRequiredComponents: Type.Array(Type.String()),
     signatureSkewSeconds: Type.Integer(),
     maxTokenTtlSeconds: Type.Integer(),
+    certificatePins: Type.Array(Type.String()),
+    pinSetTtlSeconds: Type.Integer(),
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -7,7 +7,7 @@ import type { Keyward } from '../keyward.js';
 import { authenticate, type RouteAuth } from './auth.js';
 import { refuseKeysInUrl } from './key-in-url.js';
 import { errorHandler, sendProblem } from './problem.js';
-import { appRoutes } from './routes/apps.js';
+import { appRoutes, pinRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -104,6 +104,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
 
   healthRoutes(server, kw);
   appRoutes(server, kw);
+  pinRoutes(server, kw);
   keyRoutes(server, kw);
   verifyRoutes(server, kw);
   auditRoutes(server, kw);

@@ -8,7 +8,7 @@ export function appView(app: App) {
   return {
     id: app.id,
     name: app.name,
-    settings: { ...settings, signatureRequiredComponents: [...settings.signatureRequiredComponents] },
+    settings: { ...settings, signatureRequiredComponents: [...settings.signatureRequiredComponents], certificatePins: [...settings.certificatePins] },
     createdAt: iso(app.createdAtMs),
     updatedAt: iso(app.updatedAtMs),
     version: app.version,

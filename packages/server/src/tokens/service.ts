@@ -151,6 +151,21 @@ export class TokenService {
     return { token, jti, expiresAtMs: (nowS + input.ttlSeconds) * 1000, kid: key.record.kid };
   }
 
+  /**
+   * Signs a document (not a credential) with the active EdDSA key, e.g. an app's certificate pin
+   * set. `typ` keeps it from ever being accepted as an access token: `verify()` requires the
+   * Keyward claims a document does not carry.
+   */
+  async signDocument(typ: string, claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+    await this.init();
+    await this.reload(false);
+    const key = [...this.keys.values()].find((k) => k.record.alg === 'EdDSA' && k.record.state === 'active');
+    if (!key) throw new KeywardError('STORE_UNAVAILABLE', 'no active EdDSA signing key');
+    key.privateKey ??= createPrivateKey({ key: JSON.parse(this.deps.keyring.open(key.record.sealedPrivateJwk, `jwk:${key.record.kid}`).toString('utf8')), format: 'jwk' });
+    const nowS = Math.floor(this.deps.now() / 1000);
+    return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: key.record.kid, typ }).setIssuer(this.deps.issuer).setIssuedAt(nowS).setExpirationTime(nowS + ttlSeconds).sign(key.privateKey);
+  }
+
   async verify(token: string, options: { audience?: string; appId?: string; environment?: string; requiredScopes?: readonly string[] } = {}): Promise<TokenResult> {
     const now = this.deps.now();
     const cached = this.verified.get(token);

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
 import { AppId, AppSettingsSchema, AppView, ERROR_RESPONSES, Limit, parseLimit } from '../schemas.js';
 import type { Server } from '../types.js';
@@ -62,5 +63,32 @@ export function appRoutes(server: Server, kw: Keyward): void {
       },
     },
     async (request) => appView(await kw.apps.update(request.params.appId, request.body, actorOf(request))),
+  );
+}
+
+/**
+ * The app's certificate pin set as a JWS signed with Keyward's token keys (verify it against
+ * /.well-known/jwks.json, whose key the app ships with). Public: pins are not secret, and the
+ * signature is what makes them trustworthy.
+ */
+export function pinRoutes(server: Server, kw: Keyward): void {
+  server.get(
+    '/v1/apps/:appId/pins',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['apps'],
+        summary: "The app's TLS certificate pins, signed (JWS, typ kw-pins+jwt) with Keyward's JWKS keys, so pins rotate without an app release",
+        params: Type.Object({ appId: AppId }),
+        response: { 200: Type.Object({ pinSet: Type.String(), pins: Type.Array(Type.String()), expiresAt: Type.String() }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const app = await kw.apps.getCached(request.params.appId);
+      if (!app) throw new KeywardError('NOT_FOUND', 'app not found');
+      const ttl = app.settings.pinSetTtlSeconds;
+      const pinSet = await kw.tokens.signDocument('kw-pins+jwt', { sub: app.id, pins: app.settings.certificatePins }, ttl);
+      return reply.header('cache-control', 'public, max-age=300').send({ pinSet, pins: [...app.settings.certificatePins], expiresAt: new Date(kw.now() + ttl * 1000).toISOString() });
+    },
   );
 }
