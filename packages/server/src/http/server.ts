@@ -29,6 +29,13 @@ export interface BuildServerOptions {
 
 const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its auth declaration (for docs and the inventory test). */
+    routeTable: ReadonlyArray<{ readonly method: string; readonly url: string; readonly auth: RouteAuth }>;
+  }
+}
+
 /**
  * The HTTP adapter. Builds nothing but routing: every service comes from `kw`, built once.
  */
@@ -69,8 +76,11 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   });
 
   // Deny by default: a route without an explicit auth declaration is a start-up error.
+  const routeTable: { method: string; url: string; auth: RouteAuth }[] = [];
+  server.decorate('routeTable', routeTable);
   server.addHook('onRoute', (route) => {
     if (route.url === '/openapi.json' || route.method === 'HEAD') return;
+    for (const m of [route.method].flat()) routeTable.push({ method: String(m), url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth as RouteAuth });
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
     if (!auth || !AUTH_VALUES.includes(auth)) throw new Error(`route ${String(route.method)} ${route.url} declares no auth; every route must`);
   });
@@ -83,9 +93,14 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     refuseKeysInUrl(kw, request).then(() => done(), done);
   });
 
+  // A POST without a body validates as `{}`: optional bodies work, required fields are named.
+  server.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
+  });
+
   server.addHook('preHandler', async (request) => {
     const auth = request.routeOptions.config.auth;
-    if (auth === 'public') return;
+    if (auth === 'public' || request.is404) return;
     // No declaration reaching here means the route was added in a way the onRoute guard missed: deny.
     request.caller = await authenticate(kw, request, auth === 'root-or-secret' ? 'root-or-secret' : 'root');
   });
