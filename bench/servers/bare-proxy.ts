@@ -1,7 +1,6 @@
 /** Bench baseline: the barest correct undici reverse proxy (no auth, no policy), streaming both ways. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 
 const upstream = process.env.UPSTREAM!;
@@ -13,7 +12,8 @@ const server = createServer(async (req, res) => {
     delete headers.connection;
     const up = await pool.request({ method: req.method as never, path: req.url!, headers, body: req.headers['content-length'] && req.headers['content-length'] !== '0' ? req : null });
     res.writeHead(up.statusCode, up.headers as never);
-    await pipeline(up.body, res);
+    up.body.on('error', () => res.destroy());
+    up.body.pipe(res);
   } catch {
     if (!res.headersSent) res.writeHead(502).end();
   }

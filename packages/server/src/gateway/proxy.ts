@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { clientCertOf, readTls, watchTls, type TlsFiles } from '../lib/tls.js';
-import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import { CATALOGUE, docsUrl, type Code } from '../errors/catalogue.js';
 import { newRequestId } from '../lib/ids.js';
@@ -114,7 +113,17 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
         out['x-request-id'] = requestId;
         res.writeHead(up.statusCode, out);
         done(up.statusCode);
-        await pipeline(up.body, res);
+        // Plain pipe (not stream/promises' pipeline, whose per-call AbortSignal was a measurable cost):
+        // an upstream error mid-body destroys the client socket, a client that goes away stops the upstream.
+        const upBody = up.body;
+        upBody.on('error', (err) => {
+          options.onError?.(err, requestId);
+          res.destroy();
+        });
+        res.on('close', () => {
+          if (!res.writableFinished) upBody.destroy();
+        });
+        upBody.pipe(res);
       } catch (err) {
         options.onError?.(err, requestId);
         if (res.headersSent) {
