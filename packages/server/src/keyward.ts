@@ -8,6 +8,7 @@ import { DenyAuditor } from './keys/deny-audit.js';
 import { KeyService } from './keys/service.js';
 import { UsageRecorder } from './keys/usage.js';
 import { KeyVerifier } from './keys/verifier.js';
+import { MemoryRateLimitStore } from './ratelimit/store.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
@@ -97,6 +98,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   usage.start();
   const denyAuditor = new DenyAuditor(store, now, 60_000, (err) => logger.error({ err }, 'could not audit a refused key'));
   const verifier = new KeyVerifier({
+    limits: new MemoryRateLimitStore(),
     store,
     cache,
     usage,

@@ -78,7 +78,7 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
     ip: req.clientIp,
     ...(req.clientCertSha256 ? { clientCertSha256: req.clientCertSha256 } : {}),
   });
-  if (!d.valid) return no(d.code, d.reason);
+  if (!d.valid) return d.retryAfterMs !== undefined ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs } : no(d.code, d.reason);
   const k = d.key;
   const caller: Caller = {
     scheme: 'key',

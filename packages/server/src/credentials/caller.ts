@@ -31,4 +31,4 @@ export type CallerKind = Exclude<KeyKind, 'root' | 'refresh'> | 'token' | 'app-t
 
 export type CallerResult =
   | { readonly valid: true; readonly code: 'VALID'; readonly caller: Caller }
-  | { readonly valid: false; readonly code: DenyCode; readonly reason: string };
+  | { readonly valid: false; readonly code: DenyCode; readonly reason: string; readonly retryAfterMs?: number };

@@ -114,7 +114,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
         ...(req.clientCertSha256 ? { clientCertSha256: req.clientCertSha256 } : {}),
       };
       const auth = await authenticate(authReq, kw.credentials, { ...(options.appId ? { appId: options.appId } : {}), ...(options.environment ? { environment: options.environment } : {}) });
-      if (!auth.valid) return { allow: false, code: auth.code };
+      if (!auth.valid) return { allow: false, code: auth.code, ...(auth.retryAfterMs !== undefined ? { responseHeaders: { 'retry-after': String(Math.max(1, Math.ceil(auth.retryAfterMs / 1000))) } } : {}) };
       const caller = auth.caller;
       const version = req.headers['x-keyward-app-version'];
       const decision = evaluate(map, { method: req.method, path: req.path, ...(typeof version === 'string' ? { appVersion: version } : {}) }, caller);

@@ -64,6 +64,7 @@ export const KeyView = Type.Object({
   meta: Meta,
   ipAllowList: Type.Array(Type.String()),
   clientCertSha256: Nullable(),
+  ratelimit: Type.Union([Type.Object({ rate: Type.Integer(), windowSeconds: Type.Integer(), burst: Type.Integer() }), Type.Null()]),
   enabled: Type.Boolean(),
   expiresAt: Nullable({ format: 'date-time' }),
   revokedAt: Nullable({ format: 'date-time' }),

@@ -28,6 +28,7 @@ export function keyView(k: KeyRecord, pendingUsage = 0): KeyViewT {
     meta: { ...k.meta },
     ipAllowList: [...k.ipAllowList],
     clientCertSha256: k.clientCertSha256 ?? null,
+    ratelimit: k.ratelimit ? { ...k.ratelimit } : null,
     enabled: k.enabled,
     expiresAt: isoOrNull(k.expiresAtMs),
     revokedAt: isoOrNull(k.revokedAtMs),

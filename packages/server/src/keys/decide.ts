@@ -38,11 +38,12 @@ export type DenyReason =
   | 'SUBJECT_MISMATCH'
   | 'INSUFFICIENT_SCOPES'
   | 'IP_NOT_ALLOWED'
-  | 'CLIENT_CERT_MISMATCH';
+  | 'CLIENT_CERT_MISMATCH'
+  | 'KEY_RATE_LIMIT';
 
 export type KeyDecision =
   | { readonly valid: true; readonly code: 'VALID'; readonly key: KeyRecord; readonly subject: string | null; readonly scopes: readonly string[] }
-  | { readonly valid: false; readonly code: DenyCode; readonly reason: DenyReason; readonly key?: KeyRecord };
+  | { readonly valid: false; readonly code: DenyCode; readonly reason: DenyReason; readonly key?: KeyRecord; readonly retryAfterMs?: number };
 
 export const APP_KEY_KINDS: readonly KeyKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing'];
 
@@ -80,6 +81,8 @@ export function publicCode(reason: DenyReason): DenyCode {
       return 'IP_NOT_ALLOWED';
     case 'CLIENT_CERT_MISMATCH':
       return 'CLIENT_CERT_MISMATCH';
+    case 'KEY_RATE_LIMIT':
+      return 'RATE_LIMITED';
   }
 }
 

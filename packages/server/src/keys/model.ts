@@ -26,6 +26,8 @@ export interface KeyRecord {
    * that certificate.
    */
   readonly clientCertSha256?: string | null;
+  /** A rate limit carried by the key itself (GCRA), checked at every verification. */
+  readonly ratelimit?: KeyRateLimit | null;
   readonly enabled: boolean;
   readonly expiresAtMs: number | null;
   readonly revokedAtMs: number | null;
@@ -47,6 +49,12 @@ export interface KeyRecord {
  * One hash of a key's secret. A key has one secret normally and two during a rotation's grace
  * period; both map to the same key id, which is how usage counters carry over.
  */
+export interface KeyRateLimit {
+  readonly rate: number;
+  readonly windowSeconds: number;
+  readonly burst: number;
+}
+
 export interface KeySecret {
   readonly hash: string;
   readonly keyId: string;
@@ -68,6 +76,7 @@ export interface KeyPatch {
   readonly ipAllowList?: readonly string[];
   readonly subject?: string | null;
   readonly clientCertSha256?: string | null;
+  readonly ratelimit?: KeyRateLimit | null;
   readonly revokedAtMs?: number;
   readonly revokedReason?: string;
   readonly exposedAtMs?: number;

@@ -27,6 +27,7 @@ export interface CreateKeyInput {
   readonly expiresAtMs?: number | null;
   readonly ipAllowList?: readonly string[];
   readonly clientCertSha256?: string | null;
+  readonly ratelimit?: KeyRecord['ratelimit'];
 }
 
 /** A key together with its secret: returned exactly once, at creation, rotation or reissue. */
@@ -143,6 +144,7 @@ export class KeyService {
       subject: old.subject,
       ipAllowList: old.ipAllowList,
       clientCertSha256: old.clientCertSha256 ?? null,
+      ratelimit: old.ratelimit ?? null,
       expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
     };
     const secret = generateKey(input.kind, input.environment);
@@ -222,6 +224,7 @@ function buildKey(input: CreateKeyInput, secret: string, now: number, keyring: K
     meta: input.meta ?? {},
     ipAllowList: input.ipAllowList ?? [],
     clientCertSha256: input.clientCertSha256 ?? null,
+    ratelimit: input.ratelimit ?? null,
     enabled: true,
     expiresAtMs: input.expiresAtMs ?? null,
     revokedAtMs: null,

@@ -21,6 +21,7 @@ export interface KeySettingsInput {
   readonly subject?: string | null;
   readonly expiresAtMs?: number | null;
   readonly clientCertSha256?: string | null;
+  readonly ratelimit?: { readonly rate: number; readonly windowSeconds: number; readonly burst: number } | null;
 }
 
 /**
@@ -58,6 +59,10 @@ export function validateKeySettings(input: KeySettingsInput, nowMs: number, mode
   if (input.clientCertSha256 !== undefined && input.clientCertSha256 !== null) {
     if (!/^[0-9a-f]{64}$/.test(input.clientCertSha256)) at('clientCertSha256', 'must be 64 lowercase hex characters (SHA-256 of the DER certificate)');
     else if (input.kind !== undefined && input.kind !== 'secret' && input.kind !== 'restricted') at('clientCertSha256', 'only secret and restricted keys can be bound to a client certificate');
+  }
+  if (input.ratelimit) {
+    const r = input.ratelimit;
+    if (!Number.isInteger(r.rate) || r.rate < 1 || !Number.isInteger(r.windowSeconds) || r.windowSeconds < 1 || !Number.isInteger(r.burst) || r.burst < 1) at('ratelimit', 'rate, windowSeconds and burst are positive integers');
   }
   if (input.kind === 'device' && !input.subject && (mode === 'create' || input.subject !== undefined)) at('subject', 'a device credential must name its device');
   if (input.expiresAtMs !== undefined && input.expiresAtMs !== null && input.expiresAtMs <= nowMs) at('expiresAt', 'must be in the future');

@@ -5,6 +5,7 @@ import type { Store } from '../store/types.js';
 import { decideKey, deny, type DenyReason, type KeyDecision, type VerifyRequirements } from './decide.js';
 import type { KeyRecord } from './model.js';
 import type { UsageRecorder } from './usage.js';
+import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
 
 export interface KeyVerifierDeps {
   readonly store: Pick<Store, 'findKeyByHash'>;
@@ -13,6 +14,8 @@ export interface KeyVerifierDeps {
   readonly now: () => number;
   /** Told about every refusal with its precise reason (metrics, rate-limited audit). Must not throw. */
   readonly onDecision?: (decision: KeyDecision) => void;
+  /** Where per-key rate limits are counted (memory on one node). */
+  readonly limits?: RateLimitStore;
 }
 
 /**
@@ -33,7 +36,12 @@ export class KeyVerifier {
       found = (await this.deps.store.findKeyByHash(hash)) ?? null;
       cache.set(hash, found, generation);
     }
-    const decision = decideKey(found ?? undefined, req, this.deps.now());
+    let decision = decideKey(found ?? undefined, req, this.deps.now());
+    if (decision.valid && decision.key.ratelimit && this.deps.limits) {
+      const rl = decision.key.ratelimit;
+      const limited = await this.deps.limits.consume(limitKey('rate', 'key', 'credential', decision.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
+      if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: decision.key, retryAfterMs: limited.retryAfterMs } as KeyDecision;
+    }
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
     return this.report(decision);
   }

@@ -148,3 +148,17 @@ describe('bearer tokens for API consumers and team tools', () => {
     await kw.close();
   });
 });
+
+describe('rate limits carried by a key', () => {
+  it('limit verifications of that key (GCRA, frozen clock) and answer RATE_LIMITED', async () => {
+    const { kw, clock, app } = await setup();
+    const k = await kw.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: 'metered', ratelimit: { rate: 2, windowSeconds: 60, burst: 2 } }, CLI);
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await kw.verifier.verify(k.secret)).code);
+    expect(codes).toEqual(['VALID', 'VALID', 'RATE_LIMITED']);
+    clock.advance(30_000);
+    expect((await kw.verifier.verify(k.secret)).code).toBe('VALID');
+    await expect(kw.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: 'bad', ratelimit: { rate: 0, windowSeconds: 60, burst: 1 } }, CLI)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await kw.close();
+  });
+});

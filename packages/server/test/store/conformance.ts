@@ -23,7 +23,7 @@ export function storeConformance(name: string, makeStore: () => Promise<Store>):
     return {
       plain,
       key: {
-        id, appId, environment: 'live', kind: 'secret', name: 'k', scopes: [], subject: null, meta: { a: 1 }, ipAllowList: [], clientCertSha256: null,
+        id, appId, environment: 'live', kind: 'secret', name: 'k', scopes: [], subject: null, meta: { a: 1 }, ipAllowList: [], clientCertSha256: null, ratelimit: null,
         enabled: true, expiresAtMs: null, revokedAtMs: null, revokedReason: null, exposedAtMs: null, start: 'kw_sk_live_abcd…',
         reissuedFromId: null, createdAtMs: T0, updatedAtMs: T0, version: 1, usageCount: 0, lastUsedAtMs: null, ...over,
       },

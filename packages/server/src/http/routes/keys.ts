@@ -14,6 +14,7 @@ const KeySettings = {
   subject: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   ipAllowList: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
+  ratelimit: Type.Union([Type.Object({ rate: Type.Integer({ minimum: 1 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 2_678_400 }), burst: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), Type.Null()], { description: 'A GCRA rate limit carried by the key itself' }),
   clientCertSha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Bind a secret or restricted key to this client certificate (SHA-256 of its DER, hex)' }), Type.Null()]),
 };
 
@@ -44,6 +45,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
             expiresAt: Type.Optional(KeySettings.expiresAt),
             ipAllowList: Type.Optional(KeySettings.ipAllowList),
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
+            ratelimit: Type.Optional(KeySettings.ratelimit),
           },
           { additionalProperties: false },
         ),
@@ -65,6 +67,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
           ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
           ...(b.ipAllowList ? { ipAllowList: b.ipAllowList } : {}),
           ...(b.clientCertSha256 !== undefined ? { clientCertSha256: b.clientCertSha256 } : {}),
+          ...(b.ratelimit !== undefined ? { ratelimit: b.ratelimit } : {}),
         },
         actorOf(request),
       );
@@ -137,6 +140,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
             expiresAt: Type.Optional(KeySettings.expiresAt),
             ipAllowList: Type.Optional(KeySettings.ipAllowList),
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
+            ratelimit: Type.Optional(KeySettings.ratelimit),
             enabled: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },

@@ -103,6 +103,13 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.alterTable('keys').addColumn('client_cert_sha256', 'text').execute();
     },
   },
+  {
+    version: 4,
+    name: 'per-key rate limit',
+    async up(db) {
+      await db.schema.alterTable('keys').addColumn('ratelimit', 'text').execute();
+    },
+  },
 ];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */

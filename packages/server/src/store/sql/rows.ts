@@ -52,6 +52,7 @@ export function keyFromRow(r: Database['keys']): KeyRecord {
     usageCount: Number(r.usage_count),
     lastUsedAtMs: num(r.last_used_at_ms),
     clientCertSha256: r.client_cert_sha256 ?? null,
+    ratelimit: r.ratelimit ? JSON.parse(r.ratelimit) : null,
   };
 }
 
@@ -79,6 +80,7 @@ export function keyToRow(k: KeyRecord): Database['keys'] {
     usage_count: k.usageCount,
     last_used_at_ms: k.lastUsedAtMs,
     client_cert_sha256: k.clientCertSha256 ?? null,
+    ratelimit: k.ratelimit ? JSON.stringify(k.ratelimit) : null,
   };
 }
 

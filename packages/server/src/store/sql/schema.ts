@@ -37,6 +37,7 @@ export interface Database {
     usage_count: number;
     last_used_at_ms: number | null;
     client_cert_sha256?: string | null;
+    ratelimit?: string | null;
   };
   key_secrets: {
     hash: string;

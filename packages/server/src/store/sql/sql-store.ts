@@ -138,6 +138,7 @@ export class SqlStore implements Store {
       if (patch.ipAllowList !== undefined) set.ip_allow_list = JSON.stringify(patch.ipAllowList);
       if (patch.subject !== undefined) set.subject = patch.subject;
       if (patch.clientCertSha256 !== undefined) set.client_cert_sha256 = patch.clientCertSha256;
+      if (patch.ratelimit !== undefined) set.ratelimit = patch.ratelimit ? JSON.stringify(patch.ratelimit) : null;
       if (patch.revokedAtMs !== undefined) set.revoked_at_ms = patch.revokedAtMs;
       if (patch.revokedReason !== undefined) set.revoked_reason = patch.revokedReason;
       if (patch.exposedAtMs !== undefined) set.exposed_at_ms = patch.exposedAtMs;
