@@ -70,3 +70,37 @@ describe('keyward CLI', () => {
     expect(badKind.stderr).not.toMatch(/at .*\.ts:\d+/);
   }, 60_000);
 });
+
+describe('keyward policy and gateway', () => {
+  it('policy check lists problems with file:line; the gateway refuses to start on a bad map', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const good = path.join(dir, 'good.yaml');
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(good, 'version: 1\nresources:\n  - path: /x/{id}\n    allow: [secret]\n');
+    writeFileSync(bad, 'version: 1\nresources:\n  - path: /x\n    allow: [wizard]\n    subject: id\n');
+    const ok = await cli('policy', 'check', good, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, resources: 1 });
+    const failed = await cli('policy', 'check', bad, '--json');
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).problems.map((p: { line: number; path: string }) => `${p.line}:${p.path}`)).toEqual(['4:resources.0.allow.0', '5:resources.0.subject']);
+    const gw = await cli('gateway', '--upstream', 'http://127.0.0.1:9', '--policy', bad, '--port', '0');
+    expect(gw.code).toBe(2);
+    expect(gw.stderr).toContain('POLICY_INVALID');
+    expect(gw.stderr).toContain('bad.yaml:4');
+  }, 60_000);
+
+  it('policy explain says why a key may or may not make a call', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const map = path.join(dir, 'explain.yaml');
+    writeFileSync(map, 'version: 1\nresources:\n  - path: /users/{userId}\n    allow: [publishable]\n    subject: userId\n');
+    const app = JSON.parse((await cli('apps', 'create', 'explain', '--json')).stdout);
+    const pk = JSON.parse((await cli('keys', 'create', '--app', app.id, '--kind', 'publishable', '--env', 'live', '--name', 'app', '--json')).stdout).secret;
+    const allowed = await cli('policy', 'explain', 'GET', '/users/u1', '--policy', map, '--key', pk, '--subject', 'u1', '--json');
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout).allowed).toBe(true);
+    const denied = await cli('policy', 'explain', 'GET', '/users/u2', '--policy', map, '--key', pk, '--subject', 'u1');
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toContain('DENIED SUBJECT_MISMATCH');
+  }, 60_000);
+});
