@@ -1,6 +1,8 @@
 import { loadConfig, type KeywardConfig } from '../config/config.js';
 import { createKeyward, type Keyward } from '../keyward.js';
 import { createLogger } from '../observability/logger.js';
+import type { Command } from 'commander';
+import { createOutput, type Output } from './output.js';
 
 export interface GlobalOptions {
   readonly data?: string;
@@ -17,3 +19,15 @@ export async function openLocal(options: GlobalOptions, overrides: Partial<Keywa
 }
 
 export const CLI_ACTOR = { actor: 'cli', requestId: 'cli' } as const;
+
+/** Runs a one-shot command against the local store: opens it, hands over an output, always closes. */
+export async function withLocal(cmd: Command, run: (kw: Keyward, out: Output, globals: GlobalOptions) => Promise<void>): Promise<void> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  const out = createOutput(Boolean(globals.json));
+  const kw = await openLocal(globals);
+  try {
+    await run(kw, out, globals);
+  } finally {
+    await kw.close();
+  }
+}

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { readBody } from '../lib/body.js';
 import { clientCertOf, readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import { Pool } from 'undici';
 import { CATALOGUE, docsUrl, type Code } from '../errors/catalogue.js';
@@ -83,7 +84,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       };
       let body: Buffer | undefined;
       if (options.policy.needsBody(view)) {
-        const read = await readBounded(req, maxBody);
+        const read = await readBody(req, maxBody);
         if (read === 'too_large') return refuse('PAYLOAD_TOO_LARGE', `signed bodies are limited to ${maxBody} bytes`);
         body = read;
       }
@@ -176,19 +177,6 @@ function pathOf(target: string): string {
 function isTimeout(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-}
-
-async function readBounded(req: IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return 'too_large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return 'too_large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function sendProblem(res: ServerResponse, code: Code, requestId: string, detail?: string): void {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../credentials/caller.js';
-import { hasBody, hasSignature, readBody } from './body.js';
+import { hasBody, hasSignature, readBody } from '../lib/body.js';
 import { createGuard, type GuardOptions } from './core.js';
 
 type RawBodyRequest = Request & { rawBody?: Buffer; _body?: boolean };

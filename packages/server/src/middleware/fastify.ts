@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Caller } from '../credentials/caller.js';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { hasBody, hasSignature, readBody } from './body.js';
+import { hasBody, hasSignature, readBody } from '../lib/body.js';
 import { createGuard, type GuardOptions } from './core.js';
 
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();

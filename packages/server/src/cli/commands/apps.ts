@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CLI_ACTOR, openLocal, type GlobalOptions } from '../context.js';
-import { createOutput, table } from '../output.js';
+import { CLI_ACTOR, withLocal } from '../context.js';
+import { table } from '../output.js';
 import { appView } from '../../http/views.js';
 
 export function appsCommand(program: Command): void {
@@ -10,24 +10,16 @@ export function appsCommand(program: Command): void {
     .description('Create an app with live and test environments')
     .option('--revoke-keys-seen-in-urls', 'revoke any key of this app that arrives in a URL')
     .action(async (name: string, opts: { revokeKeysSeenInUrls?: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const app = await kw.apps.create({ name, settings: { revokeKeysSeenInUrls: Boolean(opts.revokeKeysSeenInUrls) } }, CLI_ACTOR);
         out.result(appView(app), () => table([appView(app)], ['id', 'name', 'createdAt']));
-      } finally {
-        await kw.close();
-      }
+      });
     });
   apps
     .command('list')
     .description('List apps')
     .action(async (_opts: unknown, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const items: ReturnType<typeof appView>[] = [];
         let after: string | undefined;
         do {
@@ -36,8 +28,6 @@ export function appsCommand(program: Command): void {
           after = page.next;
         } while (after);
         out.result(items, () => table(items, ['id', 'name', 'createdAt']));
-      } finally {
-        await kw.close();
-      }
+      });
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { verifyAuditChain } from '../../audit/service.js';
-import { openLocal, type GlobalOptions } from '../context.js';
-import { createOutput, progress } from '../output.js';
+import { withLocal } from '../context.js';
+import { progress } from '../output.js';
 
 export function auditCommand(program: Command): void {
   const audit = program.command('audit').description('The tamper-evident audit log');
@@ -9,17 +9,12 @@ export function auditCommand(program: Command): void {
     .command('verify')
     .description('Check the hash chain end to end (exit code 0 intact, 1 broken)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const result = await verifyAuditChain(kw.store, { onProgress: progress('verifying audit chain') });
         out.result(result, () =>
           result.ok ? `audit chain intact: ${result.records} records, head ${result.headHash.slice(0, 16)}…` : `AUDIT CHAIN BROKEN at record ${result.brokenAtSeq}: ${result.problem} (${result.records} records verified before it)`,
         );
         if (!result.ok) process.exitCode = 1;
-      } finally {
-        await kw.close();
-      }
+      });
     });
 }

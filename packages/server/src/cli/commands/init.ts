@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ensureRootKey } from '../../bootstrap.js';
-import { CLI_ACTOR, openLocal, type GlobalOptions } from '../context.js';
-import { createOutput } from '../output.js';
+import { CLI_ACTOR, withLocal } from '../context.js';
 
 export function initCommand(program: Command): void {
   program
@@ -9,10 +8,7 @@ export function initCommand(program: Command): void {
     .description('Create the store and print the first root key (once)')
     .option('--new-root-key', 'issue an additional root key even if one exists')
     .action(async (opts: { newRootKey?: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         let result: { keyId: string; secret: string } | undefined;
         if (opts.newRootKey) {
           const issued = await kw.keys.create({ appId: null, environment: null, kind: 'root', name: 'root key (cli)' }, CLI_ACTOR);
@@ -29,8 +25,6 @@ export function initCommand(program: Command): void {
         out.result({ rootKeyId: result.keyId, rootKey: result.secret, dataDir: kw.config.dataDir }, () =>
           [`Root key (shown once; store it now):`, ``, `  ${result.secret}`, ``, `key id ${result.keyId}, data in ${kw.config.dataDir}`].join('\n'),
         );
-      } finally {
-        await kw.close();
-      }
+      });
     });
 }

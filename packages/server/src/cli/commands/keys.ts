@@ -4,8 +4,8 @@ import { KeywardError } from '../../errors/keyward-error.js';
 import { keyView } from '../../http/views.js';
 import type { KeyKind } from '../../keys/model.js';
 import { toView } from '../../keys/verifier.js';
-import { CLI_ACTOR, openLocal, type GlobalOptions } from '../context.js';
-import { createOutput, table } from '../output.js';
+import { CLI_ACTOR, withLocal } from '../context.js';
+import { table } from '../output.js';
 
 const KINDS = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing'];
 const COLUMNS = ['id', 'kind', 'environment', 'name', 'start', 'scopes', 'subject', 'enabled', 'revokedAt', 'lastUsedAt'];
@@ -33,16 +33,13 @@ export function keysCommand(program: Command): void {
     .action(async (opts: { app: string; kind: string; env: string; name: string; scopes?: string[]; subject?: string; expiresInSeconds?: string; ipAllow?: string[] }, cmd: Command) => {
       if (!KINDS.includes(opts.kind)) usageError(`--kind must be one of ${KINDS.join(', ')}`);
       if (opts.env !== 'live' && opts.env !== 'test') usageError('--env must be live or test');
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const expiresIn = opts.expiresInSeconds === undefined ? undefined : Number(opts.expiresInSeconds);
         if (expiresIn !== undefined && (!Number.isInteger(expiresIn) || expiresIn <= 0)) usageError('--expires-in-seconds must be a positive integer');
         const issued = await kw.keys.create(
           {
             appId: opts.app,
-            environment: opts.env,
+            environment: opts.env as 'live' | 'test',
             kind: opts.kind as KeyKind,
             name: opts.name,
             ...(opts.scopes ? { scopes: opts.scopes } : {}),
@@ -55,9 +52,7 @@ export function keysCommand(program: Command): void {
         out.result({ key: keyView(issued.key), secret: issued.secret }, () =>
           [`Key ${issued.key.id} (${issued.key.kind}, ${issued.key.environment}). Secret, shown once:`, '', `  ${issued.secret}`].join('\n'),
         );
-      } finally {
-        await kw.close();
-      }
+      });
     });
 
   keys
@@ -68,10 +63,7 @@ export function keysCommand(program: Command): void {
     .option('--kind <kind>', KINDS.join('|'))
     .option('--include-revoked', 'include revoked keys')
     .action(async (opts: { app: string; env?: 'live' | 'test'; kind?: string; includeRevoked?: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         await kw.apps.get(opts.app);
         const items: ReturnType<typeof keyView>[] = [];
         let after: string | undefined;
@@ -84,9 +76,7 @@ export function keysCommand(program: Command): void {
           after = page.next;
         } while (after);
         out.result(items, () => table(items, COLUMNS));
-      } finally {
-        await kw.close();
-      }
+      });
     });
 
   keys
@@ -94,19 +84,14 @@ export function keysCommand(program: Command): void {
     .description('New secret for the same key; the old one works for the grace period')
     .option('--grace-seconds <n>', 'grace period for the old secret (default: the app setting)')
     .action(async (keyId: string, opts: { graceSeconds?: string }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const key = await kw.keys.get(keyId);
         const grace = opts.graceSeconds !== undefined ? Number(opts.graceSeconds) : key.appId ? (await kw.apps.get(key.appId)).settings.defaultRotationGraceSeconds : 0;
         const issued = await kw.keys.rotate(keyId, grace, CLI_ACTOR);
         out.result({ key: keyView(issued.key), secret: issued.secret, gracePeriodSeconds: grace }, () =>
           [`Rotated ${keyId}; the old secret works for ${grace} s more. New secret, shown once:`, '', `  ${issued.secret}`].join('\n'),
         );
-      } finally {
-        await kw.close();
-      }
+      });
     });
 
   keys
@@ -114,15 +99,10 @@ export function keysCommand(program: Command): void {
     .description('Revoke a key at once')
     .requiredOption('--reason <text>', 'why (kept in the audit log)')
     .action(async (keyId: string, opts: { reason: string }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const key = await kw.keys.revoke(keyId, opts.reason, CLI_ACTOR);
         out.result(keyView(key), () => `Revoked ${key.id} (${key.revokedReason}).`);
-      } finally {
-        await kw.close();
-      }
+      });
     });
 
   keys
@@ -133,11 +113,8 @@ export function keysCommand(program: Command): void {
     .option('--subject <id>', 'the subject the call acts for')
     .option('--scopes <list>', 'required scopes', list)
     .action(async (key: string, opts: { app?: string; env?: 'live' | 'test'; subject?: string; scopes?: string[] }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
       if (typeof parseKey(key) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const view = toView(
           await kw.verifier.verify(key, {
             ...(opts.app ? { appId: opts.app } : {}),
@@ -148,8 +125,6 @@ export function keysCommand(program: Command): void {
         );
         out.result(view, () => (view.valid ? `VALID ${view.keyId} (${view.kind}, ${view.environment})` : `NOT VALID: ${view.code}`));
         if (!view.valid) process.exitCode = 1;
-      } finally {
-        await kw.close();
-      }
+      });
     });
 }

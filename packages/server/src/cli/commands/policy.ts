@@ -3,7 +3,7 @@ import { authenticate } from '../../credentials/authenticate.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { compileAccessMap, explain } from '../../policy/evaluate.js';
 import { loadAccessMap, PolicyLoadError } from '../../policy/load.js';
-import { openLocal, type GlobalOptions } from '../context.js';
+import { withLocal, type GlobalOptions } from '../context.js';
 import { createOutput } from '../output.js';
 
 export function policyCommand(program: Command): void {
@@ -30,12 +30,9 @@ export function policyCommand(program: Command): void {
     .option('--subject <id>', 'the subject a publishable key acts for')
     .option('--app-version <version>', 'the app version the call would carry')
     .action(async (method: string, path: string, opts: { policy: string; key: string; subject?: string; appVersion?: string }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
       if (!path.startsWith('/')) throw new KeywardError('VALIDATION_FAILED', 'the path starts with /');
       const map = compileAccessMap(loadAccessMap(opts.policy));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const headers: Record<string, string> = { authorization: `Bearer ${opts.key}`, ...(opts.subject ? { 'x-keyward-subject': opts.subject } : {}) };
         const auth = await authenticate({ method, rawTarget: path, headers, rawHeaders: Object.entries(headers).flat(), clientIp: '' }, kw.credentials);
         if (!auth.valid) {
@@ -49,8 +46,6 @@ export function policyCommand(program: Command): void {
           [`${decision.allowed ? 'ALLOWED' : `DENIED ${decision.code}`} ${method.toUpperCase()} ${path}`, ...all.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.check}: ${s.detail}`)].join('\n'),
         );
         if (!decision.allowed) process.exitCode = 1;
-      } finally {
-        await kw.close();
-      }
+      });
     });
 }

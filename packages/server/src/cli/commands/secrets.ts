@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
-import { CLI_ACTOR, openLocal, type GlobalOptions } from '../context.js';
-import { createOutput, table } from '../output.js';
+import { CLI_ACTOR, withLocal } from '../context.js';
+import { table } from '../output.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -19,17 +19,12 @@ export function secretsCommand(program: Command): void {
     .option('--description <text>', 'what it is for')
     .action(async (name: string, opts: { app: string; env: string; description?: string }, cmd: Command) => {
       if (opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
       const value = await readStdin();
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         await kw.apps.get(opts.app);
-        const { secret, created } = await kw.secrets.set({ appId: opts.app, environment: opts.env, name, value, ...(opts.description ? { description: opts.description } : {}) }, CLI_ACTOR);
+        const { secret, created } = await kw.secrets.set({ appId: opts.app, environment: opts.env as 'live' | 'test', name, value, ...(opts.description ? { description: opts.description } : {}) }, CLI_ACTOR);
         out.result({ ...secret, created }, () => `${created ? 'Created' : 'Replaced'} secret ${secret.name} (${secret.id}, value ${secret.hint}).`);
-      } finally {
-        await kw.close();
-      }
+      });
     });
   secrets
     .command('list')
@@ -37,28 +32,18 @@ export function secretsCommand(program: Command): void {
     .requiredOption('--app <appId>', 'app id')
     .option('--env <environment>', 'live|test')
     .action(async (opts: { app: string; env?: 'live' | 'test' }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const items = await kw.secrets.list(opts.app, opts.env);
         out.result(items, () => table(items as unknown as Record<string, unknown>[], ['id', 'environment', 'name', 'hint', 'description']));
-      } finally {
-        await kw.close();
-      }
+      });
     });
   secrets
     .command('reseal')
     .description('Re-seal every secret under the active master key (after adding a new one to KEYWARD_MASTER_KEYS)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = createOutput(Boolean(globals.json));
-      const kw = await openLocal(globals);
-      try {
+      await withLocal(cmd, async (kw, out) => {
         const result = await kw.secrets.reseal(CLI_ACTOR, (n) => out.notice(`resealed ${n}…`));
         out.result(result, () => `Re-sealed ${result.resealed} secret(s) under master key ${kw.keyring.activeId}.`);
-      } finally {
-        await kw.close();
-      }
+      });
     });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-/** Largest body the middleware buffers to check a signature's Content-Digest. */
+/** Largest body buffered to check a signature's Content-Digest (middleware default). */
 export const MAX_SIGNED_BODY_BYTES = 1024 * 1024;
 
 export function hasSignature(headers: IncomingMessage['headers']): boolean {
