@@ -3,6 +3,7 @@ import {
   isInnerList,
   parseDictionary,
   serializeInnerList,
+  serializeParams,
   Token,
   type BareItem,
   type InnerList,
@@ -81,7 +82,9 @@ export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput,
     const c = input.components[i]!;
     base += `${ids ? ids[i] : serializeComponentId(c)}: ${componentValue(view, c)}\n`;
   }
-  return `${base}"@signature-params": ${serializeInnerList(input.raw)}`;
+  // The inner list's items are exactly the component identifiers, already serialised.
+  const params = ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw);
+  return `${base}"@signature-params": ${params}`;
 }
 
 /** Builds the inner list a signer puts in `Signature-Input`, with parameters in a fixed order. */

@@ -31,6 +31,8 @@ export class ComponentError extends Error {
 
 /** `"name";param=value` — the component identifier as it appears in the base. */
 export function serializeComponentId(c: ComponentId): string {
+  // Hot path: a parameterless name without quote or backslash (the parser already checked it is printable ASCII).
+  if (c.params.length === 0 && c.name.indexOf('"') < 0 && c.name.indexOf('\\') < 0) return `"${c.name}"`;
   return serializeBareItem(c.name) + serializeParams(c.params);
 }
 

@@ -110,10 +110,10 @@ async function verifyOne<Owner>(
   if (options.tag !== undefined && input.tag !== options.tag) return no('SIGNATURE_INVALID', 'WRONG_TAG');
 
   const coveredIds = input.componentIds;
-  const covered = new Set(coveredIds);
   const hasBody = body !== undefined && body.length > 0;
-  const required = [...(options.requiredComponents ?? DEFAULT_REQUIRED_COMPONENTS), ...(hasBody ? ['content-digest'] : [])];
-  for (const name of required) if (!covered.has(`"${name}"`)) return no('SIGNATURE_COVERAGE', `NOT_COVERED: ${name}`);
+  for (const name of options.requiredComponents ?? DEFAULT_REQUIRED_COMPONENTS) if (!coveredIds.includes(`"${name}"`)) return no('SIGNATURE_COVERAGE', `NOT_COVERED: ${name}`);
+  const coversDigest = coveredIds.includes('"content-digest"');
+  if (hasBody && !coversDigest) return no('SIGNATURE_COVERAGE', 'NOT_COVERED: content-digest');
 
   const nowSeconds = Math.floor(options.now() / 1000);
   const skew = options.skewSeconds ?? 300;
@@ -135,7 +135,7 @@ async function verifyOne<Owner>(
   }
   if (!verifySignatureBytes(key, base, signature)) return no('SIGNATURE_INVALID', 'BAD_SIGNATURE');
 
-  if (hasBody || covered.has('"content-digest"')) {
+  if (hasBody || coversDigest) {
     const digest = checkDigest(view, body ?? new Uint8Array());
     if (digest !== 'OK') return no('DIGEST_MISMATCH', digest);
   }

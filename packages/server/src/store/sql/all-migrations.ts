@@ -2,7 +2,7 @@ import { CORE_MIGRATIONS, type Migration } from './migrations.js';
 import { SECRET_MIGRATIONS } from './secret-store.js';
 import { SESSION_MIGRATIONS } from './session-store.js';
 import { DEVICE_MIGRATIONS } from './device-store.js';
-import { TOKEN_MIGRATIONS } from './token-store.js';
+import { TOKEN_MIGRATIONS } from './migrations-tokens.js';
 
 /**
  * Every feature's migrations, in version order. Version ranges: core 1–99, tokens 100–199,

@@ -1,43 +1,9 @@
-import { type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditDraft } from '../../audit/model.js';
 import type { SigningKeyRecord, TokenStore } from '../../tokens/store.js';
-import type { Migration } from './migrations.js';
+import type { TokenDb, TokenTables } from './migrations-tokens.js';
 import type { Database } from './schema.js';
 import { appendAuditIn } from './sql-store.js';
-
-export interface TokenTables {
-  jwt_signing_keys: { kid: string; alg: string; public_jwk: string; sealed_private_jwk: string; state: string; created_at_ms: number; retire_after_ms: number | null };
-  consumed_jtis: { jti: string; expires_at_ms: number; consumed_at_ms: number };
-}
-type Db = Kysely<Database & TokenTables>;
-
-export const TOKEN_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 100,
-    name: 'JWT signing keys and consumed single-use token ids',
-    async up(db, dialect) {
-      const ms = dialect === 'postgres' ? 'bigint' : 'integer';
-      const d = db as unknown as Db;
-      await d.schema
-        .createTable('jwt_signing_keys')
-        .addColumn('kid', 'text', (c) => c.primaryKey())
-        .addColumn('alg', 'text', (c) => c.notNull())
-        .addColumn('public_jwk', 'text', (c) => c.notNull())
-        .addColumn('sealed_private_jwk', 'text', (c) => c.notNull())
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('created_at_ms', ms, (c) => c.notNull())
-        .addColumn('retire_after_ms', ms)
-        .execute();
-      await d.schema
-        .createTable('consumed_jtis')
-        .addColumn('jti', 'text', (c) => c.primaryKey())
-        .addColumn('expires_at_ms', ms, (c) => c.notNull())
-        .addColumn('consumed_at_ms', ms, (c) => c.notNull())
-        .execute();
-      await d.schema.createIndex('consumed_jtis_expiry_idx').on('consumed_jtis').column('expires_at_ms').execute();
-    },
-  },
-];
 
 function fromRow(r: TokenTables['jwt_signing_keys']): SigningKeyRecord {
   return {
@@ -51,34 +17,64 @@ function fromRow(r: TokenTables['jwt_signing_keys']): SigningKeyRecord {
   };
 }
 
+/**
+ * TokenStore on the same Kysely instance as SqlStore (`new SqlTokenStore(sqlStore.db)`), so
+ * rotations share the audit chain's transaction. Migrations: migrations-tokens.ts.
+ */
 export class SqlTokenStore implements TokenStore {
-  private readonly db: Db;
+  private readonly db: TokenDb;
+
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Db;
+    this.db = db as unknown as TokenDb;
   }
 
   async listSigningKeys(): Promise<readonly SigningKeyRecord[]> {
-    return (await this.db.selectFrom('jwt_signing_keys').selectAll().where('state', '!=', 'retired').orderBy('created_at_ms').execute()).map(fromRow);
+    const rows = await this.db.selectFrom('jwt_signing_keys').selectAll().where('state', '!=', 'retired').orderBy('created_at_ms').orderBy('kid').execute();
+    return rows.map(fromRow);
   }
 
-  async rotateSigningKey(next: SigningKeyRecord, retireAfterMs: number, audit: AuditDraft): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('jwt_signing_keys').set({ state: 'published', retire_after_ms: retireAfterMs }).where('state', '=', 'active').where('alg', '=', next.alg).execute();
+  async rotateSigningKey(next: SigningKeyRecord, retireAfterMs: number, audit: AuditDraft): Promise<readonly string[]> {
+    if (next.state !== 'active') throw new TypeError('rotateSigningKey inserts an active key');
+    return this.db.transaction().execute(async (trx) => {
+      const demoted = await trx
+        .updateTable('jwt_signing_keys')
+        .set({ state: 'published', retire_after_ms: retireAfterMs })
+        .where('state', '=', 'active')
+        .where('alg', '=', next.alg)
+        .returning('kid')
+        .execute();
+      // With the partial unique index, a concurrent rotation's insert fails here and rolls back.
       await trx
         .insertInto('jwt_signing_keys')
         .values({ kid: next.kid, alg: next.alg, public_jwk: JSON.stringify(next.publicJwk), sealed_private_jwk: next.sealedPrivateJwk, state: 'active', created_at_ms: next.createdAtMs, retire_after_ms: null })
         .execute();
-      await appendAuditIn(trx as never, audit, next.createdAtMs);
+      const kids = demoted.map((r) => r.kid);
+      await appendAuditIn(trx as never, { ...audit, data: { ...audit.data, demoted: kids } }, next.createdAtMs);
+      return kids;
     });
   }
 
-  async retireSigningKeys(nowMs: number): Promise<number> {
-    const res = await this.db.updateTable('jwt_signing_keys').set({ state: 'retired' }).where('state', '=', 'published').where('retire_after_ms', '<=', nowMs).executeTakeFirst();
-    return Number(res.numUpdatedRows);
+  async retireSigningKeys(nowMs: number, by: Pick<AuditDraft, 'actor' | 'requestId'>): Promise<readonly string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      // Guarded UPDATE … RETURNING: of two nodes racing, each key is retired (and audited) once.
+      const retired = await trx
+        .updateTable('jwt_signing_keys')
+        .set({ state: 'retired' })
+        .where('state', '=', 'published')
+        .where('retire_after_ms', '<=', nowMs)
+        .returning(['kid', 'alg'])
+        .execute();
+      for (const r of retired) await appendAuditIn(trx as never, { ...by, action: 'signing_key.retire', target: r.kid, data: { alg: r.alg } }, nowMs);
+      return retired.map((r) => r.kid);
+    });
   }
 
   async consumeJti(jti: string, expiresAtMs: number, nowMs: number): Promise<'consumed' | 'already_used'> {
-    const res = await this.db.insertInto('consumed_jtis').values({ jti, expires_at_ms: expiresAtMs, consumed_at_ms: nowMs }).onConflict((oc) => oc.column('jti').doNothing()).executeTakeFirst();
+    const res = await this.db
+      .insertInto('consumed_jtis')
+      .values({ jti, expires_at_ms: expiresAtMs, consumed_at_ms: nowMs })
+      .onConflict((oc) => oc.column('jti').doNothing())
+      .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 ? 'consumed' : 'already_used';
   }
 
