@@ -1,6 +1,6 @@
 import { keyStatus } from '@keyward/protocol';
 import type { KeyCache } from '../cache/key-cache.js';
-import { constantTimeEqual, sha256Hex } from '../lib/crypto.js';
+import { digestsEqual, sha256Hex } from '../lib/crypto.js';
 import type { Store } from '../store/types.js';
 import { decideKey, deny, type DenyReason, type KeyDecision, type VerifyRequirements } from './decide.js';
 import type { KeyRecord } from './model.js';
@@ -34,11 +34,12 @@ export class KeyVerifier {
     if (found === undefined) {
       const generation = cache.beginLoad();
       found = (await this.deps.store.findKeyByHash(hash)) ?? null;
+      // The store looked the hash up through its index; compare again in constant time so a
+      // store whose comparison is looser than byte equality (collation, case folding) cannot
+      // match a different hash. Cache hits are keyed by the exact hash string already.
+      if (found && !digestsEqual(found.secret.hash, hash)) found = null;
       cache.set(hash, found, generation);
     }
-    // The lookup was by hash; comparing the stored hash again in constant time guards against a
-    // store whose index comparison is looser than byte equality (collation, case folding).
-    if (found && !constantTimeEqual(found.secret.hash, hash)) found = null;
     let decision = decideKey(found ?? undefined, req, this.deps.now());
     if (decision.valid && decision.key.ratelimit && this.deps.limits) {
       const rl = decision.key.ratelimit;

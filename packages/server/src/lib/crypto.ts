@@ -6,6 +6,17 @@ export function sha256Hex(text: string): string {
   return hash('sha256', text, 'hex');
 }
 
+/**
+ * Constant-time equality for two hex digests of known length, without allocating (this runs on
+ * every verification): every character is compared, whatever the first difference.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /** Constant-time string equality (length is not secret: both sides are fixed-length hashes or MACs). */
 export function constantTimeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);

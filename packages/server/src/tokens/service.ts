@@ -1,244 +1,214 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import type { Environment } from '@keyward/protocol';
+import { SignJWT } from 'jose';
 import type { SchemeVerifier } from '../credentials/authenticate.js';
 import { KeywardError } from '../errors/keyward-error.js';
-import { newId } from '../lib/ids.js';
-import type { Keyring } from '../lib/sealed.js';
 import type { Actor } from '../keys/service.js';
-import { missingScope } from '../keys/scopes.js';
-import type { JwtAlgorithm, SigningKeyRecord, TokenStore } from './store.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { Keyring } from '../lib/sealed.js';
+import { checkClaims, deny, type TokenExpectations, type TokenResult } from './claims.js';
+import { signToken, validateMintInput, type MintedToken, type MintInput } from './mint.js';
+import { generateSigningKey, SigningKeys } from './signing-keys.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm, type SigningKeyState, type TokenStore } from './store.js';
+import { VerifiedTokenCache } from './verified-cache.js';
+import { verifySignedToken } from './verify.js';
 
-export interface MintInput {
-  readonly appId: string;
-  readonly environment: Environment;
-  readonly subject: string;
-  readonly scopes: readonly string[];
-  readonly audience: string;
-  readonly ttlSeconds: number;
-  readonly singleUse?: boolean;
-  readonly alg?: JwtAlgorithm;
-  /** Extra claims; may not override registered or Keyward claims. */
-  readonly claims?: Readonly<Record<string, unknown>>;
+export interface TokenServiceOptions {
+  readonly store: TokenStore;
+  /** Seals private signing keys (associated data `jwk:<kid>`). */
+  readonly keyring: Keyring;
+  /** Milliseconds since the epoch; tests pass a frozen clock. Default: Date.now. */
+  readonly now?: Clock;
+  /** `iss` of every token minted, and the only one accepted. Default `keyward`. */
+  readonly issuer?: string;
+  /**
+   * The longest TTL any token may have, seconds (1 to 604,800; default 3600). Per-app caps from
+   * `appMaxTtlSeconds` may only lower it. Old keys stay published at least this long.
+   */
+  readonly maxTtlSeconds?: number;
+  /** The app's own cap (e.g. its `maxTokenTtlSeconds` setting), seconds; undefined means the server cap. */
+  readonly appMaxTtlSeconds?: (appId: string) => Promise<number | undefined> | number | undefined;
+  /** Leeway for exp/nbf/iat between minting and verifying clocks, seconds (0 to 300; default 5). */
+  readonly clockToleranceSeconds?: number;
+  /** Verified reusable tokens kept in memory (default 10,000; 0 disables the cache). */
+  readonly verifiedCacheMaxEntries?: number;
+  /** How often signing keys are re-read for minting and the JWKS (rotations by other nodes), ms (default 30,000). */
+  readonly keyRefreshIntervalMs?: number;
+  /** How often spent jtis are pruned and expired keys retired, ms (default 60,000; 0 disables). */
+  readonly maintenanceIntervalMs?: number;
+  /** Background maintenance failures (the next run retries). Default: ignored. */
+  readonly onError?: (err: unknown) => void;
 }
 
-export interface TokenClaims {
-  readonly jti: string;
-  readonly subject: string;
-  readonly appId: string;
-  readonly environment: Environment;
-  readonly scopes: readonly string[];
-  readonly audience: string;
-  readonly expiresAtMs: number;
-  readonly singleUse: boolean;
-  readonly extra: Readonly<Record<string, unknown>>;
+/** A signing key as shown outside the service: never the sealed private part. */
+export interface SigningKeyInfo {
+  readonly kid: string;
+  readonly alg: JwtAlgorithm;
+  readonly state: SigningKeyState;
+  readonly createdAtMs: number;
 }
 
-export type TokenResult =
-  | { readonly valid: true; readonly code: 'VALID'; readonly claims: TokenClaims }
-  | { readonly valid: false; readonly code: 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_ALREADY_USED' | 'INSUFFICIENT_SCOPES'; readonly reason: string };
+const SYSTEM: Actor = { actor: 'system', requestId: 'system' };
 
-const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'kw_app', 'kw_env', 'kw_single']);
-/** Header parameters that would let a token choose its own verification key: always refused. */
-const FORBIDDEN_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
-const MAX_TOKEN_LENGTH = 8192;
-
-interface LoadedKey {
-  readonly record: SigningKeyRecord;
-  readonly publicKey: KeyObject;
-  privateKey?: KeyObject;
+function int(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw new TypeError(`TokenService option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  return v;
 }
 
 /**
  * Short-lived JWTs (Ed25519 by default, ES256 on request) signed with keys Keyward generates,
- * seals and rotates, published at /.well-known/jwks.json.
- *
- * Verification pins the algorithm to the one recorded for the `kid` (never the header's), refuses
- * header parameters that point at keys (jku, x5u, jwk, x5c), checks exp/nbf/aud/iss with a small
- * tolerance, and consumes a single-use token's jti atomically — after everything else passed.
- * Reusable tokens that verified are cached until they expire.
+ * seals and rotates, and publishes at /.well-known/jwks.json. Built once at start-up; knows
+ * nothing about HTTP.
  */
 export class TokenService {
-  private keys = new Map<string, LoadedKey>();
-  private loadedAtMs = -Infinity;
-  private readonly verified = new Map<string, { readonly claims: TokenClaims; readonly untilMs: number }>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly store: TokenStore;
+  private readonly now: Clock;
+  private readonly issuer: string;
+  private readonly maxTtlSeconds: number;
+  private readonly toleranceSeconds: number;
+  private readonly refreshIntervalMs: number;
+  private readonly keys: SigningKeys;
+  private readonly cache: VerifiedTokenCache;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private initialised: Promise<void> | undefined;
 
-  constructor(
-    private readonly deps: {
-      readonly store: TokenStore;
-      readonly keyring: Keyring;
-      readonly now: () => number;
-      readonly issuer: string;
-      /** Longest TTL a token may be minted with (seconds); per-app caps may be lower. */
-      readonly maxTtlSeconds: number;
-      readonly clockToleranceSeconds?: number;
-      readonly verifiedCacheMaxEntries?: number;
-      /** How often to re-read signing keys (rotations by other nodes). */
-      readonly keyRefreshIntervalMs?: number;
-    },
-  ) {
-    this.timer = setInterval(() => void this.deps.store.pruneJtis(this.deps.now()).catch(() => {}), 60_000);
-    this.timer.unref();
+  constructor(private readonly options: TokenServiceOptions) {
+    this.store = options.store;
+    this.now = options.now ?? systemClock;
+    this.issuer = options.issuer ?? 'keyward';
+    if (typeof this.issuer !== 'string' || this.issuer.length === 0) throw new TypeError('TokenService option issuer must be a non-empty string');
+    this.maxTtlSeconds = int('maxTtlSeconds', options.maxTtlSeconds, 3600, 1, 7 * 86_400);
+    this.toleranceSeconds = int('clockToleranceSeconds', options.clockToleranceSeconds, 5, 0, 300);
+    this.refreshIntervalMs = int('keyRefreshIntervalMs', options.keyRefreshIntervalMs, 30_000, 0, 3_600_000);
+    this.cache = new VerifiedTokenCache(int('verifiedCacheMaxEntries', options.verifiedCacheMaxEntries, 10_000, 0, 10_000_000));
+    this.keys = new SigningKeys({ store: this.store, keyring: options.keyring, now: this.now, refreshIntervalMs: this.refreshIntervalMs });
+    const maintenanceMs = int('maintenanceIntervalMs', options.maintenanceIntervalMs, 60_000, 0, 86_400_000);
+    if (maintenanceMs > 0) {
+      this.timer = setInterval(() => void this.maintain().catch((err) => options.onError?.(err)), maintenanceMs);
+      this.timer.unref();
+    }
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private initialised: Promise<void> | undefined;
+  /** Tokens currently in the verified-token cache (for metrics). */
+  get cachedTokens(): number {
+    return this.cache.size;
+  }
 
-  /** Ensures an active key exists for each algorithm, on first use (so a CLI command never creates keys). */
+  /** Ensures an active key per algorithm, on first use (so a read-only CLI command never creates keys). */
   init(): Promise<void> {
-    this.initialised ??= this.createMissingKeys({ actor: 'system', requestId: 'init' }).catch((err) => {
+    this.initialised ??= this.createMissingKeys().catch((err) => {
       this.initialised = undefined;
       throw err;
     });
     return this.initialised;
   }
 
-  private async createMissingKeys(by: Actor): Promise<void> {
-    await this.reload(true);
-    for (const alg of ['EdDSA', 'ES256'] as const) {
-      if (![...this.keys.values()].some((k) => k.record.alg === alg && k.record.state === 'active')) await this.rotate(alg, by);
+  private async createMissingKeys(): Promise<void> {
+    await this.keys.refresh(true);
+    for (const alg of JWT_ALGORITHMS) {
+      if (this.keys.hasActive(alg)) continue;
+      try {
+        await this.rotate(alg, SYSTEM);
+      } catch (err) {
+        // Another node created it first (the one-active-key index refused ours): use theirs.
+        await this.keys.refresh(true);
+        if (!this.keys.hasActive(alg)) throw err;
+      }
     }
   }
 
-  /** A new active key for `alg`; the previous one keeps verifying until every token it signed has expired. */
-  async rotate(alg: JwtAlgorithm, by: Actor): Promise<SigningKeyRecord> {
-    const now = this.deps.now();
-    const kid = newId('jwk');
-    const pair = alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const publicJwk = { ...(pair.publicKey.export({ format: 'jwk' }) as Record<string, string>), kid, alg, use: 'sig' };
-    const privateJwk = JSON.stringify(pair.privateKey.export({ format: 'jwk' }));
-    const record: SigningKeyRecord = { kid, alg, publicJwk, sealedPrivateJwk: this.deps.keyring.seal(privateJwk, `jwk:${kid}`), state: 'active', createdAtMs: now, retireAfterMs: null };
-    await this.deps.store.rotateSigningKey(record, now + (this.deps.maxTtlSeconds + (this.deps.clockToleranceSeconds ?? 5)) * 1000, { ...by, action: 'signing_key.rotate', target: kid, data: { alg } });
-    await this.deps.store.retireSigningKeys(now);
-    await this.reload(true);
-    return record;
+  /**
+   * A new active key for `alg`. The previous one stays published (verifying, in the JWKS) until
+   * every token it can have signed has expired: the longest TTL, plus the clock tolerance, plus
+   * one key-refresh interval (another node may keep signing with it until it re-reads the keys).
+   * Atomic with its audit record; keys past their retirement are retired in the same call.
+   */
+  async rotate(alg: JwtAlgorithm, by: Actor): Promise<SigningKeyInfo> {
+    const nowMs = this.now();
+    const record = generateSigningKey(alg, this.options.keyring, nowMs);
+    const retireAfterMs = nowMs + (this.maxTtlSeconds + this.toleranceSeconds) * 1000 + this.refreshIntervalMs;
+    await this.store.rotateSigningKey(record, retireAfterMs, { ...by, action: 'signing_key.rotate', target: record.kid, data: { alg, demotedRetireAfterMs: retireAfterMs } });
+    await this.store.retireSigningKeys(nowMs, by);
+    await this.keys.refresh(true);
+    return { kid: record.kid, alg, state: record.state, createdAtMs: record.createdAtMs };
   }
 
-  /** The JWKS document: public parts only. */
+  /** Prunes spent jtis and retires keys past their retirement time. Runs on a timer; callable directly. */
+  async maintain(): Promise<void> {
+    const nowMs = this.now();
+    await this.store.pruneJtis(nowMs);
+    if ((await this.store.retireSigningKeys(nowMs, SYSTEM)).length) await this.keys.refresh(true);
+  }
+
+  /** The JWKS document: public parts of every key that verifies tokens now. */
   async jwks(): Promise<{ keys: Record<string, string>[] }> {
     await this.init();
-    await this.reload(false);
-    return { keys: [...this.keys.values()].map((k) => ({ ...k.record.publicJwk })) };
+    await this.keys.refresh(false);
+    return this.keys.jwks(this.now());
   }
 
-  async mint(input: MintInput): Promise<{ token: string; jti: string; expiresAtMs: number; kid: string }> {
-    if (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > this.deps.maxTtlSeconds) {
-      throw new KeywardError('VALIDATION_FAILED', `ttlSeconds must be an integer from 1 to ${this.deps.maxTtlSeconds}`);
-    }
-    for (const k of Object.keys(input.claims ?? {})) if (RESERVED.has(k)) throw new KeywardError('VALIDATION_FAILED', `claim ${k} is set by Keyward`);
-    await this.init();
-    await this.reload(false);
-    const alg = input.alg ?? 'EdDSA';
-    const key = [...this.keys.values()].find((k) => k.record.alg === alg && k.record.state === 'active');
-    if (!key) throw new KeywardError('STORE_UNAVAILABLE', `no active ${alg} signing key`);
-    key.privateKey ??= createPrivateKey({ key: JSON.parse(this.deps.keyring.open(key.record.sealedPrivateJwk, `jwk:${key.record.kid}`).toString('utf8')), format: 'jwk' });
-    const nowS = Math.floor(this.deps.now() / 1000);
-    const jti = randomUUID();
-    const token = await new SignJWT({ ...input.claims, scope: input.scopes.join(' '), kw_app: input.appId, kw_env: input.environment, ...(input.singleUse ? { kw_single: true } : {}) })
-      .setProtectedHeader({ alg, kid: key.record.kid, typ: 'JWT' })
-      .setIssuer(this.deps.issuer)
-      .setSubject(input.subject)
-      .setAudience(input.audience)
-      .setIssuedAt(nowS)
-      .setNotBefore(nowS)
-      .setExpirationTime(nowS + input.ttlSeconds)
-      .setJti(jti)
-      .sign(key.privateKey);
-    return { token, jti, expiresAtMs: (nowS + input.ttlSeconds) * 1000, kid: key.record.kid };
+  /** Mints a token. Throws VALIDATION_FAILED (naming the field) for bad input or a TTL over the app's cap. */
+  async mint(input: MintInput): Promise<MintedToken> {
+    const appCap = typeof input?.appId === 'string' ? await this.options.appMaxTtlSeconds?.(input.appId) : undefined;
+    validateMintInput(input, Math.min(this.maxTtlSeconds, appCap ?? Infinity, input.ttlCapSeconds ?? Infinity));
+    const signer = await this.signer(input.alg ?? 'EdDSA');
+    return signToken(signer, input, { issuer: this.issuer, nowMs: this.now() });
   }
 
   /**
    * Signs a document (not a credential) with the active EdDSA key, e.g. an app's certificate pin
-   * set. `typ` keeps it from ever being accepted as an access token: `verify()` requires the
-   * Keyward claims a document does not carry.
+   * set. Its `typ` is never `JWT` and it lacks the Keyward claims, so `verify()` refuses it.
    */
   async signDocument(typ: string, claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+    if (typ.toUpperCase() === 'JWT') throw new TypeError('a document typ must not be JWT');
+    const signer = await this.signer('EdDSA');
+    const nowS = Math.floor(this.now() / 1000);
+    return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: signer.record.kid, typ }).setIssuer(this.issuer).setIssuedAt(nowS).setExpirationTime(nowS + ttlSeconds).sign(signer.signKey);
+  }
+
+  private async signer(alg: JwtAlgorithm) {
     await this.init();
-    await this.reload(false);
-    const key = [...this.keys.values()].find((k) => k.record.alg === 'EdDSA' && k.record.state === 'active');
-    if (!key) throw new KeywardError('STORE_UNAVAILABLE', 'no active EdDSA signing key');
-    key.privateKey ??= createPrivateKey({ key: JSON.parse(this.deps.keyring.open(key.record.sealedPrivateJwk, `jwk:${key.record.kid}`).toString('utf8')), format: 'jwk' });
-    const nowS = Math.floor(this.deps.now() / 1000);
-    return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: key.record.kid, typ }).setIssuer(this.deps.issuer).setIssuedAt(nowS).setExpirationTime(nowS + ttlSeconds).sign(key.privateKey);
+    const signer = await this.keys.signer(alg);
+    if (!signer) throw new KeywardError('STORE_UNAVAILABLE', `no active ${alg} signing key`);
+    return signer;
   }
 
-  async verify(token: string, options: { audience?: string; appId?: string; environment?: string; requiredScopes?: readonly string[] } = {}): Promise<TokenResult> {
-    const now = this.deps.now();
-    const cached = this.verified.get(token);
-    if (cached && cached.untilMs > now) return this.check(cached.claims, options);
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { valid: false, code: 'TOKEN_INVALID', reason: 'LENGTH' };
-    // The key is chosen inside jose's key callback (one parse of the header): the kid must be one
-    // of ours and the header's alg must equal the one recorded for that kid.
-    let refusal: string | undefined;
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(
-        token,
-        async (header) => {
-          for (const p of FORBIDDEN_HEADER_PARAMS) if (p in header) throw new TokenRefusal(`HEADER_${p.toUpperCase()}`);
-          if (typeof header.kid !== 'string') throw new TokenRefusal('NO_KID');
-          let key = this.keys.get(header.kid);
-          if (!key && header.kid.startsWith('jwk_') && now - this.loadedAtMs > 1000) {
-            await this.reload(true);
-            key = this.keys.get(header.kid);
-          }
-          if (!key) throw new TokenRefusal('UNKNOWN_KID');
-          if (header.alg !== key.record.alg) throw new TokenRefusal('ALG_NOT_PINNED_ALG');
-          return key.publicKey;
-        },
-        {
-          algorithms: ['EdDSA', 'ES256'],
-          issuer: this.deps.issuer,
-          ...(options.audience ? { audience: options.audience } : {}),
-          currentDate: new Date(now),
-          clockTolerance: this.deps.clockToleranceSeconds ?? 5,
-          requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud', 'kw_app', 'kw_env'],
-        },
-      ));
-    } catch (err) {
-      if (err instanceof TokenRefusal) refusal = err.reason;
-      else if (err instanceof joseErrors.JWTExpired) return { valid: false, code: 'TOKEN_EXPIRED', reason: 'EXPIRED' };
-      else refusal = (err as { code?: string }).code ?? 'VERIFY_FAILED';
-      return { valid: false, code: 'TOKEN_INVALID', reason: refusal };
+  /**
+   * Verifies a token: `{valid: true, code: 'VALID', claims}` or `{valid: false, code, reason}`
+   * for anything forged, expired, spent or not meant for this verifier. Throws only when the
+   * store fails. Order: cache → format → header (alg/kid/typ only) → key by kid, alg pinned →
+   * signature → iss, exp, nbf, iat, aud → audience/app/environment/scopes → single use.
+   * A single-use token's jti is consumed last, so a forged or misdirected copy cannot burn it.
+   */
+  async verify(token: string, expect: TokenExpectations = {}): Promise<TokenResult> {
+    const nowMs = this.now();
+    const cached = this.cache.get(token, nowMs);
+    if (cached) {
+      if (this.keys.lookup(cached.kid, nowMs)) return checkClaims(cached, expect);
+      this.cache.delete(token);
     }
-    const claims = toClaims(payload);
-    if (!claims) return { valid: false, code: 'TOKEN_INVALID', reason: 'CLAIMS' };
-    const checked = this.check(claims, options);
-    if (!checked.valid) return checked;
+    const signed = await verifySignedToken(token, this.keys, {
+      issuer: this.issuer,
+      clockToleranceSeconds: this.toleranceSeconds,
+      maxTtlSeconds: this.maxTtlSeconds,
+      nowMs,
+      ...(expect.audience !== undefined ? { audience: expect.audience } : {}),
+    });
+    if (!signed.valid) return signed;
+    const decided = checkClaims(signed.claims, expect);
+    if (!decided.valid) return decided;
+    const claims = signed.claims;
     if (claims.singleUse) {
-      const consumed = await this.deps.store.consumeJti(claims.jti, claims.expiresAtMs + 60_000, now);
-      if (consumed === 'already_used') return { valid: false, code: 'TOKEN_ALREADY_USED', reason: 'JTI_CONSUMED' };
+      // Kept until the token could no longer be accepted anyway (exp + tolerance), then pruned.
+      const keepUntilMs = claims.expiresAtMs + this.toleranceSeconds * 1000 + 1000;
+      if ((await this.store.consumeJti(claims.jti, keepUntilMs, nowMs)) === 'already_used') return deny('TOKEN_ALREADY_USED', 'JTI_CONSUMED');
     } else {
-      if (this.verified.size >= (this.deps.verifiedCacheMaxEntries ?? 50_000)) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { claims, untilMs: claims.expiresAtMs });
+      this.cache.set(token, claims, claims.expiresAtMs, nowMs);
     }
-    return checked;
-  }
-
-  private check(claims: TokenClaims, options: { audience?: string; appId?: string; environment?: string; requiredScopes?: readonly string[] }): TokenResult {
-    if (options.audience !== undefined && claims.audience !== options.audience) return { valid: false, code: 'TOKEN_INVALID', reason: 'AUDIENCE' };
-    if (options.appId !== undefined && claims.appId !== options.appId) return { valid: false, code: 'TOKEN_INVALID', reason: 'OTHER_APP' };
-    if (options.environment !== undefined && claims.environment !== options.environment) return { valid: false, code: 'TOKEN_INVALID', reason: 'OTHER_ENVIRONMENT' };
-    if (options.requiredScopes?.length && missingScope(claims.scopes, options.requiredScopes) !== undefined) return { valid: false, code: 'INSUFFICIENT_SCOPES', reason: 'SCOPES' };
-    return { valid: true, code: 'VALID', claims };
-  }
-
-  private async reload(force: boolean): Promise<void> {
-    const now = this.deps.now();
-    if (!force && now - this.loadedAtMs < (this.deps.keyRefreshIntervalMs ?? 30_000)) return;
-    const records = await this.deps.store.listSigningKeys();
-    const next = new Map<string, LoadedKey>();
-    for (const r of records) {
-      if (r.state === 'published' && r.retireAfterMs !== null && r.retireAfterMs <= now) continue;
-      const existing = this.keys.get(r.kid);
-      next.set(r.kid, existing && existing.record.state === r.state ? existing : { record: r, publicKey: createPublicKey({ key: r.publicJwk as never, format: 'jwk' }), ...(existing?.privateKey ? { privateKey: existing.privateKey } : {}) });
-    }
-    this.keys = next;
-    this.loadedAtMs = now;
+    return decided;
   }
 
   /** Tokens as a credential scheme for `authenticate()` (Authorization: Bearer eyJ…). */
@@ -252,29 +222,7 @@ export class TokenService {
   }
 }
 
-/** A "no" decided inside jose's key callback, carried out as an exception only to stop jose. */
-class TokenRefusal extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
-function toClaims(p: JWTPayload): TokenClaims | undefined {
-  const env = p.kw_env;
-  if (typeof p.jti !== 'string' || typeof p.sub !== 'string' || typeof p.kw_app !== 'string' || (env !== 'live' && env !== 'test') || typeof p.exp !== 'number') return undefined;
-  const aud = Array.isArray(p.aud) ? p.aud[0] : p.aud;
-  if (typeof aud !== 'string') return undefined;
-  const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (!RESERVED.has(k)) extra[k] = v;
-  return {
-    jti: p.jti,
-    subject: p.sub,
-    appId: p.kw_app,
-    environment: env,
-    scopes: typeof p.scope === 'string' && p.scope.length > 0 ? p.scope.split(' ') : [],
-    audience: aud,
-    expiresAtMs: p.exp * 1000,
-    singleUse: p.kw_single === true,
-    extra,
-  };
+/** Builds the token service once at start-up; validates every option (TypeError naming the option). */
+export function createTokenService(options: TokenServiceOptions): TokenService {
+  return new TokenService(options);
 }

@@ -1,14 +1,43 @@
 import { Type } from '@sinclair/typebox';
-import { KeywardError } from '../../errors/keyward-error.js';
+import { KeywardError, isKeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
+import type { TokenService } from '../../tokens/service.js';
 import { AppId, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import type { Server } from '../types.js';
 import { actorOf } from './actor.js';
 import { appScope } from './app-scope.js';
 
-const TokenVerifyResponse = Type.Object({
+const Alg = Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256')]);
+
+const MintBody = Type.Object(
+  {
+    subject: Type.String({ minLength: 1, maxLength: 256, description: '`sub`: the user or device the token acts for' }),
+    audience: Type.String({ minLength: 1, maxLength: 256, description: '`aud`: the one service meant to accept it' }),
+    scopes: Type.Array(Scope, { maxItems: 32 }),
+    ttlSeconds: Type.Integer({ minimum: 1, maximum: 604_800, description: "Lifetime; above the app's cap is refused, never shortened" }),
+    singleUse: Type.Optional(Type.Boolean({ description: 'Verifies once: the jti is consumed atomically' })),
+    alg: Type.Optional(Alg),
+    claims: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 16, description: 'Extra claims; registered and kw_* names are refused' })),
+    appId: Type.Optional(AppId),
+    environment: Type.Optional(Environment),
+  },
+  { additionalProperties: false },
+);
+
+const VerifyBody = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 8192 }),
+    audience: Type.Optional(Type.String({ maxLength: 256 })),
+    scopes: Type.Optional(Type.Array(Scope, { maxItems: 32, description: 'Scopes the call needs (all required)' })),
+    appId: Type.Optional(AppId),
+    environment: Type.Optional(Environment),
+  },
+  { additionalProperties: false },
+);
+
+const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
-  code: Type.String(),
+  code: Type.String({ description: 'VALID, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_ALREADY_USED or INSUFFICIENT_SCOPES' }),
   jti: Type.Optional(Type.String()),
   subject: Type.Optional(Type.String()),
   appId: Type.Optional(Type.String()),
@@ -20,7 +49,18 @@ const TokenVerifyResponse = Type.Object({
   requestId: Type.String(),
 });
 
-export function tokenRoutes(server: Server, kw: Keyward): void {
+/** Service field errors point into the body here. */
+function inBody(err: unknown): never {
+  if (isKeywardError(err) && err.errors) throw new KeywardError(err.code, err.detail, { errors: err.errors.map((e) => ({ ...e, pointer: `/body${e.pointer}` })) });
+  throw err;
+}
+
+/**
+ * Token routes. `tokens` defaults to the container's service; tests and embedders may pass their own.
+ * Only the JWKS is public; minting and verifying need a root key or the app's secret key (which
+ * acts only in its own app and environment); rotation needs a root key.
+ */
+export function tokenRoutes(server: Server, kw: Keyward, tokens: TokenService = kw.tokens): void {
   server.post(
     '/v1/tokens',
     {
@@ -28,32 +68,31 @@ export function tokenRoutes(server: Server, kw: Keyward): void {
       schema: {
         tags: ['tokens'],
         summary: 'Mint a short-lived JWT for one subject, audience and set of scopes (e.g. an upload token). Optionally single use.',
-        body: Type.Object(
-          {
-            subject: Type.String({ minLength: 1, maxLength: 256 }),
-            audience: Type.String({ minLength: 1, maxLength: 256 }),
-            scopes: Type.Array(Scope, { maxItems: 32 }),
-            ttlSeconds: Type.Integer({ minimum: 1, maximum: 604_800 }),
-            singleUse: Type.Optional(Type.Boolean()),
-            alg: Type.Optional(Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256')])),
-            claims: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 16 })),
-            appId: Type.Optional(AppId),
-            environment: Type.Optional(Environment),
-          },
-          { additionalProperties: false },
-        ),
+        body: MintBody,
         response: { 201: Type.Object({ token: Type.String(), jti: Type.String(), kid: Type.String(), expiresAt: Type.String() }), ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
       const scope = appScope(request, request.body);
-      const app = await kw.apps.get(scope.appId);
       const b = request.body;
-      if (b.ttlSeconds > app.settings.maxTokenTtlSeconds) {
-        throw new KeywardError('VALIDATION_FAILED', `ttlSeconds exceeds this app's cap of ${app.settings.maxTokenTtlSeconds} s`, { errors: [{ pointer: '/body/ttlSeconds', message: `at most ${app.settings.maxTokenTtlSeconds}` }] });
-      }
-      // A secret key may only grant scopes within its own (secret keys hold all; restricted keys cannot mint).
-      const minted = await kw.tokens.mint({ ...scope, subject: b.subject, audience: b.audience, scopes: b.scopes, ttlSeconds: b.ttlSeconds, ...(b.singleUse ? { singleUse: true } : {}), ...(b.alg ? { alg: b.alg } : {}), ...(b.claims ? { claims: b.claims } : {}) });
+      // kw_* claims are Keyward's to set (the gateway's identity token uses them to describe the
+      // verified caller, e.g. kw_attested); a backend may not assert them.
+      const keywardClaim = Object.keys(b.claims ?? {}).find((k) => k.startsWith('kw_'));
+      if (keywardClaim) throw new KeywardError('VALIDATION_FAILED', `claim ${keywardClaim} is reserved`, { errors: [{ pointer: `/body/claims/${keywardClaim}`, message: 'kw_* claims are set by Keyward' }] });
+      const app = await kw.apps.get(scope.appId);
+      const minted = await tokens
+        .mint({
+          ...scope,
+          subject: b.subject,
+          audience: b.audience,
+          scopes: b.scopes,
+          ttlSeconds: b.ttlSeconds,
+          ttlCapSeconds: app.settings.maxTokenTtlSeconds,
+          ...(b.singleUse ? { singleUse: true } : {}),
+          ...(b.alg ? { alg: b.alg } : {}),
+          ...(b.claims ? { claims: b.claims } : {}),
+        })
+        .catch(inBody);
       return reply.code(201).header('cache-control', 'no-store').send({ token: minted.token, jti: minted.jti, kid: minted.kid, expiresAt: new Date(minted.expiresAtMs).toISOString() });
     },
   );
@@ -64,14 +103,16 @@ export function tokenRoutes(server: Server, kw: Keyward): void {
       config: { auth: 'root-or-secret' },
       schema: {
         tags: ['tokens'],
-        summary: 'Verify a token. Always 200 with {valid, code}; single-use tokens are consumed by a successful verification.',
-        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 8192 }), audience: Type.Optional(Type.String({ maxLength: 256 })), scopes: Type.Optional(Type.Array(Scope, { maxItems: 32 })), appId: Type.Optional(AppId), environment: Type.Optional(Environment) }, { additionalProperties: false }),
-        response: { 200: TokenVerifyResponse, ...ERROR_RESPONSES },
+        summary: 'Verify a token. Always 200 with {valid, code}; a single-use token is consumed by its first successful verification.',
+        description: 'With a secret key, only tokens of its own app and environment verify. A refusal names its code only: forged, unknown-key and misdirected tokens all answer TOKEN_INVALID.',
+        body: VerifyBody,
+        response: { 200: VerifyResponse, ...ERROR_RESPONSES },
       },
     },
     async (request) => {
-      const scope = request.caller!.key.kind === 'root' ? { ...(request.body.appId ? { appId: request.body.appId } : {}), ...(request.body.environment ? { environment: request.body.environment } : {}) } : appScope(request, request.body);
-      const r = await kw.tokens.verify(request.body.token, { ...scope, ...(request.body.audience ? { audience: request.body.audience } : {}), ...(request.body.scopes ? { requiredScopes: request.body.scopes } : {}) });
+      const b = request.body;
+      const scope = request.caller!.key.kind === 'root' ? { ...(b.appId ? { appId: b.appId } : {}), ...(b.environment ? { environment: b.environment } : {}) } : appScope(request, b);
+      const r = await tokens.verify(b.token, { ...scope, ...(b.audience !== undefined ? { audience: b.audience } : {}), ...(b.scopes ? { requiredScopes: b.scopes } : {}) });
       kw.metrics.verification('token', r.code, r.valid ? 'VALID' : r.reason);
       if (!r.valid) return { valid: false, code: r.code, requestId: String(request.id) };
       const c = r.claims;
@@ -85,7 +126,9 @@ export function tokenRoutes(server: Server, kw: Keyward): void {
       config: { auth: 'public' },
       schema: { tags: ['tokens'], summary: "Keyward's token signing keys (public parts only)", response: { 200: Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.String())) }) } },
     },
-    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await kw.tokens.jwks()),
+    // Five minutes: short enough that a verifier which caches the JWKS sees a rotation soon;
+    // verifiers should also refetch on an unknown kid (jose's createRemoteJWKSet does).
+    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await tokens.jwks()),
   );
 
   server.post(
@@ -94,15 +137,15 @@ export function tokenRoutes(server: Server, kw: Keyward): void {
       config: { auth: 'root' },
       schema: {
         tags: ['tokens'],
-        summary: 'Rotate the token signing key for an algorithm; the old key keeps verifying until its tokens have expired',
-        body: Type.Object({ alg: Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256')]) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ kid: Type.String(), alg: Type.String() }), ...ERROR_RESPONSES },
+        summary: 'Rotate the token signing key for an algorithm (default EdDSA). Audited; the old key keeps verifying until its tokens have expired.',
+        body: Type.Object({ alg: Type.Optional(Alg) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ kid: Type.String(), alg: Type.String(), createdAt: Type.String() }), ...ERROR_RESPONSES },
       },
     },
     async (request) => {
-      await kw.tokens.init();
-      const r = await kw.tokens.rotate(request.body.alg, actorOf(request));
-      return { kid: r.kid, alg: r.alg };
+      await tokens.init();
+      const r = await tokens.rotate(request.body.alg ?? 'EdDSA', actorOf(request));
+      return { kid: r.kid, alg: r.alg, createdAt: new Date(r.createdAtMs).toISOString() };
     },
   );
 }

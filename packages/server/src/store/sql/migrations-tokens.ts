@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migration } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -54,7 +54,7 @@ export const TOKEN_MIGRATIONS: readonly Migration[] = [
       // insert their own; the partial unique index makes the second transaction fail instead.
       // Partial indexes exist in both SQLite and PostgreSQL.
       const d = db as unknown as TokenDb;
-      await d.schema.createIndex('jwt_signing_keys_one_active_idx').on('jwt_signing_keys').column('alg').unique().where('state', '=', 'active').execute();
+      await d.schema.createIndex('jwt_signing_keys_one_active_idx').on('jwt_signing_keys').column('alg').unique().where(sql.ref('state'), '=', 'active').execute();
     },
   },
 ];

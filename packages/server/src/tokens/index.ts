@@ -1,0 +1,5 @@
+/** Short-lived tokens: the one import path for the feature. */
+export { createTokenService, TokenService, type SigningKeyInfo, type TokenServiceOptions } from './service.js';
+export type { MintInput, MintedToken } from './mint.js';
+export type { TokenClaims, TokenDenyCode, TokenDenyReason, TokenExpectations, TokenResult } from './claims.js';
+export { JWT_ALGORITHMS, type JwtAlgorithm, type SigningKeyRecord, type SigningKeyState, type TokenStore } from './store.js';

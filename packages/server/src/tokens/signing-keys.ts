@@ -1,0 +1,123 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { importJWK, type JWK } from 'jose';
+import type { Clock } from '../lib/clock.js';
+import { isId, newId } from '../lib/ids.js';
+import type { Keyring } from '../lib/sealed.js';
+import type { JwtAlgorithm, SigningKeyRecord, TokenStore } from './store.js';
+
+/** A signing key ready for jose: the public half imported once, the private half opened on first signature. */
+export interface LoadedKey {
+  readonly record: SigningKeyRecord;
+  /** A CryptoKey bound to `record.alg`: jose refuses to use it with any other algorithm. */
+  readonly verifyKey: CryptoKey;
+}
+
+/** Associated data binding a sealed private key to its row, so two rows' ciphertexts cannot be swapped. */
+export const sealContext = (kid: string): string => `jwk:${kid}`;
+
+/**
+ * A fresh key pair for `alg`, sealed for storage. The kid is a Keyward id (`jwk_…`); the public
+ * JWK carries `kid`, `alg` and `use: 'sig'` so a JWKS consumer pins the algorithm too.
+ */
+export function generateSigningKey(alg: JwtAlgorithm, keyring: Keyring, nowMs: number): SigningKeyRecord {
+  const kid = newId('jwk');
+  const pair = alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pub = pair.publicKey.export({ format: 'jwk' }) as Record<string, string>;
+  const publicJwk: Record<string, string> = { kty: pub.kty!, crv: pub.crv!, x: pub.x!, ...(pub.y ? { y: pub.y } : {}), kid, alg, use: 'sig' };
+  const sealedPrivateJwk = keyring.seal(JSON.stringify(pair.privateKey.export({ format: 'jwk' })), sealContext(kid));
+  return { kid, alg, publicJwk, sealedPrivateJwk, state: 'active', createdAtMs: nowMs, retireAfterMs: null };
+}
+
+/** Pure: does this key still verify tokens at `nowMs`? Active keys do; published ones until their retirement time. */
+export function acceptsTokens(record: SigningKeyRecord, nowMs: number): boolean {
+  if (record.state === 'active') return true;
+  return record.state === 'published' && (record.retireAfterMs === null || nowMs < record.retireAfterMs);
+}
+
+export interface SigningKeysOptions {
+  readonly store: TokenStore;
+  readonly keyring: Keyring;
+  readonly now: Clock;
+  /** How often to re-read keys for signing and the JWKS (rotations made by other nodes), ms. */
+  readonly refreshIntervalMs: number;
+  /** At most one store read per this many ms on an unknown `jwk_…` kid (a forger's kid spray costs us nothing more), ms. */
+  readonly unknownKidRefreshMs?: number;
+}
+
+/**
+ * The process's view of the signing keys: loaded from the store, never from a token. A kid is
+ * looked up in this map only: no URL is fetched and no key embedded in a header is ever used.
+ */
+export class SigningKeys {
+  private keys = new Map<string, LoadedKey>();
+  private readonly signers = new Map<string, Promise<CryptoKey>>();
+  private loadedAtMs = -Infinity;
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly options: SigningKeysOptions) {}
+
+  /** Re-reads the store when forced or when the refresh interval has passed. Concurrent calls share one read. */
+  async refresh(force: boolean): Promise<void> {
+    if (!force && this.options.now() - this.loadedAtMs < this.options.refreshIntervalMs) return;
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const startedAtMs = this.options.now();
+    const records = await this.options.store.listSigningKeys();
+    const next = new Map<string, LoadedKey>();
+    for (const record of records) {
+      const existing = this.keys.get(record.kid);
+      const verifyKey = existing?.verifyKey ?? ((await importJWK(record.publicJwk as JWK, record.alg)) as CryptoKey);
+      next.set(record.kid, { record, verifyKey });
+    }
+    for (const kid of this.signers.keys()) if (!next.has(kid)) this.signers.delete(kid);
+    this.keys = next;
+    this.loadedAtMs = startedAtMs;
+  }
+
+  /** The key for `kid` if it still accepts tokens. Synchronous: the verification hot path. */
+  lookup(kid: string, nowMs: number): LoadedKey | undefined {
+    const key = this.keys.get(kid);
+    return key && acceptsTokens(key.record, nowMs) ? key : undefined;
+  }
+
+  /** `lookup`, re-reading the store (rate-limited) for a well-formed kid we have not seen: another node may have rotated. */
+  async find(kid: string, nowMs: number): Promise<LoadedKey | undefined> {
+    const hit = this.lookup(kid, nowMs);
+    if (hit || this.keys.has(kid) || !isId(kid, 'jwk')) return hit;
+    if (nowMs - this.loadedAtMs < (this.options.unknownKidRefreshMs ?? 1000)) return undefined;
+    await this.refresh(true);
+    return this.lookup(kid, nowMs);
+  }
+
+  /** The active key for `alg` (as last loaded) and its private CryptoKey, unsealed once per process. */
+  async signer(alg: JwtAlgorithm): Promise<{ readonly record: SigningKeyRecord; readonly signKey: CryptoKey } | undefined> {
+    await this.refresh(false);
+    const record = [...this.keys.values()].find((k) => k.record.alg === alg && k.record.state === 'active')?.record;
+    if (!record) return undefined;
+    let signKey = this.signers.get(record.kid);
+    if (!signKey) {
+      const jwk = JSON.parse(this.options.keyring.open(record.sealedPrivateJwk, sealContext(record.kid)).toString('utf8')) as JWK;
+      // Non-extractable: the unsealed private key cannot be exported from the CryptoKey again.
+      signKey = importJWK(jwk, alg, { extractable: false }) as Promise<CryptoKey>;
+      this.signers.set(record.kid, signKey);
+      signKey.catch(() => this.signers.delete(record.kid));
+    }
+    return { record, signKey: await signKey };
+  }
+
+  /** True when an active key exists for `alg` (as last loaded). */
+  hasActive(alg: JwtAlgorithm): boolean {
+    for (const k of this.keys.values()) if (k.record.alg === alg && k.record.state === 'active') return true;
+    return false;
+  }
+
+  /** The JWKS: public JWKs of every key that accepts tokens now. Never a private member. */
+  jwks(nowMs: number): { keys: Record<string, string>[] } {
+    return { keys: [...this.keys.values()].filter((k) => acceptsTokens(k.record, nowMs)).map((k) => ({ ...k.record.publicJwk })) };
+  }
+}
