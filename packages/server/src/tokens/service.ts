@@ -179,8 +179,10 @@ export class TokenService {
   /**
    * Verifies a token: `{valid: true, code: 'VALID', claims}` or `{valid: false, code, reason}`
    * for anything forged, expired, spent or not meant for this verifier. Throws only when the
-   * store fails. Order: cache → format → header (alg/kid/typ only) → key by kid, alg pinned →
-   * signature → iss, exp, nbf, iat, aud → audience/app/environment/scopes → single use.
+   * store fails. Order: cache → strict compact form → header (alg/kid/typ only, an alg we sign
+   * with, typ JWT) → key by kid, looked up locally, alg pinned to the kid's → signature (jose,
+   * `algorithms: [pinned]`) → iss, exp, nbf, iat, aud, required claims → audience, app,
+   * environment, scopes → single use.
    * A single-use token's jti is consumed last, so a forged or misdirected copy cannot burn it.
    */
   async verify(token: string, expect: TokenExpectations = {}): Promise<TokenResult> {

@@ -1,7 +1,7 @@
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { claimsFromPayload, deny, REQUIRED_CLAIMS, type TokenClaims, type TokenDenial, type TokenDenyReason } from './claims.js';
-import type { LoadedKey, SigningKeys } from './signing-keys.js';
-import { JWT_ALGORITHMS } from './store.js';
+import type { SigningKeys } from './signing-keys.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from './store.js';
 
 /** Longer strings are refused before any parsing (ours are well under 1 KiB unless custom claims are large). */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -29,65 +29,83 @@ export interface VerifyPolicy {
 
 export type SignatureResult = { readonly valid: true; readonly claims: TokenClaims } | TokenDenial;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The protected header, parsed exactly as jose parses it (base64url → fatal UTF-8 → JSON →
+ * must be an object), so the header we check and the header jose uses cannot differ.
+ */
+function parseHeader(token: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url')));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pure header decision: only alg/kid/typ, an algorithm Keyward signs with, typ JWT, a kid.
+ * Returns the kid, or why not.
+ */
+export function checkHeader(header: Record<string, unknown>): { readonly kid: string } | TokenDenial {
+  for (const name of Object.keys(header)) if (!HEADER_PARAMS.has(name)) return deny('TOKEN_INVALID', 'HEADER_PARAM');
+  // none, HS256 (the public key as an HMAC secret), RS256 …: refused before any key is chosen.
+  if (!(JWT_ALGORITHMS as readonly unknown[]).includes(header.alg)) return deny('TOKEN_INVALID', 'ALG_NOT_ALLOWED');
+  if (header.typ !== 'JWT') return deny('TOKEN_INVALID', 'TYP');
+  if (typeof header.kid !== 'string' || header.kid.length === 0) return deny('TOKEN_INVALID', 'NO_KID');
+  return { kid: header.kid };
+}
+
+/** `algorithms` for jose: exactly the kid's recorded algorithm (one array per algorithm, built once). */
+const PINNED: Readonly<Record<JwtAlgorithm, JwtAlgorithm[]>> = { EdDSA: ['EdDSA'], ES256: ['ES256'] };
+
 /**
  * Checks that a compact JWS is one Keyward signed and that its lifetime, issuer and audience hold.
  * Returns a value for every token, good or forged; throws only when something of ours is broken
  * (the store failing while loading a key), never because of what the token contains.
  *
- * Algorithm pinning: jose first checks `alg` against the algorithms Keyward ever signs with (so
- * `none`, `HS256` with the public key as secret, `RS256` … are refused before any key is chosen),
- * then calls our key resolver with the header it parsed. The resolver looks the kid up locally
- * and refuses unless the header's alg equals the alg recorded for that kid. The returned
- * CryptoKey is also bound to that alg, so jose itself would refuse a mismatch. Choosing the key
- * inside the resolver means the header is parsed once, by jose, and what we check is exactly
- * what jose uses.
+ * Order: strict compact form → header (alg/kid/typ only, allowed alg, typ) → key by kid, looked
+ * up locally (no URL is fetched, no key taken from the header) → the header's alg must equal the
+ * alg recorded for that kid → jose `jwtVerify` with `algorithms: [that alg]` and a CryptoKey bound
+ * to it (so jose refuses a mismatch too) → iss, exp, nbf, iat, aud, required claims → claim types.
+ * Choosing the key before calling jose, instead of in jose's key callback, keeps each "no" a
+ * value (no exception thrown through jose for control flow) and lets jose be told exactly the
+ * kid's algorithm; the price is parsing the ~100-byte header twice, by the same rules.
  */
 export async function verifySignedToken(token: unknown, keys: SigningKeys, policy: VerifyPolicy): Promise<SignatureResult> {
   if (typeof token !== 'string') return deny('TOKEN_INVALID', 'MALFORMED');
   if (token.length > MAX_TOKEN_LENGTH) return deny('TOKEN_INVALID', 'TOO_LONG');
   if (!isCanonicalCompactJws(token)) return deny('TOKEN_INVALID', 'MALFORMED');
+  const header = parseHeader(token);
+  if (!header) return deny('TOKEN_INVALID', 'MALFORMED');
+  const checked = checkHeader(header);
+  if ('valid' in checked) return checked;
   const nowMs = policy.nowMs;
-  let key: LoadedKey | undefined;
+  const key = keys.lookup(checked.kid, nowMs) ?? (await keys.find(checked.kid, nowMs));
+  if (!key) return deny('TOKEN_INVALID', 'UNKNOWN_KID');
+  if (header.alg !== key.record.alg) return deny('TOKEN_INVALID', 'ALG_MISMATCH');
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(
-      token,
-      async (header) => {
-        for (const name of Object.keys(header)) if (!HEADER_PARAMS.has(name)) throw new Refusal('HEADER_PARAM');
-        if (header.typ !== 'JWT') throw new Refusal('TYP');
-        if (typeof header.kid !== 'string' || header.kid.length === 0) throw new Refusal('NO_KID');
-        key = keys.lookup(header.kid, nowMs) ?? (await keys.find(header.kid, nowMs));
-        if (!key) throw new Refusal('UNKNOWN_KID');
-        if (header.alg !== key.record.alg) throw new Refusal('ALG_MISMATCH');
-        return key.verifyKey;
-      },
-      {
-        algorithms: [...JWT_ALGORITHMS],
-        issuer: policy.issuer,
-        ...(policy.audience !== undefined ? { audience: policy.audience } : {}),
-        currentDate: new Date(nowMs),
-        clockTolerance: policy.clockToleranceSeconds,
-        maxTokenAge: policy.maxTtlSeconds,
-        requiredClaims: REQUIRED_CLAIMS,
-      },
-    );
-    const claims = claimsFromPayload(payload, key!.record.kid);
-    if (!claims || claims.expiresAtMs - claims.issuedAtMs > policy.maxTtlSeconds * 1000) return deny('TOKEN_INVALID', 'CLAIMS');
-    return { valid: true, claims };
+    ({ payload } = await jwtVerify(token, key.verifyKey, {
+      algorithms: PINNED[key.record.alg],
+      issuer: policy.issuer,
+      ...(policy.audience !== undefined ? { audience: policy.audience } : {}),
+      currentDate: new Date(nowMs),
+      clockTolerance: policy.clockToleranceSeconds,
+      maxTokenAge: policy.maxTtlSeconds,
+      requiredClaims: REQUIRED_CLAIMS,
+    }));
   } catch (err) {
     return refusalFor(err);
   }
-}
-
-/** A "no" decided inside jose's key resolver, thrown only to stop jose. */
-class Refusal extends Error {
-  constructor(readonly reason: TokenDenyReason) {
-    super(reason);
-  }
+  const claims = claimsFromPayload(payload, key.record.kid);
+  if (!claims || claims.expiresAtMs - claims.issuedAtMs > policy.maxTtlSeconds * 1000) return deny('TOKEN_INVALID', 'CLAIMS');
+  return { valid: true, claims };
 }
 
 /** jose's exceptions are answers about the token; anything else is ours and propagates. */
 function refusalFor(err: unknown): TokenDenial {
-  if (err instanceof Refusal) return deny('TOKEN_INVALID', err.reason);
   if (err instanceof joseErrors.JWTExpired) return deny('TOKEN_EXPIRED', err.claim === 'iat' ? 'TOO_OLD' : 'EXPIRED');
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.reason === 'missing' || err.reason === 'invalid') return deny('TOKEN_INVALID', 'CLAIMS');
@@ -100,24 +118,23 @@ function refusalFor(err: unknown): TokenDenial {
   throw err;
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** Three non-empty base64url segments, nothing else (no padding, whitespace or fourth segment). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const B64_INDEX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
- * Three non-empty, unpadded, canonical base64url segments. Canonical matters for the signature:
- * decoders ignore the unused low bits of the last character, so without this check one
- * signature has up to 16 spellings, i.e. 16 distinct token strings that all verify.
+ * Strict compact form, checked before anything is decoded: jose's base64url decoder (atob) is
+ * forgiving and would, e.g., skip whitespace in a header. And a canonical signature: decoders
+ * ignore the unused low bits of the last character, so without this check one signature has up
+ * to 16 spellings, i.e. 16 distinct token strings that all verify. (The header and payload need
+ * no such check: the signature covers their exact ASCII spelling.)
  */
 export function isCanonicalCompactJws(token: string): boolean {
-  const parts = token.split('.');
-  if (parts.length !== 3) return false;
-  for (const part of parts) {
-    if (!BASE64URL.test(part)) return false;
-    const rem = part.length % 4;
-    if (rem === 1) return false;
-    if (rem === 0) continue;
-    const last = B64_INDEX.indexOf(part[part.length - 1]!);
-    if ((last & (rem === 2 ? 0b1111 : 0b11)) !== 0) return false;
-  }
-  return true;
+  if (!COMPACT_JWS.test(token)) return false;
+  const sigLength = token.length - token.lastIndexOf('.') - 1;
+  const rem = sigLength % 4;
+  if (rem === 1) return false;
+  if (rem === 0) return true;
+  const last = B64_INDEX.indexOf(token[token.length - 1]!);
+  return (last & (rem === 2 ? 0b1111 : 0b11)) === 0;
 }

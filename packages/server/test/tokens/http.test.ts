@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { bearer, CLI, makeApi } from '../helpers.js';
+
+type Api = Awaited<ReturnType<typeof makeApi>>;
+let api: Api | undefined;
+afterEach(async () => {
+  await api?.server.close();
+  await api?.kw.close();
+  api = undefined;
+});
+
+/** An app with a live secret key (the "backend") and a second app with its own. */
+async function setup() {
+  api = await makeApi();
+  const { server, root, appId, kw } = api;
+  const secretFor = async (id: string) => (await server.inject({ method: 'POST', url: `/v1/apps/${id}/keys`, headers: bearer(root), payload: { kind: 'secret', environment: 'live', name: 'backend' } })).json().secret as string;
+  const otherApp = (await kw.apps.create({ name: 'other' }, CLI)).id;
+  return { ...api, sk: await secretFor(appId), otherSk: await secretFor(otherApp), otherApp };
+}
+
+const post = (a: Api, url: string, key: string, payload: unknown) => a.server.inject({ method: 'POST', url, headers: bearer(key), payload: payload as never });
+const upload = { subject: 'user_1', audience: 'uploads', scopes: ['files:write'], ttlSeconds: 120 };
+
+describe('tokens over HTTP', () => {
+  it('every token route declares its auth', async () => {
+    const { server } = await setup();
+    const table = server.routeTable.filter((r) => r.url.includes('token') || r.url.includes('jwks') || r.url.includes('signing-keys'));
+    expect(table.map((r) => `${r.method} ${r.url} ${r.auth}`).sort()).toEqual([
+      'GET /.well-known/jwks.json public',
+      'POST /v1/signing-keys/rotate root',
+      'POST /v1/tokens root-or-secret',
+      'POST /v1/tokens/verify root-or-secret',
+    ]);
+  });
+
+  it('upload-token pattern: the backend mints with its secret key, the upload service verifies once', async () => {
+    const a = await setup();
+    const minted = await post(a, '/v1/tokens', a.sk, { ...upload, singleUse: true });
+    expect(minted.statusCode).toBe(201);
+    expect(minted.headers['cache-control']).toBe('no-store');
+    const { token, jti, kid, expiresAt } = minted.json();
+    expect(kid).toMatch(/^jwk_/);
+    expect(expiresAt).toBe(new Date(a.clock() + 120_000).toISOString());
+    const v1 = await post(a, '/v1/tokens/verify', a.sk, { token, audience: 'uploads', scopes: ['files:write'] });
+    expect(v1.statusCode).toBe(200);
+    expect(v1.json()).toMatchObject({ valid: true, code: 'VALID', jti, subject: 'user_1', appId: a.appId, environment: 'live', scopes: ['files:write'], audience: 'uploads', singleUse: true });
+    const v2 = await post(a, '/v1/tokens/verify', a.sk, { token, audience: 'uploads' });
+    expect(v2.statusCode).toBe(200);
+    expect(Object.keys(v2.json()).sort()).toEqual(['code', 'requestId', 'valid']); // no reason leaks
+    expect(v2.json()).toMatchObject({ valid: false, code: 'TOKEN_ALREADY_USED' });
+  });
+
+  it('a secret key mints and verifies only in its own app and environment; a root key must name both', async () => {
+    const a = await setup();
+    expect((await post(a, '/v1/tokens', a.sk, { ...upload, appId: a.otherApp })).json().code).toBe('FORBIDDEN');
+    expect((await post(a, '/v1/tokens', a.sk, { ...upload, environment: 'test' })).json().code).toBe('FORBIDDEN');
+    expect((await post(a, '/v1/tokens', a.root, upload)).json().code).toBe('VALIDATION_FAILED');
+    const { token } = (await post(a, '/v1/tokens', a.root, { ...upload, appId: a.appId, environment: 'live' })).json();
+    expect((await post(a, '/v1/tokens/verify', a.otherSk, { token })).json()).toMatchObject({ valid: false, code: 'TOKEN_INVALID' });
+    expect((await post(a, '/v1/tokens/verify', a.sk, { token })).json()).toMatchObject({ valid: true });
+    expect((await post(a, '/v1/tokens/verify', a.root, { token, appId: a.otherApp })).json()).toMatchObject({ valid: false, code: 'TOKEN_INVALID' });
+  });
+
+  it("TTL above the app's cap is refused with a pointer, not shortened; unknown fields and kw_* claims are refused", async () => {
+    const a = await setup();
+    const over = await post(a, '/v1/tokens', a.sk, { ...upload, ttlSeconds: 3601 });
+    expect(over.statusCode).toBe(400);
+    expect(over.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ pointer: '/body/ttlSeconds' }] });
+    expect((await post(a, '/v1/tokens', a.sk, { ...upload, ttlSeconds: 3600 })).statusCode).toBe(201);
+    expect((await post(a, '/v1/tokens', a.sk, { ...upload, admin: true })).json().code).toBe('VALIDATION_FAILED');
+    const attested = await post(a, '/v1/tokens', a.sk, { ...upload, claims: { kw_attested: true } });
+    expect(attested.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ pointer: '/body/claims/kw_attested' }] });
+    expect((await post(a, '/v1/tokens', a.sk, { ...upload, claims: { iss: 'x' } })).json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ pointer: '/body/claims/iss' }] });
+  });
+
+  it('forged tokens get 200 {valid: false, code} from the verify route', async () => {
+    const a = await setup();
+    const { token } = (await post(a, '/v1/tokens', a.sk, upload)).json();
+    const [h, p] = token.split('.');
+    for (const forged of [`${h}.${p}.AAAA`, 'eyJhbGciOiJub25lIn0.e30.', `${token}x`]) {
+      const r = await post(a, '/v1/tokens/verify', a.sk, { token: forged });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toEqual({ valid: false, code: 'TOKEN_INVALID', requestId: r.headers['x-request-id'] });
+    }
+  });
+
+  it('JWKS: public, short max-age, public parts only, with the minting kid', async () => {
+    const a = await setup();
+    const { kid } = (await post(a, '/v1/tokens', a.sk, upload)).json();
+    const r = await a.server.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['cache-control']).toBe('public, max-age=300');
+    const { keys } = r.json() as { keys: Record<string, string>[] };
+    expect(keys.map((k) => k.kid)).toContain(kid);
+    for (const k of keys) {
+      expect(k).not.toHaveProperty('d');
+      expect(k).toMatchObject({ use: 'sig', alg: expect.stringMatching(/^(EdDSA|ES256)$/), kid: expect.stringMatching(/^jwk_/) });
+    }
+  });
+
+  it('rotation: root only, audited with the caller, old tokens keep verifying, new tokens use the new kid', async () => {
+    const a = await setup();
+    const old = (await post(a, '/v1/tokens', a.sk, upload)).json();
+    expect((await post(a, '/v1/signing-keys/rotate', a.sk, {})).json().code).toBe('FORBIDDEN');
+    const rotated = await post(a, '/v1/signing-keys/rotate', a.root, { alg: 'EdDSA' });
+    expect(rotated.statusCode).toBe(200);
+    const { kid, alg } = rotated.json();
+    expect(alg).toBe('EdDSA');
+    expect((await post(a, '/v1/tokens', a.sk, upload)).json().kid).toBe(kid);
+    expect((await post(a, '/v1/tokens/verify', a.sk, { token: old.token })).json()).toMatchObject({ valid: true });
+    const audit = await a.kw.store.listAudit({ limit: 100, target: kid });
+    expect(audit.map((r) => r.action)).toEqual(['signing_key.rotate']);
+    expect(audit[0]!.actor).toMatch(/^key_/);
+    expect(audit[0]!.data).toMatchObject({ alg: 'EdDSA', demoted: [old.kid] });
+  });
+});

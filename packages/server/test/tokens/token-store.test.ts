@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../src/lib/sealed.js';
+import type { TokenDb } from '../../src/store/sql/migrations-tokens.js';
+import { SqlTokenStore } from '../../src/store/sql/token-store.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { generateSigningKey } from '../../src/tokens/signing-keys.js';
+import { tokenStoreConformance } from './token-store-conformance.js';
+
+async function sqlite(dataDir: string) {
+  const sql = openSqliteStore({ dataDir });
+  await sql.migrate();
+  return { store: new SqlTokenStore(sql.db), audit: () => sql.listAudit({ limit: 1000 }), close: () => sql.close(), db: sql.db as unknown as TokenDb };
+}
+
+tokenStoreConformance('sqlite (memory)', () => sqlite(':memory:'));
+
+const dirs: string[] = [];
+tokenStoreConformance('sqlite (file, WAL)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-tokens-'));
+  dirs.push(dir);
+  return sqlite(dir);
+});
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('SQL token tables', () => {
+  it('the database itself refuses a second active key for one algorithm (the index, not application code)', async () => {
+    const h = await sqlite(':memory:');
+    const keyring = new Keyring([{ id: 'k1', key: randomBytes(32) }]);
+    const row = (alg: 'EdDSA' | 'ES256') => {
+      const k = generateSigningKey(alg, keyring, 1);
+      return { kid: k.kid, alg, public_jwk: '{}', sealed_private_jwk: k.sealedPrivateJwk, state: 'active', created_at_ms: 1, retire_after_ms: null };
+    };
+    await h.db.insertInto('jwt_signing_keys').values(row('EdDSA')).execute();
+    await h.db.insertInto('jwt_signing_keys').values(row('ES256')).execute();
+    await expect(h.db.insertInto('jwt_signing_keys').values(row('EdDSA')).execute()).rejects.toThrow(/UNIQUE/);
+    await h.db.insertInto('jwt_signing_keys').values({ ...row('EdDSA'), state: 'published' }).execute();
+    await h.close();
+  });
+});
