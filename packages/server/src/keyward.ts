@@ -120,7 +120,15 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     touchFlushIntervalMs: config.usageFlushIntervalMs,
     ttls: { sessionKeyTtlSeconds: config.sessionKeyTtlSeconds, idleTtlSeconds: config.sessionIdleTtlSeconds, absoluteTtlSeconds: config.sessionAbsoluteTtlSeconds },
   });
-  const tokens = new TokenService({ store: new SqlTokenStore(store.db), keyring, now, issuer: config.tokenIssuer, maxTtlSeconds: config.tokenMaxTtlSeconds });
+  const tokens = new TokenService({
+    store: new SqlTokenStore(store.db),
+    keyring,
+    now,
+    issuer: config.tokenIssuer,
+    maxTtlSeconds: config.tokenMaxTtlSeconds,
+    appMaxTtlSeconds: async (appId) => (await apps.getCached(appId))?.settings.maxTokenTtlSeconds,
+    onError: (err) => logger.error({ err }, 'token maintenance failed'),
+  });
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),

@@ -67,6 +67,9 @@ describe('gateway with an access map', () => {
     const jwks = createLocalJWKSet(await s.kw.tokens.jwks() as never);
     const { payload } = await jwtVerify(String(seen['x-keyward-identity']), jwks, { issuer: 'keyward', audience: 'upstream' });
     expect(payload).toMatchObject({ sub: 'u1', kw_app: s.app.id, kw_env: 'live', kw_kind: 'publishable' });
+    // An identity token captured upstream is not a credential.
+    const replayed = await request(`${s.url}/users/u1/profile`, { headers: { authorization: `Bearer ${String(seen['x-keyward-identity'])}`, 'x-keyward-app-version': '2.1.0' } });
+    expect(replayed.headers['x-keyward-code']).toBe('TOKEN_INVALID');
   });
 
   it('refuses BOLA, old app versions, keys in URLs; rate limits per subject with 429 + Retry-After', async () => {
