@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { Measure } from './lib.js';
+import { compare, type Measure } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -28,4 +28,25 @@ export async function load(options: { url: string; method?: 'GET' | 'POST'; head
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`load against ${options.url} had ${result.non2xx} non-2xx and ${result.errors} errors`);
   return { opsPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+}
+
+type LoadOptions = Parameters<typeof load>[0];
+
+/**
+ * Warms both servers up for a second, then measures them alternately (`rounds` each, median kept).
+ * p99s are those of each side's last round.
+ */
+export async function compareLoads(subject: Omit<LoadOptions, 'durationSeconds'>, baseline: Omit<LoadOptions, 'durationSeconds'>, seconds: number, rounds: number): Promise<{ subject: Measure; baseline: Measure }> {
+  await load({ ...subject, durationSeconds: 1 });
+  await load({ ...baseline, durationSeconds: 1 });
+  const last: { s?: Measure; b?: Measure } = {};
+  const result = await compare(
+    async () => (last.s = await load({ ...subject, durationSeconds: seconds })).opsPerSec,
+    async () => (last.b = await load({ ...baseline, durationSeconds: seconds })).opsPerSec,
+    rounds,
+  );
+  return {
+    subject: { opsPerSec: result.subject, ...(last.s?.p99Ms !== undefined ? { p99Ms: last.s.p99Ms } : {}) },
+    baseline: { opsPerSec: result.baseline, ...(last.b?.p99Ms !== undefined ? { p99Ms: last.b.p99Ms } : {}) },
+  };
 }

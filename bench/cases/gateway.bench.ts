@@ -1,5 +1,5 @@
-import { compare, type BenchCase, type Measure } from '../lib.js';
-import { load, startServer } from '../http-load.js';
+import type { BenchCase } from '../lib.js';
+import { compareLoads, startServer } from '../http-load.js';
 
 /**
  * The gateway vs a bare undici proxy to the same upstream, both on loopback at 50 connections,
@@ -16,21 +16,14 @@ const bench: BenchCase = {
     const seconds = quick ? 3 : 8;
     try {
       const hGw = { authorization: `Bearer ${gw.info.key}` };
-      await load({ url: `${gw.info.address}/users/u_1`, headers: hGw, connections: 50, durationSeconds: 1 });
-      await load({ url: `${bare.info.address}/users/u_1`, connections: 50, durationSeconds: 1 });
-      const last: { s?: Measure; b?: Measure } = {};
-      const result = await compare(
-        async () => (last.s = await load({ url: `${gw.info.address}/users/u_1`, headers: hGw, connections: 50, durationSeconds: seconds })).opsPerSec,
-        async () => (last.b = await load({ url: `${bare.info.address}/users/u_1`, connections: 50, durationSeconds: seconds })).opsPerSec,
-        quick ? 2 : 4,
-      );
+      const result = await compareLoads({ url: `${gw.info.address}/users/u_1`, headers: hGw, connections: 50 }, { url: `${bare.info.address}/users/u_1`, connections: 50 }, seconds, quick ? 2 : 4);
       return [
         {
           name: 'gateway GET, 50 connections',
           subjectLabel: 'Keyward gateway (key auth, policy, limit)',
           baselineLabel: 'bare undici proxy',
-          subject: { opsPerSec: result.subject, p99Ms: last.s?.p99Ms },
-          baseline: { opsPerSec: result.baseline, p99Ms: last.b?.p99Ms },
+          subject: result.subject,
+          baseline: result.baseline,
           target: { minRatio: 0.8, maxAddedP99Ms: 2 },
           notes: 'upstream, gateway and bare proxy each in their own process; autocannon in the parent; p99 from the last round',
         },

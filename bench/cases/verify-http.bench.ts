@@ -1,5 +1,5 @@
-import { compare, type BenchCase, type Measure } from '../lib.js';
-import { load, startServer } from '../http-load.js';
+import type { BenchCase } from '../lib.js';
+import { compareLoads, startServer } from '../http-load.js';
 
 /**
  * POST /v1/keys/verify over HTTP at 50 connections vs a bare Fastify route returning a constant
@@ -15,13 +15,10 @@ const bench: BenchCase = {
     const body = JSON.stringify({ key: keyward.info.key, subject: 'user_1', environment: 'live' });
     const headers = { 'content-type': 'application/json' };
     try {
-      const last: { s?: Measure; b?: Measure } = {};
-      // warm up both
-      await load({ url: `${keyward.info.address}/v1/keys/verify`, method: 'POST', headers: { ...headers, authorization: `Bearer ${keyward.info.root}` }, body, connections: 50, durationSeconds: 1 });
-      await load({ url: `${bare.info.address}/v1/keys/verify`, method: 'POST', headers, body, connections: 50, durationSeconds: 1 });
-      const result = await compare(
-        async () => (last.s = await load({ url: `${keyward.info.address}/v1/keys/verify`, method: 'POST', headers: { ...headers, authorization: `Bearer ${keyward.info.root}` }, body, connections: 50, durationSeconds: seconds })).opsPerSec,
-        async () => (last.b = await load({ url: `${bare.info.address}/v1/keys/verify`, method: 'POST', headers, body, connections: 50, durationSeconds: seconds })).opsPerSec,
+      const result = await compareLoads(
+        { url: `${keyward.info.address}/v1/keys/verify`, method: 'POST', headers: { ...headers, authorization: `Bearer ${keyward.info.root}` }, body, connections: 50 },
+        { url: `${bare.info.address}/v1/keys/verify`, method: 'POST', headers, body, connections: 50 },
+        seconds,
         quick ? 2 : 4,
       );
       return [
@@ -29,8 +26,8 @@ const bench: BenchCase = {
           name: 'POST /v1/keys/verify, 50 connections',
           subjectLabel: 'Keyward',
           baselineLabel: 'bare Fastify constant JSON',
-          subject: { opsPerSec: result.subject, p99Ms: last.s?.p99Ms },
-          baseline: { opsPerSec: result.baseline, p99Ms: last.b?.p99Ms },
+          subject: result.subject,
+          baseline: result.baseline,
           target: { minRatio: 0.7 },
           notes: 'autocannon in the parent process, each server in its own child process, rounds alternated; median of rounds',
         },

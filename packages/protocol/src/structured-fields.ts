@@ -161,6 +161,17 @@ class Parser {
     return this.fail('bad boolean');
   }
 
+  /** After a list or dictionary member: true at the end, else consumes `OWS , OWS` (RFC 8941 §4.2.1/§4.2.2). */
+  endOfMember(): boolean {
+    this.ows();
+    if (this.done()) return true;
+    if (this.peek() !== ',') this.fail('expected ,');
+    this.i++;
+    this.ows();
+    if (this.done()) this.fail('trailing comma');
+    return false;
+  }
+
   params(): Parameters {
     const out: [string, BareItem][] = [];
     while (this.peek() === ';') {
@@ -219,12 +230,7 @@ export function parseDictionary(text: string): Dictionary {
       m = { value: true, params: p.params() };
     }
     out.push([k, m]);
-    p.ows();
-    if (p.done()) return out;
-    if (p.peek() !== ',') p.fail('expected ,');
-    p.i++;
-    p.ows();
-    if (p.done()) p.fail('trailing comma');
+    if (p.endOfMember()) return out;
   }
 }
 
@@ -235,12 +241,7 @@ export function parseList(text: string): Member[] {
   if (p.done()) return out;
   for (;;) {
     out.push(p.itemOrInnerList());
-    p.ows();
-    if (p.done()) return out;
-    if (p.peek() !== ',') p.fail('expected ,');
-    p.i++;
-    p.ows();
-    if (p.done()) p.fail('trailing comma');
+    if (p.endOfMember()) return out;
   }
 }
 

@@ -6,7 +6,7 @@ import type { SecretStore } from '../../secrets/store.js';
 import type { WriteOutcome } from '../types.js';
 import type { Migration } from './migrations.js';
 import type { Database } from './schema.js';
-import { appendAuditIn } from './sql-store.js';
+import { appendAuditIn, missOutcome } from './sql-store.js';
 
 export interface SecretTables {
   server_secrets: {
@@ -144,8 +144,7 @@ export class SqlSecretStore implements SecretStore {
         if (audit) await appendAuditIn(trx as never, audit, nowMs);
         return 'ok';
       }
-      const exists = await trx.selectFrom('server_secrets').select('id').where('id', '=', id).executeTakeFirst();
-      return exists ? 'conflict' : 'not_found';
+      return missOutcome(trx as never, 'server_secrets', id);
     });
   }
 

@@ -6,7 +6,7 @@ import type { PasswordRecord, SessionStore } from '../../sessions/store.js';
 import type { WriteOutcome } from '../types.js';
 import type { Migration } from './migrations.js';
 import type { Database } from './schema.js';
-import { appendAuditIn } from './sql-store.js';
+import { appendAuditIn, missOutcome } from './sql-store.js';
 
 export interface SessionTables {
   sessions: {
@@ -180,8 +180,7 @@ export class SqlSessionStore implements SessionStore {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('sessions').set({ revoked_at_ms: nowMs, revoked_reason: reason }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) {
-        const exists = await trx.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst();
-        return exists ? 'conflict' : 'not_found';
+        return missOutcome(trx as never, 'sessions', id);
       }
       await appendAuditIn(trx as never, audit, nowMs);
       return 'ok';

@@ -84,8 +84,7 @@ export class SqlStore implements Store {
         await appendAuditIn(trx, audit, nowMs);
         return 'ok';
       }
-      const exists = await trx.selectFrom('apps').select('id').where('id', '=', id).executeTakeFirst();
-      return exists ? 'conflict' : 'not_found';
+      return missOutcome(trx as never, 'apps', id);
     });
   }
 
@@ -152,8 +151,7 @@ export class SqlStore implements Store {
         await appendAuditIn(trx, audit, nowMs);
         return 'ok';
       }
-      const exists = await trx.selectFrom('keys').select('id').where('id', '=', id).executeTakeFirst();
-      return exists ? 'conflict' : 'not_found';
+      return missOutcome(trx as never, 'keys', id);
     });
   }
 
@@ -170,8 +168,7 @@ export class SqlStore implements Store {
         .where('revoked_at_ms', 'is', null)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) {
-        const exists = await trx.selectFrom('keys').select('id').where('id', '=', input.keyId).executeTakeFirst();
-        return exists ? 'conflict' : 'not_found';
+        return missOutcome(trx as never, 'keys', input.keyId);
       }
       // Cap, never extend: a secret already ending sooner keeps its earlier end.
       await trx
@@ -298,4 +295,13 @@ function paginate<T>(items: T[], limit: number, cursor: (item: T) => string): Pa
     return { items: pageItems, next: cursor(pageItems[pageItems.length - 1]!) };
   }
   return { items };
+}
+
+/**
+ * After a guarded UPDATE matched no row: was the row missing, or did its version move on?
+ * Read inside the same transaction, so the answer is about the state the UPDATE saw.
+ */
+export async function missOutcome(trx: Transaction<never>, table: string, id: string, idColumn = 'id'): Promise<'conflict' | 'not_found'> {
+  const row = await (trx as unknown as Kysely<Record<string, Record<string, unknown>>>).selectFrom(table).select(idColumn).where(idColumn, '=', id).executeTakeFirst();
+  return row ? 'conflict' : 'not_found';
 }
