@@ -1,7 +1,8 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../errors/keyward-error.js';
-import type { KeyRecord } from '../keys/model.js';
+import type { KeyKind, KeyRecord } from '../keys/model.js';
 import { clientCertOf } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 
@@ -31,9 +32,9 @@ declare module 'fastify' {
  * different credentials are refused rather than choosing one, so a proxy cannot be tricked into
  * checking one and forwarding the other.
  */
-export function presentedCredential(request: FastifyRequest): string | undefined {
-  const auth = request.headers.authorization;
-  const apiKey = request.headers['x-api-key'];
+export function presentedCredential(headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization;
+  const apiKey = headers['x-api-key'];
   if (Array.isArray(apiKey)) throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'X-Api-Key appears more than once');
   let bearer: string | undefined;
   if (auth !== undefined) {
@@ -47,13 +48,26 @@ export function presentedCredential(request: FastifyRequest): string | undefined
   return bearer ?? apiKey;
 }
 
+const ROOT_ONLY: readonly KeyKind[] = ['root'];
+const ROOT_OR_SECRET: readonly KeyKind[] = ['root', 'secret'];
+
 /** Authenticates the operator or backend calling the admin API. Fails closed on every error. */
-export async function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
-  const presented = presentedCredential(request);
+export function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
+  return authenticateRaw(kw, request.raw, request.ip, auth);
+}
+
+/**
+ * The same check on a bare Node request (the verify fast path has no Fastify request), so both
+ * paths share one implementation. `ip` is the address Fastify would report for the request.
+ */
+export async function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
+  const presented = presentedCredential(raw.headers);
   if (presented === undefined) throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
   if (typeof parseKey(presented) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
-  const cert = clientCertOf(request.raw).clientCertSha256;
-  const decision = await kw.verifier.verify(presented, { kinds: auth === 'root' ? ['root'] : ['root', 'secret'], ip: request.ip, ...(cert ? { clientCertSha256: cert } : {}) });
+  const cert = clientCertOf(raw).clientCertSha256;
+  const req: { kinds: readonly KeyKind[]; ip: string; clientCertSha256?: string } = { kinds: auth === 'root' ? ROOT_ONLY : ROOT_OR_SECRET, ip };
+  if (cert) req.clientCertSha256 = cert;
+  const decision = await kw.verifier.verify(presented, req);
   if (!decision.valid) {
     if (decision.code === 'KIND_NOT_ALLOWED') throw new KeywardError('FORBIDDEN', 'this route needs a root key');
     throw new KeywardError('UNAUTHORIZED', 'the key is not valid', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });

@@ -45,11 +45,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     return sendProblem(reply, err.code, err.detail, err.errors, err.headers);
   }
   if (err.validation) {
-    const errors = err.validation.map((v) => ({
-      pointer: `/${err.validationContext ?? 'body'}${v.instancePath}${v.keyword === 'additionalProperties' ? `/${String((v.params as { additionalProperty?: string }).additionalProperty)}` : v.keyword === 'required' ? `/${String((v.params as { missingProperty?: string }).missingProperty)}` : ''}`,
-      message: v.keyword === 'additionalProperties' ? 'unknown field' : (v.message ?? 'invalid'),
-    }));
-    return sendProblem(reply, 'VALIDATION_FAILED', errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), errors);
+    const { detail, errors } = validationFailure(err.validation, err.validationContext ?? 'body');
+    return sendProblem(reply, 'VALIDATION_FAILED', detail, errors);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -67,4 +64,13 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, 'BAD_REQUEST');
   request.log.error({ err }, 'unhandled error');
   return sendProblem(reply, 'INTERNAL');
+}
+
+/** Ajv's findings as field errors with JSON pointers (shared with the verify fast path). */
+export function validationFailure(validation: ReadonlyArray<{ instancePath: string; keyword: string; params: unknown; message?: string | undefined }>, context: string): { detail: string; errors: FieldError[] } {
+  const errors = validation.map((v) => ({
+    pointer: `/${context}${v.instancePath}${v.keyword === 'additionalProperties' ? `/${String((v.params as { additionalProperty?: string }).additionalProperty)}` : v.keyword === 'required' ? `/${String((v.params as { missingProperty?: string }).missingProperty)}` : ''}`,
+    message: v.keyword === 'additionalProperties' ? 'unknown field' : (v.message ?? 'invalid'),
+  }));
+  return { detail: errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), errors };
 }

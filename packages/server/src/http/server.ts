@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
@@ -6,6 +8,7 @@ import { readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 import { authenticate, type RouteAuth } from './auth.js';
 import { refuseKeysInUrl } from './key-in-url.js';
+import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
@@ -25,6 +28,8 @@ export interface BuildServerOptions {
   /** Extra route groups (later features register theirs through this). */
   readonly plugins?: ReadonlyArray<(server: Server, kw: Keyward) => void | Promise<void>>;
   readonly logger?: FastifyServerOptions['loggerInstance'];
+  /** Serve `POST /v1/keys/verify` through its lean path (default true; false sends it through Fastify, for the parity test). */
+  readonly verifyFastPath?: boolean;
 }
 
 const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];
@@ -40,9 +45,22 @@ declare module 'fastify' {
  * The HTTP adapter. Builds nothing but routing: every service comes from `kw`, built once.
  */
 export async function buildServer(kw: Keyward, options: BuildServerOptions = {}): Promise<Server> {
-  const tls = options.tls ? { https: { ...readTls(options.tls), ...(options.tls.requestClientCert ? { requestCert: true, rejectUnauthorized: false } : {}) } } : {};
+  const https = options.tls ? { ...readTls(options.tls), ...(options.tls.requestClientCert ? { requestCert: true, rejectUnauthorized: false } : {}) } : undefined;
+  // Our own server factory so the verify fast path sees each request first (it declines all but
+  // one shape of request). Timeouts are set as Fastify sets them on the servers it creates.
+  let fastPath: VerifyFastPath | undefined;
   const server = Fastify({
-    ...tls,
+    serverFactory: (fastifyHandler, opts) => {
+      const handler = (req: IncomingMessage, res: ServerResponse) => {
+        if (fastPath?.handle(req, res)) return;
+        fastifyHandler(req, res);
+      };
+      const created = https ? createHttpsServer(https, handler) : createHttpServer(handler);
+      created.keepAliveTimeout = Number(opts.keepAliveTimeout ?? 72_000);
+      created.requestTimeout = Number(opts.requestTimeout ?? 0);
+      created.setTimeout(Number(opts.connectionTimeout ?? 0));
+      return created;
+    },
     loggerInstance: options.logger ?? kw.logger,
     bodyLimit: kw.config.bodyLimitBytes,
     requestTimeout: kw.config.requestTimeoutMs,
@@ -136,6 +154,13 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   }
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
+  // Once closing starts, the fast path declines and Fastify answers 503 (return503OnClosing).
+  let closing = false;
+  server.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   await server.ready();
+  if (options.verifyFastPath !== false) fastPath = createVerifyFastPath(kw, server, () => closing);
   return server;
 }

@@ -1,10 +1,11 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { VerifyRequirements } from '../../keys/decide.js';
 import { toView } from '../../keys/verifier.js';
 import type { Keyward } from '../../keyward.js';
 import { Nullable, AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
+import type { Caller } from '../auth.js';
 import type { Server } from '../types.js';
 
 export const VerifyBody = Type.Object(
@@ -48,33 +49,46 @@ export function verifyRoutes(server: Server, kw: Keyward): void {
         response: { 200: VerifyResponse, ...ERROR_RESPONSES },
       },
     },
-    async (request) => {
-      const b = request.body;
-      if (typeof parseKey(b.key) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
-      const caller = request.caller!;
-      const req: VerifyRequirements = {
-        ...(b.appId ? { appId: b.appId } : {}),
-        ...(b.environment ? { environment: b.environment } : {}),
-        ...(b.kinds ? { kinds: b.kinds as never } : {}),
-        ...(b.subject !== undefined ? { subject: b.subject } : {}),
-        ...(b.scopes ? { scopes: b.scopes } : {}),
-        ...(b.ip !== undefined ? { ip: b.ip } : {}),
-      };
-      if (caller.key.kind === 'secret') {
-        if ((b.appId && b.appId !== caller.key.appId) || (b.environment && b.environment !== caller.key.environment)) {
-          throw new KeywardError('FORBIDDEN', 'a secret key verifies only keys of its own app and environment');
-        }
-        Object.assign(req, { appId: caller.key.appId!, environment: caller.key.environment! });
-      }
-      const view = toView(await kw.verifier.verify(b.key, req));
-      const { expiresAtMs, ...rest } = view;
-      return {
-        ...rest,
-        scopes: rest.scopes ? [...rest.scopes] : undefined,
-        meta: rest.meta ? { ...rest.meta } : undefined,
-        ...(expiresAtMs !== undefined ? { expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs).toISOString() } : {}),
-        requestId: String(request.id),
-      };
-    },
+    async (request) => verifyForCaller(kw, request.caller!, request.body, String(request.id)),
   );
 }
+
+export type VerifyResponseBody = Static<typeof VerifyResponse>;
+
+/**
+ * The verify endpoint's answer for an authenticated caller, shared by the Fastify route and the
+ * raw fast path (http/verify-fast-path.ts) so the two cannot drift. Throws KeywardError for
+ * refusals that are HTTP errors (malformed key, a secret key reaching outside its app).
+ */
+export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typeof VerifyBody>, requestId: string): Promise<VerifyResponseBody> {
+  if (typeof parseKey(b.key) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
+  // Plain assignments rather than conditional spreads: this runs on every verification, and
+  // spreading `cond ? {…} : {}` objects costs more than the key check itself.
+  const req: Mutable<VerifyRequirements> = {};
+  if (b.appId) req.appId = b.appId;
+  if (b.environment) req.environment = b.environment;
+  if (b.kinds) req.kinds = b.kinds as VerifyRequirements['kinds'];
+  if (b.subject !== undefined) req.subject = b.subject;
+  if (b.scopes) req.scopes = b.scopes;
+  if (b.ip !== undefined) req.ip = b.ip;
+  if (caller.key.kind === 'secret') {
+    if ((b.appId && b.appId !== caller.key.appId) || (b.environment && b.environment !== caller.key.environment)) {
+      throw new KeywardError('FORBIDDEN', 'a secret key verifies only keys of its own app and environment');
+    }
+    req.appId = caller.key.appId!;
+    req.environment = caller.key.environment!;
+  }
+  const view = toView(await kw.verifier.verify(b.key, req));
+  const out: Mutable<VerifyResponseBody> = { valid: view.valid, code: view.code, requestId };
+  if (view.keyId !== undefined) out.keyId = view.keyId;
+  if (view.appId !== undefined) out.appId = view.appId;
+  if (view.kind !== undefined) out.kind = view.kind;
+  if (view.environment !== undefined) out.environment = view.environment;
+  if (view.scopes !== undefined) out.scopes = [...view.scopes];
+  if (view.subject !== undefined) out.subject = view.subject;
+  if (view.meta !== undefined) out.meta = { ...view.meta };
+  if (view.expiresAtMs !== undefined) out.expiresAt = view.expiresAtMs === null ? null : new Date(view.expiresAtMs).toISOString();
+  return out;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

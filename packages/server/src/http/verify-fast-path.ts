@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isKeywardError, type FieldError } from '../errors/keyward-error.js';
+import type { Code } from '../errors/catalogue.js';
+import { newRequestId } from '../lib/ids.js';
+import type { Keyward } from '../keyward.js';
+import { authenticateRaw } from './auth.js';
+import { problem, validationFailure } from './problem.js';
+import { verifyForCaller, VerifyBody } from './routes/verify.js';
+import type { Server } from './types.js';
+
+/** The one route the fast path serves. */
+export const FAST_VERIFY_URL = '/v1/keys/verify';
+
+/** Bodies above this go through Fastify (a verify body is a key and a few fields: well under 1 KiB). */
+const MAX_FAST_BODY_BYTES = 8 * 1024;
+
+type Validator = ((data: unknown) => boolean) & { errors?: ReadonlyArray<{ instancePath: string; keyword: string; params: unknown; message?: string }> | null };
+type JsonParser = (req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => void;
+
+export interface VerifyFastPath {
+  /** Serves the request and returns true, or returns false without touching it (Fastify serves it). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/**
+ * `POST /v1/keys/verify` is the call every backend makes on every request, so it skips Fastify's
+ * general pipeline (routing, hook chain, reply machinery), which costs several times the
+ * verification itself. Why this is safe:
+ * - It decides from the request line and headers alone whether to take a request, before reading
+ *   a byte of the body. Anything unusual (other content types, no Content-Length, chunked or large
+ *   bodies, no credential, a server that is closing) is left untouched for the Fastify route.
+ * - Everything that decides an answer is shared with that route: Fastify's own JSON parser and
+ *   compiled body validator, `authenticateRaw`, `verifyForCaller` and the problem catalogue.
+ *   test/http/verify-fast-path.test.ts runs one request set through both and requires equal answers.
+ */
+export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () => boolean): VerifyFastPath {
+  const compile = server.validatorCompiler;
+  if (!compile) throw new Error('the verify fast path needs the server to be ready');
+  const validate = compile({ schema: VerifyBody, method: 'POST', url: FAST_VERIFY_URL, httpPart: 'body' }) as Validator;
+  const parseJson = server.getDefaultJsonParser('error', 'error') as JsonParser;
+  const logRequests = kw.logger.isLevelEnabled('info');
+
+  function send(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: bigint, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
+    const payload = JSON.stringify(body);
+    const headers: Record<string, string | number> = extraHeaders ? { ...extraHeaders } : {};
+    headers['x-request-id'] = requestId;
+    headers['cache-control'] = 'no-store';
+    headers['content-type'] = status === 200 ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8';
+    headers['content-length'] = Buffer.byteLength(payload);
+    res.writeHead(status, headers);
+    res.end(payload);
+    const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+    kw.metrics.httpRequest(FAST_VERIFY_URL, 'POST', status, ms);
+    if (logRequests) kw.logger.info({ reqId: requestId, req: { method: 'POST', url: FAST_VERIFY_URL, remoteAddress: req.socket.remoteAddress }, status, ms: Math.round(ms * 100) / 100 }, 'request');
+  }
+
+  function sendProblem(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: bigint, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): void {
+    const body = problem(code, requestId, detail, errors);
+    send(req, res, requestId, startedAt, body.status, body, { ...headers, 'x-keyward-code': code });
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse, text: string, startedAt: bigint): Promise<void> {
+    const requestId = newRequestId();
+    try {
+      let parsed: unknown;
+      let parseError: Error | null = null;
+      parseJson(req, text, (err, value) => {
+        parseError = err;
+        parsed = value;
+      });
+      if (parseError) return sendProblem(req, res, requestId, startedAt, 'MALFORMED_JSON', 'the body is not valid JSON');
+      if (!validate(parsed)) {
+        const { detail, errors } = validationFailure(validate.errors ?? [], 'body');
+        return sendProblem(req, res, requestId, startedAt, 'VALIDATION_FAILED', detail, errors);
+      }
+      const caller = await authenticateRaw(kw, req, req.socket.remoteAddress ?? '', 'root-or-secret');
+      send(req, res, requestId, startedAt, 200, await verifyForCaller(kw, caller, parsed as Parameters<typeof verifyForCaller>[2], requestId));
+    } catch (err) {
+      if (res.headersSent) return;
+      if (isKeywardError(err)) return sendProblem(req, res, requestId, startedAt, err.code, err.detail, err.errors, err.headers);
+      kw.logger.error({ err, reqId: requestId }, 'unhandled error');
+      sendProblem(req, res, requestId, startedAt, 'INTERNAL');
+    }
+  }
+
+  return {
+    handle(req, res) {
+      if (req.method !== 'POST' || req.url !== FAST_VERIFY_URL || isClosing()) return false;
+      const h = req.headers;
+      const type = h['content-type'];
+      if (type !== 'application/json' && type !== 'application/json; charset=utf-8') return false;
+      if (h['transfer-encoding'] !== undefined || (h.authorization === undefined && h['x-api-key'] === undefined)) return false;
+      const length = Number(h['content-length']);
+      if (!Number.isInteger(length) || length < 1 || length > MAX_FAST_BODY_BYTES) return false;
+
+      const startedAt = process.hrtime.bigint();
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('error', () => res.destroy());
+      req.on('end', () => {
+        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+        void answer(req, res, text, startedAt);
+      });
+      return true;
+    },
+  };
+}
