@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { compare, type Measure } from './lib.js';
+import { compare, median, type Measure } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -17,8 +17,9 @@ export async function startServer<T extends { address: string }>(script: string,
 }
 
 /** autocannon on loopback: bounded in time, loopback only. */
-export async function load(options: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections: number; durationSeconds: number }): Promise<Measure> {
+export async function load(options: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections: number; durationSeconds: number; overallRate?: number }): Promise<Measure> {
   const result = await autocannon({
+    ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
     url: options.url,
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
@@ -49,4 +50,21 @@ export async function compareLoads(subject: Omit<LoadOptions, 'durationSeconds'>
     subject: { opsPerSec: result.subject, ...(last.s?.p99Ms !== undefined ? { p99Ms: last.s.p99Ms } : {}) },
     baseline: { opsPerSec: result.baseline, ...(last.b?.p99Ms !== undefined ? { p99Ms: last.b.p99Ms } : {}) },
   };
+}
+
+/**
+ * Latency the subject adds at a fixed request rate both sides sustain (`rate` requests/s over
+ * `connections`), measured alternately, `rounds` each; the median p99 of each side is kept. At
+ * saturation a p99 is mostly queueing (connections ÷ throughput), so added latency is measured
+ * below it.
+ */
+export async function compareLatencyAtRate(subject: Omit<LoadOptions, 'durationSeconds'>, baseline: Omit<LoadOptions, 'durationSeconds'>, rate: number, seconds: number, rounds: number): Promise<{ subjectP99Ms: number; baselineP99Ms: number; subjectP50Ms: number; baselineP50Ms: number }> {
+  const s: Measure[] = [];
+  const b: Measure[] = [];
+  for (let i = 0; i < rounds; i++) {
+    s.push(await load({ ...subject, overallRate: rate, durationSeconds: seconds }));
+    b.push(await load({ ...baseline, overallRate: rate, durationSeconds: seconds }));
+  }
+  const mid = (xs: Measure[], key: 'p99Ms' | 'p50Ms') => median(xs.map((x) => x[key] ?? Number.NaN));
+  return { subjectP99Ms: mid(s, 'p99Ms'), baselineP99Ms: mid(b, 'p99Ms'), subjectP50Ms: mid(s, 'p50Ms'), baselineP50Ms: mid(b, 'p50Ms') };
 }

@@ -1,6 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Mutable } from '../lib/mutable.js';
 import type { DenyCode } from '../errors/catalogue.js';
 import type { Environment } from '../keys/model.js';
+import type { VerifyRequirements } from '../keys/decide.js';
+import type { KeyKind } from '../keys/model.js';
 import type { KeyVerifier } from '../keys/verifier.js';
 import type { Caller, CallerResult } from './caller.js';
 import { looksLikeJwt, presented } from './extract.js';
@@ -29,6 +32,8 @@ export interface CredentialVerifiers {
 
 /** Subject a publishable key acts for: presented by the app in this header. */
 export const SUBJECT_HEADER = 'x-keyward-subject';
+
+const BEARER_KEY_KINDS: readonly KeyKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'];
 
 const no = (code: DenyCode, reason: string): CallerResult => ({ valid: false, code, reason });
 
@@ -70,14 +75,13 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
   if (value.startsWith('kw_ss_')) return v.sessions ? v.sessions(value, context) : no('INVALID_CREDENTIAL', 'SESSIONS_NOT_CONFIGURED');
   const subjectHeader = req.headers[SUBJECT_HEADER];
   const subject = typeof subjectHeader === 'string' && subjectHeader.length > 0 && subjectHeader.length <= 256 ? subjectHeader : undefined;
-  const d = await v.keys.verify(value, {
-    ...(context.environment ? { environment: context.environment } : {}),
-    ...(context.appId ? { appId: context.appId } : {}),
-    kinds: ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'],
-    ...(subject !== undefined ? { subject } : {}),
-    ip: req.clientIp,
-    ...(req.clientCertSha256 ? { clientCertSha256: req.clientCertSha256 } : {}),
-  });
+  // Built by assignment, not conditional spreads: this is the per-request hot path.
+  const requirements: Mutable<VerifyRequirements> = { kinds: BEARER_KEY_KINDS, ip: req.clientIp };
+  if (context.environment) requirements.environment = context.environment;
+  if (context.appId) requirements.appId = context.appId;
+  if (subject !== undefined) requirements.subject = subject;
+  if (req.clientCertSha256) requirements.clientCertSha256 = req.clientCertSha256;
+  const d = await v.keys.verify(value, requirements);
   if (!d.valid) return d.retryAfterMs !== undefined ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs } : no(d.code, d.reason);
   const k = d.key;
   const caller: Caller = {

@@ -31,7 +31,7 @@ export function presented(headers: IncomingHttpHeaders): Presented {
 
 /** Any checksummed Keyward key in a request target (decoded or not). */
 export function keyInUrl(target: string): string[] {
-  if (!target.includes('kw_') && !target.toLowerCase().includes('kw%5f')) return [];
+  if (!target.includes('kw_') && !/kw%5f/i.test(target)) return [];
   let decoded = target;
   try {
     decoded = decodeURIComponent(target);

@@ -1,4 +1,5 @@
 import type { AuthRequest } from '../credentials/authenticate.js';
+import type { Mutable } from '../lib/mutable.js';
 import { authenticate } from '../credentials/authenticate.js';
 import type { Caller } from '../credentials/caller.js';
 import { keyInUrl } from '../credentials/extract.js';
@@ -35,6 +36,10 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   const { kw, map } = options;
   const identityCache = new Map<string, { token: string; untilMs: number }>();
   const identityTtl = options.identityTtlSeconds ?? 60;
+  // Per-request work is built by assignment, not conditional spreads (a measurable cost here).
+  const scope: { appId?: string; environment?: Environment } = {};
+  if (options.appId) scope.appId = options.appId;
+  if (options.environment) scope.environment = options.environment;
 
   /** A short-lived JWT describing the verified caller, reused for half its life (signing per request would dominate). */
   async function identityFor(caller: Caller): Promise<string> {
@@ -104,20 +109,19 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
         }
         return { allow: false, code: 'KEY_IN_URL' };
       }
-      const authReq: AuthRequest = {
-        method: req.method,
-        rawTarget: req.rawTarget,
-        headers: req.headers,
-        rawHeaders: req.rawHeaders,
-        clientIp: req.clientIp,
-        ...(req.body ? { body: req.body } : {}),
-        ...(req.clientCertSha256 ? { clientCertSha256: req.clientCertSha256 } : {}),
-      };
-      const auth = await authenticate(authReq, kw.credentials, { ...(options.appId ? { appId: options.appId } : {}), ...(options.environment ? { environment: options.environment } : {}) });
-      if (!auth.valid) return { allow: false, code: auth.code, ...(auth.retryAfterMs !== undefined ? { responseHeaders: { 'retry-after': String(Math.max(1, Math.ceil(auth.retryAfterMs / 1000))) } } : {}) };
+      const authReq: Mutable<AuthRequest> = { method: req.method, rawTarget: req.rawTarget, headers: req.headers, rawHeaders: req.rawHeaders, clientIp: req.clientIp };
+      if (req.body) authReq.body = req.body;
+      if (req.clientCertSha256) authReq.clientCertSha256 = req.clientCertSha256;
+      const auth = await authenticate(authReq, kw.credentials, scope);
+      if (!auth.valid) {
+        if (auth.retryAfterMs === undefined) return { allow: false, code: auth.code };
+        return { allow: false, code: auth.code, responseHeaders: { 'retry-after': String(Math.max(1, Math.ceil(auth.retryAfterMs / 1000))) } };
+      }
       const caller = auth.caller;
       const version = req.headers['x-keyward-app-version'];
-      const decision = evaluate(map, { method: req.method, path: req.path, ...(typeof version === 'string' ? { appVersion: version } : {}) }, caller);
+      const call: { method: string; path: string; appVersion?: string } = { method: req.method, path: req.path };
+      if (typeof version === 'string') call.appVersion = version;
+      const decision = evaluate(map, call, caller);
       kw.metrics.verification('gateway', decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
       if (!decision.allowed) return { allow: false, code: decision.code };
       const limited = await limitsFor(decision.resource, caller, req.clientIp);

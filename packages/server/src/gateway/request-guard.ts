@@ -50,16 +50,11 @@ const CONSUMED = new Set(['authorization', 'x-api-key', 'signature', 'signature-
 
 export function upstreamHeaders(req: IncomingMessage, options: { readonly keepCookies: boolean }): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const connectionNamed = new Set(
-    String(req.headers.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const connectionNamed = namedInConnection(req.headers.connection);
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || connectionNamed.has(name) || name.startsWith('x-keyward-')) continue;
+    if (HOP_BY_HOP.has(name) || (connectionNamed !== undefined && connectionNamed.has(name)) || name.startsWith('x-keyward-')) continue;
     if (CONSUMED.has(name) && !(name === 'cookie' && options.keepCookies)) continue;
     const value = raw[i + 1]!;
     const existing = out[name];
@@ -70,10 +65,21 @@ export function upstreamHeaders(req: IncomingMessage, options: { readonly keepCo
   return out;
 }
 
+/** Extra hop-by-hop names listed in Connection; undefined for the usual `keep-alive` / `close` (no set to build per request). */
+function namedInConnection(value: string | undefined): Set<string> | undefined {
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return undefined;
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  return names.length ? new Set(names) : undefined;
+}
+
 /** Response headers never passed back to the client. */
 export function downstreamHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const n = name.toLowerCase();
     if (n === 'connection' || n === 'keep-alive' || n === 'transfer-encoding' || n === 'proxy-connection' || n === 'upgrade' || n === 'trailer') continue;

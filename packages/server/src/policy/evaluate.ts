@@ -44,8 +44,8 @@ export function compileAccessMap(map: AccessMap): CompiledAccessMap {
  * Rate limits and quotas come after, in the gateway, so a denied call never spends budget.
  */
 export function evaluate(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller): PolicyDecision {
-  const steps: Step[] = [];
-  return run(compiled, req, caller, steps);
+  // No step log: the gateway calls this per request, and the explanations are strings to build.
+  return run(compiled, req, caller, undefined);
 }
 
 /** The same decision, with every check it made, for `keyward policy explain`. */
@@ -55,13 +55,14 @@ export function explain(compiled: CompiledAccessMap, req: PolicyRequest, caller:
   return { decision, steps };
 }
 
-function run(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller, steps: Step[]): PolicyDecision {
-  const deny = (code: DenyCode, reason: string, resource?: Resource): PolicyDecision => {
-    steps.push({ check: reason, ok: false, detail: code });
-    return resource ? { allowed: false, code, reason, resource } : { allowed: false, code, reason };
-  };
+function refuse(steps: Step[] | undefined, code: DenyCode, reason: string, resource?: Resource): PolicyDecision {
+  steps?.push({ check: reason, ok: false, detail: code });
+  return resource ? { allowed: false, code, reason, resource } : { allowed: false, code, reason };
+}
+
+function run(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller, steps: Step[] | undefined): PolicyDecision {
   const segments = decodePath(req.path);
-  if (!segments) return deny('ACCESS_DENIED', 'PATH_NOT_CANONICAL');
+  if (!segments) return refuse(steps, 'ACCESS_DENIED', 'PATH_NOT_CANONICAL');
   let matched: { resource: Resource; params: Record<string, string> } | undefined;
   let pathMatched = false;
   const method = req.method.toUpperCase();
@@ -75,33 +76,33 @@ function run(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller, st
       break;
     }
   }
-  if (!matched) return deny('ACCESS_DENIED', pathMatched ? 'METHOD_NOT_LISTED' : 'NO_RESOURCE');
+  if (!matched) return refuse(steps, 'ACCESS_DENIED', pathMatched ? 'METHOD_NOT_LISTED' : 'NO_RESOURCE');
   const { resource: r, params } = matched;
-  steps.push({ check: 'resource', ok: true, detail: `${r.name} (${r.path}, line ${r.line})` });
+  steps?.push({ check: 'resource', ok: true, detail: `${r.name} (${r.path}, line ${r.line})` });
 
-  if (r.environments && !r.environments.includes(caller.environment)) return deny('ACCESS_DENIED', 'ENVIRONMENT_NOT_ALLOWED', r);
-  steps.push({ check: 'environment', ok: true, detail: caller.environment });
-  if (!r.allow.includes(caller.kind)) return deny('KIND_NOT_ALLOWED', `KIND_${caller.kind.toUpperCase()}_NOT_IN_ALLOW`, r);
-  steps.push({ check: 'kind', ok: true, detail: `${caller.kind} is allowed` });
-  if (r.require.includes('signature') && !caller.signed) return deny('SIGNATURE_REQUIRED', 'SIGNATURE_REQUIRED', r);
-  if (r.require.includes('session') && !caller.session) return deny('ACCESS_DENIED', 'SESSION_REQUIRED', r);
-  if (r.require.includes('attestation') && !caller.attested) return deny('ATTESTATION_REQUIRED', 'ATTESTATION_REQUIRED', r);
-  if (r.require.length) steps.push({ check: 'require', ok: true, detail: r.require.join(', ') });
+  if (r.environments && !r.environments.includes(caller.environment)) return refuse(steps, 'ACCESS_DENIED', 'ENVIRONMENT_NOT_ALLOWED', r);
+  steps?.push({ check: 'environment', ok: true, detail: caller.environment });
+  if (!r.allow.includes(caller.kind)) return refuse(steps, 'KIND_NOT_ALLOWED', `KIND_${caller.kind.toUpperCase()}_NOT_IN_ALLOW`, r);
+  steps?.push({ check: 'kind', ok: true, detail: `${caller.kind} is allowed` });
+  if (r.require.includes('signature') && !caller.signed) return refuse(steps, 'SIGNATURE_REQUIRED', 'SIGNATURE_REQUIRED', r);
+  if (r.require.includes('session') && !caller.session) return refuse(steps, 'ACCESS_DENIED', 'SESSION_REQUIRED', r);
+  if (r.require.includes('attestation') && !caller.attested) return refuse(steps, 'ATTESTATION_REQUIRED', 'ATTESTATION_REQUIRED', r);
+  if (r.require.length) steps?.push({ check: 'require', ok: true, detail: r.require.join(', ') });
 
   if (r.subject !== undefined && (r.subjectForAll || SUBJECT_BOUND.has(caller.kind) || caller.subject !== null)) {
-    if (caller.subject === null) return deny('SUBJECT_REQUIRED', 'NO_CALLER_SUBJECT', r);
-    if (params[r.subject] !== caller.subject) return deny('SUBJECT_MISMATCH', `PARAM_${r.subject.toUpperCase()}_IS_NOT_CALLER`, r);
-    steps.push({ check: 'subject', ok: true, detail: `{${r.subject}} = ${caller.subject}` });
+    if (caller.subject === null) return refuse(steps, 'SUBJECT_REQUIRED', 'NO_CALLER_SUBJECT', r);
+    if (params[r.subject] !== caller.subject) return refuse(steps, 'SUBJECT_MISMATCH', `PARAM_${r.subject.toUpperCase()}_IS_NOT_CALLER`, r);
+    steps?.push({ check: 'subject', ok: true, detail: `{${r.subject}} = ${caller.subject}` });
   }
   if (r.scopes.length && SCOPED.has(caller.kind)) {
     const missing = missingScope(caller.scopes, r.scopes);
-    if (missing !== undefined) return deny('INSUFFICIENT_SCOPES', `MISSING_SCOPE_${missing}`, r);
-    steps.push({ check: 'scopes', ok: true, detail: r.scopes.join(' ') });
+    if (missing !== undefined) return refuse(steps, 'INSUFFICIENT_SCOPES', `MISSING_SCOPE_${missing}`, r);
+    steps?.push({ check: 'scopes', ok: true, detail: r.scopes.join(' ') });
   }
   const min = r.minAppVersion[caller.environment];
   if (min !== undefined) {
-    if (req.appVersion === undefined || compareVersions(req.appVersion, min) < 0) return deny('UPGRADE_REQUIRED', `APP_VERSION_BELOW_${min}`, r);
-    steps.push({ check: 'app version', ok: true, detail: `${req.appVersion} >= ${min}` });
+    if (req.appVersion === undefined || compareVersions(req.appVersion, min) < 0) return refuse(steps, 'UPGRADE_REQUIRED', `APP_VERSION_BELOW_${min}`, r);
+    steps?.push({ check: 'app version', ok: true, detail: `${req.appVersion} >= ${min}` });
   }
   return { allowed: true, resource: r, params };
 }

@@ -42,12 +42,16 @@ export function decodePath(rawPath: string): string[] | undefined {
   if (rawPath === '/') return [];
   const out: string[] = [];
   for (const raw of rawPath.slice(1).split('/')) {
-    if (raw === '' || /%2f|%5c/i.test(raw)) return undefined;
-    let seg: string;
-    try {
-      seg = decodeURIComponent(raw);
-    } catch {
-      return undefined;
+    if (raw === '') return undefined;
+    let seg = raw;
+    // Most segments carry no escapes; decoding only those that do keeps this off the profile.
+    if (raw.includes('%')) {
+      if (/%2f|%5c/i.test(raw)) return undefined;
+      try {
+        seg = decodeURIComponent(raw);
+      } catch {
+        return undefined;
+      }
     }
     if (seg === '.' || seg === '..' || seg.includes('\\') || seg.includes('\0')) return undefined;
     out.push(seg);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { Mutable } from '../../lib/mutable.js';
 import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { VerifyRequirements } from '../../keys/decide.js';
@@ -91,4 +92,3 @@ export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typ
   return out;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
