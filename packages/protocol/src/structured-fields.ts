@@ -183,8 +183,13 @@ class Parser {
         this.i++;
         v = this.bareItem();
       }
-      const existing = out.findIndex(([name]) => name === k);
-      if (existing >= 0) out.splice(existing, 1);
+      // A repeated parameter keeps its last value (RFC 8941 §4.2.3.2); drop the earlier entry.
+      for (let j = 0; j < out.length; j++) {
+        if (out[j]![0] === k) {
+          out.splice(j, 1);
+          break;
+        }
+      }
       out.push([k, v]);
     }
     return out;

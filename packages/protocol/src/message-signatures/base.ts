@@ -9,7 +9,7 @@ import {
   type InnerList,
   type Member,
 } from '../structured-fields.js';
-import { componentValue, serializeComponentId, type ComponentId } from './components.js';
+import { componentValue, serializeComponentId, splitTarget, type ComponentId } from './components.js';
 import type { HttpMessageView } from './message.js';
 
 /** One signature's metadata from `Signature-Input` (RFC 9421 §2.3). */
@@ -46,7 +46,7 @@ function toInput(label: string, member: Member): SignatureInput {
     return { name: item.value, params: item.params };
   });
   const componentIds = components.map(serializeComponentId);
-  if (new Set(componentIds).size !== componentIds.length) throw new SignatureHeaderError('a component is listed twice');
+  for (let i = 1; i < componentIds.length; i++) if (componentIds.lastIndexOf(componentIds[i]!, i - 1) >= 0) throw new SignatureHeaderError('a component is listed twice');
   const out: { -readonly [K in keyof SignatureInput]?: SignatureInput[K] } = { label, components, componentIds, raw: member };
   for (const [k, v] of member.params) {
     if (!KNOWN_PARAMS.has(k)) continue; // RFC 9421 §2.3: unknown parameters are signed but ignored
@@ -78,9 +78,10 @@ export function parseSignatureField(fieldValue: string): Map<string, Uint8Array>
 export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'> & { readonly componentIds?: readonly string[] }): string {
   let base = '';
   const ids = input.componentIds;
+  const target = splitTarget(view.rawTarget);
   for (let i = 0; i < input.components.length; i++) {
     const c = input.components[i]!;
-    base += `${ids ? ids[i] : serializeComponentId(c)}: ${componentValue(view, c)}\n`;
+    base += `${ids ? ids[i] : serializeComponentId(c)}: ${componentValue(view, c, target)}\n`;
   }
   // The inner list's items are exactly the component identifiers, already serialised.
   const params = ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw);

@@ -38,7 +38,13 @@ export function serializeComponentId(c: ComponentId): string {
 
 const param = (c: ComponentId, name: string) => c.params.find(([k]) => k === name)?.[1];
 
-function splitTarget(rawTarget: string): { path: string; query: string | undefined } {
+/** The request target split at its first `?`; `signatureBase` splits once for all components. */
+export interface SplitTarget {
+  readonly path: string;
+  readonly query: string | undefined;
+}
+
+export function splitTarget(rawTarget: string): SplitTarget {
   const q = rawTarget.indexOf('?');
   return q < 0 ? { path: rawTarget, query: undefined } : { path: rawTarget.slice(0, q), query: rawTarget.slice(q + 1) };
 }
@@ -74,10 +80,10 @@ function formDecode(text: string): string {
 }
 
 /** The value of one covered component (RFC 9421 §2.1, §2.2). Throws ComponentError when absent or unsupported. */
-export function componentValue(view: HttpMessageView, c: ComponentId): string {
-  const { path, query } = splitTarget(view.rawTarget);
-  if (c.name.startsWith('@')) {
-    for (const [k] of c.params) if (!(c.name === '@query-param' && k === 'name')) throw new ComponentError(`parameter ;${k} on ${c.name}`, 'UNSUPPORTED_COMPONENT');
+export function componentValue(view: HttpMessageView, c: ComponentId, target: SplitTarget = splitTarget(view.rawTarget)): string {
+  const { path, query } = target;
+  if (c.name.charCodeAt(0) === 64 /* @ */) {
+    if (c.params.length > 0) for (const [k] of c.params) if (!(c.name === '@query-param' && k === 'name')) throw new ComponentError(`parameter ;${k} on ${c.name}`, 'UNSUPPORTED_COMPONENT');
     switch (c.name) {
       case '@method':
         return view.method;
@@ -116,6 +122,8 @@ export function componentValue(view: HttpMessageView, c: ComponentId): string {
   if (c.name !== c.name.toLowerCase()) throw new ComponentError('field names must be lowercase', 'BAD_COMPONENT');
   const values = fieldValues(view, c.name);
   if (values.length === 0) throw new ComponentError(`header ${c.name} is absent`, 'MISSING_COMPONENT');
+  // The usual case: a plain field with one line.
+  if (c.params.length === 0 && values.length === 1) return values[0]!.trim();
   const sf = param(c, 'sf');
   const key = param(c, 'key');
   const bs = param(c, 'bs');

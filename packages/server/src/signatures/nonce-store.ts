@@ -10,8 +10,11 @@
  *  - At most `maxPerKey` live entries per key: a full key answers `over_capacity` rather than
  *    forgetting a live nonce (forgetting would re-open a replay window).
  */
+export type NonceOutcome = 'fresh' | 'replayed' | 'over_capacity';
+
 export interface NonceStore {
-  checkAndRemember(keyId: string, nonce: string, expiresAtMs: number): Promise<'fresh' | 'replayed' | 'over_capacity'>;
+  /** A plain value from stores that answer in memory (no microtask hop on the hot path), a promise from remote ones. */
+  checkAndRemember(keyId: string, nonce: string, expiresAtMs: number): NonceOutcome | Promise<NonceOutcome>;
 }
 
 export class MemoryNonceStore implements NonceStore {
@@ -22,7 +25,7 @@ export class MemoryNonceStore implements NonceStore {
     private readonly options: { readonly maxPerKey: number; readonly now: () => number; readonly sweepIntervalMs?: number } = { maxPerKey: 100_000, now: Date.now },
   ) {}
 
-  async checkAndRemember(keyId: string, nonce: string, expiresAtMs: number): Promise<'fresh' | 'replayed' | 'over_capacity'> {
+  checkAndRemember(keyId: string, nonce: string, expiresAtMs: number): NonceOutcome {
     const now = this.options.now();
     if (now - this.lastSweepMs > (this.options.sweepIntervalMs ?? 10_000)) this.sweep(now);
     let nonces = this.byKey.get(keyId);

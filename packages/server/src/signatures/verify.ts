@@ -33,6 +33,14 @@ export interface SignaturePolicy {
 
 export const DEFAULT_REQUIRED_COMPONENTS = ['@method', '@authority', '@path', '@query'] as const;
 
+/** Required components as they appear serialised in `componentIds` (`"@method"`), computed once per list. */
+const quotedIds = new WeakMap<readonly string[], readonly string[]>();
+function requiredIds(names: readonly string[]): readonly string[] {
+  let ids = quotedIds.get(names);
+  if (!ids) quotedIds.set(names, (ids = names.map((n) => `"${n}"`)));
+  return ids;
+}
+
 export type SignatureVerification<Owner> =
   | {
       readonly valid: true;
@@ -48,7 +56,8 @@ export type SignatureVerification<Owner> =
   | { readonly valid: false; readonly code: DenyCode; readonly reason: string };
 
 export interface VerifyRequestOptions<Owner> extends SignaturePolicy {
-  readonly resolveKey: (keyId: string) => Promise<ResolvedSigningKey<Owner> | undefined>;
+  /** May answer synchronously (a cache hit); only a promise is awaited. */
+  readonly resolveKey: (keyId: string) => ResolvedSigningKey<Owner> | undefined | Promise<ResolvedSigningKey<Owner> | undefined>;
   readonly nonces: NonceStore;
   /** ms since the epoch. */
   readonly now: () => number;
@@ -78,8 +87,8 @@ export async function verifyRequestSignature<Owner>(view: HttpMessageView, body:
   let inputs: SignatureInput[];
   let signatures: Map<string, Uint8Array>;
   try {
-    inputs = parseSignatureInput(inputLines.map((l) => l.trim()).join(', '));
-    signatures = parseSignatureField(sigLines.map((l) => l.trim()).join(', '));
+    inputs = parseSignatureInput(joinLines(inputLines));
+    signatures = parseSignatureField(joinLines(sigLines));
   } catch (err) {
     if (err instanceof StructuredFieldError || err instanceof SignatureHeaderError) return no('SIGNATURE_INVALID', `MALFORMED_HEADERS: ${err.message}`);
     throw err;
@@ -111,7 +120,8 @@ async function verifyOne<Owner>(
 
   const coveredIds = input.componentIds;
   const hasBody = body !== undefined && body.length > 0;
-  for (const name of options.requiredComponents ?? DEFAULT_REQUIRED_COMPONENTS) if (!coveredIds.includes(`"${name}"`)) return no('SIGNATURE_COVERAGE', `NOT_COVERED: ${name}`);
+  const required = requiredIds(options.requiredComponents ?? DEFAULT_REQUIRED_COMPONENTS);
+  for (const id of required) if (!coveredIds.includes(id)) return no('SIGNATURE_COVERAGE', `NOT_COVERED: ${id.slice(1, -1)}`);
   const coversDigest = coveredIds.includes('"content-digest"');
   if (hasBody && !coversDigest) return no('SIGNATURE_COVERAGE', 'NOT_COVERED: content-digest');
 
@@ -122,7 +132,8 @@ async function verifyOne<Owner>(
   if (input.created < nowSeconds - maxAge - skew) return no('SIGNATURE_EXPIRED', 'TOO_OLD');
   if (input.expires !== undefined && input.expires <= nowSeconds - skew) return no('SIGNATURE_EXPIRED', 'EXPIRED');
 
-  const key = await options.resolveKey(input.keyid);
+  const resolved = options.resolveKey(input.keyid);
+  const key = resolved instanceof Promise ? await resolved : resolved;
   if (!key) return no('INVALID_CREDENTIAL', 'UNKNOWN_KEYID');
   if (input.alg !== undefined && input.alg !== key.alg) return no('SIGNATURE_INVALID', 'ALG_MISMATCH');
 
@@ -142,7 +153,8 @@ async function verifyOne<Owner>(
 
   if (input.nonce !== undefined) {
     const windowEndSeconds = Math.min(input.expires ?? Infinity, input.created + maxAge) + skew;
-    const remembered = await options.nonces.checkAndRemember(key.keyId, input.nonce, windowEndSeconds * 1000);
+    const outcome = options.nonces.checkAndRemember(key.keyId, input.nonce, windowEndSeconds * 1000);
+    const remembered = outcome instanceof Promise ? await outcome : outcome;
     if (remembered === 'replayed') return no('SIGNATURE_REPLAYED', 'NONCE_SEEN');
     if (remembered === 'over_capacity') return no('SIGNATURE_REPLAYED', 'NONCE_CACHE_FULL_FOR_KEY');
   }
@@ -159,12 +171,17 @@ async function verifyOne<Owner>(
   };
 }
 
+/** Field lines combined as RFC 9110 §5.3 says; the usual single line needs no array work. */
+function joinLines(lines: readonly string[]): string {
+  return lines.length === 1 ? lines[0]!.trim() : lines.map((l) => l.trim()).join(', ');
+}
+
 function checkDigest(view: HttpMessageView, body: Uint8Array): 'OK' | 'NO_CONTENT_DIGEST' | 'MALFORMED_CONTENT_DIGEST' | 'NO_SUPPORTED_ALGORITHM' | 'DIGEST_DIFFERS' {
   const lines = fieldValues(view, 'content-digest');
   if (lines.length === 0) return 'NO_CONTENT_DIGEST';
   let digests;
   try {
-    digests = parseContentDigest(lines.map((l) => l.trim()).join(', '));
+    digests = parseContentDigest(joinLines(lines));
   } catch {
     return 'MALFORMED_CONTENT_DIGEST';
   }
