@@ -27,8 +27,12 @@ export class DenyAuditor {
     if (last !== undefined && now - last < this.windowMs) return;
     this.lastWrittenMs.set(id, now);
     if (this.lastWrittenMs.size > 10_000) this.lastWrittenMs.clear();
-    this.store
-      .appendAudit({ actor: 'system', action: 'key.denied', target: decision.key.id, requestId: 'verify', data: { reason: decision.reason } }, now)
-      .catch(this.onError);
+    // Written after the answer has gone: a write inside the verification would make a revoked or
+    // wrong-environment key measurably slower to refuse than an unknown one (a timing oracle for
+    // "this key exists"). bench/cases/verify-timing.bench.ts keeps them within 1.5× of each other.
+    const record = { actor: 'system', action: 'key.denied', target: decision.key.id, requestId: 'verify', data: { reason: decision.reason } } as const;
+    setImmediate(() => {
+      this.store.appendAudit(record, now).catch(this.onError);
+    });
   }
 }
