@@ -44,6 +44,14 @@ for (let c = 48; c <= 57; c++) TOKEN_CHARS[c] = 1;
 for (let c = 65; c <= 90; c++) TOKEN_CHARS[c] = 1;
 for (let c = 97; c <= 122; c++) TOKEN_CHARS[c] = 1;
 
+/** `=` only at the end, at most two. */
+function paddingIsValid(b64: string): boolean {
+  const first = b64.indexOf('=');
+  if (first < 0) return true;
+  const pad = b64.length - first;
+  return pad <= 2 && (pad === 1 || b64.charCodeAt(b64.length - 1) === 61);
+}
+
 class Parser {
   i = 0;
   constructor(readonly s: string) {}
@@ -108,16 +116,20 @@ class Parser {
 
   string(): string {
     this.i++;
-    // Fast path: no escapes before the closing quote.
-    const close = this.s.indexOf('"', this.i);
-    if (close > 0 && this.s.lastIndexOf('\\', close) < this.i) {
-      for (let j = this.i; j < close; j++) {
-        const code = this.s.charCodeAt(j);
-        if (code < 0x20 || code > 0x7e) this.fail('bad string character');
+    // Fast path: printable ASCII up to the closing quote with no escapes (one pass, no backtracking).
+    const s = this.s;
+    for (let j = this.i; j < s.length; j++) {
+      const code = s.charCodeAt(j);
+      if (code === 34) {
+        const out = s.slice(this.i, j);
+        this.i = j + 1;
+        return out;
       }
-      const out = this.s.slice(this.i, close);
-      this.i = close + 1;
-      return out;
+      if (code === 92) break;
+      if (code < 0x20 || code > 0x7e) {
+        this.i = j;
+        this.fail('bad string character');
+      }
     }
     let out = '';
     for (;;) {
@@ -148,9 +160,14 @@ class Parser {
     const end = this.s.indexOf(':', this.i);
     if (end < 0) this.fail('unterminated byte sequence');
     const b64 = this.s.slice(this.i, end);
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) this.fail('bad base64');
+    // base64Decode refuses any character outside the alphabet; padding and length are checked here.
+    if (b64.length % 4 !== 0 || !paddingIsValid(b64)) this.fail('bad base64');
     this.i = end + 1;
-    return new ByteSequence(base64Decode(b64));
+    try {
+      return new ByteSequence(base64Decode(b64));
+    } catch {
+      return this.fail('bad base64');
+    }
   }
 
   boolean(): boolean {
@@ -221,12 +238,11 @@ export function parseDictionary(text: string): Dictionary {
   const p = new Parser(text);
   p.sp();
   const out: [string, Member][] = [];
-  const seen = new Set<string>();
   if (p.done()) return out;
   for (;;) {
     const k = p.key();
-    if (seen.has(k)) p.fail(`duplicate key "${k}"`);
-    seen.add(k);
+    // Dictionaries here have a handful of members: a scan beats building a Set per field.
+    for (let j = 0; j < out.length; j++) if (out[j]![0] === k) p.fail(`duplicate key "${k}"`);
     let m: Member;
     if (p.peek() === '=') {
       p.i++;
@@ -335,13 +351,14 @@ export function base64Encode(bytes: Uint8Array): string {
 }
 
 export function base64Decode(text: string): Uint8Array {
-  const clean = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
   let bits = 0;
   let value = 0;
   let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    const d = B64_INDEX[clean.charCodeAt(i)] ?? -1;
+  for (let i = 0; i < end; i++) {
+    const d = B64_INDEX[text.charCodeAt(i)] ?? -1;
     if (d < 0) throw new StructuredFieldError('bad base64');
     value = (value << 6) | d;
     bits += 6;
