@@ -20,8 +20,19 @@ export interface AuthRequest {
   readonly clientCertSha256?: string;
 }
 
+/** What the caller of `authenticate()` requires of every credential. */
+export interface AuthContext {
+  readonly environment?: Environment;
+  readonly appId?: string;
+  /**
+   * Do not spend a metered key's credits here: the gateway spends them only after the access map
+   * and rate limits allowed the call (and by the resource's cost), so a refused call costs nothing.
+   */
+  readonly deferCredits?: boolean;
+}
+
 /** A verifier that answers with a Caller or a coded "no". Sessions, tokens and signatures plug in here. */
-export type SchemeVerifier<T> = (value: T, context: { readonly environment?: Environment; readonly appId?: string }) => Promise<CallerResult>;
+export type SchemeVerifier<T> = (value: T, context: AuthContext) => Promise<CallerResult>;
 
 export interface CredentialVerifiers {
   readonly keys: KeyVerifier;
@@ -46,7 +57,7 @@ const no = (code: DenyCode, reason: string): CallerResult => ({ valid: false, co
  *    downgrade). When both are present they must name the same app and environment.
  * Root and refresh tokens are never accepted here.
  */
-export async function authenticate(req: AuthRequest, verifiers: CredentialVerifiers, context: { readonly environment?: Environment; readonly appId?: string } = {}): Promise<CallerResult> {
+export async function authenticate(req: AuthRequest, verifiers: CredentialVerifiers, context: AuthContext = {}): Promise<CallerResult> {
   const p = presented(req.headers);
   if (p.type === 'none') return no('CREDENTIAL_MISSING', 'NONE');
   if (p.type === 'ambiguous') return no('INVALID_CREDENTIAL', 'AMBIGUOUS');
@@ -70,7 +81,7 @@ export async function authenticate(req: AuthRequest, verifiers: CredentialVerifi
   return { valid: true, code: 'VALID', caller: { ...a, signed: true, signedBy: s.id } };
 }
 
-async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifiers, context: { environment?: Environment; appId?: string }): Promise<CallerResult> {
+async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifiers, context: AuthContext): Promise<CallerResult> {
   if (looksLikeJwt(value)) return v.tokens ? v.tokens(value, context) : no('TOKEN_INVALID', 'TOKENS_NOT_CONFIGURED');
   if (value.startsWith('kw_ss_')) return v.sessions ? v.sessions(value, context) : no('INVALID_CREDENTIAL', 'SESSIONS_NOT_CONFIGURED');
   const subjectHeader = req.headers[SUBJECT_HEADER];
@@ -81,6 +92,7 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
   if (context.appId) requirements.appId = context.appId;
   if (subject !== undefined) requirements.subject = subject;
   if (req.clientCertSha256) requirements.clientCertSha256 = req.clientCertSha256;
+  if (context.deferCredits) requirements.cost = 0;
   const d = await v.keys.verify(value, requirements);
   if (!d.valid) return d.retryAfterMs !== undefined ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs } : no(d.code, d.reason);
   const k = d.key;
@@ -96,5 +108,6 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
     session: false,
     attested: false,
   };
+  if (context.deferCredits && k.credits) return { valid: true, code: 'VALID', caller: { ...caller, meteredKey: true } };
   return { valid: true, code: 'VALID', caller };
 }

@@ -25,6 +25,8 @@ export interface Caller {
   readonly session: boolean;
   /** The caller presented a valid attested app token. */
   readonly attested: boolean;
+  /** A key with credits whose spend was deferred (see `AuthContext.deferCredits`): the caller spends them. */
+  readonly meteredKey?: boolean;
 }
 
 export type CallerKind = Exclude<KeyKind, 'root' | 'refresh'> | 'token' | 'app-token';

@@ -1,4 +1,4 @@
-import type { AuthRequest } from '../credentials/authenticate.js';
+import type { AuthContext, AuthRequest } from '../credentials/authenticate.js';
 import type { Mutable } from '../lib/mutable.js';
 import { authenticate } from '../credentials/authenticate.js';
 import type { Caller } from '../credentials/caller.js';
@@ -37,7 +37,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   const identityCache = new Map<string, { token: string; untilMs: number }>();
   const identityTtl = options.identityTtlSeconds ?? 60;
   // Per-request work is built by assignment, not conditional spreads (a measurable cost here).
-  const scope: { appId?: string; environment?: Environment } = {};
+  const scope: Mutable<AuthContext> = { deferCredits: true };
   if (options.appId) scope.appId = options.appId;
   if (options.environment) scope.environment = options.environment;
 
@@ -126,6 +126,14 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       if (!decision.allowed) return { allow: false, code: decision.code };
       const limited = await limitsFor(decision.resource, caller, req.clientIp);
       if (!limited.ok) return limited.decision;
+      if (caller.meteredKey && decision.resource.cost > 0) {
+        const spent = await kw.store.spendKeyCredits(caller.id, decision.resource.cost, kw.now());
+        if (spent.outcome === 'exhausted') {
+          const headers: Record<string, string> = spent.resetAtMs === null ? {} : { 'retry-after': String(Math.max(1, Math.ceil((spent.resetAtMs - kw.now()) / 1000))) };
+          return { allow: false, code: 'USAGE_EXCEEDED', detail: 'the key has no credits left', responseHeaders: headers };
+        }
+        if (spent.outcome === 'not_found') return { allow: false, code: 'INVALID_CREDENTIAL' };
+      }
 
       const upstreamHeaders: Record<string, string> = {
         'x-keyward-identity': await identityFor(caller),

@@ -65,6 +65,14 @@ export const KeyView = Type.Object({
   ipAllowList: Type.Array(Type.String()),
   clientCertSha256: Nullable(),
   ratelimit: Type.Union([Type.Object({ rate: Type.Integer(), windowSeconds: Type.Integer(), burst: Type.Integer() }), Type.Null()]),
+  credits: Type.Union([
+    Type.Object({
+      amount: Type.Integer(),
+      refill: Type.Union([Type.String(), Type.Object({ intervalSeconds: Type.Integer() }), Type.Null()]),
+      remaining: Type.Union([Type.Integer(), Type.Null()], { description: 'Balance when read (before any refill due)' }),
+    }),
+    Type.Null(),
+  ]),
   enabled: Type.Boolean(),
   expiresAt: Nullable({ format: 'date-time' }),
   revokedAt: Nullable({ format: 'date-time' }),

@@ -29,6 +29,7 @@ export function keyView(k: KeyRecord, pendingUsage = 0): KeyViewT {
     ipAllowList: [...k.ipAllowList],
     clientCertSha256: k.clientCertSha256 ?? null,
     ratelimit: k.ratelimit ? { ...k.ratelimit } : null,
+    credits: k.credits ? { amount: k.credits.amount, refill: k.credits.refill, remaining: k.creditsRemaining ?? null } : null,
     enabled: k.enabled,
     expiresAt: isoOrNull(k.expiresAtMs),
     revokedAt: isoOrNull(k.revokedAtMs),

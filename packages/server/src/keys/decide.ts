@@ -17,6 +17,8 @@ export interface VerifyRequirements {
   readonly ip?: string;
   /** SHA-256 (hex) of the client certificate presented over TLS, if any. */
   readonly clientCertSha256?: string;
+  /** Credits this call spends from a metered key (default 1; 0 only checks the balance). */
+  readonly cost?: number;
 }
 
 /**
@@ -39,10 +41,11 @@ export type DenyReason =
   | 'INSUFFICIENT_SCOPES'
   | 'IP_NOT_ALLOWED'
   | 'CLIENT_CERT_MISMATCH'
-  | 'KEY_RATE_LIMIT';
+  | 'KEY_RATE_LIMIT'
+  | 'CREDITS_EXHAUSTED';
 
 export type KeyDecision =
-  | { readonly valid: true; readonly code: 'VALID'; readonly key: KeyRecord; readonly subject: string | null; readonly scopes: readonly string[] }
+  | { readonly valid: true; readonly code: 'VALID'; readonly key: KeyRecord; readonly subject: string | null; readonly scopes: readonly string[]; readonly creditsRemaining?: number }
   | { readonly valid: false; readonly code: DenyCode; readonly reason: DenyReason; readonly key?: KeyRecord; readonly retryAfterMs?: number };
 
 export const APP_KEY_KINDS: readonly KeyKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing'];
@@ -83,6 +86,8 @@ export function publicCode(reason: DenyReason): DenyCode {
       return 'CLIENT_CERT_MISMATCH';
     case 'KEY_RATE_LIMIT':
       return 'RATE_LIMITED';
+    case 'CREDITS_EXHAUSTED':
+      return 'USAGE_EXCEEDED';
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Environment, KeyKind } from '@keyward/protocol';
+import type { KeyCredits } from './credits.js';
 
 export type { Environment, KeyKind };
 
@@ -28,6 +29,10 @@ export interface KeyRecord {
   readonly clientCertSha256?: string | null;
   /** A rate limit carried by the key itself (GCRA), checked at every verification. */
   readonly ratelimit?: KeyRateLimit | null;
+  /** Credits spent by verifications (keys/credits.ts). Null: unmetered. */
+  readonly credits?: KeyCredits | null;
+  /** The balance when this record was read; verification spends through the store, never from here. */
+  readonly creditsRemaining?: number | null;
   readonly enabled: boolean;
   readonly expiresAtMs: number | null;
   readonly revokedAtMs: number | null;
@@ -77,6 +82,8 @@ export interface KeyPatch {
   readonly subject?: string | null;
   readonly clientCertSha256?: string | null;
   readonly ratelimit?: KeyRateLimit | null;
+  /** Setting credits (re)starts the balance at `amount`; null makes the key unmetered. */
+  readonly credits?: KeyCredits | null;
   readonly revokedAtMs?: number;
   readonly revokedReason?: string;
   readonly exposedAtMs?: number;

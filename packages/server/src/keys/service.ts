@@ -28,6 +28,7 @@ export interface CreateKeyInput {
   readonly ipAllowList?: readonly string[];
   readonly clientCertSha256?: string | null;
   readonly ratelimit?: KeyRecord['ratelimit'];
+  readonly credits?: KeyRecord['credits'];
 }
 
 /** A key together with its secret: returned exactly once, at creation, rotation or reissue. */
@@ -145,6 +146,8 @@ export class KeyService {
       ipAllowList: old.ipAllowList,
       clientCertSha256: old.clientCertSha256 ?? null,
       ratelimit: old.ratelimit ?? null,
+      // A reissued key starts a fresh balance: the old key's spend does not follow it.
+      credits: old.credits ?? null,
       expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
     };
     const secret = generateKey(input.kind, input.environment);
@@ -225,6 +228,8 @@ function buildKey(input: CreateKeyInput, secret: string, now: number, keyring: K
     ipAllowList: input.ipAllowList ?? [],
     clientCertSha256: input.clientCertSha256 ?? null,
     ratelimit: input.ratelimit ?? null,
+    credits: input.credits ?? null,
+    creditsRemaining: input.credits ? input.credits.amount : null,
     enabled: true,
     expiresAtMs: input.expiresAtMs ?? null,
     revokedAtMs: null,

@@ -1,5 +1,6 @@
 import { KeywardError, type FieldError } from '../errors/keyward-error.js';
 import { isValidCidrOrIp } from '../lib/cidr.js';
+import { CREDIT_LIMITS, type KeyCredits } from './credits.js';
 import type { KeyKind } from './model.js';
 import { isReadOnlyScope, isValidScope } from './scopes.js';
 
@@ -22,6 +23,7 @@ export interface KeySettingsInput {
   readonly expiresAtMs?: number | null;
   readonly clientCertSha256?: string | null;
   readonly ratelimit?: { readonly rate: number; readonly windowSeconds: number; readonly burst: number } | null;
+  readonly credits?: KeyCredits | null;
 }
 
 /**
@@ -63,6 +65,14 @@ export function validateKeySettings(input: KeySettingsInput, nowMs: number, mode
   if (input.ratelimit) {
     const r = input.ratelimit;
     if (!Number.isInteger(r.rate) || r.rate < 1 || !Number.isInteger(r.windowSeconds) || r.windowSeconds < 1 || !Number.isInteger(r.burst) || r.burst < 1) at('ratelimit', 'rate, windowSeconds and burst are positive integers');
+  }
+  if (input.credits) {
+    const c = input.credits;
+    if (!Number.isInteger(c.amount) || c.amount < 1 || c.amount > CREDIT_LIMITS.maxAmount) at('credits/amount', `a whole number from 1 to ${CREDIT_LIMITS.maxAmount}`);
+    const r = c.refill;
+    if (r !== null && r !== 'daily' && r !== 'monthly' && !(typeof r === 'object' && Number.isInteger(r.intervalSeconds) && r.intervalSeconds >= CREDIT_LIMITS.minIntervalSeconds)) {
+      at('credits/refill', `daily, monthly, {intervalSeconds ≥ ${CREDIT_LIMITS.minIntervalSeconds}} or null`);
+    }
   }
   if (input.kind === 'device' && !input.subject && (mode === 'create' || input.subject !== undefined)) at('subject', 'a device credential must name its device');
   if (input.expiresAtMs !== undefined && input.expiresAtMs !== null && input.expiresAtMs <= nowMs) at('expiresAt', 'must be in the future');

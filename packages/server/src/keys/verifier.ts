@@ -1,5 +1,6 @@
 import { keyStatus } from '@keyward/protocol';
 import type { KeyCache } from '../cache/key-cache.js';
+import type { Mutable } from '../lib/mutable.js';
 import { digestsEqual, sha256Hex } from '../lib/crypto.js';
 import type { Store } from '../store/types.js';
 import { decideKey, deny, type DenyReason, type KeyDecision, type VerifyRequirements } from './decide.js';
@@ -8,7 +9,7 @@ import type { UsageRecorder } from './usage.js';
 import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
 
 export interface KeyVerifierDeps {
-  readonly store: Pick<Store, 'findKeyByHash'>;
+  readonly store: Pick<Store, 'findKeyByHash' | 'spendKeyCredits'>;
   readonly cache: KeyCache;
   readonly usage: UsageRecorder;
   readonly now: () => number;
@@ -46,8 +47,21 @@ export class KeyVerifier {
       const limited = await this.deps.limits.consume(limitKey('rate', 'key', 'credential', decision.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
       if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: decision.key, retryAfterMs: limited.retryAfterMs } as KeyDecision;
     }
+    if (decision.valid && decision.key.credits) decision = await this.spend(decision, req.cost ?? 1);
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
     return this.report(decision);
+  }
+
+  /** Spends a metered key's credits, last: a call refused for any other reason spends nothing. */
+  private async spend(decision: Extract<KeyDecision, { valid: true }>, cost: number): Promise<KeyDecision> {
+    const spent = await this.deps.store.spendKeyCredits(decision.key.id, cost, this.deps.now());
+    if (spent.outcome === 'not_found') return deny('NOT_FOUND');
+    if (spent.outcome === 'unmetered') return decision;
+    if (spent.outcome === 'exhausted') {
+      const denied: KeyDecision = { valid: false, code: 'USAGE_EXCEEDED', reason: 'CREDITS_EXHAUSTED', key: decision.key };
+      return spent.resetAtMs === null ? denied : { ...denied, retryAfterMs: Math.max(0, spent.resetAtMs - this.deps.now()) };
+    }
+    return { ...decision, creditsRemaining: spent.remaining };
   }
 
   private report(decision: KeyDecision): KeyDecision {
@@ -68,6 +82,8 @@ export interface KeyVerificationView {
   readonly subject?: string | null;
   readonly meta?: KeyRecord['meta'];
   readonly expiresAtMs?: number | null;
+  /** Metered keys: credits left after this call. */
+  readonly creditsRemaining?: number;
 }
 
 /**
@@ -79,7 +95,7 @@ export interface KeyVerificationView {
 export function toView(decision: KeyDecision): KeyVerificationView {
   if (decision.valid) {
     const k = decision.key;
-    return {
+    const view: Mutable<KeyVerificationView> = {
       valid: true,
       code: 'VALID',
       keyId: k.id,
@@ -91,6 +107,8 @@ export function toView(decision: KeyDecision): KeyVerificationView {
       meta: k.meta,
       expiresAtMs: k.expiresAtMs,
     };
+    if (decision.creditsRemaining !== undefined) view.creditsRemaining = decision.creditsRemaining;
+    return view;
   }
   if (decision.code === 'INVALID_CREDENTIAL' || !decision.key) return { valid: false, code: decision.code };
   return { valid: false, code: decision.code, keyId: decision.key.id };

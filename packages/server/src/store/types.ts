@@ -1,3 +1,4 @@
+import type { CreditSpend } from '../keys/credits.js';
 import type { App, AppSettings } from '../apps/model.js';
 import type { AuditDraft, AuditRecord } from '../audit/model.js';
 import type { Environment, KeyKind, KeyPatch, KeyRecord, KeySecret } from '../keys/model.js';
@@ -97,6 +98,12 @@ export interface Store {
   listKeySecrets(keyId: string): Promise<readonly KeySecret[]>;
   /** Hashes of all secrets of a key (for cache invalidation). */
   listSecretHashes(keyId: string): Promise<readonly string[]>;
+  /**
+   * Spends `cost` credits of a key (refilling first when a new period began) in one atomic step:
+   * concurrent spends never take a balance below zero or spend one credit twice. `cost` 0 reads the
+   * balance. Keys without credits answer `unmetered`. Not audited (telemetry, like usage).
+   */
+  spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend>;
   /**
    * Adds usage counts. Additive and commutative (`count = count + ?`,
    * `lastUsedAtMs = max(…)`), so batches from many nodes may land in any order. Not audited:

@@ -55,6 +55,14 @@ describe('keyward CLI', () => {
     expect(listed.stdout).toContain(created.key.id);
     expect(listed.stdout).not.toContain(created.secret);
 
+    const metered = JSON.parse((await cli('keys', 'create', '--app', app.id, '--kind', 'secret', '--env', 'live', '--name', 'metered', '--credits', '1', '--refill', 'daily', '--json')).stdout);
+    expect(metered.key.credits).toEqual({ amount: 1, refill: 'daily', remaining: 1 });
+    expect(JSON.parse((await cli('keys', 'verify', metered.secret, '--json')).stdout)).toMatchObject({ valid: true, creditsRemaining: 0 });
+    const spent = await cli('keys', 'verify', metered.secret, '--json');
+    expect(spent.code).toBe(1);
+    expect(JSON.parse(spent.stdout).code).toBe('USAGE_EXCEEDED');
+    expect((await cli('keys', 'create', '--app', app.id, '--kind', 'secret', '--env', 'live', '--name', 'x', '--refill', 'daily')).code).toBe(2);
+
     const audit = await cli('audit', 'verify', '--json');
     expect(audit.code).toBe(0);
     expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true });

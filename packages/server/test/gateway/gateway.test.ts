@@ -123,4 +123,25 @@ describe('gateway with an access map', () => {
     expect(unsigned.headers['x-keyward-code']).toBe('KIND_NOT_ALLOWED');
     expect(s.up.seen).toHaveLength(1);
   });
+
+  it('a metered key spends credits only on calls the map and limits allowed, by the resource cost, then gets 429 USAGE_EXCEEDED', async () => {
+    const s = await setup();
+    const metered = await s.kw.keys.create({ appId: s.app.id, environment: 'live', kind: 'publishable', name: 'metered', credits: { amount: 2, refill: 'daily' } }, CLI);
+    const h = { 'x-api-key': metered.secret, 'x-keyward-subject': 'u1', 'x-keyward-app-version': '2.1.0' };
+    const call = async (path: string, headers: Record<string, string>) => {
+      const r = await request(`${s.url}${path}`, { headers });
+      await r.body.dump();
+      return { status: r.statusCode, code: r.headers['x-keyward-code'], retry: r.headers['retry-after'] };
+    };
+    // refused by the map (another user's profile, an old app version): nothing spent
+    expect(await call('/users/u2/profile', h)).toMatchObject({ status: 403, code: 'SUBJECT_MISMATCH' });
+    expect(await call('/users/u1/profile', { ...h, 'x-keyward-app-version': '1.0.0' })).toMatchObject({ code: 'UPGRADE_REQUIRED' });
+    expect((await s.kw.keys.get(metered.key.id)).creditsRemaining).toBe(2);
+    expect(await call('/users/u1/profile', h)).toMatchObject({ status: 200 });
+    expect(await call('/users/u1/profile', h)).toMatchObject({ status: 200 });
+    const out = await call('/users/u1/profile', h);
+    expect(out).toMatchObject({ status: 429, code: 'USAGE_EXCEEDED' });
+    expect(Number(out.retry)).toBeGreaterThan(0);
+    expect(s.up.seen).toHaveLength(2);
+  });
 });

@@ -14,7 +14,7 @@ let kw: Keyward;
 let fast: Server;
 let slow: Server;
 const reachedFastify = { fast: 0, slow: 0 };
-const keys = { root: '', pk: '', sk: '', skTest: '', otherPk: '', revoked: '' };
+const keys = { root: '', pk: '', sk: '', skTest: '', otherPk: '', revoked: '', metered: '' };
 let appId = '';
 let otherAppId = '';
 
@@ -47,6 +47,7 @@ beforeAll(async () => {
   const revoked = await mk('restricted', 'live', { scopes: ['a:b'] });
   await kw.keys.revoke(revoked.key.id, 'test', CLI);
   keys.revoked = revoked.secret;
+  keys.metered = (await mk('secret', 'live', { credits: { amount: 5, refill: 'monthly' } })).secret;
   fast = await serve('fast');
   slow = await serve('slow');
 });
@@ -97,6 +98,8 @@ const cases = (): Case[] => [
   { name: 'secret key in X-Api-Key, own app', headers: { ...json, 'x-api-key': keys.sk }, body: b({ key: keys.pk, subject: 'u' }), fastPath: true },
   { name: 'secret key verifying another app', headers: { ...json, 'x-api-key': keys.sk }, body: b({ key: keys.otherPk, appId: otherAppId, subject: 'u' }), fastPath: true },
   { name: 'secret key, key of another app without naming it', headers: { ...json, 'x-api-key': keys.sk }, body: b({ key: keys.otherPk, subject: 'u' }), fastPath: true },
+  { name: 'metered key, balance check (cost 0)', headers: asRoot(), body: b({ key: keys.metered, cost: 0 }), fastPath: true },
+  { name: 'cost out of range', headers: asRoot(), body: b({ key: keys.metered, cost: -1 }), fastPath: true },
   { name: 'charset parameter', headers: { ...asRoot(), 'content-type': 'application/json; charset=utf-8' }, body: b({ key: keys.sk }), fastPath: true },
   { name: 'no credential', headers: json, body: b({ key: keys.pk }), fastPath: false },
   { name: 'text/plain body', headers: { ...asRoot(), 'content-type': 'text/plain' }, body: b({ key: keys.pk }), fastPath: false },

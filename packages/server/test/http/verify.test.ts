@@ -74,4 +74,31 @@ describe('POST /v1/keys/verify', () => {
     expect((await verify(api.root, { key: pk.secret, subject: 'u', kinds: ['secret'] })).json()).toMatchObject({ code: 'KIND_NOT_ALLOWED' });
     expect((await verify(api.root, { key: pk.secret, subject: 'u', scopes: ['profile:write'] })).json()).toMatchObject({ code: 'INSUFFICIENT_SCOPES' });
   });
+
+  it('metered keys spend credits per call (cost, 0 to check), refuse at zero with USAGE_EXCEEDED, and refill each day', async () => {
+    api = await makeApi();
+    api.clock.set(Date.UTC(2026, 5, 1, 10));
+    const metered = await key({ kind: 'secret', environment: 'live', name: 'metered', credits: { amount: 3, refill: 'daily' } });
+    expect((await verify(api.root, { key: metered.secret })).json()).toMatchObject({ valid: true, creditsRemaining: 2 });
+    expect((await verify(api.root, { key: metered.secret, cost: 0 })).json()).toMatchObject({ valid: true, creditsRemaining: 2 });
+    // a call refused for another reason spends nothing
+    expect((await verify(api.root, { key: metered.secret, kinds: ['publishable'] })).json()).toMatchObject({ valid: false, code: 'KIND_NOT_ALLOWED' });
+    expect((await verify(api.root, { key: metered.secret, cost: 2 })).json()).toMatchObject({ valid: true, creditsRemaining: 0 });
+    const refused = (await verify(api.root, { key: metered.secret })).json();
+    expect(refused).toMatchObject({ valid: false, code: 'USAGE_EXCEEDED', keyId: metered.key.id });
+    expect(refused.creditsRemaining).toBeUndefined();
+    const shown = (await api.server.inject({ method: 'GET', url: `/v1/keys/${metered.key.id}`, headers: bearer(api.root) })).json();
+    expect(shown.credits).toEqual({ amount: 3, refill: 'daily', remaining: 0 });
+    api.clock.set(Date.UTC(2026, 5, 2, 0, 0, 1));
+    expect((await verify(api.root, { key: metered.secret })).json()).toMatchObject({ valid: true, creditsRemaining: 2 });
+  });
+
+  it('credits are validated: amount ≥ 1 and a refill of daily, monthly or at least 60 s', async () => {
+    api = await makeApi();
+    const bad = async (credits: unknown) => (await api.server.inject({ method: 'POST', url: `/v1/apps/${api.appId}/keys`, headers: bearer(api.root), payload: { kind: 'secret', environment: 'live', name: 'x', credits } })).json().code;
+    expect(await bad({ amount: 0, refill: null })).toBe('VALIDATION_FAILED');
+    expect(await bad({ amount: 5, refill: 'hourly' })).toBe('VALIDATION_FAILED');
+    expect(await bad({ amount: 5, refill: { intervalSeconds: 10 } })).toBe('VALIDATION_FAILED');
+    expect(await bad({ amount: 5 })).toBe('VALIDATION_FAILED');
+  });
 });

@@ -23,7 +23,7 @@ export function storeConformance(name: string, makeStore: () => Promise<Store>):
     return {
       plain,
       key: {
-        id, appId, environment: 'live', kind: 'secret', name: 'k', scopes: [], subject: null, meta: { a: 1 }, ipAllowList: [], clientCertSha256: null, ratelimit: null,
+        id, appId, environment: 'live', kind: 'secret', name: 'k', scopes: [], subject: null, meta: { a: 1 }, ipAllowList: [], clientCertSha256: null, ratelimit: null, credits: null, creditsRemaining: null,
         enabled: true, expiresAtMs: null, revokedAtMs: null, revokedReason: null, exposedAtMs: null, start: 'kw_sk_live_abcd…',
         reissuedFromId: null, createdAtMs: T0, updatedAtMs: T0, version: 1, usageCount: 0, lastUsedAtMs: null, ...over,
       },
@@ -86,6 +86,56 @@ export function storeConformance(name: string, makeStore: () => Promise<Store>):
       const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.updateKey(k.key.id, { name: `n${i}` }, 1, T0 + 1, audit('key.update', k.key.id))));
       expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
       expect((await verifyAuditChain(store)).ok).toBe(true);
+      await store.close();
+    });
+
+    it('key credits: spends down to zero, refuses at zero, refills each period, and reads without spending at cost 0', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id, { credits: { amount: 3, refill: { intervalSeconds: 3600 } }, creditsRemaining: 3 });
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      const periodEnd = Math.floor(T0 / 3_600_000) * 3_600_000 + 3_600_000;
+      expect(await store.spendKeyCredits(k.key.id, 2, T0)).toEqual({ outcome: 'spent', remaining: 1, resetAtMs: periodEnd });
+      expect(await store.spendKeyCredits(k.key.id, 0, T0)).toEqual({ outcome: 'spent', remaining: 1, resetAtMs: periodEnd });
+      expect(await store.spendKeyCredits(k.key.id, 2, T0)).toEqual({ outcome: 'exhausted', remaining: 1, resetAtMs: periodEnd });
+      expect(await store.spendKeyCredits(k.key.id, 1, T0 + 1)).toMatchObject({ outcome: 'spent', remaining: 0 });
+      expect(await store.spendKeyCredits(k.key.id, 1, T0 + 2)).toMatchObject({ outcome: 'exhausted', remaining: 0 });
+      // the next period starts full again
+      expect(await store.spendKeyCredits(k.key.id, 1, periodEnd)).toEqual({ outcome: 'spent', remaining: 2, resetAtMs: periodEnd + 3_600_000 });
+      expect((await store.getKey(k.key.id))?.creditsRemaining).toBe(2);
+      await store.close();
+    });
+
+    it('key credits: a one-off allowance never refills; unmetered and unknown keys say so; setting credits restarts the balance', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const metered = key(a.id, { credits: { amount: 1, refill: null }, creditsRemaining: 1 });
+      const plain = key(a.id);
+      await store.createKey(metered.key, metered.secret, audit('key.create', metered.key.id));
+      await store.createKey(plain.key, plain.secret, audit('key.create', plain.key.id));
+      expect(await store.spendKeyCredits(metered.key.id, 1, T0)).toEqual({ outcome: 'spent', remaining: 0, resetAtMs: null });
+      expect(await store.spendKeyCredits(metered.key.id, 1, T0 + 400 * 86_400_000)).toEqual({ outcome: 'exhausted', remaining: 0, resetAtMs: null });
+      expect(await store.spendKeyCredits(plain.key.id, 1, T0)).toEqual({ outcome: 'unmetered' });
+      expect(await store.spendKeyCredits(newId('key'), 1, T0)).toEqual({ outcome: 'not_found' });
+      expect(await store.updateKey(metered.key.id, { credits: { amount: 5, refill: 'daily' } }, 1, T0 + 1, audit('key.update', metered.key.id))).toBe('ok');
+      expect(await store.spendKeyCredits(metered.key.id, 1, T0 + 2)).toMatchObject({ outcome: 'spent', remaining: 4 });
+      expect(await store.updateKey(metered.key.id, { credits: null }, 2, T0 + 3, audit('key.update', metered.key.id))).toBe('ok');
+      expect(await store.spendKeyCredits(metered.key.id, 1, T0 + 4)).toEqual({ outcome: 'unmetered' });
+      await store.close();
+    });
+
+    it('key credits: concurrent spends never overspend', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id, { credits: { amount: 10, refill: 'monthly' }, creditsRemaining: 10 });
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      const outcomes = await Promise.all(Array.from({ length: 25 }, () => store.spendKeyCredits(k.key.id, 1, T0)));
+      expect(outcomes.filter((o) => o.outcome === 'spent')).toHaveLength(10);
+      expect(outcomes.filter((o) => o.outcome === 'exhausted')).toHaveLength(15);
+      expect((await store.getKey(k.key.id))?.creditsRemaining).toBe(0);
       await store.close();
     });
 

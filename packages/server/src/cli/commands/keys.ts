@@ -1,3 +1,4 @@
+import type { KeyCredits } from '../../keys/credits.js';
 import type { Command } from 'commander';
 import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../../errors/keyward-error.js';
@@ -30,9 +31,12 @@ export function keysCommand(program: Command): void {
     .option('--subject <id>', 'bind the key to one user or device')
     .option('--expires-in-seconds <n>', 'expire after this many seconds')
     .option('--ip-allow <list>', 'comma-separated IPs/CIDRs', list)
-    .action(async (opts: { app: string; kind: string; env: string; name: string; scopes?: string[]; subject?: string; expiresInSeconds?: string; ipAllow?: string[] }, cmd: Command) => {
+    .option('--credits <n>', 'meter the key: each verification spends credits; none left answers USAGE_EXCEEDED')
+    .option('--refill <when>', 'with --credits: daily, monthly, or a number of seconds; omitted: a one-off allowance')
+    .action(async (opts: { app: string; kind: string; env: string; name: string; scopes?: string[]; subject?: string; expiresInSeconds?: string; ipAllow?: string[]; credits?: string; refill?: string }, cmd: Command) => {
       if (!KINDS.includes(opts.kind)) usageError(`--kind must be one of ${KINDS.join(', ')}`);
       if (opts.env !== 'live' && opts.env !== 'test') usageError('--env must be live or test');
+      const credits = parseCredits(opts.credits, opts.refill);
       await withLocal(cmd, async (kw, out) => {
         const expiresIn = opts.expiresInSeconds === undefined ? undefined : Number(opts.expiresInSeconds);
         if (expiresIn !== undefined && (!Number.isInteger(expiresIn) || expiresIn <= 0)) usageError('--expires-in-seconds must be a positive integer');
@@ -46,6 +50,7 @@ export function keysCommand(program: Command): void {
             ...(opts.subject ? { subject: opts.subject } : {}),
             ...(expiresIn ? { expiresAtMs: kw.now() + expiresIn * 1000 } : {}),
             ...(opts.ipAllow ? { ipAllowList: opts.ipAllow } : {}),
+            ...(credits ? { credits } : {}),
           },
           CLI_ACTOR,
         );
@@ -127,4 +132,19 @@ export function keysCommand(program: Command): void {
         if (!view.valid) process.exitCode = 1;
       });
     });
+}
+
+/** `--credits N [--refill daily|monthly|SECONDS]` → the key's credit settings (validated again by the service). */
+function parseCredits(amount: string | undefined, refill: string | undefined): KeyCredits | undefined {
+  if (amount === undefined) {
+    if (refill !== undefined) usageError('--refill needs --credits');
+    return undefined;
+  }
+  const n = Number(amount);
+  if (!Number.isInteger(n) || n < 1) usageError('--credits must be a positive integer');
+  if (refill === undefined) return { amount: n, refill: null };
+  if (refill === 'daily' || refill === 'monthly') return { amount: n, refill };
+  const seconds = Number(refill);
+  if (!Number.isInteger(seconds) || seconds < 60) usageError('--refill must be daily, monthly or a number of seconds (at least 60)');
+  return { amount: n, refill: { intervalSeconds: seconds } };
 }

@@ -15,6 +15,21 @@ const KeySettings = {
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   ipAllowList: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
   ratelimit: Type.Union([Type.Object({ rate: Type.Integer({ minimum: 1 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 2_678_400 }), burst: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), Type.Null()], { description: 'A GCRA rate limit carried by the key itself' }),
+  credits: Type.Union(
+    [
+      Type.Object(
+        {
+          amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000, description: 'Credits per period (or in total, without a refill)' }),
+          refill: Type.Union([Type.Literal('daily'), Type.Literal('monthly'), Type.Object({ intervalSeconds: Type.Integer({ minimum: 60, maximum: 31_622_400 }) }, { additionalProperties: false }), Type.Null()], {
+            description: 'When the balance goes back to `amount` (UTC day, UTC month or a fixed interval); null: a one-off allowance',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ],
+    { description: 'Credits spent by each verification (`cost`, default 1); none left answers USAGE_EXCEEDED. Setting credits restarts the balance; null removes metering.' },
+  ),
   clientCertSha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Bind a secret or restricted key to this client certificate (SHA-256 of its DER, hex)' }), Type.Null()]),
 };
 
@@ -46,6 +61,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
             ipAllowList: Type.Optional(KeySettings.ipAllowList),
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
             ratelimit: Type.Optional(KeySettings.ratelimit),
+            credits: Type.Optional(KeySettings.credits),
           },
           { additionalProperties: false },
         ),
@@ -68,6 +84,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
           ...(b.ipAllowList ? { ipAllowList: b.ipAllowList } : {}),
           ...(b.clientCertSha256 !== undefined ? { clientCertSha256: b.clientCertSha256 } : {}),
           ...(b.ratelimit !== undefined ? { ratelimit: b.ratelimit } : {}),
+          ...(b.credits !== undefined ? { credits: b.credits } : {}),
         },
         actorOf(request),
       );
@@ -141,6 +158,7 @@ export function keyRoutes(server: Server, kw: Keyward): void {
             ipAllowList: Type.Optional(KeySettings.ipAllowList),
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
             ratelimit: Type.Optional(KeySettings.ratelimit),
+            credits: Type.Optional(KeySettings.credits),
             enabled: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },

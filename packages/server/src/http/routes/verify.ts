@@ -18,6 +18,7 @@ export const VerifyBody = Type.Object(
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The user or device the call acts for' })),
     scopes: Type.Optional(Type.Array(Scope, { maxItems: 64, description: 'Scopes the call needs (all required)' })),
     ip: Type.Optional(Type.String({ maxLength: 64, description: "The end client's address, for keys with an allow-list" })),
+    cost: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Credits this call spends from a metered key (default 1; 0 checks the balance only)' })),
   },
   { additionalProperties: false },
 );
@@ -33,6 +34,7 @@ export const VerifyResponse = Type.Object({
   subject: Type.Optional(Nullable()),
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   expiresAt: Type.Optional(Nullable()),
+  creditsRemaining: Type.Optional(Type.Integer({ description: 'Metered keys: credits left after this call' })),
   requestId: Type.String(),
 });
 
@@ -72,6 +74,7 @@ export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typ
   if (b.subject !== undefined) req.subject = b.subject;
   if (b.scopes) req.scopes = b.scopes;
   if (b.ip !== undefined) req.ip = b.ip;
+  if (b.cost !== undefined) req.cost = b.cost;
   if (caller.key.kind === 'secret') {
     if ((b.appId && b.appId !== caller.key.appId) || (b.environment && b.environment !== caller.key.environment)) {
       throw new KeywardError('FORBIDDEN', 'a secret key verifies only keys of its own app and environment');
@@ -88,6 +91,7 @@ export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typ
   if (view.scopes !== undefined) out.scopes = [...view.scopes];
   if (view.subject !== undefined) out.subject = view.subject;
   if (view.meta !== undefined) out.meta = { ...view.meta };
+  if (view.creditsRemaining !== undefined) out.creditsRemaining = view.creditsRemaining;
   if (view.expiresAtMs !== undefined) out.expiresAt = view.expiresAtMs === null ? null : new Date(view.expiresAtMs).toISOString();
   return out;
 }

@@ -110,6 +110,15 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.alterTable('keys').addColumn('ratelimit', 'text').execute();
     },
   },
+  {
+    version: 5,
+    name: 'per-key credits with refill',
+    async up(db, dialect) {
+      await db.schema.alterTable('keys').addColumn('credits', 'text').execute();
+      await db.schema.alterTable('keys').addColumn('credits_remaining', bigint(dialect)).execute();
+      await db.schema.alterTable('keys').addColumn('credits_period_start_ms', bigint(dialect)).execute();
+    },
+  },
 ];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */

@@ -4,7 +4,7 @@ import type { Environment, KeyKind, KeyRecord, KeySecret } from '../../keys/mode
 import type { Database } from './schema.js';
 
 /** Row ↔ domain mapping. Numbers are coerced because PostgreSQL returns BIGINT as strings. */
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+export const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 export function appFromRow(r: Database['apps']): App {
   return {
@@ -53,6 +53,8 @@ export function keyFromRow(r: Database['keys']): KeyRecord {
     lastUsedAtMs: num(r.last_used_at_ms),
     clientCertSha256: r.client_cert_sha256 ?? null,
     ratelimit: r.ratelimit ? JSON.parse(r.ratelimit) : null,
+    credits: r.credits ? JSON.parse(r.credits) : null,
+    creditsRemaining: r.credits ? num(r.credits_remaining ?? null) : null,
   };
 }
 
@@ -81,6 +83,9 @@ export function keyToRow(k: KeyRecord): Database['keys'] {
     last_used_at_ms: k.lastUsedAtMs,
     client_cert_sha256: k.clientCertSha256 ?? null,
     ratelimit: k.ratelimit ? JSON.stringify(k.ratelimit) : null,
+    credits: k.credits ? JSON.stringify(k.credits) : null,
+    credits_remaining: k.credits ? k.credits.amount : null,
+    credits_period_start_ms: null,
   };
 }
 

@@ -38,6 +38,9 @@ export interface Database {
     last_used_at_ms: number | null;
     client_cert_sha256?: string | null;
     ratelimit?: string | null;
+    credits?: string | null;
+    credits_remaining?: number | null;
+    credits_period_start_ms?: number | null;
   };
   key_secrets: {
     hash: string;

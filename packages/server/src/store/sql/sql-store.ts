@@ -1,12 +1,13 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { App, AppSettings } from '../../apps/model.js';
 import { auditHash } from '../../audit/chain.js';
+import { spendCredits, type CreditSpend, type KeyCredits } from '../../keys/credits.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
 import { newId } from '../../lib/ids.js';
 import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { runMigrations, type Migration } from './migrations.js';
-import { appFromRow, appToRow, auditFromRow, keyFromRow, keyToRow, secretFromRow } from './rows.js';
+import { appFromRow, appToRow, auditFromRow, keyFromRow, keyToRow, num, secretFromRow } from './rows.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -145,6 +146,11 @@ export class SqlStore implements Store {
       if (patch.subject !== undefined) set.subject = patch.subject;
       if (patch.clientCertSha256 !== undefined) set.client_cert_sha256 = patch.clientCertSha256;
       if (patch.ratelimit !== undefined) set.ratelimit = patch.ratelimit ? JSON.stringify(patch.ratelimit) : null;
+      if (patch.credits !== undefined) {
+        set.credits = patch.credits ? JSON.stringify(patch.credits) : null;
+        set.credits_remaining = patch.credits ? patch.credits.amount : null;
+        set.credits_period_start_ms = null;
+      }
       if (patch.revokedAtMs !== undefined) set.revoked_at_ms = patch.revokedAtMs;
       if (patch.revokedReason !== undefined) set.revoked_reason = patch.revokedReason;
       if (patch.exposedAtMs !== undefined) set.exposed_at_ms = patch.exposedAtMs;
@@ -213,6 +219,30 @@ export class SqlStore implements Store {
   async listSecretHashes(keyId: string): Promise<readonly string[]> {
     const rows = await this.db.selectFrom('key_secrets').select('hash').where('key_id', '=', keyId).execute();
     return rows.map((r) => r.hash);
+  }
+
+  async spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
+    // Read, decide (pure), then compare-and-set on the balance read: a concurrent spend in between
+    // makes the update miss and the loop decide again, so no credit is spent twice.
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const row = await this.db.selectFrom('keys').select(['credits', 'credits_remaining', 'credits_period_start_ms']).where('id', '=', keyId).executeTakeFirst();
+      if (!row) return { outcome: 'not_found' };
+      if (!row.credits) return { outcome: 'unmetered' };
+      const credits = JSON.parse(row.credits) as KeyCredits;
+      const balance = { remaining: Number(row.credits_remaining ?? 0), periodStartMs: num(row.credits_period_start_ms ?? null) };
+      const d = spendCredits(balance, credits, nowMs, cost);
+      if (d.next === balance) return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: balance.remaining, resetAtMs: d.resetAtMs };
+      const sameStart = balance.periodStartMs === null ? sql<boolean>`credits_period_start_ms IS NULL` : sql<boolean>`credits_period_start_ms = ${balance.periodStartMs}`;
+      const res = await this.db
+        .updateTable('keys')
+        .set({ credits_remaining: d.next.remaining, credits_period_start_ms: d.next.periodStartMs })
+        .where('id', '=', keyId)
+        .where('credits_remaining', '=', balance.remaining)
+        .where(sameStart)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1) return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: d.next.remaining, resetAtMs: d.resetAtMs };
+    }
+    throw new Error(`credits of ${keyId}: too much contention to spend`);
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
