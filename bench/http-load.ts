@@ -37,7 +37,7 @@ type LoadOptions = Parameters<typeof load>[0];
  * Warms both servers up for a second, then measures them alternately (`rounds` each, median kept).
  * p99s are those of each side's last round.
  */
-export async function compareLoads(subject: Omit<LoadOptions, 'durationSeconds'>, baseline: Omit<LoadOptions, 'durationSeconds'>, seconds: number, rounds: number): Promise<{ subject: Measure; baseline: Measure }> {
+export async function compareLoads(subject: Omit<LoadOptions, 'durationSeconds'>, baseline: Omit<LoadOptions, 'durationSeconds'>, seconds: number, rounds: number): Promise<{ subject: Measure; baseline: Measure; pairedRatio: number }> {
   await load({ ...subject, durationSeconds: 1 });
   await load({ ...baseline, durationSeconds: 1 });
   const last: { s?: Measure; b?: Measure } = {};
@@ -49,6 +49,7 @@ export async function compareLoads(subject: Omit<LoadOptions, 'durationSeconds'>
   return {
     subject: { opsPerSec: result.subject, ...(last.s?.p99Ms !== undefined ? { p99Ms: last.s.p99Ms } : {}) },
     baseline: { opsPerSec: result.baseline, ...(last.b?.p99Ms !== undefined ? { p99Ms: last.b.p99Ms } : {}) },
+    pairedRatio: result.pairedRatio,
   };
 }
 

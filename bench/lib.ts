@@ -17,6 +17,12 @@ export interface BenchRow {
   readonly baselineLabel: string;
   readonly subject: Measure;
   readonly baseline: Measure;
+  /**
+   * Median of the per-round ratios (subject ÷ baseline of the same round), when the rows came from
+   * `compare`. Robust to the machine's speed drifting during a run, which moves both sides of a
+   * round together; used instead of the ratio of the two medians.
+   */
+  readonly pairedRatio?: number;
   /** What the issue asks for: a minimum throughput ratio and/or a maximum p99. */
   readonly target?: { readonly minRatio?: number; readonly maxAddedP99Ms?: number; readonly maxP99Ms?: number; readonly minOpsPerSec?: number };
   readonly notes?: string;
@@ -53,13 +59,13 @@ export async function opsPerSecondAsync(fn: () => Promise<unknown>, durationMs: 
 
 /**
  * Interleaves subject and baseline for `rounds` rounds (A B B A …) and keeps the median of each,
- * so that a burst of background load hits both.
+ * so that a burst of background load hits both, plus the median of the per-round ratios.
  */
 export async function compare(
   subject: () => Promise<number> | number,
   baseline: () => Promise<number> | number,
   rounds: number,
-): Promise<{ subject: number; baseline: number }> {
+): Promise<{ subject: number; baseline: number; pairedRatio: number }> {
   const s: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -71,7 +77,7 @@ export async function compare(
       s.push(await subject());
     }
   }
-  return { subject: median(s), baseline: median(b) };
+  return { subject: median(s), baseline: median(b), pairedRatio: median(s.map((x, i) => x / b[i]!)) };
 }
 
 export function median(values: number[]): number {
@@ -87,7 +93,7 @@ export function percentile(sortedValues: number[], p: number): number {
 }
 
 export function ratio(row: BenchRow): number {
-  return row.subject.opsPerSec / row.baseline.opsPerSec;
+  return row.pairedRatio ?? row.subject.opsPerSec / row.baseline.opsPerSec;
 }
 
 export function passes(row: BenchRow): boolean {

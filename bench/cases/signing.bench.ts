@@ -74,6 +74,7 @@ const bench: BenchCase = {
         subjectLabel: 'Keyward verifyRequestSignature',
         baselineLabel: 'http-message-signatures verifyMessage',
         subject: { opsPerSec: vsPackage.subject },
+        pairedRatio: vsPackage.pairedRatio,
         baseline: { opsPerSec: vsPackage.baseline },
         target: { minRatio: 2 },
         notes: 'same HMAC key and covered components (@method @authority @path @query content-type); Keyward also checks created/expires, coverage and the nonce replay cache',

@@ -28,6 +28,7 @@ const bench: BenchCase = {
         subjectLabel: 'KeyVerifier.verify',
         baselineLabel: "createHash('sha256')",
         subject: { opsPerSec: result.subject },
+        pairedRatio: result.pairedRatio,
         baseline: { opsPerSec: result.baseline },
         target: { minRatio: 0.5 },
         notes: 'checksum + SHA-256 + cache lookup + pure decision + usage counter, awaited one at a time',

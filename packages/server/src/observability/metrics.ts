@@ -78,7 +78,9 @@ export class Metrics {
     const did = `${route}|${method}`;
     let samples = this.pendingDurations.get(did);
     if (!samples) this.pendingDurations.set(did, (samples = []));
-    if (samples.length < 100_000) samples.push(elapsedMs / 1000);
+    samples.push(elapsedMs / 1000);
+    // Fold into the histogram in batches: bounded memory without scrapes, and no sample dropped.
+    if (samples.length >= 4096) this.foldDurations();
   }
 
   private foldHttp(): void {
