@@ -45,8 +45,8 @@ export async function opsPerSecond(fn: () => unknown, durationMs: number, batch 
   return ops / ((performance.now() - start) / 1000);
 }
 
-/** Same as opsPerSecond for functions that return promises (awaited one at a time). */
-export async function opsPerSecondAsync(fn: () => Promise<unknown>, durationMs: number, batch = 200): Promise<number> {
+/** Same as opsPerSecond for functions that may return promises (each result awaited, one at a time). */
+export async function opsPerSecondAsync(fn: () => unknown, durationMs: number, batch = 200): Promise<number> {
   const end = performance.now() + durationMs;
   let ops = 0;
   const start = performance.now();

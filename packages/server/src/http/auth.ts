@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../errors/keyward-error.js';
 import type { KeyKind, KeyRecord } from '../keys/model.js';
 import { clientCertOf } from '../lib/tls.js';
@@ -63,12 +62,13 @@ export function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude
 export async function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
   const presented = presentedCredential(raw.headers);
   if (presented === undefined) throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
-  if (typeof parseKey(presented) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
   const cert = clientCertOf(raw).clientCertSha256;
   const req: { kinds: readonly KeyKind[]; ip: string; clientCertSha256?: string } = { kinds: auth === 'root' ? ROOT_ONLY : ROOT_OR_SECRET, ip };
   if (cert) req.clientCertSha256 = cert;
   const decision = await kw.verifier.verify(presented, req);
   if (!decision.valid) {
+    // The verifier checks the format first (no separate parse here: one CRC pass per key).
+    if (decision.reason === 'MALFORMED' || decision.reason === 'BAD_CHECKSUM') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
     if (decision.code === 'KIND_NOT_ALLOWED') throw new KeywardError('FORBIDDEN', 'this route needs a root key');
     throw new KeywardError('UNAUTHORIZED', 'the key is not valid', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
   }

@@ -26,26 +26,45 @@ export interface KeyVerifierDeps {
 export class KeyVerifier {
   constructor(private readonly deps: KeyVerifierDeps) {}
 
-  async verify(presented: string, req: VerifyRequirements = {}): Promise<KeyDecision> {
+  /**
+   * Synchronous when the answer needs no I/O (a cached key without a rate limit or credits, or a
+   * malformed one): the hot path then allocates no promise. Callers simply `await` the result.
+   */
+  verify(presented: string, req: VerifyRequirements = {}): KeyDecision | Promise<KeyDecision> {
     const status = keyStatus(presented);
     if (status !== 'OK') return this.report(deny(status === 'CHECKSUM' ? 'BAD_CHECKSUM' : 'MALFORMED'));
     const hash = sha256Hex(presented);
+    const found = this.deps.cache.get(hash);
+    if (found === undefined) return this.verifyUncached(hash, req);
+    return this.finish(found ?? undefined, req);
+  }
+
+  private async verifyUncached(hash: string, req: VerifyRequirements): Promise<KeyDecision> {
     const { cache } = this.deps;
-    let found = cache.get(hash);
-    if (found === undefined) {
-      const generation = cache.beginLoad();
-      found = (await this.deps.store.findKeyByHash(hash)) ?? null;
-      // The store looked the hash up through its index; compare again in constant time so a
-      // store whose comparison is looser than byte equality (collation, case folding) cannot
-      // match a different hash. Cache hits are keyed by the exact hash string already.
-      if (found && !digestsEqual(found.secret.hash, hash)) found = null;
-      cache.set(hash, found, generation);
-    }
-    let decision = decideKey(found ?? undefined, req, this.deps.now());
-    if (decision.valid && decision.key.ratelimit && this.deps.limits) {
-      const rl = decision.key.ratelimit;
-      const limited = await this.deps.limits.consume(limitKey('rate', 'key', 'credential', decision.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
-      if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: decision.key, retryAfterMs: limited.retryAfterMs } as KeyDecision;
+    const generation = cache.beginLoad();
+    let found = (await this.deps.store.findKeyByHash(hash)) ?? null;
+    // The store looked the hash up through its index; compare again in constant time so a
+    // store whose comparison is looser than byte equality (collation, case folding) cannot
+    // match a different hash. Cache hits are keyed by the exact hash string already.
+    if (found && !digestsEqual(found.secret.hash, hash)) found = null;
+    cache.set(hash, found, generation);
+    return this.finish(found ?? undefined, req);
+  }
+
+  private finish(found: Parameters<typeof decideKey>[0], req: VerifyRequirements): KeyDecision | Promise<KeyDecision> {
+    const decision = decideKey(found, req, this.deps.now());
+    if (decision.valid && ((decision.key.ratelimit && this.deps.limits) || decision.key.credits)) return this.limitAndSpend(decision, req);
+    if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
+    return this.report(decision);
+  }
+
+  /** The checks that need a store: the key's own rate limit, then its credits (spent last). */
+  private async limitAndSpend(valid: Extract<KeyDecision, { valid: true }>, req: VerifyRequirements): Promise<KeyDecision> {
+    let decision: KeyDecision = valid;
+    const rl = valid.key.ratelimit;
+    if (rl && this.deps.limits) {
+      const limited = await this.deps.limits.consume(limitKey('rate', 'key', 'credential', valid.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
+      if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
     }
     if (decision.valid && decision.key.credits) decision = await this.spend(decision, req.cost ?? 1);
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());

@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Mutable } from '../../lib/mutable.js';
-import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { VerifyRequirements } from '../../keys/decide.js';
 import { toView } from '../../keys/verifier.js';
@@ -64,7 +63,6 @@ export type VerifyResponseBody = Static<typeof VerifyResponse>;
  * refusals that are HTTP errors (malformed key, a secret key reaching outside its app).
  */
 export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typeof VerifyBody>, requestId: string): Promise<VerifyResponseBody> {
-  if (typeof parseKey(b.key) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
   // Plain assignments rather than conditional spreads: this runs on every verification, and
   // spreading `cond ? {…} : {}` objects costs more than the key check itself.
   const req: Mutable<VerifyRequirements> = {};
@@ -82,7 +80,10 @@ export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typ
     req.appId = caller.key.appId!;
     req.environment = caller.key.environment!;
   }
-  const view = toView(await kw.verifier.verify(b.key, req));
+  const decision = await kw.verifier.verify(b.key, req);
+  // The verifier checks the format first; a key failing its checksum is a 400, not a verdict.
+  if (!decision.valid && (decision.reason === 'MALFORMED' || decision.reason === 'BAD_CHECKSUM')) throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
+  const view = toView(decision);
   const out: Mutable<VerifyResponseBody> = { valid: view.valid, code: view.code, requestId };
   if (view.keyId !== undefined) out.keyId = view.keyId;
   if (view.appId !== undefined) out.appId = view.appId;
