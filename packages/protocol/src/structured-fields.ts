@@ -200,14 +200,11 @@ class Parser {
         this.i++;
         v = this.bareItem();
       }
-      // A repeated parameter keeps its last value (RFC 8941 §4.2.3.2); drop the earlier entry.
-      for (let j = 0; j < out.length; j++) {
-        if (out[j]![0] === k) {
-          out.splice(j, 1);
-          break;
-        }
-      }
-      out.push([k, v]);
+      // RFC 8941 §4.2.3.2: a repeated parameter overwrites the earlier value in its place.
+      let j = 0;
+      while (j < out.length && out[j]![0] !== k) j++;
+      if (j < out.length) out[j] = [k, v];
+      else out.push([k, v]);
     }
     return out;
   }

@@ -66,4 +66,15 @@ describe('structured fields (RFC 8941)', () => {
     expect(() => parseDictionary('sig=(), sig=("@method")')).toThrow(StructuredFieldError);
     expect(() => parseDictionary('a=1, b=2, a=3')).toThrow(StructuredFieldError);
   });
+
+  it('a repeated parameter overwrites the earlier value in its place (RFC 8941 §4.2.3.2)', () => {
+    const [[, member]] = parseDictionary('sig=("@method");created=1;nonce="a";created=2') as [[string, { params: unknown }]];
+    expect(member.params).toEqual([['created', 2], ['nonce', 'a']]);
+    expect(serializeDictionary(parseDictionary('a;x=1;y=2;x=3'))).toBe('a;x=3;y=2');
+  });
+
+  it('refuses non-canonical and malformed byte sequences', () => {
+    for (const bad of ['a=:YQ=:', 'a=:Y===:', 'a=:Y=Q=:', 'a=:YR==:', 'a=:Y!==:']) expect(() => parseDictionary(bad), bad).toThrow(StructuredFieldError);
+    expect(parseDictionary('a=:YQ==:')[0]![1]).toMatchObject({ value: new ByteSequence(new Uint8Array([0x61])) });
+  });
 });
