@@ -39,6 +39,8 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
   const validate = compile({ schema: VerifyBody, method: 'POST', url: FAST_VERIFY_URL, httpPart: 'body' }) as Validator;
   const parseJson = server.getDefaultJsonParser('error', 'error') as JsonParser;
   const logRequests = kw.logger.isLevelEnabled('info');
+  // Never above the server's own body limit, so a body Fastify would refuse (413) is left to it.
+  const maxBodyBytes = Math.min(MAX_FAST_BODY_BYTES, kw.config.bodyLimitBytes);
 
   function send(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: bigint, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
     const payload = JSON.stringify(body);
@@ -91,7 +93,7 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
       if (type !== 'application/json' && type !== 'application/json; charset=utf-8') return false;
       if (h['transfer-encoding'] !== undefined || (h.authorization === undefined && h['x-api-key'] === undefined)) return false;
       const length = Number(h['content-length']);
-      if (!Number.isInteger(length) || length < 1 || length > MAX_FAST_BODY_BYTES) return false;
+      if (!Number.isInteger(length) || length < 1 || length > maxBodyBytes) return false;
 
       const startedAt = process.hrtime.bigint();
       const chunks: Buffer[] = [];

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { KeywardError } from '../../errors/keyward-error.js';
+import { CREDIT_LIMITS } from '../../keys/credits.js';
 import type { Keyward } from '../../keyward.js';
 import { assertAppAccess } from '../auth.js';
 import { AppId, AppKeyKind, ERROR_RESPONSES, Environment, IssuedKeyView, KeyId, KeyView, Limit, Meta, Scope, parseLimit } from '../schemas.js';
@@ -19,8 +20,8 @@ const KeySettings = {
     [
       Type.Object(
         {
-          amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000, description: 'Credits per period (or in total, without a refill)' }),
-          refill: Type.Union([Type.Literal('daily'), Type.Literal('monthly'), Type.Object({ intervalSeconds: Type.Integer({ minimum: 60, maximum: 31_622_400 }) }, { additionalProperties: false }), Type.Null()], {
+          amount: Type.Integer({ minimum: 1, maximum: CREDIT_LIMITS.maxAmount, description: 'Credits per period (or in total, without a refill)' }),
+          refill: Type.Union([Type.Literal('daily'), Type.Literal('monthly'), Type.Object({ intervalSeconds: Type.Integer({ minimum: CREDIT_LIMITS.minIntervalSeconds, maximum: 31_622_400 }) }, { additionalProperties: false }), Type.Null()], {
             description: 'When the balance goes back to `amount` (UTC day, UTC month or a fixed interval); null: a one-off allowance',
           }),
         },

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Mutable } from '../../lib/mutable.js';
 import { KeywardError } from '../../errors/keyward-error.js';
+import { CREDIT_LIMITS } from '../../keys/credits.js';
 import type { VerifyRequirements } from '../../keys/decide.js';
 import { toView } from '../../keys/verifier.js';
 import type { Keyward } from '../../keyward.js';
@@ -17,7 +18,7 @@ export const VerifyBody = Type.Object(
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The user or device the call acts for' })),
     scopes: Type.Optional(Type.Array(Scope, { maxItems: 64, description: 'Scopes the call needs (all required)' })),
     ip: Type.Optional(Type.String({ maxLength: 64, description: "The end client's address, for keys with an allow-list" })),
-    cost: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Credits this call spends from a metered key (default 1; 0 checks the balance only)' })),
+    cost: Type.Optional(Type.Integer({ minimum: 0, maximum: CREDIT_LIMITS.maxCostPerCall, description: 'Credits this call spends from a metered key (default 1; 0 checks the balance only)' })),
   },
   { additionalProperties: false },
 );
