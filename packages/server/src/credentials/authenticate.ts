@@ -92,7 +92,7 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
   if (context.appId) requirements.appId = context.appId;
   if (subject !== undefined) requirements.subject = subject;
   if (req.clientCertSha256) requirements.clientCertSha256 = req.clientCertSha256;
-  if (context.deferCredits) requirements.cost = 0;
+  if (context.deferCredits) requirements.deferCredits = true;
   const d = await v.keys.verify(value, requirements);
   if (!d.valid) return d.retryAfterMs !== undefined ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs } : no(d.code, d.reason);
   const k = d.key;

@@ -68,13 +68,12 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     };
     const cert = clientCertOf(req).clientCertSha256;
     if (cert) view.clientCertSha256 = cert;
-    let body: Buffer | undefined;
     if (options.policy.needsBody(view)) {
       const read = await readBody(req, maxBody);
       if (read === 'too_large') return ex.refuse('PAYLOAD_TOO_LARGE', `signed bodies are limited to ${maxBody} bytes`);
-      body = read;
       view.body = read;
     }
+    const body = view.body;
     let decision;
     try {
       decision = await options.policy.decide(view);

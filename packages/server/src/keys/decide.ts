@@ -19,6 +19,8 @@ export interface VerifyRequirements {
   readonly clientCertSha256?: string;
   /** Credits this call spends from a metered key (default 1; 0 only checks the balance). */
   readonly cost?: number;
+  /** The caller spends a metered key's credits itself, later (the gateway): no store call here. */
+  readonly deferCredits?: boolean;
 }
 
 /**

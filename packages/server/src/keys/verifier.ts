@@ -53,7 +53,7 @@ export class KeyVerifier {
 
   private finish(found: Parameters<typeof decideKey>[0], req: VerifyRequirements): KeyDecision | Promise<KeyDecision> {
     const decision = decideKey(found, req, this.deps.now());
-    if (decision.valid && ((decision.key.ratelimit && this.deps.limits) || decision.key.credits)) return this.limitAndSpend(decision, req);
+    if (decision.valid && ((decision.key.ratelimit && this.deps.limits) || (decision.key.credits && !req.deferCredits))) return this.limitAndSpend(decision, req);
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
     return this.report(decision);
   }
@@ -66,7 +66,7 @@ export class KeyVerifier {
       const limited = await this.deps.limits.consume(limitKey('rate', 'key', 'credential', valid.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
       if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
     }
-    if (decision.valid && decision.key.credits) decision = await this.spend(decision, req.cost ?? 1);
+    if (decision.valid && decision.key.credits && !req.deferCredits) decision = await this.spend(decision, req.cost ?? 1);
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
     return this.report(decision);
   }
