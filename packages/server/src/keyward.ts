@@ -126,6 +126,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     now,
     issuer: config.tokenIssuer,
     maxTtlSeconds: config.tokenMaxTtlSeconds,
+    signingKeyPublishDelaySeconds: config.signingKeyPublishDelaySeconds,
     appMaxTtlSeconds: async (appId) => (await apps.getCached(appId))?.settings.maxTokenTtlSeconds,
     onError: (err) => logger.error({ err }, 'token maintenance failed'),
   });

@@ -1,3 +1,5 @@
+import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS } from '../tokens/lifecycle.js';
+
 /**
  * Configuration: one schema, read once at start-up from flags and `KEYWARD_*` variables. Every
  * option has a default and its unit in its name; a bad value stops start-up with a message that
@@ -26,6 +28,11 @@ export interface KeywardConfig {
   readonly tokenIssuer: string;
   /** Longest token lifetime any app may allow, seconds. */
   readonly tokenMaxTtlSeconds: number;
+  /**
+   * How long a rotated JWT signing key is in the JWKS before it signs, seconds (default 360: the
+   * JWKS max-age of 300 s plus a minute), so verifiers caching the JWKS never meet an unknown kid.
+   */
+  readonly signingKeyPublishDelaySeconds: number;
   /** Session key lifetime; the SDK refreshes before it ends. */
   readonly sessionKeyTtlSeconds: number;
   /** A session unused this long ends. */
@@ -53,6 +60,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   nonceCacheMaxPerKey: 100_000,
   tokenIssuer: 'keyward',
   tokenMaxTtlSeconds: 86_400,
+  signingKeyPublishDelaySeconds: DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS,
   sessionKeyTtlSeconds: 3600,
   sessionIdleTtlSeconds: 7 * 86_400,
   sessionAbsoluteTtlSeconds: 30 * 86_400,
@@ -112,6 +120,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     sessionAbsoluteTtlSeconds: int('sessionAbsoluteTtlSeconds', 'KEYWARD_SESSION_ABSOLUTE_TTL_SECONDS', 60, 365 * 86_400),
     tokenIssuer: str('tokenIssuer', 'KEYWARD_TOKEN_ISSUER'),
     tokenMaxTtlSeconds: int('tokenMaxTtlSeconds', 'KEYWARD_TOKEN_MAX_TTL_SECONDS', 1, 7 * 86_400),
+    signingKeyPublishDelaySeconds: int('signingKeyPublishDelaySeconds', 'KEYWARD_SIGNING_KEY_PUBLISH_DELAY_SECONDS', 0, 86_400),
     nonceCacheMaxPerKey: int('nonceCacheMaxPerKey', 'KEYWARD_NONCE_CACHE_MAX_PER_KEY', 100, 10_000_000),
   };
   if (problems.length) throw new ConfigError(problems);

@@ -6,8 +6,9 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import type { Keyring } from '../lib/sealed.js';
 import { checkClaims, deny, type TokenExpectations, type TokenResult } from './claims.js';
 import { signToken, validateMintInput, type MintedToken, type MintInput } from './mint.js';
+import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, signingKeyFor } from './lifecycle.js';
 import { generateSigningKey, SigningKeys } from './signing-keys.js';
-import { JWT_ALGORITHMS, type JwtAlgorithm, type SigningKeyState, type TokenStore } from './store.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm, type SigningKeyRecord, type SigningKeyState, type TokenStore } from './store.js';
 import { VerifiedTokenCache } from './verified-cache.js';
 import { verifySignedToken } from './verify.js';
 
@@ -32,7 +33,15 @@ export interface TokenServiceOptions {
   readonly verifiedCacheMaxEntries?: number;
   /** How often signing keys are re-read for minting and the JWKS (rotations by other nodes), ms (default 30,000). */
   readonly keyRefreshIntervalMs?: number;
-  /** How often spent jtis are pruned and expired keys retired, ms (default 60,000; 0 disables). */
+  /**
+   * How long a rotated key is published (in the JWKS, verifying) before it signs, seconds (0 to
+   * 86,400; default 360, the JWKS max-age plus a minute). Verifiers that cache the JWKS (for up to
+   * its max-age) thus hold the new key before any token names it. 0 signs at once, as does the
+   * first key of an algorithm and `rotate(…, {immediate: true})`. Keep it at least the JWKS
+   * max-age plus `keyRefreshIntervalMs`.
+   */
+  readonly signingKeyPublishDelaySeconds?: number;
+  /** How often spent jtis are pruned, due keys activated and expired keys retired, ms (default 60,000; 0 disables). */
   readonly maintenanceIntervalMs?: number;
   /** Background maintenance failures (the next run retries). Default: ignored. */
   readonly onError?: (err: unknown) => void;
@@ -44,7 +53,27 @@ export interface SigningKeyInfo {
   readonly alg: JwtAlgorithm;
   readonly state: SigningKeyState;
   readonly createdAtMs: number;
+  /** When it signs (or signed) from, ms since the epoch: later than `createdAtMs` for a key published first. */
+  readonly activatesAtMs: number;
 }
+
+/** How a rotation replaces the current signing key. */
+export interface RotateOptions {
+  /**
+   * Sign with the new key at once instead of publishing it first: for a leaked private key.
+   * Verifiers that cached the JWKS refuse its tokens until they refetch (up to the JWKS max-age;
+   * jose's remote JWKS refetches on an unknown kid). Any pending key of the algorithm is demoted
+   * with the active one, so nothing scheduled earlier takes over from the emergency key.
+   */
+  readonly immediate?: boolean;
+  /**
+   * With `immediate` only: the replaced keys stop verifying at once (their tokens are refused)
+   * instead of at their retirement. Other nodes stop within `keyRefreshIntervalMs`.
+   */
+  readonly revokePrevious?: boolean;
+}
+
+const info = (r: SigningKeyRecord): SigningKeyInfo => ({ kid: r.kid, alg: r.alg, state: r.state, createdAtMs: r.createdAtMs, activatesAtMs: r.activatesAtMs });
 
 const SYSTEM: Actor = { actor: 'system', requestId: 'system' };
 
@@ -66,6 +95,7 @@ export class TokenService {
   private readonly maxTtlSeconds: number;
   private readonly toleranceSeconds: number;
   private readonly refreshIntervalMs: number;
+  private readonly publishDelayMs: number;
   private readonly keys: SigningKeys;
   private readonly cache: VerifiedTokenCache;
   private readonly timer: NodeJS.Timeout | undefined;
@@ -79,6 +109,7 @@ export class TokenService {
     this.maxTtlSeconds = int('maxTtlSeconds', options.maxTtlSeconds, 3600, 1, 7 * 86_400);
     this.toleranceSeconds = int('clockToleranceSeconds', options.clockToleranceSeconds, 5, 0, 300);
     this.refreshIntervalMs = int('keyRefreshIntervalMs', options.keyRefreshIntervalMs, 30_000, 0, 3_600_000);
+    this.publishDelayMs = int('signingKeyPublishDelaySeconds', options.signingKeyPublishDelaySeconds, DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, 0, 86_400) * 1000;
     this.cache = new VerifiedTokenCache(int('verifiedCacheMaxEntries', options.verifiedCacheMaxEntries, 10_000, 0, 10_000_000));
     this.keys = new SigningKeys({ store: this.store, keyring: options.keyring, now: this.now, refreshIntervalMs: this.refreshIntervalMs });
     const maintenanceMs = int('maintenanceIntervalMs', options.maintenanceIntervalMs, 60_000, 0, 86_400_000);
@@ -97,7 +128,7 @@ export class TokenService {
     return this.cache.size;
   }
 
-  /** Ensures an active key per algorithm, on first use (so a read-only CLI command never creates keys). */
+  /** Ensures a signing key per algorithm, on first use (so a read-only CLI command never creates keys). */
   init(): Promise<void> {
     this.initialised ??= this.createMissingKeys().catch((err) => {
       this.initialised = undefined;
@@ -109,41 +140,73 @@ export class TokenService {
   private async createMissingKeys(): Promise<void> {
     await this.keys.refresh(true);
     for (const alg of JWT_ALGORITHMS) {
-      if (this.keys.hasActive(alg)) continue;
+      if (this.keys.canSign(alg, this.now())) continue;
       try {
-        await this.rotate(alg, SYSTEM);
+        await this.rotate(alg, SYSTEM); // nothing signs yet: the new key signs at once
       } catch (err) {
         // Another node created it first (the one-active-key index refused ours): use theirs.
         await this.keys.refresh(true);
-        if (!this.keys.hasActive(alg)) throw err;
+        if (!this.keys.canSign(alg, this.now())) throw err;
       }
     }
   }
 
   /**
-   * A new active key for `alg`. The previous one stays published (verifying, in the JWKS) until
-   * every token it can have signed has expired: the longest TTL, plus the clock tolerance, plus
-   * one key-refresh interval (another node may keep signing with it until it re-reads the keys).
-   * Atomic with its audit record; keys past their retirement are retired in the same call.
+   * How long a replaced key keeps verifying after its successor starts signing, ms: the longest
+   * TTL, plus the clock tolerance, plus one key-refresh interval (a node that has not re-read the
+   * keys may sign with the old one that much longer).
    */
-  async rotate(alg: JwtAlgorithm, by: Actor): Promise<SigningKeyInfo> {
-    const nowMs = this.now();
-    const record = generateSigningKey(alg, this.options.keyring, nowMs);
-    const retireAfterMs = nowMs + (this.maxTtlSeconds + this.toleranceSeconds) * 1000 + this.refreshIntervalMs;
-    await this.store.rotateSigningKey(record, retireAfterMs, { ...by, action: 'signing_key.rotate', target: record.kid, data: { alg, demotedRetireAfterMs: retireAfterMs } });
-    await this.store.retireSigningKeys(nowMs, by);
-    await this.keys.refresh(true);
-    return { kid: record.kid, alg, state: record.state, createdAtMs: record.createdAtMs };
+  private overlapMs(): number {
+    return (this.maxTtlSeconds + this.toleranceSeconds) * 1000 + this.refreshIntervalMs;
   }
 
-  /** Prunes spent jtis and retires keys past their retirement time. Runs on a timer; callable directly. */
+  /**
+   * A new signing key for `alg`, published first: it is `pending` (in the JWKS, verifying) and
+   * signs from `activatesAtMs = now + signingKeyPublishDelaySeconds`; from then the previous key
+   * only verifies, until every token it can have signed has expired (`overlapMs` after the
+   * switch). The first key of an algorithm, a zero delay and `immediate` sign at once.
+   * Throws CONFLICT while another rotation of `alg` is pending (the store's one-pending-key rule),
+   * and VALIDATION_FAILED for `revokePrevious` without `immediate`.
+   * Atomic with its audit record; due keys are activated first and keys past their retirement
+   * retired after, in the same call.
+   */
+  async rotate(alg: JwtAlgorithm, by: Actor, options: RotateOptions = {}): Promise<SigningKeyInfo> {
+    if (options.revokePrevious && !options.immediate) {
+      throw new KeywardError('VALIDATION_FAILED', 'revokePrevious needs immediate', { errors: [{ pointer: '/revokePrevious', message: 'only with immediate: true' }] });
+    }
+    const nowMs = this.now();
+    // Record any activation that is due, so a pending key whose time has come is not mistaken
+    // for a rotation still pending.
+    await this.store.activateSigningKeys(nowMs, this.overlapMs(), by);
+    const signsNow = signingKeyFor(await this.store.listSigningKeys(), alg, nowMs) !== undefined;
+    let record: SigningKeyRecord;
+    if (options.immediate || !signsNow || this.publishDelayMs === 0) {
+      record = generateSigningKey(alg, this.options.keyring, nowMs);
+      const retireAfterMs = options.revokePrevious ? nowMs : nowMs + this.overlapMs();
+      const data = { alg, immediate: true, revokePrevious: options.revokePrevious === true, demotedRetireAfterMs: retireAfterMs };
+      await this.store.rotateSigningKey(record, retireAfterMs, { ...by, action: 'signing_key.rotate', target: record.kid, data });
+    } else {
+      record = generateSigningKey(alg, this.options.keyring, nowMs, nowMs + this.publishDelayMs);
+      const data = { alg, immediate: false, activatesAtMs: record.activatesAtMs };
+      if ((await this.store.publishSigningKey(record, { ...by, action: 'signing_key.rotate', target: record.kid, data })) === 'pending_exists') {
+        throw new KeywardError('CONFLICT', `a rotation of the ${alg} signing key is already pending; wait for it to activate, or rotate with immediate`);
+      }
+    }
+    await this.store.retireSigningKeys(nowMs, by);
+    await this.keys.refresh(true);
+    return info(record);
+  }
+
+  /** Prunes spent jtis, records due activations and retires keys past their retirement time. Runs on a timer; callable directly. */
   async maintain(): Promise<void> {
     const nowMs = this.now();
     await this.store.pruneJtis(nowMs);
-    if ((await this.store.retireSigningKeys(nowMs, SYSTEM)).length) await this.keys.refresh(true);
+    const activated = await this.store.activateSigningKeys(nowMs, this.overlapMs(), SYSTEM);
+    const retired = await this.store.retireSigningKeys(nowMs, SYSTEM);
+    if (activated.length || retired.length) await this.keys.refresh(true);
   }
 
-  /** The JWKS document: public parts of every key that verifies tokens now. */
+  /** The JWKS document: public parts of every key that verifies tokens now, pending keys included. */
   async jwks(): Promise<{ keys: Record<string, string>[] }> {
     await this.init();
     await this.keys.refresh(false);
@@ -159,7 +222,7 @@ export class TokenService {
   }
 
   /**
-   * Signs a document (not a credential) with the active EdDSA key, e.g. an app's certificate pin
+   * Signs a document (not a credential) with the current EdDSA signing key, e.g. an app's certificate pin
    * set. Its `typ` is never `JWT` and it lacks the Keyward claims, so `verify()` refuses it.
    */
   async signDocument(typ: string, claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
@@ -172,7 +235,7 @@ export class TokenService {
   private async signer(alg: JwtAlgorithm) {
     await this.init();
     const signer = await this.keys.signer(alg);
-    if (!signer) throw new KeywardError('STORE_UNAVAILABLE', `no active ${alg} signing key`);
+    if (!signer) throw new KeywardError('STORE_UNAVAILABLE', `no ${alg} signing key signs now`);
     return signer;
   }
 

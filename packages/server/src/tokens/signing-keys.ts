@@ -3,6 +3,7 @@ import { importJWK, type JWK } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { isId, newId } from '../lib/ids.js';
 import type { Keyring } from '../lib/sealed.js';
+import { acceptsTokens, signingKeyFor } from './lifecycle.js';
 import type { JwtAlgorithm, SigningKeyRecord, TokenStore } from './store.js';
 
 /** A signing key ready for jose: the public half imported once, the private half opened on first signature. */
@@ -17,21 +18,18 @@ export const sealContext = (kid: string): string => `jwk:${kid}`;
 
 /**
  * A fresh key pair for `alg`, sealed for storage. The kid is a Keyward id (`jwk_…`); the public
- * JWK carries `kid`, `alg` and `use: 'sig'` so a JWKS consumer pins the algorithm too.
+ * JWK carries `kid`, `alg` and `use: 'sig'` so a JWKS consumer pins the algorithm too. With an
+ * `activatesAtMs` after `nowMs` the key is `pending` (published first, signing from then);
+ * otherwise it is `active` and signs at once.
  */
-export function generateSigningKey(alg: JwtAlgorithm, keyring: Keyring, nowMs: number): SigningKeyRecord {
+export function generateSigningKey(alg: JwtAlgorithm, keyring: Keyring, nowMs: number, activatesAtMs = nowMs): SigningKeyRecord {
   const kid = newId('jwk');
   const pair = alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pub = pair.publicKey.export({ format: 'jwk' }) as Record<string, string>;
   const publicJwk: Record<string, string> = { kty: pub.kty!, crv: pub.crv!, x: pub.x!, ...(pub.y ? { y: pub.y } : {}), kid, alg, use: 'sig' };
   const sealedPrivateJwk = keyring.seal(JSON.stringify(pair.privateKey.export({ format: 'jwk' })), sealContext(kid));
-  return { kid, alg, publicJwk, sealedPrivateJwk, state: 'active', createdAtMs: nowMs, retireAfterMs: null };
-}
-
-/** Pure: does this key still verify tokens at `nowMs`? Active keys do; published ones until their retirement time. */
-export function acceptsTokens(record: SigningKeyRecord, nowMs: number): boolean {
-  if (record.state === 'active') return true;
-  return record.state === 'published' && (record.retireAfterMs === null || nowMs < record.retireAfterMs);
+  const pending = activatesAtMs > nowMs;
+  return { kid, alg, publicJwk, sealedPrivateJwk, state: pending ? 'pending' : 'active', createdAtMs: nowMs, activatesAtMs: pending ? activatesAtMs : nowMs, retireAfterMs: null };
 }
 
 export interface SigningKeysOptions {
@@ -94,10 +92,18 @@ export class SigningKeys {
     return this.lookup(kid, nowMs);
   }
 
-  /** The active key for `alg` (as last loaded) and its private CryptoKey, unsealed once per process. */
+  /** Every key as last loaded, oldest first. */
+  records(): SigningKeyRecord[] {
+    return [...this.keys.values()].map((k) => k.record);
+  }
+
+  /**
+   * The key that signs `alg` now (`signingKeyFor` on the keys as last loaded) and its private
+   * CryptoKey, unsealed once per process.
+   */
   async signer(alg: JwtAlgorithm): Promise<{ readonly record: SigningKeyRecord; readonly signKey: CryptoKey } | undefined> {
     await this.refresh(false);
-    const record = [...this.keys.values()].find((k) => k.record.alg === alg && k.record.state === 'active')?.record;
+    const record = signingKeyFor(this.records(), alg, this.options.now());
     if (!record) return undefined;
     let signKey = this.signers.get(record.kid);
     if (!signKey) {
@@ -110,13 +116,12 @@ export class SigningKeys {
     return { record, signKey: await signKey };
   }
 
-  /** True when an active key exists for `alg` (as last loaded). */
-  hasActive(alg: JwtAlgorithm): boolean {
-    for (const k of this.keys.values()) if (k.record.alg === alg && k.record.state === 'active') return true;
-    return false;
+  /** True when some key signs `alg` tokens at `nowMs` (as last loaded). */
+  canSign(alg: JwtAlgorithm, nowMs: number): boolean {
+    return signingKeyFor(this.records(), alg, nowMs) !== undefined;
   }
 
-  /** The JWKS: public JWKs of every key that accepts tokens now. Never a private member. */
+  /** The JWKS: public JWKs of every key that accepts tokens now, pending ones included (published before they sign). Never a private member. */
   jwks(nowMs: number): { keys: Record<string, string>[] } {
     return { keys: [...this.keys.values()].filter((k) => acceptsTokens(k.record, nowMs)).map((k) => ({ ...k.record.publicJwk })) };
   }

@@ -5,10 +5,16 @@ export type JwtAlgorithm = 'EdDSA' | 'ES256';
 export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['EdDSA', 'ES256'];
 
 /**
- * `active` signs and verifies (one per algorithm); `published` only verifies and stays in the JWKS
- * until `retireAfterMs`; `retired` is gone from the JWKS and verifies nothing.
+ * The life of a signing key ("publish first, then sign"):
+ *  - `pending`: published (in the JWKS, verifies) but not signing until `activatesAtMs`, so
+ *    verifiers that cache the JWKS have fetched it before any token names its kid. At most one
+ *    per algorithm.
+ *  - `active`: the signer of its algorithm (at most one per algorithm in the store). A pending key
+ *    whose time has come signs even before the store records it as active: see `signingKeyFor`.
+ *  - `published`: verifies only, and stays in the JWKS until `retireAfterMs`.
+ *  - `retired`: gone from the JWKS; verifies nothing.
  */
-export type SigningKeyState = 'active' | 'published' | 'retired';
+export type SigningKeyState = 'pending' | 'active' | 'published' | 'retired';
 
 /** A Keyward-managed JWT signing key. Exactly one algorithm per kid, fixed at creation. */
 export interface SigningKeyRecord {
@@ -23,6 +29,12 @@ export interface SigningKeyRecord {
   readonly state: SigningKeyState;
   /** Milliseconds since the epoch. */
   readonly createdAtMs: number;
+  /**
+   * The instant (ms since the epoch) from which the key signs. Equal to `createdAtMs` for a key
+   * that signed at once (the first key of an algorithm, an immediate rotation); later for a
+   * `pending` key. Never changes after creation.
+   */
+  readonly activatesAtMs: number;
   /** For `published` keys: the instant (ms) after which no token it signed can still be accepted. */
   readonly retireAfterMs: number | null;
 }
@@ -36,20 +48,42 @@ export interface SigningKeyRecord {
  *  - A method that throws has changed nothing.
  *  - A method that takes an audit draft writes its change and the audit record in ONE
  *    transaction; if the audit record cannot be written, nothing changes and the method throws.
- *  - Never more than one `active` key per algorithm, even under concurrent rotations on several
- *    nodes (enforced by the database, e.g. a partial unique index, not by a read-then-write).
+ *  - Never more than one `active` key, and never more than one `pending` key, per algorithm, even
+ *    under concurrent rotations and activations on several nodes (enforced by the database, e.g.
+ *    partial unique indexes, not by a read-then-write).
+ *  - State changes are guarded updates (`… WHERE state = 'pending' …`), so of several nodes
+ *    racing to make the same change, exactly one makes it (and audits it).
  */
 export interface TokenStore {
   /** Every key not `retired`, oldest first. Includes sealed private keys (they never leave the process unsealed). */
   listSigningKeys(): Promise<readonly SigningKeyRecord[]>;
   /**
-   * Makes `next` (state `active`) the signing key for `next.alg`, in one transaction: demotes the
-   * current active key of that algorithm to `published` with `retire_after_ms = retireAfterMs`,
-   * inserts `next`, and appends `audit` (its `data` gains `demoted: [kid…]`). A concurrent
-   * rotation for the same algorithm either serialises after this one or fails and changes nothing.
-   * Returns the demoted kids.
+   * Immediate rotation: makes `next` (state `active`, `activatesAtMs === createdAtMs`) the signing
+   * key for `next.alg`, in one transaction: demotes every `active` AND `pending` key of that
+   * algorithm to `published` with `retire_after_ms = retireAfterMs` (a pending key is demoted too,
+   * so nothing scheduled replaces an emergency key later), inserts `next`, and appends `audit` (its
+   * `data` gains `demoted: [kid…]`). A concurrent rotation for the same algorithm either serialises
+   * after this one or fails and changes nothing. Returns the demoted kids.
    */
   rotateSigningKey(next: SigningKeyRecord, retireAfterMs: number, audit: AuditDraft): Promise<readonly string[]>;
+  /**
+   * Scheduled rotation, first step: inserts `next` (state `pending`, `activatesAtMs` in the
+   * future) and appends `audit`, in one transaction, unless `next.alg` already has a pending key:
+   * then it changes nothing and answers `pending_exists`. One atomic INSERT on the one-pending-
+   * per-algorithm constraint, never check-then-insert: of concurrent calls for one algorithm
+   * exactly one answers `published`.
+   */
+  publishSigningKey(next: SigningKeyRecord, audit: AuditDraft): Promise<'published' | 'pending_exists'>;
+  /**
+   * Scheduled rotation, second step: for each algorithm with a `pending` key whose
+   * `activatesAtMs <= nowMs`, in one transaction: demotes that algorithm's `active` key to
+   * `published` with `retire_after_ms = <the pending key's activatesAtMs> + overlapMs`, makes the
+   * pending key `active`, and appends one `signing_key.activate` audit record (target the promoted
+   * kid, `data: {alg, demoted: [kid…]}`). Guarded updates only: idempotent, and of concurrent
+   * callers each key is promoted (and audited) once. Recording this is bookkeeping: signers
+   * already switched at `activatesAtMs` (see `signingKeyFor`). Returns the kids promoted.
+   */
+  activateSigningKeys(nowMs: number, overlapMs: number, by: Pick<AuditDraft, 'actor' | 'requestId'>): Promise<readonly string[]>;
   /**
    * Retires every `published` key whose `retireAfterMs <= nowMs`: a guarded update (never a
    * read-then-write) plus one `signing_key.retire` audit record per key actually retired, in one

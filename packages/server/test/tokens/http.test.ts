@@ -98,19 +98,41 @@ describe('tokens over HTTP', () => {
     }
   });
 
-  it('rotation: root only, audited with the caller, old tokens keep verifying, new tokens use the new kid', async () => {
+  it('rotation: root only, audited with the caller; the new kid is published at once and signs from activatesAt; old tokens keep verifying', async () => {
     const a = await setup();
-    const old = (await post(a, '/v1/tokens', a.sk, upload)).json();
+    const old = (await post(a, '/v1/tokens', a.sk, { ...upload, ttlSeconds: 3600 })).json();
     expect((await post(a, '/v1/signing-keys/rotate', a.sk, {})).json().code).toBe('FORBIDDEN');
     const rotated = await post(a, '/v1/signing-keys/rotate', a.root, { alg: 'EdDSA' });
     expect(rotated.statusCode).toBe(200);
-    const { kid, alg } = rotated.json();
-    expect(alg).toBe('EdDSA');
+    const { kid, alg, state, createdAt, activatesAt } = rotated.json();
+    expect([alg, state, createdAt, activatesAt]).toEqual(['EdDSA', 'pending', new Date(a.clock()).toISOString(), new Date(a.clock() + 360_000).toISOString()]);
+    const jwks = async () => ((await a.server.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    expect(await jwks()).toEqual(expect.arrayContaining([old.kid, kid]));
+    expect((await post(a, '/v1/tokens', a.sk, upload)).json().kid).toBe(old.kid);
+    const again = await post(a, '/v1/signing-keys/rotate', a.root, { alg: 'EdDSA' });
+    expect([again.statusCode, again.json().code]).toEqual([409, 'CONFLICT']);
+    a.clock.advance(360_000);
     expect((await post(a, '/v1/tokens', a.sk, upload)).json().kid).toBe(kid);
     expect((await post(a, '/v1/tokens/verify', a.sk, { token: old.token })).json()).toMatchObject({ valid: true });
     const audit = await a.kw.store.listAudit({ limit: 100, target: kid });
     expect(audit.map((r) => r.action)).toEqual(['signing_key.rotate']);
     expect(audit[0]!.actor).toMatch(/^key_/);
-    expect(audit[0]!.data).toMatchObject({ alg: 'EdDSA', demoted: [old.kid] });
+    expect(audit[0]!.data).toMatchObject({ alg: 'EdDSA', immediate: false, activatesAtMs: a.clock() });
+  });
+
+  it('emergency rotation: immediate signs at once; revokePrevious refuses the old tokens at once; revokePrevious alone is refused', async () => {
+    const a = await setup();
+    const old = (await post(a, '/v1/tokens', a.sk, upload)).json();
+    const alone = await post(a, '/v1/signing-keys/rotate', a.root, { revokePrevious: true });
+    expect([alone.statusCode, alone.json().code, alone.json().errors?.[0]?.pointer]).toEqual([400, 'VALIDATION_FAILED', '/body/revokePrevious']);
+    expect((await post(a, '/v1/tokens/verify', a.sk, { token: old.token })).json()).toMatchObject({ valid: true });
+    const rotated = await post(a, '/v1/signing-keys/rotate', a.root, { immediate: true, revokePrevious: true });
+    expect(rotated.statusCode).toBe(200);
+    const { kid, state, createdAt, activatesAt } = rotated.json();
+    expect([state, activatesAt]).toEqual(['active', createdAt]);
+    expect((await post(a, '/v1/tokens', a.sk, upload)).json().kid).toBe(kid);
+    expect((await post(a, '/v1/tokens/verify', a.sk, { token: old.token })).json()).toMatchObject({ valid: false, code: 'TOKEN_INVALID' });
+    const audit = await a.kw.store.listAudit({ limit: 100, target: kid });
+    expect(audit[0]!.data).toMatchObject({ alg: 'EdDSA', immediate: true, revokePrevious: true, demoted: [old.kid] });
   });
 });

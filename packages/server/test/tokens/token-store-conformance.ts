@@ -24,6 +24,12 @@ export function tokenStoreConformance(name: string, make: () => Promise<TokenSto
     const next = generateSigningKey(alg, keyring, atMs);
     return { next, demoted: await store.rotateSigningKey(next, retireAfterMs, draft(next.kid)) };
   };
+  /** A scheduled rotation's first step: a key created at `atMs` that signs from `activatesAtMs`. */
+  const publish = async (store: TokenStore, alg: JwtAlgorithm, atMs: number, activatesAtMs: number) => {
+    const next = generateSigningKey(alg, keyring, atMs, activatesAtMs);
+    return { next, outcome: await store.publishSigningKey(next, draft(next.kid)) };
+  };
+  const OVERLAP_MS = 10_000;
 
   describe(`TokenStore conformance: ${name}`, () => {
     it('rotation inserts the active key, demotes the previous one of the same alg, and audits both in one record', async () => {
@@ -76,6 +82,105 @@ export function tokenStoreConformance(name: string, make: () => Promise<TokenSto
       expect(raced.flat()).toEqual([a.next.kid]);
       expect((await h.store.listSigningKeys()).map((k) => k.state)).toEqual(['published', 'active']);
       expect((await h.audit()).filter((r) => r.action === 'signing_key.retire').map((r) => r.target)).toEqual([a.next.kid]);
+      await h.close();
+    });
+
+    it('publish: the pending key is listed with its activation time and audited; one pending key per algorithm', async () => {
+      const h = await make();
+      const a = await rotate(h.store, 'EdDSA', T0);
+      const p = await publish(h.store, 'EdDSA', T0 + 1, T0 + 5000);
+      const second = await publish(h.store, 'EdDSA', T0 + 2, T0 + 6000);
+      const es = await publish(h.store, 'ES256', T0 + 3, T0 + 7000); // algorithms are independent
+      expect([p.outcome, second.outcome, es.outcome]).toEqual(['published', 'pending_exists', 'published']);
+      expect(p.next).toMatchObject({ state: 'pending', createdAtMs: T0 + 1, activatesAtMs: T0 + 5000, retireAfterMs: null });
+      expect(await h.store.listSigningKeys()).toEqual([a.next, p.next, es.next]);
+      expect((await h.audit()).map((r) => r.target)).toEqual([a.next.kid, p.next.kid, es.next.kid]);
+      await h.close();
+    });
+
+    it('publish: of 10 concurrent publications for one algorithm exactly one succeeds', async () => {
+      const h = await make();
+      await rotate(h.store, 'EdDSA', T0);
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => publish(h.store, 'EdDSA', T0 + i, T0 + 5000 + i)));
+      const won = outcomes.filter((o) => o.outcome === 'published');
+      expect(won).toHaveLength(1);
+      expect(outcomes.filter((o) => o.outcome === 'pending_exists')).toHaveLength(9);
+      expect((await h.store.listSigningKeys()).filter((k) => k.state === 'pending').map((k) => k.kid)).toEqual([won[0]!.next.kid]);
+      expect((await h.audit()).filter((r) => r.target === won[0]!.next.kid)).toHaveLength(1);
+      expect(await h.audit()).toHaveLength(2);
+      await h.close();
+    });
+
+    it('a publication whose audit record cannot be written changes nothing', async () => {
+      const h = await make();
+      const a = await rotate(h.store, 'EdDSA', T0);
+      const next = generateSigningKey('EdDSA', keyring, T0 + 1, T0 + 5000);
+      const unwritable = { ...draft(next.kid), data: { n: 1n } } as unknown as AuditDraft;
+      await expect(h.store.publishSigningKey(next, unwritable)).rejects.toThrow();
+      expect(await h.store.listSigningKeys()).toEqual([a.next]);
+      expect((await publish(h.store, 'EdDSA', T0 + 2, T0 + 5000)).outcome).toBe('published'); // the slot is free
+      await h.close();
+    });
+
+    it('activation: nothing before activatesAtMs; then promote, demote with retirement = activatesAtMs + overlap, audit once, even when raced', async () => {
+      const h = await make();
+      const a = await rotate(h.store, 'EdDSA', T0);
+      const p = await publish(h.store, 'EdDSA', T0 + 1, T0 + 5000);
+      const es = await publish(h.store, 'ES256', T0 + 2, T0 + 9000); // no active ES256 key, and not due yet
+      expect(await h.store.activateSigningKeys(T0 + 4999, OVERLAP_MS, by)).toEqual([]);
+      expect((await h.store.listSigningKeys()).map((k) => k.state)).toEqual(['active', 'pending', 'pending']);
+      const raced = await Promise.all(Array.from({ length: 10 }, () => h.store.activateSigningKeys(T0 + 5000, OVERLAP_MS, by)));
+      expect(raced.flat()).toEqual([p.next.kid]);
+      expect(await h.store.listSigningKeys()).toEqual([
+        { ...a.next, state: 'published', retireAfterMs: T0 + 5000 + OVERLAP_MS },
+        { ...p.next, state: 'active' },
+        es.next,
+      ]);
+      // A pending key of an algorithm without an active key is promoted alone, once due.
+      expect(await h.store.activateSigningKeys(T0 + 60_000, OVERLAP_MS, by)).toEqual([es.next.kid]);
+      expect((await h.store.listSigningKeys()).find((k) => k.kid === es.next.kid)?.state).toBe('active');
+      const trail = (await h.audit()).filter((r) => r.action === 'signing_key.activate');
+      expect(trail.map((r) => [r.target, r.data.alg, r.data.demoted])).toEqual([
+        [p.next.kid, 'EdDSA', [a.next.kid]],
+        [es.next.kid, 'ES256', []],
+      ]);
+      await h.close();
+    });
+
+    it('activation retires nothing itself, and the demoted key is retired at its time', async () => {
+      const h = await make();
+      const a = await rotate(h.store, 'EdDSA', T0);
+      await publish(h.store, 'EdDSA', T0 + 1, T0 + 5000);
+      await h.store.activateSigningKeys(T0 + 7000, OVERLAP_MS, by);
+      expect(await h.store.retireSigningKeys(T0 + 5000 + OVERLAP_MS - 1, by)).toEqual([]);
+      expect(await h.store.retireSigningKeys(T0 + 5000 + OVERLAP_MS, by)).toEqual([a.next.kid]);
+      await h.close();
+    });
+
+    it('an immediate rotation demotes the pending key too, so nothing scheduled replaces it', async () => {
+      const h = await make();
+      const a = await rotate(h.store, 'EdDSA', T0);
+      const p = await publish(h.store, 'EdDSA', T0 + 1, T0 + 5000);
+      const n = await rotate(h.store, 'EdDSA', T0 + 2, T0 + 2);
+      expect([...n.demoted].sort()).toEqual([a.next.kid, p.next.kid].sort());
+      expect(await h.store.activateSigningKeys(T0 + 5000, OVERLAP_MS, by)).toEqual([]);
+      const keys = await h.store.listSigningKeys();
+      expect(keys.filter((k) => k.state === 'active').map((k) => k.kid)).toEqual([n.next.kid]);
+      expect(keys.filter((k) => k.state === 'published').map((k) => k.retireAfterMs)).toEqual([T0 + 2, T0 + 2]);
+      await h.close();
+    });
+
+    it('activations raced against immediate rotations and publications: never two active or two pending keys of an algorithm', async () => {
+      const h = await make();
+      await rotate(h.store, 'EdDSA', T0);
+      await publish(h.store, 'EdDSA', T0 + 1, T0 + 100);
+      const ops = Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 0 ? h.store.activateSigningKeys(T0 + 1000, OVERLAP_MS, by) : i % 3 === 1 ? rotate(h.store, 'EdDSA', T0 + 200 + i) : publish(h.store, 'EdDSA', T0 + 200 + i, T0 + 5000 + i),
+      );
+      await Promise.allSettled(ops);
+      const keys = await h.store.listSigningKeys();
+      expect(keys.filter((k) => k.state === 'active')).toHaveLength(1);
+      expect(keys.filter((k) => k.state === 'pending').length).toBeLessThanOrEqual(1);
       await h.close();
     });
 

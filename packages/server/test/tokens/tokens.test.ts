@@ -174,10 +174,10 @@ describe('short-lived tokens: signing keys', () => {
     await close();
   });
 
-  it('rotation: old tokens verify until the old key retires; then the kid is unknown', async () => {
+  it('immediate rotation: old tokens verify until the old key retires; then the kid is unknown', async () => {
     const { kw, tokens, store, clock, mint, close } = await tokenSetup({ maxTtlSeconds: 3600, clockToleranceSeconds: 5, keyRefreshIntervalMs: 30_000 });
     const old = await mint({ ttlSeconds: 3600 });
-    const rotated = await tokens.rotate('EdDSA', CLI);
+    const rotated = await tokens.rotate('EdDSA', CLI, { immediate: true });
     const fresh = await mint();
     expect(fresh.kid).toBe(rotated.kid);
     expect(fresh.kid).not.toBe(old.kid);
@@ -212,7 +212,7 @@ describe('short-lived tokens: signing keys', () => {
     const { kw, tokens, store, clock, mint, close } = await tokenSetup();
     const node2 = createTokenService({ store, keyring: kw.keyring, now: clock, maintenanceIntervalMs: 0 });
     expect((await node2.verify((await mint()).token)).valid).toBe(true);
-    await tokens.rotate('EdDSA', CLI);
+    await tokens.rotate('EdDSA', CLI, { immediate: true }); // signs at once: node2 has never seen its kid
     clock.advance(1_000); // an unknown kid re-reads the store at most once a second
     expect((await node2.verify((await mint()).token)).valid).toBe(true);
     await close();
@@ -223,6 +223,8 @@ function bindAll(store: TokenStore): TokenStore {
   return {
     listSigningKeys: () => store.listSigningKeys(),
     rotateSigningKey: (n, r, a) => store.rotateSigningKey(n, r, a),
+    publishSigningKey: (n, a) => store.publishSigningKey(n, a),
+    activateSigningKeys: (n, o, b) => store.activateSigningKeys(n, o, b),
     retireSigningKeys: (n, b) => store.retireSigningKeys(n, b),
     consumeJti: (j, e, n) => store.consumeJti(j, e, n),
     pruneJtis: (n) => store.pruneJtis(n),

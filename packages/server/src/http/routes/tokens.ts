@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { KeywardError, isKeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
+import { JWKS_MAX_AGE_SECONDS } from '../../tokens/lifecycle.js';
 import type { TokenService } from '../../tokens/service.js';
 import { AppId, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import type { Server } from '../types.js';
@@ -126,9 +127,10 @@ export function tokenRoutes(server: Server, kw: Keyward, tokens: TokenService = 
       config: { auth: 'public' },
       schema: { tags: ['tokens'], summary: "Keyward's token signing keys (public parts only)", response: { 200: Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.String())) }) } },
     },
-    // Five minutes: short enough that a verifier which caches the JWKS sees a rotation soon;
-    // verifiers should also refetch on an unknown kid (jose's createRemoteJWKSet does).
-    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await tokens.jwks()),
+    // Rotated keys are published here signingKeyPublishDelaySeconds (≥ this max-age by default)
+    // before they sign, so a verifier's cached copy already holds the next key. Verifiers should
+    // also refetch on an unknown kid (jose's createRemoteJWKSet does): an emergency rotation signs at once.
+    async (_request, reply) => reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await tokens.jwks()),
   );
 
   server.post(
@@ -137,15 +139,34 @@ export function tokenRoutes(server: Server, kw: Keyward, tokens: TokenService = 
       config: { auth: 'root' },
       schema: {
         tags: ['tokens'],
-        summary: 'Rotate the token signing key for an algorithm (default EdDSA). Audited; the old key keeps verifying until its tokens have expired.',
-        body: Type.Object({ alg: Type.Optional(Alg) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ kid: Type.String(), alg: Type.String(), createdAt: Type.String() }), ...ERROR_RESPONSES },
+        summary: 'Rotate the token signing key for an algorithm (default EdDSA). Audited. The new key is published in the JWKS first and signs from activatesAt; the old key keeps verifying until its tokens have expired.',
+        description:
+          'With `immediate: true` (a leaked private key) the new key signs at once, and `revokePrevious: true` also stops accepting tokens of the replaced key at once. 409 CONFLICT while a rotation of the algorithm is already pending.',
+        body: Type.Object(
+          {
+            alg: Type.Optional(Alg),
+            immediate: Type.Optional(Type.Boolean({ description: 'Sign with the new key now instead of after the publish delay' })),
+            revokePrevious: Type.Optional(Type.Boolean({ description: 'With immediate: refuse tokens of the replaced key from now on' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            kid: Type.String(),
+            alg: Type.String(),
+            state: Type.String({ description: 'pending (published, signs from activatesAt) or active (signs now)' }),
+            createdAt: Type.String(),
+            activatesAt: Type.String(),
+          }),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
       await tokens.init();
-      const r = await tokens.rotate(request.body.alg ?? 'EdDSA', actorOf(request));
-      return { kid: r.kid, alg: r.alg, createdAt: new Date(r.createdAtMs).toISOString() };
+      const b = request.body;
+      const r = await tokens.rotate(b.alg ?? 'EdDSA', actorOf(request), { ...(b.immediate ? { immediate: true } : {}), ...(b.revokePrevious ? { revokePrevious: true } : {}) }).catch(inBody);
+      return { kid: r.kid, alg: r.alg, state: r.state, createdAt: new Date(r.createdAtMs).toISOString(), activatesAt: new Date(r.activatesAtMs).toISOString() };
     },
   );
 }

@@ -11,6 +11,8 @@ export interface TokenTables {
     sealed_private_jwk: string;
     state: string;
     created_at_ms: number;
+    /** From version 102; rows from before it were backfilled with `created_at_ms` (they signed at once). */
+    activates_at_ms: number;
     retire_after_ms: number | null;
   };
   consumed_jtis: { jti: string; expires_at_ms: number; consumed_at_ms: number };
@@ -55,6 +57,19 @@ export const TOKEN_MIGRATIONS: readonly Migration[] = [
       // Partial indexes exist in both SQLite and PostgreSQL.
       const d = db as unknown as TokenDb;
       await d.schema.createIndex('jwt_signing_keys_one_active_idx').on('jwt_signing_keys').column('alg').unique().where(sql.ref('state'), '=', 'active').execute();
+    },
+  },
+  {
+    version: 102,
+    name: 'pending JWT signing keys: published first, signing from activates_at_ms',
+    async up(db, dialect) {
+      const d = db as unknown as TokenDb;
+      // SQLite adds a NOT NULL column only with a default; every existing key signed from its creation.
+      await d.schema.alterTable('jwt_signing_keys').addColumn('activates_at_ms', bigint(dialect), (c) => c.notNull().defaultTo(0)).execute();
+      await d.updateTable('jwt_signing_keys').set({ activates_at_ms: sql<number>`created_at_ms` }).execute();
+      // One scheduled rotation per algorithm at a time: publishSigningKey is a single INSERT that
+      // this index turns into "pending_exists" for every concurrent second caller.
+      await d.schema.createIndex('jwt_signing_keys_one_pending_idx').on('jwt_signing_keys').column('alg').unique().where(sql.ref('state'), '=', 'pending').execute();
     },
   },
 ];

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuditDraft } from '../../audit/model.js';
 import type { SigningKeyRecord, TokenStore } from '../../tokens/store.js';
 import type { TokenDb, TokenTables } from './migrations-tokens.js';
@@ -13,7 +13,21 @@ function fromRow(r: TokenTables['jwt_signing_keys']): SigningKeyRecord {
     sealedPrivateJwk: r.sealed_private_jwk,
     state: r.state as SigningKeyRecord['state'],
     createdAtMs: Number(r.created_at_ms),
+    activatesAtMs: Number(r.activates_at_ms),
     retireAfterMs: r.retire_after_ms === null ? null : Number(r.retire_after_ms),
+  };
+}
+
+function toRow(k: SigningKeyRecord): TokenTables['jwt_signing_keys'] {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    public_jwk: JSON.stringify(k.publicJwk),
+    sealed_private_jwk: k.sealedPrivateJwk,
+    state: k.state,
+    created_at_ms: k.createdAtMs,
+    activates_at_ms: k.activatesAtMs,
+    retire_after_ms: k.retireAfterMs,
   };
 }
 
@@ -36,21 +50,65 @@ export class SqlTokenStore implements TokenStore {
   async rotateSigningKey(next: SigningKeyRecord, retireAfterMs: number, audit: AuditDraft): Promise<readonly string[]> {
     if (next.state !== 'active') throw new TypeError('rotateSigningKey inserts an active key');
     return this.db.transaction().execute(async (trx) => {
+      // A pending key is demoted too: an emergency key must not be replaced by one scheduled before it.
       const demoted = await trx
         .updateTable('jwt_signing_keys')
         .set({ state: 'published', retire_after_ms: retireAfterMs })
-        .where('state', '=', 'active')
+        .where('state', 'in', ['active', 'pending'])
         .where('alg', '=', next.alg)
         .returning('kid')
         .execute();
       // With the partial unique index, a concurrent rotation's insert fails here and rolls back.
-      await trx
-        .insertInto('jwt_signing_keys')
-        .values({ kid: next.kid, alg: next.alg, public_jwk: JSON.stringify(next.publicJwk), sealed_private_jwk: next.sealedPrivateJwk, state: 'active', created_at_ms: next.createdAtMs, retire_after_ms: null })
-        .execute();
+      await trx.insertInto('jwt_signing_keys').values(toRow(next)).execute();
       const kids = demoted.map((r) => r.kid);
       await appendAuditIn(trx as never, { ...audit, data: { ...audit.data, demoted: kids } }, next.createdAtMs);
       return kids;
+    });
+  }
+
+  async publishSigningKey(next: SigningKeyRecord, audit: AuditDraft): Promise<'published' | 'pending_exists'> {
+    if (next.state !== 'pending') throw new TypeError('publishSigningKey inserts a pending key');
+    return this.db.transaction().execute(async (trx) => {
+      // One INSERT on the one-pending-per-alg partial unique index: a second concurrent caller
+      // conflicts and inserts nothing (no check-then-insert window). kid collisions cannot happen
+      // (122 random bits), so the only conflict is that index.
+      const res = await trx
+        .insertInto('jwt_signing_keys')
+        .values(toRow(next))
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(res.numInsertedOrUpdatedRows ?? 0n) !== 1) return 'pending_exists';
+      await appendAuditIn(trx as never, audit, next.createdAtMs);
+      return 'published';
+    });
+  }
+
+  async activateSigningKeys(nowMs: number, overlapMs: number, by: Pick<AuditDraft, 'actor' | 'requestId'>): Promise<readonly string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      // Both statements are guarded writes and the first one takes the write lock, so there is no
+      // read to go stale: of two nodes racing, the second finds no due pending key and no active
+      // key to demote for it, and changes nothing. Demote first: the one-active index forbids the
+      // promotion while the old key is still active.
+      const due = sql<number>`(select min(p.activates_at_ms) from jwt_signing_keys p where p.alg = jwt_signing_keys.alg and p.state = 'pending' and p.activates_at_ms <= ${nowMs})`;
+      const demoted = await trx
+        .updateTable('jwt_signing_keys')
+        .set({ state: 'published', retire_after_ms: sql<number>`${due} + ${overlapMs}` })
+        .where('state', '=', 'active')
+        .where(sql<boolean>`${due} is not null`)
+        .returning(['kid', 'alg'])
+        .execute();
+      const promoted = await trx
+        .updateTable('jwt_signing_keys')
+        .set({ state: 'active' })
+        .where('state', '=', 'pending')
+        .where('activates_at_ms', '<=', nowMs)
+        .returning(['kid', 'alg'])
+        .execute();
+      for (const p of promoted) {
+        const kids = demoted.filter((d) => d.alg === p.alg).map((d) => d.kid);
+        await appendAuditIn(trx as never, { ...by, action: 'signing_key.activate', target: p.kid, data: { alg: p.alg, demoted: kids } }, nowMs);
+      }
+      return promoted.map((p) => p.kid);
     });
   }
 
