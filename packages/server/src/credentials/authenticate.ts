@@ -25,8 +25,9 @@ export interface AuthContext {
   readonly environment?: Environment;
   readonly appId?: string;
   /**
-   * Do not spend a metered key's credits here: the gateway spends them only after the access map
-   * and rate limits allowed the call (and by the resource's cost), so a refused call costs nothing.
+   * Do not spend a metered key's credits here: the gateway and the middleware spend them only after
+   * the access map and rate limits allowed the call (and by the resource's cost), so a refused call
+   * costs nothing.
    */
   readonly deferCredits?: boolean;
 }

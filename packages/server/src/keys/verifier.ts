@@ -71,6 +71,29 @@ export class KeyVerifier {
     return this.report(decision);
   }
 
+  /**
+   * Spends `cost` credits of a metered key whose verification deferred the spend
+   * (`deferCredits`): the middleware calls this only once the access map, its own authorizer and
+   * the rate limits allowed the call, so a refused call costs nothing. One atomic store step
+   * (`Store.spendKeyCredits`). An exhausted balance is USAGE_EXCEEDED with the wait until the next
+   * refill (none for a one-off allowance); a key deleted since it was verified is
+   * INVALID_CREDENTIAL; a key whose credits were removed meanwhile passes (it is unmetered now).
+   */
+  async spendDeferred(keyId: string, cost: number): Promise<DeferredSpend> {
+    const now = this.deps.now();
+    const spent = await this.deps.store.spendKeyCredits(keyId, cost, now);
+    switch (spent.outcome) {
+      case 'spent':
+        return { ok: true, remaining: spent.remaining };
+      case 'unmetered':
+        return { ok: true };
+      case 'not_found':
+        return { ok: false, code: 'INVALID_CREDENTIAL' };
+      case 'exhausted':
+        return spent.resetAtMs === null ? { ok: false, code: 'USAGE_EXCEEDED' } : { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: Math.max(0, spent.resetAtMs - now) };
+    }
+  }
+
   /** Spends a metered key's credits, last: a call refused for any other reason spends nothing. */
   private async spend(decision: Extract<KeyDecision, { valid: true }>, cost: number): Promise<KeyDecision> {
     const spent = await this.deps.store.spendKeyCredits(decision.key.id, cost, this.deps.now());
@@ -88,6 +111,11 @@ export class KeyVerifier {
     return decision;
   }
 }
+
+/** The outcome of {@link KeyVerifier.spendDeferred}: a refusal is a value, a broken store throws. */
+export type DeferredSpend =
+  | { readonly ok: true; readonly remaining?: number }
+  | { readonly ok: false; readonly code: 'USAGE_EXCEEDED' | 'INVALID_CREDENTIAL'; readonly retryAfterMs?: number };
 
 /** The caller-facing shape of a key verification (HTTP verify endpoint, SDK, middleware). */
 export interface KeyVerificationView {

@@ -35,7 +35,8 @@ export function keywardExpress(options: GuardOptions) {
       return guard({
         method: req.method,
         rawTarget: req.originalUrl,
-        path: req.path,
+        // The full raw path (mount prefix included, unlike req.path), as the gateway matches it.
+        path: req.originalUrl.split('?')[0]!,
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         clientIp: req.ip ?? req.socket.remoteAddress ?? '',
