@@ -45,7 +45,14 @@ export class SecretService {
         updatedAtMs: now,
         version: 1,
       };
-      await this.deps.store.createSecret(secret, { ...by, action: 'secret.create', target: id, data: { appId: input.appId, environment: input.environment, name: input.name, hint } });
+      try {
+        await this.deps.store.createSecret(secret, { ...by, action: 'secret.create', target: id, data: { appId: input.appId, environment: input.environment, name: input.name, hint } });
+      } catch (err) {
+        // A concurrent set created the name first (the store's uniqueness rule): a lost race, which
+        // is a conflict to retry, not a broken store. Anything else is rethrown as it is.
+        if (await this.deps.store.findSecretByName(input.appId, input.environment, input.name)) throw new KeywardError('CONFLICT', 'the secret changed concurrently; try again');
+        throw err;
+      }
       return { secret: secretView(secret), created: true };
     }
     const outcome = await this.deps.store.updateSecret(

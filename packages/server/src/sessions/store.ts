@@ -10,20 +10,40 @@ export interface PasswordRecord extends ThrottleState {
 }
 
 /**
- * Session persistence. Rules as for the main Store, plus:
- *  - `rotateTokens` MUST be a compare-and-set on the current refresh hash: of two concurrent
- *    refreshes with the same token exactly one rotates; the spent hash is recorded in the same
- *    transaction so the loser (and any later replay) is recognised as reuse.
- *  - `recordPasswordFailure`/`recordPasswordSuccess` MUST be guarded on `version`, so concurrent
- *    guesses cannot lose failure counts.
+ * Session persistence. Every backend passes test/store/session-store-conformance.ts.
+ *
+ * Rules every implementation MUST follow (the main Store's, store/types.ts, plus these):
+ *  - Every method that takes an `AuditDraft` applies its change AND appends the audit record in one
+ *    transaction; if the record cannot be written the change MUST NOT be applied and the method
+ *    MUST throw. A method that throws has changed nothing.
+ *  - Only SHA-256 hashes of session keys and refresh tokens are stored. Times are integer ms.
+ *  - `rotateTokens` MUST be one compare-and-set on the current refresh hash of an unrevoked
+ *    session: of concurrent rotations presenting the same hash exactly one answers 'ok'. The spent
+ *    hash MUST be recorded in the same transaction, so every loser (and any later replay) finds it
+ *    with `findSpentRefresh` and is recognised as reuse. A revoked session never rotates.
+ *  - Revocation MUST be guarded on "not yet revoked": each session is revoked once, concurrent
+ *    revokes have one winner, and the first revocation's time and reason stand.
+ *  - `lastUsedAtMs` only moves forward (`max()`), whether written by `touchSessions` or
+ *    `rotateTokens`: batches from many nodes land in any order, and idle expiry
+ *    (sessions/decide.ts) must never end an active session because a stale time arrived last.
+ *  - `recordPasswordAttempt` MUST compare-and-set on `version` and bump it by one, so concurrent
+ *    wrong guesses cannot erase each other's failure counts.
  */
 export interface SessionStore {
+  /** Atomic with its audit record. Throws if the id, session-key hash or refresh hash exists (lookups by hash must be unambiguous). */
   insertSession(session: Session, audit: AuditDraft): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;
+  /** The session whose current session key has this hash (revoked and expired ones too: deciding is sessions/decide.ts's job). */
   findBySessionKeyHash(hash: string): Promise<Session | undefined>;
+  /** The session whose current (unspent) refresh token has this hash. */
   findByRefreshHash(hash: string): Promise<Session | undefined>;
   /** The session that once used this (now spent) refresh hash, if any. */
   findSpentRefresh(hash: string): Promise<string | undefined>;
+  /**
+   * Replaces both hashes, bumps `generation`, sets `lastUsedAtMs = max(lastUsedAtMs, nowMs)` and
+   * records `expectedRefreshHash` as spent, in one transaction, if and only if the session is
+   * unrevoked and its refresh hash is still `expectedRefreshHash`; otherwise 'conflict' and no change.
+   */
   rotateTokens(input: {
     readonly sessionId: string;
     readonly expectedRefreshHash: string;
@@ -32,15 +52,25 @@ export interface SessionStore {
     readonly refreshHash: string;
     readonly nowMs: number;
   }): Promise<'ok' | 'conflict'>;
-  /** Revokes if not yet revoked; atomic with its audit record. */
+  /** Revokes if not yet revoked ('ok'); already revoked is 'conflict', unknown 'not_found'. Atomic with its audit record, written only on 'ok'. */
   revokeSession(id: string, reason: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome>;
-  /** Revokes every live session of a subject; returns how many. Atomic with one audit record. */
+  /**
+   * Revokes every unrevoked session of a subject in one app and environment (no other) and returns
+   * how many. One transaction with one audit record carrying `revoked: n`, written even for 0.
+   */
   revokeSubjectSessions(appId: string, environment: Environment, subject: string, reason: string, nowMs: number, audit: AuditDraft): Promise<number>;
+  /** Newest first (`createdAtMs` descending); `subject` undefined means every subject. */
   listSessions(appId: string, environment: Environment, subject: string | undefined, includeRevoked: boolean, limit: number): Promise<readonly Session[]>;
-  /** last_used = max(last_used, given): additive like key usage. */
+  /** last_used = max(last_used, given): additive like key usage. Unknown ids are ignored. Not audited (telemetry). */
   touchSessions(touches: ReadonlyArray<{ readonly id: string; readonly lastUsedAtMs: number }>): Promise<void>;
 
   getPassword(appId: string, environment: Environment, subject: string): Promise<PasswordRecord | undefined>;
+  /**
+   * Creates or replaces the subject's password in one atomic upsert (never read-then-write),
+   * resetting the throttle and bumping `version`, so an attempt computed against the old record
+   * conflicts. Atomic with its audit record.
+   */
   setPassword(appId: string, environment: Environment, subject: string, hash: string, nowMs: number, audit: AuditDraft): Promise<void>;
+  /** Guarded on `expectedVersion` ('conflict' when stale); 'not_found' when the subject has no password. Not audited (throttle state). */
   recordPasswordAttempt(appId: string, environment: Environment, subject: string, next: { failedCount: number; lockedUntilMs: number }, expectedVersion: number): Promise<WriteOutcome>;
 }

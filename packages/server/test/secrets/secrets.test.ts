@@ -41,8 +41,18 @@ describe('server-held secrets', () => {
     const store = new SqlSecretStore(kw.store.db);
     const sa = (await store.getSecret(a.secret.id))!;
     const sb = (await store.getSecret(b.secret.id))!;
-    await store.updateSecret(sb.id, { sealedValue: sa.sealedValue }, sb.version, 0, undefined);
+    await store.updateSecret(sb.id, { sealedValue: sa.sealedValue }, sb.version, 0, { actor: 'attacker', action: 'secret.update', target: sb.id, requestId: 'req_swap' });
     await expect(kw.secrets.reveal(app.id, 'live', 'b')).rejects.toThrow();
+    await kw.close();
+  });
+
+  it('concurrent first sets of one name: exactly one creates; a lost race is CONFLICT, never a raw store error', async () => {
+    const { kw } = await makeKeyward();
+    const app = await kw.apps.create({ name: 'a' }, CLI);
+    const settled = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => kw.secrets.set({ appId: app.id, environment: 'live', name: 'raced', value: `value-${i}-abcdefgh` }, CLI)));
+    expect(settled.filter((r) => r.status === 'fulfilled' && r.value.created)).toHaveLength(1);
+    for (const r of settled) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+    expect(await kw.secrets.list(app.id)).toHaveLength(1);
     await kw.close();
   });
 

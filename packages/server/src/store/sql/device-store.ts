@@ -5,7 +5,7 @@ import type { Environment } from '../../keys/model.js';
 import type { WriteOutcome } from '../types.js';
 import type { Migration } from './migrations.js';
 import type { Database } from './schema.js';
-import { appendAuditIn } from './sql-store.js';
+import { appendAuditIn, missOutcome } from './sql-store.js';
 
 export interface DeviceTables {
   devices: {
@@ -102,7 +102,8 @@ export class SqlDeviceStore implements DeviceStore {
   async revokeDevice(id: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('devices').set({ revoked_at_ms: nowMs }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return 'not_found';
+      // Already revoked is a conflict (the first revocation stands), not an unknown device.
+      if (Number(res.numUpdatedRows) !== 1) return missOutcome(trx as never, 'devices', id);
       await appendAuditIn(trx as never, audit, nowMs);
       return 'ok';
     });

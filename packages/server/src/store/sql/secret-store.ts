@@ -125,7 +125,7 @@ export class SqlSecretStore implements SecretStore {
     patch: { sealedValue?: string; hint?: string; description?: string },
     expectedVersion: number,
     nowMs: number,
-    audit: AuditDraft | undefined,
+    audit: AuditDraft,
   ): Promise<WriteOutcome> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
@@ -141,7 +141,7 @@ export class SqlSecretStore implements SecretStore {
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 1) {
-        if (audit) await appendAuditIn(trx as never, audit, nowMs);
+        await appendAuditIn(trx as never, audit, nowMs);
         return 'ok';
       }
       return missOutcome(trx as never, 'server_secrets', id);

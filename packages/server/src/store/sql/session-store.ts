@@ -156,6 +156,7 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async rotateTokens(input: { sessionId: string; expectedRefreshHash: string; sessionKeyHash: string; sessionKeyExpiresAtMs: number; refreshHash: string; nowMs: number }): Promise<'ok' | 'conflict'> {
+    const greatest = this.dialect === 'postgres' ? sql`GREATEST` : sql`MAX`;
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
         .updateTable('sessions')
@@ -164,7 +165,9 @@ export class SqlSessionStore implements SessionStore {
           session_key_expires_at_ms: input.sessionKeyExpiresAtMs,
           refresh_hash: input.refreshHash,
           generation: sql`generation + 1`,
-          last_used_at_ms: input.nowMs,
+          // max(), as in touchSessions: a refresh stamped by a node whose clock is behind must not
+          // move the last use back (which would end an active session early for idleness).
+          last_used_at_ms: sql`${greatest}(last_used_at_ms, ${input.nowMs})`,
         })
         .where('id', '=', input.sessionId)
         .where('refresh_hash', '=', input.expectedRefreshHash)
@@ -227,18 +230,15 @@ export class SqlSessionStore implements SessionStore {
 
   async setPassword(appId: string, environment: Environment, subject: string, hash: string, nowMs: number, audit: AuditDraft): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('subject_passwords').select('version').where('app_id', '=', appId).where('environment', '=', environment).where('subject', '=', subject).executeTakeFirst();
-      if (existing) {
-        await trx
-          .updateTable('subject_passwords')
-          .set({ hash, failed_count: 0, locked_until_ms: 0, version: sql`version + 1`, updated_at_ms: nowMs })
-          .where('app_id', '=', appId)
-          .where('environment', '=', environment)
-          .where('subject', '=', subject)
-          .execute();
-      } else {
-        await trx.insertInto('subject_passwords').values({ app_id: appId, environment, subject, hash, failed_count: 0, locked_until_ms: 0, version: 1, updated_at_ms: nowMs }).execute();
-      }
+      // One upsert, not read-then-write: concurrent first passwords for a subject cannot collide
+      // on the primary key, and a replacement bumps the version in SQL.
+      await trx
+        .insertInto('subject_passwords')
+        .values({ app_id: appId, environment, subject, hash, failed_count: 0, locked_until_ms: 0, version: 1, updated_at_ms: nowMs })
+        .onConflict((oc) =>
+          oc.columns(['app_id', 'environment', 'subject']).doUpdateSet({ hash, failed_count: 0, locked_until_ms: 0, version: sql`subject_passwords.version + 1`, updated_at_ms: nowMs }),
+        )
+        .execute();
       await appendAuditIn(trx as never, audit, nowMs);
     });
   }
@@ -252,6 +252,8 @@ export class SqlSessionStore implements SessionStore {
       .where('subject', '=', subject)
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1 ? 'ok' : 'conflict';
+    if (Number(res.numUpdatedRows) === 1) return 'ok';
+    // A missing record is not a lost race: a caller retrying on 'conflict' would spin for nothing.
+    return (await this.getPassword(appId, environment, subject)) ? 'conflict' : 'not_found';
   }
 }

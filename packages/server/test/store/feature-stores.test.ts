@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import { DEFAULT_APP_SETTINGS } from '../../src/apps/model.js';
+import { newId } from '../../src/lib/ids.js';
+import { SqlDeviceStore } from '../../src/store/sql/device-store.js';
+import { SqlSecretStore } from '../../src/store/sql/secret-store.js';
+import { SqlSessionStore } from '../../src/store/sql/session-store.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { deviceStoreConformance } from './device-store-conformance.js';
+import { T0, type HarnessFactory } from './feature-harness.js';
+import { secretStoreConformance } from './secret-store-conformance.js';
+import { sessionStoreConformance } from './session-store-conformance.js';
+
+/** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
+function sqlite<S>(dataDir: () => string, build: (sql: SqlStore) => S): HarnessFactory<S> {
+  return async () => {
+    const sql = openSqliteStore({ dataDir: dataDir() });
+    await sql.migrate();
+    return {
+      store: build(sql),
+      async createApp() {
+        const id = newId('app');
+        await sql.createApp({ id, name: 'a', settings: DEFAULT_APP_SETTINGS, createdAtMs: T0, updatedAtMs: T0, version: 1 }, { actor: 'test', action: 'app.create', target: id, requestId: 'req_conf' });
+        return id;
+      },
+      // Only the feature's own records: the app.create records are the harness's, not the store's.
+      audit: async () => (await sql.listAudit({ limit: 10_000 })).filter((r) => r.action !== 'app.create'),
+      close: () => sql.close(),
+    };
+  };
+}
+
+const dirs: string[] = [];
+const memory = () => ':memory:';
+const file = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-feature-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+for (const [label, dataDir] of [
+  ['sqlite (memory)', memory],
+  ['sqlite (file, WAL)', file],
+] as const) {
+  sessionStoreConformance(label, sqlite(dataDir, (sql) => new SqlSessionStore(sql.db, sql.backend)));
+  deviceStoreConformance(label, sqlite(dataDir, (sql) => new SqlDeviceStore(sql.db)));
+  secretStoreConformance(label, sqlite(dataDir, (sql) => new SqlSecretStore(sql.db)));
+}
