@@ -24,6 +24,12 @@ export interface Item {
 export interface InnerList {
   readonly items: readonly Item[];
   readonly params: Parameters;
+  /**
+   * Set by the parser when the inner list's text (with its parameters) is already exactly its
+   * canonical serialisation (RFC 8941 §4.1): then `serializeInnerList` would return this very
+   * string, and RFC 9421's `@signature-params` line can use it without re-serialising.
+   */
+  readonly canonicalText?: string;
 }
 export type Member = Item | InnerList;
 export type Dictionary = ReadonlyArray<readonly [string, Member]>;
@@ -54,19 +60,29 @@ function paddingIsValid(b64: string): boolean {
 
 class Parser {
   i = 0;
+  /**
+   * Cleared when the text just parsed differs from its canonical serialisation (extra spaces,
+   * `;k=?1`, a repeated parameter, `01`, `-0`, any decimal). Conservative: "true" is a promise
+   * that re-serialising gives the same characters; "false" only means "re-serialise to be sure".
+   */
+  canonical = true;
   constructor(readonly s: string) {}
 
   fail(what: string): never {
     throw new StructuredFieldError(`${what} at offset ${this.i}`);
   }
-  peek(): string {
-    return this.s[this.i] ?? '';
+  /** The char code at the cursor, or -1 at the end. */
+  code(): number {
+    return this.i < this.s.length ? this.s.charCodeAt(this.i) : -1;
   }
-  sp(): void {
-    while (this.s[this.i] === ' ') this.i++;
+  /** Skips spaces; returns how many. */
+  sp(): number {
+    const start = this.i;
+    while (this.s.charCodeAt(this.i) === 32) this.i++;
+    return this.i - start;
   }
   ows(): void {
-    while (this.s[this.i] === ' ' || this.s[this.i] === '\t') this.i++;
+    for (let c = this.s.charCodeAt(this.i); c === 32 || c === 9; c = this.s.charCodeAt(this.i)) this.i++;
   }
   done(): boolean {
     return this.i >= this.s.length;
@@ -92,15 +108,19 @@ class Parser {
 
   number(): number {
     const start = this.i;
-    if (this.peek() === '-') this.i++;
+    const negative = this.s.charCodeAt(this.i) === 45;
+    if (negative) this.i++;
+    const firstDigit = this.i;
     let intDigits = 0;
     while (this.i < this.s.length && isDigit(this.s.charCodeAt(this.i))) {
       this.i++;
       intDigits++;
     }
     if (intDigits === 0) this.fail('expected a digit');
-    if (this.peek() !== '.') {
+    if (this.s.charCodeAt(this.i) !== 46 /* . */) {
       if (intDigits > 15) this.fail('integer too long');
+      // `01` and `-0` parse, but serialise as `1` and `0`.
+      if (this.s.charCodeAt(firstDigit) === 48 && (intDigits > 1 || negative)) this.canonical = false;
       return Number(this.s.slice(start, this.i));
     }
     if (intDigits > 12) this.fail('decimal too long');
@@ -111,6 +131,7 @@ class Parser {
       frac++;
     }
     if (frac === 0 || frac > 3) this.fail('bad decimal fraction');
+    this.canonical = false; // decimals round-trip through binary floating point: never assumed canonical
     return Number(this.s.slice(start, this.i));
   }
 
@@ -172,9 +193,9 @@ class Parser {
 
   boolean(): boolean {
     this.i++;
-    const c = this.s[this.i++];
-    if (c === '1') return true;
-    if (c === '0') return false;
+    const c = this.s.charCodeAt(this.i++);
+    if (c === 49) return true;
+    if (c === 48) return false;
     return this.fail('bad boolean');
   }
 
@@ -182,7 +203,7 @@ class Parser {
   endOfMember(): boolean {
     this.ows();
     if (this.done()) return true;
-    if (this.peek() !== ',') this.fail('expected ,');
+    if (this.s.charCodeAt(this.i) !== 44 /* , */) this.fail('expected ,');
     this.i++;
     this.ows();
     if (this.done()) this.fail('trailing comma');
@@ -191,42 +212,50 @@ class Parser {
 
   params(): Parameters {
     const out: [string, BareItem][] = [];
-    while (this.peek() === ';') {
+    while (this.s.charCodeAt(this.i) === 59 /* ; */) {
       this.i++;
-      this.sp();
+      if (this.sp() > 0) this.canonical = false;
       const k = this.key();
       let v: BareItem = true;
-      if (this.peek() === '=') {
+      if (this.s.charCodeAt(this.i) === 61 /* = */) {
         this.i++;
         v = this.bareItem();
+        if (v === true) this.canonical = false; // `;k=?1` serialises as `;k`
       }
       // RFC 8941 §4.2.3.2: a repeated parameter overwrites the earlier value in its place.
       let j = 0;
       while (j < out.length && out[j]![0] !== k) j++;
-      if (j < out.length) out[j] = [k, v];
-      else out.push([k, v]);
+      if (j < out.length) {
+        out[j] = [k, v];
+        this.canonical = false;
+      } else out.push([k, v]);
     }
     return out;
   }
 
   itemOrInnerList(): Member {
-    if (this.peek() === '(') {
-      this.i++;
-      const items: Item[] = [];
-      for (;;) {
-        this.sp();
-        if (this.peek() === ')') {
-          this.i++;
-          return { items, params: this.params() };
-        }
-        const value = this.bareItem();
-        items.push({ value, params: this.params() });
-        const c = this.peek();
-        if (c !== ' ' && c !== ')') this.fail('expected space or ) in inner list');
-      }
+    if (this.s.charCodeAt(this.i) !== 40 /* ( */) {
+      const value = this.bareItem();
+      return { value, params: this.params() };
     }
-    const value = this.bareItem();
-    return { value, params: this.params() };
+    const start = this.i++;
+    this.canonical = true;
+    const items: Item[] = [];
+    for (;;) {
+      // Canonical: no space after `(` or before `)`, exactly one between items.
+      const spaces = this.sp();
+      if (this.s.charCodeAt(this.i) === 41 /* ) */) {
+        if (spaces > 0) this.canonical = false;
+        this.i++;
+        const params = this.params();
+        return this.canonical ? { items, params, canonicalText: this.s.slice(start, this.i) } : { items, params };
+      }
+      if (spaces !== (items.length === 0 ? 0 : 1)) this.canonical = false;
+      const value = this.bareItem();
+      items.push({ value, params: this.params() });
+      const c = this.s.charCodeAt(this.i);
+      if (c !== 32 && c !== 41) this.fail('expected space or ) in inner list');
+    }
   }
 }
 
@@ -241,7 +270,7 @@ export function parseDictionary(text: string): Dictionary {
     // Dictionaries here have a handful of members: a scan beats building a Set per field.
     for (let j = 0; j < out.length; j++) if (out[j]![0] === k) p.fail(`duplicate key "${k}"`);
     let m: Member;
-    if (p.peek() === '=') {
+    if (p.code() === 61 /* = */) {
       p.i++;
       m = p.itemOrInnerList();
     } else {
@@ -326,7 +355,7 @@ export function serializeList(list: readonly Member[]): string {
 // ---- base64 without Buffer (runs in browsers and React Native) ---------------------------------
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_INDEX = new Int16Array(128).fill(-1);
+const B64_INDEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
 export function base64Encode(bytes: Uint8Array): string {
@@ -351,21 +380,38 @@ export function base64Decode(text: string): Uint8Array {
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
   const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let bits = 0;
-  let value = 0;
   let o = 0;
-  for (let i = 0; i < end; i++) {
-    const d = B64_INDEX[text.charCodeAt(i)] ?? -1;
-    if (d < 0) throw new StructuredFieldError('bad base64');
-    value = (value << 6) | d;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (value >> bits) & 0xff;
-    }
+  let i = 0;
+  // Four characters to three bytes at a time; a character outside the alphabet is -1, so the OR is negative.
+  for (; i + 4 <= end; i += 4) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = sextet(text, i + 2);
+    const d = sextet(text, i + 3);
+    if ((a | b | c | d) < 0) throw new StructuredFieldError('bad base64');
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 0xff;
+    out[o++] = n & 0xff;
   }
-  // Canonical only: leftover bits must be zero, so one byte string has exactly one encoding
-  // (otherwise a signature could be "changed" without changing what it decodes to).
-  if (bits > 0 && (value & ((1 << bits) - 1)) !== 0) throw new StructuredFieldError('non-canonical base64');
+  const rest = end - i;
+  if (rest === 1) throw new StructuredFieldError('bad base64');
+  if (rest > 1) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = rest === 3 ? sextet(text, i + 2) : 0;
+    if ((a | b | c) < 0) throw new StructuredFieldError('bad base64');
+    // Canonical only: leftover bits must be zero, so one byte string has exactly one encoding
+    // (otherwise a signature could be "changed" without changing what it decodes to).
+    if (rest === 2 ? (b & 0x0f) !== 0 : (c & 0x03) !== 0) throw new StructuredFieldError('non-canonical base64');
+    out[o++] = (a << 2) | (b >> 4);
+    if (rest === 3) out[o++] = ((b & 0x0f) << 4) | (c >> 2);
+  }
   return out.subarray(0, o);
+}
+
+/** The 6-bit value of the base64 character at `i`, or -1 outside the alphabet. */
+function sextet(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  return code < 128 ? B64_INDEX[code]! : -1;
 }

@@ -5,11 +5,13 @@ import {
   parseDictionary,
   parseSignatureInput,
   serializeDictionary,
+  serializeInnerList,
   SignatureHeaderError,
   StructuredFieldError,
   Token,
   type BareItem,
   type Dictionary,
+  type InnerList,
 } from '../src/index.js';
 
 const key = fc.stringMatching(/^[a-z*][a-z0-9_\-.*]{0,8}$/);
@@ -60,6 +62,53 @@ describe('structured fields (RFC 8941)', () => {
       }),
       { numRuns: 10_000 },
     );
+  });
+
+  it('canonicalText is set only when it equals the canonical serialisation, for canonical and perturbed inner lists (10^4 cases)', () => {
+    const innerList = fc.record({ items: fc.array(item, { maxLength: 4 }), params });
+    // Perturbations that still parse: spaces inside the list or after `;`, leading zeros, `-0`, `=?1`, a repeated parameter, decimals.
+    const perturb = (text: string, how: number): string => {
+      switch (how) {
+        case 0: return text;
+        case 1: return text.replace('(', '( ');
+        case 2: return text.replace(')', ' )');
+        case 3: return text.replace(' ', '  ');
+        case 4: return text.replace(';', '; ');
+        case 5: return text.replace(/=(\d)/, '=0$1');
+        case 6: return `${text};zz=-0`;
+        case 7: return `${text};zz=?1`;
+        case 8: return `${text};zz=1;zz=2`;
+        default: return `${text};zz=1.50`;
+      }
+    };
+    let sawCanonical = 0;
+    let sawPerturbed = 0;
+    fc.assert(
+      fc.property(innerList, fc.integer({ min: 0, max: 9 }), (list, how) => {
+        const text = perturb(serializeInnerList(list), how);
+        let parsed: InnerList;
+        try {
+          parsed = parseDictionary(`sig=${text}`)[0]![1] as InnerList;
+        } catch (err) {
+          // A leading zero can push a 15-digit integer past the limit: not a case for this property.
+          expect(err).toBeInstanceOf(StructuredFieldError);
+          return;
+        }
+        const { canonicalText, ...rest } = parsed;
+        const canonical = serializeInnerList(rest);
+        if (canonicalText !== undefined) {
+          expect(canonicalText).toBe(canonical);
+          expect(canonicalText).toBe(text);
+          sawCanonical++;
+        } else {
+          expect(text).not.toBe(canonical);
+          sawPerturbed++;
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(sawCanonical).toBeGreaterThan(500);
+    expect(sawPerturbed).toBeGreaterThan(500);
   });
 
   it('refuses duplicated dictionary keys (duplicate signature labels)', () => {

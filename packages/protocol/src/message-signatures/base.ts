@@ -32,8 +32,6 @@ export class SignatureHeaderError extends Error {
   override name = 'SignatureHeaderError';
 }
 
-const KNOWN_PARAMS = new Set(['created', 'expires', 'nonce', 'alg', 'keyid', 'tag']);
-
 /** Parses every member of `Signature-Input`. Duplicate labels, non-list members, bad parameter types are errors. */
 export function parseSignatureInput(fieldValue: string): SignatureInput[] {
   return parseDictionary(fieldValue).map(([label, member]) => toInput(label, member));
@@ -41,24 +39,46 @@ export function parseSignatureInput(fieldValue: string): SignatureInput[] {
 
 function toInput(label: string, member: Member): SignatureInput {
   if (!isInnerList(member)) throw new SignatureHeaderError(`Signature-Input ${label} is not an inner list`);
-  const components = member.items.map((item) => {
+  const components: ComponentId[] = [];
+  const componentIds: string[] = [];
+  for (const item of member.items) {
     if (typeof item.value !== 'string') throw new SignatureHeaderError('component identifiers are strings');
-    return { name: item.value, params: item.params };
-  });
-  const componentIds = components.map(serializeComponentId);
-  for (let i = 1; i < componentIds.length; i++) if (componentIds.lastIndexOf(componentIds[i]!, i - 1) >= 0) throw new SignatureHeaderError('a component is listed twice');
-  const out: { -readonly [K in keyof SignatureInput]?: SignatureInput[K] } = { label, components, componentIds, raw: member };
+    const c = { name: item.value, params: item.params };
+    const id = serializeComponentId(c);
+    if (componentIds.includes(id)) throw new SignatureHeaderError('a component is listed twice');
+    components.push(c);
+    componentIds.push(id);
+  }
+  let created: number | undefined;
+  let expires: number | undefined;
+  let nonce: string | undefined;
+  let alg: string | undefined;
+  let keyid: string | undefined;
+  let tag: string | undefined;
   for (const [k, v] of member.params) {
-    if (!KNOWN_PARAMS.has(k)) continue; // RFC 9421 §2.3: unknown parameters are signed but ignored
-    if (k === 'created' || k === 'expires') {
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw new SignatureHeaderError(`${k} must be an integer`);
-      out[k] = v;
-    } else {
-      if (typeof v !== 'string') throw new SignatureHeaderError(`${k} must be a string`);
-      out[k as 'nonce' | 'alg' | 'keyid' | 'tag'] = v;
+    switch (k) {
+      case 'created':
+      case 'expires':
+        if (typeof v !== 'number' || !Number.isInteger(v)) throw new SignatureHeaderError(`${k} must be an integer`);
+        if (k === 'created') created = v;
+        else expires = v;
+        break;
+      case 'nonce':
+      case 'alg':
+      case 'keyid':
+      case 'tag':
+        if (typeof v !== 'string') throw new SignatureHeaderError(`${k} must be a string`);
+        if (k === 'nonce') nonce = v;
+        else if (k === 'alg') alg = v;
+        else if (k === 'keyid') keyid = v;
+        else tag = v;
+        break;
+      default:
+      // RFC 9421 §2.3: unknown parameters are signed but ignored
     }
   }
-  return out as SignatureInput;
+  // One object shape for every input (absent parameters are `undefined`), so the hot path stays monomorphic.
+  return { label, components, componentIds, created, expires, nonce, alg, keyid, tag, raw: member } as SignatureInput;
 }
 
 /** Parses `Signature`: label → signature bytes. Duplicate labels are errors. */
@@ -83,8 +103,9 @@ export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput,
     const c = input.components[i]!;
     base += `${ids ? ids[i] : serializeComponentId(c)}: ${componentValue(view, c, target)}\n`;
   }
-  // The inner list's items are exactly the component identifiers, already serialised.
-  const params = ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw);
+  // As received when that text is already canonical (the parser checked); else re-serialised. The
+  // inner list's items are exactly the component identifiers, already serialised.
+  const params = input.raw.canonicalText ?? (ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw));
   return `${base}"@signature-params": ${params}`;
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, timingSafeEqual, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 
 /**
  * The algorithms Keyward verifies (RFC 9421 §3.3). The algorithm always comes from the key's
@@ -10,6 +10,18 @@ export type VerificationKey =
   | { readonly alg: 'hmac-sha256'; readonly secrets: readonly Uint8Array[] }
   | { readonly alg: Exclude<SignatureAlgorithm, 'hmac-sha256'>; readonly publicKey: KeyObject };
 
+/**
+ * HMAC secrets as KeyObjects, made once per opened secret: `createHmac` with a KeyObject skips
+ * copying and preparing the key bytes on every verification. Weak, so a secret dropped from the
+ * resolver's cache (revoked, rotated out) is not kept alive here.
+ */
+const secretKeys = new WeakMap<Uint8Array, KeyObject>();
+function secretKeyObject(secret: Uint8Array): KeyObject {
+  let ko = secretKeys.get(secret);
+  if (!ko) secretKeys.set(secret, (ko = createSecretKey(secret)));
+  return ko;
+}
+
 /** Constant-time for HMAC (every candidate secret is checked, no early exit on a match). */
 export function verifySignatureBytes(key: VerificationKey, base: string, signature: Uint8Array): boolean {
   switch (key.alg) {
@@ -17,7 +29,7 @@ export function verifySignatureBytes(key: VerificationKey, base: string, signatu
       if (signature.length !== 32) return false;
       let ok = false;
       for (const secret of key.secrets) {
-        const mac = createHmac('sha256', secret).update(base, 'utf8').digest();
+        const mac = createHmac('sha256', secretKeyObject(secret)).update(base, 'utf8').digest();
         ok = timingSafeEqual(mac, signature) || ok;
       }
       return ok;

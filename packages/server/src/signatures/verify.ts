@@ -13,7 +13,7 @@ import {
 } from '@keyward/protocol';
 import type { DenyCode } from '../errors/catalogue.js';
 import { verifySignatureBytes, type SignatureAlgorithm, type VerificationKey } from './algorithms.js';
-import type { NonceStore } from './nonce-store.js';
+import type { NonceOutcome, NonceStore } from './nonce-store.js';
 
 /** A key a signature may name, as registered with Keyward. `owner` is opaque to the verifier. */
 export type ResolvedSigningKey<Owner> = VerificationKey & { readonly keyId: string; readonly owner: Owner };
@@ -78,8 +78,11 @@ const no = (code: DenyCode, reason: string) => ({ valid: false as const, code, r
  * bytes → Content-Digest against the body → nonce remembered (only now, after the signature held).
  * With several signatures, the first label that verifies wins; if none does, the first failure is
  * reported.
+ *
+ * Answers synchronously when the key resolver and the nonce store do (a warm cache, the memory
+ * replay cache): the hot path then allocates no promise. `await` works on either.
  */
-export async function verifyRequestSignature<Owner>(view: HttpMessageView, body: Uint8Array | undefined, options: VerifyRequestOptions<Owner>): Promise<SignatureVerification<Owner>> {
+export function verifyRequestSignature<Owner>(view: HttpMessageView, body: Uint8Array | undefined, options: VerifyRequestOptions<Owner>): MaybePromise<SignatureVerification<Owner>> {
   const inputLines = fieldValues(view, 'signature-input');
   const sigLines = fieldValues(view, 'signature');
   if (inputLines.length === 0 && sigLines.length === 0) return no('SIGNATURE_REQUIRED', 'NO_SIGNATURE');
@@ -95,22 +98,37 @@ export async function verifyRequestSignature<Owner>(view: HttpMessageView, body:
   }
   if (inputs.length === 0) return no('SIGNATURE_REQUIRED', 'EMPTY_SIGNATURE_INPUT');
   if (inputs.length > 8) return no('SIGNATURE_INVALID', 'TOO_MANY_SIGNATURES');
-  let first: SignatureVerification<Owner> | undefined;
-  for (const input of inputs) {
-    const result = await verifyOne(view, body, input, signatures.get(input.label), options);
+  return firstValid(view, body, inputs, signatures, options, 0, undefined);
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Tries the labels from `from` on, in order; the first that verifies wins, else the first failure. */
+function firstValid<Owner>(
+  view: HttpMessageView,
+  body: Uint8Array | undefined,
+  inputs: readonly SignatureInput[],
+  signatures: ReadonlyMap<string, Uint8Array>,
+  options: VerifyRequestOptions<Owner>,
+  from: number,
+  first: SignatureVerification<Owner> | undefined,
+): MaybePromise<SignatureVerification<Owner>> {
+  for (let i = from; i < inputs.length; i++) {
+    const result = verifyOne(view, body, inputs[i]!, signatures.get(inputs[i]!.label), options);
+    if (result instanceof Promise) return result.then((r) => (r.valid ? r : firstValid(view, body, inputs, signatures, options, i + 1, first ?? r)));
     if (result.valid) return result;
     first ??= result;
   }
   return first!;
 }
 
-async function verifyOne<Owner>(
+function verifyOne<Owner>(
   view: HttpMessageView,
   body: Uint8Array | undefined,
   input: SignatureInput,
   signature: Uint8Array | undefined,
   options: VerifyRequestOptions<Owner>,
-): Promise<SignatureVerification<Owner>> {
+): MaybePromise<SignatureVerification<Owner>> {
   if (!signature) return no('SIGNATURE_INVALID', 'LABEL_WITHOUT_SIGNATURE');
   if (input.keyid === undefined) return no('SIGNATURE_INVALID', 'NO_KEYID');
   if (input.created === undefined) return no('SIGNATURE_INVALID', 'NO_CREATED');
@@ -133,7 +151,22 @@ async function verifyOne<Owner>(
   if (input.expires !== undefined && input.expires <= nowSeconds - skew) return no('SIGNATURE_EXPIRED', 'EXPIRED');
 
   const resolved = options.resolveKey(input.keyid);
-  const key = resolved instanceof Promise ? await resolved : resolved;
+  if (resolved instanceof Promise) return resolved.then((key) => withKey(view, body, input, signature, options, key, hasBody || coversDigest, maxAge, skew));
+  return withKey(view, body, input, signature, options, resolved, hasBody || coversDigest, maxAge, skew);
+}
+
+/** The rest of `verifyOne`, once the key id is resolved. */
+function withKey<Owner>(
+  view: HttpMessageView,
+  body: Uint8Array | undefined,
+  input: SignatureInput,
+  signature: Uint8Array,
+  options: VerifyRequestOptions<Owner>,
+  key: ResolvedSigningKey<Owner> | undefined,
+  checksDigest: boolean,
+  maxAge: number,
+  skew: number,
+): MaybePromise<SignatureVerification<Owner>> {
   if (!key) return no('INVALID_CREDENTIAL', 'UNKNOWN_KEYID');
   if (input.alg !== undefined && input.alg !== key.alg) return no('SIGNATURE_INVALID', 'ALG_MISMATCH');
 
@@ -141,34 +174,37 @@ async function verifyOne<Owner>(
   try {
     base = signatureBase(view, input);
   } catch (err) {
-    if (err instanceof ComponentError) return no(err.reason === 'MISSING_COMPONENT' ? 'SIGNATURE_INVALID' : 'SIGNATURE_INVALID', `${err.reason}: ${err.message}`);
+    if (err instanceof ComponentError) return no('SIGNATURE_INVALID', `${err.reason}: ${err.message}`);
     throw err;
   }
   if (!verifySignatureBytes(key, base, signature)) return no('SIGNATURE_INVALID', 'BAD_SIGNATURE');
 
-  if (hasBody || coversDigest) {
+  if (checksDigest) {
     const digest = checkDigest(view, body ?? new Uint8Array());
     if (digest !== 'OK') return no('DIGEST_MISMATCH', digest);
   }
 
-  if (input.nonce !== undefined) {
-    const windowEndSeconds = Math.min(input.expires ?? Infinity, input.created + maxAge) + skew;
-    const outcome = options.nonces.checkAndRemember(key.keyId, input.nonce, windowEndSeconds * 1000);
-    const remembered = outcome instanceof Promise ? await outcome : outcome;
-    if (remembered === 'replayed') return no('SIGNATURE_REPLAYED', 'NONCE_SEEN');
-    if (remembered === 'over_capacity') return no('SIGNATURE_REPLAYED', 'NONCE_CACHE_FULL_FOR_KEY');
-  }
-  return {
+  const verified: SignatureVerification<Owner> = {
     valid: true,
     code: 'VALID',
     keyId: key.keyId,
     label: input.label,
     alg: key.alg,
     owner: key.owner,
-    components: coveredIds,
-    created: input.created,
+    components: input.componentIds,
+    created: input.created!,
     nonce: input.nonce,
   };
+  if (input.nonce === undefined) return verified;
+  const windowEndSeconds = Math.min(input.expires ?? Infinity, input.created! + maxAge) + skew;
+  const outcome = options.nonces.checkAndRemember(key.keyId, input.nonce, windowEndSeconds * 1000);
+  return outcome instanceof Promise ? outcome.then((o) => afterNonce(o, verified)) : afterNonce(outcome, verified);
+}
+
+function afterNonce<Owner>(outcome: NonceOutcome, verified: SignatureVerification<Owner>): SignatureVerification<Owner> {
+  if (outcome === 'replayed') return no('SIGNATURE_REPLAYED', 'NONCE_SEEN');
+  if (outcome === 'over_capacity') return no('SIGNATURE_REPLAYED', 'NONCE_CACHE_FULL_FOR_KEY');
+  return verified;
 }
 
 /** Field lines combined as RFC 9110 §5.3 says; the usual single line needs no array work. */
