@@ -2,18 +2,55 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { bundle } from '../scripts/build.js';
 import { compare, median, type Measure } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Starts a bench server script in its own process (so the load generator does not share its event loop). */
+/**
+ * Starts a bench server script in its own process (so the load generator does not share its event
+ * loop). Every server, Keyward and baselines alike, is first bundled the way `npm run build`
+ * bundles Keyward for `npm start`, and run by plain `node`: what is measured is what is deployed.
+ */
 export async function startServer<T extends { address: string }>(script: string, env: Record<string, string> = {}): Promise<{ info: T; child: ChildProcess }> {
-  const child = fork(path.join(here, 'servers', script), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const bundled = path.join(here, '..', '.bench-tmp', 'servers', script.replace(/\.ts$/, '.mjs'));
+  await bundle(path.join(here, 'servers', script), bundled);
+  // BENCH_CHILD_EXEC_ARGV adds flags to every server process, e.g. `--cpu-prof` to profile one.
+  const extra = process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [];
+  const child = fork(bundled, [], { execArgv: extra, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const info = await new Promise<T>((resolve, reject) => {
     child.once('message', (m) => resolve(m as T));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return { info, child };
+}
+
+/** Sends `message` to a bench server and waits for its reply of type `replyType`. */
+function ask<T>(child: ChildProcess, message: Record<string, unknown>, replyType: string): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const onMessage = (m: { type?: string }) => {
+      if (m.type !== replyType) return;
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
+/** CPU time (user + system) a bench server has used so far, µs. */
+export async function cpuMicros(child: ChildProcess): Promise<number> {
+  return (await ask<{ micros: number }>(child, { type: 'cpu' }, 'cpu')).micros;
+}
+
+/** Records a CPU profile of one bench server while `during` runs (for finding where time goes; not used by `npm run bench`). */
+export async function profileDuring<T>(child: ChildProcess, file: string, during: () => Promise<T>): Promise<T> {
+  await ask(child, { type: 'profile-start' }, 'profile-started');
+  try {
+    return await during();
+  } finally {
+    await ask(child, { type: 'profile-stop', file }, 'profile-stopped');
+  }
 }
 
 /** autocannon on loopback: bounded in time, loopback only. */

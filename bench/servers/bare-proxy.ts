@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import { ready } from './child.js';
 
 const upstream = process.env.UPSTREAM!;
 const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
@@ -19,5 +20,4 @@ const server = createServer(async (req, res) => {
   }
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => process.send?.({ address: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
-process.on('SIGINT', () => process.exit(0));
+server.listen(0, '127.0.0.1', () => ready({ address: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));

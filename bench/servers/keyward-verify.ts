@@ -2,6 +2,7 @@
 import { buildServer } from '../../packages/server/src/http/server.js';
 import { createKeyward } from '../../packages/server/src/keyward.js';
 import { openSqliteStore } from '../../packages/server/src/store/sqlite.js';
+import { ready } from './child.js';
 
 const kw = await createKeyward({ store: openSqliteStore({ dataDir: ':memory:' }), config: { logLevel: 'silent', changePollIntervalMs: 0 } });
 const by = { actor: 'bench', requestId: 'bench' };
@@ -10,5 +11,4 @@ const app = await kw.apps.create({ name: 'bench' }, by);
 const pk = await kw.keys.create({ appId: app.id, environment: 'live', kind: 'publishable', name: 'app' }, by);
 const server = await buildServer(kw, { logger: undefined });
 const address = await server.listen({ port: 0, host: '127.0.0.1' });
-process.send?.({ address, root: root.secret, key: pk.secret });
-process.on('SIGINT', () => process.exit(0));
+ready({ address, root: root.secret, key: pk.secret });

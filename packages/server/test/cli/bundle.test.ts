@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundle } from '../../../../scripts/build.js';
+
+/**
+ * `npm start` runs the bundle `npm run build` makes, with plain node. This builds the same bundle
+ * (next to the real one, so its npm packages resolve from node_modules as they will there), starts
+ * it on a fresh data directory and talks to it over HTTP.
+ */
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const outfile = path.join(serverDir, 'dist', `keyward.test-${process.pid}.mjs`);
+const dataDir = mkdtempSync(path.join(tmpdir(), 'kw-bundle-'));
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(outfile, { force: true });
+  rmSync(`${outfile}.map`, { force: true });
+});
+
+describe('the production bundle', () => {
+  it('starts on an empty store with plain node, prints the first root key once, and serves the API', async () => {
+    await bundle(path.join(serverDir, 'src/cli/main.ts'), outfile);
+    const child = spawn(process.execPath, [outfile, 'start', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += String(d)));
+      const address = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          stdout += String(d);
+          for (const line of stdout.split('\n')) {
+            if (!line.includes('keyward listening')) continue;
+            resolve((JSON.parse(line) as { address: string }).address);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+      });
+      const root = /kw_root_[0-9A-Za-z]+/.exec(stderr)?.[0];
+      expect(root).toBeDefined();
+      expect((await fetch(`${address}/healthz`)).status).toBe(200);
+      const created = await fetch(`${address}/v1/apps`, { method: 'POST', headers: { authorization: `Bearer ${root}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bundle' }) });
+      expect(created.status).toBe(201);
+      expect(((await created.json()) as { id: string }).id).toMatch(/^app_/);
+      const denied = await fetch(`${address}/v1/apps`, { headers: { authorization: 'Bearer kw_root_wrong' } });
+      expect(denied.status).toBeGreaterThanOrEqual(400);
+      expect(stdout).not.toContain(root!); // the root key goes to stderr once, never into the logs
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
