@@ -181,4 +181,78 @@ describe('gateway proxy', () => {
     for (let c = await reader.next(); !c.done; c = await reader.next()) rest += String(c.value);
     expect(rest).toBe('last-chunk');
   });
+  it('backpressure: a client that stops reading pauses the upstream instead of buffering its body', async () => {
+    const total = 128 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    let written = 0;
+    const up = await startUpstream((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+      const pump = () => {
+        while (written < total) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const { port } = new URL(gw);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.pause(); // read nothing for a while
+    socket.write(`GET /big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.key}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 800));
+    // Socket buffers on loopback hold a few MiB each; without backpressure all 128 MiB would be pushed.
+    expect(written).toBeLessThan(48 * 1024 * 1024);
+    let received = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('data', (d: Buffer) => {
+        received += d.length;
+        if (received >= total) resolve();
+      });
+      socket.on('error', reject);
+      socket.resume();
+    });
+    socket.destroy();
+    expect(written).toBe(total);
+    expect(received).toBeGreaterThan(total); // the body plus the status line and headers
+  });
+
+  it('a client that goes away mid-response aborts the upstream request', async () => {
+    let upstreamClosed = false;
+    const up = await startUpstream((req, res) => {
+      req.resume();
+      res.on('close', () => (upstreamClosed = true));
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first;'); // and never finishes
+    });
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const res = await request(`${gw}/stream`, { headers: { authorization: `Bearer ${p.key}` } });
+    const reader = res.body[Symbol.asyncIterator]();
+    expect(String((await reader.next()).value)).toBe('first;');
+    res.body.destroy();
+    for (let i = 0; i < 50 && !upstreamClosed; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(upstreamClosed).toBe(true);
+  });
+
+  it('an upstream that dies mid-body truncates the client response instead of completing it', async () => {
+    const up = await startUpstream((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('only part;');
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const res = await request(`${gw}/dies`, { headers: { authorization: `Bearer ${p.key}` } });
+    expect(res.statusCode).toBe(200);
+    await expect(res.body.text()).rejects.toThrow();
+  });
 });
