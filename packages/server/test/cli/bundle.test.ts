@@ -27,18 +27,20 @@ describe('the production bundle', () => {
     try {
       let stdout = '';
       let stderr = '';
-      child.stderr.on('data', (d) => (stderr += String(d)));
-      const address = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d) => {
-          stdout += String(d);
-          for (const line of stdout.split('\n')) {
-            if (!line.includes('keyward listening')) continue;
-            resolve((JSON.parse(line) as { address: string }).address);
-          }
-        });
+      // The root key (stderr) and the "listening" line (stdout) come on two pipes, in either order.
+      const { address, root } = await new Promise<{ address: string; root: string }>((resolve, reject) => {
+        const check = () => {
+          const listening = stdout.split('\n').find((line) => line.includes('keyward listening'));
+          const key = /kw_root_[0-9A-Za-z]+/.exec(stderr)?.[0];
+          if (!listening || !key) return;
+          const line = JSON.parse(listening) as { address: string; data: string };
+          expect(line.data).toBe(dataDir); // `--data` after the command is honoured
+          resolve({ address: line.address, root: key });
+        };
+        child.stdout.on('data', (d) => ((stdout += String(d)), check()));
+        child.stderr.on('data', (d) => ((stderr += String(d)), check()));
         child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
       });
-      const root = /kw_root_[0-9A-Za-z]+/.exec(stderr)?.[0];
       expect(root).toBeDefined();
       expect((await fetch(`${address}/healthz`)).status).toBe(200);
       const created = await fetch(`${address}/v1/apps`, { method: 'POST', headers: { authorization: `Bearer ${root}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bundle' }) });
@@ -46,7 +48,7 @@ describe('the production bundle', () => {
       expect(((await created.json()) as { id: string }).id).toMatch(/^app_/);
       const denied = await fetch(`${address}/v1/apps`, { headers: { authorization: 'Bearer kw_root_wrong' } });
       expect(denied.status).toBeGreaterThanOrEqual(400);
-      expect(stdout).not.toContain(root!); // the root key goes to stderr once, never into the logs
+      expect(stdout).not.toContain(root); // the root key goes to stderr once, never into the logs
     } finally {
       child.kill('SIGTERM');
     }

@@ -22,7 +22,6 @@ export function gatewayCommand(program: Command): void {
     .requiredOption('--policy <file>', 'the access map (YAML or JSON)')
     .option('-p, --port <port>', 'port (env KEYWARD_GATEWAY_PORT, default 8788)', int('--port'))
     .option('--host <host>', 'address to bind (default 0.0.0.0)')
-    .option('-d, --data <dir>', 'data directory shared with `keyward start` (env KEYWARD_DATA)')
     .option('--app <appId>', 'accept only credentials of this app')
     .option('--env <environment>', 'accept only credentials of this environment (live|test)')
     .option('--trust-proxy-hops <n>', 'trust this many X-Forwarded-For hops (load balancers in front)', int('--trust-proxy-hops'))
@@ -34,10 +33,12 @@ export function gatewayCommand(program: Command): void {
     .option('--headers-timeout-ms <ms>', 'upstream response headers timeout (default 30000)', int('--headers-timeout-ms'))
     .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'))
     .action(async (opts: {
-      upstream: string; policy: string; port?: number; host?: string; data?: string; app?: string; env?: string;
+      upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string;
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
       connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
-    }) => {
+    }, cmd: Command) => {
+      // `--data` is the program's option (cli/main.ts), so it is honoured before or after `gateway`.
+      const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
       try {
         new URL(opts.upstream);
       } catch {
@@ -46,7 +47,7 @@ export function gatewayCommand(program: Command): void {
       if (opts.env !== undefined && opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const map = compileAccessMap(loadAccessMap(opts.policy));
-      const config = loadConfig({ ...(opts.data ? { dataDir: opts.data } : {}) });
+      const config = loadConfig({ ...(dataDir ? { dataDir } : {}) });
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);

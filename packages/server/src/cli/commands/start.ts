@@ -11,17 +11,18 @@ export function startCommand(program: Command): void {
     .description('Start the Keyward server on the embedded SQLite store')
     .option('-p, --port <port>', 'port to listen on (env KEYWARD_PORT, default 8787)')
     .option('--host <host>', 'address to bind (env KEYWARD_HOST, default 0.0.0.0)')
-    .option('-d, --data <dir>', 'data directory (env KEYWARD_DATA, default ./.keyward)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env KEYWARD_LOG_LEVEL)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
-    .action(async (opts: { port?: string; host?: string; data?: string; logLevel?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean }) => {
+    .action(async (opts: { port?: string; host?: string; logLevel?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean }, cmd: Command) => {
+      // `--data` is the program's option (cli/main.ts), so it is honoured before or after `start`.
+      const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const config = loadConfig({
         ...(opts.port ? { port: opts.port } : {}),
         ...(opts.host ? { host: opts.host } : {}),
-        ...(opts.data ? { dataDir: opts.data } : {}),
+        ...(dataDir ? { dataDir } : {}),
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       });
       const kw = await createKeyward({ config, defaultMetrics: true });
