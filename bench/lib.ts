@@ -80,6 +80,21 @@ export async function compare(
   return { subject: median(s), baseline: median(b), pairedRatio: median(s.map((x, i) => x / b[i]!)) };
 }
 
+/**
+ * For operations whose time is mostly waiting (WebCrypto runs on libuv's thread pool, whose
+ * hand-off latency drifts by ±20% within seconds): subject and baseline alternate in batches of
+ * `batch` awaited calls, A B B A …, for `rounds` rounds, so both see the same conditions within
+ * milliseconds. Reports each side's rate and the median of the per-round ratios.
+ */
+export async function compareInterleaved(subject: () => Promise<unknown>, baseline: () => Promise<unknown>, batch: number, rounds: number): Promise<{ subject: number; baseline: number; pairedRatio: number }> {
+  const timeBatch = async (fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) await fn();
+    return batch / ((performance.now() - t0) / 1000);
+  };
+  return compare(() => timeBatch(subject), () => timeBatch(baseline), rounds);
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = Math.floor(sorted.length / 2);

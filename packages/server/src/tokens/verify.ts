@@ -57,6 +57,29 @@ export function checkHeader(header: Record<string, unknown>): { readonly kid: st
   return { kid: header.kid };
 }
 
+/**
+ * Headers that passed {@link checkHeader}, by their exact base64url text. Every token a key signs
+ * carries the same header, so it is decoded once per key rather than once per token. Only
+ * accepted headers are kept, the text is the cache key (so the same bytes mean the same header),
+ * and the map is bounded: forged headers are never stored, and at worst the cache is cleared.
+ */
+const acceptedHeaders = new Map<string, { readonly kid: string; readonly alg: unknown }>();
+const MAX_ACCEPTED_HEADERS = 256;
+
+function checkedHeader(token: string): { readonly kid: string; readonly alg: unknown } | TokenDenial {
+  const text = token.slice(0, token.indexOf('.'));
+  const hit = acceptedHeaders.get(text);
+  if (hit) return hit;
+  const header = parseHeader(token);
+  if (!header) return deny('TOKEN_INVALID', 'MALFORMED');
+  const checked = checkHeader(header);
+  if ('valid' in checked) return checked;
+  const accepted = { kid: checked.kid, alg: header.alg };
+  if (acceptedHeaders.size >= MAX_ACCEPTED_HEADERS) acceptedHeaders.clear();
+  acceptedHeaders.set(text, accepted);
+  return accepted;
+}
+
 /** `algorithms` for jose: exactly the kid's recorded algorithm (one array per algorithm, built once). */
 const PINNED: Readonly<Record<JwtAlgorithm, JwtAlgorithm[]>> = { EdDSA: ['EdDSA'], ES256: ['ES256'] };
 
@@ -77,14 +100,12 @@ export async function verifySignedToken(token: unknown, keys: SigningKeys, polic
   if (typeof token !== 'string') return deny('TOKEN_INVALID', 'MALFORMED');
   if (token.length > MAX_TOKEN_LENGTH) return deny('TOKEN_INVALID', 'TOO_LONG');
   if (!isCanonicalCompactJws(token)) return deny('TOKEN_INVALID', 'MALFORMED');
-  const header = parseHeader(token);
-  if (!header) return deny('TOKEN_INVALID', 'MALFORMED');
-  const checked = checkHeader(header);
+  const checked = checkedHeader(token);
   if ('valid' in checked) return checked;
   const nowMs = policy.nowMs;
   const key = keys.lookup(checked.kid, nowMs) ?? (await keys.find(checked.kid, nowMs));
   if (!key) return deny('TOKEN_INVALID', 'UNKNOWN_KID');
-  if (header.alg !== key.record.alg) return deny('TOKEN_INVALID', 'ALG_MISMATCH');
+  if (checked.alg !== key.record.alg) return deny('TOKEN_INVALID', 'ALG_MISMATCH');
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key.verifyKey, {
