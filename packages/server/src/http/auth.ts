@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { KeywardError } from '../errors/keyward-error.js';
+import type { KeyDecision } from '../keys/decide.js';
 import type { KeyKind, KeyRecord } from '../keys/model.js';
 import { clientCertOf } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
@@ -51,21 +52,27 @@ const ROOT_ONLY: readonly KeyKind[] = ['root'];
 const ROOT_OR_SECRET: readonly KeyKind[] = ['root', 'secret'];
 
 /** Authenticates the operator or backend calling the admin API. Fails closed on every error. */
-export function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
+export async function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
   return authenticateRaw(kw, request.raw, request.ip, auth);
 }
 
 /**
  * The same check on a bare Node request (the verify fast path has no Fastify request), so both
  * paths share one implementation. `ip` is the address Fastify would report for the request.
+ * Answers synchronously (or throws synchronously) when the key is cached: the verify endpoint's
+ * hot path then makes no promise for it.
  */
-export async function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
+export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, auth: Exclude<RouteAuth, 'public'>): Caller | Promise<Caller> {
   const presented = presentedCredential(raw.headers);
   if (presented === undefined) throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
   const cert = clientCertOf(raw).clientCertSha256;
   const req: { kinds: readonly KeyKind[]; ip: string; clientCertSha256?: string } = { kinds: auth === 'root' ? ROOT_ONLY : ROOT_OR_SECRET, ip };
   if (cert) req.clientCertSha256 = cert;
-  const decision = await kw.verifier.verify(presented, req);
+  const decision = kw.verifier.verify(presented, req);
+  return decision instanceof Promise ? decision.then(callerOf) : callerOf(decision);
+}
+
+function callerOf(decision: KeyDecision): Caller {
   if (!decision.valid) {
     // The verifier checks the format first (no separate parse here: one CRC pass per key).
     if (decision.reason === 'MALFORMED' || decision.reason === 'BAD_CHECKSUM') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');

@@ -42,7 +42,7 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
   // Never above the server's own body limit, so a body Fastify would refuse (413) is left to it.
   const maxBodyBytes = Math.min(MAX_FAST_BODY_BYTES, kw.config.bodyLimitBytes);
 
-  function send(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: bigint, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
+  function send(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
     const payload = JSON.stringify(body);
     const headers: Record<string, string | number> = extraHeaders ? { ...extraHeaders } : {};
     headers['x-request-id'] = requestId;
@@ -51,17 +51,28 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
     headers['content-length'] = Buffer.byteLength(payload);
     res.writeHead(status, headers);
     res.end(payload);
-    const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+    const ms = performance.now() - startedAtMs;
     kw.metrics.httpRequest(FAST_VERIFY_URL, 'POST', status, ms);
     if (logRequests) kw.logger.info({ reqId: requestId, req: { method: 'POST', url: FAST_VERIFY_URL, remoteAddress: req.socket.remoteAddress }, status, ms: Math.round(ms * 100) / 100 }, 'request');
   }
 
-  function sendProblem(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: bigint, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): void {
+  function sendProblem(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): void {
     const body = problem(code, requestId, detail, errors);
-    send(req, res, requestId, startedAt, body.status, body, { ...headers, 'x-keyward-code': code });
+    send(req, res, requestId, startedAtMs, body.status, body, { ...headers, 'x-keyward-code': code });
   }
 
-  async function answer(req: IncomingMessage, res: ServerResponse, text: string, startedAt: bigint): Promise<void> {
+  function fail(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, err: unknown): void {
+    if (res.headersSent) return;
+    if (isKeywardError(err)) return sendProblem(req, res, requestId, startedAtMs, err.code, err.detail, err.errors, err.headers);
+    kw.logger.error({ err, reqId: requestId }, 'unhandled error');
+    sendProblem(req, res, requestId, startedAtMs, 'INTERNAL');
+  }
+
+  /**
+   * Synchronous from the body to the answer when both keys are cached (the common case): no
+   * promise and no microtask turn per request. A key that needs the store continues in `then`.
+   */
+  function answer(req: IncomingMessage, res: ServerResponse, text: string, startedAtMs: number): void {
     const requestId = newRequestId();
     try {
       let parsed: unknown;
@@ -70,18 +81,25 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
         parseError = err;
         parsed = value;
       });
-      if (parseError) return sendProblem(req, res, requestId, startedAt, 'MALFORMED_JSON', 'the body is not valid JSON');
+      if (parseError) return sendProblem(req, res, requestId, startedAtMs, 'MALFORMED_JSON', 'the body is not valid JSON');
       if (!validate(parsed)) {
         const { detail, errors } = validationFailure(validate.errors ?? [], 'body');
-        return sendProblem(req, res, requestId, startedAt, 'VALIDATION_FAILED', detail, errors);
+        return sendProblem(req, res, requestId, startedAtMs, 'VALIDATION_FAILED', detail, errors);
       }
-      const caller = await authenticateRaw(kw, req, req.socket.remoteAddress ?? '', 'root-or-secret');
-      send(req, res, requestId, startedAt, 200, await verifyForCaller(kw, caller, parsed as Parameters<typeof verifyForCaller>[2], requestId));
+      const body = parsed as Parameters<typeof verifyForCaller>[2];
+      const caller = authenticateRaw(kw, req, req.socket.remoteAddress ?? '', 'root-or-secret');
+      if (caller instanceof Promise) {
+        caller.then((c) => verifyForCaller(kw, c, body, requestId)).then((out) => send(req, res, requestId, startedAtMs, 200, out), (err: unknown) => fail(req, res, requestId, startedAtMs, err));
+        return;
+      }
+      const out = verifyForCaller(kw, caller, body, requestId);
+      if (out instanceof Promise) {
+        out.then((o) => send(req, res, requestId, startedAtMs, 200, o), (err: unknown) => fail(req, res, requestId, startedAtMs, err));
+        return;
+      }
+      send(req, res, requestId, startedAtMs, 200, out);
     } catch (err) {
-      if (res.headersSent) return;
-      if (isKeywardError(err)) return sendProblem(req, res, requestId, startedAt, err.code, err.detail, err.errors, err.headers);
-      kw.logger.error({ err, reqId: requestId }, 'unhandled error');
-      sendProblem(req, res, requestId, startedAt, 'INTERNAL');
+      fail(req, res, requestId, startedAtMs, err);
     }
   }
 
@@ -95,13 +113,13 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
       const length = Number(h['content-length']);
       if (!Number.isInteger(length) || length < 1 || length > maxBodyBytes) return false;
 
-      const startedAt = process.hrtime.bigint();
+      const startedAtMs = performance.now();
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('error', () => res.destroy());
       req.on('end', () => {
         const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        void answer(req, res, text, startedAt);
+        answer(req, res, text, startedAtMs);
       });
       return true;
     },

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Mutable } from '../../lib/mutable.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { CREDIT_LIMITS } from '../../keys/credits.js';
-import type { VerifyRequirements } from '../../keys/decide.js';
+import type { KeyDecision, VerifyRequirements } from '../../keys/decide.js';
 import { toView } from '../../keys/verifier.js';
 import type { Keyward } from '../../keyward.js';
 import { Nullable, AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
@@ -62,8 +62,9 @@ export type VerifyResponseBody = Static<typeof VerifyResponse>;
  * The verify endpoint's answer for an authenticated caller, shared by the Fastify route and the
  * raw fast path (http/verify-fast-path.ts) so the two cannot drift. Throws KeywardError for
  * refusals that are HTTP errors (malformed key, a secret key reaching outside its app).
+ * Synchronous when the verifier is (a cached key): no promise on the hot path.
  */
-export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typeof VerifyBody>, requestId: string): Promise<VerifyResponseBody> {
+export function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typeof VerifyBody>, requestId: string): VerifyResponseBody | Promise<VerifyResponseBody> {
   // Plain assignments rather than conditional spreads: this runs on every verification, and
   // spreading `cond ? {…} : {}` objects costs more than the key check itself.
   const req: Mutable<VerifyRequirements> = {};
@@ -81,7 +82,11 @@ export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typ
     req.appId = caller.key.appId!;
     req.environment = caller.key.environment!;
   }
-  const decision = await kw.verifier.verify(b.key, req);
+  const decision = kw.verifier.verify(b.key, req);
+  return decision instanceof Promise ? decision.then((d) => answerBody(d, requestId)) : answerBody(decision, requestId);
+}
+
+function answerBody(decision: KeyDecision, requestId: string): VerifyResponseBody {
   // The verifier checks the format first; a key failing its checksum is a 400, not a verdict.
   if (!decision.valid && (decision.reason === 'MALFORMED' || decision.reason === 'BAD_CHECKSUM')) throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
   const view = toView(decision);
@@ -90,11 +95,11 @@ export async function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typ
   if (view.appId !== undefined) out.appId = view.appId;
   if (view.kind !== undefined) out.kind = view.kind;
   if (view.environment !== undefined) out.environment = view.environment;
-  if (view.scopes !== undefined) out.scopes = [...view.scopes];
+  // Shared, read-only values of the cached record: serialised, never mutated, so not copied.
+  if (view.scopes !== undefined) out.scopes = view.scopes as string[];
   if (view.subject !== undefined) out.subject = view.subject;
-  if (view.meta !== undefined) out.meta = { ...view.meta };
+  if (view.meta !== undefined) out.meta = view.meta as Record<string, unknown>;
   if (view.creditsRemaining !== undefined) out.creditsRemaining = view.creditsRemaining;
   if (view.expiresAtMs !== undefined) out.expiresAt = view.expiresAtMs === null ? null : new Date(view.expiresAtMs).toISOString();
   return out;
 }
-
