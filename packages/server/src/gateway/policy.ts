@@ -7,9 +7,8 @@ import type { Environment } from '../keys/model.js';
 import type { Keyward } from '../keyward.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { evaluate, type CompiledAccessMap } from '../policy/evaluate.js';
-import type { Resource } from '../policy/model.js';
-import { rateLimitHeaders } from '../ratelimit/headers.js';
-import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
+import { enforceLimits } from '../policy/limits.js';
+import type { RateLimitStore } from '../ratelimit/store.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
 
 export interface GatewayPolicyOptions {
@@ -61,37 +60,6 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     return minted.token;
   }
 
-  const scopeId = (scope: string, caller: Caller, ip: string): string => {
-    switch (scope) {
-      case 'credential':
-        return caller.id;
-      case 'subject':
-        return `${caller.appId}/${caller.subject ?? caller.id}`;
-      case 'app':
-        return caller.appId;
-      default:
-        return ip;
-    }
-  };
-
-  async function limitsFor(resource: Resource, caller: Caller, ip: string): Promise<{ ok: true; headers: Record<string, string> } | { ok: false; decision: GatewayDecision }> {
-    const now = kw.now();
-    const results = [];
-    for (const name of resource.rateLimits) {
-      const spec = map.map.limits[name]!;
-      const d = await options.limits.consume(limitKey('rate', name, spec.by, scopeId(spec.by, caller, ip)), { rate: spec.rate, windowMs: spec.windowSeconds * 1000, burst: spec.burst }, now, 1);
-      const result = { name, quota: spec.rate, windowSeconds: spec.windowSeconds, remaining: d.remaining, resetMs: d.resetMs };
-      results.push(result);
-      if (!d.allowed) return { ok: false, decision: { allow: false, code: 'RATE_LIMITED', detail: `limit ${name}`, responseHeaders: rateLimitHeaders(results, d.retryAfterMs) } };
-    }
-    if (resource.quota && resource.cost > 0) {
-      const q = map.map.quotas[resource.quota]!;
-      const r = await options.limits.spend(limitKey('quota', q.name, q.by, scopeId(q.by, caller, ip)), q, now, resource.cost);
-      if (!r.allowed) return { ok: false, decision: { allow: false, code: 'USAGE_EXCEEDED', detail: `quota ${q.name}`, responseHeaders: { 'retry-after': String(Math.max(1, Math.ceil(r.resetMs / 1000))) } } };
-    }
-    return { ok: true, headers: rateLimitHeaders(results) };
-  }
-
   return {
     identityFor,
     needsBody(req) {
@@ -124,15 +92,15 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       const decision = evaluate(map, call, caller);
       kw.metrics.verification('gateway', decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
       if (!decision.allowed) return { allow: false, code: decision.code };
-      const limited = await limitsFor(decision.resource, caller, req.clientIp);
-      if (!limited.ok) return limited.decision;
+      const limited = await enforceLimits(map, decision.resource, caller, req.clientIp, options.limits, kw.now());
+      if (!limited.ok) return { allow: false, code: limited.code, detail: limited.code === 'RATE_LIMITED' ? 'rate limit' : 'quota', responseHeaders: limited.headers };
       if (caller.meteredKey && decision.resource.cost > 0) {
-        const spent = await kw.store.spendKeyCredits(caller.id, decision.resource.cost, kw.now());
-        if (spent.outcome === 'exhausted') {
-          const headers: Record<string, string> = spent.resetAtMs === null ? {} : { 'retry-after': String(Math.max(1, Math.ceil((spent.resetAtMs - kw.now()) / 1000))) };
-          return { allow: false, code: 'USAGE_EXCEEDED', detail: 'the key has no credits left', responseHeaders: headers };
+        // Spent only now, after the map and the limits allowed the call, and by the resource's cost.
+        const spent = await kw.verifier.spendDeferred(caller.id, decision.resource.cost);
+        if (!spent.ok) {
+          const headers: Record<string, string> = spent.retryAfterMs === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(spent.retryAfterMs / 1000))) };
+          return spent.code === 'USAGE_EXCEEDED' ? { allow: false, code: 'USAGE_EXCEEDED', detail: 'the key has no credits left', responseHeaders: headers } : { allow: false, code: spent.code };
         }
-        if (spent.outcome === 'not_found') return { allow: false, code: 'INVALID_CREDENTIAL' };
       }
 
       const upstreamHeaders: Record<string, string> = {

@@ -9,7 +9,7 @@ import { CREDIT_LIMITS } from '../keys/credits.js';
 import { evaluate, type CompiledAccessMap, type PolicyRequest } from '../policy/evaluate.js';
 import type { Resource } from '../policy/model.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/store.js';
-import { enforceLimits } from './limits.js';
+import { enforceLimits } from '../policy/limits.js';
 
 /**
  * The request as the guard sees it. `path` is the raw path the client sent, without the query

@@ -1,6 +1,6 @@
 import type { Caller } from '../credentials/caller.js';
-import type { CompiledAccessMap } from '../policy/evaluate.js';
-import type { LimitScope, Resource } from '../policy/model.js';
+import type { CompiledAccessMap } from './evaluate.js';
+import type { LimitScope, Resource } from './model.js';
 import { rateLimitHeaders } from '../ratelimit/headers.js';
 import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
 
