@@ -58,6 +58,8 @@ function paddingIsValid(b64: string): boolean {
   return pad <= 2 && (pad === 1 || b64.charCodeAt(b64.length - 1) === 61);
 }
 
+const NO_PARAMS: Parameters = [];
+
 class Parser {
   i = 0;
   /**
@@ -211,6 +213,8 @@ class Parser {
   }
 
   params(): Parameters {
+    // Most items have none: one shared empty list (read-only by its type) instead of an array per item.
+    if (this.s.charCodeAt(this.i) !== 59 /* ; */) return NO_PARAMS;
     const out: [string, BareItem][] = [];
     while (this.s.charCodeAt(this.i) === 59 /* ; */) {
       this.i++;
@@ -407,7 +411,7 @@ export function base64Decode(text: string): Uint8Array {
     out[o++] = (a << 2) | (b >> 4);
     if (rest === 3) out[o++] = ((b & 0x0f) << 4) | (c >> 2);
   }
-  return out.subarray(0, o);
+  return out; // exactly filled: ⌊3·end/4⌋ bytes for every length that gets here
 }
 
 /** The 6-bit value of the base64 character at `i`, or -1 outside the alphabet. */
