@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { KeywardError } from '../errors/keyward-error.js';
 import type { KeyDecision } from '../keys/decide.js';
 import type { KeyKind, KeyRecord } from '../keys/model.js';
+import { digestsEqual, sha256Hex } from '../lib/crypto.js';
 import { clientCertOf } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 
@@ -68,9 +69,32 @@ export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, a
   const cert = clientCertOf(raw).clientCertSha256;
   const req: { kinds: readonly KeyKind[]; ip: string; clientCertSha256?: string } = { kinds: auth === 'root' ? ROOT_ONLY : ROOT_OR_SECRET, ip };
   if (cert) req.clientCertSha256 = cert;
+  const socket = raw.socket;
+  const known = lastCredential.get(socket);
+  if (known !== undefined && known.presented.length === presented.length && digestsEqual(known.presented, presented)) {
+    const decision = kw.verifier.verifyDigest(known.hash, req);
+    return decision instanceof Promise ? decision.then(callerOf) : callerOf(decision);
+  }
   const decision = kw.verifier.verify(presented, req);
-  return decision instanceof Promise ? decision.then(callerOf) : callerOf(decision);
+  const remember = (d: KeyDecision): Caller => {
+    const caller = callerOf(d);
+    lastCredential.set(socket, { presented, hash: sha256Hex(presented) });
+    return caller;
+  };
+  return decision instanceof Promise ? decision.then(remember) : remember(decision);
 }
+
+/**
+ * The credential each connection last authenticated with, and its SHA-256: a backend calls with
+ * the same root or secret key on every request of a keep-alive connection, and hashing it again
+ * each time was a measurable share of the verify endpoint's cost. Only the hash is skipped: the
+ * verifier still looks the digest up (so a revocation takes effect on the next request) and makes
+ * its whole decision. The comparison is constant-time, since behind a proxy one connection can
+ * carry several clients' requests. Only credentials that were accepted are remembered, one per
+ * connection, and the entry goes with the socket (like an HTTP/2 HPACK table, it keeps a header
+ * value for the connection's life; see docs/threat-model.md).
+ */
+const lastCredential = new WeakMap<object, { readonly presented: string; readonly hash: string }>();
 
 function callerOf(decision: KeyDecision): Caller {
   if (!decision.valid) {

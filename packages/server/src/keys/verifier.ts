@@ -33,7 +33,16 @@ export class KeyVerifier {
   verify(presented: string, req: VerifyRequirements = {}): KeyDecision | Promise<KeyDecision> {
     const status = keyStatus(presented);
     if (status !== 'OK') return this.report(deny(status === 'CHECKSUM' ? 'BAD_CHECKSUM' : 'MALFORMED'));
-    const hash = sha256Hex(presented);
+    return this.verifyDigest(sha256Hex(presented), req);
+  }
+
+  /**
+   * `verify` for a credential whose format was already checked and whose SHA-256 (hex) is known:
+   * the HTTP layer remembers the digest of the credential a connection presented last
+   * (http/auth.ts), so a backend calling with the same key over keep-alive hashes it once. Every
+   * check after the hash — cache or store, revocation, the whole decision — runs as in `verify`.
+   */
+  verifyDigest(hash: string, req: VerifyRequirements = {}): KeyDecision | Promise<KeyDecision> {
     const found = this.deps.cache.get(hash);
     if (found === undefined) return this.verifyUncached(hash, req);
     return this.finish(found ?? undefined, req);
