@@ -39,14 +39,31 @@ export function presentedCredential(headers: IncomingHttpHeaders): string | unde
   if (Array.isArray(apiKey)) throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'X-Api-Key appears more than once');
   let bearer: string | undefined;
   if (auth !== undefined) {
-    const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(auth);
-    if (!m) throw new KeywardError('UNAUTHORIZED', 'Authorization must be `Bearer <key>`');
-    bearer = m[1];
+    bearer = plainBearer(auth);
+    if (bearer === undefined) {
+      const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(auth);
+      if (!m) throw new KeywardError('UNAUTHORIZED', 'Authorization must be `Bearer <key>`');
+      bearer = m[1];
+    }
   }
   if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) {
     throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'send the key in Authorization or X-Api-Key, not both');
   }
   return bearer ?? apiKey;
+}
+
+/**
+ * The usual spelling, `Bearer <token>` with one space and a printable-ASCII token, without the
+ * regular expression; anything else (other case, more spaces, other characters) returns undefined
+ * and goes through the full pattern, so both accept exactly the same headers.
+ */
+function plainBearer(auth: string): string | undefined {
+  if (auth.length < 8 || !auth.startsWith('Bearer ')) return undefined;
+  for (let i = 7; i < auth.length; i++) {
+    const c = auth.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return undefined;
+  }
+  return auth.slice(7);
 }
 
 const ROOT_ONLY: readonly KeyKind[] = ['root'];

@@ -37,11 +37,24 @@ let requestCounter = 0;
  */
 export function newRequestId(): string {
   requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER; // far below 62^12: 12 digits always suffice
-  let n = requestCounter;
-  let tail = '';
-  for (let i = 0; i < 12; i++) {
-    tail = BASE62_ALPHABET[n % 62] + tail;
+  // The first 11 digits change once every 62 requests: encode them only then.
+  const high = Math.floor(requestCounter / 62);
+  if (high !== encodedHigh) {
+    encodedHigh = high;
+    encodedHighDigits = base62Digits(high, 11);
+  }
+  return `req_${REQUEST_ID_PROCESS_PART}${encodedHighDigits}${BASE62_ALPHABET[requestCounter % 62]}`;
+}
+
+let encodedHigh = -1;
+let encodedHighDigits = '';
+
+function base62Digits(value: number, width: number): string {
+  let n = value;
+  let out = '';
+  for (let i = 0; i < width; i++) {
+    out = BASE62_ALPHABET[n % 62] + out;
     n = Math.floor(n / 62);
   }
-  return `req_${REQUEST_ID_PROCESS_PART}${tail}`;
+  return out;
 }

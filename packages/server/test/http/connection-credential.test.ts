@@ -20,7 +20,7 @@ afterEach(async () => {
 async function oneConnection() {
   api = await makeApi();
   const address = await api.server.listen({ port: 0, host: '127.0.0.1' });
-  client = new Client(address, { connections: 1, pipelining: 1 });
+  client = new Client(address, { pipelining: 1 }); // a Client is one connection
   const c = client;
   let sockets = 0;
   api.server.server.on('connection', () => sockets++);
