@@ -75,8 +75,8 @@ const bench: BenchCase = {
       base.push(performance.now() - b);
     }
     const elapsed = (performance.now() - t0) / 1000;
+    raw.close(); // first, so Keyward's store is the last connection and folds its WAL on close
     await kw.close();
-    raw.close();
     lat.sort((a, b) => a - b);
     base.sort((a, b) => a - b);
     const baseTotal = base.reduce((a, b) => a + b, 0) / 1000;

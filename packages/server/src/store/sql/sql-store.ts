@@ -23,7 +23,8 @@ export class SqlStore implements Store {
     readonly db: Kysely<Database>,
     dialect: 'sqlite' | 'postgres',
     private readonly migrations: readonly Migration[],
-    private readonly onClose: () => Promise<void> = async () => {},
+    /** Runs while the connection is still open, just before it closes (SQLite folds its WAL here). */
+    private readonly beforeClose: () => void | Promise<void> = () => {},
   ) {
     this.backend = dialect;
   }
@@ -37,8 +38,8 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.beforeClose();
     await this.db.destroy();
-    await this.onClose();
   }
 
   // ---- apps -------------------------------------------------------------------------------
