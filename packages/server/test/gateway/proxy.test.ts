@@ -255,4 +255,30 @@ describe('gateway proxy', () => {
     expect(res.statusCode).toBe(200);
     await expect(res.body.text()).rejects.toThrow();
   });
+  it('bodiless answers (HEAD, 204, 304) pass through complete and the connection stays usable', async () => {
+    const up = await startUpstream((req, res) => {
+      req.resume();
+      if (req.url === '/none') return void res.writeHead(204).end();
+      if (req.url === '/same') return void res.writeHead(304, { etag: '"v1"' }).end();
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' });
+      res.end(req.method === 'HEAD' ? undefined : 'hello');
+    });
+    cleanups.push(up.close);
+    const p = await keyPolicy();
+    const gw = await start(up.url, p.policy);
+    const auth = { authorization: `Bearer ${p.key}` };
+    const head = await request(`${gw}/doc`, { method: 'HEAD', headers: auth });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-length']).toBe('5');
+    expect(await head.body.text()).toBe('');
+    const none = await request(`${gw}/none`, { headers: auth });
+    expect(none.statusCode).toBe(204);
+    expect(await none.body.text()).toBe('');
+    const same = await request(`${gw}/same`, { headers: { ...auth, 'if-none-match': '"v1"' } });
+    expect(same.statusCode).toBe(304);
+    expect(same.headers.etag).toBe('"v1"');
+    expect(await same.body.text()).toBe('');
+    const get = await request(`${gw}/doc`, { headers: auth });
+    expect(await get.body.text()).toBe('hello');
+  });
 });
