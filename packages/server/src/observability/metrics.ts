@@ -1,21 +1,35 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics. One registry per Keyward instance (tests run several in one process).
  * Denial reasons are labelled here precisely: metrics are for operators, unlike the caller-facing
  * codes which are deliberately coarse.
  */
+/** Seconds; the upper bounds of `keyward_http_request_duration_seconds`. */
+const DURATION_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const;
+
+/** One route and method's request counts by status and its duration histogram, kept as plain numbers. */
+interface RouteStats {
+  readonly route: string;
+  readonly method: string;
+  /** Requests by status since the last scrape (folded into the Prometheus counter then). */
+  readonly pendingByStatus: Map<number, number>;
+  /** Non-cumulative bucket counts; the last slot is +Inf. Never reset (a histogram only grows). */
+  readonly buckets: Float64Array;
+  sumSeconds: number;
+  count: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly verifications: Counter<'credential' | 'code' | 'reason'>;
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
-  readonly httpDuration: Histogram<'route' | 'method'>;
   readonly keysSeenInUrls: Counter;
   readonly auditWriteFailures: Counter;
-  /** Hot-path counts, keyed `credential|code|reason`, folded into the Prometheus counter at scrape time. */
-  private readonly pendingVerifications = new Map<string, number>();
-  private readonly pendingHttp = new Map<string, number>();
-  private readonly pendingDurations = new Map<string, number[]>();
+  /** Hot-path counts by credential → code → reason, folded into the Prometheus counter at scrape time. */
+  private readonly pendingVerifications = new Map<string, Map<string, Map<string, number>>>();
+  /** By route → method. */
+  private readonly routes = new Map<string, Map<string, RouteStats>>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'keyward_' });
@@ -33,14 +47,7 @@ export class Metrics {
       registers: [this.registry],
       collect: () => this.foldHttp(),
     });
-    this.httpDuration = new Histogram({
-      name: 'keyward_http_request_duration_seconds',
-      help: 'HTTP request duration by route pattern',
-      labelNames: ['route', 'method'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [this.registry],
-      collect: () => this.foldDurations(),
-    });
+    this.registry.registerMetric(this.durationMetric() as never);
     this.keysSeenInUrls = new Counter({
       name: 'keyward_keys_seen_in_urls_total',
       help: 'Requests that carried a Keyward key in the URL query string',
@@ -65,46 +72,84 @@ export class Metrics {
     });
   }
 
-  /** Hot path: a plain map increment; prom-client's label hashing happens only when scraped. */
+  /**
+   * Hot path: three map lookups by the (interned) label values and an increment; no string is
+   * built and prom-client's label hashing happens only when scraped.
+   */
   verification(credential: string, code: string, reason: string): void {
-    const id = `${credential}|${code}|${reason}`;
-    this.pendingVerifications.set(id, (this.pendingVerifications.get(id) ?? 0) + 1);
+    let byCode = this.pendingVerifications.get(credential);
+    if (!byCode) this.pendingVerifications.set(credential, (byCode = new Map()));
+    let byReason = byCode.get(code);
+    if (!byReason) byCode.set(code, (byReason = new Map()));
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
   }
 
-  /** Hot path: plain counters and bucket arrays, folded into prom-client at scrape time. */
+  /**
+   * Hot path: the request counted by status and its duration put in its bucket, as plain numbers.
+   * The duration histogram is served from these counts directly (see `durationMetric`), so no
+   * sample is kept, none is dropped, and memory stays constant however long nobody scrapes.
+   */
   httpRequest(route: string, method: string, status: number, elapsedMs: number): void {
-    const id = `${route}|${method}|${status}`;
-    this.pendingHttp.set(id, (this.pendingHttp.get(id) ?? 0) + 1);
-    const did = `${route}|${method}`;
-    let samples = this.pendingDurations.get(did);
-    if (!samples) this.pendingDurations.set(did, (samples = []));
-    samples.push(elapsedMs / 1000);
-    // Fold into the histogram in batches: bounded memory without scrapes, and no sample dropped.
-    if (samples.length >= 4096) this.foldDurations();
+    let byMethod = this.routes.get(route);
+    if (!byMethod) this.routes.set(route, (byMethod = new Map()));
+    let stats = byMethod.get(method);
+    if (!stats) byMethod.set(method, (stats = { route, method, pendingByStatus: new Map(), buckets: new Float64Array(DURATION_BUCKETS_SECONDS.length + 1), sumSeconds: 0, count: 0 }));
+    stats.pendingByStatus.set(status, (stats.pendingByStatus.get(status) ?? 0) + 1);
+    const seconds = elapsedMs / 1000;
+    let i = 0;
+    while (i < DURATION_BUCKETS_SECONDS.length && seconds > DURATION_BUCKETS_SECONDS[i]!) i++;
+    stats.buckets[i]!++;
+    stats.sumSeconds += seconds;
+    stats.count++;
   }
 
   private foldHttp(): void {
-    for (const [id, count] of this.pendingHttp) {
-      const [route, method, status] = id.split('|') as [string, string, string];
-      this.httpRequests.labels(route, method, status).inc(count);
+    for (const byMethod of this.routes.values()) {
+      for (const stats of byMethod.values()) {
+        for (const [status, count] of stats.pendingByStatus) this.httpRequests.labels(stats.route, stats.method, String(status)).inc(count);
+        stats.pendingByStatus.clear();
+      }
     }
-    this.pendingHttp.clear();
-  }
-
-  private foldDurations(): void {
-    for (const [id, samples] of this.pendingDurations) {
-      const [route, method] = id.split('|') as [string, string];
-      const h = this.httpDuration.labels(route, method);
-      for (const v of samples) h.observe(v);
-    }
-    this.pendingDurations.clear();
   }
 
   private foldVerifications(): void {
-    for (const [id, count] of this.pendingVerifications) {
-      const [credential, code, reason] = id.split('|') as [string, string, string];
-      this.verifications.labels(credential, code, reason).inc(count);
+    for (const [credential, byCode] of this.pendingVerifications) {
+      for (const [code, byReason] of byCode) for (const [reason, count] of byReason) this.verifications.labels(credential, code, reason).inc(count);
     }
     this.pendingVerifications.clear();
+  }
+
+  /**
+   * `keyward_http_request_duration_seconds` as a prom-client metric whose values are read from the
+   * hot path's bucket counts at scrape time (cumulative `le` buckets, `_sum`, `_count`).
+   */
+  private durationMetric() {
+    const name = 'keyward_http_request_duration_seconds';
+    const help = 'HTTP request duration by route pattern';
+    const metric = {
+      name,
+      help,
+      type: 'histogram',
+      aggregator: 'sum',
+      get: async () => {
+        const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+        for (const byMethod of this.routes.values()) {
+          for (const stats of byMethod.values()) {
+            const labels = { route: stats.route, method: stats.method };
+            let cumulative = 0;
+            DURATION_BUCKETS_SECONDS.forEach((le, i) => {
+              cumulative += stats.buckets[i]!;
+              values.push({ labels: { ...labels, le }, value: cumulative, metricName: `${name}_bucket` });
+            });
+            values.push({ labels: { ...labels, le: '+Inf' }, value: stats.count, metricName: `${name}_bucket` });
+            values.push({ labels, value: stats.sumSeconds, metricName: `${name}_sum` });
+            values.push({ labels, value: stats.count, metricName: `${name}_count` });
+          }
+        }
+        return { name, help, type: 'histogram', aggregator: 'sum', values };
+      },
+      reset: () => this.routes.clear(),
+    };
+    return metric;
   }
 }
