@@ -65,7 +65,7 @@ export async function compare(
   subject: () => Promise<number> | number,
   baseline: () => Promise<number> | number,
   rounds: number,
-): Promise<{ subject: number; baseline: number; pairedRatio: number }> {
+): Promise<{ subject: number; baseline: number; pairedRatio: number; subjectRounds: number[] }> {
   const s: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -77,7 +77,7 @@ export async function compare(
       s.push(await subject());
     }
   }
-  return { subject: median(s), baseline: median(b), pairedRatio: median(s.map((x, i) => x / b[i]!)) };
+  return { subject: median(s), baseline: median(b), pairedRatio: median(s.map((x, i) => x / b[i]!)), subjectRounds: s };
 }
 
 /**

@@ -31,10 +31,23 @@ export class ComponentError extends Error {
 
 /** `"name";param=value` — the component identifier as it appears in the base. */
 export function serializeComponentId(c: ComponentId): string {
-  // Hot path: a parameterless name without quote or backslash (the parser already checked it is printable ASCII).
-  if (c.params.length === 0 && c.name.indexOf('"') < 0 && c.name.indexOf('\\') < 0) return `"${c.name}"`;
+  if (c.params.length === 0) {
+    // Hot path: every signature names the same few components; their quoted forms are made once.
+    const known = QUOTED.get(c.name);
+    if (known !== undefined) return known;
+    // A name without quote or backslash (the parser already checked it is printable ASCII).
+    if (c.name.indexOf('"') < 0 && c.name.indexOf('\\') < 0) {
+      const quoted = `"${c.name}"`;
+      if (QUOTED.size < MAX_QUOTED) QUOTED.set(c.name, quoted);
+      return quoted;
+    }
+  }
   return serializeBareItem(c.name) + serializeParams(c.params);
 }
+
+/** Quoted forms of parameterless component names seen so far; bounded, so odd names cannot grow it. */
+const QUOTED = new Map<string, string>();
+const MAX_QUOTED = 512;
 
 const param = (c: ComponentId, name: string) => c.params.find(([k]) => k === name)?.[1];
 
