@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { gatewayCommand } from './commands/gateway.js';
 import { policyCommand } from './commands/policy.js';
+import { signingKeysCommand } from './commands/signing-keys.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand];

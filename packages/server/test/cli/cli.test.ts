@@ -112,3 +112,24 @@ describe('keyward policy and gateway', () => {
     expect(denied.stdout).toContain('DENIED SUBJECT_MISMATCH');
   }, 60_000);
 });
+
+describe('keyward signing-keys', () => {
+  it('rotate publishes first, refuses a second pending rotation, and rotates at once with --immediate', async () => {
+    const first = await cli('signing-keys', 'rotate', '--alg', 'ES256', '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ alg: 'ES256', state: 'active' }); // nothing signed ES256 yet
+    const second = JSON.parse((await cli('signing-keys', 'rotate', '--alg', 'ES256', '--json')).stdout);
+    expect(second.state).toBe('pending');
+    expect(Date.parse(second.activatesAt)).toBeGreaterThan(Date.parse(second.createdAt));
+    const third = await cli('signing-keys', 'rotate', '--alg', 'ES256', '--json');
+    expect(third.code).toBe(2);
+    expect(JSON.parse(third.stderr).error.code).toBe('CONFLICT');
+    const emergency = await cli('signing-keys', 'rotate', '--alg', 'ES256', '--immediate', '--revoke-previous', '--json');
+    expect(emergency.code).toBe(0);
+    expect(JSON.parse(emergency.stdout).state).toBe('active');
+    const bad = await cli('signing-keys', 'rotate', '--revoke-previous', '--json');
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stderr).error.code).toBe('VALIDATION_FAILED');
+    expect((await cli('signing-keys', 'rotate', '--alg', 'HS256')).code).toBe(2);
+  }, 60_000);
+});
