@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { KeywardError } from '../errors/keyward-error.js';
 import type { KeyDecision } from '../keys/decide.js';
 import type { KeyKind, KeyRecord } from '../keys/model.js';
-import { digestsEqual, sha256Hex } from '../lib/crypto.js';
+import { digestsEqual } from '../lib/crypto.js';
 import { clientCertOf } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 
@@ -92,10 +92,12 @@ export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, a
     const decision = kw.verifier.verifyDigest(known.hash, req);
     return decision instanceof Promise ? decision.then(callerOf) : callerOf(decision);
   }
-  const decision = kw.verifier.verify(presented, req);
+  const hash = kw.verifier.digest(presented);
+  if (typeof hash !== 'string') return callerOf(hash);
+  const decision = kw.verifier.verifyDigest(hash, req);
   const remember = (d: KeyDecision): Caller => {
-    const caller = callerOf(d);
-    lastCredential.set(socket, { presented, hash: sha256Hex(presented) });
+    const caller = callerOf(d); // throws for a refused credential, which is then not remembered
+    lastCredential.set(socket, { presented, hash });
     return caller;
   };
   return decision instanceof Promise ? decision.then(remember) : remember(decision);

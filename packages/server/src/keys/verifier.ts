@@ -31,9 +31,15 @@ export class KeyVerifier {
    * malformed one): the hot path then allocates no promise. Callers simply `await` the result.
    */
   verify(presented: string, req: VerifyRequirements = {}): KeyDecision | Promise<KeyDecision> {
+    const digest = this.digest(presented);
+    return typeof digest === 'string' ? this.verifyDigest(digest, req) : digest;
+  }
+
+  /** The SHA-256 (hex) of a well-formed key, or the reported refusal of a malformed one (format and CRC checked first). */
+  digest(presented: string): string | KeyDecision {
     const status = keyStatus(presented);
     if (status !== 'OK') return this.report(deny(status === 'CHECKSUM' ? 'BAD_CHECKSUM' : 'MALFORMED'));
-    return this.verifyDigest(sha256Hex(presented), req);
+    return sha256Hex(presented);
   }
 
   /**
