@@ -8,6 +8,7 @@ import type { Keyward } from '../keyward.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { evaluate, type CompiledAccessMap } from '../policy/evaluate.js';
 import { enforceLimits } from '../policy/limits.js';
+import { retryAfter } from '../ratelimit/headers.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
 
@@ -83,7 +84,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       const auth = await authenticate(authReq, kw.credentials, scope);
       if (!auth.valid) {
         if (auth.retryAfterMs === undefined) return { allow: false, code: auth.code };
-        return { allow: false, code: auth.code, responseHeaders: { 'retry-after': String(Math.max(1, Math.ceil(auth.retryAfterMs / 1000))) } };
+        return { allow: false, code: auth.code, responseHeaders: retryAfter(auth.retryAfterMs) };
       }
       const caller = auth.caller;
       const version = req.headers['x-keyward-app-version'];
@@ -98,8 +99,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
         // Spent only now, after the map and the limits allowed the call, and by the resource's cost.
         const spent = await kw.verifier.spendDeferred(caller.id, decision.resource.cost);
         if (!spent.ok) {
-          const headers: Record<string, string> = spent.retryAfterMs === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(spent.retryAfterMs / 1000))) };
-          return spent.code === 'USAGE_EXCEEDED' ? { allow: false, code: 'USAGE_EXCEEDED', detail: 'the key has no credits left', responseHeaders: headers } : { allow: false, code: spent.code };
+          return spent.code === 'USAGE_EXCEEDED' ? { allow: false, code: 'USAGE_EXCEEDED', detail: 'the key has no credits left', responseHeaders: retryAfter(spent.retryAfterMs) } : { allow: false, code: spent.code };
         }
       }
 

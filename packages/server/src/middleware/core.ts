@@ -8,6 +8,7 @@ import type { Mutable } from '../lib/mutable.js';
 import { CREDIT_LIMITS } from '../keys/credits.js';
 import { evaluate, type CompiledAccessMap, type PolicyRequest } from '../policy/evaluate.js';
 import type { Resource } from '../policy/model.js';
+import { retryAfter } from '../ratelimit/headers.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/store.js';
 import { enforceLimits } from '../policy/limits.js';
 
@@ -57,8 +58,6 @@ const APP_VERSION_HEADER = 'x-keyward-app-version';
 
 /** RFC 9110 §11.6.1: a 401 names the scheme that would work. */
 const challenge = (code: Code): Record<string, string> => (code === 'CREDENTIAL_MISSING' || code === 'INVALID_CREDENTIAL' ? { 'www-authenticate': 'Bearer' } : {});
-
-const retryAfter = (ms: number | undefined): Record<string, string> => (ms === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) });
 
 /**
  * The framework-neutral core shared by the Fastify plugin, the Express middleware and the Hono

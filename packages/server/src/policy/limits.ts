@@ -1,7 +1,7 @@
 import type { Caller } from '../credentials/caller.js';
 import type { CompiledAccessMap } from './evaluate.js';
 import type { LimitScope, Resource } from './model.js';
-import { rateLimitHeaders } from '../ratelimit/headers.js';
+import { rateLimitHeaders, retryAfter } from '../ratelimit/headers.js';
 import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
 
 export type LimitOutcome =
@@ -40,7 +40,7 @@ export async function enforceLimits(compiled: CompiledAccessMap, resource: Resou
   if (resource.quota && resource.cost > 0) {
     const q = compiled.map.quotas[resource.quota]!;
     const r = await store.spend(limitKey('quota', q.name, q.by, bucketOf(q.by, caller, clientIp)), q, nowMs, resource.cost);
-    if (!r.allowed) return { ok: false, code: 'USAGE_EXCEEDED', headers: { 'retry-after': String(Math.max(1, Math.ceil(r.resetMs / 1000))) } };
+    if (!r.allowed) return { ok: false, code: 'USAGE_EXCEEDED', headers: retryAfter(r.resetMs) };
   }
   return { ok: true, headers: rateLimitHeaders(results) };
 }

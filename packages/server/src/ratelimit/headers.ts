@@ -13,6 +13,10 @@ export function rateLimitHeaders(
     'ratelimit-policy': results.map((r) => `"${r.name}";q=${r.quota};w=${r.windowSeconds}`).join(', '),
     ratelimit: `"${tightest.name}";r=${tightest.remaining};t=${Math.ceil(tightest.resetMs / 1000)}`,
   };
-  if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
-  return headers;
+  return retryAfterMs === undefined ? headers : { ...headers, ...retryAfter(retryAfterMs) };
+}
+
+/** `Retry-After` in whole seconds, at least 1 (RFC 9110 §10.2.3); none when there is nothing to wait for. */
+export function retryAfter(ms: number | undefined): Record<string, string> {
+  return ms === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
 }
