@@ -3,7 +3,7 @@
  * when the two disagree, so run `npx tsx scripts/gen-error-docs.ts` after changing a code.
  */
 import { writeFileSync } from 'node:fs';
-import { CATALOGUE, type Code } from '../packages/server/src/errors/catalogue.js';
+import { CATALOGUE, type Code } from '../packages/protocol/src/errors.js';
 
 export function renderErrorDocs(): string {
   const section = (kind: 'verify' | 'request' | 'server', title: string, intro: string) => {
@@ -15,7 +15,7 @@ export function renderErrorDocs(): string {
   return [
     '# Error and result codes',
     '',
-    'Generated from `packages/server/src/errors/catalogue.ts` by `npx tsx scripts/gen-error-docs.ts`; a test fails if they disagree.',
+    'Generated from `packages/protocol/src/errors.ts` by `npx tsx scripts/gen-error-docs.ts`; a test fails if they disagree.',
     '',
     'Every error is served as RFC 9457 `application/problem+json`: `{type, title, status, code, detail?, requestId, errors?}`.',
     'Switch on `code`; `title` and `detail` are for people and may change.',

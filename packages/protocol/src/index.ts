@@ -4,3 +4,4 @@ export * from './crc32.js';
 export * from './structured-fields.js';
 export * from './content-digest.js';
 export * from './message-signatures/index.js';
+export * from './errors.js';

@@ -1,0 +1,95 @@
+/**
+ * The closed catalogue of every code Keyward answers with.
+ *
+ * Why one file: callers `switch` on `code`, dashboards alert on it, and docs/errors.md is checked
+ * against it by a test, so a code cannot appear in one place and not the others. Message text is
+ * for humans and may change; codes never change meaning.
+ *
+ * `status` is the HTTP status used when the code is served as RFC 9457 problem+json. Verification
+ * outcomes (`kind: 'verify'`) are also returned as values with HTTP 200 by the verify endpoint.
+ */
+export interface CodeSpec {
+  readonly status: number;
+  readonly title: string;
+  /** verify: an answer about a credential; request: the caller sent something wrong; server: we broke. */
+  readonly kind: 'verify' | 'request' | 'server';
+}
+
+export const CATALOGUE = {
+  // ---- verification outcomes --------------------------------------------------------------
+  VALID: { status: 200, title: 'The credential is valid for this request', kind: 'verify' },
+  INVALID_CREDENTIAL: { status: 401, title: 'The credential is not valid', kind: 'verify' },
+  CREDENTIAL_MISSING: { status: 401, title: 'No credential was presented', kind: 'verify' },
+  CREDENTIAL_EXPIRED: { status: 401, title: 'The credential has expired', kind: 'verify' },
+  CREDENTIAL_DISABLED: { status: 401, title: 'The credential is disabled', kind: 'verify' },
+  KIND_NOT_ALLOWED: { status: 403, title: 'This kind of credential may not make this call', kind: 'verify' },
+  SUBJECT_REQUIRED: { status: 403, title: 'This credential must name the subject it acts for', kind: 'verify' },
+  SUBJECT_MISMATCH: { status: 403, title: 'The credential may not act for this subject', kind: 'verify' },
+  INSUFFICIENT_SCOPES: { status: 403, title: 'The credential lacks a required scope', kind: 'verify' },
+  IP_NOT_ALLOWED: { status: 403, title: 'The caller address is not on the credential allow-list', kind: 'verify' },
+  CLIENT_CERT_MISMATCH: { status: 403, title: 'The client certificate does not match the credential', kind: 'verify' },
+  ACCESS_DENIED: { status: 403, title: 'No rule of the access map allows this call', kind: 'verify' },
+  RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', kind: 'verify' },
+  USAGE_EXCEEDED: { status: 429, title: 'Quota or credits exhausted', kind: 'verify' },
+  UPGRADE_REQUIRED: { status: 426, title: 'This app version is no longer supported', kind: 'verify' },
+  SIGNATURE_REQUIRED: { status: 401, title: 'A request signature is required', kind: 'verify' },
+  SIGNATURE_INVALID: { status: 401, title: 'The request signature is not valid', kind: 'verify' },
+  SIGNATURE_EXPIRED: { status: 401, title: 'The request signature is outside its validity window', kind: 'verify' },
+  SIGNATURE_REPLAYED: { status: 401, title: 'The request signature was already used', kind: 'verify' },
+  SIGNATURE_COVERAGE: { status: 401, title: 'The signature does not cover the required components', kind: 'verify' },
+  DIGEST_MISMATCH: { status: 401, title: 'The body does not match its Content-Digest', kind: 'verify' },
+  TOKEN_INVALID: { status: 401, title: 'The token is not valid', kind: 'verify' },
+  TOKEN_EXPIRED: { status: 401, title: 'The token has expired', kind: 'verify' },
+  TOKEN_ALREADY_USED: { status: 401, title: 'The single-use token was already used', kind: 'verify' },
+  SESSION_EXPIRED: { status: 401, title: 'The session has expired', kind: 'verify' },
+  REFRESH_REUSED: { status: 401, title: 'A spent refresh token was presented; the session family is revoked', kind: 'verify' },
+  LOGIN_FAILED: { status: 401, title: 'The subject or password is wrong', kind: 'verify' },
+  LOGIN_THROTTLED: { status: 429, title: 'Too many failed logins for this account', kind: 'verify' },
+  ATTESTATION_REQUIRED: { status: 401, title: 'An attested app token is required', kind: 'verify' },
+  ATTESTATION_FAILED: { status: 401, title: 'The app attestation could not be verified', kind: 'verify' },
+
+  // ---- the caller sent something wrong ------------------------------------------------------
+  MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON', kind: 'request' },
+  VALIDATION_FAILED: { status: 400, title: 'The request does not match the schema', kind: 'request' },
+  INVALID_ID: { status: 400, title: 'An identifier is malformed', kind: 'request' },
+  KEY_MALFORMED: { status: 400, title: 'The key is malformed or fails its checksum', kind: 'request' },
+  KEY_IN_URL: { status: 400, title: 'Credentials must never be sent in a URL', kind: 'request' },
+  AMBIGUOUS_CREDENTIALS: { status: 400, title: 'More than one credential was presented', kind: 'request' },
+  UNAUTHORIZED: { status: 401, title: 'Authentication is required', kind: 'request' },
+  FORBIDDEN: { status: 403, title: 'The credential may not perform this operation', kind: 'request' },
+  NOT_FOUND: { status: 404, title: 'The resource does not exist', kind: 'request' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route', kind: 'request' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', kind: 'request' },
+  CONFLICT: { status: 409, title: 'The resource changed or is in a state that forbids this', kind: 'request' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is too large', kind: 'request' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', kind: 'request' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large', kind: 'request' },
+  BAD_REQUEST: { status: 400, title: 'The request is malformed', kind: 'request' },
+
+  // ---- we or a dependency broke -------------------------------------------------------------
+  INTERNAL: { status: 500, title: 'Internal error', kind: 'server' },
+  AUDIT_UNAVAILABLE: { status: 503, title: 'The audit log could not record the change, so it was not made', kind: 'server' },
+  STORE_UNAVAILABLE: { status: 503, title: 'The store is unavailable', kind: 'server' },
+  NOT_READY: { status: 503, title: 'Not ready', kind: 'server' },
+  UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream API could not be reached', kind: 'server' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream API did not answer in time', kind: 'server' },
+} as const satisfies Record<string, CodeSpec>;
+
+export type Code = keyof typeof CATALOGUE;
+export type VerifyCode = { [K in Code]: (typeof CATALOGUE)[K]['kind'] extends 'verify' ? K : never }[Code];
+/** Codes that mean "no" for a credential. */
+export type DenyCode = Exclude<VerifyCode, 'VALID'>;
+
+export const ALL_CODES = Object.keys(CATALOGUE) as Code[];
+
+export function isCode(value: string): value is Code {
+  return Object.hasOwn(CATALOGUE, value);
+}
+
+/**
+ * The problem+json `type`: a stable URN per code. docs/errors.md has an anchor with the same
+ * suffix (`#invalid-credential`), so a deployment can map the URN to wherever it hosts the docs.
+ */
+export function docsUrl(code: Code): string {
+  return `urn:keyward:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+}
