@@ -12,6 +12,20 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  {
+    // Domain logic knows nothing about HTTP frameworks: they are adapters at the edge (http/,
+    // middleware/, gateway/, cli/). The HTTP stacks may import the domain, never the reverse.
+    files: ['packages/server/src/**/*.ts', 'packages/protocol/src/**/*.ts', 'packages/client/src/**/*.ts'],
+    ignores: ['packages/server/src/http/**', 'packages/server/src/middleware/**', 'packages/server/src/gateway/**', 'packages/server/src/cli/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['fastify', 'fastify/*', '@fastify/*', 'express', 'express/*', 'hono', 'hono/*', 'undici', 'undici/*'], message: 'domain code stays framework-free: put HTTP handling in http/, middleware/ or gateway/' },
+          { group: ['**/http/*', '**/middleware/*', '**/gateway/*', '**/cli/*'], message: 'domain code must not depend on its adapters' },
+        ],
+      }],
+    },
+  },
   { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   { files: ['packages/server/src/cli/**', 'bench/**', 'examples/**', 'scripts/**'], rules: { 'no-console': 'off' } },
 );

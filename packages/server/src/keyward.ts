@@ -141,6 +141,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       policy: { skewSeconds: config.signatureSkewSeconds, maxAgeSeconds: config.signatureMaxAgeSeconds },
       appSettings: async (appId) => (await apps.getCached(appId))?.settings,
     }),
+    reportKeysInUrl: async (found, seen) => {
+      metrics.keysSeenInUrls.inc();
+      await keys.reportSeenInUrl(found, seen);
+    },
   };
   return {
     config,

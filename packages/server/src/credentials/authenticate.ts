@@ -40,6 +40,12 @@ export interface CredentialVerifiers {
   readonly sessions?: SchemeVerifier<string>;
   readonly tokens?: SchemeVerifier<string>;
   readonly signatures?: SchemeVerifier<AuthRequest>;
+  /**
+   * Keys found in a request URL (plaintexts, possibly not real keys): marks each real one exposed,
+   * audits where, and revokes it when its app says so. Every path that refuses a key in a URL calls
+   * this, so none of them can refuse without flagging.
+   */
+  readonly reportKeysInUrl?: (keys: readonly string[], seen: { readonly where: string; readonly requestId: string }) => Promise<void>;
 }
 
 /** Subject a publishable key acts for: presented by the app in this header. */
@@ -62,6 +68,7 @@ export async function authenticate(req: AuthRequest, verifiers: CredentialVerifi
   const p = presented(req.headers);
   if (p.type === 'none') return no('CREDENTIAL_MISSING', 'NONE');
   if (p.type === 'ambiguous') return no('INVALID_CREDENTIAL', 'AMBIGUOUS');
+  if (p.type === 'malformed') return no('INVALID_CREDENTIAL', 'MALFORMED_AUTHORIZATION');
 
   let bearer: CallerResult | undefined;
   if (p.type === 'bearer') {

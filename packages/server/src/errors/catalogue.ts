@@ -3,4 +3,4 @@
  * codes are typed from the same file the server answers with. This module re-exports it for the
  * server's own imports.
  */
-export { CATALOGUE, ALL_CODES, isCode, docsUrl, type Code, type CodeSpec, type VerifyCode, type DenyCode } from '@keyward/protocol';
+export { CATALOGUE, ALL_CODES, RESERVED_CODES, isCode, docsUrl, type Code, type CodeSpec, type VerifyCode, type DenyCode } from '@keyward/protocol';

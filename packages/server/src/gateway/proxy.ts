@@ -3,7 +3,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readBody } from '../lib/body.js';
 import { clientCertOf, readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import { Pool, type Dispatcher } from 'undici';
-import { CATALOGUE, docsUrl, type Code } from '../errors/catalogue.js';
+import { CATALOGUE, type Code } from '../errors/catalogue.js';
+import { problemResponse } from '../errors/problem.js';
 import { newRequestId } from '../lib/ids.js';
 import type { Mutable } from '../lib/mutable.js';
 import { downstreamHeaders, guardRequest, upstreamHeaders } from './request-guard.js';
@@ -65,6 +66,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       headers: req.headers,
       rawHeaders: req.rawHeaders,
       clientIp: options.clientIp(req),
+      requestId,
     };
     const cert = clientCertOf(req).clientCertSha256;
     if (cert) view.clientCertSha256 = cert;
@@ -117,7 +119,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     if (!socket.writable) return socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const code: Code = status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-    const body = JSON.stringify({ type: docsUrl(code), title: CATALOGUE[code].title, status, code, requestId: newRequestId() });
+    const body = problemResponse(code, newRequestId()).text;
     socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return {
@@ -247,17 +249,10 @@ function isTimeout(err: unknown): boolean {
  * response again when any was set early, which showed on the gateway's profile.
  */
 function sendProblem(res: ServerResponse, code: Code, requestId: string, detail?: string, extra?: Readonly<Record<string, string>>): void {
-  const spec = CATALOGUE[code];
-  const problem: Record<string, unknown> = { type: docsUrl(code), title: spec.title, status: spec.status, code };
-  if (detail) problem.detail = detail;
-  problem.requestId = requestId;
-  const body = JSON.stringify(problem);
-  const headers: Record<string, string | number> = extra ? { ...extra } : {};
-  headers['content-type'] = 'application/problem+json';
-  headers['content-length'] = Buffer.byteLength(body);
+  const answer = problemResponse(code, requestId, detail ? { detail, ...(extra ? { headers: extra } : {}) } : extra ? { headers: extra } : {});
+  const headers: Record<string, string | number> = answer.headers;
+  headers['content-length'] = Buffer.byteLength(answer.text);
   headers['cache-control'] = 'no-store';
-  headers['x-keyward-code'] = code;
-  headers['x-request-id'] = requestId;
-  res.writeHead(spec.status, headers);
-  res.end(body);
+  res.writeHead(answer.status, headers);
+  res.end(answer.text);
 }

@@ -15,6 +15,8 @@ export interface GatewayRequest {
   readonly clientIp: string;
   /** SHA-256 (hex) of the client certificate, on TLS connections that presented one. */
   readonly clientCertSha256?: string;
+  /** The gateway's id for this request (audit records, logs, the problem body). */
+  readonly requestId: string;
   /** Present only when the decision asked for the body (signed requests with Content-Digest). */
   readonly body?: Buffer;
 }

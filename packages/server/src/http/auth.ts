@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
+import { presented } from '../credentials/extract.js';
 import { KeywardError } from '../errors/keyward-error.js';
 import type { KeyDecision } from '../keys/decide.js';
 import type { KeyKind, KeyRecord } from '../keys/model.js';
@@ -13,7 +14,11 @@ import type { Keyward } from '../keyward.js';
  */
 export type RouteAuth = 'public' | 'root' | 'root-or-secret';
 
-export interface Caller {
+/**
+ * The operator (root key) or backend (secret key) calling the admin API. Not the pipeline's
+ * `Caller`: admin routes act on the key record itself (its kind, app, permissions).
+ */
+export interface Operator {
   readonly key: KeyRecord;
   /** Audit actor string. */
   readonly actor: string;
@@ -24,53 +29,34 @@ declare module 'fastify' {
     auth?: RouteAuth;
   }
   interface FastifyRequest {
-    caller?: Caller;
+    caller?: Operator;
   }
 }
 
 /**
- * Reads the one credential a request presents: `Authorization: Bearer …` or `X-Api-Key`. Two
- * different credentials are refused rather than choosing one, so a proxy cannot be tricked into
- * checking one and forwarding the other.
+ * The operator credential of an admin API request, read by the one credential parser
+ * (credentials/extract.ts). Two different credentials are refused rather than choosing one; an
+ * Authorization header that is not `Bearer <key>` is refused, not ignored.
  */
 export function presentedCredential(headers: IncomingHttpHeaders): string | undefined {
-  const auth = headers.authorization;
-  const apiKey = headers['x-api-key'];
-  if (Array.isArray(apiKey)) throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'X-Api-Key appears more than once');
-  let bearer: string | undefined;
-  if (auth !== undefined) {
-    bearer = plainBearer(auth);
-    if (bearer === undefined) {
-      const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(auth);
-      if (!m) throw new KeywardError('UNAUTHORIZED', 'Authorization must be `Bearer <key>`');
-      bearer = m[1];
-    }
+  const p = presented(headers);
+  switch (p.type) {
+    case 'bearer':
+      return p.value;
+    case 'ambiguous':
+      throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'send the key once, in Authorization or X-Api-Key, not both');
+    case 'malformed':
+      throw new KeywardError('UNAUTHORIZED', 'Authorization must be `Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
+    default:
+      return undefined;
   }
-  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) {
-    throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'send the key in Authorization or X-Api-Key, not both');
-  }
-  return bearer ?? apiKey;
-}
-
-/**
- * The usual spelling, `Bearer <token>` with one space and a printable-ASCII token, without the
- * regular expression; anything else (other case, more spaces, other characters) returns undefined
- * and goes through the full pattern, so both accept exactly the same headers.
- */
-function plainBearer(auth: string): string | undefined {
-  if (auth.length < 8 || !auth.startsWith('Bearer ')) return undefined;
-  for (let i = 7; i < auth.length; i++) {
-    const c = auth.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) return undefined;
-  }
-  return auth.slice(7);
 }
 
 const ROOT_ONLY: readonly KeyKind[] = ['root'];
 const ROOT_OR_SECRET: readonly KeyKind[] = ['root', 'secret'];
 
 /** Authenticates the operator or backend calling the admin API. Fails closed on every error. */
-export async function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>): Promise<Caller> {
+export async function authenticate(kw: Keyward, request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>): Promise<Operator> {
   return authenticateRaw(kw, request.raw, request.ip, auth);
 }
 
@@ -80,7 +66,7 @@ export async function authenticate(kw: Keyward, request: FastifyRequest, auth: E
  * Answers synchronously (or throws synchronously) when the key is cached: the verify endpoint's
  * hot path then makes no promise for it.
  */
-export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, auth: Exclude<RouteAuth, 'public'>): Caller | Promise<Caller> {
+export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, auth: Exclude<RouteAuth, 'public'>): Operator | Promise<Operator> {
   const presented = presentedCredential(raw.headers);
   if (presented === undefined) throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
   const cert = clientCertOf(raw).clientCertSha256;
@@ -95,7 +81,7 @@ export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, a
   const hash = kw.verifier.digest(presented);
   if (typeof hash !== 'string') return callerOf(hash);
   const decision = kw.verifier.verifyDigest(hash, req);
-  const remember = (d: KeyDecision): Caller => {
+  const remember = (d: KeyDecision): Operator => {
     const caller = callerOf(d); // throws for a refused credential, which is then not remembered
     lastCredential.set(socket, { presented, hash });
     return caller;
@@ -115,7 +101,7 @@ export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, a
  */
 const lastCredential = new WeakMap<object, { readonly presented: string; readonly hash: string }>();
 
-function callerOf(decision: KeyDecision): Caller {
+function callerOf(decision: KeyDecision): Operator {
   if (!decision.valid) {
     // The verifier checks the format first (no separate parse here: one CRC pass per key).
     if (decision.reason === 'MALFORMED' || decision.reason === 'BAD_CHECKSUM') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
@@ -126,7 +112,7 @@ function callerOf(decision: KeyDecision): Caller {
 }
 
 /** Secret keys act only within their own app and environment. */
-export function assertAppAccess(caller: Caller, appId: string | null): void {
+export function assertAppAccess(caller: Operator, appId: string | null): void {
   if (caller.key.kind === 'root') return;
   if (caller.key.appId !== appId) throw new KeywardError('NOT_FOUND', 'app not found');
 }

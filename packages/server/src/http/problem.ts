@@ -1,38 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CATALOGUE, docsUrl, type Code } from '../errors/catalogue.js';
+import type { Code } from '../errors/catalogue.js';
+import { problemResponse } from '../errors/problem.js';
 import { isKeywardError, type FieldError } from '../errors/keyward-error.js';
-import { maskKeys } from '../observability/logger.js';
 
-/** RFC 9457 problem details, plus Keyward's stable `code` and the request id. */
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly code: Code;
-  readonly detail?: string;
-  readonly requestId: string;
-  readonly errors?: readonly FieldError[];
-}
-
-export function problem(code: Code, requestId: string, detail?: string, errors?: readonly FieldError[]): Problem {
-  const spec = CATALOGUE[code];
-  return {
-    type: docsUrl(code),
-    title: spec.title,
-    status: spec.status,
-    code,
-    ...(detail ? { detail: maskKeys(detail) } : {}),
-    requestId,
-    ...(errors && errors.length ? { errors } : {}),
-  };
-}
+export { problem, type Problem } from '../errors/problem.js';
 
 export function sendProblem(reply: FastifyReply, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): FastifyReply {
-  const body = problem(code, String(reply.request.id), detail, errors);
-  if (headers) reply.headers(headers);
-  // Lets the SDK tell Keyward's own refusals from an upstream API's errors.
-  reply.header('x-keyward-code', code);
-  return reply.code(body.status).type('application/problem+json').send(body);
+  const answer = problemResponse(code, String(reply.request.id), { ...(detail ? { detail } : {}), ...(errors ? { errors } : {}), ...(headers ? { headers } : {}) });
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
 /**

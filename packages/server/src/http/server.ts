@@ -8,6 +8,7 @@ import { readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 import { authenticate, type RouteAuth } from './auth.js';
 import { refuseKeysInUrl } from './key-in-url.js';
+import { mayHoldKey } from '../credentials/extract.js';
 import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
@@ -106,9 +107,8 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   server.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
-    const url = request.raw.url ?? '';
-    if (!url.includes('kw_') && !url.toLowerCase().includes('kw%5f')) return done();
-    refuseKeysInUrl(kw, request).then(() => done(), done);
+    if (!mayHoldKey(request.raw.url ?? '')) return done();
+    refuseKeysInUrl(kw.credentials, request).then(() => done(), done);
   });
 
   // A POST without a body validates as `{}`: optional bodies work, required fields are named.

@@ -4,7 +4,8 @@ import type { Code } from '../errors/catalogue.js';
 import { newRequestId } from '../lib/ids.js';
 import type { Keyward } from '../keyward.js';
 import { authenticateRaw } from './auth.js';
-import { problem, validationFailure } from './problem.js';
+import { validationFailure } from './problem.js';
+import { problemResponse } from '../errors/problem.js';
 import { verifyForCaller, VerifyBody } from './routes/verify.js';
 import type { Server } from './types.js';
 
@@ -57,8 +58,8 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
   }
 
   function sendProblem(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): void {
-    const body = problem(code, requestId, detail, errors);
-    send(req, res, requestId, startedAtMs, body.status, body, { ...headers, 'x-keyward-code': code });
+    const answer = problemResponse(code, requestId, { ...(detail ? { detail } : {}), ...(errors ? { errors } : {}), ...(headers ? { headers } : {}) });
+    send(req, res, requestId, startedAtMs, answer.status, answer.body, answer.headers);
   }
 
   function fail(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, err: unknown): void {

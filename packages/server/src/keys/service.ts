@@ -159,6 +159,23 @@ export class KeyService {
   }
 
   /**
+   * Plaintexts found in a request URL: each one that is a real key is marked exposed (and revoked
+   * when its app's `revokeKeysSeenInUrls` says so), with the request id in its audit record.
+   * Strings that are not keys are ignored: the caller refuses the request either way.
+   */
+  async reportSeenInUrl(plaintexts: readonly string[], seen: { readonly where: string; readonly requestId: string }): Promise<number> {
+    let marked = 0;
+    for (const plaintext of plaintexts) {
+      const found = await this.deps.store.findKeyByHash(sha256Hex(plaintext));
+      if (!found) continue;
+      const app = found.key.appId ? await this.deps.store.getApp(found.key.appId) : undefined;
+      await this.markExposed(found.key.id, `url (${seen.where})`, app?.settings.revokeKeysSeenInUrls ?? false, { actor: 'system', requestId: seen.requestId });
+      marked++;
+    }
+    return marked;
+  }
+
+  /**
    * A key was seen somewhere public (a URL query string, a leak report). Marks it exposed, audits
    * where, and revokes it when `revoke` is true.
    */

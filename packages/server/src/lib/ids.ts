@@ -58,3 +58,14 @@ function base62Digits(value: number, width: number): string {
   }
   return out;
 }
+
+/** What an incoming `X-Request-Id` may be to be kept: short, printable, no separators a log parser would split on. */
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * A valid incoming `X-Request-Id` (set by a load balancer or the calling service) is kept, so one
+ * id follows a request across hops; anything else gets a new one.
+ */
+export function requestIdFrom(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : newRequestId();
+}

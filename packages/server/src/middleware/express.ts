@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../credentials/caller.js';
 import { hasBody, hasSignature, readBody } from '../lib/body.js';
-import { createGuard, type GuardOptions } from './core.js';
+import { requestIdFrom } from '../lib/ids.js';
+import { createGuard, refusal, type GuardOptions } from './core.js';
 
 type RawBodyRequest = Request & { rawBody?: Buffer; _body?: boolean };
 
@@ -20,7 +21,7 @@ export function keywardExpress(options: GuardOptions) {
       let body: Buffer | undefined = r.rawBody;
       if (!body && hasSignature(req.headers) && hasBody(req.headers) && !r._body) {
         const read = await readBody(req);
-        if (read === 'too_large') return { ok: false as const, status: 413, body: { type: 'urn:keyward:problem:payload-too-large', title: 'The body is too large', status: 413, code: 'PAYLOAD_TOO_LARGE' as const }, headers: { 'content-type': 'application/problem+json', 'x-keyward-code': 'PAYLOAD_TOO_LARGE' } };
+        if (read === 'too_large') return refusal('PAYLOAD_TOO_LARGE', requestIdFrom(req.headers['x-request-id']));
         body = read;
         r.rawBody = read;
         if (/\bjson\b/.test(String(req.headers['content-type'] ?? ''))) {

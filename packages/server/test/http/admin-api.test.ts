@@ -108,7 +108,7 @@ describe('admin API', () => {
     const encoded = encodeURIComponent(secret).replace('_', '%5F');
     const res2 = await api.server.inject({ method: 'GET', url: `/v1/apps?x=${encoded}`, headers: bearer(api.root) });
     expect(res2.json().code).toBe('KEY_IN_URL');
-    expect((await api.kw.keys.get(key.id)).revokedReason).toBe('exposed: url');
+    expect((await api.kw.keys.get(key.id)).revokedReason).toBe('exposed: url (api)');
     expect((await api.kw.verifier.verify(secret, { subject: 'u' })).valid).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Environment } from '@keyward/protocol';
+import { presented } from '../../credentials/extract.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
 
@@ -25,9 +26,10 @@ export function appScope(request: FastifyRequest, named: { appId?: string; envir
  * preHandler's operator auth does not apply; this check is the route's authentication.
  */
 export async function publishableScope(kw: Keyward, request: FastifyRequest): Promise<{ appId: string; environment: Environment; keyId: string }> {
-  const presented = request.headers['x-api-key'];
-  if (typeof presented !== 'string') throw new KeywardError('UNAUTHORIZED', 'send the app\'s publishable key in X-Api-Key');
-  const d = await kw.verifier.verify(presented, { kinds: ['publishable'], subject: 'app-install', ip: request.ip });
+  const p = presented(request.headers);
+  if (p.type === 'ambiguous') throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'send the key once, in Authorization or X-Api-Key, not both');
+  if (p.type !== 'bearer') throw new KeywardError('UNAUTHORIZED', 'send the app\'s publishable key in X-Api-Key', { headers: { 'www-authenticate': 'Bearer' } });
+  const d = await kw.verifier.verify(p.value, { kinds: ['publishable'], subject: 'app-install', ip: request.ip });
   if (!d.valid) throw new KeywardError('UNAUTHORIZED', 'the publishable key is not valid');
   return { appId: d.key.appId!, environment: d.key.environment!, keyId: d.key.id };
 }

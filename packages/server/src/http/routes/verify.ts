@@ -6,7 +6,7 @@ import type { KeyDecision, VerifyRequirements } from '../../keys/decide.js';
 import { toView } from '../../keys/verifier.js';
 import type { Keyward } from '../../keyward.js';
 import { Nullable, AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
-import type { Caller } from '../auth.js';
+import type { Operator } from '../auth.js';
 import type { Server } from '../types.js';
 
 export const VerifyBody = Type.Object(
@@ -64,7 +64,7 @@ export type VerifyResponseBody = Static<typeof VerifyResponse>;
  * refusals that are HTTP errors (malformed key, a secret key reaching outside its app).
  * Synchronous when the verifier is (a cached key): no promise on the hot path.
  */
-export function verifyForCaller(kw: Keyward, caller: Caller, b: Static<typeof VerifyBody>, requestId: string): VerifyResponseBody | Promise<VerifyResponseBody> {
+export function verifyForCaller(kw: Keyward, caller: Operator, b: Static<typeof VerifyBody>, requestId: string): VerifyResponseBody | Promise<VerifyResponseBody> {
   // Plain assignments rather than conditional spreads: this runs on every verification, and
   // spreading `cond ? {…} : {}` objects costs more than the key check itself.
   const req: Mutable<VerifyRequirements> = {};

@@ -1,0 +1,126 @@
+import type { Code, DenyCode } from '../errors/catalogue.js';
+import { CREDIT_LIMITS } from '../keys/credits.js';
+import type { Environment } from '../keys/model.js';
+import type { Clock } from '../lib/clock.js';
+import type { Mutable } from '../lib/mutable.js';
+import { evaluate, type CompiledAccessMap, type PolicyRequest } from '../policy/evaluate.js';
+import { enforceLimits } from '../policy/limits.js';
+import type { Resource } from '../policy/model.js';
+import { retryAfter } from '../ratelimit/headers.js';
+import type { RateLimitStore } from '../ratelimit/store.js';
+import { authenticate, type AuthContext, type AuthRequest, type CredentialVerifiers } from './authenticate.js';
+import type { Caller } from './caller.js';
+import { keysInTarget } from './extract.js';
+
+/**
+ * A request as the pipeline sees it. `path` is the raw path the client sent, without the query
+ * and including any mount prefix, so one access map means the same thing in the gateway and in
+ * every middleware. `requestId` ties audit records (a key seen in a URL) to the request.
+ */
+export type PipelineRequest = AuthRequest & { readonly path: string; readonly requestId: string };
+
+/**
+ * Your own access decision for an authenticated caller, run after the access map (if any) and
+ * before any budget is spent. `cost` is what a metered key pays for the call when allowed
+ * (default: the map resource's `cost`, else 1; 0 spends nothing).
+ */
+export type Authorizer = (
+  caller: Caller,
+  req: PipelineRequest,
+) => Promise<{ readonly allowed: true; readonly cost?: number; readonly responseHeaders?: Record<string, string> } | { readonly allowed: false; readonly code: DenyCode; readonly responseHeaders?: Record<string, string> }>;
+
+export interface PipelineOptions {
+  readonly verifiers: CredentialVerifiers;
+  /** Where a key seen in a URL was seen, for its audit record ("gateway", "middleware"). */
+  readonly where: string;
+  /** Only credentials of this app / environment pass. */
+  readonly appId?: string;
+  readonly environment?: Environment;
+  /** Without a map, every authenticated caller passes (to `authorize`, if given). */
+  readonly accessMap?: CompiledAccessMap;
+  /** Where the map's rate limits and quotas are counted. */
+  readonly limits: RateLimitStore;
+  readonly authorize?: Authorizer;
+  readonly now: Clock;
+  /** Called once per access-map decision (metrics). */
+  readonly onDecision?: (code: Code, reason: string) => void;
+}
+
+export type PipelineOutcome =
+  | { readonly allow: true; readonly caller: Caller; readonly resource?: Resource; readonly responseHeaders: Record<string, string> }
+  | { readonly allow: false; readonly code: Code; readonly detail?: string; readonly headers: Record<string, string> };
+
+const APP_VERSION_HEADER = 'x-keyward-app-version';
+
+const deny = (code: Code, headers: Record<string, string> = {}, detail?: string): PipelineOutcome => (detail === undefined ? { allow: false, code, headers } : { allow: false, code, headers, detail });
+
+/**
+ * The one authentication and authorization pipeline. The gateway and the Fastify, Express and
+ * Hono middlewares are thin adapters over it (the admin API authenticates operators with the same
+ * parser, verifier and key-in-URL refusal; see http/auth.ts). Build it once, not per request.
+ *
+ * Order, each step a value, never an exception (a throw means a broken dependency: fail closed):
+ *  1. a key in the URL: refused, and every real key found is marked exposed and audited (and
+ *     revoked when its app says so) before the answer;
+ *  2. authenticate any scheme (a signature present is always checked; a metered key's credits are
+ *     NOT spent here);
+ *  3. the access map (deny by default);
+ *  4. `authorize`, the embedding app's own decision;
+ *  5. the map's rate limits and quota (a later limit's refusal spends nothing from earlier ones);
+ *  6. the key's credits, by the call's cost. Credits come last: a call refused by the map, the
+ *     authorizer or a limit must not cost the caller anything.
+ */
+export function createPipeline(options: PipelineOptions): (req: PipelineRequest) => Promise<PipelineOutcome> {
+  const { verifiers, accessMap, authorize, limits, now, onDecision } = options;
+  // Built once, by assignment (per-request spreads are a measurable cost here).
+  const context: Mutable<AuthContext> = { deferCredits: true };
+  if (options.appId) context.appId = options.appId;
+  if (options.environment) context.environment = options.environment;
+
+  return async (req) => {
+    const inUrl = keysInTarget(req.rawTarget);
+    if (inUrl.length > 0) {
+      await verifiers.reportKeysInUrl?.(inUrl, { where: options.where, requestId: req.requestId });
+      return deny('KEY_IN_URL', {}, 'send keys in the Authorization or X-Api-Key header, never in a URL; this key is now marked exposed');
+    }
+    const auth = await authenticate(req, verifiers, context);
+    if (!auth.valid) return deny(auth.code, retryAfter(auth.retryAfterMs));
+    const caller = auth.caller;
+
+    let resource: Resource | undefined;
+    if (accessMap) {
+      const call: Mutable<PolicyRequest> = { method: req.method, path: req.path };
+      const version = req.headers[APP_VERSION_HEADER];
+      if (typeof version === 'string') call.appVersion = version;
+      const decision = evaluate(accessMap, call, caller);
+      onDecision?.(decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
+      if (!decision.allowed) return deny(decision.code);
+      resource = decision.resource;
+    }
+
+    const headers: Record<string, string> = {};
+    let cost = resource ? resource.cost : 1;
+    if (authorize) {
+      const decision = await authorize(caller, req);
+      if (!decision.allowed) return deny(decision.code, { ...decision.responseHeaders });
+      Object.assign(headers, decision.responseHeaders);
+      if (decision.cost !== undefined) {
+        // A negative cost would credit the key: developer misuse, not a refusal.
+        if (!Number.isInteger(decision.cost) || decision.cost < 0 || decision.cost > CREDIT_LIMITS.maxCostPerCall) throw new TypeError(`authorize() returned cost ${decision.cost}: a whole number from 0 to ${CREDIT_LIMITS.maxCostPerCall}`);
+        cost = decision.cost;
+      }
+    }
+
+    if (accessMap && resource) {
+      const limited = await enforceLimits(accessMap, resource, caller, req.clientIp, limits, now());
+      if (!limited.ok) return deny(limited.code, limited.headers, limited.code === 'RATE_LIMITED' ? 'rate limit' : 'quota');
+      Object.assign(headers, limited.headers);
+    }
+
+    if (caller.meteredKey && cost > 0) {
+      const spent = await verifiers.keys.spendDeferred(caller.id, cost);
+      if (!spent.ok) return deny(spent.code, retryAfter(spent.retryAfterMs), spent.code === 'USAGE_EXCEEDED' ? 'the key has no credits left' : undefined);
+    }
+    return resource ? { allow: true, caller, resource, responseHeaders: headers } : { allow: true, caller, responseHeaders: headers };
+  };
+}
