@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppService } from './apps/service.js';
+import { auditLog, type AuditLog } from './audit/service.js';
 import { LocalInvalidationBus, type InvalidationBus } from './cache/invalidation.js';
 import { ChangeWatcher } from './cache/change-watcher.js';
 import { KeyCache } from './cache/key-cache.js';
@@ -59,6 +60,10 @@ export interface Keyward {
   readonly tokens: TokenService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
+  /** The hash-chained audit log, read-only. */
+  readonly audit: AuditLog;
+  /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
+  ready(): Promise<string>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
   verify(input: VerifyAnyInput, context?: VerifyAnyContext): Promise<VerifyAnyResult>;
   close(): Promise<void>;
@@ -166,6 +171,11 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     signingKeys,
     credentials,
     secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
+    audit: auditLog(store),
+    ready: async () => {
+      await store.ping();
+      return store.backend;
+    },
     verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
     async close() {
       watcher.stop();

@@ -1,4 +1,5 @@
 import type { Store } from '../store/types.js';
+import type { AuditRecord } from './model.js';
 import { ChainVerifier, type ChainCheck } from './chain.js';
 
 export type AuditVerification =
@@ -33,4 +34,19 @@ export async function verifyAuditChain(
     return { ok: false, records: result.records, brokenAtSeq: result.records + 1, problem: 'HEAD_MISMATCH' };
   }
   return result;
+}
+
+/** The audit log as routes and the CLI see it: pages, the head, and the chain check. Read-only: records are written only with the change they describe. */
+export interface AuditLog {
+  list(query: { readonly afterSeq?: number; readonly limit: number; readonly target?: string }): Promise<readonly AuditRecord[]>;
+  head(): Promise<{ readonly seq: number; readonly hash: string }>;
+  verify(options?: { pageSize?: number; onProgress?: (checked: number, total: number) => void }): Promise<AuditVerification>;
+}
+
+export function auditLog(store: Pick<Store, 'listAudit' | 'auditHead'>): AuditLog {
+  return {
+    list: (query) => store.listAudit(query),
+    head: () => store.auditHead(),
+    verify: (options) => verifyAuditChain(store, options),
+  };
 }

@@ -8,7 +8,8 @@ import type { RateLimitStore } from '../ratelimit/store.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
 
 export interface GatewayPolicyOptions {
-  readonly kw: Keyward;
+  /** The services the gateway uses (not the whole container: it never reaches the store directly). */
+  readonly kw: Pick<Keyward, 'credentials' | 'metrics' | 'now' | 'secrets' | 'tokens'>;
   readonly map: CompiledAccessMap;
   readonly limits: RateLimitStore;
   /** Only credentials of this app / environment pass (a gateway usually fronts one app). */

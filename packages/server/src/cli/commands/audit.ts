@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { verifyAuditChain } from '../../audit/service.js';
 import { withLocal } from '../context.js';
 import { progress } from '../output.js';
 
@@ -10,7 +9,7 @@ export function auditCommand(program: Command): void {
     .description('Check the hash chain end to end (exit code 0 intact, 1 broken)')
     .action(async (_opts: unknown, cmd: Command) => {
       await withLocal(cmd, async (kw, out) => {
-        const result = await verifyAuditChain(kw.store, { onProgress: progress('verifying audit chain') });
+        const result = await kw.audit.verify({ onProgress: progress('verifying audit chain') });
         out.result(result, () =>
           result.ok ? `audit chain intact: ${result.records} records, head ${result.headHash.slice(0, 16)}…` : `AUDIT CHAIN BROKEN at record ${result.brokenAtSeq}: ${result.problem} (${result.records} records verified before it)`,
         );

@@ -25,7 +25,7 @@ export function appScope(request: FastifyRequest, named: { appId?: string; envir
  * X-Api-Key names the app and environment. Declared `public` in the route table because the
  * preHandler's operator auth does not apply; this check is the route's authentication.
  */
-export async function publishableScope(kw: Keyward, request: FastifyRequest): Promise<{ appId: string; environment: Environment; keyId: string }> {
+export async function publishableScope(kw: Pick<Keyward, 'verifier'>, request: FastifyRequest): Promise<{ appId: string; environment: Environment; keyId: string }> {
   const p = presented(request.headers);
   if (p.type === 'ambiguous') throw new KeywardError('AMBIGUOUS_CREDENTIALS', 'send the key once, in Authorization or X-Api-Key, not both');
   if (p.type !== 'bearer') throw new KeywardError('UNAUTHORIZED', 'send the app\'s publishable key in X-Api-Key', { headers: { 'www-authenticate': 'Bearer' } });

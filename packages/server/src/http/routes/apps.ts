@@ -6,7 +6,7 @@ import type { Server } from '../types.js';
 import { appView } from '../views.js';
 import { actorOf } from './actor.js';
 
-export function appRoutes(server: Server, kw: Keyward): void {
+export function appRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'tokens'>): void {
   server.post(
     '/v1/apps',
     {
@@ -71,7 +71,7 @@ export function appRoutes(server: Server, kw: Keyward): void {
  * /.well-known/jwks.json, whose key the app ships with). Public: pins are not secret, and the
  * signature is what makes them trustworthy.
  */
-export function pinRoutes(server: Server, kw: Keyward): void {
+export function pinRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'tokens'>): void {
   server.get(
     '/v1/apps/:appId/pins',
     {

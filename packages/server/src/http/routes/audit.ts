@@ -16,7 +16,7 @@ const AuditView = Type.Object({
   hash: Type.String(),
 });
 
-export function auditRoutes(server: Server, kw: Keyward): void {
+export function auditRoutes(server: Server, kw: Pick<Keyward, 'audit'>): void {
   server.get(
     '/v1/audit',
     {
@@ -33,14 +33,14 @@ export function auditRoutes(server: Server, kw: Keyward): void {
     },
     async (request) => {
       const limit = parseLimit(request.query.limit);
-      const records = await kw.store.listAudit({
+      const records = await kw.audit.list({
         limit,
         ...(request.query.after ? { afterSeq: Number(request.query.after) } : {}),
         ...(request.query.target ? { target: request.query.target } : {}),
       });
       const items = records.map(({ atMs, ...r }) => ({ ...r, at: iso(atMs), data: { ...r.data } }));
       const last = records[records.length - 1];
-      return { items, ...(records.length === limit && last ? { next: String(last.seq) } : {}), head: await kw.store.auditHead() };
+      return { items, ...(records.length === limit && last ? { next: String(last.seq) } : {}), head: await kw.audit.head() };
     },
   );
 }

@@ -24,7 +24,7 @@ function view(d: Device) {
   return { id: d.id, appId: d.appId, environment: d.environment, platform: d.platform, appVersion: d.appVersion, proof: d.alg ?? 'secret', publicJwk: d.publicJwk ? { ...d.publicJwk } : null, createdAt: iso(d.createdAtMs), revokedAt: d.revokedAtMs === null ? null : iso(d.revokedAtMs) };
 }
 
-export function deviceRoutes(server: Server, kw: Keyward): void {
+export function deviceRoutes(server: Server, kw: Pick<Keyward, 'devices' | 'verifier'>): void {
   server.post(
     '/v1/devices',
     {

@@ -4,7 +4,7 @@ import { ProblemSchema } from '../schemas.js';
 import type { Server } from '../types.js';
 import { sendProblem } from '../problem.js';
 
-export function healthRoutes(server: Server, kw: Keyward): void {
+export function healthRoutes(server: Server, kw: Pick<Keyward, 'metrics' | 'ready'>): void {
   server.get(
     '/healthz',
     { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
@@ -19,8 +19,7 @@ export function healthRoutes(server: Server, kw: Keyward): void {
     },
     async (_request, reply) => {
       try {
-        await kw.store.ping();
-        return { status: 'ready' as const, store: kw.store.backend };
+        return { status: 'ready' as const, store: await kw.ready() };
       } catch (err) {
         reply.request.log.error({ err }, 'store ping failed');
         return sendProblem(reply, 'NOT_READY', 'the store does not answer');

@@ -41,7 +41,7 @@ function parseTime(value: string | null | undefined): number | null | undefined 
   return ms;
 }
 
-export function keyRoutes(server: Server, kw: Keyward): void {
+export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'usage'>): void {
   server.post(
     '/v1/apps/:appId/keys',
     {

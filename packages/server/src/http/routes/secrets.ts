@@ -23,7 +23,7 @@ function view(s: SecretView) {
   return { ...rest, createdAt: iso(createdAtMs), updatedAt: iso(updatedAtMs) };
 }
 
-export function secretRoutes(server: Server, kw: Keyward): void {
+export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets'>): void {
   server.put(
     '/v1/apps/:appId/secrets/:environment/:name',
     {

@@ -45,7 +45,7 @@ function view(s: Session) {
 
 const issued = (s: Session, sessionKey: string, refreshToken: string) => ({ session: view(s), sessionKey, refreshToken, expiresAt: iso(s.sessionKeyExpiresAtMs) });
 
-export function sessionRoutes(server: Server, kw: Keyward): void {
+export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 'verifier'>): void {
   server.post(
     '/v1/sessions',
     {

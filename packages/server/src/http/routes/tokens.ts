@@ -61,7 +61,7 @@ function inBody(err: unknown): never {
  * Only the JWKS is public; minting and verifying need a root key or the app's secret key (which
  * acts only in its own app and environment); rotation needs a root key.
  */
-export function tokenRoutes(server: Server, kw: Keyward, tokens: TokenService = kw.tokens): void {
+export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics' | 'tokens'>, tokens: TokenService = kw.tokens): void {
   server.post(
     '/v1/tokens',
     {

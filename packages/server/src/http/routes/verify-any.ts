@@ -22,7 +22,7 @@ const Result = Type.Object({
   requestId: Type.String(),
 });
 
-export function verifyAnyRoutes(server: Server, kw: Keyward): void {
+export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' | 'metrics'>): void {
   server.post(
     '/v1/verify',
     {

@@ -38,7 +38,7 @@ export const VerifyResponse = Type.Object({
   requestId: Type.String(),
 });
 
-export function verifyRoutes(server: Server, kw: Keyward): void {
+export function verifyRoutes(server: Server, kw: Pick<Keyward, 'verifier'>): void {
   server.post(
     '/v1/keys/verify',
     {
@@ -64,7 +64,7 @@ export type VerifyResponseBody = Static<typeof VerifyResponse>;
  * refusals that are HTTP errors (malformed key, a secret key reaching outside its app).
  * Synchronous when the verifier is (a cached key): no promise on the hot path.
  */
-export function verifyForCaller(kw: Keyward, caller: Operator, b: Static<typeof VerifyBody>, requestId: string): VerifyResponseBody | Promise<VerifyResponseBody> {
+export function verifyForCaller(kw: Pick<Keyward, 'verifier'>, caller: Operator, b: Static<typeof VerifyBody>, requestId: string): VerifyResponseBody | Promise<VerifyResponseBody> {
   // Plain assignments rather than conditional spreads: this runs on every verification, and
   // spreading `cond ? {…} : {}` objects costs more than the key check itself.
   const req: Mutable<VerifyRequirements> = {};
