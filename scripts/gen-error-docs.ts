@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { CATALOGUE, type Code } from '../packages/protocol/src/errors.js';
 
 export function renderErrorDocs(): string {
-  const section = (kind: 'verify' | 'request' | 'server', title: string, intro: string) => {
+  const section = (kind: 'verify' | 'request' | 'server' | 'cli', title: string, intro: string) => {
     const rows = (Object.keys(CATALOGUE) as Code[])
       .filter((c) => CATALOGUE[c].kind === kind)
       .map((c) => `| <a id="${c.toLowerCase().replaceAll('_', '-')}"></a>\`${c}\` | ${CATALOGUE[c].status} | ${CATALOGUE[c].title} |`);
@@ -23,6 +23,7 @@ export function renderErrorDocs(): string {
     section('verify', 'Verification outcomes', 'Answers about a credential. The verify endpoints return them as values (`{valid, code}` with HTTP 200); the gateway and middleware serve them as problems with the status shown. Unknown, revoked, rotated-out, wrong-app and wrong-environment credentials all answer `INVALID_CREDENTIAL`: the precise reason is in metrics and the audit log only.'),
     section('request', 'Request errors', 'The caller sent something wrong. Nothing was changed.'),
     section('server', 'Server errors', 'Keyward or a dependency failed. Nothing was changed; retrying later is safe.'),
+    section('cli', 'Command-line errors', 'The `keyward` command was set up wrong. It exits with code 2 before creating any state, and prints `error CODE: detail` (with `--json`, `{"error":{"code","detail"}}` on stderr). The HTTP status column does not apply.'),
   ].join('\n');
 }
 

@@ -11,8 +11,8 @@
 export interface CodeSpec {
   readonly status: number;
   readonly title: string;
-  /** verify: an answer about a credential; request: the caller sent something wrong; server: we broke. */
-  readonly kind: 'verify' | 'request' | 'server';
+  /** verify: an answer about a credential; request: the caller sent something wrong; server: we broke; cli: the `keyward` command was set up wrong (exit code 2, never served over HTTP). */
+  readonly kind: 'verify' | 'request' | 'server' | 'cli';
 }
 
 export const CATALOGUE = {
@@ -73,6 +73,12 @@ export const CATALOGUE = {
   NOT_READY: { status: 503, title: 'Not ready', kind: 'server' },
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream API could not be reached', kind: 'server' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream API did not answer in time', kind: 'server' },
+
+  // ---- the command line was set up wrong (exit code 2; `status` is not used) -----------------
+  CONFIG_INVALID: { status: 400, title: 'A flag, variable or config file value is invalid', kind: 'cli' },
+  POLICY_INVALID: { status: 400, title: 'The access map is invalid', kind: 'cli' },
+  STORE_NOT_FOUND: { status: 404, title: 'No Keyward store at the data directory (run `keyward init` or check --data)', kind: 'cli' },
+  ADDRESS_IN_USE: { status: 409, title: 'Another process already listens on this address and port', kind: 'cli' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CATALOGUE;

@@ -85,9 +85,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const config: KeywardConfig = { ...DEFAULT_CONFIG, ...options.config };
   const now = options.now ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
+  // The keyring first: a bad master key must stop start-up before any store is created.
+  const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir);
   const store = options.store ?? openSqliteStore({ dataDir: config.dataDir });
   await store.migrate();
-  const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const cache = new KeyCache({ ttlMs: config.cacheTtlMs, negativeTtlMs: config.negativeCacheTtlMs, maxEntries: config.cacheMaxEntries, now });
   const bus = options.bus ?? new LocalInvalidationBus();

@@ -1,7 +1,10 @@
 import { loadConfig, type KeywardConfig } from '../config/config.js';
 import { createKeyward, type Keyward } from '../keyward.js';
 import { createLogger } from '../observability/logger.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { KeywardError } from '../errors/keyward-error.js';
 import { createOutput, type Output } from './output.js';
 
 export interface GlobalOptions {
@@ -9,9 +12,16 @@ export interface GlobalOptions {
   readonly json?: boolean;
 }
 
-/** Opens the local store for a one-shot command: quiet logs, no background polling. */
-export async function openLocal(options: GlobalOptions, overrides: Partial<KeywardConfig> = {}): Promise<Keyward> {
+/**
+ * Opens the local store for a one-shot command: quiet logs, no background polling. A data
+ * directory without a store is an error (only `init` and `start` create one), so a typo in
+ * `--data` cannot silently open a new, empty store and make the data look lost.
+ */
+export async function openLocal(options: GlobalOptions, overrides: Partial<KeywardConfig> = {}, create = false): Promise<Keyward> {
   const config = loadConfig({ ...(options.data ? { dataDir: options.data } : {}) });
+  if (!create && !storeExists(config.dataDir)) {
+    throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: check --data / KEYWARD_DATA, or run \`keyward init\` there`);
+  }
   return createKeyward({
     config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, ...overrides },
     logger: createLogger('silent'),
@@ -21,13 +31,18 @@ export async function openLocal(options: GlobalOptions, overrides: Partial<Keywa
 export const CLI_ACTOR = { actor: 'cli', requestId: 'cli' } as const;
 
 /** Runs a one-shot command against the local store: opens it, hands over an output, always closes. */
-export async function withLocal(cmd: Command, run: (kw: Keyward, out: Output, globals: GlobalOptions) => Promise<void>): Promise<void> {
+export async function withLocal(cmd: Command, run: (kw: Keyward, out: Output, globals: GlobalOptions) => Promise<void>, options: { readonly create?: boolean } = {}): Promise<void> {
   const globals = cmd.optsWithGlobals<GlobalOptions>();
   const out = createOutput(Boolean(globals.json));
-  const kw = await openLocal(globals);
+  const kw = await openLocal(globals, {}, options.create ?? false);
   try {
     await run(kw, out, globals);
   } finally {
     await kw.close();
   }
+}
+
+/** Whether `dataDir` holds a store (the SQLite file that `init` or `start` creates). */
+export function storeExists(dataDir: string): boolean {
+  return dataDir === ':memory:' || existsSync(path.join(dataDir, 'keyward.db'));
 }

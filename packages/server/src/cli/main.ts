@@ -10,6 +10,7 @@ import { keysCommand } from './commands/keys.js';
 import { secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 import { extraCommands } from './extra-commands.js';
+import { VERSION } from '../version.js';
 
 /**
  * `keyward` — exit codes: 0 success, 1 a negative answer (key not valid, chain broken),
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .description('Keyward: a self-hosted security layer for the APIs behind mobile apps')
     .option('-d, --data <dir>', 'data directory (env KEYWARD_DATA, default ./.keyward)')
     .option('--json', 'machine-readable output')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
   startCommand(program);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS } from '../tokens/lifecycle.js';
 
 /**
@@ -44,7 +45,7 @@ export interface KeywardConfig {
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
-  host: '0.0.0.0',
+  host: '127.0.0.1',
   port: 8787,
   dataDir: './.keyward',
   logLevel: 'info',
@@ -123,8 +124,22 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     signingKeyPublishDelaySeconds: int('signingKeyPublishDelaySeconds', 'KEYWARD_SIGNING_KEY_PUBLISH_DELAY_SECONDS', 0, 86_400),
     nonceCacheMaxPerKey: int('nonceCacheMaxPerKey', 'KEYWARD_NONCE_CACHE_MAX_PER_KEY', 100, 10_000_000),
   };
+  const hostPick = pick('host', 'KEYWARD_HOST');
+  if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** An IPv4/IPv6 literal or an RFC 1123 host name; a dotted-number string that is no IPv4 address (999.1.1.1) is refused. */
+export function isListenHost(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  if (/^[0-9.]+$/.test(host)) return false;
+  return host.length <= 253 && /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host);
+}
+
+/** Loopback addresses: plain HTTP there never leaves the machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function kebab(s: string): string {

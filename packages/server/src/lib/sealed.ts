@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/config.js';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -75,13 +76,21 @@ export function loadKeyring(env: NodeJS.ProcessEnv, dataDir: string | undefined)
       .filter(Boolean)
       .map((entry) => {
         const i = entry.indexOf(':');
-        if (i <= 0) throw new Error(`${from}: each entry must be id:base64key`);
+        if (i <= 0) throw new ConfigError([`${from}: each entry must be id:base64key`]);
         return { id: entry.slice(0, i), key: Buffer.from(entry.slice(i + 1), 'base64') };
       });
-    return new Keyring(keys);
+    try {
+      return new Keyring(keys);
+    } catch (err) {
+      // A bad master key is the operator's input: name the variable, exit 2, create nothing.
+      throw new ConfigError([`${from}: ${(err as Error).message}`]);
+    }
   };
   if (env.KEYWARD_MASTER_KEYS) return parse(env.KEYWARD_MASTER_KEYS, 'KEYWARD_MASTER_KEYS');
-  if (env.KEYWARD_MASTER_KEY_FILE) return parse(readFileSync(env.KEYWARD_MASTER_KEY_FILE, 'utf8'), env.KEYWARD_MASTER_KEY_FILE);
+  if (env.KEYWARD_MASTER_KEY_FILE) {
+    if (!existsSync(env.KEYWARD_MASTER_KEY_FILE)) throw new ConfigError([`KEYWARD_MASTER_KEY_FILE=${env.KEYWARD_MASTER_KEY_FILE}: no such file`]);
+    return parse(readFileSync(env.KEYWARD_MASTER_KEY_FILE, 'utf8'), 'KEYWARD_MASTER_KEY_FILE');
+  }
   if (!dataDir || dataDir === ':memory:') return new Keyring([{ id: 'ephemeral', key: randomBytes(32) }]);
   const file = path.join(dataDir, 'master.key');
   if (!existsSync(file)) {

@@ -25,6 +25,6 @@ export function initCommand(program: Command): void {
         out.result({ rootKeyId: result.keyId, rootKey: result.secret, dataDir: kw.config.dataDir }, () =>
           [`Root key (shown once; store it now):`, ``, `  ${result.secret}`, ``, `key id ${result.keyId}, data in ${kw.config.dataDir}`].join('\n'),
         );
-      });
+      }, { create: true });
     });
 }

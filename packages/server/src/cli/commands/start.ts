@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ensureRootKey } from '../../bootstrap.js';
-import { loadConfig } from '../../config/config.js';
+import { isLoopbackHost, loadConfig } from '../../config/config.js';
 import { buildServer } from '../../http/server.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createKeyward } from '../../keyward.js';
@@ -10,7 +10,7 @@ export function startCommand(program: Command): void {
     .command('start')
     .description('Start the Keyward server on the embedded SQLite store')
     .option('-p, --port <port>', 'port to listen on (env KEYWARD_PORT, default 8787)')
-    .option('--host <host>', 'address to bind (env KEYWARD_HOST, default 0.0.0.0)')
+    .option('--host <host>', 'address to bind (env KEYWARD_HOST, default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env KEYWARD_LOG_LEVEL)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
     .option('--tls-key <file>', 'private key for --tls-cert')
@@ -41,7 +41,20 @@ export function startCommand(program: Command): void {
         );
       }
       const server = await buildServer(kw, opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {});
-      const address = await server.listen({ port: config.port, host: config.host });
+      let address: string;
+      try {
+        address = await server.listen({ port: config.port, host: config.host });
+      } catch (err) {
+        await kw.close();
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new KeywardError('ADDRESS_IN_USE', `${config.host}:${config.port} is already in use: stop the other process or choose --port`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new KeywardError('CONFIG_INVALID', `--host ${config.host}: this machine has no such address`);
+        if (code === 'EACCES') throw new KeywardError('CONFIG_INVALID', `--port ${config.port}: not permitted (ports below 1024 need privileges)`);
+        throw err;
+      }
+      if (!opts.tlsCert && !isLoopbackHost(config.host)) {
+        kw.logger.warn({ host: config.host }, 'serving plain HTTP on a non-loopback address: keys and tokens cross the network unencrypted; use --tls-cert/--tls-key or a TLS-terminating proxy');
+      }
       kw.logger.info({ address, data: config.dataDir, store: kw.store.backend }, 'keyward listening');
       let closing = false;
       const shutdown = async (signal: string) => {
