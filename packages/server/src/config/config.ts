@@ -42,6 +42,8 @@ export interface KeywardConfig {
   readonly sessionAbsoluteTtlSeconds: number;
   /** Requests slower than this are cut off (headers + body). */
   readonly requestTimeoutMs: number;
+  /** On SIGTERM/SIGINT: idle connections close at once; requests still running get this long to finish before their connections are cut. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -56,6 +58,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   changePollIntervalMs: 250,
   bodyLimitBytes: 64 * 1024,
   requestTimeoutMs: 30_000,
+  shutdownTimeoutMs: 10_000,
   signatureSkewSeconds: 300,
   signatureMaxAgeSeconds: 300,
   nonceCacheMaxPerKey: 100_000,
@@ -114,6 +117,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     changePollIntervalMs: int('changePollIntervalMs', 'KEYWARD_CHANGE_POLL_INTERVAL_MS', 0, 60_000),
     bodyLimitBytes: int('bodyLimitBytes', 'KEYWARD_BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024),
     requestTimeoutMs: int('requestTimeoutMs', 'KEYWARD_REQUEST_TIMEOUT_MS', 100, 3_600_000),
+    shutdownTimeoutMs: int('shutdownTimeoutMs', 'KEYWARD_SHUTDOWN_TIMEOUT_MS', 0, 600_000),
     signatureSkewSeconds: int('signatureSkewSeconds', 'KEYWARD_SIGNATURE_SKEW_SECONDS', 0, 3600),
     signatureMaxAgeSeconds: int('signatureMaxAgeSeconds', 'KEYWARD_SIGNATURE_MAX_AGE_SECONDS', 1, 86_400),
     sessionKeyTtlSeconds: int('sessionKeyTtlSeconds', 'KEYWARD_SESSION_KEY_TTL_SECONDS', 1, 86_400),

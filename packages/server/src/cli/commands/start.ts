@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Command } from 'commander';
 import { ensureRootKey } from '../../bootstrap.js';
 import { isLoopbackHost, loadConfig } from '../../config/config.js';
@@ -56,16 +58,61 @@ export function startCommand(program: Command): void {
         kw.logger.warn({ host: config.host }, 'serving plain HTTP on a non-loopback address: keys and tokens cross the network unencrypted; use --tls-cert/--tls-key or a TLS-terminating proxy');
       }
       kw.logger.info({ address, data: config.dataDir, store: kw.store.backend }, 'keyward listening');
+      const sockets = trackConnections(server.server);
       let closing = false;
+      // Graceful shutdown: stop accepting, close idle keep-alive connections at once (waiting out
+      // their keep-alive timeout took 75 s), let running requests finish within
+      // shutdownTimeoutMs, then cut what is left; flush usage counters and exit 0.
       const shutdown = async (signal: string) => {
         if (closing) return;
         closing = true;
-        kw.logger.info({ signal }, 'shutting down');
-        await server.close();
+        kw.logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+        const http = server.server;
+        const deadline = setTimeout(() => http.closeAllConnections(), config.shutdownTimeoutMs);
+        deadline.unref();
+        const closed = server.close();
+        sockets.closeIdle();
+        // Connections that finish their request while closing become idle: close those too.
+        const sweep = setInterval(() => sockets.closeIdle(), 100);
+        sweep.unref();
+        await closed;
+        clearInterval(sweep);
+        clearTimeout(deadline);
         await kw.close();
         process.exit(0);
       };
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
     });
+}
+
+/**
+ * Which connections are serving a request. Node's closeIdleConnections() leaves alone a
+ * connection that was opened but never sent a request (and would hold shutdown until the
+ * headers timeout), so shutdown destroys every connection without a request in flight.
+ */
+function trackConnections(http: HttpServer): { closeIdle(): void } {
+  const open = new Set<Socket>();
+  const busy = new Map<Socket, number>();
+  http.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      busy.delete(socket);
+    });
+  });
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const n = (busy.get(socket) ?? 1) - 1;
+      if (n <= 0) busy.delete(socket);
+      else busy.set(socket, n);
+    });
+  });
+  return {
+    closeIdle() {
+      for (const socket of open) if (!busy.has(socket)) socket.destroy();
+    },
+  };
 }
