@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from '../version.js';
 
 /**
  * Prometheus metrics. One registry per Keyward instance (tests run several in one process).
@@ -32,7 +33,15 @@ export class Metrics {
   private readonly routes = new Map<string, Map<string, RouteStats>>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'keyward_' });
+    if (options.defaultMetrics) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'keyward_' });
+      // prom-client names three gauges `…_total`, which the exposition format reserves for
+      // counters (promtool flags them). Their per-type siblings (`keyward_nodejs_active_handles`
+      // etc.) carry the same information, so the misnamed sums go.
+      for (const name of ['active_handles', 'active_requests', 'active_resources']) this.registry.removeSingleMetric(`keyward_nodejs_${name}_total`);
+    }
+    // build_info: the usual constant gauge, so dashboards can tell which version a node runs.
+    new Gauge({ name: 'keyward_build_info', help: 'Keyward build: version and Node.js runtime (always 1)', labelNames: ['version', 'node'], registers: [this.registry] }).set({ version: VERSION, node: process.version }, 1);
     this.verifications = new Counter({
       name: 'keyward_verifications_total',
       help: 'Credential verifications by credential type, public code and precise internal reason',

@@ -46,3 +46,18 @@ describe('metrics', () => {
     expect(second.get('keyward_http_request_duration_seconds_count{route="/v1/apps",method="GET"}')).toBe(2);
   });
 });
+
+describe('metrics exposition', () => {
+  it('passes promtool check metrics, with default metrics and build_info', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const m = new Metrics({ defaultMetrics: true });
+    m.verification('key', 'VALID', 'VALID');
+    m.httpRequest('/v1/keys/verify', 'POST', 200, 1.5);
+    m.keysSeenInUrls.inc();
+    const text = await m.registry.metrics();
+    expect(text).toMatch(/^keyward_build_info\{version="\d+\.\d+\.\d+",node="v\d+[^"]*"\} 1$/m);
+    // scripts/install-system-deps.sh puts promtool (from Debian's prometheus package) on the PATH.
+    const lint = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    expect(lint.trim()).toBe('');
+  });
+});
