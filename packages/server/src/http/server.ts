@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
-import { newRequestId } from '../lib/ids.js';
+import { requestIdFrom } from '../lib/ids.js';
 import { readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
 import { authenticate, type RouteAuth } from './auth.js';
@@ -66,9 +66,10 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     bodyLimit: kw.config.bodyLimitBytes,
     requestTimeout: kw.config.requestTimeoutMs,
     routerOptions: { maxParamLength: 200 },
-    genReqId: newRequestId,
+    // A valid incoming X-Request-Id is kept, so one id follows a request across hops.
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     // No pino child per request (a measurable share of a small route's cost): log lines carry
-    // `reqId` explicitly instead.
+    // `requestId` explicitly instead (the field the gateway logs too).
     childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
     // One log line per request is written in onResponse, with secrets masked.
@@ -126,7 +127,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   const logRequests = kw.logger.isLevelEnabled('info');
   server.addHook('onResponse', (request, reply, done) => {
     kw.metrics.httpRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime);
-    if (logRequests) request.log.info({ reqId: request.id, req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+    if (logRequests) request.log.info({ requestId: request.id, req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
     done();
   });
 

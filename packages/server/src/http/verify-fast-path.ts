@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isKeywardError, type FieldError } from '../errors/keyward-error.js';
 import type { Code } from '../errors/catalogue.js';
-import { newRequestId } from '../lib/ids.js';
+import { requestIdFrom } from '../lib/ids.js';
 import type { Keyward } from '../keyward.js';
 import { authenticateRaw } from './auth.js';
 import { validationFailure } from './problem.js';
@@ -54,7 +54,7 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
     res.end(payload);
     const ms = performance.now() - startedAtMs;
     kw.metrics.httpRequest(FAST_VERIFY_URL, 'POST', status, ms);
-    if (logRequests) kw.logger.info({ reqId: requestId, req: { method: 'POST', url: FAST_VERIFY_URL, remoteAddress: req.socket.remoteAddress }, status, ms: Math.round(ms * 100) / 100 }, 'request');
+    if (logRequests) kw.logger.info({ requestId, req: { method: 'POST', url: FAST_VERIFY_URL, remoteAddress: req.socket.remoteAddress }, status, ms: Math.round(ms * 100) / 100 }, 'request');
   }
 
   function sendProblem(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, code: Code, detail?: string, errors?: readonly FieldError[], headers?: Record<string, string>): void {
@@ -65,7 +65,7 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
   function fail(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, err: unknown): void {
     if (res.headersSent) return;
     if (isKeywardError(err)) return sendProblem(req, res, requestId, startedAtMs, err.code, err.detail, err.errors, err.headers);
-    kw.logger.error({ err, reqId: requestId }, 'unhandled error');
+    kw.logger.error({ err, requestId }, 'unhandled error');
     sendProblem(req, res, requestId, startedAtMs, 'INTERNAL');
   }
 
@@ -74,7 +74,7 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
    * promise and no microtask turn per request. A key that needs the store continues in `then`.
    */
   function answer(req: IncomingMessage, res: ServerResponse, text: string, startedAtMs: number): void {
-    const requestId = newRequestId();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
     try {
       let parsed: unknown;
       let parseError: Error | null = null;
