@@ -11,6 +11,7 @@ import { refuseKeysInUrl } from './key-in-url.js';
 import { mayHoldKey } from '../credentials/extract.js';
 import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js';
 import { errorHandler, sendProblem } from './problem.js';
+import { finishOpenApi } from './openapi.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
@@ -82,6 +83,8 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Deny by default: a route without an explicit auth declaration is a start-up error.
+  const routeTable: { method: string; url: string; auth: RouteAuth }[] = [];
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -93,10 +96,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } } },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
+    transformObject: (documents) => finishOpenApi((documents as { openapiObject: Record<string, unknown> }).openapiObject, (method, url) => routeTable.find((r) => r.method === method && r.url === url)?.auth),
   });
 
-  // Deny by default: a route without an explicit auth declaration is a start-up error.
-  const routeTable: { method: string; url: string; auth: RouteAuth }[] = [];
   server.decorate('routeTable', routeTable);
   server.addHook('onRoute', (route) => {
     if (route.url === '/openapi.json' || route.method === 'HEAD') return;
