@@ -1,5 +1,9 @@
 import { DEFAULT_APP_SETTINGS, type App } from '../apps/model.js';
 import type { KeyRecord } from '../keys/model.js';
+import type { KeyDecision } from '../keys/decide.js';
+import { toView } from '../keys/verifier.js';
+import type { Mutable } from '../lib/mutable.js';
+import { retryAfterSeconds } from '../ratelimit/headers.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 
 /** Domain → JSON. Times become RFC 3339 strings; nothing secret exists on these records. */
@@ -42,4 +46,41 @@ export function keyView(k: KeyRecord, pendingUsage = 0): KeyViewT {
     usageCount: k.usageCount + pendingUsage,
     version: k.version,
   };
+}
+
+/**
+ * A key verification in the API's field names (ISO times, `retryAfterSeconds`): what
+ * `POST /v1/keys/verify` answers (plus its request id) and what `keyward keys verify --json`
+ * prints, so the two cannot drift. Built by assignment: it runs on the verify hot path.
+ */
+export function verificationView(decision: KeyDecision): VerificationViewT {
+  const view = toView(decision);
+  const out: Mutable<VerificationViewT> = { valid: view.valid, code: view.code };
+  if (view.keyId !== undefined) out.keyId = view.keyId;
+  if (view.appId !== undefined) out.appId = view.appId;
+  if (view.kind !== undefined) out.kind = view.kind;
+  if (view.environment !== undefined) out.environment = view.environment;
+  // Shared, read-only values of the cached record: serialised, never mutated, so not copied.
+  if (view.scopes !== undefined) out.scopes = view.scopes as string[];
+  if (view.subject !== undefined) out.subject = view.subject;
+  if (view.meta !== undefined) out.meta = view.meta as Record<string, unknown>;
+  if (view.creditsRemaining !== undefined) out.creditsRemaining = view.creditsRemaining;
+  if (view.expiresAtMs !== undefined) out.expiresAt = view.expiresAtMs === null ? null : new Date(view.expiresAtMs).toISOString();
+  if (view.retryAfterMs !== undefined) out.retryAfterSeconds = retryAfterSeconds(view.retryAfterMs);
+  return out;
+}
+
+export interface VerificationViewT {
+  readonly valid: boolean;
+  readonly code: string;
+  readonly keyId?: string;
+  readonly appId?: string | null;
+  readonly kind?: string;
+  readonly environment?: string | null;
+  readonly scopes?: string[];
+  readonly subject?: string | null;
+  readonly meta?: Record<string, unknown>;
+  readonly expiresAt?: string | null;
+  readonly creditsRemaining?: number;
+  readonly retryAfterSeconds?: number;
 }

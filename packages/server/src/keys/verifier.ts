@@ -146,6 +146,8 @@ export interface KeyVerificationView {
   readonly expiresAtMs?: number | null;
   /** Metered keys: credits left after this call. */
   readonly creditsRemaining?: number;
+  /** RATE_LIMITED / USAGE_EXCEEDED: when the key may call again, milliseconds from now. */
+  readonly retryAfterMs?: number;
 }
 
 /**
@@ -173,6 +175,7 @@ export function toView(decision: KeyDecision): KeyVerificationView {
     return view;
   }
   if (decision.code === 'INVALID_CREDENTIAL' || !decision.key) return { valid: false, code: decision.code };
+  if (decision.retryAfterMs !== undefined) return { valid: false, code: decision.code, keyId: decision.key.id, retryAfterMs: decision.retryAfterMs };
   return { valid: false, code: decision.code, keyId: decision.key.id };
 }
 

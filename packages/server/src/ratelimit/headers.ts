@@ -18,5 +18,10 @@ export function rateLimitHeaders(
 
 /** `Retry-After` in whole seconds, at least 1 (RFC 9110 §10.2.3); none when there is nothing to wait for. */
 export function retryAfter(ms: number | undefined): Record<string, string> {
-  return ms === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
+  return ms === undefined ? {} : { 'retry-after': String(retryAfterSeconds(ms)) };
+}
+
+/** The whole seconds `Retry-After` (and the verify answer's `retryAfterSeconds`) name: rounded up, at least 1. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }

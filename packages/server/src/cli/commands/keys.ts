@@ -2,9 +2,8 @@ import type { KeyCredits } from '../../keys/credits.js';
 import type { Command } from 'commander';
 import { parseKey } from '@keyward/protocol';
 import { KeywardError } from '../../errors/keyward-error.js';
-import { keyView } from '../../http/views.js';
+import { keyView, verificationView } from '../../http/views.js';
 import type { KeyKind } from '../../keys/model.js';
-import { toView } from '../../keys/verifier.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
 import { table } from '../output.js';
 
@@ -120,7 +119,7 @@ export function keysCommand(program: Command): void {
     .action(async (key: string, opts: { app?: string; env?: 'live' | 'test'; subject?: string; scopes?: string[] }, cmd: Command) => {
       if (typeof parseKey(key) === 'string') throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
       await withLocal(cmd, async (kw, out) => {
-        const view = toView(
+        const view = verificationView(
           await kw.verifier.verify(key, {
             ...(opts.app ? { appId: opts.app } : {}),
             ...(opts.env ? { environment: opts.env } : {}),

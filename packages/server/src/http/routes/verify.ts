@@ -3,7 +3,7 @@ import type { Mutable } from '../../lib/mutable.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { CREDIT_LIMITS } from '../../keys/credits.js';
 import type { KeyDecision, VerifyRequirements } from '../../keys/decide.js';
-import { toView } from '../../keys/verifier.js';
+import { verificationView } from '../views.js';
 import type { Keyward } from '../../keyward.js';
 import { Nullable, AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import type { Operator } from '../auth.js';
@@ -35,6 +35,7 @@ export const VerifyResponse = Type.Object({
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   expiresAt: Type.Optional(Nullable()),
   creditsRemaining: Type.Optional(Type.Integer({ description: 'Metered keys: credits left after this call' })),
+  retryAfterSeconds: Type.Optional(Type.Integer({ description: 'RATE_LIMITED and USAGE_EXCEEDED: seconds until the key may call again (as Retry-After)' })),
   requestId: Type.String(),
 });
 
@@ -89,17 +90,7 @@ export function verifyForCaller(kw: Pick<Keyward, 'verifier'>, caller: Operator,
 function answerBody(decision: KeyDecision, requestId: string): VerifyResponseBody {
   // The verifier checks the format first; a key failing its checksum is a 400, not a verdict.
   if (!decision.valid && (decision.reason === 'MALFORMED' || decision.reason === 'BAD_CHECKSUM')) throw new KeywardError('KEY_MALFORMED', 'the key is malformed or fails its checksum');
-  const view = toView(decision);
-  const out: Mutable<VerifyResponseBody> = { valid: view.valid, code: view.code, requestId };
-  if (view.keyId !== undefined) out.keyId = view.keyId;
-  if (view.appId !== undefined) out.appId = view.appId;
-  if (view.kind !== undefined) out.kind = view.kind;
-  if (view.environment !== undefined) out.environment = view.environment;
-  // Shared, read-only values of the cached record: serialised, never mutated, so not copied.
-  if (view.scopes !== undefined) out.scopes = view.scopes as string[];
-  if (view.subject !== undefined) out.subject = view.subject;
-  if (view.meta !== undefined) out.meta = view.meta as Record<string, unknown>;
-  if (view.creditsRemaining !== undefined) out.creditsRemaining = view.creditsRemaining;
-  if (view.expiresAtMs !== undefined) out.expiresAt = view.expiresAtMs === null ? null : new Date(view.expiresAtMs).toISOString();
+  const out = verificationView(decision) as Mutable<VerifyResponseBody>;
+  out.requestId = requestId;
   return out;
 }
