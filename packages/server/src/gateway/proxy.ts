@@ -292,16 +292,20 @@ class Exchange {
   }
 
   private tooSlow(reason: SlowReason): void {
-    this.upstream?.abort(new Error(`request body ${reason}`));
+    const aborted = new Error(`request body ${reason}`);
     if (this.res.headersSent || this.answered) {
+      this.upstream?.abort(aborted);
       this.res.destroy();
       return;
     }
+    // Answered before the upstream is aborted, so the abort's error finds the exchange settled.
     this.answered = true;
     sendProblem(this.res, 'REQUEST_TIMEOUT', this.requestId, reason === 'body_deadline' ? 'the request body took too long' : 'the request body arrived too slowly', CLOSE);
     this.done(408, 'REQUEST_TIMEOUT');
+    this.upstream?.abort(aborted);
     // The rest of the body is not waited for: the connection goes once the answer is out.
-    this.res.once('finish', () => this.req.socket.destroy());
+    const socket = this.res.socket ?? this.req.socket;
+    this.res.once('finish', () => socket?.destroy());
   }
 
   /** Reports the request once, with its status and (for refusals) its code. Keys in the path are masked. */
