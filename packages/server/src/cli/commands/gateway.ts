@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createGatewayPolicy } from '../../gateway/policy.js';
 import { peerIsTrusted } from '../../gateway/forwarded.js';
+import { resolveLimits } from '../../gateway/options.js';
 import { createGateway, type GatewayOptions } from '../../gateway/proxy.js';
+import type { GatewayPolicy } from '../../gateway/types.js';
 import type { Logger } from 'pino';
 import { loadConfig } from '../../config/config.js';
 import { createKeyward } from '../../keyward.js';
@@ -29,6 +31,9 @@ const LIMIT_FLAGS = [
 ] as const;
 
 type LimitName = (typeof LIMIT_FLAGS)[number][1];
+
+/** Stands in for the real policy while the limits are validated, before the store is opened. */
+const REFUSE_ALL: GatewayPolicy = { needsBody: () => false, decide: async () => ({ allow: false, code: 'ACCESS_DENIED' }) };
 
 /** The gateway's log lines, as the command writes them (request paths are masked by the gateway). */
 export function gatewayLogHooks(logger: Logger): Pick<GatewayOptions, 'onError' | 'onRequest'> {
@@ -72,6 +77,8 @@ export function gatewayCommand(program: Command): void {
       }
       if (opts.env !== undefined && opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
+      const limitOptions: Partial<GatewayOptions> = Object.fromEntries(LIMIT_FLAGS.filter(([, name]) => opts[name] !== undefined).map(([, name]) => [name, opts[name]]));
+      resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const map = compileAccessMap(loadAccessMap(opts.policy));
       const config = loadConfig({ ...(dataDir ? { dataDir } : {}) });
       const kw = await createKeyward({ config, defaultMetrics: true });
@@ -83,7 +90,7 @@ export function gatewayCommand(program: Command): void {
         policy,
         clientIp: (req) => resolveClientIp(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], compiledTrust),
         peerTrusted: (req) => peerIsTrusted(req.socket.remoteAddress ?? '', compiledTrust),
-        ...Object.fromEntries(LIMIT_FLAGS.filter(([, name]) => opts[name] !== undefined).map(([, name]) => [name, opts[name]])),
+        ...limitOptions,
         ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
         ...(opts.headersTimeoutMs ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
         ...(opts.bodyTimeoutMs ? { bodyTimeoutMs: opts.bodyTimeoutMs } : {}),
