@@ -65,6 +65,9 @@ export const CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', kind: 'request' },
   HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large', kind: 'request' },
   BAD_REQUEST: { status: 400, title: 'The request is malformed', kind: 'request' },
+  PATH_NOT_CANONICAL: { status: 400, title: 'The path uses dot segments, path parameters, encoded slashes or other forms servers resolve differently', kind: 'request' },
+  REQUEST_TIMEOUT: { status: 408, title: 'The request headers or body arrived too slowly', kind: 'request' },
+  TOO_MANY_IN_FLIGHT: { status: 429, title: 'Too many requests in flight for this client address or credential', kind: 'request' },
 
   // ---- we or a dependency broke -------------------------------------------------------------
   INTERNAL: { status: 500, title: 'Internal error', kind: 'server' },
@@ -96,7 +99,6 @@ export const ALL_CODES = Object.keys(CATALOGUE) as Code[];
 export const RESERVED_CODES: Partial<Record<Code, string>> = {
   ATTESTATION_FAILED: 'app attestation (App Attest, Key Attestation, Play Integrity)',
   INVALID_ID: 'reserved for malformed ids in paths',
-  METHOD_NOT_ALLOWED: 'reserved for 405 answers',
   AUDIT_UNAVAILABLE: 'reserved for a failed audit write',
 };
 

@@ -1,36 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { readBody } from '../lib/body.js';
-import { clientCertOf, readTls, watchTls, type TlsFiles } from '../lib/tls.js';
+import { clientCertOf, readTls, watchTls } from '../lib/tls.js';
 import { Pool, type Dispatcher } from 'undici';
 import { CATALOGUE, type Code } from '../errors/catalogue.js';
 import { problemResponse } from '../errors/problem.js';
 import { newRequestId } from '../lib/ids.js';
 import type { Mutable } from '../lib/mutable.js';
+import { maskKeys } from '../observability/logger.js';
+import { BodyWatch, InFlight, type SlowReason } from './admission.js';
+import { forwardingHeaders } from './forwarded.js';
+import { resolveLimits, type GatewayOptions } from './options.js';
 import { downstreamHeaders, guardRequest, upstreamHeaders } from './request-guard.js';
-import type { GatewayPolicy, GatewayRequest } from './types.js';
+import { pathProblem } from './target.js';
+import type { GatewayRequest } from './types.js';
 
-export interface GatewayOptions {
-  readonly upstreamUrl: string;
-  readonly policy: GatewayPolicy;
-  /** Resolves the client address (X-Forwarded-For trust rules). */
-  readonly clientIp: (req: IncomingMessage) => string;
-  readonly connectTimeoutMs?: number;
-  /** Time for the upstream to send response headers. */
-  readonly headersTimeoutMs?: number;
-  /** Longest silence while streaming a response body. */
-  readonly bodyTimeoutMs?: number;
-  /** Largest request header block accepted (bytes). */
-  readonly maxHeaderBytes?: number;
-  /** Largest body buffered for signature checks; larger signed bodies are refused. Unsigned bodies stream. */
-  readonly maxBufferedBodyBytes?: number;
-  readonly upstreamConnections?: number;
-  readonly keepCookies?: boolean;
-  readonly onError?: (err: unknown, requestId: string) => void;
-  /** Serve HTTPS with this certificate and key, reloaded when the files change. */
-  readonly tls?: TlsFiles;
-  readonly onRequest?: (info: { requestId: string; method: string; path: string; status: number; ms: number; code?: Code }) => void;
-}
+export type { GatewayOptions } from './options.js';
+
+/** Never forwarded, whatever the map says: TRACE echoes the request (credentials included) back, CONNECT opens a tunnel past the map. */
+const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
 /**
  * The reverse proxy. Its own code is framing and streaming only; every allow/deny comes from
@@ -42,36 +31,45 @@ export interface GatewayOptions {
  *  - upstream down → 502 UPSTREAM_UNAVAILABLE, slow → 504 UPSTREAM_TIMEOUT, never a hang.
  */
 export function createGateway(options: GatewayOptions): { server: Server; handler: (req: IncomingMessage, res: ServerResponse) => void; close(): Promise<void> } {
+  const limits = resolveLimits(options);
   const upstream = new URL(options.upstreamUrl);
   const basePath = upstream.pathname.replace(/\/$/, '');
   const pool = new Pool(upstream.origin, {
-    connections: options.upstreamConnections ?? 128,
+    connections: limits.upstreamConnections,
     pipelining: 1,
-    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-    headersTimeout: options.headersTimeoutMs ?? 30_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+    connect: { timeout: limits.connectTimeoutMs },
+    headersTimeout: limits.headersTimeoutMs,
+    bodyTimeout: limits.bodyTimeoutMs,
   });
-  const maxBody = options.maxBufferedBodyBytes ?? 1024 * 1024;
+  const maxBody = limits.maxBufferedBodyBytes;
+  const bodies = new BodyWatch({ minBytesPerSecond: limits.bodyMinBytesPerSecond, rateWindowMs: limits.bodyRateWindowMs, deadlineMs: limits.bodyDeadlineMs });
+  const perClient = new InFlight(limits.maxInFlightPerClient);
+  const perCredential = new InFlight(limits.maxInFlightPerCredential);
+  const tls = Boolean(options.tls);
 
   async function proxy(ex: Exchange): Promise<void> {
     const { req, requestId } = ex;
+    const method = req.method ?? 'GET';
+    if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`);
     const guard = guardRequest(req);
     if (!guard.ok) return ex.refuse(guard.code, guard.detail);
     const rawTarget = req.url ?? '/';
     if (!rawTarget.startsWith('/')) return ex.refuse('BAD_REQUEST', 'absolute-form and authority-form targets are not proxied');
-    const view: Mutable<GatewayRequest> = {
-      method: req.method ?? 'GET',
-      rawTarget,
-      path: pathOf(rawTarget),
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      clientIp: options.clientIp(req),
-      requestId,
-    };
+    const path = pathOf(rawTarget);
+    // Before the map sees the path: the map matches, and the upstream receives, these exact bytes.
+    const problem = pathProblem(path);
+    if (problem) return ex.refuse('PATH_NOT_CANONICAL', `path refused (${problem})`);
+    const clientIp = options.clientIp(req);
+    if (!ex.hold(perClient, clientIp)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight from this address');
+    const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId };
     const cert = clientCertOf(req).clientCertSha256;
     if (cert) view.clientCertSha256 = cert;
     if (options.policy.needsBody(view)) {
+      // A signed body is part of the decision, so it is read first (and 100 Continue sent for it).
+      ex.continueIfAsked();
+      ex.watchBody(bodies);
       const read = await readBody(req, maxBody);
+      if (ex.answered) return;
       if (read === 'too_large') return ex.refuse('PAYLOAD_TOO_LARGE', `signed bodies are limited to ${maxBody} bytes`);
       view.body = read;
     }
@@ -84,28 +82,44 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       return ex.refuse('STORE_UNAVAILABLE', 'the gateway could not decide; failing closed');
     }
     if (!decision.allow) return ex.refuse(decision.code, decision.detail, decision.responseHeaders);
+    if (decision.credentialId !== undefined && !ex.hold(perCredential, decision.credentialId)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight for this credential');
 
-    const headers = upstreamHeaders(req, { keepCookies: options.keepCookies ?? false });
+    const headers = upstreamHeaders(req, { keepCookies: options.keepCookies ?? false, decided: decision.upstreamHeaders });
     Object.assign(headers, decision.upstreamHeaders);
-    headers['x-forwarded-for'] = view.clientIp;
+    forwardingHeaders(req, { clientIp, tls, peerTrusted: options.peerTrusted?.(req) ?? false }, headers);
+    if (cert) headers['x-keyward-client-cert-sha256'] = cert;
     headers['x-request-id'] = requestId;
     const hasBody = body !== undefined ? body.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    pool.dispatch(
-      { method: view.method as never, path: basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) },
-      new UpstreamResponse(ex, decision.responseHeaders, options.onError),
-    );
+    if (hasBody && body === undefined) {
+      ex.continueIfAsked();
+      ex.watchBody(bodies);
+    }
+    const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError);
+    ex.upstream = handler;
+    pool.dispatch({ method: method as never, path: basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
   }
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const ex = new Exchange(req, res, options.onRequest);
+  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
+    const ex = new Exchange(req, res, options.onRequest, expectsContinue);
     proxy(ex).catch((err) => {
+      if (ex.answered) return; // already answered (a slow body): the error is the aborted read
       options.onError?.(err, ex.requestId);
       if (!res.headersSent) ex.refuse('INTERNAL');
       else res.destroy();
     });
   };
+  const handler = (req: IncomingMessage, res: ServerResponse): void => handle(req, res, false);
 
-  const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: true, joinDuplicateHeaders: false };
+  const serverOptions = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    requireHostHeader: true,
+    joinDuplicateHeaders: false,
+    headersTimeout: limits.clientHeadersTimeoutMs,
+    requestTimeout: limits.clientRequestTimeoutMs,
+    // Node checks both timeouts on this interval (30 s by default): a quarter of the header
+    // timeout keeps a 408 close to when it is due.
+    connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(limits.clientHeadersTimeoutMs / 4))),
+  };
   let stopWatching = () => {};
   let server: Server;
   if (options.tls) {
@@ -115,22 +129,36 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   } else {
     server = createServer(serverOptions, handler);
   }
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const code: Code = status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-    const body = problemResponse(code, newRequestId()).text;
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  // With this listener Node does not answer `Expect: 100-continue` itself: the gateway sends
+  // 100 Continue only once the request is allowed, so a refused request's body is never sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  // CONNECT never reaches the request handler in Node; answer it rather than drop the socket.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawProblem(socket, 'METHOD_NOT_ALLOWED', 'Method Not Allowed'));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A timeout while a response is under way (the request timeout, mid-body) cannot be answered
+    // on the raw socket: the response owns it.
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return socket.destroy();
+    if (err.code === 'HPE_HEADER_OVERFLOW') return rawProblem(socket, 'HEADERS_TOO_LARGE', 'Request Header Fields Too Large');
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return rawProblem(socket, 'REQUEST_TIMEOUT', 'Request Timeout');
+    rawProblem(socket, 'BAD_REQUEST', 'Bad Request');
   });
   return {
     server,
     handler,
     async close() {
       stopWatching();
+      bodies.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.close();
     },
   };
+}
+
+/** A problem written straight to a socket Node will not give a response object for; the connection then closes. */
+function rawProblem(socket: Duplex, code: Code, reason: string): void {
+  const answer = problemResponse(code, newRequestId());
+  const headers = Object.entries(answer.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${answer.status} ${reason}\r\n${headers}content-length: ${Buffer.byteLength(answer.text)}\r\nconnection: close\r\n\r\n${answer.text}`);
 }
 
 /**
@@ -144,6 +172,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
 class UpstreamResponse implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private resumeOnDrain: (() => void) | undefined;
+  private abortedWith: Error | undefined;
 
   constructor(
     private readonly ex: Exchange,
@@ -151,8 +180,15 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     private readonly reportError: GatewayOptions['onError'],
   ) {}
 
+  /** Stops the upstream request (now, or as soon as the pool starts it). */
+  abort(err: Error): void {
+    this.abortedWith = err;
+    if (this.controller && !this.controller.aborted) this.controller.abort(err);
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    if (this.abortedWith) return controller.abort(this.abortedWith);
     const res = this.ex.res;
     res.once('close', () => {
       if (!res.writableFinished && !controller.aborted) controller.abort(new Error('the client went away'));
@@ -188,7 +224,7 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     const res = this.ex.res;
-    if (res.destroyed) return; // the client left first: nothing to answer
+    if (res.destroyed || this.ex.answered) return; // the client left first, or the gateway already answered (slow body)
     this.reportError?.(err, this.ex.requestId);
     if (res.headersSent) {
       res.destroy();
@@ -209,30 +245,93 @@ class Exchange {
   readonly requestId = newRequestId();
   private readonly startedMs = performance.now();
   private logged = false;
+  /** True once the gateway itself answered with a problem. */
+  answered = false;
+  upstream: UpstreamResponse | undefined;
+  private continued = false;
+  private held: { slots: InFlight; key: string }[] | undefined;
+  private stopWatch: (() => void) | undefined;
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     private readonly onRequest: RequestLog | undefined,
+    /** The client sent `Expect: 100-continue` and waits before sending its body. */
+    private readonly expectsContinue: boolean,
   ) {}
 
-  /** Reports the request once, with its status and (for refusals) its code. */
+  /** Takes an in-flight slot under `key`, given back when the exchange ends; false when none is free. */
+  hold(slots: InFlight, key: string): boolean {
+    if (!slots.tryAcquire(key)) return false;
+    if (this.held === undefined) {
+      this.held = [];
+      this.res.once('close', () => this.release());
+    }
+    this.held.push({ slots, key });
+    return true;
+  }
+
+  private release(): void {
+    for (const h of this.held ?? []) h.slots.release(h.key);
+    this.held = undefined;
+    this.stopWatch?.();
+  }
+
+  /** Sends 100 Continue, once, if the client asked for it: called only when its body will be read. */
+  continueIfAsked(): void {
+    if (!this.expectsContinue || this.continued) return;
+    this.continued = true;
+    this.res.writeContinue();
+  }
+
+  /** Holds the body to the minimum rate and deadline; a slow one gets 408 and the upstream is aborted. */
+  watchBody(bodies: BodyWatch): void {
+    if (this.stopWatch) return;
+    this.stopWatch = bodies.watch(this.req, (reason) => this.tooSlow(reason));
+    if (!this.held) this.res.once('close', () => this.stopWatch?.());
+  }
+
+  private tooSlow(reason: SlowReason): void {
+    const aborted = new Error(`request body ${reason}`);
+    if (this.res.headersSent || this.answered) {
+      this.upstream?.abort(aborted);
+      this.res.destroy();
+      return;
+    }
+    // Answered before the upstream is aborted, so the abort's error finds the exchange settled.
+    this.answered = true;
+    sendProblem(this.res, 'REQUEST_TIMEOUT', this.requestId, reason === 'body_deadline' ? 'the request body took too long' : 'the request body arrived too slowly', CLOSE);
+    this.done(408, 'REQUEST_TIMEOUT');
+    this.upstream?.abort(aborted);
+    // The rest of the body is not waited for: the connection goes once the answer is out.
+    const socket = this.res.socket ?? this.req.socket;
+    this.res.once('finish', () => socket?.destroy());
+  }
+
+  /** Reports the request once, with its status and (for refusals) its code. Keys in the path are masked. */
   done(status: number, code?: Code): void {
     if (this.logged) return;
     this.logged = true;
     if (!this.onRequest) return;
-    const info: Parameters<RequestLog>[0] & { code?: Code } = { requestId: this.requestId, method: this.req.method ?? '', path: pathOf(this.req.url ?? '/'), status, ms: performance.now() - this.startedMs };
+    const info: Parameters<RequestLog>[0] & { code?: Code } = { requestId: this.requestId, method: this.req.method ?? '', path: maskKeys(pathOf(this.req.url ?? '/')), status, ms: performance.now() - this.startedMs };
     if (code) info.code = code;
     this.onRequest(info);
   }
 
-  /** Answers with a problem; the upstream never sees the request. */
+  /**
+   * Answers with a problem; the upstream never sees the request. A client waiting for
+   * 100 Continue never gets it: the connection closes after the answer, so its body is not read.
+   */
   refuse(code: Code, detail?: string, headers?: Readonly<Record<string, string>>): void {
-    sendProblem(this.res, code, this.requestId, detail, headers);
+    this.answered = true;
+    const unread = this.expectsContinue && !this.continued;
+    sendProblem(this.res, code, this.requestId, detail, unread ? { ...headers, ...CLOSE } : headers);
     this.done(CATALOGUE[code].status, code);
-    this.req.resume();
+    if (!unread) this.req.resume();
   }
 }
+
+const CLOSE: Readonly<Record<string, string>> = { connection: 'close' };
 
 function pathOf(target: string): string {
   const q = target.indexOf('?');

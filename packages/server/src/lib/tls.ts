@@ -10,8 +10,19 @@ export interface TlsFiles {
   readonly requestClientCert?: boolean;
 }
 
-export function readTls(files: TlsFiles): { cert: Buffer; key: Buffer } {
-  return { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) };
+/**
+ * The oldest TLS version served. Set in code rather than left to Node's default, which
+ * `--tls-min-v1.0` / `--tls-min-v1.1` or NODE_OPTIONS can lower for the whole process.
+ */
+export const TLS_MIN_VERSION = 'TLSv1.2' as const;
+
+/**
+ * The secure-context options of every TLS server Keyward creates (gateway and admin API), used at
+ * creation and on each certificate reload (`setSecureContext` replaces the whole context, so a
+ * reload without the minimum version would silently fall back to Node's default).
+ */
+export function readTls(files: TlsFiles): { cert: Buffer; key: Buffer; minVersion: typeof TLS_MIN_VERSION } {
+  return { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile), minVersion: TLS_MIN_VERSION };
 }
 
 /**

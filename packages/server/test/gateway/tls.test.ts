@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import tls, { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { createGatewayPolicy } from '../../src/gateway/policy.js';
 import { createGateway } from '../../src/gateway/proxy.js';
+import { readTls } from '../../src/lib/tls.js';
 import { compileAccessMap } from '../../src/policy/evaluate.js';
 import { parseAccessMap } from '../../src/policy/load.js';
 import { MemoryRateLimitStore } from '../../src/ratelimit/store.js';
@@ -65,6 +66,9 @@ describe('gateway over TLS', () => {
       });
 
     expect(await call(clientA)).toMatchObject({ status: 200, peerCert: 'gateway-1' });
+    // The certificate the gateway saw is passed on under its own name; the client's claims are not.
+    expect(up.seen[0]!.headers['x-keyward-client-cert-sha256']).toBe(clientA.sha256);
+    expect(up.seen[0]!.headers['x-forwarded-proto']).toBe('https');
     expect(await call(clientB)).toMatchObject({ status: 403, code: 'CLIENT_CERT_MISMATCH' });
     expect(await call()).toMatchObject({ status: 403, code: 'CLIENT_CERT_MISMATCH' });
 
@@ -73,4 +77,37 @@ describe('gateway over TLS', () => {
     await new Promise((r) => setTimeout(r, 4500));
     expect(await call(clientA)).toMatchObject({ status: 200, peerCert: 'gateway-2' });
   }, 30_000);
+
+  it('refuses TLS 1.1 even when the process defaults allow it, also after a certificate reload', async () => {
+    const saved = { min: tls.DEFAULT_MIN_VERSION, ciphers: tls.DEFAULT_CIPHERS };
+    // What `node --tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0` would do to the whole process.
+    tls.DEFAULT_MIN_VERSION = 'TLSv1';
+    tls.DEFAULT_CIPHERS = 'DEFAULT@SECLEVEL=0';
+    cleanups.push(() => {
+      tls.DEFAULT_MIN_VERSION = saved.min;
+      tls.DEFAULT_CIPHERS = saved.ciphers;
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-tls-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const server = makeCert(dir, 'server', 'gateway');
+    const up = await startUpstream();
+    cleanups.push(up.close);
+    const policy = { needsBody: () => false, decide: async () => ({ allow: true as const, upstreamHeaders: {}, responseHeaders: {} }) };
+    const gw = createGateway({ upstreamUrl: up.url, policy, clientIp: () => '127.0.0.1', tls: { certFile: server.cert, keyFile: server.key } });
+    await new Promise<void>((r) => gw.server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => gw.close());
+    const port = (gw.server.address() as AddressInfo).port;
+    const handshake = (maxVersion: 'TLSv1.1' | 'TLSv1.2') =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion, ciphers: 'DEFAULT@SECLEVEL=0' }, () => {
+          resolve(socket.getProtocol() ?? 'none');
+          socket.destroy();
+        });
+        socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+    expect(await handshake('TLSv1.1')).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+    expect(await handshake('TLSv1.2')).toBe('TLSv1.2');
+    (gw.server as unknown as { setSecureContext(o: object): void }).setSecureContext(readTls({ certFile: server.cert, keyFile: server.key }));
+    expect(await handshake('TLSv1.1')).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+  });
 });

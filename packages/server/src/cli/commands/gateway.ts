@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createGatewayPolicy } from '../../gateway/policy.js';
-import { createGateway } from '../../gateway/proxy.js';
+import { peerIsTrusted } from '../../gateway/forwarded.js';
+import { resolveLimits } from '../../gateway/options.js';
+import { createGateway, type GatewayOptions } from '../../gateway/proxy.js';
+import type { GatewayPolicy } from '../../gateway/types.js';
+import type { Logger } from 'pino';
 import { loadConfig } from '../../config/config.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
@@ -14,8 +18,33 @@ const int = (name: string) => (v: string) => {
   return Number(v);
 };
 
+/** Client-side limits settable by flag, in GatewayOptions' names (each validated by resolveLimits). */
+const LIMIT_FLAGS = [
+  ['--client-headers-timeout-ms <ms>', 'clientHeadersTimeoutMs', 'time for a client to send its request headers, then 408 (default 10000)'],
+  ['--client-request-timeout-ms <ms>', 'clientRequestTimeoutMs', 'time for a client to send its whole request, a backstop (default 120000)'],
+  ['--body-min-bytes-per-second <n>', 'bodyMinBytesPerSecond', 'least request-body rate over each window, then 408 (default 512)'],
+  ['--body-rate-window-ms <ms>', 'bodyRateWindowMs', 'window the body rate is measured over (default 10000)'],
+  ['--body-deadline-ms <ms>', 'bodyDeadlineMs', 'longest a request body may take, then 408 (default 60000)'],
+  ['--max-in-flight-per-client <n>', 'maxInFlightPerClient', 'requests one client address may have in flight (default 32)'],
+  ['--max-in-flight-per-credential <n>', 'maxInFlightPerCredential', 'requests one credential may have in flight (default 3/4 of --upstream-connections)'],
+  ['--upstream-connections <n>', 'upstreamConnections', 'connections to the upstream (default 128)'],
+] as const;
+
+type LimitName = (typeof LIMIT_FLAGS)[number][1];
+
+/** Stands in for the real policy while the limits are validated, before the store is opened. */
+const REFUSE_ALL: GatewayPolicy = { needsBody: () => false, decide: async () => ({ allow: false, code: 'ACCESS_DENIED' }) };
+
+/** The gateway's log lines, as the command writes them (request paths are masked by the gateway). */
+export function gatewayLogHooks(logger: Logger): Pick<GatewayOptions, 'onError' | 'onRequest'> {
+  return {
+    onError: (err, requestId) => logger.error({ err, reqId: requestId }, 'gateway error'),
+    onRequest: (info) => logger.info(info, 'gateway request'),
+  };
+}
+
 export function gatewayCommand(program: Command): void {
-  program
+  const command = program
     .command('gateway')
     .description('Run the gateway: a reverse proxy that enforces the access map in front of your API')
     .requiredOption('--upstream <url>', 'the API behind the gateway, e.g. http://127.0.0.1:3000')
@@ -31,8 +60,10 @@ export function gatewayCommand(program: Command): void {
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
     .option('--connect-timeout-ms <ms>', 'upstream connect timeout (default 5000)', int('--connect-timeout-ms'))
     .option('--headers-timeout-ms <ms>', 'upstream response headers timeout (default 30000)', int('--headers-timeout-ms'))
-    .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'))
-    .action(async (opts: {
+    .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'));
+  for (const [flag, , help] of LIMIT_FLAGS) command.option(flag, help, int(flag.split(' ')[0]!));
+  command
+    .action(async (opts: Partial<Record<LimitName, number>> & {
       upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string;
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
       connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
@@ -46,6 +77,8 @@ export function gatewayCommand(program: Command): void {
       }
       if (opts.env !== undefined && opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
+      const limitOptions: Partial<GatewayOptions> = Object.fromEntries(LIMIT_FLAGS.filter(([, name]) => opts[name] !== undefined).map(([, name]) => [name, opts[name]]));
+      resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const map = compileAccessMap(loadAccessMap(opts.policy));
       const config = loadConfig({ ...(dataDir ? { dataDir } : {}) });
       const kw = await createKeyward({ config, defaultMetrics: true });
@@ -56,12 +89,13 @@ export function gatewayCommand(program: Command): void {
         upstreamUrl: opts.upstream,
         policy,
         clientIp: (req) => resolveClientIp(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], compiledTrust),
+        peerTrusted: (req) => peerIsTrusted(req.socket.remoteAddress ?? '', compiledTrust),
+        ...limitOptions,
         ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
         ...(opts.headersTimeoutMs ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
         ...(opts.bodyTimeoutMs ? { bodyTimeoutMs: opts.bodyTimeoutMs } : {}),
         ...(opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {}),
-        onError: (err, requestId) => kw.logger.error({ err, reqId: requestId }, 'gateway error'),
-        onRequest: (info) => kw.logger.info(info, 'gateway request'),
+        ...gatewayLogHooks(kw.logger),
       });
       const port = opts.port ?? Number(process.env.KEYWARD_GATEWAY_PORT ?? 8788);
       await new Promise<void>((resolve) => gateway.server.listen(port, opts.host ?? '0.0.0.0', resolve));
