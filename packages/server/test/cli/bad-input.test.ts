@@ -71,6 +71,25 @@ describe('keyward CLI: bad input creates nothing', () => {
     }
   }, 30_000);
 
+  it('the gateway refuses a scheme-less upstream, a bad KEYWARD_GATEWAY_PORT and a missing store, each naming the flag or variable', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const map = path.join(base, 'map.yaml');
+    writeFileSync(map, 'version: 1\nresources:\n  - { path: /x, methods: [GET], allow: [secret] }\n');
+    const store = fresh('gw');
+    expect((await cli(['init', '--data', store, '--json'])).code).toBe(0);
+    const upstream = await cli(['gateway', '--data', store, '--upstream', 'localhost:3000', '--policy', map, '--json']);
+    expect(upstream.code).toBe(2);
+    expect(errorOf(upstream.stderr)).toMatchObject({ code: 'CONFIG_INVALID', detail: expect.stringContaining('--upstream') });
+    const port = await cli(['gateway', '--data', store, '--upstream', 'http://127.0.0.1:9', '--policy', map, '--json'], { KEYWARD_GATEWAY_PORT: 'abc' });
+    expect(port.code).toBe(2);
+    expect(errorOf(port.stderr)).toMatchObject({ code: 'CONFIG_INVALID', detail: expect.stringContaining('KEYWARD_GATEWAY_PORT') });
+    const missing = fresh('gw-missing');
+    const noStore = await cli(['gateway', '--data', missing, '--upstream', 'http://127.0.0.1:9', '--policy', map, '--json']);
+    expect(noStore.code).toBe(2);
+    expect(errorOf(noStore.stderr).code).toBe('STORE_NOT_FOUND');
+    expect(existsSync(missing)).toBe(false);
+  }, 60_000);
+
   it('a port in use is one line with ADDRESS_IN_USE, no stack trace', async () => {
     const holder = createServer();
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));

@@ -6,7 +6,8 @@ import { resolveLimits } from '../../gateway/options.js';
 import { createGateway, type GatewayOptions } from '../../gateway/proxy.js';
 import type { GatewayPolicy } from '../../gateway/types.js';
 import type { Logger } from 'pino';
-import { loadConfig } from '../../config/config.js';
+import { isListenHost, isLoopbackHost, loadConfig } from '../../config/config.js';
+import { storeExists } from '../context.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
 import { loadAccessMap } from '../../policy/load.js';
@@ -38,7 +39,7 @@ const REFUSE_ALL: GatewayPolicy = { needsBody: () => false, decide: async () => 
 /** The gateway's log lines, as the command writes them (request paths are masked by the gateway). */
 export function gatewayLogHooks(logger: Logger): Pick<GatewayOptions, 'onError' | 'onRequest'> {
   return {
-    onError: (err, requestId) => logger.error({ err, reqId: requestId }, 'gateway error'),
+    onError: (err, requestId) => logger.error({ err, requestId }, 'gateway error'),
     onRequest: (info) => logger.info(info, 'gateway request'),
   };
 }
@@ -50,7 +51,7 @@ export function gatewayCommand(program: Command): void {
     .requiredOption('--upstream <url>', 'the API behind the gateway, e.g. http://127.0.0.1:3000')
     .requiredOption('--policy <file>', 'the access map (YAML or JSON)')
     .option('-p, --port <port>', 'port (env KEYWARD_GATEWAY_PORT, default 8788)', int('--port'))
-    .option('--host <host>', 'address to bind (default 0.0.0.0)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--app <appId>', 'accept only credentials of this app')
     .option('--env <environment>', 'accept only credentials of this environment (live|test)')
     .option('--trust-proxy-hops <n>', 'trust this many X-Forwarded-For hops (load balancers in front)', int('--trust-proxy-hops'))
@@ -70,17 +71,27 @@ export function gatewayCommand(program: Command): void {
     }, cmd: Command) => {
       // `--data` is the program's option (cli/main.ts), so it is honoured before or after `gateway`.
       const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
+      let upstreamUrl: URL | undefined;
       try {
-        new URL(opts.upstream);
+        upstreamUrl = new URL(opts.upstream);
       } catch {
-        throw new KeywardError('VALIDATION_FAILED', '--upstream must be an absolute URL');
+        // reported below
       }
+      // `localhost:3000` parses as a URL with the scheme "localhost:": only http and https are upstreams.
+      if (!upstreamUrl || (upstreamUrl.protocol !== 'http:' && upstreamUrl.protocol !== 'https:') || !upstreamUrl.hostname) throw new KeywardError('CONFIG_INVALID', `--upstream ${opts.upstream}: must be an absolute http:// or https:// URL, e.g. http://127.0.0.1:3000`);
+      const envPort = process.env.KEYWARD_GATEWAY_PORT;
+      if (opts.port === undefined && envPort !== undefined && envPort !== '' && !/^\d{1,5}$/.test(envPort)) throw new KeywardError('CONFIG_INVALID', `KEYWARD_GATEWAY_PORT=${envPort}: must be an integer from 0 to 65535`);
+      const port = opts.port ?? (envPort ? Number(envPort) : 8788);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new KeywardError('CONFIG_INVALID', `${opts.port !== undefined ? '--port' : 'KEYWARD_GATEWAY_PORT'}=${port}: must be an integer from 0 to 65535`);
+      const host = opts.host ?? '127.0.0.1';
+      if (!isListenHost(host)) throw new KeywardError('CONFIG_INVALID', `--host ${host}: must be an IP address or a host name`);
       if (opts.env !== undefined && opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const limitOptions: Partial<GatewayOptions> = Object.fromEntries(LIMIT_FLAGS.filter(([, name]) => opts[name] !== undefined).map(([, name]) => [name, opts[name]]));
       resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const map = compileAccessMap(loadAccessMap(opts.policy));
       const config = loadConfig({ ...(dataDir ? { dataDir } : {}) });
+      if (!storeExists(config.dataDir)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);
@@ -97,8 +108,20 @@ export function gatewayCommand(program: Command): void {
         ...(opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {}),
         ...gatewayLogHooks(kw.logger),
       });
-      const port = opts.port ?? Number(process.env.KEYWARD_GATEWAY_PORT ?? 8788);
-      await new Promise<void>((resolve) => gateway.server.listen(port, opts.host ?? '0.0.0.0', resolve));
+      await new Promise<void>((resolve, reject) => {
+        gateway.server.once('error', reject);
+        gateway.server.listen(port, host, () => {
+          gateway.server.off('error', reject);
+          resolve();
+        });
+      }).catch(async (err: NodeJS.ErrnoException) => {
+        await gateway.close().catch(() => {});
+        await kw.close();
+        if (err.code === 'EADDRINUSE') throw new KeywardError('ADDRESS_IN_USE', `${host}:${port} is already in use: stop the other process or choose --port`);
+        if (err.code === 'EADDRNOTAVAIL') throw new KeywardError('CONFIG_INVALID', `--host ${host}: this machine has no such address`);
+        throw err;
+      });
+      if (!opts.tlsCert && !isLoopbackHost(host)) kw.logger.warn({ host }, 'gateway serving plain HTTP on a non-loopback address: credentials cross the network unencrypted');
       kw.logger.info({ port, upstream: opts.upstream, policy: opts.policy, resources: map.map.resources.length, tls: Boolean(opts.tlsCert) }, 'keyward gateway listening');
       const shutdown = async () => {
         await gateway.close();
