@@ -30,7 +30,7 @@ const bench: BenchCase = {
           subject: result.subject,
           pairedRatio: result.pairedRatio,
           baseline: result.baseline,
-          target: { minRatio: 0.7 },
+          target: { minRatio: 0.75 },
           notes: 'autocannon in the parent process, each server in its own child process, rounds alternated; median of rounds',
         },
       ];
