@@ -110,6 +110,15 @@ describe('keyward policy and gateway', () => {
     const denied = await cli('policy', 'explain', 'GET', '/users/u2', '--policy', map, '--key', pk, '--subject', 'u1');
     expect(denied.code).toBe(1);
     expect(denied.stdout).toContain('DENIED SUBJECT_MISMATCH');
+    expect(denied.stdout.match(/SUBJECT_MISMATCH/g)).toHaveLength(2); // the verdict, and the step once (not "SUBJECT_MISMATCH: SUBJECT_MISMATCH")
+
+    writeFileSync(map, 'version: 1\nresources:\n  - path: /users/{userId}\n    allow: [publishable]\n    subject: userId\n    require: [signature]\n');
+    const unsigned = await cli('policy', 'explain', 'GET', '/users/u1', '--policy', map, '--key', pk, '--subject', 'u1', '--json');
+    expect(unsigned.code).toBe(1);
+    expect(JSON.parse(unsigned.stdout).code).toBe('SIGNATURE_REQUIRED');
+    const signed = await cli('policy', 'explain', 'GET', '/users/u1', '--policy', map, '--key', pk, '--subject', 'u1', '--assume-signed', '--json');
+    expect(signed.code).toBe(0);
+    expect(JSON.parse(signed.stdout).allowed).toBe(true);
   }, 60_000);
 });
 
