@@ -2,14 +2,19 @@ import type { Logger } from 'pino';
 import { AppService } from './apps/service.js';
 import { auditLog, type AuditLog } from './audit/service.js';
 import { LocalInvalidationBus, type InvalidationBus } from './cache/invalidation.js';
-import { ChangeWatcher } from './cache/change-watcher.js';
+import { ChangeWatcher, KeyVersionSource } from './cache/change-watcher.js';
+import { ChangeLogSource } from './cache/change-log.js';
 import { KeyCache } from './cache/key-cache.js';
 import { DEFAULT_CONFIG, type KeywardConfig } from './config/config.js';
 import { DenyAuditor } from './keys/deny-audit.js';
 import { KeyService } from './keys/service.js';
 import { UsageRecorder } from './keys/usage.js';
 import { KeyVerifier } from './keys/verifier.js';
-import { MemoryRateLimitStore } from './ratelimit/store.js';
+import { MemoryRateLimitStore, type RateLimitStore } from './ratelimit/store.js';
+import { SqliteRateLimitStore } from './ratelimit/sqlite-store.js';
+import { SqliteNonceStore } from './signatures/sqlite-nonce-store.js';
+import { SharedSqlite } from './store/sqlite-shared.js';
+import { sqliteCreditSpender } from './store/sqlite-credits.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
@@ -48,8 +53,18 @@ export interface Keyward {
   readonly apps: AppService;
   readonly keys: KeyService;
   readonly verifier: KeyVerifier;
-  /** RFC 9421 replay cache (memory here; Redis in a multi-node deployment). */
+  /**
+   * RFC 9421 replay cache: in the SQLite file when the store is file-backed (shared by every
+   * process on it), in memory for `:memory:` stores; Redis in a multi-node deployment.
+   */
   readonly nonces: NonceStore;
+  /** Rate limits and quotas (keys' own limits, the gateway's and the middleware's): shared like `nonces`. */
+  readonly limits: RateLimitStore;
+  /**
+   * The local change feed every cache listens to: messages of `bus` (this process's writes, and
+   * its peers' on a pub/sub bus) and the store's change log (other processes on the same store).
+   */
+  readonly feed: InvalidationBus;
   readonly signingKeys: SigningKeyResolver;
   /** Every credential scheme, for `authenticate()`: keys, signatures, and later sessions and tokens. */
   readonly credentials: CredentialVerifiers;
@@ -79,6 +94,7 @@ export interface CreateKeywardOptions {
   readonly defaultMetrics?: boolean;
   readonly keyring?: Keyring;
   readonly nonces?: NonceStore;
+  readonly limits?: RateLimitStore;
 }
 
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
@@ -92,20 +108,35 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const cache = new KeyCache({ ttlMs: config.cacheTtlMs, negativeTtlMs: config.negativeCacheTtlMs, maxEntries: config.cacheMaxEntries, now });
   const bus = options.bus ?? new LocalInvalidationBus();
-  const unsubscribe = bus.subscribe((m) => (m.type === 'key' ? cache.invalidateKey(m.keyId) : cache.clear()));
-  const watcher = new ChangeWatcher(store, cache, {
+  // One local feed for every cache: the bus's messages and the change log's, delivered alike.
+  const feed = new LocalInvalidationBus();
+  const unsubscribe = bus.subscribe((m) => void feed.publish(m));
+  feed.subscribe((m) => {
+    if (m.type === 'key') cache.invalidateKey(m.keyId);
+    else if (m.type === 'all') cache.clear();
+  });
+  let changeSource;
+  if (store.backend === 'sqlite') {
+    const log = new ChangeLogSource(store.db, {});
+    await log.init();
+    changeSource = log;
+  } else {
+    changeSource = new KeyVersionSource(store, { lookBackMs: 5_000, now });
+  }
+  const watcher = new ChangeWatcher(changeSource, (m) => void feed.publish(m), {
     pollIntervalMs: config.changePollIntervalMs,
-    lookBackMs: 5_000,
-    now,
     onError: (err) => logger.error({ err }, 'change poll failed'),
   });
-  watcher.start();
+  // Cross-process state on a file-backed SQLite store lives in the file; `:memory:` is one process anyway.
+  const shared = store.sqliteFile ? new SharedSqlite(store.sqliteFile) : undefined;
+  const limits = options.limits ?? (shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore());
+  const spendKeyCredits = shared ? sqliteCreditSpender(shared) : store.spendKeyCredits.bind(store);
   const usage = new UsageRecorder(store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
   usage.start();
   const denyAuditor = new DenyAuditor(store, now, 60_000, (err) => logger.error({ err }, 'could not audit a refused key'));
   const verifier = new KeyVerifier({
-    limits: new MemoryRateLimitStore(),
-    store,
+    limits,
+    store: { findKeyByHash: (hash) => store.findKeyByHash(hash), spendKeyCredits },
     cache,
     usage,
     now,
@@ -115,11 +146,11 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
   });
   metrics.observeCacheSize(() => cache.size);
-  const nonces = options.nonces ?? new MemoryNonceStore({ maxPerKey: config.nonceCacheMaxPerKey, now });
+  const nonces = options.nonces ?? (shared ? new SqliteNonceStore(shared, { maxPerKey: config.nonceCacheMaxPerKey, now }) : new MemoryNonceStore({ maxPerKey: config.nonceCacheMaxPerKey, now }));
   const apps = new AppService({ store, now });
   const keys = new KeyService({ store, cache, bus, now, keyring });
   const devices = new DeviceService({ store: new SqlDeviceStore(store.db), keys, now });
-  const signingKeys = new SigningKeyResolver({ store, keyring, bus, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
+  const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
     store: new SqlSessionStore(store.db, store.backend),
     now,
@@ -136,6 +167,17 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     appMaxTtlSeconds: async (appId) => (await apps.getCached(appId))?.settings.maxTokenTtlSeconds,
     onError: (err) => logger.error({ err }, 'token maintenance failed'),
   });
+  feed.subscribe((m) => {
+    if (m.type === 'device') devices.forget(m.deviceId);
+    else if (m.type === 'session') sessions.invalidateSession(m.sessionId);
+    else if (m.type === 'signing_keys') tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
+    else if (m.type === 'all') {
+      devices.clearCache();
+      sessions.clearCache();
+      tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
+    }
+  });
+  watcher.start();
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
@@ -166,6 +208,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     keys,
     verifier,
     nonces,
+    limits,
+    feed,
     sessions,
     devices,
     tokens,
@@ -184,7 +228,9 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       await sessions.close();
       tokens.close();
       unsubscribe();
+      await feed.close();
       await bus.close();
+      shared?.close();
       await store.close();
     },
   };

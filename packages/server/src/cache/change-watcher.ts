@@ -1,33 +1,32 @@
 import type { Store } from '../store/types.js';
-import type { KeyCache } from './key-cache.js';
+import type { Invalidation } from './invalidation.js';
 
 export interface ChangeWatcherOptions {
   readonly pollIntervalMs: number;
-  /** Look back this far on each poll, to tolerate clock differences between writers. */
-  readonly lookBackMs: number;
-  readonly now: () => number;
   readonly onError?: (err: unknown) => void;
 }
 
+/** Where the watcher reads changes from: each call returns what changed since the previous one. */
+export interface ChangeSource {
+  read(): Promise<readonly Invalidation[]>;
+}
+
 /**
- * Drops cache entries for keys changed by another process sharing the database (the CLI on the
- * same SQLite file, or another node on PostgreSQL): one indexed query per interval. It bounds
- * cross-process revocation lag by `pollIntervalMs` even without a pub/sub bus; with one, this is
- * the backstop for lost messages.
+ * Delivers changes made by another process sharing the database (the CLI or the admin server on
+ * the same SQLite file, another node on PostgreSQL) to every cache of this one: one indexed query
+ * per interval. It bounds cross-process revocation lag by `pollIntervalMs` even without a pub/sub
+ * bus; with one, this is the backstop for lost messages. Every cache subscribes to the same local
+ * feed (keyward.ts), so no cache can be left out of a revocation.
  */
 export class ChangeWatcher {
-  private readonly seenVersions = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private lastPollMs: number;
 
   constructor(
-    private readonly store: Pick<Store, 'keyChangesSince'>,
-    private readonly cache: Pick<KeyCache, 'invalidateKey'>,
+    private readonly source: ChangeSource,
+    private readonly deliver: (message: Invalidation) => void,
     private readonly options: ChangeWatcherOptions,
-  ) {
-    this.lastPollMs = options.now();
-  }
+  ) {}
 
   start(): void {
     if (this.timer || this.options.pollIntervalMs <= 0) return;
@@ -38,16 +37,8 @@ export class ChangeWatcher {
   async poll(): Promise<void> {
     if (this.running) return this.running;
     this.running = (async () => {
-      const startedMs = this.options.now();
       try {
-        const changes = await this.store.keyChangesSince(this.lastPollMs - this.options.lookBackMs, 10_000);
-        for (const c of changes) {
-          if (this.seenVersions.get(c.id) === c.version) continue;
-          this.seenVersions.set(c.id, c.version);
-          this.cache.invalidateKey(c.id);
-        }
-        this.lastPollMs = startedMs;
-        if (this.seenVersions.size > 100_000) this.seenVersions.clear();
+        for (const m of await this.source.read()) this.deliver(m);
       } catch (err) {
         this.options.onError?.(err);
       } finally {
@@ -60,5 +51,36 @@ export class ChangeWatcher {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+}
+
+/**
+ * Key changes only, by `updated_at_ms` (every lifecycle write bumps it), for stores without a
+ * change log (PostgreSQL until it gets one). Looks back `lookBackMs` to tolerate clock
+ * differences between writers; `seenVersions` (bounded at 100,000 ids) skips repeats.
+ */
+export class KeyVersionSource implements ChangeSource {
+  private readonly seenVersions = new Map<string, number>();
+  private lastPollMs: number;
+
+  constructor(
+    private readonly store: Pick<Store, 'keyChangesSince'>,
+    private readonly options: { readonly lookBackMs: number; readonly now: () => number },
+  ) {
+    this.lastPollMs = options.now();
+  }
+
+  async read(): Promise<readonly Invalidation[]> {
+    const startedMs = this.options.now();
+    const changes = await this.store.keyChangesSince(this.lastPollMs - this.options.lookBackMs, 10_000);
+    const out: Invalidation[] = [];
+    for (const c of changes) {
+      if (this.seenVersions.get(c.id) === c.version) continue;
+      this.seenVersions.set(c.id, c.version);
+      out.push({ type: 'key', keyId: c.id });
+    }
+    this.lastPollMs = startedMs;
+    if (this.seenVersions.size > 100_000) this.seenVersions.clear();
+    return out;
   }
 }

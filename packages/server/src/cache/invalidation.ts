@@ -5,6 +5,12 @@
  */
 export type Invalidation =
   | { readonly type: 'key'; readonly keyId: string }
+  /** A device was revoked: its public key must stop verifying signatures. */
+  | { readonly type: 'device'; readonly deviceId: string }
+  /** A session was revoked or its session key rotated. */
+  | { readonly type: 'session'; readonly sessionId: string }
+  /** The JWT signing keys changed (rotation, retirement): re-read them, drop verified tokens. */
+  | { readonly type: 'signing_keys' }
   | { readonly type: 'all' };
 
 export interface InvalidationBus {

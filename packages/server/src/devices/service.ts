@@ -14,7 +14,13 @@ import type { Device, DeviceStore } from './store.js';
  * caller's subject (docs/access-map.md) confines it to `/devices/<its id>/…`.
  */
 export class DeviceService {
+  /**
+   * Resolved device keys. Dropped by id on revoke here and, for revokes by other processes, by the
+   * change feed (`forget`, wired in keyward.ts); a load that began before an invalidation does not
+   * fill it (generation counter). Bounded: 100,000 entries, then cleared.
+   */
   private readonly resolved = new Map<string, ResolvedSigningKey<SignatureOwner> | null>();
+  private generation = 0;
 
   constructor(private readonly deps: { readonly store: DeviceStore; readonly keys: KeyService; readonly now: () => number }) {}
 
@@ -50,7 +56,18 @@ export class DeviceService {
     if (!d) throw new KeywardError('NOT_FOUND', 'device not found');
     await this.deps.store.revokeDevice(id, this.deps.now(), { ...by, action: 'device.revoke', target: id, data: {} });
     if (d.secretKeyId) await this.deps.keys.revoke(d.secretKeyId, `device ${id} revoked`, by);
-    this.resolved.delete(id);
+    this.forget(id);
+  }
+
+  /** Drops a device's cached key, and any lookup of it in flight. */
+  forget(deviceId: string): void {
+    this.generation++;
+    this.resolved.delete(deviceId);
+  }
+
+  clearCache(): void {
+    this.generation++;
+    this.resolved.clear();
   }
 
   async get(id: string): Promise<Device> {
@@ -66,12 +83,14 @@ export class DeviceService {
   /** For the RFC 9421 resolver: a live device's public key, algorithm pinned by its key type. */
   lookup = async (deviceId: string): Promise<ResolvedSigningKey<SignatureOwner> | undefined> => {
     if (this.resolved.has(deviceId)) return this.resolved.get(deviceId) ?? undefined;
+    const generation = this.generation;
     const d = await this.deps.store.getDevice(deviceId);
     let value: ResolvedSigningKey<SignatureOwner> | null = null;
     if (d && d.revokedAtMs === null && d.alg && d.publicJwk) {
       const owner: SignatureOwner = { credentialId: d.id, kind: 'device', appId: d.appId, environment: d.environment, subject: d.id, scopes: [] };
       value = { alg: d.alg, publicKey: createPublicKey({ key: d.publicJwk as never, format: 'jwk' }), keyId: d.id, owner };
     }
+    if (generation !== this.generation) return value ?? undefined; // revoked meanwhile: do not cache
     if (this.resolved.size > 100_000) this.resolved.clear();
     this.resolved.set(deviceId, value);
     return value ?? undefined;

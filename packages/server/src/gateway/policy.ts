@@ -47,7 +47,9 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   /** A short-lived JWT describing the verified caller, reused for half its life (signing per request would dominate). */
   async function identityFor(caller: Caller): Promise<string> {
     const now = kw.now();
-    const id = `${caller.scheme}|${caller.id}|${caller.subject ?? ''}|${caller.signed}|${caller.attested}`;
+    // Keyed by every field that goes into the token: a PATCH that removes a scope (or any other
+    // change to the caller) must never be answered with a token minted before it.
+    const id = JSON.stringify([caller.scheme, caller.kind, caller.id, caller.appId, caller.environment, caller.subject, caller.scopes, caller.signed, caller.session, caller.attested]);
     const hit = identityCache.get(id);
     if (hit && hit.untilMs > now) return hit.token;
     const minted = await kw.tokens.mint({

@@ -11,6 +11,58 @@ import { gcra, spendQuota, type GcraDecision, type GcraLimit, type QuotaState, t
 export interface RateLimitStore {
   consume(key: string, limit: GcraLimit, nowMs: number, cost: number): Promise<GcraDecision>;
   spend(key: string, quota: { readonly amount: number; readonly refill: Refill }, nowMs: number, cost: number): Promise<{ allowed: boolean; remaining: number; resetMs: number }>;
+  /**
+   * Several limits for one call, all or nothing: every operation is decided against the current
+   * state, and the spends are written only if every one allowed, in one atomic step. A refusal by
+   * any limit therefore spends nothing from the others (policy/limits.ts).
+   */
+  consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]>;
+}
+
+export type LimitOp =
+  | { readonly type: 'rate'; readonly key: string; readonly limit: GcraLimit; readonly cost: number }
+  | { readonly type: 'quota'; readonly key: string; readonly quota: { readonly amount: number; readonly refill: Refill }; readonly cost: number };
+
+export type LimitOpResult =
+  | { readonly type: 'rate'; readonly decision: GcraDecision }
+  | { readonly type: 'quota'; readonly decision: { readonly allowed: boolean; readonly remaining: number; readonly resetMs: number } };
+
+export type LimitWrite = { readonly type: 'rate'; readonly key: string; readonly tatMs: number } | { readonly type: 'quota'; readonly key: string; readonly state: QuotaState; readonly expiresAtMs: number };
+
+/**
+ * The pure all-or-nothing decision behind `consumeAll`: each op sees the effect of the ops before
+ * it (two ops on one key add up); `writes` is empty unless every op allowed. A refused quota
+ * still writes nothing (its period rollover is recomputed on the next call anyway).
+ */
+export function decideAll(
+  ops: readonly LimitOp[],
+  nowMs: number,
+  readTat: (key: string) => number | undefined,
+  readQuota: (key: string) => QuotaState | undefined,
+): { results: LimitOpResult[]; writes: LimitWrite[] } {
+  const tats = new Map<string, number | undefined>();
+  const quotas = new Map<string, QuotaState | undefined>();
+  const results: LimitOpResult[] = [];
+  const writes: LimitWrite[] = [];
+  let allAllowed = true;
+  for (const op of ops) {
+    if (op.type === 'rate') {
+      const tat = tats.has(op.key) ? tats.get(op.key) : readTat(op.key);
+      const d = gcra(tat, op.limit, nowMs, op.cost);
+      tats.set(op.key, d.allowed ? d.tatMs : tat);
+      if (d.allowed) writes.push({ type: 'rate', key: op.key, tatMs: d.tatMs });
+      allAllowed &&= d.allowed;
+      results.push({ type: 'rate', decision: d });
+    } else {
+      const state = quotas.has(op.key) ? quotas.get(op.key) : readQuota(op.key);
+      const r = spendQuota(state, op.quota.amount, op.quota.refill, nowMs, op.cost);
+      quotas.set(op.key, r.state);
+      writes.push({ type: 'quota', key: op.key, state: r.state, expiresAtMs: nowMs + r.resetMs });
+      allAllowed &&= r.allowed;
+      results.push({ type: 'quota', decision: { allowed: r.allowed, remaining: r.remaining, resetMs: r.resetMs } });
+    }
+  }
+  return { results, writes: allAllowed ? writes : [] };
 }
 
 export function limitKey(kind: 'rate' | 'quota', name: string, scope: string, id: string): string {
@@ -40,6 +92,21 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (this.quotas.size >= this.maxKeys && !this.quotas.has(key)) this.evict(this.quotas);
     this.quotas.set(key, { ...r.state, expiresAtMs: nowMs + r.resetMs });
     return { allowed: r.allowed, remaining: r.remaining, resetMs: r.resetMs };
+  }
+
+  async consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
+    this.sweep(nowMs);
+    const { results, writes } = decideAll(ops, nowMs, (k) => this.tats.get(k)?.tatMs, (k) => this.quotas.get(k));
+    for (const w of writes) {
+      if (w.type === 'rate') {
+        if (this.tats.size >= this.maxKeys && !this.tats.has(w.key)) this.evict(this.tats);
+        this.tats.set(w.key, { tatMs: w.tatMs, expiresAtMs: w.tatMs });
+      } else {
+        if (this.quotas.size >= this.maxKeys && !this.quotas.has(w.key)) this.evict(this.quotas);
+        this.quotas.set(w.key, { ...w.state, expiresAtMs: w.expiresAtMs });
+      }
+    }
+    return results;
   }
 
   private sweep(nowMs: number): void {

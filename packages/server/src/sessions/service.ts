@@ -32,7 +32,14 @@ const PASSWORD_MAX = 1024;
  * batched (idle expiry may therefore lag by at most `touchFlushIntervalMs`).
  */
 export class SessionService {
+  /**
+   * Session-key lookups by hash, for `cacheTtlMs` (default 2 s). Dropped by this process's revoke
+   * and refresh, and by the change feed for other processes' (`invalidateSession`, keyward.ts); a
+   * lookup that began before an invalidation does not fill it (generation counter). Bounded:
+   * 100,000 entries, then cleared.
+   */
   private readonly cache = new Map<string, { readonly session: Session; readonly untilMs: number }>();
+  private generation = 0;
   private readonly pendingTouches = new Map<string, number>();
   /** Last use seen by this process (not cleared by a flush, so idle decisions never go stale). */
   private readonly lastSeen = new Map<string, number>();
@@ -92,9 +99,10 @@ export class SessionService {
     const now = this.deps.now();
     let session = this.cache.get(hash);
     if (!session || session.untilMs <= now) {
+      const generation = this.generation;
       const found = await this.deps.store.findBySessionKeyHash(hash);
-      if (found) this.cache.set(hash, (session = { session: found, untilMs: now + (this.deps.cacheTtlMs ?? 2000) }));
-      else session = undefined;
+      session = found ? { session: found, untilMs: now + (this.deps.cacheTtlMs ?? 2000) } : undefined;
+      if (session && generation === this.generation) this.cache.set(hash, session);
       if (this.cache.size > 100_000) this.cache.clear();
     }
     const d = decideSession(session?.session, now, this.lastSeen.get(session?.session.id ?? '') ?? 0, context);
@@ -123,7 +131,7 @@ export class SessionService {
     const sessionKeyExpiresAtMs = Math.min(now + this.ttls.sessionKeyTtlSeconds * 1000, session.absoluteExpiresAtMs);
     const outcome = await this.deps.store.rotateTokens({ sessionId: session.id, expectedRefreshHash: hash, sessionKeyHash: sha256Hex(sessionKey), sessionKeyExpiresAtMs, refreshHash: sha256Hex(nextRefresh), nowMs: now });
     if (outcome !== 'ok') return this.reuse(hash);
-    this.cache.delete(session.sessionKeyHash);
+    this.invalidateSession(session.id);
     const updated = (await this.deps.store.getSession(session.id))!;
     return { valid: true, code: 'VALID', session: updated, sessionKey, refreshToken: nextRefresh };
   }
@@ -139,14 +147,26 @@ export class SessionService {
     const s = await this.deps.store.getSession(sessionId);
     if (!s) throw new KeywardError('NOT_FOUND', 'session not found');
     const outcome = await this.deps.store.revokeSession(sessionId, reason, this.deps.now(), { ...by, action: 'session.revoke', target: sessionId, data: { reason, subject: s.subject } });
-    this.cache.delete(s.sessionKeyHash);
+    this.invalidateSession(s.id);
     if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'session not found');
   }
 
   async revokeAllForSubject(appId: string, environment: Environment, subject: string, reason: string, by: Actor): Promise<number> {
     const n = await this.deps.store.revokeSubjectSessions(appId, environment, subject, reason, this.deps.now(), { ...by, action: 'session.revoke_all', target: subject, data: { appId, environment, reason } });
+    this.generation++;
     for (const [hash, entry] of this.cache) if (entry.session.appId === appId && entry.session.subject === subject) this.cache.delete(hash);
     return n;
+  }
+
+  /** Drops a session's cached lookups (any of its key hashes) and any lookup in flight. Revocations are rare: a scan is fine. */
+  invalidateSession(sessionId: string): void {
+    this.generation++;
+    for (const [hash, entry] of this.cache) if (entry.session.id === sessionId) this.cache.delete(hash);
+  }
+
+  clearCache(): void {
+    this.generation++;
+    this.cache.clear();
   }
 
   async get(sessionId: string): Promise<Session> {

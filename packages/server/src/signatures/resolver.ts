@@ -27,10 +27,15 @@ export type DeviceKeyLookup = (deviceId: string) => Promise<ResolvedSigningKey<S
  *  - `dev_…`: a device's registered public key (Ed25519 or P-256).
  *
  * Opened secrets are cached per key id and dropped on every invalidation of that key (revoke,
- * disable, rotate), through the same bus as the verification cache.
+ * disable, rotate), through the same feed as the verification cache: in-process messages and the
+ * change log other processes write (cache/change-watcher.ts). A device invalidation reaches the
+ * devices module's cache the same way (keyward.ts). Like the key cache, a load that began before
+ * an invalidation does not fill the cache (generation counter), so a lookup racing a revoke cannot
+ * put the revoked secret back. Bounded: at most 50,000 entries (then cleared).
  */
 export class SigningKeyResolver {
   private readonly cache = new Map<string, { readonly value: ResolvedSigningKey<SignatureOwner> | null; readonly untilMs: number }>();
+  private generation = 0;
 
   constructor(
     private readonly deps: {
@@ -42,12 +47,21 @@ export class SigningKeyResolver {
       readonly devices?: DeviceKeyLookup;
     },
   ) {
-    deps.bus.subscribe((m) => (m.type === 'key' ? this.cache.delete(m.keyId) : this.cache.clear()));
+    deps.bus.subscribe((m) => {
+      if (m.type === 'key') this.forget(m.keyId);
+      else if (m.type === 'all') this.clear();
+    });
   }
 
-  /** Forget a device key (called by the devices module on revoke). */
+  /** Forget a key (and any load of it in flight). */
   forget(keyId: string): void {
+    this.generation++;
     this.cache.delete(keyId);
+  }
+
+  clear(): void {
+    this.generation++;
+    this.cache.clear();
   }
 
   /** Synchronous on a cache hit (the common case), so the signature hot path does not wait a tick. */
@@ -61,7 +75,9 @@ export class SigningKeyResolver {
   };
 
   private async loadAndCache(keyId: string, now: number): Promise<ResolvedSigningKey<SignatureOwner> | undefined> {
+    const generation = this.generation;
     const value = await this.load(keyId, now);
+    if (generation !== this.generation) return value?.key; // invalidated during the load: answer, do not cache
     // Cache until the earliest grace-period end, so a rotated-out secret stops matching on time.
     const until = Math.min(now + this.deps.cacheTtlMs, value?.validUntilMs ?? Infinity);
     this.cache.set(keyId, { value: value?.key ?? null, untilMs: until });

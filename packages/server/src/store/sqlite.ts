@@ -37,9 +37,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqlStore {
   sqlite.pragma('journal_size_limit = 67108864');
   if (file !== ':memory:') sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return new SqlStore(db, 'sqlite', ALL_MIGRATIONS, () => {
+  const store = new SqlStore(db, 'sqlite', ALL_MIGRATIONS, () => {
     // Fold the WAL into the database before the last handle goes, even when another connection
     // (a backup, a reader) keeps SQLite from doing it on close.
     if (file !== ':memory:' && sqlite.open) sqlite.pragma('wal_checkpoint(TRUNCATE)');
   });
+  if (file !== ':memory:') store.sqliteFile = file;
+  return store;
 }

@@ -123,6 +123,16 @@ export class TokenService {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * The signing keys changed in the store (another process rotated or retired one: the change
+   * feed, keyward.ts): re-read them now rather than at the next refresh interval, then drop the
+   * verified-token cache so no token is answered from a key view older than the change.
+   */
+  async signingKeysChanged(): Promise<void> {
+    await this.keys.refresh(true);
+    this.cache.clear();
+  }
+
   /** Tokens currently in the verified-token cache (for metrics). */
   get cachedTokens(): number {
     return this.cache.size;

@@ -57,6 +57,9 @@ export class SigningKeys {
   /** Re-reads the store when forced or when the refresh interval has passed. Concurrent calls share one read. */
   async refresh(force: boolean): Promise<void> {
     if (!force && this.options.now() - this.loadedAtMs < this.options.refreshIntervalMs) return;
+    // A forced refresh must read after the change that forced it: a read already in flight may
+    // have started before it, so wait for that one and read again.
+    if (force && this.loading) await this.loading.catch(() => {});
     this.loading ??= this.load().finally(() => {
       this.loading = undefined;
     });

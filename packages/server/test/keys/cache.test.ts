@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyCache } from '../../src/cache/key-cache.js';
-import { ChangeWatcher } from '../../src/cache/change-watcher.js';
+import { ChangeWatcher, KeyVersionSource } from '../../src/cache/change-watcher.js';
 import { createKeyward } from '../../src/keyward.js';
 import { manualClock } from '../../src/lib/clock.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -76,7 +76,7 @@ describe('verification cache', () => {
     const cli = await createKeyward({ ...opts, store: openSqliteStore({ dataDir: dir }) });
     const app = await cli.apps.create({ name: 'a' }, CLI);
     const k = await cli.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: 's' }, CLI);
-    const watcher = new ChangeWatcher(server.store, server.cache, { pollIntervalMs: 0, lookBackMs: 5000, now: clock });
+    const watcher = new ChangeWatcher(new KeyVersionSource(server.store, { lookBackMs: 5000, now: clock }), (m) => m.type === 'key' && server.cache.invalidateKey(m.keyId), { pollIntervalMs: 0 });
     await watcher.poll();
     expect((await server.verifier.verify(k.secret)).valid).toBe(true);
     clock.advance(10);

@@ -12,7 +12,6 @@ import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
 import { loadAccessMap } from '../../policy/load.js';
 import { compileTrust, resolveClientIp, type ProxyTrust } from '../../ratelimit/client-ip.js';
-import { MemoryRateLimitStore } from '../../ratelimit/store.js';
 
 const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new KeywardError('VALIDATION_FAILED', `${name} must be a whole number`);
@@ -95,7 +94,7 @@ export function gatewayCommand(program: Command): void {
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);
-      const policy = createGatewayPolicy({ kw, map, limits: new MemoryRateLimitStore(), ...(opts.app ? { appId: opts.app } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) });
+      const policy = createGatewayPolicy({ kw, map, limits: kw.limits, ...(opts.app ? { appId: opts.app } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) });
       const gateway = createGateway({
         upstreamUrl: opts.upstream,
         policy,

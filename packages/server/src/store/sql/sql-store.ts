@@ -18,6 +18,8 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 export class SqlStore implements Store {
   readonly backend: 'sqlite' | 'postgres';
+  /** The file of a file-backed SQLite store: shared cross-process state opens its own connection to it. */
+  sqliteFile: string | undefined;
 
   constructor(
     readonly db: Kysely<Database>,

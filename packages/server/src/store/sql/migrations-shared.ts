@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from './migrations.js';
+import type { Database } from './schema.js';
+
+/**
+ * State every process on one store shares (versions 400–499): the change log that carries
+ * revocations to every process's caches, the RFC 9421 replay cache and the rate-limit state.
+ */
+export interface SharedTables {
+  change_log: { seq: number; kind: string; entity_id: string; at_ms: number };
+  nonces: { key_id: string; nonce: string; expires_at_ms: number };
+  ratelimit_gcra: { key: string; tat_ms: number; expires_at_ms: number };
+  ratelimit_quota: { key: string; remaining: number; period_start_ms: number; expires_at_ms: number };
+}
+
+/** The change kinds a cache can act on (see cache/change-watcher.ts). */
+export type ChangeKind = 'key' | 'device' | 'session' | 'signing_key';
+
+const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
+
+/**
+ * Triggers rather than application code write the change rows: every writer of the file (this
+ * server, the CLI, an older binary) records its revocations in the same transaction as the change
+ * itself, so no code path can forget to. Only authority changes are logged: a key's row changes
+ * version on every lifecycle write (not on usage or credit spends), a device or session on
+ * revocation or (sessions) a key rotation, a JWT signing key on any write.
+ */
+const SQLITE_TRIGGERS = [
+  `CREATE TRIGGER change_log_keys AFTER UPDATE ON keys WHEN NEW.version <> OLD.version
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('key', NEW.id, ${NOW_MS}); END`,
+  `CREATE TRIGGER change_log_devices AFTER UPDATE ON devices WHEN NEW.revoked_at_ms IS NOT OLD.revoked_at_ms
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('device', NEW.id, ${NOW_MS}); END`,
+  `CREATE TRIGGER change_log_sessions AFTER UPDATE ON sessions
+     WHEN NEW.revoked_at_ms IS NOT OLD.revoked_at_ms OR NEW.session_key_hash <> OLD.session_key_hash
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('session', NEW.id, ${NOW_MS}); END`,
+  `CREATE TRIGGER change_log_jwk_ins AFTER INSERT ON jwt_signing_keys
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('signing_key', NEW.kid, ${NOW_MS}); END`,
+  `CREATE TRIGGER change_log_jwk_upd AFTER UPDATE ON jwt_signing_keys
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('signing_key', NEW.kid, ${NOW_MS}); END`,
+  `CREATE TRIGGER change_log_jwk_del AFTER DELETE ON jwt_signing_keys
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('signing_key', OLD.kid, ${NOW_MS}); END`,
+];
+
+export const SHARED_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 400,
+    name: 'change log, shared replay cache, shared rate limits',
+    async up(db, dialect) {
+      const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+      const d = db as unknown as Kysely<Database & SharedTables>;
+      await d.schema
+        .createTable('change_log')
+        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addColumn('at_ms', ms, (c) => c.notNull())
+        .execute();
+      await d.schema.createIndex('change_log_at_idx').on('change_log').column('at_ms').execute();
+      await d.schema
+        .createTable('nonces')
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('expires_at_ms', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('nonces_pk', ['key_id', 'nonce'])
+        .execute();
+      await d.schema.createIndex('nonces_key_expiry_idx').on('nonces').columns(['key_id', 'expires_at_ms']).execute();
+      await d.schema.createIndex('nonces_expiry_idx').on('nonces').column('expires_at_ms').execute();
+      await d.schema.createTable('ratelimit_gcra').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('tat_ms', 'real', (c) => c.notNull()).addColumn('expires_at_ms', ms, (c) => c.notNull()).execute();
+      await d.schema.createIndex('ratelimit_gcra_expiry_idx').on('ratelimit_gcra').column('expires_at_ms').execute();
+      await d.schema
+        .createTable('ratelimit_quota')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('remaining', 'real', (c) => c.notNull())
+        .addColumn('period_start_ms', ms, (c) => c.notNull())
+        .addColumn('expires_at_ms', ms, (c) => c.notNull())
+        .execute();
+      await d.schema.createIndex('ratelimit_quota_expiry_idx').on('ratelimit_quota').column('expires_at_ms').execute();
+      if (dialect === 'sqlite') for (const t of SQLITE_TRIGGERS) await sql.raw(t).execute(d);
+    },
+  },
+];
