@@ -74,6 +74,7 @@ export const CATALOGUE = {
   AUDIT_UNAVAILABLE: { status: 503, title: 'The audit log could not record the change, so it was not made', kind: 'server' },
   STORE_UNAVAILABLE: { status: 503, title: 'The store is unavailable', kind: 'server' },
   NOT_READY: { status: 503, title: 'Not ready', kind: 'server' },
+  SECRET_NOT_SET: { status: 503, title: 'A server-held secret this route injects is not set', kind: 'server' },
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream API could not be reached', kind: 'server' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream API did not answer in time', kind: 'server' },
 

@@ -5,6 +5,7 @@ import type { Environment } from '../keys/model.js';
 import type { Keyward } from '../keyward.js';
 import type { CompiledAccessMap } from '../policy/evaluate.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
+import { SecretScrubCache } from './secret-scrub.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
 
 export interface GatewayPolicyOptions {
@@ -19,12 +20,15 @@ export interface GatewayPolicyOptions {
   readonly identityAudience?: string;
   /** Lifetime of the identity token, seconds (default 60). */
   readonly identityTtlSeconds?: number;
+  /** How long the values scrubbed from every route's response headers are kept before re-reading (default 10 000). */
+  readonly secretScrubTtlMs?: number;
 }
 
 /**
  * The gateway's decision for one request: the shared pipeline (credentials/pipeline.ts: key in
  * URL → authenticate → access map → rate limits → quota → credits), then what only the gateway
- * does: the server-held secret and the identity headers.
+ * does: the server-held secret (SECRET_NOT_SET when missing) and the identity headers. An allowed
+ * decision carries the secret values the response must not echo (`scrub`, gateway/scrub.ts).
  * A refusal at any step is a value with a catalogue code; only a broken dependency throws (the
  * proxy then fails closed with 503).
  */
@@ -43,6 +47,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   if (options.appId) pipelineOptions.appId = options.appId;
   if (options.environment) pipelineOptions.environment = options.environment;
   const pipeline = createPipeline(pipelineOptions);
+  const scrubCache = new SecretScrubCache(map, kw.secrets, options.secretScrubTtlMs);
 
   /** A short-lived JWT describing the verified caller, reused for half its life (signing per request would dominate). */
   async function identityFor(caller: Caller): Promise<string> {
@@ -87,12 +92,18 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       };
       if (caller.subject !== null) upstreamHeaders['x-keyward-subject'] = caller.subject;
       const inject = resource?.injectSecret;
+      const responseHeaders = outcome.responseHeaders;
+      let injected: string | undefined;
       if (inject) {
-        const value = await kw.secrets.reveal(caller.appId, caller.environment, inject.name);
-        if (value === undefined) throw new Error(`server-held secret "${inject.name}" is not set for ${caller.appId}/${caller.environment}`);
-        upstreamHeaders[inject.header] = inject.format.replace('{secret}', value);
+        injected = await kw.secrets.reveal(caller.appId, caller.environment, inject.name);
+        if (injected === undefined) return { allow: false, code: 'SECRET_NOT_SET', detail: 'a server-held secret this route needs is not set; an operator must set it' };
+        // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
+        upstreamHeaders[inject.header] = inject.format.split('{secret}').join(injected);
       }
-      return { allow: true, upstreamHeaders, responseHeaders: outcome.responseHeaders, credentialId: caller.id };
+      if (!scrubCache.active) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+      const scrub = await scrubCache.get(caller.appId, caller.environment, kw.now());
+      if (injected !== undefined) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub: SecretScrubCache.withValue(scrub, injected), scrubBody: true };
+      return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub };
     },
   };
 }

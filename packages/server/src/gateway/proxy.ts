@@ -15,6 +15,8 @@ import { resolveLimits, type GatewayOptions } from './options.js';
 import { downstreamHeaders, guardRequest, upstreamHeaders } from './request-guard.js';
 import { pathProblem } from './target.js';
 import type { GatewayRequest } from './types.js';
+import { guardResponseHeaders } from './response-headers.js';
+import { BodyScrubber, type ScrubSet } from './scrub.js';
 
 export type { GatewayOptions } from './options.js';
 
@@ -89,12 +91,13 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     forwardingHeaders(req, { clientIp, tls, peerTrusted: options.peerTrusted?.(req) ?? false }, headers);
     if (cert) headers['x-keyward-client-cert-sha256'] = cert;
     headers['x-request-id'] = requestId;
+    if (decision.scrubBody) askForScannableBody(headers);
     const hasBody = body !== undefined ? body.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     if (hasBody && body === undefined) {
       ex.continueIfAsked();
       ex.watchBody(bodies);
     }
-    const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError);
+    const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError, decision.scrub, decision.scrubBody === true);
     ex.upstream = handler;
     pool.dispatch({ method: method as never, path: basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
   }
@@ -178,7 +181,14 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     private readonly ex: Exchange,
     private readonly responseHeaders: Readonly<Record<string, string>> | undefined,
     private readonly reportError: GatewayOptions['onError'],
-  ) {}
+    private readonly scrub: ScrubSet | undefined,
+    scrubBody: boolean,
+  ) {
+    if (scrubBody && scrub !== undefined && !scrub.empty) this.body = new BodyScrubber(scrub);
+  }
+
+  /** Set on routes that inject a secret: the body streams through it (scrub.ts). */
+  private readonly body: BodyScrubber | undefined;
 
   /** Stops the upstream request (now, or as soon as the pool starts it). */
   abort(err: Error): void {
@@ -197,7 +207,12 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx informational answers are the upstream's business, not forwarded
-    const out = downstreamHeaders(headers);
+    if (this.body !== undefined && !isIdentity(headers['content-encoding'])) {
+      // A compressed body cannot be scanned for the secret: fail closed (502) rather than pass it on.
+      controller.abort(new Error('the upstream answered a secret-injecting route with a content-encoded body, which cannot be scrubbed'));
+      return;
+    }
+    const out = guardResponseHeaders(downstreamHeaders(headers), this.scrub);
     const extra = this.responseHeaders;
     for (const k in extra) out[k] = extra[k]!;
     out['x-request-id'] = this.ex.requestId;
@@ -212,6 +227,10 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.body !== undefined) {
+      chunk = this.body.push(chunk);
+      if (chunk.length === 0) return;
+    }
     if (this.ex.res.write(chunk)) return;
     controller.pause();
     this.resumeOnDrain ??= () => this.controller?.resume();
@@ -219,7 +238,9 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.ex.res.end();
+    const rest = this.body?.end();
+    if (rest !== undefined) this.ex.res.end(rest);
+    else this.ex.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
@@ -332,6 +353,23 @@ class Exchange {
 }
 
 const CLOSE: Readonly<Record<string, string>> = { connection: 'close' };
+
+/**
+ * On a route that injects a secret the response body is scanned for it, which needs the bytes as
+ * they are: identity encoding only (a gzip body would hide the secret), and no Range (a client
+ * could fetch an echoed secret a few bytes at a time, each piece too short to recognise).
+ */
+function askForScannableBody(headers: Record<string, string | string[]>): void {
+  headers['accept-encoding'] = 'identity';
+  delete headers.range;
+  delete headers['if-range'];
+}
+
+function isIdentity(encoding: string | string[] | undefined): boolean {
+  if (encoding === undefined) return true;
+  const v = (Array.isArray(encoding) ? encoding.join(',') : encoding).trim().toLowerCase();
+  return v === '' || v === 'identity';
+}
 
 function pathOf(target: string): string {
   const q = target.indexOf('?');

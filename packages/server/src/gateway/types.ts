@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Code } from '../errors/catalogue.js';
+import type { ScrubSet } from './scrub.js';
 
 /** What the gateway's decision sees of a client request. Nothing here is HTTP-framework specific. */
 export interface GatewayRequest {
@@ -30,6 +31,10 @@ export type GatewayDecision =
       readonly responseHeaders: Readonly<Record<string, string>>;
       /** For logs and metrics only. */
       readonly credentialId?: string;
+      /** Server-held secret values redacted from the response headers (every route whose map injects any). */
+      readonly scrub?: ScrubSet;
+      /** Also scan the response body for them (the routes that inject one): identity encoding, no ranges. */
+      readonly scrubBody?: boolean;
     }
   | {
       readonly allow: false;

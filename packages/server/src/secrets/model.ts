@@ -23,3 +23,11 @@ export interface ServerSecret {
 
 export const SECRET_NAME_RE = /^[a-z][a-z0-9_-]{0,63}$/;
 export const SECRET_VALUE_MAX_BYTES = 8192;
+
+/**
+ * A value the gateway can put in a header exactly as it is: printable ASCII, no leading or trailing
+ * space. CR/LF would split the upstream request (header injection), NUL and other controls are
+ * refused by HTTP stacks at send time (so the route would fail only when first called), non-ASCII
+ * travels as Latin-1 or UTF-8 depending on the stack, and edge spaces are trimmed by parsers.
+ */
+export const SECRET_VALUE_RE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;

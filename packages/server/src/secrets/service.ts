@@ -3,7 +3,7 @@ import { newId } from '../lib/ids.js';
 import type { Keyring } from '../lib/sealed.js';
 import type { Environment } from '../keys/model.js';
 import type { Actor } from '../keys/service.js';
-import { SECRET_NAME_RE, SECRET_VALUE_MAX_BYTES, type ServerSecret } from './model.js';
+import { SECRET_NAME_RE, SECRET_VALUE_MAX_BYTES, SECRET_VALUE_RE, type ServerSecret } from './model.js';
 import type { SecretStore } from './store.js';
 
 /** What operators see: never the value, only a hint. */
@@ -115,5 +115,6 @@ function validate(name: string, value: string): void {
   const errors = [];
   if (!SECRET_NAME_RE.test(name)) errors.push({ pointer: '/body/name', message: 'lowercase letters, digits, - and _, starting with a letter, at most 64' });
   if (value.length === 0 || Buffer.byteLength(value) > SECRET_VALUE_MAX_BYTES) errors.push({ pointer: '/body/value', message: `1 to ${SECRET_VALUE_MAX_BYTES} bytes` });
+  else if (!SECRET_VALUE_RE.test(value)) errors.push({ pointer: '/body/value', message: 'printable ASCII only, no leading or trailing space: a header cannot carry control characters (CR, LF, NUL …) or non-ASCII' });
   if (errors.length) throw new KeywardError('VALIDATION_FAILED', errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), { errors });
 }

@@ -80,4 +80,21 @@ describe('server-held secrets', () => {
     await expect(kw.secrets.set({ appId: app.id, environment: 'live', name: 'ok', value: '' }, CLI)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await kw.close();
   });
+
+  it('refuses, when set, a value that cannot travel in a header (CR, LF, NUL, controls, non-ASCII, edge spaces): VALIDATION_FAILED on /body/value', async () => {
+    const api = await makeApi();
+    const bad = ['sk-abc\r\nX-Injected: 1', 'sk-abc\ndef', 'sk-\u0000-nul', 'sk-\ttab', 'sk-\u007f-del', 'sk-\u0085-nel', 'sk-é-latin1', 'sk-🔑-emoji', ' sk-leading', 'sk-trailing '];
+    for (const value of bad) {
+      await expect(api.kw.secrets.set({ appId: api.appId, environment: 'live', name: 'openai', value }, CLI), JSON.stringify(value)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ pointer: '/body/value' }] });
+      const put = await api.server.inject({ method: 'PUT', url: `/v1/apps/${api.appId}/secrets/live/openai`, headers: bearer(api.root), payload: { value } });
+      expect(put.statusCode, JSON.stringify(value)).toBe(400);
+      expect(put.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ pointer: '/body/value' }] });
+    }
+    expect(await api.kw.secrets.list(api.appId)).toHaveLength(0);
+    // Any printable ASCII is fine, inner spaces and `$` included.
+    const ok = await api.server.inject({ method: 'PUT', url: `/v1/apps/${api.appId}/secrets/live/openai`, headers: bearer(api.root), payload: { value: "sk $&-$'~!" } });
+    expect(ok.statusCode).toBe(201);
+    await api.server.close();
+    await api.kw.close();
+  });
 });
