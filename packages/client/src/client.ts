@@ -29,6 +29,30 @@ export interface KeywardClientOptions {
 export const REFUSAL_HEADER = 'x-keyward-code';
 
 /**
+ * The refusal code when `res` is Keyward's own refusal, else undefined (an answer of your API,
+ * returned as it is). A header alone is not proof: an API behind the middleware, or an upstream
+ * that is not, could set it. Keyward's refusals are all three at once: `x-keyward-code`,
+ * `application/problem+json` whose `type` is `urn:keyward:problem:…`, and a body `code` equal to
+ * the header. (The gateway also renames any `x-keyward-*` header the upstream sends.) The body is
+ * read from a clone, so a response that is not a refusal comes back unread.
+ */
+export async function keywardRefusal(res: Response): Promise<string | undefined> {
+  const code = res.headers.get(REFUSAL_HEADER);
+  if (!code) return undefined;
+  const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/problem+json') return undefined;
+  let body: unknown;
+  try {
+    body = await res.clone().json();
+  } catch {
+    return undefined;
+  }
+  const problem = body as { type?: unknown; code?: unknown } | null;
+  if (problem === null || typeof problem !== 'object' || typeof problem.type !== 'string' || !problem.type.startsWith('urn:keyward:problem:')) return undefined;
+  return problem.code === code ? code : undefined;
+}
+
+/**
  * A `fetch` that attaches the right credential, signs, keeps the session fresh and retries once
  * on clock skew or an expired session key. Uses only `fetch`, `Headers`, `URL` and WebCrypto, so it
  * runs in browsers, React Native and Node.
@@ -78,8 +102,8 @@ export function createKeywardClient(options: KeywardClientOptions) {
       throw new KeywardNetworkError(`request to ${url.origin} failed`, err);
     }
     const skewChanged = clock.observeServerDate(res.headers.get('date'));
-    const refusal = res.headers.get(REFUSAL_HEADER);
-    if (!refusal) return res;
+    const refusal = await keywardRefusal(res);
+    if (refusal === undefined) return res;
     if (attempt === 0 && refusal === 'SIGNATURE_EXPIRED' && skewChanged) return send(path, init, 1);
     if (attempt === 0 && session && sessionKey && (refusal === 'SESSION_EXPIRED' || refusal === 'INVALID_CREDENTIAL')) {
       await session.refresh();

@@ -20,6 +20,10 @@ async function api() {
     .use(keywardExpress({ verifiers: kw.credentials }))
     .get('/ok', (_req, res) => res.json({ ok: true }))
     .get('/upstream-error', (_req, res) => res.status(404).json({ error: 'not here' }))
+    // An API that sets Keyward's header itself (a forged or confused refusal): not Keyward speaking.
+    .get('/forged-200', (_req, res) => res.status(200).set('x-keyward-code', 'SESSION_EXPIRED').json({ ok: true }))
+    .get('/forged-problem', (_req, res) => res.status(401).set('x-keyward-code', 'INVALID_CREDENTIAL').type('application/problem+json').send(JSON.stringify({ type: 'about:blank', code: 'INVALID_CREDENTIAL' })))
+    .get('/forged-mismatch', (_req, res) => res.status(403).set('x-keyward-code', 'ACCESS_DENIED').type('application/problem+json').send(JSON.stringify({ type: 'urn:keyward:problem:upgrade-required', code: 'UPGRADE_REQUIRED' })))
     .listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   cleanups.push(() => new Promise((r) => server.close(() => r())));
@@ -56,6 +60,19 @@ describe('@keyward/client', () => {
     const err = await anonymous.fetch('/ok').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KeywardApiError);
     expect(err).toMatchObject({ status: 401, code: 'CREDENTIAL_MISSING' });
+  });
+
+  it('an API answer carrying a forged x-keyward-code is returned as a normal response, body unread', async () => {
+    const a = await api();
+    const client = createKeywardClient({ baseUrl: a.baseUrl, signer: createSigner({ keyId: a.signing.key.id, alg: 'hmac-sha256', key: a.signing.secret }) });
+    const ok = await client.fetch('/forged-200');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ok: true });
+    const notUrn = await client.fetch('/forged-problem');
+    expect(notUrn.status).toBe(401);
+    expect(await notUrn.json()).toMatchObject({ type: 'about:blank' });
+    const mismatch = await client.fetch('/forged-mismatch');
+    expect(mismatch.status).toBe(403);
   });
 
   it('refuses to put a key in a URL', async () => {

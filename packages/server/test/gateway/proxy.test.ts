@@ -117,6 +117,7 @@ describe('gateway proxy', () => {
     const out = await rawRequest(gw, `GET /x HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(8000)}\r\n\r\n`);
     expect(out).toMatch(/^HTTP\/1\.1 431/);
     expect(out).toContain('HEADERS_TOO_LARGE');
+    expect(out).toMatch(/\r\nx-keyward-code: HEADERS_TOO_LARGE\r\n/); // the SDK's refusal test needs the header too
     expect(up.seen).toHaveLength(0);
   });
 
