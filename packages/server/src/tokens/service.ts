@@ -242,6 +242,11 @@ export class TokenService {
     return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: signer.record.kid, typ }).setIssuer(this.issuer).setIssuedAt(nowS).setExpirationTime(nowS + ttlSeconds).sign(signer.signKey);
   }
 
+  /** The kid `signDocument` signs with now: a cache of signed documents keys on it, so a key rotation re-signs them. */
+  async documentSignerKid(): Promise<string> {
+    return (await this.signer('EdDSA')).record.kid;
+  }
+
   private async signer(alg: JwtAlgorithm) {
     await this.init();
     const signer = await this.keys.signer(alg);

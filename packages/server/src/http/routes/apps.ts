@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { KeywardError } from '../../errors/keyward-error.js';
+import { SignedPinSetCache } from '../../apps/pin-set.js';
 import type { Keyward } from '../../keyward.js';
 import { AppId, AppSettingsSchema, AppView, ERROR_RESPONSES, Limit, parseLimit } from '../schemas.js';
 import type { Server } from '../types.js';
@@ -72,6 +73,8 @@ export function appRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'to
  * signature is what makes them trustworthy.
  */
 export function pinRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'tokens'>): void {
+  // Signed once per (pins, signing key), not per public request (apps/pin-set.ts).
+  const pinSets = new SignedPinSetCache(kw.tokens, kw.now);
   server.get(
     '/v1/apps/:appId/pins',
     {
@@ -86,9 +89,8 @@ export function pinRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'to
     async (request, reply) => {
       const app = await kw.apps.getCached(request.params.appId);
       if (!app) throw new KeywardError('NOT_FOUND', 'app not found');
-      const ttl = app.settings.pinSetTtlSeconds;
-      const pinSet = await kw.tokens.signDocument('kw-pins+jwt', { sub: app.id, pins: app.settings.certificatePins }, ttl);
-      return reply.header('cache-control', 'public, max-age=300').send({ pinSet, pins: [...app.settings.certificatePins], expiresAt: new Date(kw.now() + ttl * 1000).toISOString() });
+      const { pinSet, expiresAtMs } = await pinSets.get(app.id, app.settings.certificatePins, app.settings.pinSetTtlSeconds);
+      return reply.header('cache-control', 'public, max-age=300').send({ pinSet, pins: [...app.settings.certificatePins], expiresAt: new Date(expiresAtMs).toISOString() });
     },
   );
 }
