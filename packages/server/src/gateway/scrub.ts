@@ -71,23 +71,22 @@ export class ScrubSet {
 
 /**
  * A streaming scan over a response body. Each `push` returns the bytes that are safe to send now;
- * the last `maxBytes - 1` bytes are held back, because a secret split across two chunks is only
- * recognisable once the next chunk arrives. `end` returns what was held. Memory is bounded by one
- * chunk plus the longest pattern: the body is never buffered whole, and one push → at most one
- * write, so the caller's backpressure handling is unchanged.
+ * only a tail that could be the START of a secret (the longest suffix that is a proper prefix of
+ * some pattern) is held back, because a secret split across two chunks is only recognisable once
+ * the next chunk arrives. A chunk that ends in anything else (an SSE event's blank line, a JSON
+ * brace) goes out whole at once, so token streams are not delayed. `end` returns what was held.
+ * Memory is bounded by one chunk plus the longest pattern: the body is never buffered whole, and
+ * one push → at most one write, so the caller's backpressure handling is unchanged.
  */
 export class BodyScrubber {
   private held: Buffer | undefined;
-  private readonly keep: number;
 
-  constructor(private readonly set: ScrubSet) {
-    this.keep = Math.max(0, set.maxBytes - 1);
-  }
+  constructor(private readonly set: ScrubSet) {}
 
   push(chunk: Buffer): Buffer {
     let data: Buffer;
     const held = this.held;
-    if (held !== undefined && held.length > 0) {
+    if (held !== undefined) {
       data = Buffer.concat([held, chunk]);
       this.set.redactInPlace(data);
     } else if (this.set.occursIn(chunk)) {
@@ -96,16 +95,37 @@ export class BodyScrubber {
     } else {
       data = chunk;
     }
-    // Every match that starts before `cut` ends inside `data` (no pattern is longer than keep + 1),
-    // so the bytes before `cut` are final; the tail may be the start of a secret still arriving.
-    const cut = Math.max(0, data.length - this.keep);
-    this.held = cut < data.length ? Buffer.from(data.subarray(cut)) : undefined;
-    return cut === data.length ? data : data.subarray(0, cut);
+    // Every complete match in `data` is redacted; what may still become one is a suffix that a
+    // pattern starts with. Everything before it is final.
+    const hold = this.partialTail(data);
+    if (hold === 0) {
+      this.held = undefined;
+      return data;
+    }
+    this.held = Buffer.from(data.subarray(data.length - hold));
+    return data.subarray(0, data.length - hold);
   }
 
   end(): Buffer | undefined {
     const rest = this.held;
     this.held = undefined;
-    return rest !== undefined && rest.length > 0 ? rest : undefined;
+    return rest;
+  }
+
+  /** Length of the longest suffix of `data` that is a proper prefix of a pattern (0 for none). */
+  private partialTail(data: Buffer): number {
+    const len = data.length;
+    let best = 0;
+    for (const p of this.set.patterns) {
+      const first = p[0]!;
+      for (let k = Math.min(p.length - 1, len); k > best; k--) {
+        if (data[len - k] !== first) continue;
+        if (data.compare(p, 0, k, len - k, len) === 0) {
+          best = k;
+          break;
+        }
+      }
+    }
+    return best;
   }
 }
