@@ -99,8 +99,6 @@ export const ALL_CODES = Object.keys(CATALOGUE) as Code[];
  */
 export const RESERVED_CODES: Partial<Record<Code, string>> = {
   ATTESTATION_FAILED: 'app attestation (App Attest, Key Attestation, Play Integrity)',
-  INVALID_ID: 'reserved for malformed ids in paths',
-  AUDIT_UNAVAILABLE: 'reserved for a failed audit write',
 };
 
 export function isCode(value: string): value is Code {

@@ -38,6 +38,8 @@ export interface PipelineOptions {
   readonly environment?: Environment;
   /** Without a map, every authenticated caller passes (to `authorize`, if given). */
   readonly accessMap?: CompiledAccessMap;
+  /** The `aud` a token must carry where the map names no audience (the gateway's `audience`). */
+  readonly audience?: string;
   /** Where the map's rate limits and quotas are counted. */
   readonly limits: RateLimitStore;
   readonly authorize?: Authorizer;
@@ -92,6 +94,7 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
       const call: Mutable<PolicyRequest> = { method: req.method, path: req.path };
       const version = req.headers[APP_VERSION_HEADER];
       if (typeof version === 'string') call.appVersion = version;
+      if (options.audience !== undefined) call.audience = options.audience;
       const decision = evaluate(accessMap, call, caller);
       onDecision?.(decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
       if (!decision.allowed) return deny(decision.code);

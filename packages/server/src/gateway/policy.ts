@@ -16,6 +16,8 @@ export interface GatewayPolicyOptions {
   /** Only credentials of this app / environment pass (a gateway usually fronts one app). */
   readonly appId?: string;
   readonly environment?: Environment;
+  /** The `aud` a token credential must carry where the access map names no audience (policy/audience.ts). */
+  readonly audience?: string;
   /** `aud` of the identity token the upstream receives. */
   readonly identityAudience?: string;
   /** Lifetime of the identity token, seconds (default 60). */
@@ -46,6 +48,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   };
   if (options.appId) pipelineOptions.appId = options.appId;
   if (options.environment) pipelineOptions.environment = options.environment;
+  if (options.audience !== undefined) pipelineOptions.audience = options.audience;
   const pipeline = createPipeline(pipelineOptions);
   const scrubCache = new SecretScrubCache(map, kw.secrets, options.secretScrubTtlMs);
 

@@ -12,6 +12,7 @@ import { mayHoldKey } from '../credentials/extract.js';
 import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { finishOpenApi } from './openapi.js';
+import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './framework-errors.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
@@ -76,6 +77,10 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     // One log line per request is written in onResponse, with secrets masked.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Router and parser errors Fastify answers itself, and requests Node cannot parse: problem+json
+    // that never echoes the URL (http/framework-errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
     ajv: {
       // Unknown fields are an error (additionalProperties: false), never silently removed;
       // and no type coercion: "true" is not a boolean, "12" is not a number.
@@ -135,6 +140,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
 
   // JSON only: a text/plain body is refused with 415 rather than reaching a handler as a string.
   server.removeContentTypeParser('text/plain');
+  const defaultJson = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, depthGuardedJsonParser(defaultJson as never));
   server.setErrorHandler(errorHandler);
   server.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ROUTE_NOT_FOUND'));
 

@@ -133,29 +133,43 @@ export class KeyService {
    * leaked secret alive.
    */
   async reissue(keyId: string, by: Actor): Promise<IssuedKey> {
-    const old = await this.get(keyId);
-    const now = this.deps.now();
-    const input: CreateKeyInput = {
-      appId: old.appId,
-      environment: old.environment,
-      kind: old.kind,
-      name: old.name,
-      scopes: old.scopes,
-      meta: old.meta,
-      subject: old.subject,
-      ipAllowList: old.ipAllowList,
-      clientCertSha256: old.clientCertSha256 ?? null,
-      ratelimit: old.ratelimit ?? null,
-      // A reissued key starts a fresh balance: the old key's spend does not follow it.
-      credits: old.credits ?? null,
-      expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
-    };
-    const secret = generateKey(input.kind, input.environment);
-    const built = buildKey(input, secret, now, this.deps.keyring);
-    const key = { ...built.key, reissuedFromId: old.id };
-    await this.deps.store.createKey(key, built.secretRow, audit(by, 'key.reissue', key.id, { from: old.id }));
-    if (old.revokedAtMs === null) await this.revoke(old.id, `reissued as ${key.id}`, by);
-    return { key, secret };
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const old = await this.get(keyId);
+      const now = this.deps.now();
+      const input: CreateKeyInput = {
+        appId: old.appId,
+        environment: old.environment,
+        kind: old.kind,
+        name: old.name,
+        scopes: old.scopes,
+        meta: old.meta,
+        subject: old.subject,
+        ipAllowList: old.ipAllowList,
+        clientCertSha256: old.clientCertSha256 ?? null,
+        ratelimit: old.ratelimit ?? null,
+        // A reissued key starts a fresh balance: the old key's spend does not follow it.
+        credits: old.credits ?? null,
+        expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
+      };
+      const secret = generateKey(input.kind, input.environment);
+      const built = buildKey(input, secret, now, this.deps.keyring);
+      const key = { ...built.key, reissuedFromId: old.id };
+      const reason = `reissued as ${key.id}`;
+      // One transaction: the new key, the old key's revocation and both audit records commit
+      // together, so a failure can never leave two live keys or none.
+      const outcome = await this.deps.store.reissueKey(
+        key,
+        built.secretRow,
+        old.revokedAtMs === null ? { keyId: old.id, expectedVersion: old.version, reason, nowMs: now } : undefined,
+        { reissue: audit(by, 'key.reissue', key.id, { from: old.id }), revoke: audit(by, 'key.revoke', old.id, { reason }) },
+      );
+      if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
+      if (outcome !== 'ok') continue;
+      this.deps.cache.invalidateHash(built.secretRow.hash);
+      if (old.revokedAtMs === null) await this.invalidate(old.id);
+      return { key, secret };
+    }
+    throw new KeywardError('CONFLICT', 'the key changed concurrently; try again');
   }
 
   /**

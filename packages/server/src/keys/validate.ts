@@ -1,5 +1,6 @@
 import { KeywardError, type FieldError } from '../errors/keyward-error.js';
 import { isValidCidrOrIp } from '../lib/cidr.js';
+import { jsonDepthExceeds } from '../lib/json.js';
 import { CREDIT_LIMITS, type KeyCredits } from './credits.js';
 import type { KeyKind } from './model.js';
 import { isReadOnlyScope, isValidScope } from './scopes.js';
@@ -8,6 +9,7 @@ export const LIMITS = {
   nameMaxChars: 128,
   scopesMax: 64,
   metaMaxBytes: 4096,
+  metaMaxDepth: 16,
   ipAllowListMax: 32,
   subjectMaxChars: 256,
   reasonMaxChars: 512,
@@ -46,7 +48,11 @@ export function validateKeySettings(input: KeySettingsInput, nowMs: number, mode
   } else if (input.kind === 'restricted' && mode === 'create') {
     at('scopes', 'a restricted key needs an explicit list of scopes');
   }
-  if (input.meta !== undefined && Buffer.byteLength(JSON.stringify(input.meta)) > LIMITS.metaMaxBytes) {
+  // Depth first, with an iterative walk: JSON.stringify recurses and would run out of stack on a
+  // deeply nested value before the size check could refuse it.
+  if (input.meta !== undefined && jsonDepthExceeds(input.meta, LIMITS.metaMaxDepth)) {
+    at('meta', `must nest at most ${LIMITS.metaMaxDepth} levels deep`);
+  } else if (input.meta !== undefined && Buffer.byteLength(JSON.stringify(input.meta)) > LIMITS.metaMaxBytes) {
     at('meta', `must serialise to at most ${LIMITS.metaMaxBytes} bytes`);
   }
   if (input.ipAllowList) {

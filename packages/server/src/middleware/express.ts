@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../credentials/caller.js';
-import { hasBody, hasSignature, readBody } from '../lib/body.js';
+import { bodyCap, hasBody, hasSignature, readBody, type BodyCapOptions } from '../lib/body.js';
 import { requestIdFrom } from '../lib/ids.js';
 import { createGuard, refusal, type GuardOptions } from './core.js';
 
@@ -11,8 +11,9 @@ type RawBodyRequest = Request & { rawBody?: Buffer; _body?: boolean };
  * A refusal ends the request with problem+json; a broken dependency goes to `next(err)` (fail closed:
  * the route never runs).
  */
-export function keywardExpress(options: GuardOptions) {
+export function keywardExpress(options: GuardOptions & BodyCapOptions) {
   const guard = createGuard(options);
+  const maxBodyBytes = bodyCap(options);
   return (req: Request, res: Response, next: NextFunction): void => {
     void (async () => {
       // A signed body must be checked against its Content-Digest, so it is read here (bounded);
@@ -20,8 +21,9 @@ export function keywardExpress(options: GuardOptions) {
       const r = req as RawBodyRequest;
       let body: Buffer | undefined = r.rawBody;
       if (!body && hasSignature(req.headers) && hasBody(req.headers) && !r._body) {
-        const read = await readBody(req);
-        if (read === 'too_large') return refusal('PAYLOAD_TOO_LARGE', requestIdFrom(req.headers['x-request-id']));
+        const read = await readBody(req, maxBodyBytes);
+        // Reading stopped at the cap: close the connection after the answer rather than drain it.
+        if (read === 'too_large') return refusal('PAYLOAD_TOO_LARGE', requestIdFrom(req.headers['x-request-id']), { connection: 'close' });
         body = read;
         r.rawBody = read;
         if (/\bjson\b/.test(String(req.headers['content-type'] ?? ''))) {

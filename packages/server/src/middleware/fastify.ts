@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Caller } from '../credentials/caller.js';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { hasBody, hasSignature, readBody } from '../lib/body.js';
+import { bodyCap, hasBody, hasSignature, PAYLOAD_TOO_LARGE_BODY, PAYLOAD_TOO_LARGE_HEADERS, readBody, type BodyCapOptions } from '../lib/body.js';
 import { createGuard, type GuardOptions } from './core.js';
 
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
@@ -20,15 +20,20 @@ declare module 'fastify' {
  * like any Keyward process: instantly when revoked through this process, within
  * `changePollIntervalMs` when revoked elsewhere on the same store (or via the invalidation bus).
  */
-export function keywardFastify(options: GuardOptions & { readonly protect?: (request: FastifyRequest) => boolean }): FastifyPluginAsync {
+export function keywardFastify(options: GuardOptions & BodyCapOptions & { readonly protect?: (request: FastifyRequest) => boolean }): FastifyPluginAsync {
   const guard = createGuard(options);
+  const maxBodyBytes = bodyCap(options);
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
     app.decorateRequest('keyward', undefined);
     // Signed bodies: keep a copy of the raw bytes as Fastify parses them, to check Content-Digest.
-    app.addHook('preParsing', async (request, _reply, payload) => {
+    app.addHook('preParsing', async (request, reply, payload) => {
       if (!hasSignature(request.headers) || !hasBody(request.headers)) return payload;
-      const read = await readBody(payload as unknown as IncomingMessage);
-      if (read === 'too_large') throw Object.assign(new Error('body too large'), { statusCode: 413 });
+      const read = await readBody(payload as unknown as IncomingMessage, maxBodyBytes);
+      if (read === 'too_large') {
+        // Answered here, as problem+json: a thrown error would reach the app's own error handler.
+        await reply.code(413).headers(PAYLOAD_TOO_LARGE_HEADERS).send(PAYLOAD_TOO_LARGE_BODY);
+        return payload;
+      }
       rawBodies.set(request, read);
       return Readable.from([read]);
     });

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../credentials/caller.js';
+import { bodyCap, PAYLOAD_TOO_LARGE_BODY, PAYLOAD_TOO_LARGE_HEADERS, readWebBody, type BodyCapOptions } from '../lib/body.js';
 import { createGuard, type GuardOptions } from './core.js';
 
 /**
@@ -8,8 +9,9 @@ import { createGuard, type GuardOptions } from './core.js';
  * `c.get('keyward')`. Hono gives Web `Request`s, so raw header lines are rebuilt from `Headers`
  * (which joins duplicates with ", " — exactly RFC 9421's combination rule).
  */
-export function keywardHono(options: GuardOptions & { readonly clientIp?: (headers: Headers) => string }): MiddlewareHandler<{ Variables: { keyward: Caller } }> {
+export function keywardHono(options: GuardOptions & BodyCapOptions & { readonly clientIp?: (headers: Headers) => string }): MiddlewareHandler<{ Variables: { keyward: Caller } }> {
   const guard = createGuard(options);
+  const maxBodyBytes = bodyCap(options);
   return async (c, next) => {
     const url = new URL(c.req.url);
     const headers: IncomingHttpHeaders = {};
@@ -18,8 +20,16 @@ export function keywardHono(options: GuardOptions & { readonly clientIp?: (heade
       headers[name] = value;
       rawHeaders.push(name, value);
     });
-    // Hono caches the body it reads, so handlers can still parse it afterwards.
-    const signedBody = (headers['signature-input'] || headers.signature) && c.req.raw.body ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
+    // Read with a cap (stopping at it), then handed to Hono's body cache so handlers can still
+    // parse it afterwards.
+    let signedBody: Uint8Array | undefined;
+    if ((headers['signature-input'] || headers.signature) && c.req.raw.body) {
+      const read = await readWebBody(c.req.raw.body, c.req.raw.headers.get('content-length'), maxBodyBytes);
+      if (read === 'too_large') return c.body(JSON.stringify(PAYLOAD_TOO_LARGE_BODY), 413, { ...PAYLOAD_TOO_LARGE_HEADERS });
+      signedBody = read;
+      const bytes = read;
+      (c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    }
     const outcome = await guard({
       ...(signedBody ? { body: signedBody } : {}),
       method: c.req.method,

@@ -4,6 +4,7 @@ import { missingScope } from '../keys/scopes.js';
 import { bySpecificity, compilePattern, decodePath, matchPattern, type CompiledPattern } from './match.js';
 import { SCOPED, SUBJECT_BOUND, type AccessMap, type Resource } from './model.js';
 import { compareVersions } from './version.js';
+import { decideAudience, expectedAudience } from './audience.js';
 
 export interface PolicyRequest {
   readonly method: string;
@@ -11,6 +12,11 @@ export interface PolicyRequest {
   readonly path: string;
   /** From `X-Keyward-App-Version`, when the app sent one. */
   readonly appVersion?: string;
+  /**
+   * The audience the enforcing server answers to (the gateway's `audience` option): the `aud` a
+   * token must carry where neither the resource nor the map names one.
+   */
+  readonly audience?: string;
 }
 
 export type PolicyDecision =
@@ -37,7 +43,8 @@ export function compileAccessMap(map: AccessMap): CompiledAccessMap {
 /**
  * The access decision, pure. Order:
  *  1. the path matches a resource and the method is listed (else ACCESS_DENIED: deny by default);
- *  2. the caller's environment is allowed;  3. its kind is in `allow` (KIND_NOT_ALLOWED);
+ *  2. the caller's environment is allowed;  3. its kind is in `allow` (KIND_NOT_ALLOWED), and a
+ *     token's `aud` is the resource's audience (TOKEN_INVALID, see policy/audience.ts);
  *  4. required proofs: signature (SIGNATURE_REQUIRED), session, attestation (ATTESTATION_REQUIRED);
  *  5. subject binding: the `subject` parameter equals the caller's subject (SUBJECT_MISMATCH);
  *  6. scopes, for scoped kinds (INSUFFICIENT_SCOPES);  7. minimum app version (UPGRADE_REQUIRED).
@@ -84,6 +91,12 @@ function run(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller, st
   steps?.push({ check: 'environment', ok: true, detail: caller.environment });
   if (!r.allow.includes(caller.kind)) return refuse(steps, 'KIND_NOT_ALLOWED', `KIND_${caller.kind.toUpperCase()}_NOT_IN_ALLOW`, r);
   steps?.push({ check: 'kind', ok: true, detail: `${caller.kind} is allowed` });
+  if (caller.scheme === 'token') {
+    const expected = expectedAudience(compiled.map, r, req.audience);
+    const aud = decideAudience(caller, expected);
+    if (!aud.ok) return refuse(steps, aud.code, aud.reason, r);
+    steps?.push({ check: 'audience', ok: true, detail: expected! });
+  }
   if (r.require.includes('signature') && !caller.signed) return refuse(steps, 'SIGNATURE_REQUIRED', 'SIGNATURE_REQUIRED', r);
   if (r.require.includes('session') && !caller.session) return refuse(steps, 'ACCESS_DENIED', 'SESSION_REQUIRED', r);
   if (r.require.includes('attestation') && !caller.attested) return refuse(steps, 'ATTESTATION_REQUIRED', 'ATTESTATION_REQUIRED', r);

@@ -100,9 +100,10 @@ class Validator {
   }
 
   map(root: unknown): AccessMap | undefined {
-    const r = this.obj(root, [], ['version', 'limits', 'quotas', 'resources']);
+    const r = this.obj(root, [], ['version', 'audience', 'limits', 'quotas', 'resources']);
     if (!r) return undefined;
     if (r.version !== 1) this.fail(['version'], 'must be 1');
+    const audience = this.audience(r.audience, ['audience']);
     const limits: Record<string, RateLimitSpec> = {};
     if (r.limits !== undefined) {
       const l = this.obj(r.limits, ['limits'], Object.keys((r.limits as object) ?? {}));
@@ -147,11 +148,21 @@ class Validator {
         seen.set(key, i);
       }
     });
-    return { version: 1, limits, quotas, resources, source: this.file };
+    return { version: 1, audience, limits, quotas, resources, source: this.file };
+  }
+
+  /** An audience is one `aud` value: the same bounded text a token is minted with. */
+  audience(value: unknown, path: (string | number)[]): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+      this.fail(path, 'must be one audience (the aud tokens for this service carry), 1 to 256 characters');
+      return undefined;
+    }
+    return value;
   }
 
   resource(value: unknown, path: (string | number)[], limits: Record<string, RateLimitSpec>, quotas: Record<string, QuotaSpec>): Resource | undefined {
-    const r = this.obj(value, path, ['name', 'path', 'methods', 'allow', 'scopes', 'subject', 'subjectFor', 'require', 'environments', 'minAppVersion', 'rateLimits', 'quota', 'cost', 'injectSecret']);
+    const r = this.obj(value, path, ['name', 'path', 'methods', 'allow', 'scopes', 'subject', 'subjectFor', 'require', 'environments', 'minAppVersion', 'rateLimits', 'quota', 'cost', 'injectSecret', 'audience']);
     if (!r) return undefined;
     const before = this.problems.length;
     if (typeof r.path !== 'string') this.fail([...path, 'path'], 'must be a path like /users/{userId}/tags');
@@ -213,6 +224,7 @@ class Validator {
         injectSecret = { name: String(s.name), header: String(s.header).toLowerCase(), format: String(format) };
       }
     }
+    const audience = this.audience(r.audience, [...path, 'audience']);
     if (this.problems.length > before) return undefined;
     return {
       name: typeof r.name === 'string' ? r.name : `${methods === '*' ? '*' : methods.join(',')} ${String(r.path)}`,
@@ -229,6 +241,7 @@ class Validator {
       quota,
       cost: cost ?? 1,
       injectSecret,
+      audience,
       line: this.line(path),
     };
   }

@@ -11,6 +11,11 @@ export interface AccessMap {
   readonly limits: Readonly<Record<string, RateLimitSpec>>;
   readonly quotas: Readonly<Record<string, QuotaSpec>>;
   readonly resources: readonly Resource[];
+  /**
+   * The `aud` a token must carry on every resource that does not name its own: the service this
+   * map fronts. A token minted for another service is refused even where `token` is allowed.
+   */
+  readonly audience: string | undefined;
   /** Where it was loaded from, for error messages. */
   readonly source: string;
 }
@@ -62,6 +67,8 @@ export interface Resource {
   readonly quota: string | undefined;
   readonly cost: number;
   readonly injectSecret: SecretInjection | undefined;
+  /** The `aud` a token caller must carry here (overrides the map's `audience`). */
+  readonly audience: string | undefined;
   /** 1-based line of the resource in the file (for `explain`). */
   readonly line: number;
 }

@@ -78,6 +78,17 @@ export interface Store {
   findKeyByHash(hash: string): Promise<{ readonly key: KeyRecord; readonly secret: KeySecret } | undefined>;
   /** Inserts key and its first secret and the audit record in one transaction. */
   createKey(key: KeyRecord, secret: KeySecret, audit: AuditDraft): Promise<void>;
+  /**
+   * Reissue in one transaction: inserts `key` with its first secret and `audits.reissue`, and —
+   * when `revoke` is given — revokes the old key guarded on its version and appends
+   * `audits.revoke`. All of it commits or none does; a version miss rolls back the new key too.
+   */
+  reissueKey(
+    key: KeyRecord,
+    secret: KeySecret,
+    revoke: { readonly keyId: string; readonly expectedVersion: number; readonly reason: string; readonly nowMs: number } | undefined,
+    audits: { readonly reissue: AuditDraft; readonly revoke: AuditDraft },
+  ): Promise<WriteOutcome>;
   /** Guarded on `expectedVersion`; atomic with its audit record. */
   updateKey(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome>;
   /**

@@ -299,7 +299,7 @@ export class TokenService {
       const c = r.claims;
       // Identity tokens the gateway hands to upstreams describe a caller; they are never credentials.
       if (c.extra.kw_credential !== undefined) return { valid: false, code: 'TOKEN_INVALID', reason: 'IDENTITY_TOKEN_AS_CREDENTIAL' };
-      return { valid: true, code: 'VALID', caller: { scheme: 'token', kind: 'token', id: c.jti, appId: c.appId, environment: c.environment, subject: c.subject, scopes: c.scopes, signed: false, session: false, attested: c.extra.kw_attested === true } };
+      return { valid: true, code: 'VALID', caller: { scheme: 'token', kind: 'token', id: c.jti, appId: c.appId, environment: c.environment, subject: c.subject, scopes: c.scopes, signed: false, session: false, attested: c.extra.kw_attested === true, audience: c.audience } };
     };
   }
 }

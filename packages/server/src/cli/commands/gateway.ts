@@ -52,6 +52,7 @@ export function gatewayCommand(program: Command): void {
     .option('-p, --port <port>', 'port (env KEYWARD_GATEWAY_PORT, default 8788)', int('--port'))
     .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--app <appId>', 'accept only credentials of this app')
+    .option('--audience <aud>', 'the aud a token credential must carry where the access map names no audience')
     .option('--env <environment>', 'accept only credentials of this environment (live|test)')
     .option('--trust-proxy-hops <n>', 'trust this many X-Forwarded-For hops (load balancers in front)', int('--trust-proxy-hops'))
     .option('--trust-proxy-cidrs <list>', 'trust X-Forwarded-For from these proxy CIDRs (comma-separated)')
@@ -64,7 +65,7 @@ export function gatewayCommand(program: Command): void {
   for (const [flag, , help] of LIMIT_FLAGS) command.option(flag, help, int(flag.split(' ')[0]!));
   command
     .action(async (opts: Partial<Record<LimitName, number>> & {
-      upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string;
+      upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string; audience?: string;
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
       connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
     }, cmd: Command) => {
@@ -94,7 +95,7 @@ export function gatewayCommand(program: Command): void {
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);
-      const policy = createGatewayPolicy({ kw, map, limits: kw.limits, ...(opts.app ? { appId: opts.app } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) });
+      const policy = createGatewayPolicy({ kw, map, limits: kw.limits, ...(opts.app ? { appId: opts.app } : {}), ...(opts.audience ? { audience: opts.audience } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) });
       const gateway = createGateway({
         upstreamUrl: opts.upstream,
         policy,

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { App, AppSettings } from '../../apps/model.js';
 import { auditHash } from '../../audit/chain.js';
+import { KeywardError } from '../../errors/keyward-error.js';
 import { spendCredits, type CreditSpend, type KeyCredits } from '../../keys/credits.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
@@ -135,6 +136,41 @@ export class SqlStore implements Store {
         .execute();
       await appendAuditIn(trx, audit, key.createdAtMs);
     });
+  }
+
+  async reissueKey(
+    key: KeyRecord,
+    secret: KeySecret,
+    revoke: { keyId: string; expectedVersion: number; reason: string; nowMs: number } | undefined,
+    audits: { reissue: AuditDraft; revoke: AuditDraft },
+  ): Promise<WriteOutcome> {
+    const rollback = new Error('reissue rolled back');
+    let outcome: WriteOutcome = 'ok';
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('keys').values(keyToRow(key)).execute();
+        await trx
+          .insertInto('key_secrets')
+          .values({ hash: secret.hash, key_id: secret.keyId, start: secret.start, created_at_ms: secret.createdAtMs, expires_at_ms: secret.expiresAtMs, sealed_secret: secret.sealedSecret ?? null })
+          .execute();
+        await appendAuditIn(trx, audits.reissue, key.createdAtMs);
+        if (!revoke) return;
+        const res = await trx
+          .updateTable('keys')
+          .set({ revoked_at_ms: revoke.nowMs, revoked_reason: revoke.reason, updated_at_ms: revoke.nowMs, version: sql`version + 1` })
+          .where('id', '=', revoke.keyId)
+          .where('version', '=', revoke.expectedVersion)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) {
+          outcome = await missOutcome(trx as never, 'keys', revoke.keyId);
+          throw rollback;
+        }
+        await appendAuditIn(trx, audits.revoke, revoke.nowMs);
+      });
+    } catch (err) {
+      if (err !== rollback) throw err;
+    }
+    return outcome;
   }
 
   async updateKey(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
@@ -290,6 +326,16 @@ export class SqlStore implements Store {
  * PostgreSQL, the single writer on SQLite) so the chain never forks.
  */
 export async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
+  try {
+    return await appendAuditRecord(trx, draft, nowMs);
+  } catch (err) {
+    // Thrown inside the change's transaction, so the change rolls back with it: the caller gets
+    // 503 AUDIT_UNAVAILABLE ("not made"), never a 500 that leaves them guessing.
+    throw new KeywardError('AUDIT_UNAVAILABLE', undefined, { cause: err });
+  }
+}
+
+async function appendAuditRecord(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
   const head = await trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
   const seq = Number(head.seq) + 1;
   const base = {
