@@ -3,17 +3,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The shared conformance vectors live beside the checkout (`../shared/vectors/`), never copied in.
- * On CI and developer machines they are always present; a missing folder is a set-up error.
+ * The conformance vectors are committed under `test-data/vectors/` (see SOURCES.md there), so a fresh
+ * clone's tests need nothing beside the checkout. There is deliberately no fallback to another folder:
+ * a missing file is a broken checkout, and a silent fallback would hide it.
  */
-export const VECTORS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/vectors');
+export const TEST_DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-data');
+export const VECTORS_DIR = path.join(TEST_DATA_DIR, 'vectors');
 
 export function vectorPath(...parts: string[]): string {
   const p = path.join(VECTORS_DIR, ...parts);
-  if (!existsSync(p)) throw new Error(`conformance vector ${p} is missing: ../shared/vectors must sit beside the repository`);
+  if (!existsSync(p)) throw new Error(`conformance vector ${p} is missing from test-data/vectors`);
   return p;
 }
-
 export function readVector(...parts: string[]): string {
   return readFileSync(vectorPath(...parts), 'utf8');
 }

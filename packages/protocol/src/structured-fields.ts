@@ -7,39 +7,13 @@
  */
 import { base64Decode, base64Encode } from './base64.js';
 import { StructuredFieldError } from './structured-field-error.js';
+import { ByteSequence, Decimal, Token, type BareItem, type Dictionary, type Item, type Member, type Parameters } from './structured-field-types.js';
 
 export { StructuredFieldError };
 // Byte sequences are base64 (RFC 8941 §3.3.5); re-exported so existing imports keep working.
 export { base64Decode, base64Encode };
-
-export type BareItem = number | string | Token | ByteSequence | boolean;
-export class Token {
-  constructor(readonly value: string) {}
-}
-export class ByteSequence {
-  constructor(readonly bytes: Uint8Array) {}
-}
-export type Parameters = ReadonlyArray<readonly [string, BareItem]>;
-export interface Item {
-  readonly value: BareItem;
-  readonly params: Parameters;
-}
-export interface InnerList {
-  readonly items: readonly Item[];
-  readonly params: Parameters;
-  /**
-   * Set by the parser when the inner list's text (with its parameters) is already exactly its
-   * canonical serialisation (RFC 8941 §4.1): then `serializeInnerList` would return this very
-   * string, and RFC 9421's `@signature-params` line can use it without re-serialising.
-   */
-  readonly canonicalText?: string;
-}
-export type Member = Item | InnerList;
-export type Dictionary = ReadonlyArray<readonly [string, Member]>;
-
-export function isInnerList(m: Member): m is InnerList {
-  return (m as InnerList).items !== undefined;
-}
+export * from './structured-field-types.js';
+export * from './structured-field-serialize.js';
 
 const isLcAlpha = (c: number) => c >= 97 && c <= 122;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -111,7 +85,7 @@ class Parser {
     return this.fail('expected an item');
   }
 
-  number(): number {
+  number(): number | Decimal {
     const start = this.i;
     const negative = this.s.charCodeAt(this.i) === 45;
     if (negative) this.i++;
@@ -137,7 +111,7 @@ class Parser {
     }
     if (frac === 0 || frac > 3) this.fail('bad decimal fraction');
     this.canonical = false; // decimals round-trip through binary floating point: never assumed canonical
-    return Number(this.s.slice(start, this.i));
+    return new Decimal(Number(this.s.slice(start, this.i)));
   }
 
   string(): string {
@@ -307,54 +281,4 @@ export function parseItem(text: string): Item {
   p.sp();
   if (!p.done()) p.fail('trailing characters');
   return item;
-}
-
-// ---- serialisation (RFC 8941 §4.1) ------------------------------------------------------------
-
-export function serializeBareItem(v: BareItem): string {
-  if (typeof v === 'boolean') return v ? '?1' : '?0';
-  if (typeof v === 'number') {
-    if (Number.isInteger(v)) {
-      if (Math.abs(v) > 999_999_999_999_999) throw new StructuredFieldError('integer out of range');
-      return String(v);
-    }
-    const rounded = Math.round(v * 1000) / 1000;
-    const s = String(rounded);
-    return s.includes('.') ? s : `${s}.0`;
-  }
-  if (typeof v === 'string') {
-    let needsEscape = false;
-    for (let i = 0; i < v.length; i++) {
-      const c = v.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e) throw new StructuredFieldError('string with non-printable characters');
-      if (c === 34 || c === 92) needsEscape = true;
-    }
-    return needsEscape ? `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"` : `"${v}"`;
-  }
-  if (v instanceof Token) return v.value;
-  return `:${base64Encode(v.bytes)}:`;
-}
-
-export function serializeParams(params: Parameters): string {
-  return params.map(([k, v]) => (v === true ? `;${k}` : `;${k}=${serializeBareItem(v)}`)).join('');
-}
-
-export function serializeItem(item: Item): string {
-  return serializeBareItem(item.value) + serializeParams(item.params);
-}
-
-export function serializeInnerList(list: InnerList): string {
-  return `(${list.items.map(serializeItem).join(' ')})${serializeParams(list.params)}`;
-}
-
-export function serializeMember(m: Member): string {
-  return isInnerList(m) ? serializeInnerList(m) : serializeItem(m);
-}
-
-export function serializeDictionary(d: Dictionary): string {
-  return d.map(([k, m]) => (!isInnerList(m) && m.value === true ? k + serializeParams(m.params) : `${k}=${serializeMember(m)}`)).join(', ');
-}
-
-export function serializeList(list: readonly Member[]): string {
-  return list.map(serializeMember).join(', ');
 }

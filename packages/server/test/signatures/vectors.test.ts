@@ -6,7 +6,7 @@ import { MemoryNonceStore } from '../../src/signatures/nonce-store.js';
 import { verifyRequestSignature } from '../../src/signatures/verify.js';
 import { parseHttpMessage, readVector } from '../../../../test/vectors.js';
 
-/** RFC 9421 Appendix B.1 keys, read from ../shared/vectors/rfc9421 (see SOURCES.md there). */
+/** RFC 9421 Appendix B.1 keys, read from test-data/vectors/rfc9421 (see SOURCES.md there). */
 function pem(name: string): string {
   const text = readVector('rfc9421', name);
   // test-key-rsa-pss.key has its base64 on one line separated by spaces; PEM wants newlines.
@@ -40,7 +40,7 @@ function options(now = CREATED * 1000) {
   };
 }
 
-describe('RFC 9421 Appendix B vectors (../shared/vectors/rfc9421)', () => {
+describe('RFC 9421 Appendix B vectors (test-data/vectors/rfc9421)', () => {
   it.each(REQUEST_VECTORS)('%s: the signature base matches byte for byte', (name) => {
     const { view, expectedBase } = load(name);
     const input = parseSignatureInput(view.headerLines.find(([n]) => n === 'Signature-Input')![1])[0]!;
