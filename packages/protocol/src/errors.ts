@@ -90,7 +90,7 @@ export type VerifyCode = { [K in Code]: (typeof CATALOGUE)[K]['kind'] extends 'v
 /** Codes that mean "no" for a credential. */
 export type DenyCode = Exclude<VerifyCode, 'VALID'>;
 
-export const ALL_CODES = Object.keys(CATALOGUE) as Code[];
+export const ALL_CODES = /* @__PURE__ */ Object.keys(CATALOGUE) as Code[];
 
 /**
  * Codes in the catalogue that nothing answers with yet, each with the feature that will. A test
