@@ -129,12 +129,7 @@ export class SqlStore implements Store {
 
   async createKey(key: KeyRecord, secret: KeySecret, audit: AuditDraft): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('keys').values(keyToRow(key)).execute();
-      await trx
-        .insertInto('key_secrets')
-        .values({ hash: secret.hash, key_id: secret.keyId, start: secret.start, created_at_ms: secret.createdAtMs, expires_at_ms: secret.expiresAtMs, sealed_secret: secret.sealedSecret ?? null })
-        .execute();
-      await appendAuditIn(trx, audit, key.createdAtMs);
+      await insertKeyIn(trx, key, secret, audit);
     });
   }
 
@@ -148,12 +143,7 @@ export class SqlStore implements Store {
     let outcome: WriteOutcome = 'ok';
     try {
       await this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('keys').values(keyToRow(key)).execute();
-        await trx
-          .insertInto('key_secrets')
-          .values({ hash: secret.hash, key_id: secret.keyId, start: secret.start, created_at_ms: secret.createdAtMs, expires_at_ms: secret.expiresAtMs, sealed_secret: secret.sealedSecret ?? null })
-          .execute();
-        await appendAuditIn(trx, audits.reissue, key.createdAtMs);
+        await insertKeyIn(trx, key, secret, audits.reissue);
         if (!revoke) return;
         const res = await trx
           .updateTable('keys')
@@ -390,4 +380,14 @@ function paginate<T>(items: T[], limit: number, cursor: (item: T) => string): Pa
 export async function missOutcome(trx: Transaction<never>, table: string, id: string, idColumn = 'id'): Promise<'conflict' | 'not_found'> {
   const row = await (trx as unknown as Kysely<Record<string, Record<string, unknown>>>).selectFrom(table).select(idColumn).where(idColumn, '=', id).executeTakeFirst();
   return row ? 'conflict' : 'not_found';
+}
+
+/** A new key, its secret's hash and its audit record, inside the caller's transaction (create and reissue share it). */
+async function insertKeyIn(trx: Db, key: KeyRecord, secret: KeySecret, audit: AuditDraft): Promise<void> {
+  await trx.insertInto('keys').values(keyToRow(key)).execute();
+  await trx
+    .insertInto('key_secrets')
+    .values({ hash: secret.hash, key_id: secret.keyId, start: secret.start, created_at_ms: secret.createdAtMs, expires_at_ms: secret.expiresAtMs, sealed_secret: secret.sealedSecret ?? null })
+    .execute();
+  await appendAuditIn(trx, audit, key.createdAtMs);
 }
