@@ -44,15 +44,26 @@ export interface ThrottleState {
   readonly lockedUntilMs: number;
 }
 
-export const THROTTLE = { freeAttempts: 5, baseLockMs: 30_000, maxLockMs: 3_600_000 } as const;
+export interface ThrottlePolicy {
+  readonly freeAttempts: number;
+  readonly baseLockMs: number;
+  readonly maxLockMs: number;
+}
+
+export const THROTTLE: ThrottlePolicy = { freeAttempts: 5, baseLockMs: 30_000, maxLockMs: 3_600_000 };
 
 export function isLocked(state: ThrottleState, nowMs: number): boolean {
   return state.lockedUntilMs > nowMs;
 }
 
-export function afterFailure(state: ThrottleState, nowMs: number): ThrottleState {
+/**
+ * The state after one more failure. Login counts it when it reserves the attempt, before argon2
+ * runs (SessionStore.reservePasswordAttempt applies exactly this in one guarded write), so
+ * parallel guesses cannot all read "unlocked" and all be evaluated.
+ */
+export function afterFailure(state: ThrottleState, nowMs: number, policy: ThrottlePolicy = THROTTLE): ThrottleState {
   const failedCount = state.failedCount + 1;
-  const over = failedCount - THROTTLE.freeAttempts;
-  const lockMs = over >= 0 ? Math.min(THROTTLE.maxLockMs, THROTTLE.baseLockMs * 2 ** over) : 0;
+  const over = failedCount - policy.freeAttempts;
+  const lockMs = over >= 0 ? Math.min(policy.maxLockMs, policy.baseLockMs * 2 ** over) : 0;
   return { failedCount, lockedUntilMs: lockMs > 0 ? nowMs + lockMs : state.lockedUntilMs };
 }

@@ -5,7 +5,7 @@ import { KeywardError } from '../errors/keyward-error.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import type { Actor } from '../keys/service.js';
-import { afterFailure, decideRefresh, decideSession, isLocked, THROTTLE } from './decide.js';
+import { decideRefresh, decideSession, isLocked, THROTTLE } from './decide.js';
 import { DEFAULT_SESSION_TTLS, type Session, type SessionDevice, type SessionTtls } from './model.js';
 import type { SessionStore } from './store.js';
 
@@ -187,29 +187,28 @@ export class SessionService {
   }
 
   /**
-   * Password login. Throttled per account; an unknown subject costs one argon2 verification like a
-   * known one, and answers LOGIN_FAILED like a wrong password.
+   * Password login. Throttled per account: the attempt is reserved in the store (counted as a
+   * failure, refused when locked) BEFORE argon2 runs, so of any number of parallel guesses at most
+   * the throttle's allowance is evaluated; the rest answer LOGIN_THROTTLED without hashing. A
+   * success clears the count; a failure is already counted. An unknown subject costs one argon2
+   * verification like a known one, and answers LOGIN_FAILED like a wrong password.
    */
   async login(input: { appId: string; environment: Environment; subject: string; password: string; device?: SessionDevice }, by: Actor): Promise<SessionResult & { issued?: IssuedSession }> {
     const now = this.deps.now();
-    const record = await this.deps.store.getPassword(input.appId, input.environment, input.subject);
-    if (record && isLocked(record, now)) return { valid: false, code: 'LOGIN_THROTTLED', reason: 'LOCKED', retryAfterSeconds: Math.ceil((record.lockedUntilMs - now) / 1000) };
+    const reserved = await this.deps.store.reservePasswordAttempt(input.appId, input.environment, input.subject, now, THROTTLE);
+    if (reserved.outcome === 'locked') return { valid: false, code: 'LOGIN_THROTTLED', reason: 'LOCKED', retryAfterSeconds: Math.max(1, Math.ceil((reserved.lockedUntilMs - now) / 1000)) };
+    const record = reserved.outcome === 'granted' ? reserved.record : undefined;
     const passwordOk = input.password.length <= PASSWORD_MAX && (await argonVerify(record?.hash ?? (await this.dummy()), input.password).catch(() => false));
     if (!record) return { valid: false, code: 'LOGIN_FAILED', reason: 'UNKNOWN_SUBJECT' };
     if (!passwordOk) {
-      const next = afterFailure(record, now);
-      // Guarded write; on a lost race the other attempt's count stands and this one is counted by a retry.
-      for (let attempt = 0, current = record; attempt < 5; attempt++) {
-        const n = afterFailure(current, now);
-        if ((await this.deps.store.recordPasswordAttempt(input.appId, input.environment, input.subject, n, current.version)) === 'ok') break;
-        current = (await this.deps.store.getPassword(input.appId, input.environment, input.subject)) ?? current;
-      }
-      const over = next.failedCount - THROTTLE.freeAttempts;
-      return over >= 0
-        ? { valid: false, code: 'LOGIN_THROTTLED', reason: 'LOCKED_NOW', retryAfterSeconds: Math.ceil((next.lockedUntilMs - now) / 1000) }
+      // Settled already: the reservation counted this failure (and set the lock if it was the last allowed).
+      return isLocked(record, now)
+        ? { valid: false, code: 'LOGIN_THROTTLED', reason: 'LOCKED_NOW', retryAfterSeconds: Math.ceil((record.lockedUntilMs - now) / 1000) }
         : { valid: false, code: 'LOGIN_FAILED', reason: 'WRONG_PASSWORD' };
     }
-    if (record.failedCount > 0) await this.deps.store.recordPasswordAttempt(input.appId, input.environment, input.subject, { failedCount: 0, lockedUntilMs: 0 }, record.version);
+    // Guarded on the hash just verified: a success against a password replaced meanwhile must not
+    // wipe the new password's failures. The login itself stands (the password was right when checked).
+    await this.deps.store.clearPasswordFailures(input.appId, input.environment, input.subject, record.hash);
     const issued = await this.create({ appId: input.appId, environment: input.environment, subject: input.subject, ...(input.device ? { device: input.device } : {}) }, by);
     return { valid: true, code: 'VALID', session: issued.session, issued };
   }

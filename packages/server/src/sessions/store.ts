@@ -1,13 +1,23 @@
 import type { AuditDraft } from '../audit/model.js';
 import type { Environment } from '../keys/model.js';
 import type { WriteOutcome } from '../store/types.js';
-import type { ThrottleState } from './decide.js';
+import type { ThrottlePolicy, ThrottleState } from './decide.js';
 import type { Session } from './model.js';
 
 export interface PasswordRecord extends ThrottleState {
   readonly hash: string;
   readonly version: number;
 }
+
+/**
+ * A reserved login attempt. 'granted' carries the record as it stands with this attempt already
+ * counted as a failure (so a crash or a wrong password needs no second write); 'locked' means the
+ * account is locked at the given time and the attempt must not be evaluated.
+ */
+export type PasswordReservation =
+  | { readonly outcome: 'granted'; readonly record: PasswordRecord }
+  | { readonly outcome: 'locked'; readonly lockedUntilMs: number }
+  | { readonly outcome: 'not_found' };
 
 /**
  * Session persistence. Every backend passes test/store/session-store-conformance.ts.
@@ -26,8 +36,11 @@ export interface PasswordRecord extends ThrottleState {
  *  - `lastUsedAtMs` only moves forward (`max()`), whether written by `touchSessions` or
  *    `rotateTokens`: batches from many nodes land in any order, and idle expiry
  *    (sessions/decide.ts) must never end an active session because a stale time arrived last.
- *  - `recordPasswordAttempt` MUST compare-and-set on `version` and bump it by one, so concurrent
- *    wrong guesses cannot erase each other's failure counts.
+ *  - `reservePasswordAttempt` MUST be one atomic, guarded write (never read-then-write): it counts
+ *    the attempt as a failure exactly as `afterFailure` (sessions/decide.ts) would, and only if the
+ *    account is not locked at `nowMs`. Of N concurrent reservations on an unlocked account with
+ *    `k` attempts left before the lock, exactly `k` are granted (the k-th sets the lock); the rest
+ *    answer 'locked'. This is what bounds how many guesses reach argon2, whatever the concurrency.
  */
 export interface SessionStore {
   /** Atomic with its audit record. Throws if the id, session-key hash or refresh hash exists (lookups by hash must be unambiguous). */
@@ -71,6 +84,17 @@ export interface SessionStore {
    * conflicts. Atomic with its audit record.
    */
   setPassword(appId: string, environment: Environment, subject: string, hash: string, nowMs: number, audit: AuditDraft): Promise<void>;
-  /** Guarded on `expectedVersion` ('conflict' when stale); 'not_found' when the subject has no password. Not audited (throttle state). */
-  recordPasswordAttempt(appId: string, environment: Environment, subject: string, next: { failedCount: number; lockedUntilMs: number }, expectedVersion: number): Promise<WriteOutcome>;
+  /**
+   * Reserves one login attempt before the password is verified: if the account is not locked at
+   * `nowMs`, counts a failure (`afterFailure` under `policy`), bumps `version` and answers
+   * 'granted' with the new record; if locked, changes nothing and answers 'locked'. Not audited
+   * (throttle state).
+   */
+  reservePasswordAttempt(appId: string, environment: Environment, subject: string, nowMs: number, policy: ThrottlePolicy): Promise<PasswordReservation>;
+  /**
+   * Settles a reservation whose password was right: failures and lock cleared, `version` bumped,
+   * if and only if the stored hash is still `verifiedHash` ('conflict' otherwise: a success against
+   * a replaced password must not wipe the new password's failures). 'not_found' with no record.
+   */
+  clearPasswordFailures(appId: string, environment: Environment, subject: string, verifiedHash: string): Promise<WriteOutcome>;
 }

@@ -1,11 +1,13 @@
 import { expect, it } from 'vitest';
+import { afterFailure, THROTTLE, type ThrottleState } from '../../src/sessions/decide.js';
 import type { SessionStore } from '../../src/sessions/store.js';
-import { count, draft, race, T0, unwritable, type HarnessFactory } from './feature-harness.js';
+import { draft, race, T0, unwritable, type HarnessFactory } from './feature-harness.js';
 
 /**
  * The password half of the SessionStore contract (src/sessions/store.ts): one record per
- * (app, environment, subject), replaced atomically, and throttle counters written only by
- * compare-and-set on `version`, so concurrent wrong guesses cannot erase each other's failures.
+ * (app, environment, subject), replaced atomically, and login attempts reserved by one guarded
+ * write before argon2 runs, so concurrent guesses can neither all pass the lock check nor erase
+ * each other's failures.
  * Called inside `sessionStoreConformance`'s describe block.
  */
 export function passwordConformance(make: HarnessFactory<SessionStore>): void {
@@ -15,9 +17,10 @@ export function passwordConformance(make: HarnessFactory<SessionStore>): void {
     expect(await h.store.getPassword(appId, 'live', 'user_1')).toBeUndefined();
     await h.store.setPassword(appId, 'live', 'user_1', 'hash-1', T0, draft('password.set', 'user_1'));
     expect(await h.store.getPassword(appId, 'live', 'user_1')).toEqual({ hash: 'hash-1', failedCount: 0, lockedUntilMs: 0, version: 1 });
-    expect(await h.store.recordPasswordAttempt(appId, 'live', 'user_1', { failedCount: 6, lockedUntilMs: T0 + 30_000 }, 1)).toBe('ok');
+    for (let i = 0; i < 5; i++) await h.store.reservePasswordAttempt(appId, 'live', 'user_1', T0, THROTTLE);
+    expect(await h.store.getPassword(appId, 'live', 'user_1')).toMatchObject({ failedCount: 5, lockedUntilMs: T0 + 30_000, version: 6 });
     await h.store.setPassword(appId, 'live', 'user_1', 'hash-2', T0 + 1, draft('password.set', 'user_1'));
-    expect(await h.store.getPassword(appId, 'live', 'user_1')).toEqual({ hash: 'hash-2', failedCount: 0, lockedUntilMs: 0, version: 3 });
+    expect(await h.store.getPassword(appId, 'live', 'user_1')).toEqual({ hash: 'hash-2', failedCount: 0, lockedUntilMs: 0, version: 7 });
     expect(await h.store.getPassword(appId, 'test', 'user_1')).toBeUndefined();
     expect(await h.store.getPassword(appId, 'live', 'user_2')).toBeUndefined();
     expect(await h.store.getPassword(await h.createApp(), 'live', 'user_1')).toBeUndefined();
@@ -45,30 +48,61 @@ export function passwordConformance(make: HarnessFactory<SessionStore>): void {
     await h.close();
   });
 
-  it('recordPasswordAttempt: guarded on version; of concurrent attempts on one version exactly one lands; no record is not_found', async () => {
+  it('reservePasswordAttempt counts a failure exactly as afterFailure does, and refuses (changing nothing) while locked', async () => {
     const h = await make();
     const appId = await h.createApp();
     await h.store.setPassword(appId, 'live', 'user_1', 'hash-1', T0, draft('password.set', 'user_1'));
-    const outcomes = await race(10, (i) => h.store.recordPasswordAttempt(appId, 'live', 'user_1', { failedCount: 1, lockedUntilMs: i }, 1));
-    expect(count(outcomes, 'ok')).toBe(1);
-    expect(count(outcomes, 'conflict')).toBe(9);
-    const after = (await h.store.getPassword(appId, 'live', 'user_1'))!;
-    expect(after).toMatchObject({ hash: 'hash-1', failedCount: 1, version: 2 });
-    expect(after.lockedUntilMs).toBe(outcomes.indexOf('ok'));
-    expect(await h.store.recordPasswordAttempt(appId, 'live', 'user_2', { failedCount: 1, lockedUntilMs: 0 }, 1)).toBe('not_found');
-    expect(await h.store.recordPasswordAttempt(appId, 'test', 'user_1', { failedCount: 1, lockedUntilMs: 0 }, 1)).toBe('not_found');
+    let expected: ThrottleState = { failedCount: 0, lockedUntilMs: 0 };
+    let now = T0;
+    // Through the free attempts, the first lock, and several doubled locks up to the cap.
+    for (let step = 0; step < 14; step++) {
+      const r = await h.store.reservePasswordAttempt(appId, 'live', 'user_1', now, THROTTLE);
+      expected = afterFailure(expected, now, THROTTLE);
+      expect(r, `step ${step}`).toEqual({ outcome: 'granted', record: { hash: 'hash-1', ...expected, version: step + 2 } });
+      if (expected.lockedUntilMs > now) {
+        const before = await h.store.getPassword(appId, 'live', 'user_1');
+        expect(await h.store.reservePasswordAttempt(appId, 'live', 'user_1', expected.lockedUntilMs - 1, THROTTLE)).toEqual({ outcome: 'locked', lockedUntilMs: expected.lockedUntilMs });
+        expect(await h.store.getPassword(appId, 'live', 'user_1')).toEqual(before);
+        now = expected.lockedUntilMs; // the lock ends exactly here
+      }
+    }
+    expect(expected.lockedUntilMs - now).toBe(0);
+    expect((await h.store.getPassword(appId, 'live', 'user_1'))!.lockedUntilMs).toBe(expected.lockedUntilMs);
+    expect(await h.store.reservePasswordAttempt(appId, 'live', 'user_2', T0, THROTTLE)).toEqual({ outcome: 'not_found' });
+    expect(await h.store.reservePasswordAttempt(appId, 'test', 'user_1', T0, THROTTLE)).toEqual({ outcome: 'not_found' });
     expect(await h.store.getPassword(appId, 'live', 'user_2')).toBeUndefined();
     await h.close();
   });
 
-  it('an attempt computed before a password reset conflicts: a reset is never undone by a stale failure count', async () => {
+  it('reservePasswordAttempt is atomic: of 20 concurrent reservations with 5 allowed exactly 5 are granted; after the lock, exactly 1', async () => {
     const h = await make();
     const appId = await h.createApp();
     await h.store.setPassword(appId, 'live', 'user_1', 'hash-1', T0, draft('password.set', 'user_1'));
-    const stale = (await h.store.getPassword(appId, 'live', 'user_1'))!;
+    const first = await race(20, () => h.store.reservePasswordAttempt(appId, 'live', 'user_1', T0, THROTTLE));
+    expect(first.filter((r) => r.outcome === 'granted')).toHaveLength(THROTTLE.freeAttempts);
+    expect(first.filter((r) => r.outcome === 'locked')).toHaveLength(20 - THROTTLE.freeAttempts);
+    // Each grant saw its own count: no two reservations shared one.
+    expect(first.flatMap((r) => (r.outcome === 'granted' ? [r.record.failedCount] : [])).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await h.store.getPassword(appId, 'live', 'user_1')).toEqual({ hash: 'hash-1', failedCount: 5, lockedUntilMs: T0 + THROTTLE.baseLockMs, version: 6 });
+    const later = T0 + THROTTLE.baseLockMs;
+    const second = await race(20, () => h.store.reservePasswordAttempt(appId, 'live', 'user_1', later, THROTTLE));
+    expect(second.filter((r) => r.outcome === 'granted')).toHaveLength(1);
+    expect(await h.store.getPassword(appId, 'live', 'user_1')).toMatchObject({ failedCount: 6, lockedUntilMs: later + 2 * THROTTLE.baseLockMs, version: 7 });
+    await h.close();
+  });
+
+  it('clearPasswordFailures clears only while the verified hash is current: a success against a replaced password keeps the new failures', async () => {
+    const h = await make();
+    const appId = await h.createApp();
+    await h.store.setPassword(appId, 'live', 'user_1', 'hash-1', T0, draft('password.set', 'user_1'));
+    for (let i = 0; i < 3; i++) await h.store.reservePasswordAttempt(appId, 'live', 'user_1', T0, THROTTLE);
+    expect(await h.store.clearPasswordFailures(appId, 'live', 'user_1', 'hash-1')).toBe('ok');
+    expect(await h.store.getPassword(appId, 'live', 'user_1')).toEqual({ hash: 'hash-1', failedCount: 0, lockedUntilMs: 0, version: 5 });
     await h.store.setPassword(appId, 'live', 'user_1', 'hash-2', T0 + 1, draft('password.set', 'user_1'));
-    expect(await h.store.recordPasswordAttempt(appId, 'live', 'user_1', { failedCount: 9, lockedUntilMs: T0 + 3_600_000 }, stale.version)).toBe('conflict');
-    expect(await h.store.getPassword(appId, 'live', 'user_1')).toMatchObject({ hash: 'hash-2', failedCount: 0, lockedUntilMs: 0 });
+    for (let i = 0; i < 5; i++) await h.store.reservePasswordAttempt(appId, 'live', 'user_1', T0 + 1, THROTTLE);
+    expect(await h.store.clearPasswordFailures(appId, 'live', 'user_1', 'hash-1')).toBe('conflict');
+    expect(await h.store.getPassword(appId, 'live', 'user_1')).toMatchObject({ hash: 'hash-2', failedCount: 5, lockedUntilMs: T0 + 1 + THROTTLE.baseLockMs });
+    expect(await h.store.clearPasswordFailures(appId, 'live', 'user_2', 'hash-1')).toBe('not_found');
     await h.close();
   });
 }

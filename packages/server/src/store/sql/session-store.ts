@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { AuditDraft } from '../../audit/model.js';
 import type { Environment } from '../../keys/model.js';
 import type { Session } from '../../sessions/model.js';
-import type { PasswordRecord, SessionStore } from '../../sessions/store.js';
+import type { ThrottlePolicy } from '../../sessions/decide.js';
+import type { PasswordRecord, PasswordReservation, SessionStore } from '../../sessions/store.js';
 import type { WriteOutcome } from '../types.js';
 import type { Migration } from './migrations.js';
 import type { Database } from './schema.js';
@@ -243,17 +244,44 @@ export class SqlSessionStore implements SessionStore {
     });
   }
 
-  async recordPasswordAttempt(appId: string, environment: Environment, subject: string, next: { failedCount: number; lockedUntilMs: number }, expectedVersion: number): Promise<WriteOutcome> {
-    const res = await this.db
+  async reservePasswordAttempt(appId: string, environment: Environment, subject: string, nowMs: number, policy: ThrottlePolicy): Promise<PasswordReservation> {
+    // One guarded UPDATE: the lock check and the failure count are a single atomic write, so of
+    // concurrent reservations only as many as the throttle allows find the row unlocked. The SET
+    // is afterFailure() (sessions/decide.ts) in SQL; right-hand sides read the old row. The shift
+    // is capped so it cannot overflow (any cap past maxLockMs gives the same answer).
+    const least = this.dialect === 'postgres' ? sql`LEAST` : sql`MIN`;
+    const next = sql<number>`failed_count + 1`;
+    const lockMs = sql<number>`${least}(CAST(${policy.maxLockMs} AS bigint), CAST(${policy.baseLockMs} AS bigint) * (CAST(1 AS bigint) << ${least}(${next} - ${policy.freeAttempts}, 30)))`;
+    const row = await this.db
       .updateTable('subject_passwords')
-      .set({ failed_count: next.failedCount, locked_until_ms: next.lockedUntilMs, version: sql`version + 1` })
+      .set({
+        failed_count: next,
+        locked_until_ms: sql<number>`CASE WHEN ${next} >= ${policy.freeAttempts} THEN CAST(${nowMs} AS bigint) + ${lockMs} ELSE locked_until_ms END`,
+        version: sql`version + 1`,
+      })
       .where('app_id', '=', appId)
       .where('environment', '=', environment)
       .where('subject', '=', subject)
-      .where('version', '=', expectedVersion)
+      .where('locked_until_ms', '<=', nowMs)
+      .returning(['hash', 'failed_count', 'locked_until_ms', 'version'])
+      .executeTakeFirst();
+    if (row) return { outcome: 'granted', record: { hash: row.hash, failedCount: Number(row.failed_count), lockedUntilMs: Number(row.locked_until_ms), version: Number(row.version) } };
+    const current = await this.getPassword(appId, environment, subject);
+    // Not updated and present means locked (a reset between the two reads makes it retryable, not
+    // wrong: the caller answers LOGIN_THROTTLED with a zero wait at worst).
+    return current ? { outcome: 'locked', lockedUntilMs: current.lockedUntilMs } : { outcome: 'not_found' };
+  }
+
+  async clearPasswordFailures(appId: string, environment: Environment, subject: string, verifiedHash: string): Promise<WriteOutcome> {
+    const res = await this.db
+      .updateTable('subject_passwords')
+      .set({ failed_count: 0, locked_until_ms: 0, version: sql`version + 1` })
+      .where('app_id', '=', appId)
+      .where('environment', '=', environment)
+      .where('subject', '=', subject)
+      .where('hash', '=', verifiedHash)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 1) return 'ok';
-    // A missing record is not a lost race: a caller retrying on 'conflict' would spin for nothing.
     return (await this.getPassword(appId, environment, subject)) ? 'conflict' : 'not_found';
   }
 }
