@@ -29,7 +29,11 @@ export interface GatewayOptions {
   readonly bodyRateWindowMs?: number;
   /** Longest a request body may take in all; then 408. Default 60 000. */
   readonly bodyDeadlineMs?: number;
-  /** Requests one client address may have in flight; more → 429 TOO_MANY_IN_FLIGHT. Default 32. */
+  /**
+   * Requests one client address may have in flight; more → 429 TOO_MANY_IN_FLIGHT. Default half of
+   * `upstreamConnections` (64 of 128): one address (a NAT, an office, a load balancer without
+   * trusted X-Forwarded-For) can never hold more than half of the upstream pool.
+   */
   readonly maxInFlightPerClient?: number;
   /** Requests one credential may have in flight. Default three quarters of `upstreamConnections`. */
   readonly maxInFlightPerCredential?: number;
@@ -74,7 +78,7 @@ export function resolveLimits(o: GatewayOptions): GatewayLimits {
     bodyMinBytesPerSecond: o.bodyMinBytesPerSecond ?? 512,
     bodyRateWindowMs: o.bodyRateWindowMs ?? 10_000,
     bodyDeadlineMs: o.bodyDeadlineMs ?? 60_000,
-    maxInFlightPerClient: o.maxInFlightPerClient ?? 32,
+    maxInFlightPerClient: o.maxInFlightPerClient ?? Math.max(1, Math.floor(upstreamConnections / 2)),
     maxInFlightPerCredential: o.maxInFlightPerCredential ?? Math.max(1, Math.floor((upstreamConnections * 3) / 4)),
     maxHeaderBytes: o.maxHeaderBytes ?? 16 * 1024,
     maxBufferedBodyBytes: o.maxBufferedBodyBytes ?? 1024 * 1024,

@@ -25,7 +25,7 @@ const LIMIT_FLAGS = [
   ['--body-min-bytes-per-second <n>', 'bodyMinBytesPerSecond', 'least request-body rate over each window, then 408 (default 512)'],
   ['--body-rate-window-ms <ms>', 'bodyRateWindowMs', 'window the body rate is measured over (default 10000)'],
   ['--body-deadline-ms <ms>', 'bodyDeadlineMs', 'longest a request body may take, then 408 (default 60000)'],
-  ['--max-in-flight-per-client <n>', 'maxInFlightPerClient', 'requests one client address may have in flight (default 32)'],
+  ['--max-in-flight-per-client <n>', 'maxInFlightPerClient', 'requests one client address may have in flight (default half of the upstream pool)'],
   ['--max-in-flight-per-credential <n>', 'maxInFlightPerCredential', 'requests one credential may have in flight (default 3/4 of --upstream-connections)'],
   ['--upstream-connections <n>', 'upstreamConnections', 'connections to the upstream (default 128)'],
 ] as const;
