@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { auditHash } from '../../src/audit/chain.js';
 import { verifyAuditChain } from '../../src/audit/service.js';
 import type { SqlStore } from '../../src/store/sql/sql-store.js';
 import { CLI, makeKeyward } from '../helpers.js';
@@ -27,11 +28,36 @@ describe('tamper-evident audit log', () => {
     ['an edited field', `UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`, 2, 'HASH_MISMATCH'],
     ['edited data', `UPDATE audit_log SET data = '{"reason":"nothing"}' WHERE seq = 4`, 4, 'HASH_MISMATCH'],
     ['a deleted record', `DELETE FROM audit_log WHERE seq = 2`, 3, 'SEQ_GAP'],
-    ['a re-hashed edit', `UPDATE audit_log SET hash = '${'a'.repeat(64)}' WHERE seq = 3`, 3, 'HASH_MISMATCH'],
+    ['a record whose hash was overwritten', `UPDATE audit_log SET hash = '${'a'.repeat(64)}' WHERE seq = 3`, 3, 'HASH_MISMATCH'],
   ])('detects %s', async (_name, statement, brokenAt, problem) => {
     const { kw, db } = await seeded();
     await sql.raw(statement).execute(db);
     expect(await verifyAuditChain(kw.store)).toMatchObject({ ok: false, brokenAtSeq: brokenAt, problem });
+    await kw.close();
+  });
+
+  /** The real attack: edit a record AND recompute its own hash, so the record is self-consistent. */
+  async function rehashedEdit(seq: number) {
+    const { kw, db } = await seeded();
+    const record = (await kw.store.listAudit({ afterSeq: seq - 1, limit: 1 }))[0]!;
+    const forged = { ...record, actor: 'mallory' };
+    const hash = auditHash(forged);
+    await sql`UPDATE audit_log SET actor = 'mallory', hash = ${hash} WHERE seq = ${seq}`.execute(db);
+    return { kw, hash };
+  }
+
+  it('detects a re-hashed edit in the middle through the next record’s prev-hash', async () => {
+    const { kw, hash } = await rehashedEdit(3);
+    const edited = (await kw.store.listAudit({ afterSeq: 2, limit: 1 }))[0]!;
+    expect(edited).toMatchObject({ seq: 3, actor: 'mallory', hash });
+    expect(auditHash(edited)).toBe(edited.hash); // the forged record is self-consistent
+    expect(await verifyAuditChain(kw.store)).toEqual({ ok: false, records: 3, brokenAtSeq: 4, problem: 'PREV_MISMATCH' });
+    await kw.close();
+  });
+
+  it('detects a re-hashed edit of the last record through the stored head hash', async () => {
+    const { kw } = await rehashedEdit(4);
+    expect(await verifyAuditChain(kw.store)).toEqual({ ok: false, records: 4, brokenAtSeq: 5, problem: 'HEAD_MISMATCH' });
     await kw.close();
   });
 
