@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { isId, newId } from '../lib/ids.js';
@@ -6,11 +6,15 @@ import type { Keyring } from '../lib/sealed.js';
 import { acceptsTokens, signingKeyFor } from './lifecycle.js';
 import type { JwtAlgorithm, SigningKeyRecord, TokenStore } from './store.js';
 
-/** A signing key ready for jose: the public half imported once, the private half opened on first signature. */
+/** A signing key ready to use: the public half imported once, the private half opened on first signature. */
 export interface LoadedKey {
   readonly record: SigningKeyRecord;
-  /** A CryptoKey bound to `record.alg`: jose refuses to use it with any other algorithm. */
-  readonly verifyKey: CryptoKey;
+  /**
+   * The public key as a KeyObject, verified with synchronous `crypto.verify` under `record.alg`
+   * only (tokens/verify.ts pins one algorithm per kid). Not a WebCrypto CryptoKey: WebCrypto's
+   * verify goes through libuv's thread pool, which cost more than the signature check itself.
+   */
+  readonly publicKey: KeyObject;
 }
 
 /** Associated data binding a sealed private key to its row, so two rows' ciphertexts cannot be swapped. */
@@ -72,8 +76,8 @@ export class SigningKeys {
     const next = new Map<string, LoadedKey>();
     for (const record of records) {
       const existing = this.keys.get(record.kid);
-      const verifyKey = existing?.verifyKey ?? ((await importJWK(record.publicJwk as JWK, record.alg)) as CryptoKey);
-      next.set(record.kid, { record, verifyKey });
+      const publicKey = existing?.publicKey ?? publicKeyFor(record);
+      next.set(record.kid, { record, publicKey });
     }
     for (const kid of this.signers.keys()) if (!next.has(kid)) this.signers.delete(kid);
     this.keys = next;
@@ -128,4 +132,12 @@ export class SigningKeys {
   jwks(nowMs: number): { keys: Record<string, string>[] } {
     return { keys: [...this.keys.values()].filter((k) => acceptsTokens(k.record, nowMs)).map((k) => ({ ...k.record.publicJwk })) };
   }
+}
+
+/** The record's public JWK as a KeyObject, refusing a key whose type does not fit its algorithm. */
+function publicKeyFor(record: SigningKeyRecord): KeyObject {
+  const key = createPublicKey({ key: record.publicJwk as unknown as JsonWebKey, format: 'jwk' });
+  const fits = record.alg === 'EdDSA' ? key.asymmetricKeyType === 'ed25519' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  if (!fits) throw new Error(`signing key ${record.kid}: its public key does not fit ${record.alg}`);
+  return key;
 }
