@@ -9,7 +9,7 @@ import {
   type InnerList,
   type Member,
 } from '../structured-fields.js';
-import { componentValue, serializeComponentId, splitTarget, type ComponentId } from './components.js';
+import { ComponentError, componentValue, serializeComponentId, splitTarget, type ComponentId } from './components.js';
 import type { HttpMessageView } from './message.js';
 
 /** One signature's metadata from `Signature-Input` (RFC 9421 §2.3). */
@@ -91,22 +91,70 @@ export function parseSignatureField(fieldValue: string): Map<string, Uint8Array>
   return out;
 }
 
+/** A built signature base, or why none can be built — a value, so the verifier needs no try/catch. */
+export type SignatureBaseResult =
+  | { readonly ok: true; readonly base: string }
+  | { readonly ok: false; readonly reason: ComponentError['reason']; readonly message: string };
+
+/**
+ * RFC 9421 §2.5: a signature base holding non-ASCII characters is an error, for signer and verifier
+ * alike. Node hands header bytes through as latin1, so a UTF-8 `é` arrives as two chars ≥ 0x80 and
+ * would otherwise be signed under an encoding the two sides need not agree on.
+ * Printable ASCII (%x20-7E) only; HTAB is allowed inside HTTP field values, because the base's ABNF
+ * takes them as RFC 9110 `field-content`, which permits HTAB between visible characters (leading and
+ * trailing whitespace is already trimmed, §2.1). Derived components and `@signature-params` get no HTAB.
+ */
+function isBaseText(value: string, allowTab: boolean): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charCodeAt(i);
+    if (ch >= 0x20 && ch <= 0x7e) continue;
+    if (ch === 0x09 && allowTab) continue;
+    return false;
+  }
+  return true;
+}
+
 /**
  * The signature base (RFC 9421 §2.5): one line per covered component, then `@signature-params`.
- * Throws ComponentError if a covered component cannot be produced.
+ * A component that cannot be produced, or any non-ASCII character, is a `{ ok: false }` value.
  */
-export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'> & { readonly componentIds?: readonly string[] }): string {
+export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'> & { readonly componentIds?: readonly string[] }): SignatureBaseResult {
   let base = '';
   const ids = input.componentIds;
   const target = splitTarget(view.rawTarget);
   for (let i = 0; i < input.components.length; i++) {
     const c = input.components[i]!;
-    base += `${ids ? ids[i] : serializeComponentId(c)}: ${componentValue(view, c, target)}\n`;
+    let value: string;
+    try {
+      value = componentValue(view, c, target);
+    } catch (err) {
+      if (err instanceof ComponentError) return { ok: false, reason: err.reason, message: err.message };
+      throw err;
+    }
+    const id = ids ? ids[i]! : serializeComponentId(c);
+    if (!isBaseText(id, false) || !isBaseText(value, c.name.charCodeAt(0) !== 64 /* @ */)) return { ok: false, reason: 'NON_ASCII', message: `${id} holds a character outside printable ASCII` };
+    base += `${id}: ${value}\n`;
   }
   // As received when that text is already canonical (the parser checked); else re-serialised. The
   // inner list's items are exactly the component identifiers, already serialised.
+  // A signer's parameter (say a keyid) with a non-ASCII string: the serialiser would throw, so look first.
+  if (input.raw.canonicalText === undefined && !paramsAreAscii(input.raw)) return { ok: false, reason: 'NON_ASCII', message: 'a @signature-params parameter holds a character outside printable ASCII' };
   const params = input.raw.canonicalText ?? (ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw));
-  return `${base}"@signature-params": ${params}`;
+  if (!isBaseText(params, false)) return { ok: false, reason: 'NON_ASCII', message: '@signature-params holds a character outside printable ASCII' };
+  return { ok: true, base: `${base}"@signature-params": ${params}` };
+}
+
+function paramsAreAscii(list: InnerList): boolean {
+  const text = (v: BareItem) => (typeof v === 'string' ? v : v instanceof Token ? v.value : '');
+  const ok = (params: InnerList['params']) => params.every(([k, v]) => isBaseText(k, false) && isBaseText(text(v), false));
+  return ok(list.params) && list.items.every((item) => isBaseText(text(item.value), false) && ok(item.params));
+}
+
+/** `buildSignatureBase` for callers that prefer an exception (the SDK signer): throws ComponentError. */
+export function signatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'> & { readonly componentIds?: readonly string[] }): string {
+  const r = buildSignatureBase(view, input);
+  if (!r.ok) throw new ComponentError(r.message, r.reason);
+  return r.base;
 }
 
 /** Builds the inner list a signer puts in `Signature-Input`, with parameters in a fixed order. */

@@ -23,7 +23,7 @@ export class ComponentError extends Error {
   override name = 'ComponentError';
   constructor(
     message: string,
-    readonly reason: 'MISSING_COMPONENT' | 'UNSUPPORTED_COMPONENT' | 'BAD_COMPONENT',
+    readonly reason: 'MISSING_COMPONENT' | 'UNSUPPORTED_COMPONENT' | 'BAD_COMPONENT' | 'NON_ASCII',
   ) {
     super(message);
   }
@@ -84,13 +84,26 @@ function formEncode(text: string): string {
   return out;
 }
 
+/**
+ * Percent-decoding as the URL standard's form-urlencoded parser does it: `+` is a space, `%XX` with
+ * two hex digits becomes that byte, any other `%` stays literally — malformed input never throws —
+ * and the bytes are read as UTF-8 with U+FFFD for invalid sequences.
+ */
 function formDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    throw new ComponentError('query parameter is not valid percent-encoding', 'BAD_COMPONENT');
+  const bytes = new TextEncoder().encode(text.replace(/\+/g, ' '));
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0x25 /* % */ && i + 2 < bytes.length && isHex(bytes[i + 1]!) && isHex(bytes[i + 2]!)) {
+      out[n++] = parseInt(String.fromCharCode(bytes[i + 1]!, bytes[i + 2]!), 16);
+      i += 2;
+    } else out[n++] = b;
   }
+  return new TextDecoder('utf-8').decode(out.subarray(0, n));
 }
+
+const isHex = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 
 /** The value of one covered component (RFC 9421 §2.1, §2.2). Throws ComponentError when absent or unsupported. */
 export function componentValue(view: HttpMessageView, c: ComponentId, target: SplitTarget = splitTarget(view.rawTarget)): string {
@@ -115,17 +128,20 @@ export function componentValue(view: HttpMessageView, c: ComponentId, target: Sp
       case '@query-param': {
         const name = param(c, 'name');
         if (typeof name !== 'string') throw new ComponentError('@query-param needs ;name', 'BAD_COMPONENT');
+        // RFC 9421 §2.2.8: parse and decode the query as form-urlencoded, re-encode each name and
+        // value, and match ;name against the re-encoded name (the identifier carries the encoded form).
         const matches = (query ?? '')
           .split('&')
           .filter((pair) => pair.length > 0)
           .map((pair) => {
             const eq = pair.indexOf('=');
-            return eq < 0 ? [formDecode(pair), ''] : [formDecode(pair.slice(0, eq)), formDecode(pair.slice(eq + 1))];
+            return eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
           })
+          .map(([n, v]) => [formEncode(formDecode(n!)), formEncode(formDecode(v!))] as const)
           .filter(([n]) => n === name);
         // A repeated parameter is ambiguous: RFC 9421 §2.2.8 says it must not be signed this way.
         if (matches.length !== 1) throw new ComponentError(`@query-param ${name} appears ${matches.length} times`, 'MISSING_COMPONENT');
-        return formEncode(matches[0]![1]!);
+        return matches[0]![1];
       }
       default:
         throw new ComponentError(`derived component ${c.name}`, 'UNSUPPORTED_COMPONENT');

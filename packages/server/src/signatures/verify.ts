@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
-  ComponentError,
+  buildSignatureBase,
   parseContentDigest,
   parseSignatureField,
   parseSignatureInput,
-  signatureBase,
   StructuredFieldError,
   SignatureHeaderError,
   fieldValues,
@@ -170,13 +169,10 @@ function withKey<Owner>(
   if (!key) return no('INVALID_CREDENTIAL', 'UNKNOWN_KEYID');
   if (input.alg !== undefined && input.alg !== key.alg) return no('SIGNATURE_INVALID', 'ALG_MISMATCH');
 
-  let base: string;
-  try {
-    base = signatureBase(view, input);
-  } catch (err) {
-    if (err instanceof ComponentError) return no('SIGNATURE_INVALID', `${err.reason}: ${err.message}`);
-    throw err;
-  }
+  const built = buildSignatureBase(view, input);
+  // NON_ASCII is reported bare (RFC 9421 §2.5); the other reasons carry which component failed.
+  if (!built.ok) return no('SIGNATURE_INVALID', built.reason === 'NON_ASCII' ? 'NON_ASCII' : `${built.reason}: ${built.message}`);
+  const base = built.base;
   if (!verifySignatureBytes(key, base, signature)) return no('SIGNATURE_INVALID', 'BAD_SIGNATURE');
 
   if (checksDigest) {
