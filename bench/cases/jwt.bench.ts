@@ -57,7 +57,7 @@ const bench: BenchCase = {
         pairedRatio: r.pairedRatio,
         baseline: { opsPerSec: r.baseline },
         target: { minRatio: 2 },
-        notes: alg === 'EdDSA' ? 'alternating batches of 25 verifications, 200 rounds (jose waits on WebCrypto's thread pool, whose latency drifts; Keyward verifies synchronously with a KeyObject pinned per kid); Keyward also checks the format (canonical base64url), allows only alg/kid/typ headers, pins alg per kid, requires every Keyward claim and checks app/environment/scopes' : undefined,
+        notes: alg === 'EdDSA' ? 'alternating batches of 25 verifications, 200 rounds (jose waits on the WebCrypto thread pool, whose latency drifts; Keyward verifies synchronously with a KeyObject pinned per kid); Keyward also checks the format (canonical base64url), allows only alg/kid/typ headers, pins alg per kid, requires every Keyward claim and checks app/environment/scopes' : undefined,
       });
       if (alg === 'EdDSA') {
         const key50 = tokens.slice(0, 50);
