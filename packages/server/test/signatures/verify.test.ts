@@ -37,11 +37,17 @@ describe('request signatures: SDK signer → server verifier', () => {
   it('enforces created/expires with the skew window (frozen clock)', async () => {
     const k = await keyPair('ed25519');
     const { view } = await signedMessage(k.signer, { method: 'GET', url: 'https://a.example/x' });
-    const at = (ms: number) => verifyRequestSignature(view, undefined, verifyOptions(k.verify, k.keyId, ms));
+    const at = (ms: number, maxAgeSeconds?: number) => verifyRequestSignature(view, undefined, { ...verifyOptions(k.verify, k.keyId, ms), ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}) });
     expect((await at(NOW_MS - 300_000)).valid).toBe(true); // signer's clock 300 s ahead: inside skew
-    expect(await at(NOW_MS - 301_000)).toMatchObject({ code: 'SIGNATURE_EXPIRED' });
+    expect(await at(NOW_MS - 301_000)).toMatchObject({ valid: false, code: 'SIGNATURE_EXPIRED', reason: 'CREATED_IN_FUTURE' });
     expect((await at(NOW_MS + 599_000)).valid).toBe(true); // expires (300) + skew (300)
-    expect(await at(NOW_MS + 601_000)).toMatchObject({ code: 'SIGNATURE_EXPIRED' });
+    // The signer's expires is created + 300, the default max age too: each rule is tested where only it applies.
+    // expires alone: a long max age (1000 s) leaves only `expires` (created + 300) to refuse at +601 s.
+    expect((await at(NOW_MS + 599_000, 1000)).valid).toBe(true);
+    expect(await at(NOW_MS + 601_000, 1000)).toMatchObject({ valid: false, code: 'SIGNATURE_EXPIRED', reason: 'EXPIRED' });
+    // max age alone: 100 s (+ 300 s skew) ends at +400 s, while expires (+300, + skew) would allow until +600 s.
+    expect((await at(NOW_MS + 399_000, 100)).valid).toBe(true);
+    expect(await at(NOW_MS + 401_000, 100)).toMatchObject({ valid: false, code: 'SIGNATURE_EXPIRED', reason: 'TOO_OLD' });
   });
 
   it('requires the default coverage', async () => {
