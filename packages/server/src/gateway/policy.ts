@@ -57,7 +57,9 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     const now = kw.now();
     // Keyed by every field that goes into the token: a PATCH that removes a scope (or any other
     // change to the caller) must never be answered with a token minted before it.
-    const id = JSON.stringify([caller.scheme, caller.kind, caller.id, caller.appId, caller.environment, caller.subject, caller.scopes, caller.signed, caller.session, caller.attested]);
+    // NUL cannot occur in any of these (ids, header values, scopes), so the joined key is unambiguous;
+    // a template string, not JSON.stringify, since this runs on every gateway request.
+    const id = `${caller.scheme}\0${caller.kind}\0${caller.id}\0${caller.appId}\0${caller.environment}\0${caller.subject ?? '\u0001'}\0${caller.scopes.join('\0')}\0${caller.signed}${caller.session}${caller.attested}`;
     const hit = identityCache.get(id);
     if (hit && hit.untilMs > now) return hit.token;
     const minted = await kw.tokens.mint({
