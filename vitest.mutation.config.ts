@@ -2,9 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The tests Stryker runs (`npm run mutation`): only those that exercise the security-critical
- * modules listed in stryker.config.json, so a mutation run stays short on a small machine.
- * With `coverageAnalysis: "perTest"` each mutant then runs only the tests that reach it.
+ * The tests Stryker runs (`npm run mutation`). Only fast unit tests belong here: every mutant
+ * re-runs the test files that cover it, hooks included, so one test file that starts an HTTP
+ * server or an upstream makes each of its mutants cost seconds instead of milliseconds.
+ * Stryker's vitest runner works in `related` mode, so a run over one module (`--mutate <file>`)
+ * only loads the test files that import it, and `coverageAnalysis: "perTest"` then narrows each
+ * mutant to the tests that reach it. The end-to-end suites (gateway proxying, the admin API, the
+ * middlewares) still run in `npm test`; they are left out here only for speed.
  */
 export default defineConfig({
   // Stryker runs in a sandbox copy whose node_modules is a link to the original: without these
@@ -24,9 +28,10 @@ export default defineConfig({
       'packages/server/test/sessions/**/*.test.ts',
       'packages/server/test/policy/**/*.test.ts',
       'packages/server/test/audit/**/*.test.ts',
-      'packages/server/test/gateway/**/*.test.ts',
-      'packages/server/test/http/**/*.test.ts',
-      'packages/server/test/middleware/**/*.test.ts',
+      'packages/server/test/credentials/**/*.test.ts',
+      'packages/server/test/gateway/request-guard.test.ts',
+      'packages/server/test/gateway/paths.test.ts',
+      'packages/server/test/http/verify-any.test.ts',
       'packages/server/test/mutation/**/*.test.ts',
     ],
     testTimeout: 30_000,
