@@ -31,6 +31,8 @@ export default defineConfig({
       'packages/server/test/credentials/**/*.test.ts',
       'packages/server/test/gateway/request-guard.test.ts',
       'packages/server/test/gateway/paths.test.ts',
+      'packages/server/test/gateway/target.test.ts',
+      'packages/server/test/gateway/forwarded-headers.test.ts',
       'packages/server/test/http/verify-any.test.ts',
       'packages/server/test/mutation/**/*.test.ts',
     ],
