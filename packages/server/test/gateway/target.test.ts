@@ -38,6 +38,8 @@ describe('pathProblem()', () => {
     '/',
     '/a',
     '/a/b/',
+    // a trailing slash after a segment that needs the full check
+    '/a%20b/',
     '/a/b.c',
     '/a/..b',
     '/a/.well-known',
