@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The tests Stryker runs (`npm run mutation`). Only fast unit tests belong here: every mutant
- * re-runs the test files that cover it, hooks included, so one test file that starts an HTTP
- * server or an upstream makes each of its mutants cost seconds instead of milliseconds.
+ * re-runs the test files that cover it, imports and hooks included, so one test file that builds
+ * a Keyward or starts an HTTP server makes each of its mutants cost seconds instead of
+ * milliseconds. The scores in docs/quality.md are therefore what the unit tests alone pin down.
  * Stryker's vitest runner works in `related` mode, so a run over one module (`--mutate <file>`)
  * only loads the test files that import it, and `coverageAnalysis: "perTest"` then narrows each
  * mutant to the tests that reach it. The end-to-end suites (gateway proxying, the admin API, the
@@ -22,19 +23,25 @@ export default defineConfig({
   test: {
     include: [
       'packages/protocol/test/**/*.test.ts',
-      'packages/server/test/keys/**/*.test.ts',
-      'packages/server/test/signatures/**/*.test.ts',
-      'packages/server/test/tokens/**/*.test.ts',
-      'packages/server/test/sessions/**/*.test.ts',
-      'packages/server/test/policy/**/*.test.ts',
-      'packages/server/test/audit/**/*.test.ts',
-      'packages/server/test/credentials/**/*.test.ts',
+      'packages/server/test/keys/decide.test.ts',
+      'packages/server/test/keys/verifier.test.ts',
+      'packages/server/test/signatures/*.test.ts',
+      'packages/server/test/tokens/verify.test.ts',
+      'packages/server/test/tokens/lifecycle.test.ts',
+      'packages/server/test/sessions/decide.test.ts',
+      'packages/server/test/policy/*.test.ts',
+      'packages/server/test/audit/chain.test.ts',
+      'packages/server/test/credentials/*.test.ts',
       'packages/server/test/gateway/request-guard.test.ts',
-      'packages/server/test/gateway/paths.test.ts',
       'packages/server/test/gateway/target.test.ts',
       'packages/server/test/gateway/forwarded-headers.test.ts',
-      'packages/server/test/http/verify-any.test.ts',
-      'packages/server/test/mutation/**/*.test.ts',
+    ],
+    // These build a whole Keyward (store, services, often an HTTP server) in their hooks, which
+    // every mutant would pay again; the modules under mutation have direct unit tests instead.
+    exclude: [
+      'packages/server/test/signatures/credentials.test.ts',
+      'packages/server/test/credentials/authenticate-rules.test.ts',
+      'packages/server/test/credentials/pipeline.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
