@@ -25,6 +25,7 @@ export default defineConfig({
       'packages/protocol/test/**/*.test.ts',
       'packages/server/test/keys/decide.test.ts',
       'packages/server/test/keys/verifier.test.ts',
+      'packages/server/test/keys/decide-boundaries.test.ts',
       'packages/server/test/signatures/*.test.ts',
       'packages/server/test/tokens/verify.test.ts',
       'packages/server/test/tokens/lifecycle.test.ts',
