@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (Node 20 cannot strip types itself).
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/main.ts');
+// The `keyward` command: plain Node running the built CLI (dist/, made by `npm run build` or the
+// package's prepack). No TypeScript loader at run time.
+import { main } from '../dist/cli/main.js';
 await main(process.argv.slice(2));
