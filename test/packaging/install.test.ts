@@ -1,8 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import vm from 'node:vm';
 import { build } from 'esbuild';
@@ -22,7 +23,7 @@ import { buildAndPack, exportTargets, type Packed } from './pack.js';
  */
 const run = promisify(execFile);
 const root = path.resolve(packageDir('server'), '../..');
-const work = mkdtempSync(path.join(tmpdir(), 'kw-pack-'));
+const work = realpathSync(mkdtempSync(path.join(tmpdir(), 'kw-pack-')));
 const project = path.join(work, 'project');
 let packed: Record<PackageName, Packed>;
 
@@ -90,6 +91,19 @@ describe('the packed tarballs', () => {
 });
 
 describe('installed from the tarballs into an empty project', () => {
+  it('keyward declares its frameworks as optional peers, and no TypeScript loader or framework as a dependency', () => {
+    const pkg = JSON.parse(readFileSync(path.join(project, 'node_modules/keyward/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    for (const framework of ['express', 'hono']) {
+      expect(pkg.peerDependencies[framework], framework).toBeDefined();
+      expect(pkg.peerDependenciesMeta[framework]?.optional, framework).toBe(true);
+      expect(pkg.dependencies[framework], framework).toBeUndefined();
+      expect(existsSync(path.join(project, 'node_modules', framework)), `${framework} is not installed for a user who does not ask`).toBe(false);
+    }
+    expect(Object.keys(pkg.dependencies).filter((d) => ['tsx', 'ts-node', 'typescript', 'esbuild'].includes(d))).toEqual([]);
+  });
+
   it('loads from Node ESM: every package and subpath, with named exports', async () => {
     const out = await node(['--input-type=module', '-e', `
       import { createKeywardClient, createSigner, KeywardApiError } from '@keyward/client';
@@ -111,7 +125,7 @@ describe('installed from the tarballs into an empty project', () => {
     expect(result.client).toEqual(['function', 'function', 'function']);
     expect(result.server).toEqual(Array(6).fill('function'));
     expect(result.codes).toBe('object');
-    expect(result.resolved).toMatch(/node_modules\/@keyward\/client\/dist\/esm\/index\.js$/);
+    expect(result.resolved).toBe(pathToFileURL(path.join(project, 'node_modules/@keyward/client/dist/esm/index.js')).href);
   });
 
   it('loads from Node CommonJS: the libraries through their CJS build, the server through require(esm)', async () => {
@@ -127,8 +141,7 @@ describe('installed from the tarballs into an empty project', () => {
       }));`]);
     const result = JSON.parse(out) as { client: string; parsed: string; server: string; resolved: string[] };
     expect(result).toMatchObject({ client: 'function', parsed: 'OK', server: 'function' });
-    expect(result.resolved[0]).toMatch(/@keyward\/client\/dist\/cjs\/index\.js$/);
-    expect(result.resolved[1]).toMatch(/@keyward\/protocol\/dist\/cjs\/index\.js$/);
+    expect(result.resolved).toEqual([path.join(project, 'node_modules/@keyward/client/dist/cjs/index.js'), path.join(project, 'node_modules/@keyward/protocol/dist/cjs/index.js')]);
   });
 
   it('type-checks a user’s ESM and CJS files with lib ES2022 only: no DOM lib, no @types/node', async () => {
