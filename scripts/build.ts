@@ -77,7 +77,7 @@ async function buildJs(name: PackageName): Promise<void> {
  * Emits the declarations with tsc once, then copies them into the other format's tree: the same
  * .d.ts text reads right as ESM and as CJS, since the tree's package.json decides which it is.
  */
-function buildTypes(name: PackageName): void {
+export function buildTypes(name: PackageName): void {
   const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
   const [first, ...rest] = FORMATS[name];
   const from = outDir(name, first!);

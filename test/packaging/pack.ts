@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildPackage, packageDir, PACKAGES, type PackageName } from '../../scripts/build.js';
+import { buildPackage, buildTypes, packageDir, PACKAGES, type PackageName } from '../../scripts/build.js';
 
 /** One packed package: its tarball and the files npm put in it. */
 export interface Packed {
@@ -11,12 +11,17 @@ export interface Packed {
 }
 
 /**
- * Builds every package (JavaScript and declarations) and packs it into `into`, the way `npm pack` /
- * `npm publish` does. The build runs once here rather than through each package's `prepack`, which
- * would build @keyward/protocol three times; `--ignore-scripts` skips those.
+ * Completes every package's build with its declarations and packs it into `into`, as `npm pack` /
+ * `npm publish` would after `prepack` (skipped with `--ignore-scripts`: each would rebuild
+ * @keyward/protocol). The JavaScript is the clean build test/global-setup.ts made at the start of
+ * this run; it is not rebuilt, since other test files run it meanwhile (the CLI tests spawn the
+ * bin) and a rebuild would pull it from under them. tsc only adds .d.ts files next to it.
  */
 export async function buildAndPack(into: string): Promise<Record<PackageName, Packed>> {
-  for (const name of PACKAGES) await buildPackage(name, { types: true });
+  for (const name of PACKAGES) {
+    if (!existsSync(path.join(packageDir(name), 'dist'))) await buildPackage(name, { types: false });
+    buildTypes(name);
+  }
   const out = {} as Record<PackageName, Packed>;
   for (const name of PACKAGES) {
     const json = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', into], { cwd: packageDir(name), encoding: 'utf8' });
