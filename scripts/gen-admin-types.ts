@@ -101,7 +101,6 @@ export function renderAdminTypes(spec: Spec): string {
   const out: string[] = [
     '// Generated from the server\'s OpenAPI description by `npx tsx scripts/gen-admin-types.ts`. Do not edit:',
     '// packages/client/test/admin/types.test.ts regenerates it and fails when it differs.',
-    '/* eslint-disable */',
     '',
   ];
   for (const [name, schema] of Object.entries(spec.components?.schemas ?? {})) out.push(`${doc(schema.description, 0)}export type ${name} = ${tsType(schema, 0)};`, '');

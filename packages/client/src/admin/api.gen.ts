@@ -1,6 +1,5 @@
 // Generated from the server's OpenAPI description by `npx tsx scripts/gen-admin-types.ts`. Do not edit:
 // packages/client/test/admin/types.test.ts regenerates it and fails when it differs.
-/* eslint-disable */
 
 /** RFC 9457 problem details */
 export type Problem = {
