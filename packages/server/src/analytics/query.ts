@@ -37,7 +37,8 @@ export function resolveVerificationQuery(input: VerificationQueryInput, nowMs: n
   const from = time(input.from, `${pointerPrefix}/from`) ?? to - DEFAULT_SPAN_MS[granularity];
   if (from >= to) throw new KeywardError('VALIDATION_FAILED', 'from must be before to', { errors: [{ pointer: `${pointerPrefix}/from`, message: 'must be before to' }] });
   const fromMs = bucketStart(from, granularity);
-  const toMs = bucketStart(to - 1, granularity) + size;
+  // An explicit `to` is exclusive (rounded up to a bucket end); the default, now, includes the bucket now falls in.
+  const toMs = input.to === undefined ? bucketStart(nowMs, granularity) + size : bucketStart(to - 1, granularity) + size;
   if ((toMs - fromMs) / size > MAX_QUERY_BUCKETS) {
     throw new KeywardError('VALIDATION_FAILED', `the window spans more than ${MAX_QUERY_BUCKETS} ${granularity} buckets; narrow it or use a coarser granularity`, { errors: [{ pointer: `${pointerPrefix}/from`, message: `more than ${MAX_QUERY_BUCKETS} buckets` }] });
   }
