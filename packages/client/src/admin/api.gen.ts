@@ -1137,6 +1137,44 @@ export interface Operations {
       requestId: string;
     };
   };
+  /** Verification outcomes per bucket, split by code: for an app, a key, an identity, or everything */
+  getAnalyticsVerifications: {
+    params: never;
+    query: {
+      /** Bucket size (UTC); default hour */
+      granularity?: "minute" | "hour" | "day";
+      /** Default: 1 h (minute), 24 h (hour) or 30 d (day) before `to` */
+      from?: string;
+      /** Default: now (the bucket in progress included) */
+      to?: string;
+      /** App id, `app_…` */
+      appId?: string;
+      /** Key id, `key_…` */
+      keyId?: string;
+      /** Identity id (keys that belong to one) */
+      identityId?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      /** Bucket size (UTC); default hour */
+      granularity: "minute" | "hour" | "day";
+      /** Start of the first bucket (inclusive) */
+      from: string;
+      /** End of the last bucket (exclusive) */
+      to: string;
+      /** Buckets with at least one verification, oldest first (empty buckets are left out) */
+      buckets: {
+        start: string;
+        /** Verifications in the bucket, every outcome */
+        total: number;
+        /** Of which VALID */
+        valid: number;
+        /** Count per verify code (docs/errors.md); only codes that occurred */
+        outcomes: Record<string, number>;
+      }[];
+    };
+  };
 }
 
 export type OperationId = keyof Operations;
@@ -1178,4 +1216,5 @@ export const ROUTES = {
   postDevices: { method: 'POST', path: '/v1/devices', public: true },
   postDevicesByDeviceIdRevoke: { method: 'POST', path: '/v1/devices/{deviceId}/revoke', public: false },
   postVerify: { method: 'POST', path: '/v1/verify', public: false },
+  getAnalyticsVerifications: { method: 'GET', path: '/v1/analytics/verifications', public: false },
 } as const satisfies Record<OperationId, { method: string; path: string; public: boolean }>;

@@ -119,6 +119,14 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       list: (query: Query<'getDevices'> = {}) => call('getDevices', { query }),
       revoke: (deviceId: string) => call('postDevicesByDeviceIdRevoke', { params: { deviceId } }),
     },
+    analytics: {
+      /**
+       * Verification outcomes per bucket (minute, hour or day, UTC), split by code, for an app, a
+       * key or an identity. `from`/`to` take a Date or an RFC 3339 string.
+       */
+      verifications: ({ from, to, ...query }: Omit<Query<'getAnalyticsVerifications'>, 'from' | 'to'> & { readonly from?: Date | string; readonly to?: Date | string } = {}) =>
+        call('getAnalyticsVerifications', { query: { ...query, from: from instanceof Date ? from.toISOString() : from, to: to instanceof Date ? to.toISOString() : to } }),
+    },
     audit: {
       list: (query: Omit<Query<'getAudit'>, 'limit' | 'after'> & { readonly limit?: number; readonly after?: number } = {}) =>
         call('getAudit', { query: { ...query, limit: query.limit === undefined ? undefined : String(query.limit), after: query.after === undefined ? undefined : String(query.after) } }),

@@ -123,6 +123,22 @@ describe('admin SDK against a real server', () => {
     expect((await kw.devices.list({ appId: api.appId, environment: 'live' })).items).toEqual([]);
   });
 
+  it('analytics: the verifications made above, by key and by app, split by code', async () => {
+    const { key, secret } = await kw.keys.create({ appId: api.appId, kind: 'secret', environment: 'live', name: 'counted' });
+    await kw.keys.verify(secret);
+    await kw.keys.verify(secret);
+    await kw.keys.update(key.id, { enabled: false });
+    await kw.keys.verify(secret);
+    const byKey = await kw.analytics.verifications({ keyId: key.id, granularity: 'minute' });
+    expect(byKey.granularity).toBe('minute');
+    expect(byKey.buckets.map((b) => b.outcomes)).toEqual([{ CREDENTIAL_DISABLED: 1, VALID: 2 }]);
+    const byApp = await kw.analytics.verifications({ appId: api.appId, granularity: 'day', from: new Date(Date.UTC(2026, 4, 1)) });
+    expect(byApp.from).toBe('2026-05-01T00:00:00.000Z');
+    expect(byApp.buckets[0]!.total).toBeGreaterThan(3);
+    const err = await kw.analytics.verifications({ granularity: 'minute', from: '2020-01-01T00:00:00Z' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+
   it('errors: a typed KeywardApiError with the catalogue code, status and the request id; network failures apart', async () => {
     const err = await kw.keys.get('key_0000000000000000000000').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KeywardApiError);

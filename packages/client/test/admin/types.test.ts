@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { currentSpec, GENERATED_PATH, renderAdminTypes } from '../../../../scripts/gen-admin-types.js';
 import { ROUTES } from '../../src/admin/index.js';
@@ -30,5 +31,12 @@ describe('admin SDK types against the OpenAPI description', () => {
     // An exclusion for an operation that no longer exists is stale.
     expect(Object.keys(NOT_IN_ADMIN_SDK).filter((id) => !ids.includes(id))).toEqual([]);
     expect(Object.keys(ROUTES).sort()).toEqual([...ids].sort());
+  });
+
+  it('bundles for a browser (no node: import anywhere in the admin SDK), so it runs wherever fetch does', async () => {
+    const out = await build({ entryPoints: [new URL('../../src/admin/index.ts', import.meta.url).pathname], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    const text = out.outputFiles[0]!.text;
+    expect(text).not.toMatch(/["']node:/);
+    expect(text).toContain('/v1/apps/{appId}/keys');
   });
 });
