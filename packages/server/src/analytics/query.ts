@@ -1,5 +1,5 @@
 import { KeywardError } from '../errors/keyward-error.js';
-import { bucketSizeMs, bucketStart, type Granularity, type VerificationQuery } from './model.js';
+import { bucketSizeMs, bucketStart, GRANULARITIES, type Granularity, type VerificationBucket, type VerificationQuery } from './model.js';
 
 /** The most buckets one query may span (48 h of minutes is 2 880; 2 years of days is 730). */
 export const MAX_QUERY_BUCKETS = 5_000;
@@ -17,10 +17,13 @@ export interface VerificationQueryInput {
   readonly identityId?: string;
 }
 
-function time(value: string | number | undefined, pointer: string): number | undefined {
+/** How a caller names a field in messages: the API says `from`, the CLI `--from`. */
+export type FieldLabel = (field: 'from' | 'to') => string;
+
+function time(value: string | number | undefined, field: 'from' | 'to', label: FieldLabel): number | undefined {
   if (value === undefined) return undefined;
   const ms = typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new KeywardError('VALIDATION_FAILED', `${pointer.split('/').pop()} must be an RFC 3339 date-time`, { errors: [{ pointer, message: 'not a date-time' }] });
+  if (!Number.isFinite(ms)) throw new KeywardError('VALIDATION_FAILED', `${label(field)} must be an RFC 3339 date-time`, { errors: [{ pointer: `/query/${field}`, message: 'not a date-time' }] });
   return ms;
 }
 
@@ -30,17 +33,18 @@ function time(value: string | number | undefined, pointer: string): number | und
  * or wider than {@link MAX_QUERY_BUCKETS} is VALIDATION_FAILED naming the field. Pure: the clock
  * is an argument.
  */
-export function resolveVerificationQuery(input: VerificationQueryInput, nowMs: number, pointerPrefix = '/query'): VerificationQuery {
+export function resolveVerificationQuery(input: VerificationQueryInput, nowMs: number, label: FieldLabel = (f) => f): VerificationQuery {
   const granularity = input.granularity ?? 'hour';
+  if (!GRANULARITIES.includes(granularity)) throw new KeywardError('VALIDATION_FAILED', 'granularity must be minute, hour or day', { errors: [{ pointer: '/query/granularity', message: 'not minute, hour or day' }] });
   const size = bucketSizeMs(granularity);
-  const to = time(input.to, `${pointerPrefix}/to`) ?? nowMs;
-  const from = time(input.from, `${pointerPrefix}/from`) ?? to - DEFAULT_SPAN_MS[granularity];
-  if (from >= to) throw new KeywardError('VALIDATION_FAILED', 'from must be before to', { errors: [{ pointer: `${pointerPrefix}/from`, message: 'must be before to' }] });
+  const to = time(input.to, 'to', label) ?? nowMs;
+  const from = time(input.from, 'from', label) ?? to - DEFAULT_SPAN_MS[granularity];
+  if (from >= to) throw new KeywardError('VALIDATION_FAILED', `${label('from')} must be before ${label('to')}`, { errors: [{ pointer: '/query/from', message: 'must be before to' }] });
   const fromMs = bucketStart(from, granularity);
   // An explicit `to` is exclusive (rounded up to a bucket end); the default, now, includes the bucket now falls in.
   const toMs = input.to === undefined ? bucketStart(nowMs, granularity) + size : bucketStart(to - 1, granularity) + size;
   if ((toMs - fromMs) / size > MAX_QUERY_BUCKETS) {
-    throw new KeywardError('VALIDATION_FAILED', `the window spans more than ${MAX_QUERY_BUCKETS} ${granularity} buckets; narrow it or use a coarser granularity`, { errors: [{ pointer: `${pointerPrefix}/from`, message: `more than ${MAX_QUERY_BUCKETS} buckets` }] });
+    throw new KeywardError('VALIDATION_FAILED', `the window spans more than ${MAX_QUERY_BUCKETS} ${granularity} buckets; narrow it or use a coarser granularity`, { errors: [{ pointer: '/query/from', message: `more than ${MAX_QUERY_BUCKETS} buckets` }] });
   }
   return {
     granularity,
@@ -49,5 +53,22 @@ export function resolveVerificationQuery(input: VerificationQueryInput, nowMs: n
     ...(input.appId !== undefined ? { appId: input.appId } : {}),
     ...(input.keyId !== undefined ? { keyId: input.keyId } : {}),
     ...(input.identityId !== undefined ? { identityId: input.identityId } : {}),
+  };
+}
+
+/** The answer to a verification analytics query, as the API and the CLI print it (ISO times). */
+export interface VerificationAnalytics {
+  readonly granularity: Granularity;
+  readonly from: string;
+  readonly to: string;
+  readonly buckets: { start: string; total: number; valid: number; outcomes: Record<string, number> }[];
+}
+
+export function analyticsAnswer(query: VerificationQuery, buckets: readonly VerificationBucket[]): VerificationAnalytics {
+  return {
+    granularity: query.granularity,
+    from: new Date(query.fromMs).toISOString(),
+    to: new Date(query.toMs).toISOString(),
+    buckets: buckets.map((b) => ({ start: new Date(b.startMs).toISOString(), total: b.total, valid: b.valid, outcomes: { ...b.outcomes } })),
   };
 }

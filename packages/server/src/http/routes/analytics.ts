@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { resolveVerificationQuery } from '../../analytics/query.js';
-import { KeywardError } from '../../errors/keyward-error.js';
+import { queryVerificationAnalytics } from '../../analytics/service.js';
 import type { Keyward } from '../../keyward.js';
 import { assertAppAccess } from '../auth.js';
 import { AppId, ERROR_RESPONSES, KeyId } from '../schemas.js';
@@ -47,21 +46,6 @@ export function analyticsRoutes(server: Server, kw: Pick<Keyward, 'analytics' | 
         response: { 200: VerificationAnalyticsView, ...ERROR_RESPONSES },
       },
     },
-    async (request) => {
-      const q = request.query;
-      // An unknown app or key is NOT_FOUND rather than an empty chart, so a typo is not mistaken for silence.
-      if (q.appId) await kw.apps.get(q.appId);
-      const appId = q.keyId ? (await kw.keys.get(q.keyId)).appId : (q.appId ?? null);
-      if (q.appId && appId !== q.appId) throw new KeywardError('NOT_FOUND', 'the key does not belong to this app');
-      assertAppAccess(request.caller!, appId);
-      const query = resolveVerificationQuery(q, kw.now());
-      const buckets = await kw.analytics.query(query);
-      return {
-        granularity: query.granularity,
-        from: new Date(query.fromMs).toISOString(),
-        to: new Date(query.toMs).toISOString(),
-        buckets: buckets.map((b) => ({ start: new Date(b.startMs).toISOString(), total: b.total, valid: b.valid, outcomes: b.outcomes })),
-      };
-    },
+    async (request) => queryVerificationAnalytics(kw, request.query, { authorize: (appId) => assertAppAccess(request.caller!, appId) }),
   );
 }
