@@ -25,6 +25,7 @@ export class FlushBuffer<E> {
   private pending = new Map<string, E>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private batches = 0;
 
   constructor(private readonly options: FlushBufferOptions<E>) {}
 
@@ -46,6 +47,14 @@ export class FlushBuffer<E> {
     return this.pending.size;
   }
 
+  /**
+   * Changes whenever a flush takes the pending entries: an owner that keeps its own shortcut to
+   * entries (analytics' per-minute index) drops it then, so it never increments a written entry.
+   */
+  get generation(): number {
+    return this.batches;
+  }
+
   /** Writes what is pending. Concurrent calls share the flush in progress. */
   async flush(): Promise<void> {
     if (this.flushing) return this.flushing;
@@ -56,6 +65,7 @@ export class FlushBuffer<E> {
       return this.flushing;
     }
     this.pending = new Map();
+    this.batches++;
     this.flushing = this.options
       .write(batch)
       .catch((err) => {
