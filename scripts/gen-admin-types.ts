@@ -14,7 +14,7 @@ type Schema = Record<string, unknown>;
 type Spec = { paths: Record<string, Record<string, Schema>>; components?: { schemas?: Record<string, Schema> } };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
-const KNOWN = new Set(['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', 'properties', 'required', 'additionalProperties', 'items', 'prefixItems', '$ref', 'description', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'uniqueItems', 'default', 'examples', 'title', 'nullable', 'contentEncoding', 'contentMediaType']);
+const KNOWN = new Set(['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', 'properties', 'required', 'additionalProperties', 'items', 'prefixItems', '$ref', 'description', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'uniqueItems', 'default', 'examples', 'title', 'nullable', 'contentEncoding', 'contentMediaType', 'deprecated', 'readOnly', 'writeOnly', '$id', '$comment', 'example']);
 
 const ident = (k: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : JSON.stringify(k));
 const pad = (depth: number) => '  '.repeat(depth);
