@@ -44,6 +44,16 @@ function listQuery<T extends { readonly limit?: number }>(q: T | undefined): Rec
   return { ...q, limit: q.limit === undefined ? undefined : String(q.limit) };
 }
 
+/** Every item of a paged list, fetching the next page only when the caller gets there. */
+async function* every<T>(page: (after: string | undefined) => Promise<{ readonly items: readonly T[]; readonly next?: string }>): AsyncGenerator<T, void, undefined> {
+  let after: string | undefined;
+  do {
+    const p = await page(after);
+    yield* p.items;
+    after = p.next;
+  } while (after);
+}
+
 export type KeywardAdminOptions = AdminTransportOptions;
 
 /** Builds the admin client. Nothing is sent until a method is called. */
@@ -57,6 +67,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
     apps: {
       create: (body: Body<'postApps'>) => call('postApps', { body }),
       list: (query?: ListQuery<'getApps'>) => call('getApps', { query: listQuery(query) as Query<'getApps'> }),
+      /** Every app, page by page: `for await (const app of kw.apps.all()) …`. */
+      all: (query: Omit<ListQuery<'getApps'>, 'after'> = {}) => every((after) => call('getApps', { query: listQuery({ ...query, after }) as Query<'getApps'> })),
       get: (appId: string) => call('getAppsByAppId', { params: { appId } }),
       update: (appId: string, patch: Body<'patchAppsByAppId'>) => call('patchAppsByAppId', { params: { appId }, body: patch }),
       /** The app's published certificate pin set (public: apps fetch it too). */
@@ -67,6 +79,11 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       create: ({ appId, ...body }: { readonly appId: string } & Body<'postAppsByAppIdKeys'>) => call('postAppsByAppIdKeys', { params: { appId }, body }),
       list: ({ appId, includeRevoked, ...query }: { readonly appId: string; readonly includeRevoked?: boolean } & Omit<ListQuery<'getAppsByAppIdKeys'>, 'includeRevoked'>) =>
         call('getAppsByAppIdKeys', { params: { appId }, query: listQuery({ ...query, ...(includeRevoked === undefined ? {} : { includeRevoked: includeRevoked ? 'true' : 'false' }) }) as Query<'getAppsByAppIdKeys'> }),
+      /** Every key of an app, page by page: `for await (const key of kw.keys.all({ appId })) …`. */
+      all: ({ appId, includeRevoked, ...query }: { readonly appId: string; readonly includeRevoked?: boolean } & Omit<ListQuery<'getAppsByAppIdKeys'>, 'includeRevoked' | 'after'>) =>
+        every((after) =>
+          call('getAppsByAppIdKeys', { params: { appId }, query: listQuery({ ...query, after, ...(includeRevoked === undefined ? {} : { includeRevoked: includeRevoked ? 'true' : 'false' }) }) as Query<'getAppsByAppIdKeys'> }),
+        ),
       get: (keyId: string) => call('getKeysByKeyId', { params: { keyId } }),
       update: (keyId: string, patch: Body<'patchKeysByKeyId'>) => call('patchKeysByKeyId', { params: { keyId }, body: patch }),
       /** New secret, same key id; the old secret works until the grace period ends. */

@@ -32,6 +32,9 @@ describe('admin SDK against a real server', () => {
     const rest = await kw.apps.list({ limit: 100, after: page.next! });
     expect([...page.items, ...rest.items].map((a) => a.id)).toContain(app.id);
     expect((await kw.apps.pins(app.id)).pins).toEqual([]);
+    const every: string[] = [];
+    for await (const a of kw.apps.all({ limit: 1 })) every.push(a.id);
+    expect(every).toEqual([...page.items, ...rest.items].map((a) => a.id));
   });
 
   it('keys: create, verify (a value for every "no"), update, rotate, revoke, reissue, list', async () => {
@@ -67,6 +70,9 @@ describe('admin SDK against a real server', () => {
     expect(live.items.map((k) => k.id)).not.toContain(key.id);
     const all = await kw.keys.list({ appId: api.appId, includeRevoked: true, limit: 1000 });
     expect(all.items.map((k) => k.id)).toEqual(expect.arrayContaining([key.id, reissued.key.id]));
+    const paged: string[] = [];
+    for await (const k of kw.keys.all({ appId: api.appId, includeRevoked: true, limit: 1 })) paged.push(k.id);
+    expect(paged).toEqual(all.items.map((k) => k.id));
   });
 
   it('verify any credential, with the catalogue code', async () => {

@@ -3,7 +3,7 @@ import type { KeyDecision } from '../keys/decide.js';
 import type { KeyRecord } from '../keys/model.js';
 import type { Clock } from '../lib/clock.js';
 import { FlushBuffer } from '../lib/flush-buffer.js';
-import { bucketStart, GRANULARITIES, retentionCutoffs, toBuckets, type AnalyticsRetention, type Granularity, type VerificationBucket, type VerificationCount, type VerificationQuery } from './model.js';
+import { bucketStart, GRANULARITIES, retentionCutoffs, toBuckets, type AnalyticsRetention, type VerificationBucket, type VerificationCount, type VerificationQuery } from './model.js';
 import type { AnalyticsStore } from './store.js';
 
 /** One key's counts in one minute, by code. */
@@ -53,7 +53,8 @@ function identityOf(key: KeyRecord): string | null {
 export class VerificationRecorder {
   private readonly buffer: FlushBuffer<Pending>;
   private readonly pruneIntervalMs: number;
-  private lastPruneMs = Number.NEGATIVE_INFINITY;
+  /** The first prune is due one interval after start-up, so a short-lived CLI process never spends a write on it. */
+  private lastPruneMs: number;
   /**
    * The current minute's entries by key id: `record` runs on every verification, so it finds its
    * entry with one map lookup on the (already hashed) key id instead of building a composite key.
@@ -65,6 +66,7 @@ export class VerificationRecorder {
 
   constructor(private readonly options: VerificationRecorderOptions) {
     this.pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
+    this.lastPruneMs = options.now();
     this.buffer = new FlushBuffer<Pending>({
       flushIntervalMs: options.flushIntervalMs,
       ...(options.onError ? { onError: options.onError } : {}),
@@ -140,4 +142,3 @@ export class VerificationRecorder {
   }
 }
 
-export type { Granularity };

@@ -46,7 +46,7 @@ describe('keyward analytics verifications', () => {
     expect(tableOut.stdout).toMatch(/START\s+TOTAL\s+VALID\s+INSUFFICIENT_SCOPES/);
     // One row (unless the commands straddled UTC midnight): 3 in all, 2 valid, 1 short of a scope.
     if (answer.buckets.length === 1) expect(tableOut.stdout).toMatch(/Z\s+3\s+2\s+1\n/);
-  });
+  }, 180_000); // eight CLI processes, each starting tsx: slow on a loaded machine
 
   it('bad flags exit 2 naming the flag; a missing store is STORE_NOT_FOUND and creates nothing', async () => {
     const week = await cli(dir, 'analytics', 'verifications', '--granularity', 'week');
@@ -67,5 +67,5 @@ describe('keyward analytics verifications', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('STORE_NOT_FOUND');
     expect(existsSync(nowhere)).toBe(false);
-  });
+  }, 180_000);
 });
