@@ -1,4 +1,11 @@
+import type { Code } from '@keyward/protocol';
 import type { ResponseLike } from './web.js';
+
+/**
+ * A refusal's code: one of the shared catalogue's (@keyward/protocol, docs/errors.md), or
+ * `HTTP_<status>` when the answer carried none (a proxy's error page, say).
+ */
+export type ApiErrorCode = Code | `HTTP_${number}`;
 
 /**
  * Errors the SDK throws. A refusal from Keyward or the gateway is a {@link KeywardApiError} with
@@ -13,7 +20,7 @@ export class KeywardApiError extends KeywardError {
   override name = 'KeywardApiError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     readonly requestId: string | undefined,
     readonly problem: Readonly<Record<string, unknown>>,
     readonly retryAfterSeconds?: number,
@@ -50,7 +57,8 @@ export async function apiError(res: ResponseLike): Promise<KeywardApiError> {
   const retryAfter = res.headers.get('retry-after');
   return new KeywardApiError(
     res.status,
-    typeof problem.code === 'string' ? problem.code : `HTTP_${res.status}`,
+    // Keyward answers only with catalogue codes (a server test fails otherwise), so a string code is one.
+    typeof problem.code === 'string' ? (problem.code as Code) : `HTTP_${res.status}`,
     (typeof problem.requestId === 'string' ? problem.requestId : res.headers.get('x-request-id')) ?? undefined,
     problem,
     retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined,
