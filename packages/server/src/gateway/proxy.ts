@@ -22,6 +22,11 @@ export type { GatewayOptions } from './options.js';
 
 /** Never forwarded, whatever the map says: TRACE echoes the request (credentials included) back, CONNECT opens a tunnel past the map. */
 const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+/**
+ * RFC 9110 §15.5.6: a 405 lists the methods the target has. The gateway forwards every other
+ * method; which of them the upstream serves is the upstream's to say.
+ */
+const ALLOW: Readonly<Record<string, string>> = { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
 
 /**
  * The reverse proxy. Its own code is framing and streaming only; every allow/deny comes from
@@ -52,7 +57,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   async function proxy(ex: Exchange): Promise<void> {
     const { req, requestId } = ex;
     const method = req.method ?? 'GET';
-    if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`);
+    if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`, ALLOW);
     const guard = guardRequest(req);
     if (!guard.ok) return ex.refuse(guard.code, guard.detail);
     const rawTarget = req.url ?? '/';
@@ -136,7 +141,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   // 100 Continue only once the request is allowed, so a refused request's body is never sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   // CONNECT never reaches the request handler in Node; answer it rather than drop the socket.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawProblem(socket, 'METHOD_NOT_ALLOWED', 'Method Not Allowed'));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawProblem(socket, 'METHOD_NOT_ALLOWED', 'Method Not Allowed', ALLOW));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // A timeout while a response is under way (the request timeout, mid-body) cannot be answered
     // on the raw socket: the response owns it.
@@ -158,8 +163,8 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
 }
 
 /** A problem written straight to a socket Node will not give a response object for; the connection then closes. */
-function rawProblem(socket: Duplex, code: Code, reason: string): void {
-  const answer = problemResponse(code, newRequestId());
+function rawProblem(socket: Duplex, code: Code, reason: string, extra?: Readonly<Record<string, string>>): void {
+  const answer = problemResponse(code, newRequestId(), extra ? { headers: extra } : {});
   const headers = Object.entries(answer.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(`HTTP/1.1 ${answer.status} ${reason}\r\n${headers}content-length: ${Buffer.byteLength(answer.text)}\r\nconnection: close\r\n\r\n${answer.text}`);
 }

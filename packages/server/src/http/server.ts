@@ -12,6 +12,7 @@ import { mayHoldKey } from '../credentials/extract.js';
 import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { finishOpenApi } from './openapi.js';
+import { MethodIndex } from './allow.js';
 import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './framework-errors.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
@@ -105,7 +106,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   });
 
   server.decorate('routeTable', routeTable);
+  const methods = new MethodIndex();
   server.addHook('onRoute', (route) => {
+    for (const m of [route.method].flat()) methods.add(String(m), route.url);
     if (route.url === '/openapi.json' || route.method === 'HEAD') return;
     for (const m of [route.method].flat()) routeTable.push({ method: String(m), url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth as RouteAuth });
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
@@ -144,7 +147,11 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   server.removeContentTypeParser('application/json');
   server.addContentTypeParser('application/json', { parseAs: 'string' }, depthGuardedJsonParser(defaultJson as never));
   server.setErrorHandler(errorHandler);
-  server.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ROUTE_NOT_FOUND'));
+  // A path that exists under other methods is 405 with `Allow`, not 404.
+  server.setNotFoundHandler((request, reply) => {
+    const allow = methods.allowed(pathOnly(request.raw.url ?? '/'));
+    return allow.length > 0 ? sendProblem(reply, 'METHOD_NOT_ALLOWED', `${request.method} is not served here`, undefined, { allow: allow.join(', ') }) : sendProblem(reply, 'ROUTE_NOT_FOUND');
+  });
 
   healthRoutes(server, kw);
   appRoutes(server, kw);
@@ -174,4 +181,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   await server.ready();
   if (options.verifyFastPath !== false) fastPath = createVerifyFastPath(kw, server, () => closing);
   return server;
+}
+
+function pathOnly(target: string): string {
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
 }
