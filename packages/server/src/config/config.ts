@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isOriginEntry } from '../lib/origin.js';
 import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS } from '../tokens/lifecycle.js';
 
 /**
@@ -44,6 +45,12 @@ export interface KeywardConfig {
   readonly requestTimeoutMs: number;
   /** On SIGTERM/SIGINT: idle connections close at once; requests still running get this long to finish before their connections are cut. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * Web origins allowed to call the admin API from a browser (CORS), on top of those the apps
+   * list in `settings.corsOrigins`: e.g. an operator dashboard. Comma-separated; `*` for any
+   * (never with credentials). Default none.
+   */
+  readonly corsOrigins: readonly string[];
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -68,6 +75,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   sessionKeyTtlSeconds: 3600,
   sessionIdleTtlSeconds: 7 * 86_400,
   sessionAbsoluteTtlSeconds: 30 * 86_400,
+  corsOrigins: [],
 };
 
 export class ConfigError extends Error {
@@ -105,7 +113,13 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   const logLevel = (logPick.value ?? DEFAULT_CONFIG.logLevel) as KeywardConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`${logPick.from}=${String(logPick.value)}: must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const corsPick = pick('corsOrigins', 'KEYWARD_CORS_ORIGINS');
+  const corsOrigins = corsPick.value === undefined ? [] : String(corsPick.value).split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const badOrigins = corsOrigins.filter((o) => !isOriginEntry(o));
+  if (badOrigins.length) problems.push(`${corsPick.from}: ${badOrigins.join(', ')}: each must be an origin like https://app.example.com (lowercase, no path) or *`);
+
   const config: KeywardConfig = {
+    corsOrigins,
     host: str('host', 'KEYWARD_HOST'),
     port: int('port', 'KEYWARD_PORT', 0, 65535),
     dataDir: str('dataDir', 'KEYWARD_DATA'),

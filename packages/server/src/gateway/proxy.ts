@@ -16,6 +16,7 @@ import { downstreamHeaders, guardRequest, upstreamHeaders } from './request-guar
 import { pathProblem } from './target.js';
 import type { GatewayRequest } from './types.js';
 import { guardResponseHeaders } from './response-headers.js';
+import { answerPreflight, applyCors } from './cors.js';
 import { BodyScrubber, type ScrubSet } from './scrub.js';
 
 export type { GatewayOptions } from './options.js';
@@ -66,6 +67,10 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     // Before the map sees the path: the map matches, and the upstream receives, these exact bytes.
     const problem = pathProblem(path);
     if (problem) return ex.refuse('PATH_NOT_CANONICAL', `path refused (${problem})`);
+    if (options.cors !== undefined) {
+      if (answerPreflight(options.cors, req, ex.res, requestId)) return ex.done(204);
+      if (req.headers.origin !== undefined) ex.cors = options.cors.headers(req.headers.origin);
+    }
     const clientIp = options.clientIp(req);
     if (!ex.hold(perClient, clientIp)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight from this address');
     const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId };
@@ -221,6 +226,7 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     const extra = this.responseHeaders;
     for (const k in extra) out[k] = extra[k]!;
     out['x-request-id'] = this.ex.requestId;
+    if (this.ex.cors !== undefined) applyCors(out, this.ex.cors);
     try {
       this.ex.res.writeHead(statusCode, out);
     } catch (err) {
@@ -274,6 +280,8 @@ class Exchange {
   /** True once the gateway itself answered with a problem. */
   answered = false;
   upstream: UpstreamResponse | undefined;
+  /** CORS headers for this request's answers (a browser's request to a gateway with CORS on). */
+  cors: Record<string, string> | undefined;
   private continued = false;
   private held: { slots: InFlight; key: string }[] | undefined;
   private stopWatch: (() => void) | undefined;
@@ -351,6 +359,7 @@ class Exchange {
   refuse(code: Code, detail?: string, headers?: Readonly<Record<string, string>>): void {
     this.answered = true;
     const unread = this.expectsContinue && !this.continued;
+    if (this.cors !== undefined) headers = { ...headers, ...this.cors };
     sendProblem(this.res, code, this.requestId, detail, unread ? { ...headers, ...CLOSE } : headers);
     this.done(CATALOGUE[code].status, code);
     if (!unread) this.req.resume();

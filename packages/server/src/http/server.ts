@@ -13,6 +13,9 @@ import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js
 import { errorHandler, sendProblem } from './problem.js';
 import { finishOpenApi } from './openapi.js';
 import { MethodIndex } from './allow.js';
+import { Cors } from './cors.js';
+import { AppCorsOrigins } from '../apps/cors-origins.js';
+import { isId } from '../lib/ids.js';
 import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './framework-errors.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
@@ -32,6 +35,8 @@ export interface BuildServerOptions {
   /** Extra route groups (later features register theirs through this). */
   readonly plugins?: ReadonlyArray<(server: Server, kw: Keyward) => void | Promise<void>>;
   readonly logger?: FastifyServerOptions['loggerInstance'];
+  /** How often the apps' CORS origins are re-read from the store, ms (default 5000; 0: only at start and after this server's app changes). */
+  readonly corsRefreshMs?: number;
   /** Serve `POST /v1/keys/verify` through its lean path (default true; false sends it through Fastify, for the parity test). */
   readonly verifyFastPath?: boolean;
 }
@@ -105,6 +110,21 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     transformObject: (documents) => finishOpenApi((documents as { openapiObject: Record<string, unknown> }).openapiObject, (method, url) => routeTable.find((r) => r.method === method && r.url === url)?.auth),
   });
 
+  // CORS: the config's allow-list (KEYWARD_CORS_ORIGINS) plus the origins of the app an answer
+  // belongs to (the path's app, else the caller's), or of any app when none is known yet.
+  const appOrigins = new AppCorsOrigins(kw.store);
+  await appOrigins.refresh();
+  appOrigins.start(options.corsRefreshMs ?? 5000, (err) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones'));
+  server.addHook('onClose', async () => appOrigins.stop());
+  const configOrigins = kw.config.corsOrigins;
+  const cors = new Cors({
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    origins: (appId) => {
+      const apps = appId === undefined ? appOrigins.any() : appOrigins.forApp(appId);
+      return apps.length === 0 ? configOrigins : configOrigins.length === 0 ? apps : [...configOrigins, ...apps];
+    },
+  });
+
   server.decorate('routeTable', routeTable);
   const methods = new MethodIndex();
   server.addHook('onRoute', (route) => {
@@ -134,6 +154,19 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     request.caller = await authenticate(kw, request, auth === 'root-or-secret' ? 'root-or-secret' : 'root');
   });
 
+  server.addHook('onSend', (request, reply, payload, done) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || Cors.isPreflight(request.method, request.headers)) return done(null, payload);
+    const appId = (request.params as { appId?: unknown } | undefined)?.appId;
+    reply.headers(cors.headers(origin, isId(appId, 'app') ? appId : (request.caller?.key.appId ?? undefined)));
+    done(null, payload);
+  });
+  // An app's settings changed here: its CORS origins apply at once, not at the next refresh.
+  server.addHook('onResponse', (request, reply, done) => {
+    if (request.method !== 'GET' && reply.statusCode < 300 && (request.routeOptions.url ?? '').startsWith('/v1/apps')) void appOrigins.refresh().catch(() => {});
+    done();
+  });
+
   const logRequests = kw.logger.isLevelEnabled('info');
   server.addHook('onResponse', (request, reply, done) => {
     kw.metrics.httpRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime);
@@ -148,7 +181,12 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   server.addContentTypeParser('application/json', { parseAs: 'string' }, depthGuardedJsonParser(defaultJson as never));
   server.setErrorHandler(errorHandler);
   // A path that exists under other methods is 405 with `Allow`, not 404.
+  // A CORS preflight (no route answers OPTIONS) is answered here, before any authentication.
   server.setNotFoundHandler((request, reply) => {
+    if (Cors.isPreflight(request.method, request.headers)) {
+      const pre = cors.preflight(request.headers);
+      return reply.code(pre.status).headers(pre.headers).send();
+    }
     const allow = methods.allowed(pathOnly(request.raw.url ?? '/'));
     return allow.length > 0 ? sendProblem(reply, 'METHOD_NOT_ALLOWED', `${request.method} is not served here`, undefined, { allow: allow.join(', ') }) : sendProblem(reply, 'ROUTE_NOT_FOUND');
   });
