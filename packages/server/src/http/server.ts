@@ -13,6 +13,7 @@ import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js
 import { errorHandler, sendProblem } from './problem.js';
 import { finishOpenApi } from './openapi.js';
 import { MethodIndex } from './allow.js';
+import { docsRoutes } from './docs-page.js';
 import { Cors } from './cors.js';
 import { AppCorsOrigins } from '../apps/cors-origins.js';
 import { isId } from '../lib/ids.js';
@@ -129,7 +130,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   const methods = new MethodIndex();
   server.addHook('onRoute', (route) => {
     for (const m of [route.method].flat()) methods.add(String(m), route.url);
-    if (route.url === '/openapi.json' || route.method === 'HEAD') return;
+    if (route.url === '/openapi.json' || route.url.startsWith('/docs') || route.method === 'HEAD') return;
     for (const m of [route.method].flat()) routeTable.push({ method: String(m), url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth as RouteAuth });
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
     if (!auth || !AUTH_VALUES.includes(auth)) throw new Error(`route ${String(route.method)} ${route.url} declares no auth; every route must`);
@@ -210,6 +211,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   }
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
+  docsRoutes(server);
   // Once closing starts, the fast path declines and Fastify answers 503 (return503OnClosing).
   let closing = false;
   server.addHook('preClose', (done) => {
