@@ -6,7 +6,8 @@ import { clientCertOf, readTls, watchTls } from '../lib/tls.js';
 import { Pool, type Dispatcher } from 'undici';
 import { CATALOGUE, type Code } from '../errors/catalogue.js';
 import { problemResponse } from '../errors/problem.js';
-import { newRequestId } from '../lib/ids.js';
+import { newRequestId, requestIdFrom } from '../lib/ids.js';
+import { endRequestTrace, propagate, startRequestTrace, type RequestTrace } from '../observability/tracing.js';
 import type { Mutable } from '../lib/mutable.js';
 import { maskKeys } from '../observability/logger.js';
 import { BodyWatch, InFlight, type SlowReason } from './admission.js';
@@ -101,6 +102,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     forwardingHeaders(req, { clientIp, tls, peerTrusted: options.peerTrusted?.(req) ?? false }, headers);
     if (cert) headers['x-keyward-client-cert-sha256'] = cert;
     headers['x-request-id'] = requestId;
+    propagate(ex.trace, headers);
     if (decision.scrubBody) askForScannableBody(headers);
     const hasBody = body !== undefined ? body.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     if (hasBody && body === undefined) {
@@ -274,7 +276,10 @@ type RequestLog = NonNullable<GatewayOptions['onRequest']>;
  * allocation (and tsx's name-keeping wrapper around each) showed on the gateway's profile.
  */
 class Exchange {
-  readonly requestId = newRequestId();
+  /** A valid incoming X-Request-Id is kept (one id across hops, as the admin API does); else a new one. */
+  readonly requestId: string;
+  /** The request's span (a no-op one without an OpenTelemetry SDK) and the traceparent the upstream gets. */
+  readonly trace: RequestTrace;
   private readonly startedMs = performance.now();
   private logged = false;
   /** True once the gateway itself answered with a problem. */
@@ -292,7 +297,10 @@ class Exchange {
     private readonly onRequest: RequestLog | undefined,
     /** The client sent `Expect: 100-continue` and waits before sending its body. */
     private readonly expectsContinue: boolean,
-  ) {}
+  ) {
+    this.requestId = req.headers['x-request-id'] === undefined ? newRequestId() : requestIdFrom(req.headers['x-request-id']);
+    this.trace = startRequestTrace(req.method ?? 'GET', req.headers, { 'http.request.method': req.method ?? '', 'keyward.process': 'gateway', 'keyward.request_id': this.requestId });
+  }
 
   /** Takes an in-flight slot under `key`, given back when the exchange ends; false when none is free. */
   hold(slots: InFlight, key: string): boolean {
@@ -346,6 +354,7 @@ class Exchange {
   done(status: number, code?: Code): void {
     if (this.logged) return;
     this.logged = true;
+    if (this.trace.span.isRecording()) this.res.once('close', () => endRequestTrace(this.trace, status, code));
     if (!this.onRequest) return;
     const info: Parameters<RequestLog>[0] & { code?: Code } = { requestId: this.requestId, method: this.req.method ?? '', path: maskKeys(pathOf(this.req.url ?? '/')), status, ms: performance.now() - this.startedMs };
     if (code) info.code = code;

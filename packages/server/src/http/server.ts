@@ -17,6 +17,7 @@ import { docsRoutes } from './docs-page.js';
 import { Cors } from './cors.js';
 import { AppCorsOrigins } from '../apps/cors-origins.js';
 import { isId } from '../lib/ids.js';
+import { endRequestTrace, startRequestTrace, type RequestTrace } from '../observability/tracing.js';
 import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './framework-errors.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
@@ -48,6 +49,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its auth declaration (for docs and the inventory test). */
     routeTable: ReadonlyArray<{ readonly method: string; readonly url: string; readonly auth: RouteAuth }>;
+  }
+  interface FastifyRequest {
+    /** The request's span (observability/tracing.ts). */
+    trace?: RequestTrace;
   }
 }
 
@@ -136,6 +141,11 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     if (!auth || !AUTH_VALUES.includes(auth)) throw new Error(`route ${String(route.method)} ${route.url} declares no auth; every route must`);
   });
 
+  // One SERVER span per request when an OpenTelemetry SDK is registered (a no-op otherwise).
+  server.addHook('onRequest', (request, _reply, done) => {
+    request.trace = startRequestTrace(request.method, request.headers, { 'http.request.method': request.method, 'keyward.process': 'api', 'keyward.request_id': String(request.id) });
+    done();
+  });
   server.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
@@ -170,6 +180,10 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
 
   const logRequests = kw.logger.isLevelEnabled('info');
   server.addHook('onResponse', (request, reply, done) => {
+    if (request.trace?.span.isRecording()) {
+      if (request.routeOptions.url) request.trace.span.setAttribute('http.route', request.routeOptions.url);
+      endRequestTrace(request.trace, reply.statusCode, reply.getHeader('x-keyward-code') as string | undefined);
+    }
     kw.metrics.httpRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime);
     if (logRequests) request.log.info({ requestId: request.id, req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
     done();
