@@ -169,7 +169,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     const origin = request.headers.origin;
     if (origin === undefined || Cors.isPreflight(request.method, request.headers)) return done(null, payload);
     const appId = (request.params as { appId?: unknown } | undefined)?.appId;
-    reply.headers(cors.headers(origin, isId(appId, 'app') ? appId : (request.caller?.key.appId ?? undefined)));
+    // A root key belongs to no app: its answers are for the config's origins only ('' names no app).
+    const callerApp = request.caller === undefined ? undefined : (request.caller.key.appId ?? '');
+    reply.headers(cors.headers(origin, isId(appId, 'app') ? appId : callerApp));
     done(null, payload);
   });
   // An app's settings changed here: its CORS origins apply at once, not at the next refresh.

@@ -76,6 +76,13 @@ describe('CORS on the admin API', () => {
     expect(res.headers['access-control-allow-origin']).toBe(WEB);
   });
 
+  it('an answer to a root key (no app) is for the config\'s origins only, not any app\'s', async () => {
+    const s = await api();
+    const res = await s.server.inject({ method: 'GET', url: '/v1/audit', headers: { origin: WEB, authorization: `Bearer ${s.root}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('KEYWARD_CORS_ORIGINS allows an operator origin on every route', async () => {
     const s = await api(['https://ops.example.com']);
     const res = await s.server.inject({ method: 'GET', url: '/v1/apps', headers: { origin: 'https://ops.example.com', authorization: `Bearer ${s.root}` } });
