@@ -83,6 +83,16 @@ describe('CORS on the admin API', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('POST /v1/keys/verify from a browser leaves the lean path and gets its CORS headers like any route', async () => {
+    const s = await api(['https://ops.example.com']);
+    await s.server.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(s.server.server.address() as AddressInfo).port}/v1/keys/verify`;
+    const res = await request(url, { method: 'POST', headers: { origin: 'https://ops.example.com', authorization: `Bearer ${s.root}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: s.root }) });
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as { code: string }).code).toBeDefined();
+    expect(res.headers['access-control-allow-origin']).toBe('https://ops.example.com');
+  });
+
   it('KEYWARD_CORS_ORIGINS allows an operator origin on every route', async () => {
     const s = await api(['https://ops.example.com']);
     const res = await s.server.inject({ method: 'GET', url: '/v1/apps', headers: { origin: 'https://ops.example.com', authorization: `Bearer ${s.root}` } });
