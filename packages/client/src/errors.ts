@@ -1,3 +1,5 @@
+import type { ResponseLike } from './web.js';
+
 /**
  * Errors the SDK throws. A refusal from Keyward or the gateway is a {@link KeywardApiError} with
  * the server's stable `code` (switch on it; `message` is for people). Network trouble is a
@@ -38,7 +40,7 @@ export class KeywardNetworkError extends KeywardError {
 }
 
 /** Reads a problem+json response into a KeywardApiError. */
-export async function apiError(res: Response): Promise<KeywardApiError> {
+export async function apiError(res: ResponseLike): Promise<KeywardApiError> {
   let problem: Record<string, unknown> = {};
   try {
     problem = (await res.json()) as Record<string, unknown>;
