@@ -105,10 +105,24 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
         // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
         upstreamHeaders[inject.header] = inject.format.split('{secret}').join(injected);
       }
-      if (!scrubCache.active) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+      const allowed: Mutable<Extract<GatewayDecision, { allow: true }>> = { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+      if (resource !== undefined) {
+        allowed.route = resource.path;
+        // The loader guarantees a resource's upstream is declared; a missing one would be a bug, and
+        // the default upstream is never a silent stand-in for the service the map named.
+        if (resource.upstream !== undefined) {
+          const spec = map.map.upstreams[resource.upstream];
+          if (spec === undefined) throw new Error(`resource ${resource.name} names undeclared upstream ${resource.upstream}`);
+          allowed.upstream = spec;
+        }
+      }
+      if (!scrubCache.active) return allowed;
       const scrub = await scrubCache.get(caller.appId, caller.environment, kw.now());
-      if (injected !== undefined) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub: SecretScrubCache.withValue(scrub, injected), scrubBody: true };
-      return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub };
+      if (injected !== undefined) {
+        allowed.scrub = SecretScrubCache.withValue(scrub, injected);
+        allowed.scrubBody = true;
+      } else allowed.scrub = scrub;
+      return allowed;
     },
   };
 }

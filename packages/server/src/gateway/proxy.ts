@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { readBody } from '../lib/body.js';
 import { clientCertOf, readTls, watchTls } from '../lib/tls.js';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { CATALOGUE, type Code } from '../errors/catalogue.js';
 import { problemResponse } from '../errors/problem.js';
 import { newRequestId } from '../lib/ids.js';
@@ -17,6 +17,7 @@ import { pathProblem } from './target.js';
 import type { GatewayRequest } from './types.js';
 import { guardResponseHeaders } from './response-headers.js';
 import { BodyScrubber, type ScrubSet } from './scrub.js';
+import { UpstreamPools } from './upstreams.js';
 
 export type { GatewayOptions } from './options.js';
 
@@ -34,15 +35,7 @@ const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
  */
 export function createGateway(options: GatewayOptions): { server: Server; handler: (req: IncomingMessage, res: ServerResponse) => void; close(): Promise<void> } {
   const limits = resolveLimits(options);
-  const upstream = new URL(options.upstreamUrl);
-  const basePath = upstream.pathname.replace(/\/$/, '');
-  const pool = new Pool(upstream.origin, {
-    connections: limits.upstreamConnections,
-    pipelining: 1,
-    connect: { timeout: limits.connectTimeoutMs },
-    headersTimeout: limits.headersTimeoutMs,
-    bodyTimeout: limits.bodyTimeoutMs,
-  });
+  const upstreams = new UpstreamPools(options.upstreamUrl, { connections: limits.upstreamConnections, connectTimeoutMs: limits.connectTimeoutMs, headersTimeoutMs: limits.headersTimeoutMs, bodyTimeoutMs: limits.bodyTimeoutMs });
   const maxBody = limits.maxBufferedBodyBytes;
   const bodies = new BodyWatch({ minBytesPerSecond: limits.bodyMinBytesPerSecond, rateWindowMs: limits.bodyRateWindowMs, deadlineMs: limits.bodyDeadlineMs });
   const perClient = new InFlight(limits.maxInFlightPerClient);
@@ -99,7 +92,9 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     }
     const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError, decision.scrub, decision.scrubBody === true);
     ex.upstream = handler;
-    pool.dispatch({ method: method as never, path: basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
+    // The client's target byte for byte after the upstream's own path: what the map matched is what the upstream gets.
+    const target = upstreams.target(decision.upstream);
+    target.pool.dispatch({ method: method as never, path: target.basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
@@ -152,7 +147,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       stopWatching();
       bodies.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pool.close();
+      await upstreams.close();
     },
   };
 }
