@@ -3,7 +3,7 @@ import type { Caller } from '../credentials/caller.js';
 import { createPipeline, type PipelineOptions } from '../credentials/pipeline.js';
 import type { Environment } from '../keys/model.js';
 import type { Keyward } from '../keyward.js';
-import type { CompiledAccessMap } from '../policy/evaluate.js';
+import { routeFor, type CompiledAccessMap } from '../policy/evaluate.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import { SecretScrubCache } from './secret-scrub.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
@@ -83,7 +83,13 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     },
     async decide(req: GatewayRequest): Promise<GatewayDecision> {
       const outcome = await pipeline(req);
-      if (!outcome.allow) return outcome.detail === undefined ? { allow: false, code: outcome.code, responseHeaders: outcome.headers } : { allow: false, code: outcome.code, detail: outcome.detail, responseHeaders: outcome.headers };
+      if (!outcome.allow) {
+        const refused: Mutable<Extract<GatewayDecision, { allow: false }>> = { allow: false, code: outcome.code, responseHeaders: outcome.headers };
+        if (outcome.detail !== undefined) refused.detail = outcome.detail;
+        const route = routeFor(map, req.method, req.path);
+        if (route !== undefined) refused.route = route;
+        return refused;
+      }
       const { caller, resource } = outcome;
 
       const upstreamHeaders: Record<string, string> = {

@@ -18,6 +18,7 @@ import type { GatewayRequest } from './types.js';
 import { guardResponseHeaders } from './response-headers.js';
 import { BodyScrubber, type ScrubSet } from './scrub.js';
 import { UpstreamPools } from './upstreams.js';
+import type { GatewayObserver } from './metrics.js';
 
 export type { GatewayOptions } from './options.js';
 
@@ -76,6 +77,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       options.onError?.(err, requestId);
       return ex.refuse('STORE_UNAVAILABLE', 'the gateway could not decide; failing closed');
     }
+    ex.route = decision.route;
     if (!decision.allow) return ex.refuse(decision.code, decision.detail, decision.responseHeaders);
     if (decision.credentialId !== undefined && !ex.hold(perCredential, decision.credentialId)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight for this credential');
 
@@ -90,15 +92,15 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       ex.continueIfAsked();
       ex.watchBody(bodies);
     }
-    const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError, decision.scrub, decision.scrubBody === true);
-    ex.upstream = handler;
     // The client's target byte for byte after the upstream's own path: what the map matched is what the upstream gets.
     const target = upstreams.target(decision.upstream);
+    const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError, decision.scrub, decision.scrubBody === true, target.name);
+    ex.upstream = handler;
     target.pool.dispatch({ method: method as never, path: target.basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
-    const ex = new Exchange(req, res, options.onRequest, expectsContinue);
+    const ex = new Exchange(req, res, options.onRequest, expectsContinue, options.observer);
     proxy(ex).catch((err) => {
       if (ex.answered) return; // already answered (a slow body): the error is the aborted read
       options.onError?.(err, ex.requestId);
@@ -178,6 +180,8 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     private readonly reportError: GatewayOptions['onError'],
     private readonly scrub: ScrubSet | undefined,
     scrubBody: boolean,
+    /** The upstream's name, for the latency metric. */
+    private readonly upstreamName: string,
   ) {
     if (scrubBody && scrub !== undefined && !scrub.empty) this.body = new BodyScrubber(scrub);
   }
@@ -191,6 +195,8 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     if (this.controller && !this.controller.aborted) this.controller.abort(err);
   }
 
+  private readonly dispatchedMs = performance.now();
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.abortedWith) return controller.abort(this.abortedWith);
@@ -202,6 +208,7 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx informational answers are the upstream's business, not forwarded
+    this.ex.observer?.upstreamResponded(this.upstreamName, (performance.now() - this.dispatchedMs) / 1000);
     if (this.body !== undefined && !isIdentity(headers['content-encoding'])) {
       // A compressed body cannot be scanned for the secret: fail closed (502) rather than pass it on.
       controller.abort(new Error('the upstream answered a secret-injecting route with a content-encoded body, which cannot be scrubbed'));
@@ -264,6 +271,8 @@ class Exchange {
   /** True once the gateway itself answered with a problem. */
   answered = false;
   upstream: UpstreamResponse | undefined;
+  /** The matched resource's path pattern, once the decision named one (metrics). */
+  route: string | undefined;
   private continued = false;
   private held: { slots: InFlight; key: string }[] | undefined;
   private stopWatch: (() => void) | undefined;
@@ -274,7 +283,13 @@ class Exchange {
     private readonly onRequest: RequestLog | undefined,
     /** The client sent `Expect: 100-continue` and waits before sending its body. */
     private readonly expectsContinue: boolean,
-  ) {}
+    readonly observer: GatewayObserver | undefined,
+  ) {
+    if (observer !== undefined) {
+      observer.started();
+      res.once('close', () => observer.ended());
+    }
+  }
 
   /** Takes an in-flight slot under `key`, given back when the exchange ends; false when none is free. */
   hold(slots: InFlight, key: string): boolean {
@@ -328,6 +343,7 @@ class Exchange {
   done(status: number, code?: Code): void {
     if (this.logged) return;
     this.logged = true;
+    this.observer?.answered(this.route, status, code);
     if (!this.onRequest) return;
     const info: Parameters<RequestLog>[0] & { code?: Code } = { requestId: this.requestId, method: this.req.method ?? '', path: maskKeys(pathOf(this.req.url ?? '/')), status, ms: performance.now() - this.startedMs };
     if (code) info.code = code;

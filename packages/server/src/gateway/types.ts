@@ -45,6 +45,8 @@ export type GatewayDecision =
       readonly code: Code;
       readonly detail?: string;
       readonly responseHeaders?: Readonly<Record<string, string>>;
+      /** The path pattern of the resource the request matched, if any (metrics). */
+      readonly route?: string;
     };
 
 export interface GatewayPolicy {

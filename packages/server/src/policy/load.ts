@@ -45,13 +45,18 @@ function upstreamUrl(value: unknown): URL | string {
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 export function loadAccessMap(file: string): AccessMap {
+  return readAccessMap(file).map;
+}
+
+/** The map and the text it was parsed from (a reloading gateway compares later reads with it). */
+export function readAccessMap(file: string): { map: AccessMap; text: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new PolicyLoadError([{ file, line: 0, column: 0, path: '', message: `cannot read: ${(err as Error).message}` }]);
   }
-  return parseAccessMap(text, file);
+  return { map: parseAccessMap(text, file), text };
 }
 
 /** Parses YAML or JSON (JSON is YAML) and validates it. Returns the map or throws PolicyLoadError listing every problem. */
