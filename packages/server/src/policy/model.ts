@@ -88,14 +88,14 @@ export interface Resource {
   readonly line: number;
 }
 
-export const CALLER_KINDS: readonly CallerKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing', 'session', 'token', 'app-token'];
+export const CALLER_KINDS: readonly CallerKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing', 'session', 'token', 'app-token', 'oidc'];
 
 /**
  * Kinds that act for exactly one subject: their subject is always bound to a rule's `subject`
  * parameter. Secret, restricted, export, bearer and signing credentials are backend credentials
  * and are bound only where a rule says `subjectFor: all`.
  */
-export const SUBJECT_BOUND: ReadonlySet<CallerKind> = new Set(['publishable', 'session', 'device', 'token', 'app-token']);
+export const SUBJECT_BOUND: ReadonlySet<CallerKind> = new Set(['publishable', 'session', 'device', 'token', 'app-token', 'oidc']);
 
 /** Kinds whose power is their scope list; sessions and devices act for themselves and are governed by subject binding. */
-export const SCOPED: ReadonlySet<CallerKind> = new Set(['publishable', 'secret', 'restricted', 'export', 'bearer', 'signing', 'token', 'app-token']);
+export const SCOPED: ReadonlySet<CallerKind> = new Set(['publishable', 'secret', 'restricted', 'export', 'bearer', 'signing', 'token', 'app-token', 'oidc']);
