@@ -3,7 +3,8 @@ import { writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeStore, startGateway, type GatewayProcess } from './process.js';
+import { existsSync } from 'node:fs';
+import { makeStore, runGatewayExpectingExit, startGateway, type GatewayProcess } from './process.js';
 import { startUpstream } from './upstream.js';
 
 /**
@@ -16,7 +17,7 @@ const cleanups: (() => unknown)[] = [];
 beforeAll(async () => {
   store = await makeStore();
   cleanups.push(() => store.cleanup());
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
@@ -83,7 +84,7 @@ describe('gateway metrics on the admin port', () => {
     expect((await get(`${gw.admin}/orders/1`)).status).toBe(404);
     expect((await request(`${gw.admin}/metrics`, { method: 'POST', body: '' })).statusCode).toBe(405);
     expect((await get(`${gw.admin}/healthz`)).status).toBe(200);
-  }, 60_000);
+  }, 120_000);
 
   it('counts a request in flight while the upstream is still answering', async () => {
     let release!: () => void;
@@ -104,7 +105,32 @@ describe('gateway metrics on the admin port', () => {
     release();
     expect((await slow).body).toBe('late');
     expect(samples((await get(`${gw.admin}/metrics`)).body).get('keyward_gateway_in_flight_requests')).toBe(0);
-  }, 60_000);
+  }, 120_000);
+});
+
+describe('admin port: bad input', () => {
+  it('an admin port equal to the public one, a non-numeric KEYWARD_GATEWAY_ADMIN_PORT, --admin-host alone: exit 2 CONFIG_INVALID before any state', async () => {
+    const missing = path.join(store.dir, 'no-store-here');
+    const file = path.join(store.dir, 'bad-input.yaml');
+    writeFileSync(file, mapText('  - { path: /a, allow: [secret] }\n'));
+    const base = ['--data', missing, '--upstream', 'http://127.0.0.1:9', '--policy', file, '--json'];
+    const cases: [string[], Record<string, string>, string][] = [
+      [['--port', '8790', '--admin-port', '8790'], {}, '--admin-port=8790'],
+      [['--port', '8790'], { KEYWARD_GATEWAY_ADMIN_PORT: '8790' }, 'KEYWARD_GATEWAY_ADMIN_PORT=8790'],
+      [['--port', '8790'], { KEYWARD_GATEWAY_ADMIN_PORT: 'abc' }, 'KEYWARD_GATEWAY_ADMIN_PORT=abc'],
+      [['--port', '8790', '--admin-port', '70000'], {}, '--admin-port=70000'],
+      [['--port', '8790', '--admin-host', '0.0.0.0'], {}, '--admin-host'],
+      [['--port', '8790', '--admin-port', '0', '--admin-host', '999.1.1.1'], {}, '--admin-host 999.1.1.1'],
+    ];
+    for (const [args, env, names] of cases) {
+      const r = await runGatewayExpectingExit([...base, ...args], env);
+      expect(r.code, args.join(' ')).toBe(2);
+      const error = JSON.parse(r.stderr.trim().split('\n').pop()!).error as { code: string; detail: string };
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.detail).toContain(names);
+    }
+    expect(existsSync(missing)).toBe(false);
+  }, 180_000);
 });
 
 describe('access map reload', () => {
@@ -139,7 +165,7 @@ describe('access map reload', () => {
     expect((await get(`${gw.base}/orders/1`, auth)).code).toBe('ACCESS_DENIED');
     expect(await reloadsOf(gw)).toEqual({ applied: 1, refused: 1 });
     expect(gw.child.exitCode).toBeNull();
-  }, 60_000);
+  }, 120_000);
 
   it('reloads when the file changes, including an editor-style replace by rename (debounced: one reload per change)', async () => {
     const { gw, file } = await gatewayWith(mapText(ORDERS), ['--admin-port', '0']);
@@ -157,7 +183,7 @@ describe('access map reload', () => {
     await gw.waitForLog((l) => l.msg === 'access map reloaded' && l.trigger === 'file' && gw.logs().filter((x) => x.msg === 'access map reloaded').length === 2);
     expect((await get(`${gw.base}/orders/1`, auth)).status).toBe(200);
     expect((await get(`${gw.base}/files/1`, auth)).code).toBe('ACCESS_DENIED');
-  }, 60_000);
+  }, 120_000);
 
   it('a request in flight finishes on the map (and upstream) it started with', async () => {
     let release!: () => void;
@@ -184,5 +210,5 @@ describe('access map reload', () => {
     const done = await inFlight;
     expect(done.status).toBe(200);
     expect(done.body).toBe('first:/slow');
-  }, 60_000);
+  }, 120_000);
 });

@@ -20,6 +20,17 @@ export async function makeStore(): Promise<{ dir: string; appId: string; secret:
   return { dir, appId: app.id, secret: key.secret, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `keyward gateway …` to completion (for arguments it must refuse): exit code and stderr. */
+export async function runGatewayExpectingExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, [BIN, 'gateway', ...args], { env: { ...ENV, ...env }, timeout: 60_000 });
+    return { code: 0, stderr: '' };
+  } catch (err) {
+    const e = err as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
 export interface GatewayProcess {
   readonly child: ChildProcess;
   readonly base: string;
@@ -51,7 +62,7 @@ export async function startGateway(args: string[], env: Record<string, string> =
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
+  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 45_000) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const started = Date.now();
       const check = () => {
