@@ -24,7 +24,7 @@ export interface PoolOptions {
  * the maps loaded.
  */
 export class UpstreamPools {
-  private readonly targets = new Map<string, UpstreamTarget>();
+  private readonly targets = new WeakMap<object, UpstreamTarget>();
   /** One pool per origin: two names (or base paths) on one service share its connections. */
   private readonly pools = new Map<string, Pool>();
   private readonly options: PoolOptions;
@@ -38,9 +38,9 @@ export class UpstreamPools {
   /** The target for a decision's upstream (`undefined`: the default). One map lookup per request. */
   target(upstream: { readonly name: string; readonly url: string } | undefined): UpstreamTarget {
     if (upstream === undefined) return this.fallback;
-    const key = `${upstream.name}\0${upstream.url}`;
-    let t = this.targets.get(key);
-    if (t === undefined) this.targets.set(key, (t = this.make(upstream.name, upstream.url)));
+    // Keyed by the map's spec object (stable for a loaded map), so no key string is built per request.
+    let t = this.targets.get(upstream);
+    if (t === undefined) this.targets.set(upstream, (t = this.make(upstream.name, upstream.url)));
     return t;
   }
 
