@@ -5,6 +5,7 @@ import type { DenyCode } from '../errors/catalogue.js';
 import { isValidScope } from '../keys/scopes.js';
 import type { Clock } from '../lib/clock.js';
 import type { JwksRegistry } from './jwks.js';
+import { MAX_TOKEN_LENGTH } from '../tokens/verify.js';
 import { peekIssuer, verifyExternalToken } from './verify.js';
 
 /** What the scheme is given: the bearer token, and the app the request names (X-Keyward-App), if any. */
@@ -45,6 +46,8 @@ export function oidcScheme(options: OidcSchemeOptions): SchemeVerifier<ExternalT
     if (context.appId !== undefined && input.appId !== undefined && input.appId !== context.appId) return no('TOKEN_INVALID', 'OTHER_APP');
     const appId = context.appId ?? input.appId;
     if (appId === undefined) return no('TOKEN_INVALID', 'APP_REQUIRED');
+    // Before anything is decoded (the issuer peek included): no app lookup or parse for a huge token.
+    if (input.token.length > MAX_TOKEN_LENGTH) return no('TOKEN_INVALID', 'TOO_LONG');
     const settings = await options.appSettings(appId);
     const issuer = peekIssuer(input.token);
     const provider = issuer === undefined ? undefined : settings?.identityProviders.find((p) => p.issuer === issuer);
