@@ -10,8 +10,8 @@ export type AudienceDecision =
  * named upstream it is routed to, else the map's `audience`, else the audience the enforcing
  * server was configured with (the gateway's `audience` option). `undefined` when none says.
  */
-export function expectedAudience(map: Pick<AccessMap, 'audience' | 'upstreams'>, resource: Pick<Resource, 'audience' | 'upstream'>, serverAudience: string | undefined): string | undefined {
-  return resource.audience ?? (resource.upstream !== undefined ? map.upstreams[resource.upstream]?.audience : undefined) ?? map.audience ?? serverAudience;
+export function expectedAudience(map: Partial<Pick<AccessMap, 'audience' | 'upstreams'>>, resource: Partial<Pick<Resource, 'audience' | 'upstream'>>, serverAudience: string | undefined): string | undefined {
+  return resource.audience ?? (resource.upstream !== undefined ? map.upstreams?.[resource.upstream]?.audience : undefined) ?? map.audience ?? serverAudience;
 }
 
 /**
