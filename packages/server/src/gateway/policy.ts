@@ -28,8 +28,9 @@ export interface GatewayPolicyOptions {
 
 /**
  * The gateway's decision for one request: the shared pipeline (credentials/pipeline.ts: key in
- * URL → authenticate → access map → rate limits → quota → credits), then what only the gateway
- * does: the server-held secret (SECRET_NOT_SET when missing) and the identity headers. An allowed
+ * URL → authenticate → access map → server-held secret (SECRET_NOT_SET when missing) → rate
+ * limits → quota → credits), then what only the gateway does: inject that secret and the identity
+ * headers. An allowed
  * decision carries the secret values the response must not echo (`scrub`, gateway/scrub.ts).
  * A refusal at any step is a value with a catalogue code; only a broken dependency throws (the
  * proxy then fails closed with 503).
@@ -43,6 +44,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     where: 'gateway',
     accessMap: map,
     limits: options.limits,
+    secrets: kw.secrets,
     now: kw.now,
     onDecision: (code, reason) => kw.metrics.verification('gateway', code, reason),
   };
@@ -84,7 +86,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     async decide(req: GatewayRequest): Promise<GatewayDecision> {
       const outcome = await pipeline(req);
       if (!outcome.allow) return outcome.detail === undefined ? { allow: false, code: outcome.code, responseHeaders: outcome.headers } : { allow: false, code: outcome.code, detail: outcome.detail, responseHeaders: outcome.headers };
-      const { caller, resource } = outcome;
+      const { caller, resource, injected } = outcome;
 
       const upstreamHeaders: Record<string, string> = {
         'x-keyward-identity': await identityFor(caller),
@@ -98,10 +100,8 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       if (caller.subject !== null) upstreamHeaders['x-keyward-subject'] = caller.subject;
       const inject = resource?.injectSecret;
       const responseHeaders = outcome.responseHeaders;
-      let injected: string | undefined;
-      if (inject) {
-        injected = await kw.secrets.reveal(caller.appId, caller.environment, inject.name);
-        if (injected === undefined) return { allow: false, code: 'SECRET_NOT_SET', detail: 'a server-held secret this route needs is not set; an operator must set it' };
+      // The pipeline opened the secret before any credit was spent (SECRET_NOT_SET when missing).
+      if (inject && injected !== undefined) {
         // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
         upstreamHeaders[inject.header] = inject.format.split('{secret}').join(injected);
       }
