@@ -53,11 +53,20 @@ export function parseSignatureInput(fieldValue: string): SignatureInput[] {
 const HEADS = new Map<string, { readonly label: string; readonly components: readonly ComponentId[]; readonly componentIds: readonly string[]; readonly items: InnerList['items'] }>();
 const MAX_HEADS = 256;
 
+/** The head that matched last: checked first, with no slice to cut and hash (one client, one head). */
+let lastHead: { readonly text: string; readonly head: NonNullable<ReturnType<typeof HEADS.get>> } | undefined;
+
 function knownHead(fieldValue: string): SignatureInput | undefined {
   const close = fieldValue.indexOf(')');
   if (close < 0) return undefined;
-  const head = HEADS.get(fieldValue.slice(0, close + 1));
-  if (head === undefined) return undefined;
+  let head;
+  if (lastHead !== undefined && close === lastHead.text.length - 1 && fieldValue.startsWith(lastHead.text)) head = lastHead.head;
+  else {
+    const text = fieldValue.slice(0, close + 1);
+    head = HEADS.get(text);
+    if (head === undefined) return undefined;
+    lastHead = { text, head };
+  }
   const rest = parseParametersAt(fieldValue, close + 1);
   // Anything after the parameters (another member, trailing space): the full parser decides.
   if (rest.end !== fieldValue.length) return undefined;
@@ -68,7 +77,10 @@ function knownHead(fieldValue: string): SignatureInput | undefined {
 function rememberHead(fieldValue: string, input: SignatureInput): void {
   const head = `${input.label}=(${input.componentIds.join(' ')})`;
   if (!fieldValue.startsWith(head) || fieldValue.indexOf(')') !== head.length - 1 || HEADS.has(head)) return;
-  if (HEADS.size >= MAX_HEADS) HEADS.clear();
+  if (HEADS.size >= MAX_HEADS) {
+    HEADS.clear();
+    lastHead = undefined;
+  }
   HEADS.set(head, { label: input.label, components: input.components, componentIds: input.componentIds, items: input.raw.items });
 }
 
@@ -179,8 +191,11 @@ export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureI
   // inner list's items are exactly the component identifiers, already serialised.
   // A signer's parameter (say a keyid) with a non-ASCII string: the serialiser would throw, so look first.
   if (input.raw.canonicalText === undefined && !paramsAreAscii(input.raw)) return { ok: false, reason: 'NON_ASCII', message: 'a @signature-params parameter holds a character outside printable ASCII' };
-  const params = input.raw.canonicalText ?? (ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw));
-  if (!isBaseText(params, false)) return { ok: false, reason: 'NON_ASCII', message: '@signature-params holds a character outside printable ASCII' };
+  const canonical = input.raw.canonicalText;
+  const params = canonical ?? (ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw));
+  // The parser's canonical text needs no scan: it is text the parser accepted, whose grammar inside
+  // an inner list (SP, sf-string, token, key, number, byte sequence) is printable ASCII only.
+  if (canonical === undefined && !isBaseText(params, false)) return { ok: false, reason: 'NON_ASCII', message: '@signature-params holds a character outside printable ASCII' };
   return { ok: true, base: `${base}"@signature-params": ${params}` };
 }
 
