@@ -14,13 +14,13 @@ import { analyticsStoreConformance } from './analytics-store-conformance.js';
 import { SqlAnalyticsStore } from '../../src/store/sql/analytics-store.js';
 import { T0, type HarnessFactory } from './feature-harness.js';
 import { secretStoreConformance } from './secret-store-conformance.js';
+import { pgStore } from './pg-harness.js';
 import { sessionStoreConformance } from './session-store-conformance.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
-function sqlite<S>(dataDir: () => string, build: (sql: SqlStore) => S): HarnessFactory<S> {
+function harness<S>(open: () => Promise<SqlStore>, build: (sql: SqlStore) => S): HarnessFactory<S> {
   return async () => {
-    const sql = openSqliteStore({ dataDir: dataDir() });
-    await sql.migrate();
+    const sql = await open();
     return {
       store: build(sql),
       async createApp() {
@@ -36,20 +36,26 @@ function sqlite<S>(dataDir: () => string, build: (sql: SqlStore) => S): HarnessF
 }
 
 const dirs: string[] = [];
-const memory = () => ':memory:';
+const sqliteAt = async (dataDir: string) => {
+  const store = openSqliteStore({ dataDir });
+  await store.migrate();
+  return store;
+};
+const memory = () => sqliteAt(':memory:');
 const file = () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-feature-'));
   dirs.push(dir);
-  return dir;
+  return sqliteAt(dir);
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-for (const [label, dataDir] of [
+for (const [label, open] of [
   ['sqlite (memory)', memory],
   ['sqlite (file, WAL)', file],
+  ['postgres', () => pgStore()],
 ] as const) {
-  sessionStoreConformance(label, sqlite(dataDir, (sql) => new SqlSessionStore(sql.db, sql.backend)));
-  deviceStoreConformance(label, sqlite(dataDir, (sql) => new SqlDeviceStore(sql.db)));
-  secretStoreConformance(label, sqlite(dataDir, (sql) => new SqlSecretStore(sql.db)));
-  analyticsStoreConformance(label, sqlite(dataDir, (sql) => new SqlAnalyticsStore(sql.db)));
+  sessionStoreConformance(label, harness(open, (sql) => new SqlSessionStore(sql.db, sql.backend)));
+  deviceStoreConformance(label, harness(open, (sql) => new SqlDeviceStore(sql.db)));
+  secretStoreConformance(label, harness(open, (sql) => new SqlSecretStore(sql.db)));
+  analyticsStoreConformance(label, harness(open, (sql) => new SqlAnalyticsStore(sql.db)));
 }

@@ -9,16 +9,23 @@ import { runMigrations } from '../../src/store/sql/migrations.js';
 import type { TokenDb } from '../../src/store/sql/migrations-tokens.js';
 import { SqlTokenStore } from '../../src/store/sql/token-store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { pgStore } from '../store/pg-harness.js';
 import { generateSigningKey } from '../../src/tokens/signing-keys.js';
 import { tokenStoreConformance } from './token-store-conformance.js';
 
 async function sqlite(dataDir: string) {
   const sql = openSqliteStore({ dataDir });
   await sql.migrate();
+  return wrap(sql);
+}
+
+function wrap(sql: SqlStore) {
   return { store: new SqlTokenStore(sql.db), audit: () => sql.listAudit({ limit: 1000 }), close: () => sql.close(), db: sql.db as unknown as TokenDb };
 }
 
 tokenStoreConformance('sqlite (memory)', () => sqlite(':memory:'));
+tokenStoreConformance('postgres', async () => wrap(await pgStore()));
 
 const dirs: string[] = [];
 tokenStoreConformance('sqlite (file, WAL)', async () => {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { AnalyticsStore } from '../../analytics/store.js';
 import { bucketStart, GRANULARITIES, type Granularity, type VerificationCount, type VerificationQuery, type VerificationTotal } from '../../analytics/model.js';
-import type { Migration } from './migrations.js';
+import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 
 export interface AnalyticsTables {
@@ -25,7 +25,7 @@ export const ANALYTICS_MIGRATIONS: readonly Migration[] = [
     version: 500,
     name: 'verification analytics buckets (minute, hour, day)',
     async up(db, dialect) {
-      const big = dialect === 'postgres' ? 'bigint' : 'integer';
+      const big = bigint(dialect);
       const d = db as unknown as Db;
       await d.schema
         .createTable('verification_buckets')

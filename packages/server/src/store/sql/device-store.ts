@@ -3,7 +3,7 @@ import type { AuditDraft } from '../../audit/model.js';
 import type { Device, DeviceStore } from '../../devices/store.js';
 import type { Environment } from '../../keys/model.js';
 import type { WriteOutcome } from '../types.js';
-import type { Migration } from './migrations.js';
+import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 import { appendAuditIn, missOutcome } from './sql-store.js';
 
@@ -28,7 +28,7 @@ export const DEVICE_MIGRATIONS: readonly Migration[] = [
     version: 250,
     name: 'device credentials',
     async up(db, dialect) {
-      const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+      const ms = bigint(dialect);
       const d = db as unknown as Db;
       await d.schema
         .createTable('devices')

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from './migrations.js';
+import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 
 /**
@@ -41,12 +41,33 @@ const SQLITE_TRIGGERS = [
      BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('signing_key', OLD.kid, ${NOW_MS}); END`,
 ];
 
+/**
+ * The same change feed on PostgreSQL: one trigger function per kind, writing in the changing
+ * transaction, stamped with the database's clock (so every node's rows share one time base).
+ */
+const PG_NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+const pgTrigger = (name: string, table: string, when: string, kind: string, id: string, event = 'UPDATE') => [
+  `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('${kind}', ${id}, ${PG_NOW_MS}); RETURN NULL; END $$`,
+  `CREATE TRIGGER ${name} AFTER ${event} ON ${table} FOR EACH ROW ${when ? `WHEN (${when})` : ''} EXECUTE FUNCTION ${name}_fn()`,
+];
+const PG_TRIGGERS = [
+  ...pgTrigger('change_log_keys', 'keys', 'NEW.version <> OLD.version', 'key', 'NEW.id'),
+  ...pgTrigger('change_log_devices', 'devices', 'NEW.revoked_at_ms IS DISTINCT FROM OLD.revoked_at_ms', 'device', 'NEW.id'),
+  ...pgTrigger('change_log_sessions', 'sessions', 'NEW.revoked_at_ms IS DISTINCT FROM OLD.revoked_at_ms OR NEW.session_key_hash <> OLD.session_key_hash', 'session', 'NEW.id'),
+  ...pgTrigger('change_log_jwk_ins', 'jwt_signing_keys', '', 'signing_key', 'NEW.kid', 'INSERT'),
+  ...pgTrigger('change_log_jwk_upd', 'jwt_signing_keys', '', 'signing_key', 'NEW.kid'),
+  ...pgTrigger('change_log_jwk_del', 'jwt_signing_keys', '', 'signing_key', 'OLD.kid', 'DELETE'),
+];
+
 export const SHARED_MIGRATIONS: readonly Migration[] = [
   {
     version: 400,
     name: 'change log, shared replay cache, shared rate limits',
     async up(db, dialect) {
-      const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+      const ms = bigint(dialect);
+      // GCRA times are fractional ms near 2^41: SQLite's REAL is 8 bytes, PostgreSQL's would be 4.
+      const real = dialect === 'postgres' ? 'double precision' : 'real';
       const d = db as unknown as Kysely<Database & SharedTables>;
       await d.schema
         .createTable('change_log')
@@ -65,17 +86,17 @@ export const SHARED_MIGRATIONS: readonly Migration[] = [
         .execute();
       await d.schema.createIndex('nonces_key_expiry_idx').on('nonces').columns(['key_id', 'expires_at_ms']).execute();
       await d.schema.createIndex('nonces_expiry_idx').on('nonces').column('expires_at_ms').execute();
-      await d.schema.createTable('ratelimit_gcra').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('tat_ms', 'real', (c) => c.notNull()).addColumn('expires_at_ms', ms, (c) => c.notNull()).execute();
+      await d.schema.createTable('ratelimit_gcra').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('tat_ms', real, (c) => c.notNull()).addColumn('expires_at_ms', ms, (c) => c.notNull()).execute();
       await d.schema.createIndex('ratelimit_gcra_expiry_idx').on('ratelimit_gcra').column('expires_at_ms').execute();
       await d.schema
         .createTable('ratelimit_quota')
         .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('remaining', 'real', (c) => c.notNull())
+        .addColumn('remaining', real, (c) => c.notNull())
         .addColumn('period_start_ms', ms, (c) => c.notNull())
         .addColumn('expires_at_ms', ms, (c) => c.notNull())
         .execute();
       await d.schema.createIndex('ratelimit_quota_expiry_idx').on('ratelimit_quota').column('expires_at_ms').execute();
-      if (dialect === 'sqlite') for (const t of SQLITE_TRIGGERS) await sql.raw(t).execute(d);
+      for (const t of dialect === 'sqlite' ? SQLITE_TRIGGERS : PG_TRIGGERS) await sql.raw(t).execute(d);
     },
   },
 ];

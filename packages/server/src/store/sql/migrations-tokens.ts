@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from './migrations.js';
+import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 
 /** The token tables, merged with the core `Database` type by SqlTokenStore (versions 100–199). */
@@ -18,8 +18,6 @@ export interface TokenTables {
   consumed_jtis: { jti: string; expires_at_ms: number; consumed_at_ms: number };
 }
 export type TokenDb = Kysely<Database & TokenTables>;
-
-const bigint = (dialect: 'sqlite' | 'postgres') => (dialect === 'postgres' ? 'bigint' : 'integer');
 
 export const TOKEN_MIGRATIONS: readonly Migration[] = [
   {

@@ -11,7 +11,8 @@ export interface Migration {
   up(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void>;
 }
 
-const bigint = (dialect: 'sqlite' | 'postgres') => (dialect === 'postgres' ? 'bigint' : 'integer');
+/** Column type for integer milliseconds and counters: 64-bit on PostgreSQL, SQLite's INTEGER is already. */
+export const bigint = (dialect: 'sqlite' | 'postgres') => (dialect === 'postgres' ? 'bigint' : 'integer');
 
 export const CORE_MIGRATIONS: readonly Migration[] = [
   {
@@ -121,13 +122,36 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Applies every migration newer than the recorded version, each in its own transaction. */
+/** Column type for integer milliseconds and counters: 64-bit on PostgreSQL, SQLite's INTEGER is already. */
+export /** Advisory lock key (first half) held by a PostgreSQL migrator; the second half is the schema's hash. */
+const MIGRATION_LOCK = 7346001;
+
+/**
+ * Applies every migration newer than the recorded version, each in its own transaction.
+ *
+ * On PostgreSQL several nodes may start at once: the whole run (including creating
+ * `kw_migrations`) holds a session advisory lock on one connection, so one node migrates and the
+ * others wait, then find every version recorded and run nothing. The lock is keyed by schema, so
+ * stores in different schemas of one database do not wait for each other.
+ */
 export async function runMigrations(
   db: Kysely<Database>,
   dialect: 'sqlite' | 'postgres',
   migrations: readonly Migration[],
   nowMs: number,
 ): Promise<number[]> {
+  if (dialect === 'sqlite') return migrateOn(db, dialect, migrations, nowMs);
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK}, hashtext(current_schema()))`.execute(conn);
+    try {
+      return await migrateOn(conn, dialect, migrations, nowMs);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK}, hashtext(current_schema()))`.execute(conn);
+    }
+  });
+}
+
+async function migrateOn(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', migrations: readonly Migration[], nowMs: number): Promise<number[]> {
   await db.schema
     .createTable('kw_migrations')
     .ifNotExists()
@@ -140,9 +164,6 @@ export async function runMigrations(
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     await db.transaction().execute(async (trx) => {
-      if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7346001)`.execute(trx);
-      const again = await trx.selectFrom('kw_migrations').select('version').where('version', '=', m.version).executeTakeFirst();
-      if (again) return;
       await m.up(trx, dialect);
       await trx.insertInto('kw_migrations').values({ version: m.version, name: m.name, applied_at_ms: nowMs }).execute();
       ran.push(m.version);

@@ -4,7 +4,7 @@ import type { Environment } from '../../keys/model.js';
 import type { ServerSecret } from '../../secrets/model.js';
 import type { SecretStore } from '../../secrets/store.js';
 import type { WriteOutcome } from '../types.js';
-import type { Migration } from './migrations.js';
+import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 import { appendAuditIn, missOutcome } from './sql-store.js';
 
@@ -30,7 +30,7 @@ export const SECRET_MIGRATIONS: readonly Migration[] = [
     version: 300,
     name: 'server-held secrets',
     async up(db, dialect) {
-      const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+      const ms = bigint(dialect);
       await db.schema
         .createTable('server_secrets')
         .addColumn('id', 'text', (c) => c.primaryKey())

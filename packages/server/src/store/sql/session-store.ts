@@ -5,7 +5,7 @@ import type { Session } from '../../sessions/model.js';
 import type { ThrottlePolicy } from '../../sessions/decide.js';
 import type { PasswordRecord, PasswordReservation, SessionStore } from '../../sessions/store.js';
 import type { WriteOutcome } from '../types.js';
-import type { Migration } from './migrations.js';
+import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 import { appendAuditIn, missOutcome } from './sql-store.js';
 
@@ -38,7 +38,7 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
     version: 200,
     name: 'sessions, spent refresh tokens, passwords',
     async up(db, dialect) {
-      const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+      const ms = bigint(dialect);
       const d = db as unknown as Db;
       await d.schema
         .createTable('sessions')

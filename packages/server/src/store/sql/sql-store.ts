@@ -308,9 +308,9 @@ export class SqlStore implements Store {
 }
 
 /**
- * Appends to the hash chain inside the caller's transaction. The head row is updated with a
- * compare-and-set on its sequence, which serialises concurrent appenders (a row lock on
- * PostgreSQL, the single writer on SQLite) so the chain never forks.
+ * Appends to the hash chain inside the caller's transaction. Claiming the head row first
+ * serialises concurrent appenders (a row lock on PostgreSQL, the single writer on SQLite) so the
+ * chain never forks.
  */
 export async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
   try {
@@ -323,8 +323,11 @@ export async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): 
 }
 
 async function appendAuditRecord(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
-  const head = await trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
-  const seq = Number(head.seq) + 1;
+  // Claim the next sequence number first: the UPDATE takes the head row's lock (PostgreSQL) or
+  // runs under the single writer (SQLite), so a concurrent appender waits here for this
+  // transaction to end and then reads the head it left, never a stale one.
+  const head = await trx.updateTable('audit_head').set({ seq: sql`seq + 1` }).where('id', '=', 1).returning(['seq', 'hash']).executeTakeFirstOrThrow();
+  const seq = Number(head.seq);
   const base = {
     seq,
     id: newId('aud'),
@@ -337,13 +340,7 @@ async function appendAuditRecord(trx: Db, draft: AuditDraft, nowMs: number): Pro
     prevHash: head.hash,
   };
   const record: AuditRecord = { ...base, hash: auditHash(base) };
-  const moved = await trx
-    .updateTable('audit_head')
-    .set({ seq, hash: record.hash })
-    .where('id', '=', 1)
-    .where('seq', '=', Number(head.seq))
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) throw new Error('audit chain head moved concurrently');
+  await trx.updateTable('audit_head').set({ hash: record.hash }).where('id', '=', 1).execute();
   await trx
     .insertInto('audit_log')
     .values({
