@@ -3,19 +3,13 @@ import { VerificationRecorder } from './analytics/recorder.js';
 import { AppService } from './apps/service.js';
 import { auditLog, type AuditLog } from './audit/service.js';
 import { LocalInvalidationBus, type InvalidationBus } from './cache/invalidation.js';
-import { ChangeWatcher, KeyVersionSource } from './cache/change-watcher.js';
-import { ChangeLogSource } from './cache/change-log.js';
+import { ChangeWatcher } from './cache/change-watcher.js';
 import { KeyCache } from './cache/key-cache.js';
 import { DEFAULT_CONFIG, type KeywardConfig } from './config/config.js';
 import { DenyAuditor } from './keys/deny-audit.js';
 import { KeyService } from './keys/service.js';
 import { UsageRecorder } from './keys/usage.js';
 import { KeyVerifier } from './keys/verifier.js';
-import { MemoryRateLimitStore, type RateLimitStore } from './ratelimit/store.js';
-import { SqliteRateLimitStore } from './ratelimit/sqlite-store.js';
-import { SqliteNonceStore } from './signatures/sqlite-nonce-store.js';
-import { SharedSqlite } from './store/sqlite-shared.js';
-import { sqliteCreditSpender } from './store/sqlite-credits.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
@@ -23,21 +17,18 @@ import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
 import { SessionService } from './sessions/service.js';
 import { DeviceService } from './devices/service.js';
-import { SqlDeviceStore } from './store/sql/device-store.js';
 import { TokenService } from './tokens/service.js';
 import { JwksRegistry } from './oidc/jwks.js';
 import { oidcScheme } from './oidc/scheme.js';
-import { SqlTokenStore } from './store/sql/token-store.js';
-import { SqlSessionStore } from './store/sql/session-store.js';
 import type { CredentialVerifiers } from './credentials/authenticate.js';
 import { verifyAny, type VerifyAnyContext, type VerifyAnyInput, type VerifyAnyResult } from './credentials/verify-any.js';
-import { MemoryNonceStore, type NonceStore } from './signatures/nonce-store.js';
 import { SigningKeyResolver } from './signatures/resolver.js';
 import { signatureScheme } from './signatures/scheme.js';
-import { SqlSecretStore } from './store/sql/secret-store.js';
-import { SqlAnalyticsStore } from './store/sql/analytics-store.js';
+import type { RateLimitStore } from './ratelimit/store.js';
+import type { NonceStore } from './signatures/nonce-store.js';
+import type { StoreBackend } from './store/backend.js';
+import { backendFor, openStore } from './store/factory.js';
 import type { SqlStore } from './store/sql/sql-store.js';
-import { openSqliteStore } from './store/sqlite.js';
 
 /**
  * Every service, built once at start-up and shared by the HTTP API, the CLI and in-process
@@ -92,7 +83,10 @@ export interface Keyward {
 
 export interface CreateKeywardOptions {
   readonly config?: Partial<KeywardConfig>;
-  /** Defaults to the embedded SQLite store in `config.dataDir`. */
+  /**
+   * Defaults to the store the config selects (`databaseUrl`: PostgreSQL; else SQLite in
+   * `dataDir`). The container closes it.
+   */
   readonly store?: SqlStore;
   readonly bus?: InvalidationBus;
   readonly now?: Clock;
@@ -108,9 +102,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const now = options.now ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   // The keyring first: a bad master key must stop start-up before any store is created.
-  const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir);
-  const store = options.store ?? openSqliteStore({ dataDir: config.dataDir });
+  const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir, config.databaseUrl !== '' && !options.store);
+  const store = options.store ?? (await openStore(config));
   await store.migrate();
+  const backend: StoreBackend = backendFor(store);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const cache = new KeyCache({ ttlMs: config.cacheTtlMs, negativeTtlMs: config.negativeCacheTtlMs, maxEntries: config.cacheMaxEntries, now });
   const bus = options.bus ?? new LocalInvalidationBus();
@@ -121,26 +116,17 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     if (m.type === 'key') cache.invalidateKey(m.keyId);
     else if (m.type === 'all') cache.clear();
   });
-  let changeSource;
-  if (store.backend === 'sqlite') {
-    const log = new ChangeLogSource(store.db, {});
-    await log.init();
-    changeSource = log;
-  } else {
-    changeSource = new KeyVersionSource(store, { lookBackMs: 5_000, now });
-  }
-  const watcher = new ChangeWatcher(changeSource, (m) => void feed.publish(m), {
+  const watcher = new ChangeWatcher(await backend.changes(now), (m) => void feed.publish(m), {
     pollIntervalMs: config.changePollIntervalMs,
     onError: (err) => logger.error({ err }, 'change poll failed'),
   });
-  // Cross-process state on a file-backed SQLite store lives in the file; `:memory:` is one process anyway.
-  const shared = store.sqliteFile ? new SharedSqlite(store.sqliteFile) : undefined;
-  const limits = options.limits ?? (shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore());
-  const spendKeyCredits = shared ? sqliteCreditSpender(shared) : store.spendKeyCredits.bind(store);
+  // Shared by every process on the store (never per process): see StoreBackend.
+  const limits = options.limits ?? backend.limits;
+  const spendKeyCredits = backend.spendKeyCredits;
   const usage = new UsageRecorder(store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
   usage.start();
   const analytics = new VerificationRecorder({
-    store: new SqlAnalyticsStore(store.db),
+    store: backend.analytics,
     now,
     flushIntervalMs: config.usageFlushIntervalMs,
     retention: { minuteRetentionHours: config.analyticsMinuteRetentionHours, hourRetentionDays: config.analyticsHourRetentionDays, dayRetentionDays: config.analyticsDayRetentionDays },
@@ -161,19 +147,19 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
   });
   metrics.observeCacheSize(() => cache.size);
-  const nonces = options.nonces ?? (shared ? new SqliteNonceStore(shared, { maxPerKey: config.nonceCacheMaxPerKey, now }) : new MemoryNonceStore({ maxPerKey: config.nonceCacheMaxPerKey, now }));
+  const nonces = options.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const apps = new AppService({ store, now });
   const keys = new KeyService({ store, cache, bus, now, keyring });
-  const devices = new DeviceService({ store: new SqlDeviceStore(store.db), keys, now });
+  const devices = new DeviceService({ store: backend.devices, keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
-    store: new SqlSessionStore(store.db, store.backend),
+    store: backend.sessions,
     now,
     touchFlushIntervalMs: config.usageFlushIntervalMs,
     ttls: { sessionKeyTtlSeconds: config.sessionKeyTtlSeconds, idleTtlSeconds: config.sessionIdleTtlSeconds, absoluteTtlSeconds: config.sessionAbsoluteTtlSeconds },
   });
   const tokens = new TokenService({
-    store: new SqlTokenStore(store.db),
+    store: backend.tokens,
     keyring,
     now,
     issuer: config.tokenIssuer,
@@ -237,7 +223,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     tokens,
     signingKeys,
     credentials,
-    secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
+    secrets: new SecretService({ store: backend.secrets, keyring, now }),
     audit: auditLog(store),
     ready: async () => {
       await store.ping();
@@ -253,7 +239,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       unsubscribe();
       await feed.close();
       await bus.close();
-      shared?.close();
+      await backend.close();
       await store.close();
     },
   };

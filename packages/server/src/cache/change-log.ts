@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/sql/schema.js';
-import type { SharedTables } from '../store/sql/migrations-shared.js';
 import type { ChangeSource } from './change-watcher.js';
 import type { Invalidation } from './invalidation.js';
 
@@ -15,13 +14,13 @@ import type { Invalidation } from './invalidation.js';
 export class ChangeLogSource implements ChangeSource {
   private cursor: number | undefined;
   private lastPruneMs = 0;
-  private readonly db: Kysely<Database & SharedTables>;
+  private readonly db: Kysely<Database>;
 
   constructor(
     db: Kysely<Database>,
     private readonly options: { readonly batch?: number; readonly retainMs?: number; readonly pruneEveryMs?: number },
   ) {
-    this.db = db as unknown as Kysely<Database & SharedTables>;
+    this.db = db;
   }
 
   /** Starts at the log's current end: changes before start-up are already reflected in empty caches. */

@@ -10,8 +10,14 @@ import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS } from '../tokens/lifecycle.j
 export interface KeywardConfig {
   readonly host: string;
   readonly port: number;
-  /** Directory of the embedded SQLite store. */
+  /** Directory of the embedded SQLite store (and, with it, the generated master key). */
   readonly dataDir: string;
+  /** `postgres://…` selects the PostgreSQL store instead of SQLite in `dataDir`; empty = SQLite. */
+  readonly databaseUrl: string;
+  /** PostgreSQL connections per process. */
+  readonly databasePoolSize: number;
+  /** Longest a single PostgreSQL statement may run before the server cancels it (0 = no limit). */
+  readonly databaseStatementTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly cacheTtlMs: number;
   readonly negativeCacheTtlMs: number;
@@ -63,6 +69,9 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   host: '127.0.0.1',
   port: 8787,
   dataDir: './.keyward',
+  databaseUrl: '',
+  databasePoolSize: 10,
+  databaseStatementTimeoutMs: 30_000,
   logLevel: 'info',
   cacheTtlMs: 60_000,
   negativeCacheTtlMs: 5_000,
@@ -132,6 +141,9 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     host: str('host', 'KEYWARD_HOST'),
     port: int('port', 'KEYWARD_PORT', 0, 65535),
     dataDir: str('dataDir', 'KEYWARD_DATA'),
+    databaseUrl: str('databaseUrl', 'KEYWARD_DATABASE_URL'),
+    databasePoolSize: int('databasePoolSize', 'KEYWARD_DATABASE_POOL_SIZE', 1, 1000),
+    databaseStatementTimeoutMs: int('databaseStatementTimeoutMs', 'KEYWARD_DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000),
     logLevel,
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),
     negativeCacheTtlMs: int('negativeCacheTtlMs', 'KEYWARD_NEGATIVE_CACHE_TTL_MS', 0, 600_000),
@@ -156,8 +168,21 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   };
   const hostPick = pick('host', 'KEYWARD_HOST');
   if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);
+  const dbPick = pick('databaseUrl', 'KEYWARD_DATABASE_URL');
+  // The value is never echoed: a database URL usually carries a password.
+  if (dbPick.value !== undefined && !isPostgresUrl(String(dbPick.value))) problems.push(`${dbPick.from}: must be a URL like postgres://user:password@host:5432/database (value not shown: it may hold a password)`);
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** A `postgres:` or `postgresql:` URL with a host. */
+export function isPostgresUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** An IPv4/IPv6 literal or an RFC 1123 host name; a dotted-number string that is no IPv4 address (999.1.1.1) is refused. */

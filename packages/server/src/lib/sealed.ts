@@ -66,9 +66,10 @@ export class Keyring {
 /**
  * Loads the keyring: `KEYWARD_MASTER_KEYS` (`id:base64,id:base64`, first is active), else
  * `KEYWARD_MASTER_KEY_FILE` (same format), else — embedded mode only — `<dataDir>/master.key`,
- * created with mode 0600 on first start so `npm start` works with no set-up.
+ * created with mode 0600 on first start so `npm start` works with no set-up. With a shared store
+ * (`shared`: PostgreSQL) there is no embedded fallback.
  */
-export function loadKeyring(env: NodeJS.ProcessEnv, dataDir: string | undefined): Keyring {
+export function loadKeyring(env: NodeJS.ProcessEnv, dataDir: string | undefined, shared = false): Keyring {
   const parse = (text: string, from: string): Keyring => {
     const keys = text
       .split(/[,\n]/)
@@ -91,6 +92,9 @@ export function loadKeyring(env: NodeJS.ProcessEnv, dataDir: string | undefined)
     if (!existsSync(env.KEYWARD_MASTER_KEY_FILE)) throw new ConfigError([`KEYWARD_MASTER_KEY_FILE=${env.KEYWARD_MASTER_KEY_FILE}: no such file`]);
     return parse(readFileSync(env.KEYWARD_MASTER_KEY_FILE, 'utf8'), 'KEYWARD_MASTER_KEY_FILE');
   }
+  // A shared store (PostgreSQL) is read by several nodes: one generated file per node would seal
+  // each node's secrets with a key the others lack. The operator must give every node the same keys.
+  if (shared) throw new ConfigError(['KEYWARD_DATABASE_URL is set: every node sharing the database needs the same master keys; set KEYWARD_MASTER_KEYS or KEYWARD_MASTER_KEY_FILE']);
   if (!dataDir || dataDir === ':memory:') return new Keyring([{ id: 'ephemeral', key: randomBytes(32) }]);
   const file = path.join(dataDir, 'master.key');
   if (!existsSync(file)) {

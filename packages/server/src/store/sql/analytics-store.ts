@@ -17,7 +17,7 @@ export interface AnalyticsTables {
   };
 }
 
-type Db = Kysely<Database & AnalyticsTables>;
+type Db = Kysely<Database>;
 
 /** Versions 500–599: verification analytics. */
 export const ANALYTICS_MIGRATIONS: readonly Migration[] = [
@@ -26,7 +26,7 @@ export const ANALYTICS_MIGRATIONS: readonly Migration[] = [
     name: 'verification analytics buckets (minute, hour, day)',
     async up(db, dialect) {
       const big = bigint(dialect);
-      const d = db as unknown as Db;
+      const d = db;
       await d.schema
         .createTable('verification_buckets')
         .addColumn('granularity', 'text', (c) => c.notNull())
@@ -52,7 +52,7 @@ export class SqlAnalyticsStore implements AnalyticsStore {
   private readonly db: Db;
 
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Db;
+    this.db = db;
   }
 
   async addVerifications(counts: readonly VerificationCount[]): Promise<void> {

@@ -21,7 +21,7 @@ export interface DeviceTables {
     revoked_at_ms: number | null;
   };
 }
-type Db = Kysely<Database & DeviceTables>;
+type Db = Kysely<Database>;
 
 export const DEVICE_MIGRATIONS: readonly Migration[] = [
   {
@@ -29,7 +29,7 @@ export const DEVICE_MIGRATIONS: readonly Migration[] = [
     name: 'device credentials',
     async up(db, dialect) {
       const ms = bigint(dialect);
-      const d = db as unknown as Db;
+      const d = db;
       await d.schema
         .createTable('devices')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -66,7 +66,7 @@ function fromRow(r: DeviceTables['devices']): Device {
 export class SqlDeviceStore implements DeviceStore {
   private readonly db: Db;
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Db;
+    this.db = db;
   }
 
   async insertDevice(d: Device, audit: AuditDraft): Promise<void> {
@@ -86,7 +86,7 @@ export class SqlDeviceStore implements DeviceStore {
           revoked_at_ms: null,
         })
         .execute();
-      await appendAuditIn(trx as never, audit, d.createdAtMs);
+      await appendAuditIn(trx, audit, d.createdAtMs);
     });
   }
 
@@ -103,8 +103,8 @@ export class SqlDeviceStore implements DeviceStore {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('devices').set({ revoked_at_ms: nowMs }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
       // Already revoked is a conflict (the first revocation stands), not an unknown device.
-      if (Number(res.numUpdatedRows) !== 1) return missOutcome(trx as never, 'devices', id);
-      await appendAuditIn(trx as never, audit, nowMs);
+      if (Number(res.numUpdatedRows) !== 1) return missOutcome(trx, 'devices', id);
+      await appendAuditIn(trx, audit, nowMs);
       return 'ok';
     });
   }

@@ -1,6 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { type Migration, bigint } from './migrations.js';
-import type { Database } from './schema.js';
 
 /**
  * State every process on one store shares (versions 400–499): the change log that carries
@@ -68,7 +67,7 @@ export const SHARED_MIGRATIONS: readonly Migration[] = [
       const ms = bigint(dialect);
       // GCRA times are fractional ms near 2^41: SQLite's REAL is 8 bytes, PostgreSQL's would be 4.
       const real = dialect === 'postgres' ? 'double precision' : 'real';
-      const d = db as unknown as Kysely<Database & SharedTables>;
+      const d = db;
       await d.schema
         .createTable('change_log')
         .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))

@@ -17,7 +17,7 @@ export interface TokenTables {
   };
   consumed_jtis: { jti: string; expires_at_ms: number; consumed_at_ms: number };
 }
-export type TokenDb = Kysely<Database & TokenTables>;
+export type TokenDb = Kysely<Database>;
 
 export const TOKEN_MIGRATIONS: readonly Migration[] = [
   {
@@ -25,7 +25,7 @@ export const TOKEN_MIGRATIONS: readonly Migration[] = [
     name: 'JWT signing keys and consumed single-use token ids',
     async up(db, dialect) {
       const ms = bigint(dialect);
-      const d = db as unknown as TokenDb;
+      const d = db;
       await d.schema
         .createTable('jwt_signing_keys')
         .addColumn('kid', 'text', (c) => c.primaryKey())
@@ -53,7 +53,7 @@ export const TOKEN_MIGRATIONS: readonly Migration[] = [
       // Two nodes starting at once (or two rotations) could each demote "the" active key and
       // insert their own; the partial unique index makes the second transaction fail instead.
       // Partial indexes exist in both SQLite and PostgreSQL.
-      const d = db as unknown as TokenDb;
+      const d = db;
       await d.schema.createIndex('jwt_signing_keys_one_active_idx').on('jwt_signing_keys').column('alg').unique().where(sql.ref('state'), '=', 'active').execute();
     },
   },
@@ -61,7 +61,7 @@ export const TOKEN_MIGRATIONS: readonly Migration[] = [
     version: 102,
     name: 'pending JWT signing keys: published first, signing from activates_at_ms',
     async up(db, dialect) {
-      const d = db as unknown as TokenDb;
+      const d = db;
       // SQLite adds a NOT NULL column only with a default; every existing key signed from its creation.
       await d.schema.alterTable('jwt_signing_keys').addColumn('activates_at_ms', bigint(dialect), (c) => c.notNull().defaultTo(0)).execute();
       await d.updateTable('jwt_signing_keys').set({ activates_at_ms: sql<number>`created_at_ms` }).execute();

@@ -1,10 +1,17 @@
 import type { Generated } from 'kysely';
+import type { AnalyticsTables } from './analytics-store.js';
+import type { DeviceTables } from './device-store.js';
+import type { SharedTables } from './migrations-shared.js';
+import type { TokenTables } from './migrations-tokens.js';
+import type { SecretTables } from './secret-store.js';
+import type { SessionTables } from './session-store.js';
 
 /**
  * Table shapes as Kysely sees them. Portable across SQLite and PostgreSQL: times are integer
  * milliseconds (BIGINT on PostgreSQL), booleans are 0/1 integers, JSON is TEXT.
  */
-export interface Database {
+/** The core tables (apps, keys, audit); each feature declares its own tables in its own module. */
+export interface CoreTables {
   kw_migrations: { version: number; name: string; applied_at_ms: number };
   apps: {
     id: string;
@@ -66,3 +73,10 @@ export interface Database {
   audit_head: { id: number; seq: number; hash: string };
   extra_placeholder_never_used?: { id: Generated<number> };
 }
+
+/**
+ * Every table of the store, as one type: each feature's tables are declared next to its
+ * migrations and store and merged here, so every module queries the same `Kysely<Database>`
+ * (no casts between per-feature views of one connection).
+ */
+export interface Database extends CoreTables, TokenTables, SessionTables, DeviceTables, SecretTables, SharedTables, AnalyticsTables {}

@@ -23,7 +23,7 @@ export interface SecretTables {
   };
 }
 
-type Db = Kysely<Database & SecretTables>;
+type Db = Kysely<Database>;
 
 export const SECRET_MIGRATIONS: readonly Migration[] = [
   {
@@ -68,7 +68,7 @@ export class SqlSecretStore implements SecretStore {
   private readonly db: Db;
 
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Db;
+    this.db = db;
   }
 
   async getSecret(id: string): Promise<ServerSecret | undefined> {
@@ -116,7 +116,7 @@ export class SqlSecretStore implements SecretStore {
           version: s.version,
         })
         .execute();
-      await appendAuditIn(trx as never, audit, s.createdAtMs);
+      await appendAuditIn(trx, audit, s.createdAtMs);
     });
   }
 
@@ -141,10 +141,10 @@ export class SqlSecretStore implements SecretStore {
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 1) {
-        await appendAuditIn(trx as never, audit, nowMs);
+        await appendAuditIn(trx, audit, nowMs);
         return 'ok';
       }
-      return missOutcome(trx as never, 'server_secrets', id);
+      return missOutcome(trx, 'server_secrets', id);
     });
   }
 
@@ -152,7 +152,7 @@ export class SqlSecretStore implements SecretStore {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.deleteFrom('server_secrets').where('id', '=', id).executeTakeFirst();
       if (Number(res.numDeletedRows) !== 1) return 'not_found';
-      await appendAuditIn(trx as never, audit, nowMs);
+      await appendAuditIn(trx, audit, nowMs);
       return 'ok';
     });
   }

@@ -31,7 +31,7 @@ export interface SessionTables {
   subject_passwords: { app_id: string; environment: string; subject: string; hash: string; failed_count: number; locked_until_ms: number; version: number; updated_at_ms: number };
 }
 
-type Db = Kysely<Database & SessionTables>;
+type Db = Kysely<Database>;
 
 export const SESSION_MIGRATIONS: readonly Migration[] = [
   {
@@ -39,7 +39,7 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
     name: 'sessions, spent refresh tokens, passwords',
     async up(db, dialect) {
       const ms = bigint(dialect);
-      const d = db as unknown as Db;
+      const d = db;
       await d.schema
         .createTable('sessions')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -106,7 +106,7 @@ export class SqlSessionStore implements SessionStore {
   private readonly dialect: 'sqlite' | 'postgres';
 
   constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
-    this.db = db as unknown as Db;
+    this.db = db;
     this.dialect = dialect;
   }
 
@@ -132,7 +132,7 @@ export class SqlSessionStore implements SessionStore {
           revoked_reason: null,
         })
         .execute();
-      await appendAuditIn(trx as never, audit, s.createdAtMs);
+      await appendAuditIn(trx, audit, s.createdAtMs);
     });
   }
 
@@ -184,9 +184,9 @@ export class SqlSessionStore implements SessionStore {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('sessions').set({ revoked_at_ms: nowMs, revoked_reason: reason }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) {
-        return missOutcome(trx as never, 'sessions', id);
+        return missOutcome(trx, 'sessions', id);
       }
-      await appendAuditIn(trx as never, audit, nowMs);
+      await appendAuditIn(trx, audit, nowMs);
       return 'ok';
     });
   }
@@ -202,7 +202,7 @@ export class SqlSessionStore implements SessionStore {
         .where('revoked_at_ms', 'is', null)
         .executeTakeFirst();
       const n = Number(res.numUpdatedRows);
-      await appendAuditIn(trx as never, { ...audit, data: { ...audit.data, revoked: n } }, nowMs);
+      await appendAuditIn(trx, { ...audit, data: { ...audit.data, revoked: n } }, nowMs);
       return n;
     });
   }
@@ -240,7 +240,7 @@ export class SqlSessionStore implements SessionStore {
           oc.columns(['app_id', 'environment', 'subject']).doUpdateSet({ hash, failed_count: 0, locked_until_ms: 0, version: sql`subject_passwords.version + 1`, updated_at_ms: nowMs }),
         )
         .execute();
-      await appendAuditIn(trx as never, audit, nowMs);
+      await appendAuditIn(trx, audit, nowMs);
     });
   }
 

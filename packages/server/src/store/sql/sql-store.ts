@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { App, AppSettings } from '../../apps/model.js';
 import { auditHash } from '../../audit/chain.js';
 import { KeywardError } from '../../errors/keyward-error.js';
@@ -11,7 +11,7 @@ import { runMigrations, type Migration } from './migrations.js';
 import { appFromRow, appToRow, auditFromRow, keyFromRow, keyToRow, num, secretFromRow } from './rows.js';
 import type { Database } from './schema.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
+type Db = Kysely<Database>;
 
 /**
  * The Store on any SQL database Kysely speaks (SQLite, PostgreSQL). Dialect differences are kept
@@ -89,7 +89,7 @@ export class SqlStore implements Store {
         await appendAuditIn(trx, audit, nowMs);
         return 'ok';
       }
-      return missOutcome(trx as never, 'apps', id);
+      return missOutcome(trx, 'apps', id);
     });
   }
 
@@ -152,7 +152,7 @@ export class SqlStore implements Store {
           .where('version', '=', revoke.expectedVersion)
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) !== 1) {
-          outcome = await missOutcome(trx as never, 'keys', revoke.keyId);
+          outcome = await missOutcome(trx, 'keys', revoke.keyId);
           throw rollback;
         }
         await appendAuditIn(trx, audits.revoke, revoke.nowMs);
@@ -193,7 +193,7 @@ export class SqlStore implements Store {
         await appendAuditIn(trx, audit, nowMs);
         return 'ok';
       }
-      return missOutcome(trx as never, 'keys', id);
+      return missOutcome(trx, 'keys', id);
     });
   }
 
@@ -210,7 +210,7 @@ export class SqlStore implements Store {
         .where('revoked_at_ms', 'is', null)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) {
-        return missOutcome(trx as never, 'keys', input.keyId);
+        return missOutcome(trx, 'keys', input.keyId);
       }
       // Cap, never extend: a secret already ending sooner keeps its earlier end.
       await trx
@@ -371,8 +371,8 @@ function paginate<T>(items: T[], limit: number, cursor: (item: T) => string): Pa
  * After a guarded UPDATE matched no row: was the row missing, or did its version move on?
  * Read inside the same transaction, so the answer is about the state the UPDATE saw.
  */
-export async function missOutcome(trx: Transaction<never>, table: string, id: string, idColumn = 'id'): Promise<'conflict' | 'not_found'> {
-  const row = await (trx as unknown as Kysely<Record<string, Record<string, unknown>>>).selectFrom(table).select(idColumn).where(idColumn, '=', id).executeTakeFirst();
+export async function missOutcome(trx: Db, table: keyof Database, id: string, idColumn = 'id'): Promise<'conflict' | 'not_found'> {
+  const row = await trx.selectFrom(table).select(sql<number>`1`.as('found')).where(sql.ref(idColumn), '=', id).executeTakeFirst();
   return row ? 'conflict' : 'not_found';
 }
 

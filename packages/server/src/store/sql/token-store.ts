@@ -39,7 +39,7 @@ export class SqlTokenStore implements TokenStore {
   private readonly db: TokenDb;
 
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as TokenDb;
+    this.db = db;
   }
 
   async listSigningKeys(): Promise<readonly SigningKeyRecord[]> {
@@ -61,7 +61,7 @@ export class SqlTokenStore implements TokenStore {
       // With the partial unique index, a concurrent rotation's insert fails here and rolls back.
       await trx.insertInto('jwt_signing_keys').values(toRow(next)).execute();
       const kids = demoted.map((r) => r.kid);
-      await appendAuditIn(trx as never, { ...audit, data: { ...audit.data, demoted: kids } }, next.createdAtMs);
+      await appendAuditIn(trx, { ...audit, data: { ...audit.data, demoted: kids } }, next.createdAtMs);
       return kids;
     });
   }
@@ -78,7 +78,7 @@ export class SqlTokenStore implements TokenStore {
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (Number(res.numInsertedOrUpdatedRows ?? 0n) !== 1) return 'pending_exists';
-      await appendAuditIn(trx as never, audit, next.createdAtMs);
+      await appendAuditIn(trx, audit, next.createdAtMs);
       return 'published';
     });
   }
@@ -106,7 +106,7 @@ export class SqlTokenStore implements TokenStore {
         .execute();
       for (const p of promoted) {
         const kids = demoted.filter((d) => d.alg === p.alg).map((d) => d.kid);
-        await appendAuditIn(trx as never, { ...by, action: 'signing_key.activate', target: p.kid, data: { alg: p.alg, demoted: kids } }, nowMs);
+        await appendAuditIn(trx, { ...by, action: 'signing_key.activate', target: p.kid, data: { alg: p.alg, demoted: kids } }, nowMs);
       }
       return promoted.map((p) => p.kid);
     });
@@ -122,7 +122,7 @@ export class SqlTokenStore implements TokenStore {
         .where('retire_after_ms', '<=', nowMs)
         .returning(['kid', 'alg'])
         .execute();
-      for (const r of retired) await appendAuditIn(trx as never, { ...by, action: 'signing_key.retire', target: r.kid, data: { alg: r.alg } }, nowMs);
+      for (const r of retired) await appendAuditIn(trx, { ...by, action: 'signing_key.retire', target: r.kid, data: { alg: r.alg } }, nowMs);
       return retired.map((r) => r.kid);
     });
   }

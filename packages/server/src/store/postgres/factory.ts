@@ -1,0 +1,58 @@
+import { ChangeLogSource } from '../../cache/change-log.js';
+import { KeywardError } from '../../errors/keyward-error.js';
+import type { StoreBackend } from '../backend.js';
+import { SqlAnalyticsStore } from '../sql/analytics-store.js';
+import { SqlDeviceStore } from '../sql/device-store.js';
+import { SqlSecretStore } from '../sql/secret-store.js';
+import { SqlSessionStore } from '../sql/session-store.js';
+import type { SqlStore } from '../sql/sql-store.js';
+import { SqlTokenStore } from '../sql/token-store.js';
+import { openPostgresStore, type PostgresStoreOptions } from './open.js';
+import { PostgresNonceStore, PostgresRateLimitStore } from './shared-state.js';
+
+/**
+ * The PostgreSQL backend around a migrated store: every node on the database shares the replay
+ * cache, the rate limits (advisory-locked transactions), the credit balances (row locks, in
+ * SqlStore.spendKeyCredits) and the change log (triggers, migration 400).
+ */
+export function postgresBackend(store: SqlStore): StoreBackend {
+  return {
+    store,
+    sessions: new SqlSessionStore(store.db, 'postgres'),
+    devices: new SqlDeviceStore(store.db),
+    tokens: new SqlTokenStore(store.db),
+    secrets: new SqlSecretStore(store.db),
+    analytics: new SqlAnalyticsStore(store.db),
+    limits: new PostgresRateLimitStore(store.db),
+    nonces: (o) => new PostgresNonceStore(store.db, o),
+    spendKeyCredits: store.spendKeyCredits.bind(store),
+    async changes() {
+      const log = new ChangeLogSource(store.db, {});
+      await log.init();
+      return log;
+    },
+    async close() {},
+  };
+}
+
+/**
+ * Opens the PostgreSQL store and checks it answers before anything else starts: a wrong URL,
+ * password or an unreachable host stops start-up with a message naming the variable (never the
+ * password), and nothing is created.
+ */
+export async function connectPostgres(options: PostgresStoreOptions): Promise<SqlStore> {
+  const store = openPostgresStore(options);
+  try {
+    await store.ping();
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw new KeywardError('STORE_UNAVAILABLE', `KEYWARD_DATABASE_URL (--database-url): cannot connect to PostgreSQL at ${describe(options.url)}: ${(err as Error).message}`, { cause: err });
+  }
+  return store;
+}
+
+/** host:port/database as user, without the password. */
+function describe(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || '5432'}${u.pathname}${u.username ? ` as ${decodeURIComponent(u.username)}` : ''}`;
+}

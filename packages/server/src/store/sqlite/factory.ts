@@ -1,0 +1,42 @@
+import { ChangeLogSource } from '../../cache/change-log.js';
+import { SqliteRateLimitStore } from '../../ratelimit/sqlite-store.js';
+import { MemoryRateLimitStore } from '../../ratelimit/store.js';
+import { MemoryNonceStore } from '../../signatures/nonce-store.js';
+import { SqliteNonceStore } from '../../signatures/sqlite-nonce-store.js';
+import type { StoreBackend } from '../backend.js';
+import { sqliteCreditSpender } from '../sqlite-credits.js';
+import { SharedSqlite } from '../sqlite-shared.js';
+import { SqlAnalyticsStore } from '../sql/analytics-store.js';
+import { SqlDeviceStore } from '../sql/device-store.js';
+import { SqlSecretStore } from '../sql/secret-store.js';
+import { SqlSessionStore } from '../sql/session-store.js';
+import type { SqlStore } from '../sql/sql-store.js';
+import { SqlTokenStore } from '../sql/token-store.js';
+
+/**
+ * The SQLite backend around a migrated store. Cross-process state on a file-backed store lives in
+ * the file (a second, synchronous connection: store/sqlite-shared.ts); a `:memory:` store is one
+ * process anyway, so it keeps that state in memory.
+ */
+export function sqliteBackend(store: SqlStore): StoreBackend {
+  const shared = store.sqliteFile ? new SharedSqlite(store.sqliteFile) : undefined;
+  return {
+    store,
+    sessions: new SqlSessionStore(store.db, 'sqlite'),
+    devices: new SqlDeviceStore(store.db),
+    tokens: new SqlTokenStore(store.db),
+    secrets: new SqlSecretStore(store.db),
+    analytics: new SqlAnalyticsStore(store.db),
+    limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
+    nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),
+    spendKeyCredits: shared ? sqliteCreditSpender(shared) : store.spendKeyCredits.bind(store),
+    async changes() {
+      const log = new ChangeLogSource(store.db, {});
+      await log.init();
+      return log;
+    },
+    async close() {
+      shared?.close();
+    },
+  };
+}
