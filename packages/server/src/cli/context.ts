@@ -9,6 +9,7 @@ import { createOutput, type Output } from './output.js';
 
 export interface GlobalOptions {
   readonly data?: string;
+  readonly databaseUrl?: string;
   readonly json?: boolean;
 }
 
@@ -18,8 +19,8 @@ export interface GlobalOptions {
  * `--data` cannot silently open a new, empty store and make the data look lost.
  */
 export async function openLocal(options: GlobalOptions, overrides: Partial<KeywardConfig> = {}, create = false): Promise<Keyward> {
-  const config = loadConfig({ ...(options.data ? { dataDir: options.data } : {}) });
-  if (!create && !storeExists(config.dataDir)) {
+  const config = loadConfig(storeFlags(options));
+  if (!create && !storeExists(config)) {
     throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: check --data / KEYWARD_DATA, or run \`keyward init\` there`);
   }
   return createKeyward({
@@ -42,7 +43,17 @@ export async function withLocal(cmd: Command, run: (kw: Keyward, out: Output, gl
   }
 }
 
-/** Whether `dataDir` holds a store (the SQLite file that `init` or `start` creates). */
-export function storeExists(dataDir: string): boolean {
-  return dataDir === ':memory:' || existsSync(path.join(dataDir, 'keyward.db'));
+/** The global store flags (`--data`, `--database-url`) as config flags. */
+export function storeFlags(globals: GlobalOptions): { dataDir?: string; databaseUrl?: string } {
+  return { ...(globals.data ? { dataDir: globals.data } : {}), ...(globals.databaseUrl ? { databaseUrl: globals.databaseUrl } : {}) };
+}
+
+/**
+ * Whether the configured store exists: the SQLite file `init` or `start` creates. A PostgreSQL
+ * database is named explicitly by its URL (no typo'd directory to guard against); connecting
+ * checks it.
+ */
+export function storeExists(config: Pick<KeywardConfig, 'dataDir' | 'databaseUrl'>): boolean {
+  if (config.databaseUrl) return true;
+  return config.dataDir === ':memory:' || existsSync(path.join(config.dataDir, 'keyward.db'));
 }

@@ -20,6 +20,7 @@ export function buildProgram(): Command {
   const program = new Command('keyward')
     .description('Keyward: a self-hosted security layer for the APIs behind mobile apps')
     .option('-d, --data <dir>', 'data directory (env KEYWARD_DATA, default ./.keyward)')
+    .option('--database-url <url>', 'PostgreSQL store, postgres://user:password@host:5432/db (env KEYWARD_DATABASE_URL, preferred: argv is visible to other users); default the SQLite store in --data')
     .option('--json', 'machine-readable output')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError()

@@ -9,7 +9,7 @@ import { createGateway, type GatewayOptions } from '../../gateway/proxy.js';
 import type { GatewayPolicy } from '../../gateway/types.js';
 import type { Logger } from 'pino';
 import { isListenHost, isLoopbackHost, loadConfig } from '../../config/config.js';
-import { storeExists } from '../context.js';
+import { storeExists, storeFlags, type GlobalOptions } from '../context.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
 import { readAccessMap } from '../../policy/load.js';
@@ -79,7 +79,7 @@ export function gatewayCommand(program: Command): void {
       adminPort?: number; adminHost?: string; watchPolicy: boolean;
     }, cmd: Command) => {
       // `--data` is the program's option (cli/main.ts), so it is honoured before or after `gateway`.
-      const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
       let upstreamUrl: URL | undefined;
       try {
         upstreamUrl = new URL(opts.upstream);
@@ -101,8 +101,8 @@ export function gatewayCommand(program: Command): void {
       resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const loaded = readAccessMap(opts.policy);
       const initialMap = compileAccessMap(loaded.map);
-      const config = loadConfig({ ...(dataDir ? { dataDir } : {}) });
-      if (!storeExists(config.dataDir)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
+      const config = loadConfig(storeFlags(globals));
+      if (!storeExists(config)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);

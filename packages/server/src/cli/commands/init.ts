@@ -23,7 +23,7 @@ export function initCommand(program: Command): void {
           return;
         }
         out.result({ rootKeyId: result.keyId, rootKey: result.secret, dataDir: kw.config.dataDir }, () =>
-          [`Root key (shown once; store it now):`, ``, `  ${result.secret}`, ``, `key id ${result.keyId}, data in ${kw.config.dataDir}`].join('\n'),
+          [`Root key (shown once; store it now):`, ``, `  ${result.secret}`, ``, `key id ${result.keyId}, data in ${kw.config.databaseUrl ? `PostgreSQL (${kw.store.backend})` : kw.config.dataDir}`].join('\n'),
         );
       }, { create: true });
     });

@@ -6,6 +6,7 @@ import { isLoopbackHost, loadConfig } from '../../config/config.js';
 import { buildServer } from '../../http/server.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createKeyward } from '../../keyward.js';
+import { storeFlags, type GlobalOptions } from '../context.js';
 
 export function startCommand(program: Command): void {
   program
@@ -19,12 +20,12 @@ export function startCommand(program: Command): void {
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
     .action(async (opts: { port?: string; host?: string; logLevel?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean }, cmd: Command) => {
       // `--data` is the program's option (cli/main.ts), so it is honoured before or after `start`.
-      const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const config = loadConfig({
         ...(opts.port ? { port: opts.port } : {}),
         ...(opts.host ? { host: opts.host } : {}),
-        ...(dataDir ? { dataDir } : {}),
+        ...storeFlags(globals),
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       });
       const kw = await createKeyward({ config, defaultMetrics: true });

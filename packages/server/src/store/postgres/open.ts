@@ -31,13 +31,14 @@ const types = {
 /** The PostgreSQL store: the same SqlStore and migrations as SQLite, over a pg pool. */
 export function openPostgresStore(options: PostgresStoreOptions): SqlStore {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
-  const pgOptions = [options.schema ? `-c search_path=${options.schema}` : '', options.statementTimeoutMs ? `-c statement_timeout=${options.statementTimeoutMs}` : ''].filter(Boolean).join(' ');
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types,
-    ...(pgOptions ? { options: pgOptions } : {}),
+    // Sent at connection start-up: no extra round trip, and a URL's own `?options=` stays intact unless a schema is given.
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // An idle client losing its connection (server restart) must not crash the process: the pool
   // drops it and the next query opens a new one.
