@@ -4,19 +4,28 @@ import path from 'node:path';
 import type { createSigner } from '../../../client/src/signer.js';
 import type { AuthRequest } from '../../src/credentials/authenticate.js';
 import { createKeyward, type Keyward } from '../../src/keyward.js';
+import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { freshSchema, PG_URL } from '../store/pg-harness.js';
 
 export const POLL_MS = 20;
 
+/** Every backend the cross-process suites run on. */
+export const SHARED_BACKENDS = ['sqlite', 'postgres'] as const;
+export type SharedBackend = (typeof SHARED_BACKENDS)[number];
+
 /**
- * Two Keyward instances on one SQLite file, as `keyward start` and `keyward gateway` run: separate
- * stores, caches and connections, sharing only the file. Real clock (signatures are time-bound).
+ * Two Keyward instances on one store, as `keyward start` and `keyward gateway` (or two nodes)
+ * run: separate stores, caches and connections, sharing only the SQLite file or the PostgreSQL
+ * schema. Real clock (signatures are time-bound).
  */
-export async function twoInstances(config: Record<string, unknown> = {}): Promise<{ a: Keyward; b: Keyward; dir: string; close: () => Promise<void> }> {
+export async function twoInstances(config: Record<string, unknown> = {}, backend: SharedBackend = 'sqlite'): Promise<{ a: Keyward; b: Keyward; dir: string; close: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-shared-'));
   const opts = { config: { logLevel: 'silent' as const, changePollIntervalMs: POLL_MS, usageFlushIntervalMs: 0, ...config } };
-  const a = await createKeyward({ ...opts, store: openSqliteStore({ dataDir: dir }) });
-  const b = await createKeyward({ ...opts, store: openSqliteStore({ dataDir: dir }), keyring: a.keyring });
+  const schema = backend === 'postgres' ? await freshSchema() : undefined;
+  const open = () => (schema ? openPostgresStore({ url: PG_URL, poolSize: 4, schema }) : openSqliteStore({ dataDir: dir }));
+  const a = await createKeyward({ ...opts, store: open() });
+  const b = await createKeyward({ ...opts, store: open(), keyring: a.keyring });
   return {
     a,
     b,

@@ -3,15 +3,15 @@ import { generateDeviceKeyPair } from '../../../client/src/index.js';
 import { createSigner } from '../../../client/src/signer.js';
 import { authenticate } from '../../src/credentials/authenticate.js';
 import { CLI } from '../helpers.js';
-import { eventually, POLL_MS, signedRequest, twoInstances } from './helpers.js';
+import { eventually, POLL_MS, SHARED_BACKENDS, signedRequest, twoInstances, type SharedBackend } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup() {
-  const s = await twoInstances();
+async function setup(backend: SharedBackend) {
+  const s = await twoInstances({}, backend);
   cleanups.push(s.close);
   const app = await s.a.apps.create({ name: 'a' }, CLI);
   return { ...s, app };
@@ -20,9 +20,9 @@ async function setup() {
 /** The bound the brief sets: a few poll intervals (the poll itself, the cache drop, scheduling slack). */
 const WITHIN_MS = POLL_MS * 10;
 
-describe('a revocation on one process reaches the caches of another on the same SQLite file within the poll bound', () => {
+describe.each(SHARED_BACKENDS)('a revocation on one process reaches the caches of another on the same %s store within the poll bound', (backend) => {
   it('a revoked HMAC signing credential is refused by the other instance', async () => {
-    const s = await setup();
+    const s = await setup(backend);
     const k = await s.a.keys.create({ appId: s.app.id, environment: 'live', kind: 'signing', name: 'b2b' }, CLI);
     const signer = createSigner({ keyId: k.key.id, alg: 'hmac-sha256', key: k.secret });
     expect(await authenticate(await signedRequest(signer), s.b.credentials)).toMatchObject({ valid: true }); // cached on b
@@ -33,7 +33,7 @@ describe('a revocation on one process reaches the caches of another on the same 
   });
 
   it('after a rotation with grace 0 the old secret is refused by the other instance, the new one accepted', async () => {
-    const s = await setup();
+    const s = await setup(backend);
     const k = await s.a.keys.create({ appId: s.app.id, environment: 'live', kind: 'signing', name: 'b2b' }, CLI);
     const old = createSigner({ keyId: k.key.id, alg: 'hmac-sha256', key: k.secret });
     expect(await authenticate(await signedRequest(old), s.b.credentials)).toMatchObject({ valid: true });
@@ -45,7 +45,7 @@ describe('a revocation on one process reaches the caches of another on the same 
   });
 
   it('a revoked device key is refused by the other instance', async () => {
-    const s = await setup();
+    const s = await setup(backend);
     const { privateKey, publicJwk } = await generateDeviceKeyPair('ed25519');
     const { device } = await s.a.devices.register({ appId: s.app.id, environment: 'live', platform: 'ios', publicKey: publicJwk as unknown as Record<string, unknown> }, CLI);
     const signer = createSigner({ keyId: device.id, alg: 'ed25519', key: privateKey });
@@ -56,7 +56,7 @@ describe('a revocation on one process reaches the caches of another on the same 
   });
 
   it('a revoked session is refused by the other instance even inside its lookup cache TTL', async () => {
-    const s = await twoInstances({});
+    const s = await twoInstances({}, backend);
     cleanups.push(s.close);
     const app = await s.a.apps.create({ name: 'a' }, CLI);
     const issued = await s.a.sessions.create({ appId: app.id, environment: 'live', subject: 'u1' }, CLI);
@@ -67,7 +67,7 @@ describe('a revocation on one process reaches the caches of another on the same 
   });
 
   it('a JWT signing key revoked by an immediate rotation on one instance stops verifying on the other (verified-token cache included)', async () => {
-    const s = await setup();
+    const s = await setup(backend);
     const minted = await s.a.tokens.mint({ appId: s.app.id, environment: 'live', subject: 'u1', scopes: [], audience: 'api', ttlSeconds: 600 });
     expect(await s.b.tokens.verify(minted.token, { audience: 'api' })).toMatchObject({ valid: true }); // now in b's verified-token cache
     await s.a.tokens.rotate('EdDSA', CLI, { immediate: true, revokePrevious: true });

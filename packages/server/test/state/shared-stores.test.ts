@@ -12,7 +12,9 @@ import { SqliteNonceStore } from '../../src/signatures/sqlite-nonce-store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { SharedSqlite } from '../../src/store/sqlite-shared.js';
 import { CLI } from '../helpers.js';
-import { signedRequest, twoInstances } from './helpers.js';
+import { SHARED_BACKENDS, signedRequest, twoInstances } from './helpers.js';
+import { PostgresNonceStore, PostgresRateLimitStore } from '../../src/store/postgres/shared-state.js';
+import { pgStore } from '../store/pg-harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -35,9 +37,17 @@ async function sharedFile(): Promise<SharedSqlite> {
   return shared;
 }
 
+/** A migrated PostgreSQL store on a fresh schema, closed after the test. */
+async function pg() {
+  const store = await pgStore();
+  cleanups.push(() => store.close());
+  return store;
+}
+
 const nonceStores: [string, (o: { maxPerKey: number; now: () => number }) => Promise<NonceStore>][] = [
   ['memory', async (o) => new MemoryNonceStore(o)],
   ['sqlite', async (o) => new SqliteNonceStore(await sharedFile(), o)],
+  ['postgres', async (o) => new PostgresNonceStore((await pg()).db, o)],
 ];
 
 describe.each(nonceStores)('NonceStore conformance: %s', (_name, make) => {
@@ -73,6 +83,7 @@ describe.each(nonceStores)('NonceStore conformance: %s', (_name, make) => {
 const limitStores: [string, () => Promise<RateLimitStore>][] = [
   ['memory', async () => new MemoryRateLimitStore()],
   ['sqlite', async () => new SqliteRateLimitStore(await sharedFile())],
+  ['postgres', async () => new PostgresRateLimitStore((await pg()).db)],
 ];
 
 describe.each(limitStores)('RateLimitStore conformance: %s', (_name, make) => {
@@ -119,9 +130,9 @@ describe.each(limitStores)('RateLimitStore conformance: %s', (_name, make) => {
   });
 });
 
-describe('two processes on one SQLite file share the replay cache, the rate limits and the credits', () => {
+describe.each(SHARED_BACKENDS)('two processes on one %s store share the replay cache, the rate limits and the credits', (backend) => {
   it('the same signed request is accepted exactly once across both (SIGNATURE_REPLAYED on the other)', async () => {
-    const s = await twoInstances();
+    const s = await twoInstances({}, backend);
     cleanups.push(s.close);
     const app = await s.a.apps.create({ name: 'a' }, CLI);
     const k = await s.a.keys.create({ appId: app.id, environment: 'live', kind: 'signing', name: 'b2b' }, CLI);
@@ -132,7 +143,7 @@ describe('two processes on one SQLite file share the replay cache, the rate limi
   });
 
   it("a key limited to N calls admits N in total across both, the rest RATE_LIMITED", async () => {
-    const s = await twoInstances();
+    const s = await twoInstances({}, backend);
     cleanups.push(s.close);
     const app = await s.a.apps.create({ name: 'a' }, CLI);
     const k = await s.a.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: 'limited', ratelimit: { rate: 4, windowSeconds: 3600, burst: 4 } }, CLI);
@@ -143,7 +154,7 @@ describe('two processes on one SQLite file share the replay cache, the rate limi
   });
 
   it('50 concurrent spends of one metered key across both never answer 500: VALID or USAGE_EXCEEDED, and exactly the credits are spent', async () => {
-    const s = await twoInstances();
+    const s = await twoInstances({}, backend);
     cleanups.push(s.close);
     const app = await s.a.apps.create({ name: 'a' }, CLI);
     const k = await s.a.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: 'metered', credits: { amount: 20, refill: null } }, CLI);
