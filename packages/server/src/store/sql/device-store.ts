@@ -5,7 +5,7 @@ import type { Environment } from '../../keys/model.js';
 import type { WriteOutcome } from '../types.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
-import { appendAuditIn, missOutcome } from './sql-store.js';
+import { appendAuditIn, guardedWrite } from './audited-write.js';
 
 export interface DeviceTables {
   devices: {
@@ -103,9 +103,7 @@ export class SqlDeviceStore implements DeviceStore {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('devices').set({ revoked_at_ms: nowMs }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
       // Already revoked is a conflict (the first revocation stands), not an unknown device.
-      if (Number(res.numUpdatedRows) !== 1) return missOutcome(trx, 'devices', id);
-      await appendAuditIn(trx, audit, nowMs);
-      return 'ok';
+      return guardedWrite(trx, res, { table: 'devices', id }, audit, nowMs);
     });
   }
 }

@@ -6,7 +6,7 @@ import type { SecretStore } from '../../secrets/store.js';
 import type { WriteOutcome } from '../types.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
-import { appendAuditIn, missOutcome } from './sql-store.js';
+import { appendAuditIn, guardedWrite } from './audited-write.js';
 
 export interface SecretTables {
   server_secrets: {
@@ -140,11 +140,7 @@ export class SqlSecretStore implements SecretStore {
         .where('id', '=', id)
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) {
-        await appendAuditIn(trx, audit, nowMs);
-        return 'ok';
-      }
-      return missOutcome(trx, 'server_secrets', id);
+      return guardedWrite(trx, res, { table: 'server_secrets', id }, audit, nowMs);
     });
   }
 

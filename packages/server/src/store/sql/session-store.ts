@@ -7,7 +7,7 @@ import type { PasswordRecord, PasswordReservation, SessionStore } from '../../se
 import type { WriteOutcome } from '../types.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
-import { appendAuditIn, missOutcome } from './sql-store.js';
+import { appendAuditIn, guardedWrite } from './audited-write.js';
 
 export interface SessionTables {
   sessions: {
@@ -183,11 +183,7 @@ export class SqlSessionStore implements SessionStore {
   async revokeSession(id: string, reason: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('sessions').set({ revoked_at_ms: nowMs, revoked_reason: reason }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) {
-        return missOutcome(trx, 'sessions', id);
-      }
-      await appendAuditIn(trx, audit, nowMs);
-      return 'ok';
+      return guardedWrite(trx, res, { table: 'sessions', id }, audit, nowMs);
     });
   }
 

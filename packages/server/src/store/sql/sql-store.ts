@@ -1,12 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { App, AppSettings } from '../../apps/model.js';
-import { auditHash } from '../../audit/chain.js';
-import { KeywardError } from '../../errors/keyward-error.js';
 import { spendCredits, type CreditSpend, type KeyCredits } from '../../keys/credits.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
-import { newId } from '../../lib/ids.js';
 import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
+import { appendAuditIn, guardedWrite } from './audited-write.js';
 import { runMigrations, type Migration } from './migrations.js';
 import { appFromRow, appToRow, auditFromRow, keyFromRow, keyToRow, num, secretFromRow } from './rows.js';
 import type { Database } from './schema.js';
@@ -85,11 +83,7 @@ export class SqlStore implements Store {
         .where('id', '=', id)
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) {
-        await appendAuditIn(trx, audit, nowMs);
-        return 'ok';
-      }
-      return missOutcome(trx, 'apps', id);
+      return guardedWrite(trx, res, { table: 'apps', id }, audit, nowMs);
     });
   }
 
@@ -151,11 +145,8 @@ export class SqlStore implements Store {
           .where('id', '=', revoke.keyId)
           .where('version', '=', revoke.expectedVersion)
           .executeTakeFirst();
-        if (Number(res.numUpdatedRows) !== 1) {
-          outcome = await missOutcome(trx, 'keys', revoke.keyId);
-          throw rollback;
-        }
-        await appendAuditIn(trx, audits.revoke, revoke.nowMs);
+        outcome = await guardedWrite(trx, res, { table: 'keys', id: revoke.keyId }, audits.revoke, revoke.nowMs);
+        if (outcome !== 'ok') throw rollback;
       });
     } catch (err) {
       if (err !== rollback) throw err;
@@ -189,11 +180,7 @@ export class SqlStore implements Store {
         .where('id', '=', id)
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) {
-        await appendAuditIn(trx, audit, nowMs);
-        return 'ok';
-      }
-      return missOutcome(trx, 'keys', id);
+      return guardedWrite(trx, res, { table: 'keys', id }, audit, nowMs);
     });
   }
 
@@ -209,9 +196,8 @@ export class SqlStore implements Store {
         .where('version', '=', input.expectedVersion)
         .where('revoked_at_ms', 'is', null)
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) {
-        return missOutcome(trx, 'keys', input.keyId);
-      }
+      const guarded = await guardedWrite(trx, res, { table: 'keys', id: input.keyId }, undefined, input.nowMs);
+      if (guarded !== 'ok') return guarded;
       // Cap, never extend: a secret already ending sooner keeps its earlier end.
       await trx
         .updateTable('key_secrets')
@@ -307,73 +293,12 @@ export class SqlStore implements Store {
   }
 }
 
-/**
- * Appends to the hash chain inside the caller's transaction. Claiming the head row first
- * serialises concurrent appenders (a row lock on PostgreSQL, the single writer on SQLite) so the
- * chain never forks.
- */
-export async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
-  try {
-    return await appendAuditRecord(trx, draft, nowMs);
-  } catch (err) {
-    // Thrown inside the change's transaction, so the change rolls back with it: the caller gets
-    // 503 AUDIT_UNAVAILABLE ("not made"), never a 500 that leaves them guessing.
-    throw new KeywardError('AUDIT_UNAVAILABLE', undefined, { cause: err });
-  }
-}
-
-async function appendAuditRecord(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
-  // Claim the next sequence number first: the UPDATE takes the head row's lock (PostgreSQL) or
-  // runs under the single writer (SQLite), so a concurrent appender waits here for this
-  // transaction to end and then reads the head it left, never a stale one.
-  const head = await trx.updateTable('audit_head').set({ seq: sql`seq + 1` }).where('id', '=', 1).returning(['seq', 'hash']).executeTakeFirstOrThrow();
-  const seq = Number(head.seq);
-  const base = {
-    seq,
-    id: newId('aud'),
-    atMs: nowMs,
-    actor: draft.actor,
-    action: draft.action,
-    target: draft.target,
-    requestId: draft.requestId,
-    data: draft.data ?? {},
-    prevHash: head.hash,
-  };
-  const record: AuditRecord = { ...base, hash: auditHash(base) };
-  await trx.updateTable('audit_head').set({ hash: record.hash }).where('id', '=', 1).execute();
-  await trx
-    .insertInto('audit_log')
-    .values({
-      seq,
-      id: record.id,
-      at_ms: record.atMs,
-      actor: record.actor,
-      action: record.action,
-      target: record.target,
-      request_id: record.requestId,
-      data: JSON.stringify(record.data),
-      prev_hash: record.prevHash,
-      hash: record.hash,
-    })
-    .execute();
-  return record;
-}
-
 function paginate<T>(items: T[], limit: number, cursor: (item: T) => string): Page<T> {
   if (items.length > limit) {
     const pageItems = items.slice(0, limit);
     return { items: pageItems, next: cursor(pageItems[pageItems.length - 1]!) };
   }
   return { items };
-}
-
-/**
- * After a guarded UPDATE matched no row: was the row missing, or did its version move on?
- * Read inside the same transaction, so the answer is about the state the UPDATE saw.
- */
-export async function missOutcome(trx: Db, table: keyof Database, id: string, idColumn = 'id'): Promise<'conflict' | 'not_found'> {
-  const row = await trx.selectFrom(table).select(sql<number>`1`.as('found')).where(sql.ref(idColumn), '=', id).executeTakeFirst();
-  return row ? 'conflict' : 'not_found';
 }
 
 /** A new key, its secret's hash and its audit record, inside the caller's transaction (create and reissue share it). */

@@ -3,7 +3,7 @@ import type { AuditDraft } from '../../audit/model.js';
 import type { SigningKeyRecord, TokenStore } from '../../tokens/store.js';
 import type { TokenDb, TokenTables } from './migrations-tokens.js';
 import type { Database } from './schema.js';
-import { appendAuditIn } from './sql-store.js';
+import { appendAuditIn } from './audited-write.js';
 
 function fromRow(r: TokenTables['jwt_signing_keys']): SigningKeyRecord {
   return {
