@@ -20,6 +20,7 @@ import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
+import { RootKeyService } from './rootkeys/service.js';
 import { SessionService } from './sessions/service.js';
 import { DeviceService } from './devices/service.js';
 import { SqlDeviceStore } from './store/sql/device-store.js';
@@ -75,6 +76,8 @@ export interface Keyward {
   readonly tokens: TokenService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
+  /** Root (operator) keys with least privilege. */
+  readonly rootKeys: RootKeyService;
   /** The hash-chained audit log, read-only. */
   readonly audit: AuditLog;
   /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
@@ -215,6 +218,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     tokens,
     signingKeys,
     credentials,
+    rootKeys: new RootKeyService({ store, keys }),
     secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
     audit: auditLog(store),
     ready: async () => {

@@ -40,6 +40,7 @@ export function keyView(k: KeyRecord, pendingUsage = 0): KeyViewT {
     revokedReason: k.revokedReason,
     exposedAt: isoOrNull(k.exposedAtMs),
     reissuedFromId: k.reissuedFromId,
+    identityId: k.identityId ?? null,
     createdAt: iso(k.createdAtMs),
     updatedAt: iso(k.updatedAtMs),
     lastUsedAt: isoOrNull(k.lastUsedAtMs),

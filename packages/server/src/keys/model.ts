@@ -48,6 +48,15 @@ export interface KeyRecord {
   /** Approximate: flushed from memory in batches, so it may lag by the flush interval. */
   readonly usageCount: number;
   readonly lastUsedAtMs: number | null;
+  /**
+   * Root keys only: what the key may do on the admin API (rootkeys/permissions.ts). Missing or
+   * empty: nothing. `["*"]`: everything.
+   */
+  readonly permissions?: readonly string[] | null;
+  /** Root keys only: the apps the key may act on. Null or missing: every app. */
+  readonly appIds?: readonly string[] | null;
+  /** The identity (identities/) whose shared metadata, rate limit and credits this key uses. */
+  readonly identityId?: string | null;
 }
 
 /**
@@ -87,4 +96,10 @@ export interface KeyPatch {
   readonly revokedAtMs?: number;
   readonly revokedReason?: string;
   readonly exposedAtMs?: number;
+  /** Root keys only. */
+  readonly permissions?: readonly string[];
+  /** Root keys only; null lifts the restriction. */
+  readonly appIds?: readonly string[] | null;
+  /** Null detaches the key from its identity. */
+  readonly identityId?: string | null;
 }

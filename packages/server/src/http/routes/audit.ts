@@ -20,7 +20,7 @@ export function auditRoutes(server: Server, kw: Pick<Keyward, 'audit'>): void {
   server.get(
     '/v1/audit',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'audit:read' },
       schema: {
         tags: ['audit'],
         summary: 'Page through the hash-chained audit log, oldest first',

@@ -27,7 +27,7 @@ export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets
   server.put(
     '/v1/apps/:appId/secrets/:environment/:name',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'secrets:write', apps: 'param' },
       schema: {
         tags: ['secrets'],
         summary: 'Create or replace a server-held secret (sealed at rest; never returned)',
@@ -49,7 +49,7 @@ export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets
   server.get(
     '/v1/apps/:appId/secrets',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'secrets:read', apps: 'param' },
       schema: {
         tags: ['secrets'],
         summary: 'List server-held secrets (names and hints only)',
@@ -67,7 +67,7 @@ export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets
   server.delete(
     '/v1/secrets/:secretId',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'secrets:write' },
       schema: { tags: ['secrets'], summary: 'Delete a server-held secret', params: Type.Object({ secretId: Type.String({ pattern: idPattern('sec') }) }), response: { 204: Type.Null(), ...ERROR_RESPONSES } },
     },
     async (request, reply) => {

@@ -49,7 +49,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
   server.post(
     '/v1/sessions',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: {
         tags: ['sessions'],
         summary: 'Create a session for a subject your backend authenticated. Returns the session key and refresh token once.',
@@ -104,7 +104,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
   server.get(
     '/v1/sessions',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:read' },
       schema: {
         tags: ['sessions'],
         summary: "List sessions (a subject's, or all), with device and last use",
@@ -121,7 +121,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
   server.post(
     '/v1/sessions/:sessionId/revoke',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: { tags: ['sessions'], summary: 'Revoke one session', params: Type.Object({ sessionId: Type.String({ pattern: idPattern('ses') }) }), body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false })), response: { 200: SessionView, ...ERROR_RESPONSES } },
     },
     async (request) => {
@@ -136,7 +136,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
   server.post(
     '/v1/subjects/:subject/sessions/revoke',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: {
         tags: ['sessions'],
         summary: "Revoke every session of a subject (e.g. after a password change)",
@@ -154,7 +154,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
   server.put(
     '/v1/subjects/:subject/password',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: {
         tags: ['sessions'],
         summary: 'Set a subject\'s password for Keyward-managed login (stored as argon2id)',

@@ -65,7 +65,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
   server.post(
     '/v1/tokens',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'tokens:write' },
       schema: {
         tags: ['tokens'],
         summary: 'Mint a short-lived JWT for one subject, audience and set of scopes (e.g. an upload token). Optionally single use.',
@@ -101,7 +101,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
   server.post(
     '/v1/tokens/verify',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'credentials:verify' },
       schema: {
         tags: ['tokens'],
         summary: 'Verify a token. Always 200 with {valid, code}; a single-use token is consumed by its first successful verification.',
@@ -136,7 +136,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
   server.post(
     '/v1/signing-keys/rotate',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'signing-keys:write' },
       schema: {
         tags: ['tokens'],
         summary: 'Rotate the token signing key for an algorithm (default EdDSA). Audited. The new key is published in the JWKS first and signs from activatesAt; the old key keeps verifying until its tokens have expired.',

@@ -119,6 +119,21 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.alterTable('keys').addColumn('credits_period_start_ms', bigint(dialect)).execute();
     },
   },
+  {
+    version: 6,
+    name: 'root key permissions and app restriction; keys belong to an identity',
+    async up(db) {
+      await db.schema.alterTable('keys').addColumn('permissions', 'text').execute();
+      await db.schema.alterTable('keys').addColumn('app_ids', 'text').execute();
+      // The identities table comes with its feature's migrations (500–599); the column is here so
+      // every key row has it from this version on.
+      await db.schema.alterTable('keys').addColumn('identity_id', 'text').execute();
+      await db.schema.createIndex('keys_identity_idx').on('keys').columns(['identity_id']).execute();
+      // Every root key made before permissions existed had full power, and keeps it: an upgrade
+      // must not lock the operator out. New root keys name their permissions explicitly.
+      await db.updateTable('keys').set({ permissions: '["*"]' }).where('kind', '=', 'root').execute();
+    },
+  },
 ];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */

@@ -41,6 +41,9 @@ export interface Database {
     credits?: string | null;
     credits_remaining?: number | null;
     credits_period_start_ms?: number | null;
+    permissions?: string | null;
+    app_ids?: string | null;
+    identity_id?: string | null;
   };
   key_secrets: {
     hash: string;

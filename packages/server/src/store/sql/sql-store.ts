@@ -8,7 +8,8 @@ import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
 import { newId } from '../../lib/ids.js';
 import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { runMigrations, type Migration } from './migrations.js';
-import { appFromRow, appToRow, auditFromRow, keyFromRow, keyToRow, num, secretFromRow } from './rows.js';
+import { appFromRow, appToRow, auditFromRow, keyFromRow, keyPatchToSet, keyToRow, num, secretFromRow } from './rows.js';
+import { updateKeyKeepingFullRoot } from './root-keys.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -165,24 +166,7 @@ export class SqlStore implements Store {
 
   async updateKey(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
     return this.db.transaction().execute(async (trx) => {
-      const set: Partial<Database['keys']> = {};
-      if (patch.name !== undefined) set.name = patch.name;
-      if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
-      if (patch.meta !== undefined) set.meta = JSON.stringify(patch.meta);
-      if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
-      if (patch.expiresAtMs !== undefined) set.expires_at_ms = patch.expiresAtMs;
-      if (patch.ipAllowList !== undefined) set.ip_allow_list = JSON.stringify(patch.ipAllowList);
-      if (patch.subject !== undefined) set.subject = patch.subject;
-      if (patch.clientCertSha256 !== undefined) set.client_cert_sha256 = patch.clientCertSha256;
-      if (patch.ratelimit !== undefined) set.ratelimit = patch.ratelimit ? JSON.stringify(patch.ratelimit) : null;
-      if (patch.credits !== undefined) {
-        set.credits = patch.credits ? JSON.stringify(patch.credits) : null;
-        set.credits_remaining = patch.credits ? patch.credits.amount : null;
-        set.credits_period_start_ms = null;
-      }
-      if (patch.revokedAtMs !== undefined) set.revoked_at_ms = patch.revokedAtMs;
-      if (patch.revokedReason !== undefined) set.revoked_reason = patch.revokedReason;
-      if (patch.exposedAtMs !== undefined) set.exposed_at_ms = patch.exposedAtMs;
+      const set = keyPatchToSet(patch);
       const res = await trx
         .updateTable('keys')
         .set({ ...set, updated_at_ms: nowMs, version: sql`version + 1` })
@@ -195,6 +179,10 @@ export class SqlStore implements Store {
       }
       return missOutcome(trx as never, 'keys', id);
     });
+  }
+
+  updateKeyKeepingFullRoot(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome | 'last_full_root'> {
+    return updateKeyKeepingFullRoot(this.db, this.backend, { id, patch, expectedVersion, nowMs, audit });
   }
 
   async rotateKey(
