@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { gatewayCommand } from './commands/gateway.js';
 import { policyCommand } from './commands/policy.js';
 import { signingKeysCommand } from './commands/signing-keys.js';
+import { rootKeysCommand } from './commands/root-keys.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, rootKeysCommand];
