@@ -21,6 +21,8 @@ import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
 import { RootKeyService } from './rootkeys/service.js';
+import { IdentityService } from './identities/service.js';
+import { SqlIdentityStore } from './store/sql/identity-store.js';
 import { SessionService } from './sessions/service.js';
 import { DeviceService } from './devices/service.js';
 import { SqlDeviceStore } from './store/sql/device-store.js';
@@ -76,6 +78,8 @@ export interface Keyward {
   readonly tokens: TokenService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
+  /** Identities: the keys of one customer, sharing metadata, a rate limit and credits. */
+  readonly identities: IdentityService;
   /** Root (operator) keys with least privilege. */
   readonly rootKeys: RootKeyService;
   /** The hash-chained audit log, read-only. */
@@ -151,7 +155,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   metrics.observeCacheSize(() => cache.size);
   const nonces = options.nonces ?? (shared ? new SqliteNonceStore(shared, { maxPerKey: config.nonceCacheMaxPerKey, now }) : new MemoryNonceStore({ maxPerKey: config.nonceCacheMaxPerKey, now }));
   const apps = new AppService({ store, now });
-  const keys = new KeyService({ store, cache, bus, now, keyring });
+  const identities = new IdentityService({ store: new SqlIdentityStore(store.db), core: store, cache, bus, now });
+  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id) });
   const devices = new DeviceService({ store: new SqlDeviceStore(store.db), keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
@@ -218,6 +223,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     tokens,
     signingKeys,
     credentials,
+    identities,
     rootKeys: new RootKeyService({ store, keys }),
     secrets: new SecretService({ store: new SqlSecretStore(store.db), keyring, now }),
     audit: auditLog(store),

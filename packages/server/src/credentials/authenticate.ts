@@ -4,7 +4,7 @@ import type { DenyCode } from '../errors/catalogue.js';
 import type { Environment } from '../keys/model.js';
 import type { VerifyRequirements } from '../keys/decide.js';
 import type { KeyKind } from '../keys/model.js';
-import type { KeyVerifier } from '../keys/verifier.js';
+import { isMetered, type KeyVerifier } from '../keys/verifier.js';
 import type { Caller, CallerResult } from './caller.js';
 import { looksLikeJwt, presented } from './extract.js';
 
@@ -116,6 +116,6 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
     session: false,
     attested: false,
   };
-  if (context.deferCredits && k.credits) return { valid: true, code: 'VALID', caller: { ...caller, meteredKey: true } };
+  if (context.deferCredits && isMetered(k)) return { valid: true, code: 'VALID', caller: { ...caller, meteredKey: true } };
   return { valid: true, code: 'VALID', caller };
 }

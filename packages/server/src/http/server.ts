@@ -24,6 +24,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { verifyAnyRoutes } from './routes/verify-any.js';
 import { verifyRoutes } from './routes/verify.js';
 import { rootKeyRoutes } from './routes/root-keys.js';
+import { identityRoutes } from './routes/identities.js';
 import type { Server } from './types.js';
 import type { Permission } from '../rootkeys/permissions.js';
 
@@ -164,6 +165,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   deviceRoutes(server, kw);
   verifyAnyRoutes(server, kw);
   rootKeyRoutes(server, kw);
+  identityRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   if (options.tls) {

@@ -68,6 +68,7 @@ export function verificationView(decision: KeyDecision): VerificationViewT {
   if (view.creditsRemaining !== undefined) out.creditsRemaining = view.creditsRemaining;
   if (view.expiresAtMs !== undefined) out.expiresAt = view.expiresAtMs === null ? null : new Date(view.expiresAtMs).toISOString();
   if (view.retryAfterMs !== undefined) out.retryAfterSeconds = retryAfterSeconds(view.retryAfterMs);
+  if (view.identity !== undefined) out.identity = view.identity as VerificationViewT['identity'];
   return out;
 }
 
@@ -84,4 +85,5 @@ export interface VerificationViewT {
   readonly expiresAt?: string | null;
   readonly creditsRemaining?: number;
   readonly retryAfterSeconds?: number;
+  readonly identity?: { id: string; externalId: string; meta: Record<string, unknown> };
 }

@@ -1,5 +1,6 @@
 import type { Environment, KeyKind } from '@keyward/protocol';
 import type { KeyCredits } from './credits.js';
+import type { KeyIdentity } from '../identities/model.js';
 
 export type { Environment, KeyKind };
 
@@ -57,6 +58,8 @@ export interface KeyRecord {
   readonly appIds?: readonly string[] | null;
   /** The identity (identities/) whose shared metadata, rate limit and credits this key uses. */
   readonly identityId?: string | null;
+  /** Set by the verification lookup (`Store.findKeyByHash`) only: the identity, read with the key and cached with it. */
+  readonly identity?: KeyIdentity | null;
 }
 
 /**

@@ -7,9 +7,10 @@ import type { KeyRecord } from '../../keys/model.js';
 import { AppId, AppKeyKind, ERROR_RESPONSES, Environment, IssuedKeyView, KeyId, KeyView, Limit, Meta, Scope, parseLimit } from '../schemas.js';
 import type { Server } from '../types.js';
 import { keyView } from '../views.js';
+import { idPattern } from '../../lib/ids.js';
 import { actorOf } from './actor.js';
 
-const KeySettings = {
+export const KeySettings = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
   scopes: Type.Array(Scope, { maxItems: 64 }),
   meta: Meta,
@@ -33,6 +34,7 @@ const KeySettings = {
     { description: 'Credits spent by each verification (`cost`, default 1); none left answers USAGE_EXCEEDED. Setting credits restarts the balance; null removes metering.' },
   ),
   clientCertSha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Bind a secret or restricted key to this client certificate (SHA-256 of its DER, hex)' }), Type.Null()]),
+  identityId: Type.Union([Type.String({ pattern: idPattern('idt') }), Type.Null()], { description: 'Attach the key to an identity of its app (shared metadata, rate limit, credits); null detaches it' }),
 };
 
 function parseTime(value: string | null | undefined): number | null | undefined {
@@ -76,6 +78,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
             ratelimit: Type.Optional(KeySettings.ratelimit),
             credits: Type.Optional(KeySettings.credits),
+            identityId: Type.Optional(KeySettings.identityId),
           },
           { additionalProperties: false },
         ),
@@ -99,6 +102,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
           ...(b.clientCertSha256 !== undefined ? { clientCertSha256: b.clientCertSha256 } : {}),
           ...(b.ratelimit !== undefined ? { ratelimit: b.ratelimit } : {}),
           ...(b.credits !== undefined ? { credits: b.credits } : {}),
+          ...(b.identityId ? { identityId: b.identityId } : {}),
         },
         actorOf(request),
       );
@@ -173,6 +177,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
             ratelimit: Type.Optional(KeySettings.ratelimit),
             credits: Type.Optional(KeySettings.credits),
+            identityId: Type.Optional(KeySettings.identityId),
             enabled: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },

@@ -36,6 +36,9 @@ export const VerifyResponse = Type.Object({
   expiresAt: Type.Optional(Nullable()),
   creditsRemaining: Type.Optional(Type.Integer({ description: 'Metered keys: credits left after this call' })),
   retryAfterSeconds: Type.Optional(Type.Integer({ description: 'RATE_LIMITED and USAGE_EXCEEDED: seconds until the key may call again (as Retry-After)' })),
+  identity: Type.Optional(
+    Type.Object({ id: Type.String(), externalId: Type.String(), meta: Type.Record(Type.String(), Type.Unknown()) }, { description: 'The identity the key belongs to (shared metadata, rate limit and credits)' }),
+  ),
   requestId: Type.String(),
 });
 

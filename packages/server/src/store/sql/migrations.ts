@@ -134,6 +134,29 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.updateTable('keys').set({ permissions: '["*"]' }).where('kind', '=', 'root').execute();
     },
   },
+  {
+    version: 7,
+    name: 'identities: the keys of one customer share metadata, a rate limit and credits',
+    async up(db, dialect) {
+      const ms = bigint(dialect);
+      await db.schema
+        .createTable('identities')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id'))
+        .addColumn('external_id', 'text', (c) => c.notNull())
+        .addColumn('meta', 'text', (c) => c.notNull())
+        .addColumn('ratelimit', 'text')
+        .addColumn('credits', 'text')
+        .addColumn('credits_remaining', ms)
+        .addColumn('credits_period_start_ms', ms)
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('updated_at_ms', ms, (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      // The unique index is what makes "one identity per externalId and app" hold under races.
+      await db.schema.createIndex('identities_external_idx').on('identities').columns(['app_id', 'external_id']).unique().execute();
+    },
+  },
 ];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */

@@ -2,6 +2,7 @@ import { DEFAULT_APP_SETTINGS, type App } from '../../apps/model.js';
 import type { AuditRecord } from '../../audit/model.js';
 import type { Environment, KeyKind, KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
 import type { Database } from './schema.js';
+import type { Identity, KeyIdentity } from '../../identities/model.js';
 
 /** Row ↔ domain mapping. Numbers are coerced because PostgreSQL returns BIGINT as strings. */
 export const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -137,5 +138,25 @@ export function auditFromRow(r: Database['audit_log']): AuditRecord {
     data: JSON.parse(r.data),
     prevHash: r.prev_hash,
     hash: r.hash,
+  };
+}
+
+/** The part of an identity a verification needs, from its row's columns. */
+export function identityOfKey(id: string, r: Pick<Database['identities'], 'external_id' | 'meta' | 'ratelimit' | 'credits'>): KeyIdentity {
+  return { id, externalId: r.external_id, meta: JSON.parse(r.meta), ratelimit: r.ratelimit ? JSON.parse(r.ratelimit) : null, metered: r.credits !== null };
+}
+
+export function identityFromRow(r: Database['identities']): Identity {
+  return {
+    id: r.id,
+    appId: r.app_id,
+    externalId: r.external_id,
+    meta: JSON.parse(r.meta),
+    ratelimit: r.ratelimit ? JSON.parse(r.ratelimit) : null,
+    credits: r.credits ? JSON.parse(r.credits) : null,
+    creditsRemaining: r.credits ? num(r.credits_remaining) : null,
+    createdAtMs: Number(r.created_at_ms),
+    updatedAtMs: Number(r.updated_at_ms),
+    version: Number(r.version),
   };
 }

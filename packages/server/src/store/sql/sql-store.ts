@@ -2,13 +2,14 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { App, AppSettings } from '../../apps/model.js';
 import { auditHash } from '../../audit/chain.js';
 import { KeywardError } from '../../errors/keyward-error.js';
-import { spendCredits, type CreditSpend, type KeyCredits } from '../../keys/credits.js';
+import type { CreditSpend } from '../../keys/credits.js';
+import { spendKeyCreditsSql } from './credit-spend.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
 import { newId } from '../../lib/ids.js';
 import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { runMigrations, type Migration } from './migrations.js';
-import { appFromRow, appToRow, auditFromRow, keyFromRow, keyPatchToSet, keyToRow, num, secretFromRow } from './rows.js';
+import { appFromRow, appToRow, auditFromRow, identityOfKey, keyFromRow, keyPatchToSet, keyToRow, num, secretFromRow } from './rows.js';
 import { updateKeyKeepingFullRoot } from './root-keys.js';
 import type { Database } from './schema.js';
 
@@ -115,17 +116,22 @@ export class SqlStore implements Store {
 
   async findKeyByHash(hash: string): Promise<{ key: KeyRecord; secret: KeySecret } | undefined> {
     // One query whether or not the hash exists: a found key must not take a second round trip
-    // that an unknown one skips (bench/cases/verify-timing.bench.ts compares the two).
+    // that an unknown one skips (bench/cases/verify-timing.bench.ts compares the two). The key's
+    // identity comes in the same query, so it is cached with the key.
     const row = await this.db
       .selectFrom('key_secrets')
       .innerJoin('keys', 'keys.id', 'key_secrets.key_id')
+      .leftJoin('identities', 'identities.id', 'keys.identity_id')
       .selectAll('keys')
       .select(['key_secrets.hash as s_hash', 'key_secrets.start as s_start', 'key_secrets.created_at_ms as s_created_at_ms', 'key_secrets.expires_at_ms as s_expires_at_ms', 'key_secrets.sealed_secret as s_sealed_secret'])
+      .select(['identities.external_id as i_external_id', 'identities.meta as i_meta', 'identities.ratelimit as i_ratelimit', 'identities.credits as i_credits'])
       .where('key_secrets.hash', '=', hash)
       .executeTakeFirst();
     if (!row) return undefined;
-    const { s_hash, s_start, s_created_at_ms, s_expires_at_ms, s_sealed_secret, ...keyRow } = row;
-    return { key: keyFromRow(keyRow), secret: secretFromRow({ hash: s_hash, key_id: keyRow.id, start: s_start, created_at_ms: s_created_at_ms, expires_at_ms: s_expires_at_ms, sealed_secret: s_sealed_secret ?? null }) };
+    const { s_hash, s_start, s_created_at_ms, s_expires_at_ms, s_sealed_secret, i_external_id, i_meta, i_ratelimit, i_credits, ...keyRow } = row;
+    const key = keyFromRow(keyRow);
+    const identity = keyRow.identity_id && i_external_id !== null ? identityOfKey(keyRow.identity_id, { external_id: i_external_id, meta: i_meta!, ratelimit: i_ratelimit, credits: i_credits }) : null;
+    return { key: identity ? { ...key, identity } : key, secret: secretFromRow({ hash: s_hash, key_id: keyRow.id, start: s_start, created_at_ms: s_created_at_ms, expires_at_ms: s_expires_at_ms, sealed_secret: s_sealed_secret ?? null }) };
   }
 
   async createKey(key: KeyRecord, secret: KeySecret, audit: AuditDraft): Promise<void> {
@@ -238,28 +244,8 @@ export class SqlStore implements Store {
     return rows.map((r) => r.hash);
   }
 
-  async spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
-    // Read, decide (pure), then compare-and-set on the balance read: a concurrent spend in between
-    // makes the update miss and the loop decide again, so no credit is spent twice.
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const row = await this.db.selectFrom('keys').select(['credits', 'credits_remaining', 'credits_period_start_ms']).where('id', '=', keyId).executeTakeFirst();
-      if (!row) return { outcome: 'not_found' };
-      if (!row.credits) return { outcome: 'unmetered' };
-      const credits = JSON.parse(row.credits) as KeyCredits;
-      const balance = { remaining: Number(row.credits_remaining ?? 0), periodStartMs: num(row.credits_period_start_ms ?? null) };
-      const d = spendCredits(balance, credits, nowMs, cost);
-      if (d.next === balance) return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: balance.remaining, resetAtMs: d.resetAtMs };
-      const sameStart = balance.periodStartMs === null ? sql<boolean>`credits_period_start_ms IS NULL` : sql<boolean>`credits_period_start_ms = ${balance.periodStartMs}`;
-      const res = await this.db
-        .updateTable('keys')
-        .set({ credits_remaining: d.next.remaining, credits_period_start_ms: d.next.periodStartMs })
-        .where('id', '=', keyId)
-        .where('credits_remaining', '=', balance.remaining)
-        .where(sameStart)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: d.next.remaining, resetAtMs: d.resetAtMs };
-    }
-    throw new Error(`credits of ${keyId}: too much contention to spend`);
+  spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
+    return spendKeyCreditsSql(this.db, keyId, cost, nowMs);
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
