@@ -12,6 +12,8 @@ import { openSqliteStore } from '../../src/store/sqlite.js';
 import { deviceStoreConformance } from './device-store-conformance.js';
 import { T0, type HarnessFactory } from './feature-harness.js';
 import { secretStoreConformance } from './secret-store-conformance.js';
+import { identityStoreConformance } from './identity-store-conformance.js';
+import { SqlIdentityStore } from '../../src/store/sql/identity-store.js';
 import { sessionStoreConformance } from './session-store-conformance.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
@@ -49,4 +51,5 @@ for (const [label, dataDir] of [
   sessionStoreConformance(label, sqlite(dataDir, (sql) => new SqlSessionStore(sql.db, sql.backend)));
   deviceStoreConformance(label, sqlite(dataDir, (sql) => new SqlDeviceStore(sql.db)));
   secretStoreConformance(label, sqlite(dataDir, (sql) => new SqlSecretStore(sql.db)));
+  identityStoreConformance(label, sqlite(dataDir, (sql) => ({ core: sql, identities: new SqlIdentityStore(sql.db) })));
 }
