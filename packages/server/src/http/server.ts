@@ -25,6 +25,8 @@ import { verifyAnyRoutes } from './routes/verify-any.js';
 import { verifyRoutes } from './routes/verify.js';
 import { rootKeyRoutes } from './routes/root-keys.js';
 import { identityRoutes } from './routes/identities.js';
+import { keyAccessRoutes } from './routes/key-access.js';
+import type { CompiledAccessMap } from '../policy/evaluate.js';
 import type { Server } from './types.js';
 import type { Permission } from '../rootkeys/permissions.js';
 
@@ -36,6 +38,8 @@ export interface BuildServerOptions {
   readonly logger?: FastifyServerOptions['loggerInstance'];
   /** Serve `POST /v1/keys/verify` through its lean path (default true; false sends it through Fastify, for the parity test). */
   readonly verifyFastPath?: boolean;
+  /** The access map `GET /v1/keys/{keyId}/access` evaluates (`keyward start --policy`). */
+  readonly accessMap?: CompiledAccessMap;
 }
 
 const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];
@@ -166,6 +170,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   verifyAnyRoutes(server, kw);
   rootKeyRoutes(server, kw);
   identityRoutes(server, kw);
+  keyAccessRoutes(server, kw, options.accessMap);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   if (options.tls) {

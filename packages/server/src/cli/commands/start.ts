@@ -6,6 +6,8 @@ import { isLoopbackHost, loadConfig } from '../../config/config.js';
 import { buildServer } from '../../http/server.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createKeyward } from '../../keyward.js';
+import { compileAccessMap } from '../../policy/evaluate.js';
+import { loadAccessMap } from '../../policy/load.js';
 
 export function startCommand(program: Command): void {
   program
@@ -17,7 +19,8 @@ export function startCommand(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
-    .action(async (opts: { port?: string; host?: string; logLevel?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean }, cmd: Command) => {
+    .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access (which calls a key may make)')
+    .action(async (opts: { port?: string; host?: string; logLevel?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string }, cmd: Command) => {
       // `--data` is the program's option (cli/main.ts), so it is honoured before or after `start`.
       const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
@@ -27,6 +30,8 @@ export function startCommand(program: Command): void {
         ...(dataDir ? { dataDir } : {}),
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       });
+      // Loaded (and refused if invalid) before any state is created.
+      const accessMap = opts.policy ? compileAccessMap(loadAccessMap(opts.policy)) : undefined;
       const kw = await createKeyward({ config, defaultMetrics: true });
       const root = await ensureRootKey(kw);
       if (root.created) {
@@ -42,7 +47,10 @@ export function startCommand(program: Command): void {
           ].join('\n'),
         );
       }
-      const server = await buildServer(kw, opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {});
+      const server = await buildServer(kw, {
+        ...(opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {}),
+        ...(accessMap ? { accessMap } : {}),
+      });
       let address: string;
       try {
         address = await server.listen({ port: config.port, host: config.host });

@@ -49,7 +49,7 @@ function parseTime(value: string | null | undefined): number | null | undefined 
  * not app keys: they live under `/v1/root-keys`, where their permissions are checked (a root key
  * holding `keys:write` must not be able to rotate a stronger root key and read its secret).
  */
-async function appKeyFor(kw: Pick<Keyward, 'keys'>, caller: Operator, keyId: string): Promise<KeyRecord> {
+export async function appKeyFor(kw: Pick<Keyward, 'keys'>, caller: Operator, keyId: string): Promise<KeyRecord> {
   const key = await kw.keys.get(keyId);
   if (key.kind === 'root') throw new KeywardError('NOT_FOUND', 'key not found (root keys are under /v1/root-keys)');
   assertAppAccess(caller, key.appId);
