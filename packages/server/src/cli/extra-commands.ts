@@ -3,6 +3,7 @@ import { gatewayCommand } from './commands/gateway.js';
 import { policyCommand } from './commands/policy.js';
 import { signingKeysCommand } from './commands/signing-keys.js';
 import { rootKeysCommand } from './commands/root-keys.js';
+import { identitiesCommand } from './commands/identities.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, rootKeysCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, rootKeysCommand, identitiesCommand];

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
-const dir = mkdtempSync(path.join(tmpdir(), 'kw-cli-rootkeys-'));
+const dir = mkdtempSync(path.join(tmpdir(), 'kw-cli-operators-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -23,7 +23,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('keyward root-keys', () => {
-  it('creates with permissions and apps, lists, rotates and revokes; refuses unknown permissions (naming the flag) and the last full-power key', async () => {
+  it('creates with permissions and apps, lists, rotates and revokes; refuses unknown permissions (naming the flag) and the last full-power key', { timeout: 180_000 }, async () => {
     const init = await cli(['init']);
     expect(init.code).toBe(0);
     const firstId = JSON.parse(init.stdout).rootKeyId as string;
@@ -56,5 +56,32 @@ describe('keyward root-keys', () => {
     const revoked = await cli(['root-keys', 'revoke', created.key.id, '--reason', 'done']);
     expect(revoked.code).toBe(0);
     expect(JSON.parse(revoked.stdout).revokedAt).not.toBeNull();
+  });
+});
+
+describe('keyward identities', () => {
+  it('creates, lists, gets, updates and deletes; bad flags name the flag and create nothing; a taken externalId is CONFLICT', { timeout: 180_000 }, async () => {
+    const app = JSON.parse((await cli(['apps', 'create', 'ids'])).stdout) as { id: string };
+    for (const [args, flag] of [
+      [['--meta', 'not json'], '--meta'],
+      [['--ratelimit', '10'], '--ratelimit'],
+      [['--refill', 'daily'], '--refill'],
+      [['--credits', '0'], '--credits'],
+    ] as const) {
+      const bad = await cli(['identities', 'create', '--app', app.id, '--external-id', 'org_1', ...args]);
+      expect(bad.code, flag).toBe(2);
+      expect(JSON.parse(bad.stderr).error.detail).toContain(flag);
+    }
+    expect(JSON.parse((await cli(['identities', 'list', '--app', app.id])).stdout).items).toEqual([]);
+    const made = await cli(['identities', 'create', '--app', app.id, '--external-id', 'org_1', '--meta', '{"plan":"pro"}', '--ratelimit', '100/60', '--credits', '500', '--refill', 'monthly']);
+    expect(made.code, made.stderr).toBe(0);
+    const identity = JSON.parse(made.stdout) as { id: string };
+    expect(JSON.parse(made.stdout)).toMatchObject({ externalId: 'org_1', meta: { plan: 'pro' }, ratelimit: { rate: 100, windowSeconds: 60, burst: 100 }, credits: { amount: 500, refill: 'monthly', remaining: 500 } });
+    expect(JSON.parse((await cli(['identities', 'create', '--app', app.id, '--external-id', 'org_1'])).stderr).error.code).toBe('CONFLICT');
+    const updated = JSON.parse((await cli(['identities', 'update', identity.id, '--no-ratelimit', '--meta', '{"plan":"team"}'])).stdout);
+    expect(updated).toMatchObject({ ratelimit: null, meta: { plan: 'team' }, version: 2 });
+    expect(JSON.parse((await cli(['identities', 'get', identity.id])).stdout).id).toBe(identity.id);
+    expect(JSON.parse((await cli(['identities', 'delete', identity.id])).stdout)).toEqual({ id: identity.id, deleted: true, detachedKeys: [] });
+    expect(JSON.parse((await cli(['identities', 'get', identity.id])).stderr).error.code).toBe('NOT_FOUND');
   });
 });
