@@ -9,7 +9,7 @@ import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
 import { newId } from '../../lib/ids.js';
 import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { runMigrations, type Migration } from './migrations.js';
-import { appFromRow, appToRow, auditFromRow, identityOfKey, keyFromRow, keyPatchToSet, keyToRow, num, secretFromRow } from './rows.js';
+import { appFromRow, appToRow, auditFromRow, identityOfKey, keyFromRow, keyPatchToSet, keyToRow, secretFromRow } from './rows.js';
 import { updateKeyKeepingFullRoot } from './root-keys.js';
 import type { Database } from './schema.js';
 
