@@ -7,6 +7,9 @@ import { manualClock } from '../../src/lib/clock.js';
 import { newId } from '../../src/lib/ids.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { bearer, CLI, makeApi, makeKeyward } from '../helpers.js';
+import { createPipeline } from '../../src/credentials/pipeline.js';
+import { compileAccessMap } from '../../src/policy/evaluate.js';
+import { parseAccessMap } from '../../src/policy/load.js';
 
 const open: Keyward[] = [];
 afterEach(async () => {
@@ -141,4 +144,27 @@ describe('identities in verification', () => {
       expect((await kw.keys.get(k2.key.id)).creditsRemaining).toBe(100 - spentByK2);
     });
   }
+});
+
+describe('identities in the pipeline (gateway and middlewares)', () => {
+  it("a call's cost is spent from the identity's shared credits after the map allowed it; a denied call spends nothing", async () => {
+    const { kw } = await makeKeyward();
+    open.push(kw);
+    const app = await kw.apps.create({ name: 'a' }, CLI);
+    const identity = await kw.identities.create(app.id, { externalId: 'c', credits: { amount: 4, refill: null } }, CLI);
+    const k1 = await kw.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: '1', identityId: identity.id }, CLI);
+    const k2 = await kw.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: '2', identityId: identity.id }, CLI);
+    const map = compileAccessMap(parseAccessMap('version: 1\nresources:\n  - path: /reports\n    methods: [GET]\n    allow: [secret]\n    cost: 3\n'));
+    const run = createPipeline({ verifiers: kw.credentials, where: 'test', accessMap: map, limits: kw.limits, now: kw.now });
+    const call = (key: string, path: string) => {
+      const headers = { authorization: `Bearer ${key}` };
+      return run({ method: 'GET', rawTarget: path, path, headers, rawHeaders: Object.entries(headers).flat(), clientIp: '127.0.0.1', requestId: 'req_t' });
+    };
+    expect((await call(k1.secret, '/elsewhere')).allow).toBe(false);
+    expect((await kw.identities.get(identity.id)).creditsRemaining).toBe(4);
+    expect((await call(k1.secret, '/reports')).allow).toBe(true);
+    expect((await kw.identities.get(identity.id)).creditsRemaining).toBe(1);
+    expect(await call(k2.secret, '/reports')).toMatchObject({ allow: false, code: 'USAGE_EXCEEDED' });
+    expect((await kw.identities.get(identity.id)).creditsRemaining).toBe(1);
+  });
 });
