@@ -1,5 +1,10 @@
 import type { KeyRecord } from '../keys/model.js';
 
+/*
+ * Full power: `["*"]`, every app (`appIds` null), enabled, unrevoked, without an expiry. The store
+ * keeps at least one such root key (store/sql/root-keys.ts, `Store.updateKeyKeepingFullRoot`).
+ */
+
 /**
  * The closed list of what a root (operator) key may do on the admin API. Every admin route
  * declares exactly one of these (http/server.ts refuses to start otherwise), and a root key holds
@@ -85,13 +90,4 @@ export function covers(holder: RootPower, wanted: RootPower): boolean {
   if (holder.appIds === null) return true;
   if (wanted.appIds === null) return false;
   return wanted.appIds.every((a) => holder.appIds!.includes(a));
-}
-
-/**
- * Full power: every permission, every app, enabled, not revoked and without an expiry. The store
- * refuses any change that would leave no such key (`Store.updateKeyKeepingFullRoot`), so the
- * operator cannot lock themselves out by mistake.
- */
-export function isFullPower(key: KeyRecord): boolean {
-  return key.kind === 'root' && key.revokedAtMs === null && key.enabled && key.expiresAtMs === null && key.appIds == null && (key.permissions ?? []).length === 1 && key.permissions![0] === '*';
 }
