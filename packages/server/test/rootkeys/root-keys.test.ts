@@ -110,6 +110,24 @@ describe('root key permissions on the admin API', () => {
   });
 });
 
+describe('root key permissions on the verify fast path', () => {
+  it('over real HTTP (the fast path, which has no preHandler) the permission and the app restriction hold', async () => {
+    const a = await api();
+    await a.server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = a.server.server.address() as { port: number };
+    const verify = (key: string, body: object) => fetch(`http://127.0.0.1:${port}/v1/keys/verify`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const target = await a.kw.keys.create({ appId: a.appId, environment: 'live', kind: 'secret', name: 't' }, CLI);
+    const reader = await rootKey(a, ['apps:read']);
+    const scoped = await rootKey(a, ['credentials:verify'], [a.appId]);
+    const denied = await verify(reader.secret, { key: target.secret });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { code: string }).code).toBe('INSUFFICIENT_PERMISSION');
+    expect(((await (await verify(scoped.secret, { key: target.secret })).json()) as { code: string }).code).toBe('VALIDATION_FAILED');
+    expect(await (await verify(scoped.secret, { key: target.secret, appId: a.appId })).json()).toMatchObject({ valid: true });
+    await a.server.close();
+  });
+});
+
 describe('root key lifecycle', () => {
   it('creates, lists, gets, updates, rotates and revokes root keys; the secret is shown once and stored as a hash; every change audited', async () => {
     const a = await api();
