@@ -34,6 +34,11 @@ export interface AppSettings {
   readonly certificatePins: readonly string[];
   /** How long a published pin set stays valid, seconds. */
   readonly pinSetTtlSeconds: number;
+  /**
+   * Web origins (`https://app.example.com`, or `*` for any) whose pages may call the gateway and
+   * the API with this app's credentials (CORS, http/cors.ts). Empty: none.
+   */
+  readonly corsOrigins: readonly string[];
 }
 
 export const DEFAULT_APP_SETTINGS: AppSettings = {
@@ -44,4 +49,5 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   maxTokenTtlSeconds: 3600,
   certificatePins: [],
   pinSetTtlSeconds: 7 * 86_400,
+  corsOrigins: [],
 };

@@ -1,5 +1,6 @@
 import { KeywardError } from '../errors/keyward-error.js';
 import { newId } from '../lib/ids.js';
+import { isOriginEntry } from '../lib/origin.js';
 import type { Actor } from '../keys/service.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { DEFAULT_APP_SETTINGS, type App, type AppSettings } from './model.js';
@@ -86,5 +87,7 @@ function validateSettings(settings: AppSettings): AppSettings {
   }
   const badPins = settings.certificatePins.filter((p) => !/^sha256\/[A-Za-z0-9+/]{43}=$/.test(p));
   if (badPins.length) throw new KeywardError('VALIDATION_FAILED', 'certificatePins are sha256/<base64 of the SPKI SHA-256>', { errors: [{ pointer: '/body/settings/certificatePins', message: 'sha256/<44 base64 characters>' }] });
+  const badOrigins = settings.corsOrigins.filter((o) => !isOriginEntry(o));
+  if (badOrigins.length) throw new KeywardError('VALIDATION_FAILED', 'corsOrigins are origins like https://app.example.com (lowercase, no path) or *', { errors: [{ pointer: '/body/settings/corsOrigins', message: 'an origin like https://app.example.com, or *' }] });
   return settings;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { analyticsCommand } from './commands/analytics.js';
 import { gatewayCommand } from './commands/gateway.js';
 import { policyCommand } from './commands/policy.js';
 import { signingKeysCommand } from './commands/signing-keys.js';
@@ -6,4 +7,4 @@ import { rootKeysCommand } from './commands/root-keys.js';
 import { identitiesCommand } from './commands/identities.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, rootKeysCommand, identitiesCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, rootKeysCommand, identitiesCommand];

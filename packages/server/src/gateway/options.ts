@@ -4,6 +4,8 @@ import { KeywardError } from '../errors/keyward-error.js';
 import type { TlsFiles } from '../lib/tls.js';
 import type { GatewayPolicy } from './types.js';
 
+import type { Cors } from '../http/cors.js';
+
 export interface GatewayOptions {
   readonly upstreamUrl: string;
   readonly policy: GatewayPolicy;
@@ -43,6 +45,8 @@ export interface GatewayOptions {
   readonly maxBufferedBodyBytes?: number;
   readonly upstreamConnections?: number;
   readonly keepCookies?: boolean;
+  /** CORS for browser callers (gateway/cors.ts `gatewayCors`); none: no CORS headers, preflights go through the map like any OPTIONS. */
+  readonly cors?: Cors;
   readonly onError?: (err: unknown, requestId: string) => void;
   /** Serve HTTPS with this certificate and key, reloaded when the files change. */
   readonly tls?: TlsFiles;

@@ -6,7 +6,8 @@ import { clientCertOf, readTls, watchTls } from '../lib/tls.js';
 import { Pool, type Dispatcher } from 'undici';
 import { CATALOGUE, type Code } from '../errors/catalogue.js';
 import { problemResponse } from '../errors/problem.js';
-import { newRequestId } from '../lib/ids.js';
+import { newRequestId, requestIdFrom } from '../lib/ids.js';
+import { endRequestTrace, propagate, startRequestTrace, type RequestTrace } from '../observability/tracing.js';
 import type { Mutable } from '../lib/mutable.js';
 import { maskKeys } from '../observability/logger.js';
 import { BodyWatch, InFlight, type SlowReason } from './admission.js';
@@ -16,12 +17,18 @@ import { downstreamHeaders, guardRequest, upstreamHeaders } from './request-guar
 import { pathProblem } from './target.js';
 import type { GatewayRequest } from './types.js';
 import { guardResponseHeaders } from './response-headers.js';
+import { answerPreflight, applyCors } from './cors.js';
 import { BodyScrubber, type ScrubSet } from './scrub.js';
 
 export type { GatewayOptions } from './options.js';
 
 /** Never forwarded, whatever the map says: TRACE echoes the request (credentials included) back, CONNECT opens a tunnel past the map. */
 const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+/**
+ * RFC 9110 §15.5.6: a 405 lists the methods the target has. The gateway forwards every other
+ * method; which of them the upstream serves is the upstream's to say.
+ */
+const ALLOW: Readonly<Record<string, string>> = { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
 
 /**
  * The reverse proxy. Its own code is framing and streaming only; every allow/deny comes from
@@ -52,7 +59,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   async function proxy(ex: Exchange): Promise<void> {
     const { req, requestId } = ex;
     const method = req.method ?? 'GET';
-    if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`);
+    if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`, ALLOW);
     const guard = guardRequest(req);
     if (!guard.ok) return ex.refuse(guard.code, guard.detail);
     const rawTarget = req.url ?? '/';
@@ -61,6 +68,10 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     // Before the map sees the path: the map matches, and the upstream receives, these exact bytes.
     const problem = pathProblem(path);
     if (problem) return ex.refuse('PATH_NOT_CANONICAL', `path refused (${problem})`);
+    if (options.cors !== undefined) {
+      if (answerPreflight(options.cors, req, ex.res, requestId)) return ex.done(204);
+      if (req.headers.origin !== undefined) ex.cors = options.cors.headers(req.headers.origin);
+    }
     const clientIp = options.clientIp(req);
     if (!ex.hold(perClient, clientIp)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight from this address');
     const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId };
@@ -91,6 +102,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     forwardingHeaders(req, { clientIp, tls, peerTrusted: options.peerTrusted?.(req) ?? false }, headers);
     if (cert) headers['x-keyward-client-cert-sha256'] = cert;
     headers['x-request-id'] = requestId;
+    propagate(ex.trace, headers);
     if (decision.scrubBody) askForScannableBody(headers);
     const hasBody = body !== undefined ? body.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     if (hasBody && body === undefined) {
@@ -136,7 +148,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   // 100 Continue only once the request is allowed, so a refused request's body is never sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   // CONNECT never reaches the request handler in Node; answer it rather than drop the socket.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawProblem(socket, 'METHOD_NOT_ALLOWED', 'Method Not Allowed'));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawProblem(socket, 'METHOD_NOT_ALLOWED', 'Method Not Allowed', ALLOW));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // A timeout while a response is under way (the request timeout, mid-body) cannot be answered
     // on the raw socket: the response owns it.
@@ -158,8 +170,8 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
 }
 
 /** A problem written straight to a socket Node will not give a response object for; the connection then closes. */
-function rawProblem(socket: Duplex, code: Code, reason: string): void {
-  const answer = problemResponse(code, newRequestId());
+function rawProblem(socket: Duplex, code: Code, reason: string, extra?: Readonly<Record<string, string>>): void {
+  const answer = problemResponse(code, newRequestId(), extra ? { headers: extra } : {});
   const headers = Object.entries(answer.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(`HTTP/1.1 ${answer.status} ${reason}\r\n${headers}content-length: ${Buffer.byteLength(answer.text)}\r\nconnection: close\r\n\r\n${answer.text}`);
 }
@@ -216,6 +228,7 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     const extra = this.responseHeaders;
     for (const k in extra) out[k] = extra[k]!;
     out['x-request-id'] = this.ex.requestId;
+    if (this.ex.cors !== undefined) applyCors(out, this.ex.cors);
     try {
       this.ex.res.writeHead(statusCode, out);
     } catch (err) {
@@ -263,12 +276,17 @@ type RequestLog = NonNullable<GatewayOptions['onRequest']>;
  * allocation (and tsx's name-keeping wrapper around each) showed on the gateway's profile.
  */
 class Exchange {
-  readonly requestId = newRequestId();
+  /** A valid incoming X-Request-Id is kept (one id across hops, as the admin API does); else a new one. */
+  readonly requestId: string;
+  /** The request's span (a no-op one without an OpenTelemetry SDK) and the traceparent the upstream gets. */
+  readonly trace: RequestTrace;
   private readonly startedMs = performance.now();
   private logged = false;
   /** True once the gateway itself answered with a problem. */
   answered = false;
   upstream: UpstreamResponse | undefined;
+  /** CORS headers for this request's answers (a browser's request to a gateway with CORS on). */
+  cors: Record<string, string> | undefined;
   private continued = false;
   private held: { slots: InFlight; key: string }[] | undefined;
   private stopWatch: (() => void) | undefined;
@@ -279,7 +297,10 @@ class Exchange {
     private readonly onRequest: RequestLog | undefined,
     /** The client sent `Expect: 100-continue` and waits before sending its body. */
     private readonly expectsContinue: boolean,
-  ) {}
+  ) {
+    this.requestId = req.headers['x-request-id'] === undefined ? newRequestId() : requestIdFrom(req.headers['x-request-id']);
+    this.trace = startRequestTrace(req.method ?? 'GET', req.headers, { 'http.request.method': req.method ?? '', 'keyward.process': 'gateway', 'keyward.request_id': this.requestId });
+  }
 
   /** Takes an in-flight slot under `key`, given back when the exchange ends; false when none is free. */
   hold(slots: InFlight, key: string): boolean {
@@ -333,6 +354,7 @@ class Exchange {
   done(status: number, code?: Code): void {
     if (this.logged) return;
     this.logged = true;
+    if (this.trace.span.isRecording()) this.res.once('close', () => endRequestTrace(this.trace, status, code));
     if (!this.onRequest) return;
     const info: Parameters<RequestLog>[0] & { code?: Code } = { requestId: this.requestId, method: this.req.method ?? '', path: maskKeys(pathOf(this.req.url ?? '/')), status, ms: performance.now() - this.startedMs };
     if (code) info.code = code;
@@ -346,6 +368,7 @@ class Exchange {
   refuse(code: Code, detail?: string, headers?: Readonly<Record<string, string>>): void {
     this.answered = true;
     const unread = this.expectsContinue && !this.continued;
+    if (this.cors !== undefined) headers = { ...headers, ...this.cors };
     sendProblem(this.res, code, this.requestId, detail, unread ? { ...headers, ...CLOSE } : headers);
     this.done(CATALOGUE[code].status, code);
     if (!unread) this.req.resume();

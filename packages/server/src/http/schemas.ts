@@ -31,6 +31,7 @@ export const AppSettingsSchema = Type.Object(
     maxTokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     certificatePins: Type.Optional(Type.Array(Type.String({ pattern: '^sha256/[A-Za-z0-9+/]{43}=$' }), { maxItems: 16 })),
     pinSetTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 86_400 })),
+    corsOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, description: 'https://app.example.com, or * for any origin (never with credentials)' }), { maxItems: 32 })),
   },
   { additionalProperties: false },
 );
@@ -46,6 +47,7 @@ export const AppView = Type.Object({
     maxTokenTtlSeconds: Type.Integer(),
     certificatePins: Type.Array(Type.String()),
     pinSetTtlSeconds: Type.Integer(),
+    corsOrigins: Type.Array(Type.String()),
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

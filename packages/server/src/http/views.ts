@@ -12,7 +12,7 @@ export function appView(app: App) {
   return {
     id: app.id,
     name: app.name,
-    settings: { ...settings, signatureRequiredComponents: [...settings.signatureRequiredComponents], certificatePins: [...settings.certificatePins] },
+    settings: { ...settings, signatureRequiredComponents: [...settings.signatureRequiredComponents], certificatePins: [...settings.certificatePins], corsOrigins: [...settings.corsOrigins] },
     createdAt: iso(app.createdAtMs),
     updatedAt: iso(app.updatedAtMs),
     version: app.version,

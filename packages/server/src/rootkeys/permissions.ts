@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'devices:write',
   'signing-keys:write',
   'metrics:read',
+  'analytics:read',
   'rootkeys:read',
   'rootkeys:write',
 ] as const;

@@ -1,3 +1,5 @@
+import { AppCorsOrigins } from '../../apps/cors-origins.js';
+import { gatewayCors } from '../../gateway/cors.js';
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createGatewayPolicy } from '../../gateway/policy.js';
@@ -96,9 +98,14 @@ export function gatewayCommand(program: Command): void {
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);
       const policy = createGatewayPolicy({ kw, map, limits: kw.limits, ...(opts.app ? { appId: opts.app } : {}), ...(opts.audience ? { audience: opts.audience } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) });
+      // Browser callers: the CORS origins of the fronted app (--app), or of any app.
+      const corsOrigins = new AppCorsOrigins(kw.store);
+      await corsOrigins.refresh();
+      corsOrigins.start(5000, (err) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones'));
       const gateway = createGateway({
         upstreamUrl: opts.upstream,
         policy,
+        cors: gatewayCors(corsOrigins, opts.app ? { appId: opts.app } : {}),
         clientIp: (req) => resolveClientIp(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], compiledTrust),
         peerTrusted: (req) => peerIsTrusted(req.socket.remoteAddress ?? '', compiledTrust),
         ...limitOptions,
@@ -115,6 +122,7 @@ export function gatewayCommand(program: Command): void {
           resolve();
         });
       }).catch(async (err: NodeJS.ErrnoException) => {
+        corsOrigins.stop();
         await gateway.close().catch(() => {});
         await kw.close();
         if (err.code === 'EADDRINUSE') throw new KeywardError('ADDRESS_IN_USE', `${host}:${port} is already in use: stop the other process or choose --port`);
@@ -124,6 +132,7 @@ export function gatewayCommand(program: Command): void {
       if (!opts.tlsCert && !isLoopbackHost(host)) kw.logger.warn({ host }, 'gateway serving plain HTTP on a non-loopback address: credentials cross the network unencrypted');
       kw.logger.info({ port, upstream: opts.upstream, policy: opts.policy, resources: map.map.resources.length, tls: Boolean(opts.tlsCert) }, 'keyward gateway listening');
       const shutdown = async () => {
+        corsOrigins.stop();
         await gateway.close();
         await kw.close();
         process.exit(0);
