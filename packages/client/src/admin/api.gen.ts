@@ -70,6 +70,14 @@ export interface Operations {
           certificatePins: string[];
           pinSetTtlSeconds: number;
           corsOrigins: string[];
+          identityProviders: {
+            issuer: string;
+            audience: string;
+            jwksUri: string;
+            environment: string;
+            algorithms: string[];
+            clockSkewSeconds: number;
+          }[];
         };
         createdAt: string;
         updatedAt: string;
@@ -93,6 +101,21 @@ export interface Operations {
         certificatePins?: string[];
         pinSetTtlSeconds?: number;
         corsOrigins?: string[];
+        /** External OIDC providers whose end-user tokens this app accepts (replaces the whole list) */
+        identityProviders?: {
+          /** Exact iss of its tokens */
+          issuer: string;
+          /** The aud its tokens carry for this app */
+          audience: string;
+          /** https:// (http:// on loopback only) URL of its JWKS */
+          jwksUri: string;
+          /** default live */
+          environment?: "live" | "test";
+          /** default all three; never none or HS* */
+          algorithms?: ("RS256" | "ES256" | "EdDSA")[];
+          /** default 60 */
+          clockSkewSeconds?: number;
+        }[];
       };
     };
     bodyRequired: true;
@@ -108,6 +131,14 @@ export interface Operations {
         certificatePins: string[];
         pinSetTtlSeconds: number;
         corsOrigins: string[];
+        identityProviders: {
+          issuer: string;
+          audience: string;
+          jwksUri: string;
+          environment: string;
+          algorithms: string[];
+          clockSkewSeconds: number;
+        }[];
       };
       createdAt: string;
       updatedAt: string;
@@ -135,6 +166,14 @@ export interface Operations {
         certificatePins: string[];
         pinSetTtlSeconds: number;
         corsOrigins: string[];
+        identityProviders: {
+          issuer: string;
+          audience: string;
+          jwksUri: string;
+          environment: string;
+          algorithms: string[];
+          clockSkewSeconds: number;
+        }[];
       };
       createdAt: string;
       updatedAt: string;
@@ -159,6 +198,21 @@ export interface Operations {
         certificatePins?: string[];
         pinSetTtlSeconds?: number;
         corsOrigins?: string[];
+        /** External OIDC providers whose end-user tokens this app accepts (replaces the whole list) */
+        identityProviders?: {
+          /** Exact iss of its tokens */
+          issuer: string;
+          /** The aud its tokens carry for this app */
+          audience: string;
+          /** https:// (http:// on loopback only) URL of its JWKS */
+          jwksUri: string;
+          /** default live */
+          environment?: "live" | "test";
+          /** default all three; never none or HS* */
+          algorithms?: ("RS256" | "ES256" | "EdDSA")[];
+          /** default 60 */
+          clockSkewSeconds?: number;
+        }[];
       };
     };
     bodyRequired: true;
@@ -174,6 +228,14 @@ export interface Operations {
         certificatePins: string[];
         pinSetTtlSeconds: number;
         corsOrigins: string[];
+        identityProviders: {
+          issuer: string;
+          audience: string;
+          jwksUri: string;
+          environment: string;
+          algorithms: string[];
+          clockSkewSeconds: number;
+        }[];
       };
       createdAt: string;
       updatedAt: string;

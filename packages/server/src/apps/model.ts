@@ -1,3 +1,5 @@
+import type { IdentityProvider, IdentityProviderInput } from '../oidc/config.js';
+
 /** A tenant. Its `live` and `test` environments share nothing but this record. */
 export interface App {
   readonly id: string;
@@ -39,7 +41,16 @@ export interface AppSettings {
    * the API with this app's credentials (CORS, http/cors.ts). Empty: none.
    */
   readonly corsOrigins: readonly string[];
+  /**
+   * External OpenID Connect providers (Auth0, Cognito, Firebase Auth, Keycloak …) whose tokens
+   * this app's end users may present as credentials (kind `oidc` in the access map). Each one's
+   * issuer, audience and JWKS URL are checked when set; its keys are fetched and cached.
+   */
+  readonly identityProviders: readonly IdentityProvider[];
 }
+
+/** Settings as given to create/update: any subset, identity providers with their defaults left out. */
+export type AppSettingsInput = Partial<Omit<AppSettings, 'identityProviders'>> & { readonly identityProviders?: readonly IdentityProviderInput[] };
 
 export const DEFAULT_APP_SETTINGS: AppSettings = {
   revokeKeysSeenInUrls: false,
@@ -50,4 +61,5 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   certificatePins: [],
   pinSetTtlSeconds: 7 * 86_400,
   corsOrigins: [],
+  identityProviders: [],
 };

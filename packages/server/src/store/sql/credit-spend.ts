@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import { spendTogether, type CreditBalance, type CreditSpend, type KeyCredits, type MeteredBalance } from '../../keys/credits.js';
+import type { Kysely } from 'kysely';
+import { spendTogether, type CreditSpend, type KeyCredits, type MeteredBalance } from '../../keys/credits.js';
 import { num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -18,42 +18,30 @@ export function spendAnswer(key: MeteredBalance | null, identity: MeteredBalance
 
 /**
  * `Store.spendKeyCredits` on any SQL database: read the key's balance and its identity's, decide
- * (keys/credits.ts `spendTogether`), then compare-and-set both in one transaction on the balances
- * read. A concurrent spend in between makes an update miss, the transaction roll back and the
- * loop decide again, so no credit is spent twice and a refused call spends from neither.
+ * (keys/credits.ts `spendTogether`), write both, in one transaction that holds both rows:
+ * PostgreSQL locks them (FOR UPDATE, key first, then identity, always in that order), and SQLite's
+ * single connection is held for the whole transaction. A racing spend waits its turn instead of
+ * losing a compare-and-set, so no credit is spent twice, a refused call spends from neither, and
+ * contention never turns into an exception.
  */
-export async function spendKeyCreditsSql(db: Kysely<Database>, keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
-  const retry = new Error('balance moved');
-  for (let attempt = 0; attempt < 16; attempt++) {
-    const keyRow = await db.selectFrom('keys').select(['credits', 'credits_remaining', 'credits_period_start_ms', 'identity_id']).where('id', '=', keyId).executeTakeFirst();
-    if (!keyRow) return { outcome: 'not_found' };
-    const idRow = keyRow.identity_id ? await db.selectFrom('identities').select(['credits', 'credits_remaining', 'credits_period_start_ms']).where('id', '=', keyRow.identity_id).executeTakeFirst() : undefined;
-    const key = metered(keyRow as Row);
-    const identity = metered(idRow as Row | undefined);
-    if (!key && !identity) return { outcome: 'unmetered' };
-    const d = spendTogether(key, identity, nowMs, cost);
-    try {
-      await db.transaction().execute(async (trx) => {
-        if (key && d.key !== key.balance) await casBalance(trx, 'keys', keyId, key.balance, d.key!, retry);
-        if (identity && d.identity !== identity.balance) await casBalance(trx, 'identities', keyRow.identity_id!, identity.balance, d.identity!, retry);
-      });
-    } catch (err) {
-      if (err === retry) continue;
-      throw err;
+export async function spendKeyCreditsSql(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
+  return db.transaction().execute(async (trx) => {
+    let readKey = trx.selectFrom('keys').select(['credits', 'credits_remaining', 'credits_period_start_ms', 'identity_id']).where('id', '=', keyId);
+    if (dialect === 'postgres') readKey = readKey.forUpdate();
+    const keyRow = await readKey.executeTakeFirst();
+    if (!keyRow) return { outcome: 'not_found' } as const;
+    let idRow: Row | undefined;
+    if (keyRow.identity_id) {
+      let readIdentity = trx.selectFrom('identities').select(['credits', 'credits_remaining', 'credits_period_start_ms']).where('id', '=', keyRow.identity_id);
+      if (dialect === 'postgres') readIdentity = readIdentity.forUpdate();
+      idRow = (await readIdentity.executeTakeFirst()) as Row | undefined;
     }
+    const key = metered(keyRow as Row);
+    const identity = metered(idRow);
+    if (!key && !identity) return { outcome: 'unmetered' } as const;
+    const d = spendTogether(key, identity, nowMs, cost);
+    if (key && d.key !== key.balance) await trx.updateTable('keys').set({ credits_remaining: d.key!.remaining, credits_period_start_ms: d.key!.periodStartMs }).where('id', '=', keyId).execute();
+    if (identity && d.identity !== identity.balance) await trx.updateTable('identities').set({ credits_remaining: d.identity!.remaining, credits_period_start_ms: d.identity!.periodStartMs }).where('id', '=', keyRow.identity_id!).execute();
     return spendAnswer(key, identity, d);
-  }
-  throw new Error(`credits of ${keyId}: too much contention to spend`);
-}
-
-async function casBalance(trx: Kysely<Database>, table: 'keys' | 'identities', id: string, read: CreditBalance, next: CreditBalance, retry: Error): Promise<void> {
-  const sameStart = read.periodStartMs === null ? sql<boolean>`credits_period_start_ms IS NULL` : sql<boolean>`credits_period_start_ms = ${read.periodStartMs}`;
-  const res = await (trx as unknown as Kysely<Record<'keys' | 'identities', Row & { id: string }>>)
-    .updateTable(table)
-    .set({ credits_remaining: next.remaining, credits_period_start_ms: next.periodStartMs })
-    .where('id', '=', id)
-    .where('credits_remaining', '=', read.remaining)
-    .where(sameStart)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw retry;
+  });
 }

@@ -245,7 +245,7 @@ export class SqlStore implements Store {
   }
 
   spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
-    return spendKeyCreditsSql(this.db, keyId, cost, nowMs);
+    return spendKeyCreditsSql(this.db, this.backend, keyId, cost, nowMs);
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
