@@ -6,8 +6,8 @@ import { resolveLimits } from '../../gateway/options.js';
 import { createGateway, type GatewayOptions } from '../../gateway/proxy.js';
 import type { GatewayPolicy } from '../../gateway/types.js';
 import type { Logger } from 'pino';
-import { isListenHost, isLoopbackHost, loadConfig } from '../../config/config.js';
-import { storeExists } from '../context.js';
+import { isListenHost, isLoopbackHost } from '../../config/config.js';
+import { cliConfig, storeExists, type GlobalOptions } from '../context.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
 import { loadAccessMap } from '../../policy/load.js';
@@ -69,8 +69,6 @@ export function gatewayCommand(program: Command): void {
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
       connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
     }, cmd: Command) => {
-      // `--data` is the program's option (cli/main.ts), so it is honoured before or after `gateway`.
-      const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
       let upstreamUrl: URL | undefined;
       try {
         upstreamUrl = new URL(opts.upstream);
@@ -90,7 +88,7 @@ export function gatewayCommand(program: Command): void {
       const limitOptions: Partial<GatewayOptions> = Object.fromEntries(LIMIT_FLAGS.filter(([, name]) => opts[name] !== undefined).map(([, name]) => [name, opts[name]]));
       resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const map = compileAccessMap(loadAccessMap(opts.policy));
-      const config = loadConfig({ ...(dataDir ? { dataDir } : {}) });
+      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>());
       if (!storeExists(config.dataDir)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
