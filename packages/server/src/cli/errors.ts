@@ -40,7 +40,8 @@ export function flagFor(pointer: string, cmd: Command | undefined): string {
 /** Any error → the CLI's error body and exit code (2 for input and usage, 3 for the unexpected). */
 export function toCliError(err: unknown, cmd: Command | undefined): { body: CliErrorBody; exitCode: number } {
   if (err instanceof CommanderError) {
-    return { body: { error: { code: 'VALIDATION_FAILED', detail: err.message.replace(/^error: /, '') } }, exitCode: 2 };
+    const help = cmd ? ` (see \`${commandPath(cmd)} --help\`)` : '';
+    return { body: { error: { code: 'VALIDATION_FAILED', detail: `${err.message.replace(/^error: /, '')}${help}` } }, exitCode: 2 };
   }
   if (isKeywardError(err)) {
     if (err.errors?.length) {
@@ -52,6 +53,12 @@ export function toCliError(err: unknown, cmd: Command | undefined): { body: CliE
   if (err instanceof PolicyLoadError) return { body: { error: { code: 'POLICY_INVALID', detail: err.message } }, exitCode: 2 };
   if (err instanceof ConfigError) return { body: { error: { code: 'CONFIG_INVALID', detail: err.message } }, exitCode: 2 };
   return { body: { error: { code: 'INTERNAL', detail: `unexpected error: ${err instanceof Error ? err.message : String(err)}` } }, exitCode: 3 };
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 export function renderError(body: CliErrorBody, json: boolean): string {

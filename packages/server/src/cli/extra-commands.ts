@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { gatewayCommand } from './commands/gateway.js';
 import { policyCommand } from './commands/policy.js';
+import { sessionsCommand } from './commands/sessions.js';
 import { signingKeysCommand } from './commands/signing-keys.js';
+import { tokensCommand } from './commands/tokens.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, sessionsCommand, tokensCommand];

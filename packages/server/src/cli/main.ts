@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { appsCommand } from './commands/apps.js';
 import { auditCommand } from './commands/audit.js';
 import { initCommand } from './commands/init.js';
@@ -15,7 +15,7 @@ import { VERSION } from '../version.js';
  * `keyward` — exit codes: 0 success, 1 a negative answer (key not valid, chain broken),
  * 2 usage or input error, 3 unexpected failure.
  */
-export function buildProgram(options: { readonly json?: boolean } = {}): Command {
+export function buildProgram(): Command {
   const program = new Command('keyward')
     .description('Keyward: a self-hosted security layer for the APIs behind mobile apps')
     .option('-d, --data <dir>', 'data directory (env KEYWARD_DATA, default ./.keyward)')
@@ -23,9 +23,8 @@ export function buildProgram(options: { readonly json?: boolean } = {}): Command
     .option('--json', 'machine-readable output: one JSON document on stdout, errors as {"error": …} on stderr')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .exitOverride();
-  // With --json a usage error is printed once, in the one error shape (main), not as commander's text.
-  if (options.json) program.configureOutput({ outputError: () => {} });
-  else program.showHelpAfterError('(add --help for usage)');
+  // A usage error is printed once, in the one error shape (main below), not as commander's own text.
+  program.configureOutput({ outputError: () => {} });
   startCommand(program);
   initCommand(program);
   appsCommand(program);
@@ -39,7 +38,7 @@ export function buildProgram(options: { readonly json?: boolean } = {}): Command
 
 export async function main(argv: readonly string[]): Promise<void> {
   const json = argv.includes('--json');
-  const program = buildProgram({ json });
+  const program = buildProgram();
   let running: Command | undefined;
   program.hook('preAction', (_program, action) => {
     running = action;
@@ -47,18 +46,25 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
-    const exit = (err as { exitCode?: unknown }).exitCode;
-    const name = (err as { code?: unknown }).code;
     // --help and --version end parsing with exit code 0 and have printed what was asked.
-    if (name === 'commander.helpDisplayed' || name === 'commander.version' || name === 'commander.help' || (typeof exit === 'number' && exit === 0 && String(name).startsWith('commander.'))) {
+    if (err instanceof CommanderError && err.exitCode === 0) {
       process.exitCode = 0;
       return;
     }
-    const { body, exitCode } = toCliError(err, running);
-    // Commander already printed its own line in text mode.
-    if (json || !String(name).startsWith('commander.')) process.stderr.write(renderError(body, json));
+    const { body, exitCode } = toCliError(err, running ?? commandNamedBy(program, argv));
+    process.stderr.write(renderError(body, json));
     process.exitCode = exitCode;
   }
+}
+
+/** The (sub)command the words of argv name, for a usage error found before any action ran. */
+function commandNamedBy(program: Command, argv: readonly string[]): Command {
+  let cmd = program;
+  for (const word of argv) {
+    const sub = word.startsWith('-') ? undefined : cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub) cmd = sub;
+  }
+  return cmd;
 }
 
 const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
