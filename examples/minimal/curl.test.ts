@@ -1,55 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { blocks, freePort, runScript } from '../../test/shell-blocks.js';
 
 /**
  * Runs the curl walkthrough of examples/minimal/README.md as written (only its ports are swapped
  * for free ones) and compares what it prints with the output the README shows.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const data = mkdtempSync(path.join(tmpdir(), 'kw-minimal-'));
 afterAll(() => rmSync(data, { recursive: true, force: true }));
-
-export function blocks(markdown: string, lang: string): string[] {
-  return [...markdown.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]!);
-}
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Runs a shell script in its own process group (so background jobs die with it); resolves with its output. */
-export function runScript(script: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-e', '-c', script], { cwd: root, env: { ...process.env, ...env }, detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const kill = () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    };
-    const timer = setTimeout(kill, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      kill(); // anything the script left running in the background
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('examples/minimal with curl', () => {
   it('prints what its README says', async () => {
