@@ -10,9 +10,10 @@ import type { Output } from '../output.js';
 export function keyLifecycleCommands(keys: Command): void {
   keySettingOptions(keys.command('update <keyId>').description('Change a key: only the settings given change (the --no-… flags remove one)'), 'update').action(
     async (keyId: string, opts: KeySettingFlags, cmd: Command) => {
+      // Checked before the store is opened; the patch itself is built on the store's clock below.
+      if (Object.keys(keySettingsFrom(opts, 0)).length === 0) usageError('nothing to change: give at least one setting flag (see `keyward keys update --help`)');
       await withLocal(cmd, async (kw, out) => {
         const patch = keySettingsFrom(opts, kw.now());
-        if (Object.keys(patch).length === 0) usageError('nothing to change: give at least one setting flag (see `keyward keys update --help`)');
         const key = await kw.keys.update(keyId, patch, CLI_ACTOR);
         out.result(keyView(key), () => `Updated ${key.id} (${Object.keys(patch).join(', ')}).`);
       });
