@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { KeyCredits } from '../keys/credits.js';
 import type { KeyRateLimit } from '../keys/model.js';
-import { fieldFlags } from './errors.js';
+import { fieldFlags } from './error-output.js';
 import { creditsFrom, int, isoTime, json, list, rate, rateLimitFrom, usageError } from './flags.js';
 
 /**

@@ -7,7 +7,7 @@ import { keysCommand } from './commands/keys.js';
 import { secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 import { completionCommand } from './commands/completion.js';
-import { toCliError, renderError } from './errors.js';
+import { toCliError, renderError } from './error-output.js';
 import { extraCommands } from './extra-commands.js';
 import { VERSION } from '../version.js';
 

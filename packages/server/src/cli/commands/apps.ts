@@ -5,7 +5,7 @@ import { KeywardError } from '../../errors/keyward-error.js';
 import { AppSettingsSchema } from '../../http/schemas.js';
 import { appView } from '../../http/views.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
-import { fieldFlags } from '../errors.js';
+import { fieldFlags } from '../error-output.js';
 import { int, list, usageError } from '../flags.js';
 
 const COLUMNS = ['id', 'name', 'createdAt'];

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { issuedSessionView, sessionView } from '../../http/views.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
-import { fieldFlags } from '../errors.js';
+import { fieldFlags } from '../error-output.js';
 import { ENVIRONMENTS } from './keys.js';
 
 const scoped = (cmd: Command) =>

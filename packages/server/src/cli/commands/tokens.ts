@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { mintedTokenView, tokenVerificationView } from '../../http/views.js';
 import { refuseKeywardClaims } from '../../tokens/claims.js';
 import { withLocal } from '../context.js';
-import { fieldFlags } from '../errors.js';
+import { fieldFlags } from '../error-output.js';
 import { int, json, list } from '../flags.js';
 import { ENVIRONMENTS } from './keys.js';
 
