@@ -51,6 +51,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = 0;
       return;
     }
+    // A command group without its subcommand (`keyward keys`): commander printed the group's help.
+    if (err instanceof CommanderError && err.code === 'commander.help') {
+      process.exitCode = 2;
+      return;
+    }
     const { body, exitCode } = toCliError(err, running ?? commandNamedBy(program, argv));
     process.stderr.write(renderError(body, json));
     process.exitCode = exitCode;

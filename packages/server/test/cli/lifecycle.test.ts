@@ -133,6 +133,10 @@ describe('keyward keys', () => {
     expect(errorOf(missing.stderr)).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('--kind') });
     const unknown = await cli('keys', 'list', '--app', appId, '--colour', '--json');
     expect(errorOf(unknown.stderr)).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('--colour') });
+    const group = await cli('keys');
+    expect(group.code).toBe(2); // the group's help on stderr, no second line
+    expect(group.stderr).toContain('Usage: keyward keys');
+    expect(group.stderr).not.toContain('error ');
     const text = await cli('keys', 'get', 'key_nope');
     expect(text.code).toBe(2);
     expect(text.stderr).toMatch(/^error [A-Z_]+: /);
