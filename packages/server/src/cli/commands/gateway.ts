@@ -61,13 +61,14 @@ export function gatewayCommand(program: Command): void {
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
     .option('--connect-timeout-ms <ms>', 'upstream connect timeout (default 5000)', int('--connect-timeout-ms'))
     .option('--headers-timeout-ms <ms>', 'upstream response headers timeout (default 30000)', int('--headers-timeout-ms'))
-    .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'));
+    .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'))
+    .option('--log-format <format>', 'auto|json|pretty: auto is readable on a terminal, JSON lines otherwise (env KEYWARD_LOG_FORMAT)');
   for (const [flag, , help] of LIMIT_FLAGS) command.option(flag, help, int(flag.split(' ')[0]!));
   command
     .action(async (opts: Partial<Record<LimitName, number>> & {
       upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string; audience?: string;
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
-      connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
+      connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number; logFormat?: string;
     }, cmd: Command) => {
       let upstreamUrl: URL | undefined;
       try {
@@ -88,7 +89,7 @@ export function gatewayCommand(program: Command): void {
       const limitOptions: Partial<GatewayOptions> = Object.fromEntries(LIMIT_FLAGS.filter(([, name]) => opts[name] !== undefined).map(([, name]) => [name, opts[name]]));
       resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const map = compileAccessMap(loadAccessMap(opts.policy));
-      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>());
+      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), opts.logFormat ? { logFormat: opts.logFormat } : {});
       if (!storeExists(config.dataDir)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
