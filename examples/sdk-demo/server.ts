@@ -4,7 +4,8 @@
  *
  *   GET /api/profile   needs a session AND a device signature; answers who is calling.
  *
- * Run both sides with `npm run demo` (examples/sdk-demo/run.ts); this file alone starts only the server side.
+ * Run both sides with `npm run demo` (examples/sdk-demo/run.ts); this file alone starts only the server side:
+ * `npx tsx --conditions=@keyward/source examples/sdk-demo/server.ts` (prints the URL and the publishable key).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

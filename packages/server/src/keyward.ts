@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { VerificationRecorder } from './analytics/recorder.js';
 import { AppService } from './apps/service.js';
 import { auditLog, type AuditLog } from './audit/service.js';
 import { LocalInvalidationBus, type InvalidationBus } from './cache/invalidation.js';
@@ -32,6 +33,7 @@ import { MemoryNonceStore, type NonceStore } from './signatures/nonce-store.js';
 import { SigningKeyResolver } from './signatures/resolver.js';
 import { signatureScheme } from './signatures/scheme.js';
 import { SqlSecretStore } from './store/sql/secret-store.js';
+import { SqlAnalyticsStore } from './store/sql/analytics-store.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 import { openSqliteStore } from './store/sqlite.js';
 
@@ -50,6 +52,8 @@ export interface Keyward {
   readonly cache: KeyCache;
   readonly bus: InvalidationBus;
   readonly usage: UsageRecorder;
+  /** Verification outcomes per key, app and identity, counted in memory and flushed with usage (analytics/recorder.ts). */
+  readonly analytics: VerificationRecorder;
   readonly apps: AppService;
   readonly keys: KeyService;
   readonly verifier: KeyVerifier;
@@ -133,6 +137,14 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const spendKeyCredits = shared ? sqliteCreditSpender(shared) : store.spendKeyCredits.bind(store);
   const usage = new UsageRecorder(store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
   usage.start();
+  const analytics = new VerificationRecorder({
+    store: new SqlAnalyticsStore(store.db),
+    now,
+    flushIntervalMs: config.usageFlushIntervalMs,
+    retention: { minuteRetentionHours: config.analyticsMinuteRetentionHours, hourRetentionDays: config.analyticsHourRetentionDays, dayRetentionDays: config.analyticsDayRetentionDays },
+    onError: (err) => logger.error({ err }, 'analytics flush failed; will retry'),
+  });
+  analytics.start();
   const denyAuditor = new DenyAuditor(store, now, 60_000, (err) => logger.error({ err }, 'could not audit a refused key'));
   const verifier = new KeyVerifier({
     limits,
@@ -142,6 +154,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     now,
     onDecision: (d) => {
       metrics.verification('key', d.code, d.valid ? 'VALID' : d.reason);
+      analytics.record(d);
       if (!d.valid) denyAuditor.observe(d);
     },
   });
@@ -204,6 +217,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     cache,
     bus,
     usage,
+    analytics,
     apps,
     keys,
     verifier,
@@ -225,6 +239,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     async close() {
       watcher.stop();
       await usage.stop();
+      await analytics.stop();
       await sessions.close();
       tokens.close();
       unsubscribe();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { analyticsCommand } from './commands/analytics.js';
 import { gatewayCommand } from './commands/gateway.js';
 import { policyCommand } from './commands/policy.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -6,4 +7,4 @@ import { signingKeysCommand } from './commands/signing-keys.js';
 import { tokensCommand } from './commands/tokens.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, sessionsCommand, tokensCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, sessionsCommand, tokensCommand];

@@ -14,6 +14,7 @@ import { errorHandler, sendProblem } from './problem.js';
 import { finishOpenApi } from './openapi.js';
 import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './framework-errors.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -157,6 +158,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   tokenRoutes(server, kw);
   deviceRoutes(server, kw);
   verifyAnyRoutes(server, kw);
+  analyticsRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   if (options.tls) {

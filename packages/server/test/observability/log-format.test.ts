@@ -42,12 +42,12 @@ describe('log format', () => {
     expect((bad as { stderr: string }).stderr).toContain('KEYWARD_LOG_FORMAT=fancy');
     const script = `import { createLogger } from ${JSON.stringify(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/observability/logger.ts'))}; createLogger('info', undefined, process.env.FMT).info({ a: 1 }, 'm');`;
     const tsx = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../node_modules/.bin/tsx');
-    const auto = await run(tsx, ['-e', script], { env: { ...process.env, FMT: 'auto' } });
+    const auto = await run(tsx, ['--conditions=@keyward/source', '-e', script], { env: { ...process.env, FMT: 'auto' } });
     expect(JSON.parse(auto.stdout)).toMatchObject({ msg: 'm', a: 1 });
-    const pretty = await run(tsx, ['-e', script], { env: { ...process.env, FMT: 'pretty' } });
+    const pretty = await run(tsx, ['--conditions=@keyward/source', '-e', script], { env: { ...process.env, FMT: 'pretty' } });
     expect(pretty.stdout).toMatch(/INFO {2}m a=1\n$/);
     // auto on a terminal: util-linux `script` gives the child a pseudo-terminal as stdout.
-    const tty = await run('script', ['-qec', `${tsx} -e ${JSON.stringify(script)}`, '/dev/null'], { env: { ...process.env, FMT: 'auto', NO_COLOR: '1' } });
+    const tty = await run('script', ['-qec', `${tsx} --conditions=@keyward/source -e ${JSON.stringify(script)}`, '/dev/null'], { env: { ...process.env, FMT: 'auto', NO_COLOR: '1' } });
     expect(tty.stdout).toMatch(/INFO {2}m a=1\r?\n/);
   }, 60_000);
 });
