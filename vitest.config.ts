@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources (the `@keyward/source` export condition),
-// so tests never need a prior build; the other conditions are Vite's defaults.
-const conditions = ['@keyward/source', 'module', 'node', 'development|production'];
+// so tests never need a prior build; the other conditions are Vite's defaults except `module`: Node
+// loads external packages itself, and a `module` build such as @opentelemetry/api's build/esm
+// (extension-less imports) only works through a bundler.
+const conditions = ['@keyward/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },

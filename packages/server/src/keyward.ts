@@ -25,6 +25,8 @@ import { SessionService } from './sessions/service.js';
 import { DeviceService } from './devices/service.js';
 import { SqlDeviceStore } from './store/sql/device-store.js';
 import { TokenService } from './tokens/service.js';
+import { JwksRegistry } from './oidc/jwks.js';
+import { oidcScheme } from './oidc/scheme.js';
 import { SqlTokenStore } from './store/sql/token-store.js';
 import { SqlSessionStore } from './store/sql/session-store.js';
 import type { CredentialVerifiers } from './credentials/authenticate.js';
@@ -201,6 +203,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       now,
       policy: { skewSeconds: config.signatureSkewSeconds, maxAgeSeconds: config.signatureMaxAgeSeconds },
       appSettings: async (appId) => (await apps.getCached(appId))?.settings,
+    }),
+    // End users' tokens from each app's own identity provider; JWKS fetched, cached and refreshed per URL.
+    oidc: oidcScheme({
+      appSettings: async (appId) => (await apps.getCached(appId))?.settings,
+      jwks: new JwksRegistry(now, { onError: (err, jwksUri) => logger.warn({ err, jwksUri }, 'identity provider JWKS could not be fetched') }),
+      now,
     }),
     reportKeysInUrl: async (found, seen) => {
       metrics.keysSeenInUrls.inc();

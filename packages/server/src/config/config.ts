@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isOriginEntry } from '../lib/origin.js';
 import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS } from '../tokens/lifecycle.js';
 
 /**
@@ -52,6 +53,12 @@ export interface KeywardConfig {
   readonly analyticsHourRetentionDays: number;
   /** How long day buckets are kept, days (default 730). */
   readonly analyticsDayRetentionDays: number;
+  /**
+   * Web origins allowed to call the admin API from a browser (CORS), on top of those the apps
+   * list in `settings.corsOrigins`: e.g. an operator dashboard. Comma-separated; `*` for any
+   * (never with credentials). Default none.
+   */
+  readonly corsOrigins: readonly string[];
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -80,6 +87,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   analyticsMinuteRetentionHours: 48,
   analyticsHourRetentionDays: 90,
   analyticsDayRetentionDays: 730,
+  corsOrigins: [],
 };
 
 export class ConfigError extends Error {
@@ -128,7 +136,13 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   const logFormat = (formatPick.value ?? DEFAULT_CONFIG.logFormat) as KeywardConfig['logFormat'];
   if (!LOG_FORMATS.includes(logFormat)) problems.push(`${formatPick.from}=${String(formatPick.value)}: must be one of ${LOG_FORMATS.join(', ')}`);
 
+  const corsPick = pick('corsOrigins', 'KEYWARD_CORS_ORIGINS');
+  const corsOrigins = corsPick.value === undefined ? [] : String(corsPick.value).split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const badOrigins = corsOrigins.filter((o) => !isOriginEntry(o));
+  if (badOrigins.length) problems.push(`${corsPick.from}: ${badOrigins.join(', ')}: each must be an origin like https://app.example.com (lowercase, no path) or *`);
+
   const config: KeywardConfig = {
+    corsOrigins,
     host: str('host', 'KEYWARD_HOST'),
     port: int('port', 'KEYWARD_PORT', 0, 65535),
     dataDir: str('dataDir', 'KEYWARD_DATA'),

@@ -3,7 +3,7 @@ import type { Caller } from '../credentials/caller.js';
 import { createPipeline, type PipelineOptions } from '../credentials/pipeline.js';
 import type { Environment } from '../keys/model.js';
 import type { Keyward } from '../keyward.js';
-import type { CompiledAccessMap } from '../policy/evaluate.js';
+import { routeFor, type CompiledAccessMap } from '../policy/evaluate.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import { SecretScrubCache } from './secret-scrub.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
@@ -83,7 +83,13 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     },
     async decide(req: GatewayRequest): Promise<GatewayDecision> {
       const outcome = await pipeline(req);
-      if (!outcome.allow) return outcome.detail === undefined ? { allow: false, code: outcome.code, responseHeaders: outcome.headers } : { allow: false, code: outcome.code, detail: outcome.detail, responseHeaders: outcome.headers };
+      if (!outcome.allow) {
+        const refused: Mutable<Extract<GatewayDecision, { allow: false }>> = { allow: false, code: outcome.code, responseHeaders: outcome.headers };
+        if (outcome.detail !== undefined) refused.detail = outcome.detail;
+        const route = routeFor(map, req.method, req.path);
+        if (route !== undefined) refused.route = route;
+        return refused;
+      }
       const { caller, resource } = outcome;
 
       const upstreamHeaders: Record<string, string> = {
@@ -105,10 +111,24 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
         // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
         upstreamHeaders[inject.header] = inject.format.split('{secret}').join(injected);
       }
-      if (!scrubCache.active) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+      const allowed: Mutable<Extract<GatewayDecision, { allow: true }>> = { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+      if (resource !== undefined) {
+        allowed.route = resource.path;
+        // The loader guarantees a resource's upstream is declared; a missing one would be a bug, and
+        // the default upstream is never a silent stand-in for the service the map named.
+        if (resource.upstream !== undefined) {
+          const spec = map.map.upstreams[resource.upstream];
+          if (spec === undefined) throw new Error(`resource ${resource.name} names undeclared upstream ${resource.upstream}`);
+          allowed.upstream = spec;
+        }
+      }
+      if (!scrubCache.active) return allowed;
       const scrub = await scrubCache.get(caller.appId, caller.environment, kw.now());
-      if (injected !== undefined) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub: SecretScrubCache.withValue(scrub, injected), scrubBody: true };
-      return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub };
+      if (injected !== undefined) {
+        allowed.scrub = SecretScrubCache.withValue(scrub, injected);
+        allowed.scrubBody = true;
+      } else allowed.scrub = scrub;
+      return allowed;
     },
   };
 }

@@ -18,6 +18,7 @@ const SETTINGS: readonly (readonly [flag: string, field: keyof AppSettings, help
   ['--max-token-ttl-seconds <n>', 'maxTokenTtlSeconds', 'longest lifetime of a token minted for this app', int(0)],
   ['--pins <list>', 'certificatePins', 'TLS pins of the API hosts, sha256/<base64>, comma-separated', list],
   ['--pin-set-ttl-seconds <n>', 'pinSetTtlSeconds', 'how long a published pin set stays valid', int(0)],
+  ['--cors-origins <list>', 'corsOrigins', 'browser origins allowed to call the gateway and the API for this app, comma-separated', list],
 ];
 
 function settingOptions(cmd: Command, nameFlag: string): Command {
