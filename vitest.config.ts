@@ -1,9 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources (the `@keyward/source` export condition),
-// so tests never need a prior build; the other conditions are Vite's defaults except `module`: Node
-// loads external packages itself, and a `module` build such as @opentelemetry/api's build/esm
-// (extension-less imports) only works through a bundler.
+// so tests never need a prior build; the others are Vite's server defaults minus `module`, which would hand Node a package's bundler-only ESM build (@opentelemetry/api's build/esm has extensionless imports).
 const conditions = ['@keyward/source', 'node', 'development|production'];
 
 export default defineConfig({

@@ -212,10 +212,14 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.abortedWith) return controller.abort(this.abortedWith);
-    const res = this.ex.res;
-    res.once('close', () => {
-      if (!res.writableFinished && !controller.aborted) controller.abort(new Error('the client went away'));
-    });
+  }
+
+  /**
+   * The client's connection closed (the exchange's one `close` listener calls this): unless the
+   * response was fully written, the upstream request stops, now or as soon as the pool starts it.
+   */
+  clientClosed(): void {
+    if (!this.ex.res.writableFinished) this.abort(new Error('the client went away'));
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -292,8 +296,10 @@ class Exchange {
   /** The matched resource's path pattern, once the decision named one (metrics). */
   route: string | undefined;
   private continued = false;
-  private held: { slots: InFlight; key: string }[] | undefined;
+  /** Slots held, as pairs: an InFlight, then its key (no object per hold on the hot path). */
+  private held: (InFlight | string)[] | undefined;
   private stopWatch: (() => void) | undefined;
+  private closeHooked = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -314,18 +320,28 @@ class Exchange {
   /** Takes an in-flight slot under `key`, given back when the exchange ends; false when none is free. */
   hold(slots: InFlight, key: string): boolean {
     if (!slots.tryAcquire(key)) return false;
-    if (this.held === undefined) {
-      this.held = [];
-      this.res.once('close', () => this.release());
-    }
-    this.held.push({ slots, key });
+    this.hookClose();
+    (this.held ??= []).push(slots, key);
     return true;
   }
 
-  private release(): void {
-    for (const h of this.held ?? []) h.slots.release(h.key);
+  /**
+   * One `close` listener per exchange, for everything that ends with the client connection: the
+   * held slots, the body watch and the upstream request (one plain listener rather than a `once`
+   * wrapper per concern: each showed on the gateway's profile).
+   */
+  private hookClose(): void {
+    if (this.closeHooked) return;
+    this.closeHooked = true;
+    this.res.on('close', () => this.closed());
+  }
+
+  private closed(): void {
+    const held = this.held;
+    if (held !== undefined) for (let i = 0; i < held.length; i += 2) (held[i] as InFlight).release(held[i + 1] as string);
     this.held = undefined;
     this.stopWatch?.();
+    this.upstream?.clientClosed();
   }
 
   /** Sends 100 Continue, once, if the client asked for it: called only when its body will be read. */
@@ -339,7 +355,7 @@ class Exchange {
   watchBody(bodies: BodyWatch): void {
     if (this.stopWatch) return;
     this.stopWatch = bodies.watch(this.req, (reason) => this.tooSlow(reason));
-    if (!this.held) this.res.once('close', () => this.stopWatch?.());
+    this.hookClose();
   }
 
   private tooSlow(reason: SlowReason): void {
