@@ -113,7 +113,7 @@ export interface CreateKeywardOptions {
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
   const config: KeywardConfig = { ...DEFAULT_CONFIG, ...options.config };
   const now = options.now ?? systemClock;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   // The keyring first: a bad master key must stop start-up before any store is created.
   const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir);
   const store = options.store ?? openSqliteStore({ dataDir: config.dataDir });

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Keyward } from '../../keyward.js';
 import { idPattern } from '../../lib/ids.js';
-import type { SecretView } from '../../secrets/service.js';
-import { AppId, ERROR_RESPONSES, Environment, iso } from '../schemas.js';
+import { AppId, ERROR_RESPONSES, Environment } from '../schemas.js';
+import { secretView } from '../views.js';
 import type { Server } from '../types.js';
 import { actorOf } from './actor.js';
 
@@ -17,11 +17,6 @@ const SecretViewSchema = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
   version: Type.Integer(),
 });
-
-function view(s: SecretView) {
-  const { createdAtMs, updatedAtMs, ...rest } = s;
-  return { ...rest, createdAt: iso(createdAtMs), updatedAt: iso(updatedAtMs) };
-}
 
 export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets'>): void {
   server.put(
@@ -42,7 +37,7 @@ export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets
         { appId: request.params.appId, environment: request.params.environment, name: request.params.name, value: request.body.value, ...(request.body.description !== undefined ? { description: request.body.description } : {}) },
         actorOf(request),
       );
-      return reply.code(created ? 201 : 200).send(view(secret));
+      return reply.code(created ? 201 : 200).send(secretView(secret));
     },
   );
 
@@ -60,7 +55,7 @@ export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets
     },
     async (request) => {
       await kw.apps.get(request.params.appId);
-      return { items: (await kw.secrets.list(request.params.appId, request.query.environment)).map(view) };
+      return { items: (await kw.secrets.list(request.params.appId, request.query.environment)).map(secretView) };
     },
   );
 
