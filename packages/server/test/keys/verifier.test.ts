@@ -57,6 +57,14 @@ describe('KeyVerifier: before the store', () => {
 });
 
 describe('KeyVerifier: the store and the cache', () => {
+  it('works without an onDecision hook', async () => {
+    const cache = new KeyCache({ ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100, now: () => NOW });
+    const store = { findKeyByHash: async () => undefined, spendKeyCredits: async () => ({ outcome: 'unmetered' }) as const };
+    const bare = new KeyVerifier({ store, cache, usage: new UsageRecorder({ addUsage: async () => {} }, 0), now: () => NOW });
+    expect(await bare.verify(SECRET)).toMatchObject({ valid: false, reason: 'NOT_FOUND' });
+    expect(await bare.verify('nope')).toMatchObject({ valid: false, reason: 'MALFORMED' });
+  });
+
   it('a valid key is read once, then served from the cache (synchronously), usage counted each time', async () => {
     const s = setup();
     const first = await s.verifier.verify(SECRET);
@@ -196,7 +204,7 @@ describe('KeyVerifier.spendDeferred()', () => {
 describe('toView()', () => {
   it('a valid decision shows the key’s public fields, and credits left when metered', () => {
     const valid: KeyDecision = { valid: true, code: 'VALID', key: { ...KEY, meta: { plan: 'pro' }, expiresAtMs: NOW + 1 }, subject: 'alice', scopes: ['a'] };
-    expect(toView(valid)).toEqual({ valid: true, code: 'VALID', keyId: 'key_1', appId: 'app_1', kind: 'secret', environment: 'live', scopes: ['a'], subject: 'alice', meta: { plan: 'pro' }, expiresAtMs: NOW + 1 });
+    expect(toView(valid)).toStrictEqual({ valid: true, code: 'VALID', keyId: 'key_1', appId: 'app_1', kind: 'secret', environment: 'live', scopes: ['a'], subject: 'alice', meta: { plan: 'pro' }, expiresAtMs: NOW + 1 });
     expect(toView({ ...valid, creditsRemaining: 0 })).toMatchObject({ creditsRemaining: 0 });
   });
 
@@ -206,7 +214,7 @@ describe('toView()', () => {
   });
 
   it('other refusals name the key, and the wait when there is one', () => {
-    expect(toView({ valid: false, code: 'CREDENTIAL_DISABLED', reason: 'DISABLED', key: KEY })).toEqual({ valid: false, code: 'CREDENTIAL_DISABLED', keyId: 'key_1' });
+    expect(toView({ valid: false, code: 'CREDENTIAL_DISABLED', reason: 'DISABLED', key: KEY })).toStrictEqual({ valid: false, code: 'CREDENTIAL_DISABLED', keyId: 'key_1' });
     expect(toView({ valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: KEY, retryAfterMs: 5 })).toEqual({ valid: false, code: 'RATE_LIMITED', keyId: 'key_1', retryAfterMs: 5 });
   });
 });
