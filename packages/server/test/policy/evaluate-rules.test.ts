@@ -188,10 +188,10 @@ describe('explain()', () => {
 describe('audiences', () => {
   it('expectedAudience: the resource’s, else the map’s, else the server’s', () => {
     expect(expectedAudience({ audience: 'm' }, { audience: 'r' }, 's')).toBe('r');
-    expect(expectedAudience({ audience: 'm' }, {}, 's')).toBe('m');
-    expect(expectedAudience({}, {}, 's')).toBe('s');
-    expect(expectedAudience({}, { audience: 'r' }, undefined)).toBe('r');
-    expect(expectedAudience({}, {}, undefined)).toBeUndefined();
+    expect(expectedAudience({ audience: 'm' }, { audience: undefined }, 's')).toBe('m');
+    expect(expectedAudience({ audience: undefined }, { audience: undefined }, 's')).toBe('s');
+    expect(expectedAudience({ audience: undefined }, { audience: 'r' }, undefined)).toBe('r');
+    expect(expectedAudience({ audience: undefined }, { audience: undefined }, undefined)).toBeUndefined();
   });
 
   it('decideAudience: tokens only, fail closed when nothing is configured', () => {

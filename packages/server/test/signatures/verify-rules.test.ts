@@ -48,7 +48,7 @@ const verdict = async (view: HttpMessageView, over: Partial<VerifyRequestOptions
   const r = await verifyRequestSignature(view, body === undefined ? undefined : new TextEncoder().encode(body), options(over));
   return r.valid ? `VALID ${r.label}` : `${r.code}/${r.reason}`;
 };
-const withLines = (view: HttpMessageView, lines: [string, string][]): HttpMessageView => ({ ...view, headerLines: [...view.headerLines.filter(([n]) => !/^signature/i.test(n)), ...lines] });
+const withLines = (view: HttpMessageView, lines: ReadonlyArray<readonly [string, string]>): HttpMessageView => ({ ...view, headerLines: [...view.headerLines.filter(([n]) => !/^signature/i.test(n)), ...lines] });
 
 describe('headers', () => {
   it('none is SIGNATURE_REQUIRED; one of the two is INCOMPLETE', async () => {
