@@ -28,11 +28,6 @@ export default defineConfig({
       'packages/server/test/keys/decide-boundaries.test.ts',
       'packages/server/test/signatures/*.test.ts',
       'packages/server/test/tokens/verify.test.ts',
-      // The JWT attack set and the token properties build a token service on SQLite: slower per
-      // mutant, but they are the specification of tokens/verify.ts.
-      'packages/server/test/tokens/attacks.test.ts',
-      'packages/server/test/tokens/properties.test.ts',
-      'packages/server/test/tokens/tokens.test.ts',
       'packages/server/test/sessions/decide.test.ts',
       'packages/server/test/policy/*.test.ts',
       'packages/server/test/audit/chain.test.ts',
