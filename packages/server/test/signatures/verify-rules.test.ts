@@ -211,6 +211,10 @@ describe('coverage, base and Content-Digest', () => {
     expect(await verdict(withDigest('sha-256=1'), {}, 'hello')).toBe('DIGEST_MISMATCH/MALFORMED_CONTENT_DIGEST');
     expect(await verdict(withDigest(digestOf('x')))).toBe('DIGEST_MISMATCH/DIGEST_DIFFERS');
     expect(await verdict(withDigest(digestOf('')))).toBe('VALID kw');
+    // The same with a key resolver that answers asynchronously.
+    const resolveKey = async (id: string) => (id === 'key_sig' ? KEY : undefined);
+    expect(await verdict(withDigest(digestOf('x')), { resolveKey })).toBe('DIGEST_MISMATCH/DIGEST_DIFFERS');
+    expect(await verdict(withDigest(digestOf('other')), { resolveKey }, 'hello')).toBe('DIGEST_MISMATCH/DIGEST_DIFFERS');
   });
 });
 
