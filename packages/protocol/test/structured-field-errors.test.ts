@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDictionary, parseItem, parseList, StructuredFieldError } from '../src/structured-fields.js';
+import { isInnerList, parseDictionary, parseItem, parseList, StructuredFieldError } from '../src/structured-fields.js';
 
 /**
  * What each refusal says, and where. The httpwg corpus (structured-field-tests.test.ts) checks
@@ -37,8 +37,51 @@ describe('StructuredFieldError messages', () => {
     ['list', '(1,2)', 'expected space or ) in inner list at offset 2'],
     ['dict', 'a=1, a=2', 'duplicate key "a" at offset 6'],
     ['item', '1 x', 'trailing characters at offset 2'],
+    ['item', ':====:', 'bad base64 at offset 1'],
+    ['item', '"a"\t', 'trailing characters at offset 3'],
   ] as const)('%s %j: %s', (kind, text, message) => {
     expect(() => parse[kind](text)).toThrow(new StructuredFieldError(message));
     expect(() => parse[kind](text)).toThrow(StructuredFieldError);
+  });
+});
+
+/**
+ * canonicalText is a promise that the inner list's text is its canonical serialisation (the
+ * signature base then uses it as received). Each way a text can differ clears it.
+ */
+describe('canonicalText of an inner list', () => {
+  const text = (field: string, key = 'a') => {
+    const member = parseDictionary(field).find(([k]) => k === key)![1];
+    return isInnerList(member) ? member.canonicalText : 'not an inner list';
+  };
+  it.each([
+    'a=("x" "y")',
+    'a=()',
+    'a=("x");k',
+    'a=("x");k;m=1',
+    'a=("x";p=1 "y");k="v"',
+    'a=(0 10 -1)',
+    'a=("\\"~")',
+  ])('%s is canonical', (field) => {
+    expect(text(field)).toBe(field.slice(2));
+  });
+
+  it.each([
+    ['a leading space', 'a=( "x")'],
+    ['a space before )', 'a=("x" )'],
+    ['two spaces between items', 'a=("x"  "y")'],
+    ['a space after ;', 'a=("x"); k=1'],
+    [';k=?1', 'a=("x");k=?1'],
+    ['a repeated parameter', 'a=("x");k=1;k=2'],
+    ['a leading zero', 'a=(01)'],
+    ['negative zero', 'a=(-0)'],
+    ['a decimal', 'a=(1.5)'],
+  ])('%s is not canonical', (_name, field) => {
+    expect(text(field)).toBeUndefined();
+  });
+
+  it('each inner list is judged on its own', () => {
+    expect(text('a=( "x"), b=("y")', 'b')).toBe('("y")');
+    expect(text('a=("x"), b=( "y")', 'a')).toBe('("x")');
   });
 });
