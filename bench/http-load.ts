@@ -72,21 +72,37 @@ type LoadOptions = Parameters<typeof load>[0];
 
 /**
  * Warms both servers up for a second, then measures them alternately (`rounds` each, median kept).
- * p99s are those of each side's last round.
+ * p99s are those of each side's last round. With `processes`, also each server's own CPU time per
+ * request (median of rounds, µs): on a shared machine throughput moves with other processes'
+ * load, while CPU per request is what the server itself costs.
  */
-export async function compareLoads(subject: Omit<LoadOptions, 'durationSeconds'>, baseline: Omit<LoadOptions, 'durationSeconds'>, seconds: number, rounds: number): Promise<{ subject: Measure; baseline: Measure; pairedRatio: number }> {
+export async function compareLoads(
+  subject: Omit<LoadOptions, 'durationSeconds'>,
+  baseline: Omit<LoadOptions, 'durationSeconds'>,
+  seconds: number,
+  rounds: number,
+  processes?: { readonly subject: ChildProcess; readonly baseline: ChildProcess },
+): Promise<{ subject: Measure; baseline: Measure; pairedRatio: number; cpuUsPerRequest?: { subject: number; baseline: number } }> {
   await load({ ...subject, durationSeconds: 1 });
   await load({ ...baseline, durationSeconds: 1 });
   const last: { s?: Measure; b?: Measure } = {};
+  const cpu = { s: [] as number[], b: [] as number[] };
+  const run = async (options: Omit<LoadOptions, 'durationSeconds'>, child: ChildProcess | undefined, into: number[]) => {
+    const before = child ? await cpuMicros(child) : 0;
+    const m = await load({ ...options, durationSeconds: seconds });
+    if (child) into.push(((await cpuMicros(child)) - before) / (m.opsPerSec * seconds));
+    return m;
+  };
   const result = await compare(
-    async () => (last.s = await load({ ...subject, durationSeconds: seconds })).opsPerSec,
-    async () => (last.b = await load({ ...baseline, durationSeconds: seconds })).opsPerSec,
+    async () => (last.s = await run(subject, processes?.subject, cpu.s)).opsPerSec,
+    async () => (last.b = await run(baseline, processes?.baseline, cpu.b)).opsPerSec,
     rounds,
   );
   return {
     subject: { opsPerSec: result.subject, ...(last.s?.p99Ms !== undefined ? { p99Ms: last.s.p99Ms } : {}) },
     baseline: { opsPerSec: result.baseline, ...(last.b?.p99Ms !== undefined ? { p99Ms: last.b.p99Ms } : {}) },
     pairedRatio: result.pairedRatio,
+    ...(processes ? { cpuUsPerRequest: { subject: median(cpu.s), baseline: median(cpu.b) } } : {}),
   };
 }
 

@@ -20,7 +20,7 @@ const bench: BenchCase = {
       const hGw = { authorization: `Bearer ${gw.info.key}` };
       const subject = { url: `${gw.info.address}/users/u_1`, headers: hGw, connections: 50 };
       const baseline = { url: `${bare.info.address}/users/u_1`, connections: 50 };
-      const result = await compareLoads(subject, baseline, seconds, quick ? 3 : 8);
+      const result = await compareLoads(subject, baseline, seconds, quick ? 3 : 8, { subject: gw.child, baseline: bare.child });
       // Added latency at half the bare proxy's saturation rate, which both sustain.
       const vsFastify = await compareLoads(subject, { url: `${fastifyProxy.info.address}/users/u_1`, connections: 50 }, seconds, quick ? 3 : 8);
       const rate = Math.round(result.baseline.opsPerSec / 2);
@@ -34,7 +34,7 @@ const bench: BenchCase = {
           pairedRatio: result.pairedRatio,
           baseline: result.baseline,
           target: { minRatio: 0.85 },
-          notes: 'upstream, gateway and bare proxy each in their own process; autocannon in the parent; at saturation, so the p99s here are mostly queueing (50 connections ÷ throughput)',
+          notes: `upstream, gateway and bare proxy each in their own process; autocannon in the parent; at saturation, so the p99s here are mostly queueing (50 connections ÷ throughput). Server CPU per request (median of rounds): gateway ${result.cpuUsPerRequest!.subject.toFixed(1)} µs, bare proxy ${result.cpuUsPerRequest!.baseline.toFixed(1)} µs (${((100 * result.cpuUsPerRequest!.baseline) / result.cpuUsPerRequest!.subject).toFixed(1)}%)`,
         },
         {
           name: 'gateway GET vs @fastify/http-proxy, 50 connections',

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { httpbis, createSigner as hmsCreateSigner, createVerifier as hmsCreateVerifier } from 'http-message-signatures';
-import { fromRawHeaders, type HttpMessageView } from '@keyward/protocol';
+import { buildSignatureBase, fieldValues, fromRawHeaders, parseSignatureInput, type HttpMessageView } from '@keyward/protocol';
 import { createSigner } from '../../packages/client/src/signer.js';
 import { createKeyward } from '../../packages/server/src/keyward.js';
 import { MemoryNonceStore } from '../../packages/server/src/signatures/nonce-store.js';
@@ -11,7 +11,9 @@ import { compare, median, type BenchCase } from '../lib.js';
 /**
  * RFC 9421 HMAC verification in process. Keyward's verifier (with its replay cache, unique nonces)
  * vs the `http-message-signatures` package verifying equivalent requests (same key, same covered
- * components). Targets (issue #3): ≥ 2× the package, and ≥ 100k verifications/s on one core.
+ * components). Targets: ≥ 2× the package (issue #3), and ≥ 40% of a bare HMAC over the same
+ * bases (issue #9), both measured interleaved in this run: a ratio, not an absolute rate, since
+ * this VM's speed moves by a third within minutes.
  *
  * Keyward resolves the key id the way the server does: a real signing credential in the SQLite
  * store, opened through `SigningKeyResolver` (its cache answers synchronously once warm).
@@ -37,7 +39,9 @@ const bench: BenchCase = {
       const headers = new Headers({ 'content-type': 'application/json' });
       const added = await kwSigner.sign({ method: 'GET', url, headers }, now);
       const raw = ['Host', url.host, 'content-type', 'application/json'];
-      for (const [n, v] of Object.entries(added)) raw.push(n, v);
+      // Flat strings, as Node's HTTP parser hands header values over (the signer's output is built
+      // by concatenation, and a rope string is slower to scan than anything a server receives).
+      for (const [n, v] of Object.entries(added)) raw.push(n, Buffer.from(v, 'latin1').toString('latin1'));
       kwRequests.push(fromRawHeaders('GET', 'https', url.pathname + url.search, raw));
       const signed = await httpbis.signMessage(
         { key: hmsKey, fields: ['@method', '@authority', '@path', '@query', 'content-type'], params: ['created', 'expires', 'nonce', 'keyid', 'alg'], paramValues: { nonce: `n${i}-${Math.random()}` } as never },
@@ -64,19 +68,57 @@ const bench: BenchCase = {
       }
       return N / ((performance.now() - t0) / 1000);
     };
-    const bareRound = () => {
-      const base = '"@method": GET\n"@authority": api.example.com\n"@path": /v1/users/1/tags\n"@query": ?limit=10\n"content-type": application/json\n"@signature-params": ("@method" "@authority" "@path" "@query" "content-type");created=1;expires=2;nonce="abc";alg="hmac-sha256";keyid="k"';
-      const t0 = performance.now();
-      for (let i = 0; i < N; i++) createHmac('sha256', SECRET).update(base).digest();
-      return N / ((performance.now() - t0) / 1000);
+    // The bare HMAC runs over the very bases Keyward builds for these requests (made untimed here).
+    const bases = kwRequests.map((view) => {
+      const built = buildSignatureBase(view, parseSignatureInput(fieldValues(view, 'signature-input')[0]!)[0]!);
+      if (!built.ok) throw new Error(built.reason);
+      return built.base;
+    });
+    // Chunks of CHUNK requests, Keyward and bare alternating chunk by chunk (A B B A …); the replay
+    // cache is fresh at each pass over the N requests (every pass repeats the same nonces). Both
+    // sides are synchronous CPU work, so each chunk is timed by this process's CPU time, not the
+    // wall clock: on this shared 2-core VM a Keyward chunk (several times longer than a bare one)
+    // was far more often preempted by other processes, which the wall clock charged to Keyward.
+    const CHUNK = 250;
+    const cpuSeconds = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
+    let at = 0;
+    let nonces = new MemoryNonceStore({ maxPerKey: N * 2, now: Date.now });
+    const kwChunk = async () => {
+      if (at + CHUNK > N) {
+        at = 0;
+        nonces = new MemoryNonceStore({ maxPerKey: N * 2, now: Date.now });
+      }
+      const options = { resolveKey: kw.signingKeys.resolve, nonces, now: Date.now };
+      const from = at;
+      const t0 = cpuSeconds();
+      for (let i = from; i < from + CHUNK; i++) {
+        const r = await verifyRequestSignature(kwRequests[i]!, undefined, options);
+        if (!r.valid) throw new Error(`keyward rejected a valid request: ${r.reason}`);
+      }
+      const rate = CHUNK / (cpuSeconds() - t0);
+      bareFrom = from;
+      at += CHUNK;
+      return rate;
+    };
+    let bareFrom = 0;
+    const bareChunk = () => {
+      const t0 = cpuSeconds();
+      for (let i = bareFrom; i < bareFrom + CHUNK; i++) createHmac('sha256', SECRET).update(bases[i]!).digest();
+      return CHUNK / (cpuSeconds() - t0);
     };
     const rounds = quick ? 3 : 9;
     // One untimed round of each first, so no side is measured while the JIT is still compiling it.
     await keywardRound();
     await hmsRound();
-    bareRound();
+    for (let w = 0; w < 8; w++) {
+      await kwChunk();
+      bareChunk();
+    }
     const vsPackage = await compare(keywardRound, hmsRound, rounds);
-    const vsHmac = await compare(keywardRound, bareRound, rounds);
+    const vsHmac = await compare(kwChunk, bareChunk, quick ? 32 : 192);
     await kw.close();
     return [
       {
@@ -90,14 +132,14 @@ const bench: BenchCase = {
         notes: 'same HMAC key and covered components (@method @authority @path @query content-type); Keyward also checks created/expires, coverage and the nonce replay cache',
       },
       {
-        name: 'HMAC signature verify, absolute rate',
+        name: 'HMAC signature verify vs a bare HMAC over the same base',
         subjectLabel: 'Keyward verifyRequestSignature',
-        baselineLabel: 'bare createHmac over a base',
-        // Every Keyward round of both comparisons measures the same thing: the median of all of them.
-        subject: { opsPerSec: median([...vsPackage.subjectRounds, ...vsHmac.subjectRounds]) },
+        baselineLabel: 'bare createHmac over the base',
+        subject: { opsPerSec: vsHmac.subject },
+        pairedRatio: vsHmac.pairedRatio,
         baseline: { opsPerSec: vsHmac.baseline },
-        target: { minOpsPerSec: 100_000 },
-        notes: `median of all ${rounds * 2} Keyward rounds of ${N} verifications; the bare HMAC ran at ${Math.round(vsHmac.baseline).toLocaleString('en-US')}/s in the same run (this VM's speed moves by a third within minutes)`,
+        target: { minRatio: 0.4 },
+        notes: `alternating chunks of ${CHUNK}, ${quick ? 32 : 192} rounds, each timed by process CPU time (both sides are synchronous; the wall clock charged preemption by other processes to the longer side); the bare side is createHmac(secret).update(base).digest() over the exact base Keyward builds for each request; Keyward also parses Signature-Input and Signature, checks coverage and the time window, resolves the key, builds the base (ASCII-checked), compares in constant time and records the nonce. Keyward's rate across the package comparison's rounds: ${Math.round(median(vsPackage.subjectRounds)).toLocaleString('en-US')}/s`,
       },
     ];
   },

@@ -4,7 +4,7 @@
  *
  *   GET /api/profile   needs a session AND a device signature; answers who is calling.
  *
- * Run it: `npx tsx examples/sdk-demo/server.ts` (prints the URL and the publishable key).
+ * Run it: `npx tsx --conditions=@keyward/source examples/sdk-demo/server.ts` (prints the URL and the publishable key).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

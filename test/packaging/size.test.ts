@@ -3,15 +3,19 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { expect, test } from 'vitest';
 
-const CLIENT = fileURLToPath(new URL('../../packages/client/src/index.ts', import.meta.url));
+// The published ESM build (test/global-setup.ts builds it before the suite runs); @keyward/protocol
+// resolves through its package.json to its published build too.
+const CLIENT = fileURLToPath(new URL('../../packages/client/dist/esm/index.js', import.meta.url));
 
-/** Minified, gzipped size of a browser bundle of what `contents` imports from @keyward/client (tree-shaken, as an app's bundler would). */
+/** Minified, gzipped size of a browser bundle of what `contents` imports from the built @keyward/client (tree-shaken, as an app's bundler would). */
 async function gzippedBytes(contents: string): Promise<number> {
   const result = await build({
     stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
-    bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent',
+    bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent', metafile: true,
     alias: { '@keyward/client': CLIENT },
   });
+  const sources = Object.keys(result.metafile.inputs).filter((i) => i !== '<stdin>');
+  if (sources.some((i) => !i.includes('/dist/esm/'))) throw new Error(`measured something other than the built packages: ${sources.join(', ')}`);
   return gzipSync(result.outputFiles[0]!.contents).byteLength;
 }
 

@@ -1,11 +1,12 @@
-import { findKeysInText } from '@keyward/protocol';
+import { findKeysInText, utf8Encode, type Jwk } from '@keyward/protocol';
 import { SkewClock } from './clock.js';
 import { apiError, KeywardError, KeywardNetworkError } from './errors.js';
 import { memorySessionStorage, SessionManager, type SessionStorage } from './session.js';
+import { fetchGlobals, globalFetch, type FetchLike, type HeadersLike, type RequestInitLike, type ResponseLike, type URLLike, type WebFetch, type WebRequestInit, type WebResponse } from './web.js';
 
 /** Signs a request (RFC 9421). Implemented by `hmacSigner` / `keyPairSigner` in signing.ts. */
 export interface RequestSigner {
-  sign(request: { readonly method: string; readonly url: URL; readonly headers: Headers; readonly body?: Uint8Array }, nowSeconds: number): Promise<Record<string, string>>;
+  sign(request: { readonly method: string; readonly url: URLLike; readonly headers: HeadersLike; readonly body?: Uint8Array }, nowSeconds: number): Promise<Record<string, string>>;
 }
 
 export interface KeywardClientOptions {
@@ -21,7 +22,8 @@ export interface KeywardClientOptions {
   readonly signer?: RequestSigner;
   /** The app's version, so the access map can require a minimum (`UPGRADE_REQUIRED`). */
   readonly appVersion?: string;
-  readonly fetch?: typeof fetch;
+  /** The `fetch` to call (default: the global one, read when the client is created). */
+  readonly fetch?: WebFetch;
   readonly now?: () => number;
 }
 
@@ -36,7 +38,7 @@ export const REFUSAL_HEADER = 'x-keyward-code';
  * the header. (The gateway also renames any `x-keyward-*` header the upstream sends.) The body is
  * read from a clone, so a response that is not a refusal comes back unread.
  */
-export async function keywardRefusal(res: Response): Promise<string | undefined> {
+export async function keywardRefusal(res: ResponseLike): Promise<string | undefined> {
   const code = res.headers.get(REFUSAL_HEADER);
   if (!code) return undefined;
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -62,7 +64,8 @@ export async function keywardRefusal(res: Response): Promise<string | undefined>
  */
 export function createKeywardClient(options: KeywardClientOptions) {
   let signer = options.signer;
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  // The platform's fetch is typed as the platform declares it; the SDK uses it through FetchLike.
+  const fetchImpl: FetchLike = options.fetch ? (options.fetch as unknown as FetchLike) : globalFetch();
   const clock = new SkewClock(options.now);
   const session = options.session
     ? new SessionManager({
@@ -76,7 +79,8 @@ export function createKeywardClient(options: KeywardClientOptions) {
       })
     : undefined;
 
-  async function send(path: string, init: RequestInit, attempt: number): Promise<Response> {
+  async function send(path: string, init: RequestInitLike, attempt: number): Promise<ResponseLike> {
+    const { URL, Headers } = fetchGlobals();
     const url = new URL(path, options.baseUrl);
     if (findKeysInText(decodeURIComponentSafe(url.search)).length > 0) {
       throw new KeywardError('refusing to send a Keyward key in a URL; use headers');
@@ -95,9 +99,9 @@ export function createKeywardClient(options: KeywardClientOptions) {
       const added = await signer.sign({ method: (init.method ?? 'GET').toUpperCase(), url, headers, ...(body ? { body } : {}) }, clock.nowSeconds());
       for (const [k, v] of Object.entries(added)) headers.set(k, v);
     }
-    let res: Response;
+    let res: ResponseLike;
     try {
-      res = await fetchImpl(url, { ...init, headers, ...(body ? { body: body as unknown as BodyInit } : {}) });
+      res = await fetchImpl(url, { ...init, headers, ...(body ? { body } : {}) });
     } catch (err) {
       throw new KeywardNetworkError(`request to ${url.origin} failed`, err);
     }
@@ -115,9 +119,9 @@ export function createKeywardClient(options: KeywardClientOptions) {
   /** Calls a Keyward endpoint the app may call itself (login, device registration) with the publishable key. */
   async function appCall(path: string, body: unknown): Promise<Record<string, unknown>> {
     if (!options.publishableKey) throw new KeywardError('this call needs the publishable key (options.publishableKey)');
-    let res: Response;
+    let res: ResponseLike;
     try {
-      res = await fetchImpl(new URL(path, options.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': options.publishableKey }, body: JSON.stringify(body) });
+      res = await fetchImpl(new (fetchGlobals().URL)(path, options.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': options.publishableKey }, body: JSON.stringify(body) });
     } catch (err) {
       throw new KeywardNetworkError(`request to ${options.baseUrl} failed`, err);
     }
@@ -128,7 +132,8 @@ export function createKeywardClient(options: KeywardClientOptions) {
 
   return {
     /** Like `fetch(path, init)`, with `path` relative to `baseUrl`. */
-    fetch: (path: string, init: RequestInit = {}) => send(path, init, 0),
+    // What comes back is the platform fetch's own Response, so it is typed as one.
+    fetch: (path: string, init: WebRequestInit = {}): Promise<WebResponse> => send(path, init as RequestInitLike, 0) as unknown as Promise<WebResponse>,
     session,
     clock,
     /** Signs every later request with this signer (e.g. after registering the device). */
@@ -145,7 +150,7 @@ export function createKeywardClient(options: KeywardClientOptions) {
       await session.store({ sessionKey: r.sessionKey as string, refreshToken: r.refreshToken as string, expiresAtMs: Date.parse(r.expiresAt as string) });
     },
     /** Registers this install. With a public JWK the device signs as itself; otherwise a device secret is returned once. */
-    async registerDevice(input: { platform: string; appVersion?: string; publicJwk?: JsonWebKey }): Promise<{ deviceId: string; secret?: string }> {
+    async registerDevice(input: { platform: string; appVersion?: string; publicJwk?: Jwk }): Promise<{ deviceId: string; secret?: string }> {
       const r = await appCall('/v1/devices', { platform: input.platform, ...(input.appVersion ? { appVersion: input.appVersion } : {}), ...(input.publicJwk ? { publicKey: input.publicJwk } : {}) });
       const device = r.device as { id: string };
       return { deviceId: device.id, ...(typeof r.secret === 'string' ? { secret: r.secret } : {}) };
@@ -161,12 +166,13 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-async function bodyBytes(body: RequestInit['body']): Promise<Uint8Array | undefined> {
+async function bodyBytes(body: unknown): Promise<Uint8Array | undefined> {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return new TextEncoder().encode(body);
+  if (typeof body === 'string') return utf8Encode(body);
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) return new TextEncoder().encode(body.toString());
-  if (typeof Blob !== 'undefined' && body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
+  const { URLSearchParams, Blob } = fetchGlobals();
+  if (URLSearchParams !== undefined && body instanceof URLSearchParams) return utf8Encode(body.toString());
+  if (Blob !== undefined && body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
   throw new TypeError('@keyward/client signs string, Uint8Array, ArrayBuffer, URLSearchParams or Blob bodies; streams cannot be signed');
 }

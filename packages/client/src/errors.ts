@@ -1,3 +1,12 @@
+import type { Code } from '@keyward/protocol';
+import type { ResponseLike } from './web.js';
+
+/**
+ * A refusal's code: one of the shared catalogue's (@keyward/protocol, docs/errors.md), or
+ * `HTTP_<status>` when the answer carried none (a proxy's error page, say).
+ */
+export type ApiErrorCode = Code | `HTTP_${number}`;
+
 /**
  * Errors the SDK throws. A refusal from Keyward or the gateway is a {@link KeywardApiError} with
  * the server's stable `code` (switch on it; `message` is for people). Network trouble is a
@@ -11,7 +20,7 @@ export class KeywardApiError extends KeywardError {
   override name = 'KeywardApiError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     readonly requestId: string | undefined,
     readonly problem: Readonly<Record<string, unknown>>,
     readonly retryAfterSeconds?: number,
@@ -38,7 +47,7 @@ export class KeywardNetworkError extends KeywardError {
 }
 
 /** Reads a problem+json response into a KeywardApiError. */
-export async function apiError(res: Response): Promise<KeywardApiError> {
+export async function apiError(res: ResponseLike): Promise<KeywardApiError> {
   let problem: Record<string, unknown> = {};
   try {
     problem = (await res.json()) as Record<string, unknown>;
@@ -48,7 +57,8 @@ export async function apiError(res: Response): Promise<KeywardApiError> {
   const retryAfter = res.headers.get('retry-after');
   return new KeywardApiError(
     res.status,
-    typeof problem.code === 'string' ? problem.code : `HTTP_${res.status}`,
+    // Keyward answers only with catalogue codes (a server test fails otherwise), so a string code is one.
+    typeof problem.code === 'string' ? (problem.code as Code) : `HTTP_${res.status}`,
     (typeof problem.requestId === 'string' ? problem.requestId : res.headers.get('x-request-id')) ?? undefined,
     problem,
     retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined,

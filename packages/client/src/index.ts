@@ -4,3 +4,4 @@ export { memorySessionStorage, SessionManager, type SessionStorage, type Session
 export { SkewClock } from './clock.js';
 export { createSigner, generateDeviceKeyPair, type ClientAlgorithm, type SignerOptions } from './signer.js';
 export { verifyPinSet, PinSetError, type PinSet } from './pins.js';
+export type { FetchLike, HeadersLike, RequestInitLike, ResponseLike, URLLike, WebFetch, WebHeaders, WebRequestInit, WebResponse, WebURL } from './web.js';

@@ -1,4 +1,4 @@
-import { base64Decode } from '@keyward/protocol';
+import { base64Decode, utf8Decode, utf8Encode, webCrypto } from '@keyward/protocol';
 
 export interface PinSet {
   readonly appId: string;
@@ -33,17 +33,17 @@ export async function verifyPinSet(jws: string, jwks: { keys: ReadonlyArray<Reco
   let header: Record<string, unknown>;
   let payload: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(b64url(parts[0]!)));
-    payload = JSON.parse(new TextDecoder().decode(b64url(parts[1]!)));
+    header = JSON.parse(utf8Decode(b64url(parts[0]!)));
+    payload = JSON.parse(utf8Decode(b64url(parts[1]!)));
   } catch {
     throw new PinSetError('MALFORMED');
   }
   if (header.typ !== 'kw-pins+jwt' || header.alg !== 'EdDSA') throw new PinSetError('WRONG_TYPE');
   const jwk = jwks.keys.find((k) => k.kid === header.kid && k.alg === 'EdDSA' && k.crv === 'Ed25519');
   if (!jwk) throw new PinSetError('UNKNOWN_KEY');
-  const subtle = globalThis.crypto.subtle;
-  const key = await subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x } as JsonWebKey, { name: 'Ed25519' } as AlgorithmIdentifier, false, ['verify']);
-  const ok = await subtle.verify({ name: 'Ed25519' } as AlgorithmIdentifier, key, b64url(parts[2]!) as unknown as ArrayBuffer, new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
+  const subtle = webCrypto().subtle;
+  const key = await subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', ...(jwk.x === undefined ? {} : { x: jwk.x }) }, { name: 'Ed25519' }, false, ['verify']);
+  const ok = await subtle.verify({ name: 'Ed25519' }, key, b64url(parts[2]!), utf8Encode(`${parts[0]}.${parts[1]}`));
   if (!ok) throw new PinSetError('BAD_SIGNATURE');
   if (payload.sub !== expected.appId) throw new PinSetError('WRONG_APP');
   const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : 0;

@@ -1,5 +1,6 @@
 import { apiError, KeywardNetworkError } from './errors.js';
 import type { SkewClock } from './clock.js';
+import { fetchGlobals, type FetchLike, type ResponseLike } from './web.js';
 
 /** A session as the SDK holds it. Persist it in the Keychain/Keystore (see {@link SessionStorage}). */
 export interface SessionTokens {
@@ -40,7 +41,7 @@ export class SessionManager {
       readonly baseUrl: string;
       readonly storage: SessionStorage;
       readonly clock: SkewClock;
-      readonly fetch: typeof fetch;
+      readonly fetch: FetchLike;
       readonly refreshBeforeMs: number;
       readonly refreshPath: string;
       readonly onSessionEnded?: (code: string) => void;
@@ -61,9 +62,9 @@ export class SessionManager {
     this.inflight = (async () => {
       const current = tokens ?? (await this.options.storage.load());
       if (!current) throw new KeywardNetworkError('no session to refresh', undefined);
-      let res: Response;
+      let res: ResponseLike;
       try {
-        res = await this.options.fetch(new URL(this.options.refreshPath, this.options.baseUrl), {
+        res = await this.options.fetch(new (fetchGlobals().URL)(this.options.refreshPath, this.options.baseUrl), {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ refreshToken: current.refreshToken }),

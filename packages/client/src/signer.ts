@@ -4,8 +4,14 @@ import {
   contentDigest,
   serializeInnerList,
   signatureBase,
+  type AlgorithmLike,
   type ComponentId,
+  type CryptoKeyLike,
   type HttpMessageView,
+  type Jwk,
+  type WebCryptoKey,
+  utf8Encode,
+  webCrypto,
 } from '@keyward/protocol';
 import type { RequestSigner } from './client.js';
 
@@ -17,7 +23,7 @@ export interface SignerOptions {
   readonly keyId: string;
   readonly alg: ClientAlgorithm;
   /** HMAC: the `kw_hk_…` secret (raw bytes are its UTF-8). Ed25519/ECDSA: a private CryptoKey. */
-  readonly key: string | CryptoKey;
+  readonly key: string | WebCryptoKey;
   /** Extra headers to cover when present (default: authorization, x-api-key, x-keyward-subject, content-type). */
   readonly coverHeaders?: readonly string[];
   /** Signature lifetime, seconds (default 300). */
@@ -34,11 +40,11 @@ const DEFAULT_COVERED_HEADERS = ['authorization', 'x-api-key', 'x-keyward-subjec
  * header can be changed in transit, and a captured request cannot be replayed.
  */
 export function createSigner(options: SignerOptions): RequestSigner {
-  let importedHmac: Promise<CryptoKey> | undefined;
-  const subtle = globalThis.crypto.subtle;
-  const key = async (): Promise<CryptoKey> => {
-    if (options.alg !== 'hmac-sha256') return options.key as CryptoKey;
-    importedHmac ??= subtle.importKey('raw', new TextEncoder().encode(options.key as string), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  let importedHmac: Promise<CryptoKeyLike> | undefined;
+  const subtle = webCrypto().subtle;
+  const key = async (): Promise<CryptoKeyLike> => {
+    if (options.alg !== 'hmac-sha256') return options.key as CryptoKeyLike;
+    importedHmac ??= subtle.importKey('raw', utf8Encode(options.key as string), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     return importedHmac;
   };
   return {
@@ -60,7 +66,7 @@ export function createSigner(options: SignerOptions): RequestSigner {
         rawTarget: request.url.pathname + request.url.search,
         headerLines,
       };
-      const nonce = base64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+      const nonce = base64Url(webCrypto().getRandomValues(new Uint8Array(16)));
       const params = buildSignatureParams(components, {
         created: nowSeconds,
         expires: nowSeconds + (options.expiresInSeconds ?? 300),
@@ -69,7 +75,7 @@ export function createSigner(options: SignerOptions): RequestSigner {
         keyid: options.keyId,
         ...(options.tag ? { tag: options.tag } : {}),
       });
-      const base = new TextEncoder().encode(signatureBase(view, { components, raw: params }));
+      const base = utf8Encode(signatureBase(view, { components, raw: params }));
       const signature = new Uint8Array(await subtle.sign(algorithmFor(options.alg), await key(), base));
       const label = options.label ?? 'kw';
       added['signature-input'] = `${label}=${serializeInnerList(params)}`;
@@ -79,7 +85,7 @@ export function createSigner(options: SignerOptions): RequestSigner {
   };
 }
 
-function algorithmFor(alg: ClientAlgorithm): AlgorithmIdentifier | EcdsaParams {
+function algorithmFor(alg: ClientAlgorithm): AlgorithmLike {
   if (alg === 'hmac-sha256') return 'HMAC';
   if (alg === 'ed25519') return 'Ed25519';
   return { name: 'ECDSA', hash: 'SHA-256' };
@@ -90,10 +96,8 @@ function base64Url(bytes: Uint8Array): string {
 }
 
 /** Generates a device key pair (non-extractable private key) for {@link createSigner}; register `publicJwk` with Keyward. */
-export async function generateDeviceKeyPair(alg: 'ed25519' | 'ecdsa-p256-sha256' = 'ed25519'): Promise<{ privateKey: CryptoKey; publicJwk: JsonWebKey }> {
-  const subtle = globalThis.crypto.subtle;
-  const pair = (alg === 'ed25519'
-    ? await subtle.generateKey({ name: 'Ed25519' } as AlgorithmIdentifier, false, ['sign', 'verify'])
-    : await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
-  return { privateKey: pair.privateKey, publicJwk: await subtle.exportKey('jwk', pair.publicKey) };
+export async function generateDeviceKeyPair(alg: 'ed25519' | 'ecdsa-p256-sha256' = 'ed25519'): Promise<{ privateKey: WebCryptoKey; publicJwk: Jwk }> {
+  const subtle = webCrypto().subtle;
+  const pair = (await subtle.generateKey(alg === 'ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as { readonly publicKey: CryptoKeyLike; readonly privateKey: CryptoKeyLike };
+  return { privateKey: pair.privateKey as WebCryptoKey, publicJwk: await subtle.exportKey('jwk', pair.publicKey) };
 }

@@ -1,3 +1,5 @@
+import { webCrypto } from './web.js';
+
 /** Base62 alphabet: digits, upper, lower. No `-`/`_`, so a double-click selects a whole token. */
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -31,6 +33,6 @@ export function randomBase62(length: number, randomBytes: (n: number) => Uint8Ar
 /** WebCrypto random bytes: available in browsers, React Native (with a polyfill) and Node >= 19. */
 export function webRandomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);
-  globalThis.crypto.getRandomValues(bytes);
+  webCrypto().getRandomValues(bytes);
   return bytes;
 }

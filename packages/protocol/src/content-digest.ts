@@ -1,4 +1,5 @@
 import { base64Encode, ByteSequence, isInnerList, parseDictionary, StructuredFieldError } from './structured-fields.js';
+import { webCrypto } from './web.js';
 
 /**
  * RFC 9530 Content-Digest. Only sha-256 and sha-512 are accepted: the RFC's other registered
@@ -18,6 +19,6 @@ export function parseContentDigest(fieldValue: string): Map<DigestAlgorithm, Uin
 
 /** `sha-256=:…:` for a body, with WebCrypto (browsers, React Native with a polyfill, Node). */
 export async function contentDigest(body: Uint8Array, algorithm: DigestAlgorithm = 'sha-256'): Promise<string> {
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest(algorithm === 'sha-256' ? 'SHA-256' : 'SHA-512', body as unknown as ArrayBuffer));
+  const digest = new Uint8Array(await webCrypto().subtle.digest(algorithm === 'sha-256' ? 'SHA-256' : 'SHA-512', body));
   return `${algorithm}=:${base64Encode(digest)}:`;
 }

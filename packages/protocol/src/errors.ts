@@ -47,6 +47,7 @@ export const CATALOGUE = {
   LOGIN_THROTTLED: { status: 429, title: 'Too many failed logins for this account', kind: 'verify' },
   ATTESTATION_REQUIRED: { status: 401, title: 'An attested app token is required', kind: 'verify' },
   ATTESTATION_FAILED: { status: 401, title: 'The app attestation could not be verified', kind: 'verify' },
+  IDP_UNAVAILABLE: { status: 503, title: "The app's identity provider could not be reached for its signing keys", kind: 'verify' },
 
   // ---- the caller sent something wrong ------------------------------------------------------
   MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON', kind: 'request' },

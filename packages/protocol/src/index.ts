@@ -5,3 +5,4 @@ export * from './structured-fields.js';
 export * from './content-digest.js';
 export * from './message-signatures/index.js';
 export * from './errors.js';
+export * from './web.js';

@@ -240,6 +240,18 @@ class Parser {
   }
 }
 
+/**
+ * Parameters starting at `offset` (RFC 8941 §4.2.3.2), for a caller that already knows what
+ * precedes them (the Signature-Input fast path in message-signatures/base.ts). `end` is where
+ * they stop; `canonical` is false when re-serialising them would change their text.
+ */
+export function parseParametersAt(text: string, offset: number): { readonly params: Parameters; readonly end: number; readonly canonical: boolean } {
+  const p = new Parser(text);
+  p.i = offset;
+  const params = p.params();
+  return { params, end: p.i, canonical: p.canonical };
+}
+
 /** Parses a dictionary field value; duplicate keys are an error (see module doc). */
 export function parseDictionary(text: string): Dictionary {
   const p = new Parser(text);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { VerificationRecorder } from './analytics/recorder.js';
 import { AppService } from './apps/service.js';
 import { auditLog, type AuditLog } from './audit/service.js';
 import { LocalInvalidationBus, type InvalidationBus } from './cache/invalidation.js';
@@ -24,6 +25,8 @@ import { SessionService } from './sessions/service.js';
 import { DeviceService } from './devices/service.js';
 import { SqlDeviceStore } from './store/sql/device-store.js';
 import { TokenService } from './tokens/service.js';
+import { JwksRegistry } from './oidc/jwks.js';
+import { oidcScheme } from './oidc/scheme.js';
 import { SqlTokenStore } from './store/sql/token-store.js';
 import { SqlSessionStore } from './store/sql/session-store.js';
 import type { CredentialVerifiers } from './credentials/authenticate.js';
@@ -32,6 +35,7 @@ import { MemoryNonceStore, type NonceStore } from './signatures/nonce-store.js';
 import { SigningKeyResolver } from './signatures/resolver.js';
 import { signatureScheme } from './signatures/scheme.js';
 import { SqlSecretStore } from './store/sql/secret-store.js';
+import { SqlAnalyticsStore } from './store/sql/analytics-store.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 import { openSqliteStore } from './store/sqlite.js';
 
@@ -50,6 +54,8 @@ export interface Keyward {
   readonly cache: KeyCache;
   readonly bus: InvalidationBus;
   readonly usage: UsageRecorder;
+  /** Verification outcomes per key, app and identity, counted in memory and flushed with usage (analytics/recorder.ts). */
+  readonly analytics: VerificationRecorder;
   readonly apps: AppService;
   readonly keys: KeyService;
   readonly verifier: KeyVerifier;
@@ -133,6 +139,14 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const spendKeyCredits = shared ? sqliteCreditSpender(shared) : store.spendKeyCredits.bind(store);
   const usage = new UsageRecorder(store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
   usage.start();
+  const analytics = new VerificationRecorder({
+    store: new SqlAnalyticsStore(store.db),
+    now,
+    flushIntervalMs: config.usageFlushIntervalMs,
+    retention: { minuteRetentionHours: config.analyticsMinuteRetentionHours, hourRetentionDays: config.analyticsHourRetentionDays, dayRetentionDays: config.analyticsDayRetentionDays },
+    onError: (err) => logger.error({ err }, 'analytics flush failed; will retry'),
+  });
+  analytics.start();
   const denyAuditor = new DenyAuditor(store, now, 60_000, (err) => logger.error({ err }, 'could not audit a refused key'));
   const verifier = new KeyVerifier({
     limits,
@@ -142,6 +156,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     now,
     onDecision: (d) => {
       metrics.verification('key', d.code, d.valid ? 'VALID' : d.reason);
+      analytics.record(d);
       if (!d.valid) denyAuditor.observe(d);
     },
   });
@@ -189,6 +204,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       policy: { skewSeconds: config.signatureSkewSeconds, maxAgeSeconds: config.signatureMaxAgeSeconds },
       appSettings: async (appId) => (await apps.getCached(appId))?.settings,
     }),
+    // End users' tokens from each app's own identity provider; JWKS fetched, cached and refreshed per URL.
+    oidc: oidcScheme({
+      appSettings: async (appId) => (await apps.getCached(appId))?.settings,
+      jwks: new JwksRegistry(now, { onError: (err, jwksUri) => logger.warn({ err, jwksUri }, 'identity provider JWKS could not be fetched') }),
+      now,
+    }),
     reportKeysInUrl: async (found, seen) => {
       metrics.keysSeenInUrls.inc();
       await keys.reportSeenInUrl(found, seen);
@@ -204,6 +225,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     cache,
     bus,
     usage,
+    analytics,
     apps,
     keys,
     verifier,
@@ -225,6 +247,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     async close() {
       watcher.stop();
       await usage.stop();
+      await analytics.stop();
       await sessions.close();
       tokens.close();
       unsubscribe();

@@ -2,6 +2,7 @@ import {
   ByteSequence,
   isInnerList,
   parseDictionary,
+  parseParametersAt,
   serializeInnerList,
   serializeParams,
   Token,
@@ -34,7 +35,53 @@ export class SignatureHeaderError extends Error {
 
 /** Parses every member of `Signature-Input`. Duplicate labels, non-list members, bad parameter types are errors. */
 export function parseSignatureInput(fieldValue: string): SignatureInput[] {
-  return parseDictionary(fieldValue).map(([label, member]) => toInput(label, member));
+  const fast = knownHead(fieldValue);
+  if (fast !== undefined) return [fast];
+  const inputs = parseDictionary(fieldValue).map(([label, member]) => toInput(label, member));
+  if (inputs.length === 1) rememberHead(fieldValue, inputs[0]!);
+  return inputs;
+}
+
+/**
+ * Signature-Input heads (`label=("@method" "@path" …)`) already parsed, by their exact text.
+ * Every request a client signs repeats the same head and differs only in its parameters (created,
+ * nonce …), so the items are parsed once and only the parameters per request. A head is stored
+ * only when it is the canonical serialisation of what a full parse produced and the field's first
+ * `)` closes it, so the same text parses to the same items again; bounded, so odd heads cannot
+ * grow it (at worst it is cleared).
+ */
+const HEADS = new Map<string, { readonly label: string; readonly components: readonly ComponentId[]; readonly componentIds: readonly string[]; readonly items: InnerList['items'] }>();
+const MAX_HEADS = 256;
+
+/** The head that matched last: checked first, with no slice to cut and hash (one client, one head). */
+let lastHead: { readonly text: string; readonly head: NonNullable<ReturnType<typeof HEADS.get>> } | undefined;
+
+function knownHead(fieldValue: string): SignatureInput | undefined {
+  const close = fieldValue.indexOf(')');
+  if (close < 0) return undefined;
+  let head;
+  if (lastHead !== undefined && close === lastHead.text.length - 1 && fieldValue.startsWith(lastHead.text)) head = lastHead.head;
+  else {
+    const text = fieldValue.slice(0, close + 1);
+    head = HEADS.get(text);
+    if (head === undefined) return undefined;
+    lastHead = { text, head };
+  }
+  const rest = parseParametersAt(fieldValue, close + 1);
+  // Anything after the parameters (another member, trailing space): the full parser decides.
+  if (rest.end !== fieldValue.length) return undefined;
+  const raw: InnerList = rest.canonical ? { items: head.items, params: rest.params, canonicalText: fieldValue.slice(head.label.length + 1) } : { items: head.items, params: rest.params };
+  return withParams(head.label, head.components, head.componentIds, raw);
+}
+
+function rememberHead(fieldValue: string, input: SignatureInput): void {
+  const head = `${input.label}=(${input.componentIds.join(' ')})`;
+  if (!fieldValue.startsWith(head) || fieldValue.indexOf(')') !== head.length - 1 || HEADS.has(head)) return;
+  if (HEADS.size >= MAX_HEADS) {
+    HEADS.clear();
+    lastHead = undefined;
+  }
+  HEADS.set(head, { label: input.label, components: input.components, componentIds: input.componentIds, items: input.raw.items });
 }
 
 function toInput(label: string, member: Member): SignatureInput {
@@ -49,6 +96,11 @@ function toInput(label: string, member: Member): SignatureInput {
     components.push(c);
     componentIds.push(id);
   }
+  return withParams(label, components, componentIds, member);
+}
+
+/** The signature parameters' checks and values, the same for the full parse and the fast path. */
+function withParams(label: string, components: readonly ComponentId[], componentIds: readonly string[], member: InnerList): SignatureInput {
   let created: number | undefined;
   let expires: number | undefined;
   let nonce: string | undefined;
@@ -139,8 +191,11 @@ export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureI
   // inner list's items are exactly the component identifiers, already serialised.
   // A signer's parameter (say a keyid) with a non-ASCII string: the serialiser would throw, so look first.
   if (input.raw.canonicalText === undefined && !paramsAreAscii(input.raw)) return { ok: false, reason: 'NON_ASCII', message: 'a @signature-params parameter holds a character outside printable ASCII' };
-  const params = input.raw.canonicalText ?? (ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw));
-  if (!isBaseText(params, false)) return { ok: false, reason: 'NON_ASCII', message: '@signature-params holds a character outside printable ASCII' };
+  const canonical = input.raw.canonicalText;
+  const params = canonical ?? (ids ? `(${ids.join(' ')})${serializeParams(input.raw.params)}` : serializeInnerList(input.raw));
+  // The parser's canonical text needs no scan: it is text the parser accepted, whose grammar inside
+  // an inner list (SP, sf-string, token, key, number, byte sequence) is printable ASCII only.
+  if (canonical === undefined && !isBaseText(params, false)) return { ok: false, reason: 'NON_ASCII', message: '@signature-params holds a character outside printable ASCII' };
   return { ok: true, base: `${base}"@signature-params": ${params}` };
 }
 

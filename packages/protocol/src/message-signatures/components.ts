@@ -12,6 +12,7 @@ import {
   type Parameters,
 } from '../structured-fields.js';
 import { fieldValues, type HttpMessageView } from './message.js';
+import { utf8Decode, utf8Encode } from '../web.js';
 
 /** A covered component: its name and parameters, as in the Signature-Input inner list. */
 export interface ComponentId {
@@ -75,7 +76,7 @@ export function normalizeAuthority(authority: string, scheme: string): string {
  * becomes %XX of its UTF-8 bytes.
  */
 function formEncode(text: string): string {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = utf8Encode(text);
   let out = '';
   for (const b of bytes) {
     const c = String.fromCharCode(b);
@@ -90,7 +91,7 @@ function formEncode(text: string): string {
  * and the bytes are read as UTF-8 with U+FFFD for invalid sequences.
  */
 function formDecode(text: string): string {
-  const bytes = new TextEncoder().encode(text.replace(/\+/g, ' '));
+  const bytes = utf8Encode(text.replace(/\+/g, ' '));
   const out = new Uint8Array(bytes.length);
   let n = 0;
   for (let i = 0; i < bytes.length; i++) {
@@ -100,7 +101,7 @@ function formDecode(text: string): string {
       i += 2;
     } else out[n++] = b;
   }
-  return new TextDecoder('utf-8').decode(out.subarray(0, n));
+  return utf8Decode(out.subarray(0, n));
 }
 
 const isHex = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
@@ -159,7 +160,7 @@ export function componentValue(view: HttpMessageView, c: ComponentId, target: Sp
   for (const [k] of c.params) if (k !== 'sf' && k !== 'key' && k !== 'bs') throw new ComponentError(`parameter ;${k}`, 'UNSUPPORTED_COMPONENT');
   if (bs === true) {
     if (sf !== undefined || key !== undefined) throw new ComponentError(';bs with ;sf or ;key', 'BAD_COMPONENT');
-    return values.map((v) => `:${base64Encode(new TextEncoder().encode(v.trim()))}:`).join(', ');
+    return values.map((v) => `:${base64Encode(utf8Encode(v.trim()))}:`).join(', ');
   }
   const combined = values.map((v) => v.trim()).join(', ');
   if (key !== undefined) {

@@ -1,3 +1,5 @@
+import type { IdentityProvider, IdentityProviderInput } from '../oidc/config.js';
+
 /** A tenant. Its `live` and `test` environments share nothing but this record. */
 export interface App {
   readonly id: string;
@@ -34,7 +36,21 @@ export interface AppSettings {
   readonly certificatePins: readonly string[];
   /** How long a published pin set stays valid, seconds. */
   readonly pinSetTtlSeconds: number;
+  /**
+   * Web origins (`https://app.example.com`, or `*` for any) whose pages may call the gateway and
+   * the API with this app's credentials (CORS, http/cors.ts). Empty: none.
+   */
+  readonly corsOrigins: readonly string[];
+  /**
+   * External OpenID Connect providers (Auth0, Cognito, Firebase Auth, Keycloak …) whose tokens
+   * this app's end users may present as credentials (kind `oidc` in the access map). Each one's
+   * issuer, audience and JWKS URL are checked when set; its keys are fetched and cached.
+   */
+  readonly identityProviders: readonly IdentityProvider[];
 }
+
+/** Settings as given to create/update: any subset, identity providers with their defaults left out. */
+export type AppSettingsInput = Partial<Omit<AppSettings, 'identityProviders'>> & { readonly identityProviders?: readonly IdentityProviderInput[] };
 
 export const DEFAULT_APP_SETTINGS: AppSettings = {
   revokeKeysSeenInUrls: false,
@@ -44,4 +60,6 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   maxTokenTtlSeconds: 3600,
   certificatePins: [],
   pinSetTtlSeconds: 7 * 86_400,
+  corsOrigins: [],
+  identityProviders: [],
 };

@@ -1,8 +1,10 @@
 import { KeywardError } from '../errors/keyward-error.js';
 import { newId } from '../lib/ids.js';
+import { isOriginEntry } from '../lib/origin.js';
 import type { Actor } from '../keys/service.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
-import { DEFAULT_APP_SETTINGS, type App, type AppSettings } from './model.js';
+import { checkIdentityProviders } from '../oidc/config.js';
+import { DEFAULT_APP_SETTINGS, type App, type AppSettings, type AppSettingsInput } from './model.js';
 
 export class AppService {
   private readonly cached = new Map<string, { readonly app: App; readonly untilMs: number }>();
@@ -22,7 +24,7 @@ export class AppService {
     return app;
   }
 
-  async create(input: { name: string; settings?: Partial<AppSettings> }, by: Actor): Promise<App> {
+  async create(input: { name: string; settings?: AppSettingsInput }, by: Actor): Promise<App> {
     validateName(input.name);
     const now = this.deps.now();
     const app: App = {
@@ -47,7 +49,7 @@ export class AppService {
     return this.deps.store.listApps(page);
   }
 
-  async update(id: string, patch: { name?: string; settings?: Partial<AppSettings> }, by: Actor): Promise<App> {
+  async update(id: string, patch: { name?: string; settings?: AppSettingsInput }, by: Actor): Promise<App> {
     if (patch.name !== undefined) validateName(patch.name);
     for (let attempt = 0; attempt < 5; attempt++) {
       const app = await this.get(id);
@@ -77,7 +79,7 @@ function validateName(name: string): void {
 
 const COMPONENT_RE = /^(@[a-z-]+|[a-z0-9!#$%&'*+.^_`|~-]+)$/;
 
-function validateSettings(settings: AppSettings): AppSettings {
+function validateSettings(settings: Omit<AppSettings, 'identityProviders'> & { readonly identityProviders: unknown }): AppSettings {
   const bad = settings.signatureRequiredComponents.filter((c) => !COMPONENT_RE.test(c));
   if (bad.length) {
     throw new KeywardError('VALIDATION_FAILED', `signatureRequiredComponents: not component names: ${bad.join(', ')}`, {
@@ -86,5 +88,13 @@ function validateSettings(settings: AppSettings): AppSettings {
   }
   const badPins = settings.certificatePins.filter((p) => !/^sha256\/[A-Za-z0-9+/]{43}=$/.test(p));
   if (badPins.length) throw new KeywardError('VALIDATION_FAILED', 'certificatePins are sha256/<base64 of the SPKI SHA-256>', { errors: [{ pointer: '/body/settings/certificatePins', message: 'sha256/<44 base64 characters>' }] });
-  return settings;
+  const badOrigins = settings.corsOrigins.filter((o) => !isOriginEntry(o));
+  if (badOrigins.length) throw new KeywardError('VALIDATION_FAILED', 'corsOrigins are origins like https://app.example.com (lowercase, no path) or *', { errors: [{ pointer: '/body/settings/corsOrigins', message: 'an origin like https://app.example.com, or *' }] });
+  const idps = checkIdentityProviders(settings.identityProviders);
+  if (idps.problems.length) {
+    throw new KeywardError('VALIDATION_FAILED', `identityProviders: ${idps.problems.map((p) => `${p.pointer.replace('/identityProviders', '')} ${p.message}`).join('; ')}`, {
+      errors: idps.problems.map((p) => ({ pointer: `/body/settings${p.pointer}`, message: p.message })),
+    });
+  }
+  return { ...settings, identityProviders: idps.providers };
 }

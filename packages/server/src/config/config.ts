@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isOriginEntry } from '../lib/origin.js';
 import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS } from '../tokens/lifecycle.js';
 
 /**
@@ -44,6 +45,18 @@ export interface KeywardConfig {
   readonly requestTimeoutMs: number;
   /** On SIGTERM/SIGINT: idle connections close at once; requests still running get this long to finish before their connections are cut. */
   readonly shutdownTimeoutMs: number;
+  /** Verification analytics: how long minute buckets are kept, hours (default 48). */
+  readonly analyticsMinuteRetentionHours: number;
+  /** How long hour buckets are kept, days (default 90). */
+  readonly analyticsHourRetentionDays: number;
+  /** How long day buckets are kept, days (default 730). */
+  readonly analyticsDayRetentionDays: number;
+  /**
+   * Web origins allowed to call the admin API from a browser (CORS), on top of those the apps
+   * list in `settings.corsOrigins`: e.g. an operator dashboard. Comma-separated; `*` for any
+   * (never with credentials). Default none.
+   */
+  readonly corsOrigins: readonly string[];
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -68,6 +81,10 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   sessionKeyTtlSeconds: 3600,
   sessionIdleTtlSeconds: 7 * 86_400,
   sessionAbsoluteTtlSeconds: 30 * 86_400,
+  analyticsMinuteRetentionHours: 48,
+  analyticsHourRetentionDays: 90,
+  analyticsDayRetentionDays: 730,
+  corsOrigins: [],
 };
 
 export class ConfigError extends Error {
@@ -105,7 +122,13 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   const logLevel = (logPick.value ?? DEFAULT_CONFIG.logLevel) as KeywardConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`${logPick.from}=${String(logPick.value)}: must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const corsPick = pick('corsOrigins', 'KEYWARD_CORS_ORIGINS');
+  const corsOrigins = corsPick.value === undefined ? [] : String(corsPick.value).split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const badOrigins = corsOrigins.filter((o) => !isOriginEntry(o));
+  if (badOrigins.length) problems.push(`${corsPick.from}: ${badOrigins.join(', ')}: each must be an origin like https://app.example.com (lowercase, no path) or *`);
+
   const config: KeywardConfig = {
+    corsOrigins,
     host: str('host', 'KEYWARD_HOST'),
     port: int('port', 'KEYWARD_PORT', 0, 65535),
     dataDir: str('dataDir', 'KEYWARD_DATA'),
@@ -127,6 +150,9 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     tokenMaxTtlSeconds: int('tokenMaxTtlSeconds', 'KEYWARD_TOKEN_MAX_TTL_SECONDS', 1, 7 * 86_400),
     signingKeyPublishDelaySeconds: int('signingKeyPublishDelaySeconds', 'KEYWARD_SIGNING_KEY_PUBLISH_DELAY_SECONDS', 0, 86_400),
     nonceCacheMaxPerKey: int('nonceCacheMaxPerKey', 'KEYWARD_NONCE_CACHE_MAX_PER_KEY', 100, 10_000_000),
+    analyticsMinuteRetentionHours: int('analyticsMinuteRetentionHours', 'KEYWARD_ANALYTICS_MINUTE_RETENTION_HOURS', 1, 24 * 31),
+    analyticsHourRetentionDays: int('analyticsHourRetentionDays', 'KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS', 1, 3 * 365),
+    analyticsDayRetentionDays: int('analyticsDayRetentionDays', 'KEYWARD_ANALYTICS_DAY_RETENTION_DAYS', 1, 20 * 365),
   };
   const hostPick = pick('host', 'KEYWARD_HOST');
   if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);

@@ -6,7 +6,8 @@ import type { VerifyRequirements } from '../keys/decide.js';
 import type { KeyKind } from '../keys/model.js';
 import type { KeyVerifier } from '../keys/verifier.js';
 import type { Caller, CallerResult } from './caller.js';
-import { looksLikeJwt, presented } from './extract.js';
+import { isKeywardJwt, looksLikeJwt, presented } from './extract.js';
+import type { ExternalToken } from '../oidc/scheme.js';
 
 /** The request as the authenticator sees it: raw enough for signature bases. */
 export interface AuthRequest {
@@ -40,6 +41,8 @@ export interface CredentialVerifiers {
   readonly sessions?: SchemeVerifier<string>;
   readonly tokens?: SchemeVerifier<string>;
   readonly signatures?: SchemeVerifier<AuthRequest>;
+  /** End users' tokens from an app's own identity provider (oidc/scheme.ts). */
+  readonly oidc?: SchemeVerifier<ExternalToken>;
   /**
    * Keys found in a request URL (plaintexts, possibly not real keys): marks each real one exposed,
    * audits where, and revokes it when its app says so. Every path that refuses a key in a URL calls
@@ -47,6 +50,13 @@ export interface CredentialVerifiers {
    */
   readonly reportKeysInUrl?: (keys: readonly string[], seen: { readonly where: string; readonly requestId: string }) => Promise<void>;
 }
+
+/**
+ * The app an external identity provider's token is for, when the verifier is not scoped to one
+ * app already (the gateway's `--app`, the verify API's app): whose providers to check it against.
+ */
+export const APP_HEADER = 'x-keyward-app';
+const APP_ID = /^app_[0-9A-Za-z]{22}$/;
 
 /** Subject a publishable key acts for: presented by the app in this header. */
 export const SUBJECT_HEADER = 'x-keyward-subject';
@@ -58,7 +68,8 @@ const no = (code: DenyCode, reason: string): CallerResult => ({ valid: false, co
 /**
  * Authenticates whatever credential a request carries, by one set of rules:
  *  - exactly one bearer credential (Authorization or X-Api-Key), chosen by its form: `kw_ss_…` a
- *    session, `eyJ…` a token, any other `kw_…` a key;
+ *    session, `eyJ…` a token (Keyward's, by its `jwk_…` kid, else the app's identity provider's,
+ *    see oidc/scheme.ts), any other `kw_…` a key;
  *  - and/or an RFC 9421 signature. A signature that is present is always verified: if it fails the
  *    request fails, it is never ignored in favour of the bearer credential (no stripping or
  *    downgrade). When both are present they must name the same app and environment.
@@ -90,7 +101,14 @@ export async function authenticate(req: AuthRequest, verifiers: CredentialVerifi
 }
 
 async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifiers, context: AuthContext): Promise<CallerResult> {
-  if (looksLikeJwt(value)) return v.tokens ? v.tokens(value, context) : no('TOKEN_INVALID', 'TOKENS_NOT_CONFIGURED');
+  if (looksLikeJwt(value)) {
+    if (v.oidc !== undefined && !isKeywardJwt(value)) {
+      const app = req.headers[APP_HEADER];
+      if (app === undefined) return v.oidc({ token: value }, context);
+      return typeof app === 'string' && APP_ID.test(app) ? v.oidc({ token: value, appId: app }, context) : no('TOKEN_INVALID', 'BAD_APP_HEADER');
+    }
+    return v.tokens ? v.tokens(value, context) : no('TOKEN_INVALID', 'TOKENS_NOT_CONFIGURED');
+  }
   if (value.startsWith('kw_ss_')) return v.sessions ? v.sessions(value, context) : no('INVALID_CREDENTIAL', 'SESSIONS_NOT_CONFIGURED');
   const subjectHeader = req.headers[SUBJECT_HEADER];
   const subject = typeof subjectHeader === 'string' && subjectHeader.length > 0 && subjectHeader.length <= 256 ? subjectHeader : undefined;

@@ -8,10 +8,10 @@ import type { Environment, KeyKind } from '../keys/model.js';
  */
 export interface Caller {
   /** How the credential arrived. */
-  readonly scheme: 'key' | 'session' | 'token' | 'signature';
+  readonly scheme: 'key' | 'session' | 'token' | 'signature' | 'oidc';
   /** The credential kind for the access map's `allow` lists. */
   readonly kind: CallerKind;
-  /** The credential's id (`key_…`, `ses_…`, a JWT `jti`, a signature keyid). */
+  /** The credential's id (`key_…`, `ses_…`, a JWT `jti`, a signature keyid, `oidc:<sub>`). */
   readonly id: string;
   readonly appId: string;
   readonly environment: Environment;
@@ -31,7 +31,8 @@ export interface Caller {
   readonly meteredKey?: boolean;
 }
 
-export type CallerKind = Exclude<KeyKind, 'root' | 'refresh'> | 'token' | 'app-token';
+/** `oidc`: an end user's token from the app's own identity provider (oidc/scheme.ts). */
+export type CallerKind = Exclude<KeyKind, 'root' | 'refresh'> | 'token' | 'app-token' | 'oidc';
 
 export type CallerResult =
   | { readonly valid: true; readonly code: 'VALID'; readonly caller: Caller }

@@ -92,6 +92,31 @@ export function mayHoldKey(target: string): boolean {
   return target.includes('kw_') || target.includes('%');
 }
 
+/**
+ * A JWT Keyward signed, told from an external identity provider's by its header's kid: every
+ * Keyward signing key's kid is a Keyward id (`jwk_…`). Only a routing hint: whichever verifier
+ * a token goes to checks it completely, so a forged kid just meets the wrong verifier and fails.
+ * Decoded headers are remembered by their exact text (a few per provider key), bounded.
+ */
+export function isKeywardJwt(value: string): boolean {
+  const text = value.slice(0, value.indexOf('.'));
+  const known = jwtHeaderKinds.get(text);
+  if (known !== undefined) return known;
+  let kid: unknown;
+  try {
+    kid = (JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { kid?: unknown } | null)?.kid;
+  } catch {
+    kid = undefined;
+  }
+  // An unreadable header goes to Keyward's verifier, which refuses it as MALFORMED.
+  const keyward = kid === undefined || (typeof kid === 'string' && kid.startsWith('jwk_'));
+  if (jwtHeaderKinds.size >= 512) jwtHeaderKinds.clear();
+  jwtHeaderKinds.set(text, keyward);
+  return keyward;
+}
+
+const jwtHeaderKinds = new Map<string, boolean>();
+
 /** A compact JWS (three base64url segments, header starting `{"`). */
 export function looksLikeJwt(value: string): boolean {
   return value.startsWith('eyJ') && value.split('.').length === 3;

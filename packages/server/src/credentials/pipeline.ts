@@ -43,13 +43,18 @@ export interface PipelineOptions {
   /** Where the map's rate limits and quotas are counted. */
   readonly limits: RateLimitStore;
   readonly authorize?: Authorizer;
+  /**
+   * Opens the server-held secret a resource injects (`injectSecret`; the gateway passes its
+   * SecretService). Without it, `injectSecret` is ignored (the middlewares inject nothing).
+   */
+  readonly secrets?: { reveal(appId: string, environment: Environment, name: string): Promise<string | undefined> };
   readonly now: Clock;
   /** Called once per access-map decision (metrics). */
   readonly onDecision?: (code: Code, reason: string) => void;
 }
 
 export type PipelineOutcome =
-  | { readonly allow: true; readonly caller: Caller; readonly resource?: Resource; readonly responseHeaders: Record<string, string> }
+  | { readonly allow: true; readonly caller: Caller; readonly resource?: Resource; readonly responseHeaders: Record<string, string>; /** The opened `injectSecret` value. */ readonly injected?: string }
   | { readonly allow: false; readonly code: Code; readonly detail?: string; readonly headers: Record<string, string> };
 
 const APP_VERSION_HEADER = 'x-keyward-app-version';
@@ -67,13 +72,15 @@ const deny = (code: Code, headers: Record<string, string> = {}, detail?: string)
  *  2. authenticate any scheme (a signature present is always checked; a metered key's credits are
  *     NOT spent here);
  *  3. the access map (deny by default);
- *  4. `authorize`, the embedding app's own decision;
- *  5. the map's rate limits and quota (a later limit's refusal spends nothing from earlier ones);
- *  6. the key's credits, by the call's cost. Credits come last: a call refused by the map, the
- *     authorizer or a limit must not cost the caller anything.
+ *  4. the server-held secret the resource injects (SECRET_NOT_SET when it was never set): a call
+ *     that cannot be forwarded must not cost the caller anything either;
+ *  5. `authorize`, the embedding app's own decision;
+ *  6. the map's rate limits and quota (a later limit's refusal spends nothing from earlier ones);
+ *  7. the key's credits, by the call's cost. Credits come last: a call refused by the map, the
+ *     secret check, the authorizer or a limit must not cost the caller anything.
  */
 export function createPipeline(options: PipelineOptions): (req: PipelineRequest) => Promise<PipelineOutcome> {
-  const { verifiers, accessMap, authorize, limits, now, onDecision } = options;
+  const { verifiers, accessMap, authorize, limits, now, onDecision, secrets } = options;
   // Built once, by assignment (per-request spreads are a measurable cost here).
   const context: Mutable<AuthContext> = { deferCredits: true };
   if (options.appId) context.appId = options.appId;
@@ -101,6 +108,13 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
       resource = decision.resource;
     }
 
+    let injected: string | undefined;
+    const inject = resource?.injectSecret;
+    if (inject && secrets) {
+      injected = await secrets.reveal(caller.appId, caller.environment, inject.name);
+      if (injected === undefined) return deny('SECRET_NOT_SET', {}, 'a server-held secret this route needs is not set; an operator must set it');
+    }
+
     const headers: Record<string, string> = {};
     let cost = resource ? resource.cost : 1;
     if (authorize) {
@@ -124,6 +138,7 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
       const spent = await verifiers.keys.spendDeferred(caller.id, cost);
       if (!spent.ok) return deny(spent.code, retryAfter(spent.retryAfterMs), spent.code === 'USAGE_EXCEEDED' ? 'the key has no credits left' : undefined);
     }
-    return resource ? { allow: true, caller, resource, responseHeaders: headers } : { allow: true, caller, responseHeaders: headers };
+    if (!resource) return { allow: true, caller, responseHeaders: headers };
+    return injected === undefined ? { allow: true, caller, resource, responseHeaders: headers } : { allow: true, caller, resource, responseHeaders: headers, injected };
   };
 }

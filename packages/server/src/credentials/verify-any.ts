@@ -18,7 +18,7 @@ export interface VerifyAnyContext {
 /** One shape for every credential: the same fields whatever proved the caller. */
 export type VerifyAnyResult =
   | ({ readonly valid: true; readonly code: 'VALID' } & Caller)
-  | { readonly valid: false; readonly code: string };
+  | { readonly valid: false; readonly code: string; readonly retryAfterMs?: number };
 
 /**
  * The in-process verify for every scheme (keys, sessions, tokens, signed requests) — what
@@ -52,7 +52,8 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
   });
   if (!result.valid) {
     onReason?.('any', result.code, result.reason);
-    return { valid: false, code: result.code };
+    // A rate-limited or spent key says when it may call again, as /v1/keys/verify does.
+    return result.retryAfterMs !== undefined ? { valid: false, code: result.code, retryAfterMs: result.retryAfterMs } : { valid: false, code: result.code };
   }
   if (context.scopes?.length && missingScope(result.caller.scopes, context.scopes) !== undefined) {
     onReason?.(result.caller.scheme, 'INSUFFICIENT_SCOPES', 'SCOPES');

@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Code } from '../errors/catalogue.js';
 import { KeywardError } from '../errors/keyward-error.js';
 import type { TlsFiles } from '../lib/tls.js';
+import type { GatewayObserver } from './metrics.js';
 import type { GatewayPolicy } from './types.js';
+
+import type { Cors } from '../http/cors.js';
 
 export interface GatewayOptions {
   readonly upstreamUrl: string;
@@ -43,9 +46,13 @@ export interface GatewayOptions {
   readonly maxBufferedBodyBytes?: number;
   readonly upstreamConnections?: number;
   readonly keepCookies?: boolean;
+  /** CORS for browser callers (gateway/cors.ts `gatewayCors`); none: no CORS headers, preflights go through the map like any OPTIONS. */
+  readonly cors?: Cors;
   readonly onError?: (err: unknown, requestId: string) => void;
   /** Serve HTTPS with this certificate and key, reloaded when the files change. */
   readonly tls?: TlsFiles;
+  /** Told of every request's start, outcome and end, and of upstream latency (the gateway's metrics, gateway/metrics.ts). */
+  readonly observer?: GatewayObserver;
   readonly onRequest?: (info: { requestId: string; method: string; path: string; status: number; ms: number; code?: Code }) => void;
 }
 

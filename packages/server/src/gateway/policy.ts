@@ -3,7 +3,7 @@ import type { Caller } from '../credentials/caller.js';
 import { createPipeline, type PipelineOptions } from '../credentials/pipeline.js';
 import type { Environment } from '../keys/model.js';
 import type { Keyward } from '../keyward.js';
-import type { CompiledAccessMap } from '../policy/evaluate.js';
+import { routeFor, type CompiledAccessMap } from '../policy/evaluate.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import { SecretScrubCache } from './secret-scrub.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
@@ -28,8 +28,9 @@ export interface GatewayPolicyOptions {
 
 /**
  * The gateway's decision for one request: the shared pipeline (credentials/pipeline.ts: key in
- * URL → authenticate → access map → rate limits → quota → credits), then what only the gateway
- * does: the server-held secret (SECRET_NOT_SET when missing) and the identity headers. An allowed
+ * URL → authenticate → access map → server-held secret (SECRET_NOT_SET when missing) → rate
+ * limits → quota → credits), then what only the gateway does: inject that secret and the identity
+ * headers. An allowed
  * decision carries the secret values the response must not echo (`scrub`, gateway/scrub.ts).
  * A refusal at any step is a value with a catalogue code; only a broken dependency throws (the
  * proxy then fails closed with 503).
@@ -37,12 +38,14 @@ export interface GatewayPolicyOptions {
 export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolicy & { identityFor(caller: Caller): Promise<string> } {
   const { kw, map } = options;
   const identityCache = new Map<string, { token: string; untilMs: number }>();
+  const lastByCredential = new Map<string, { caller: Caller; token: string; untilMs: number }>();
   const identityTtl = options.identityTtlSeconds ?? 60;
   const pipelineOptions: Mutable<PipelineOptions> = {
     verifiers: kw.credentials,
     where: 'gateway',
     accessMap: map,
     limits: options.limits,
+    secrets: kw.secrets,
     now: kw.now,
     onDecision: (code, reason) => kw.metrics.verification('gateway', code, reason),
   };
@@ -59,9 +62,16 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     // change to the caller) must never be answered with a token minted before it.
     // NUL cannot occur in any of these (ids, header values, scopes), so the joined key is unambiguous;
     // a template string, not JSON.stringify, since this runs on every gateway request.
+    // Fast path: the last identity minted for this credential id, compared field by field (no
+    // key string to build and hash; most credentials act as one identity).
+    const last = lastByCredential.get(caller.id);
+    if (last !== undefined && last.untilMs > now && sameIdentity(last.caller, caller)) return last.token;
     const id = `${caller.scheme}\0${caller.kind}\0${caller.id}\0${caller.appId}\0${caller.environment}\0${caller.subject ?? '\u0001'}\0${caller.scopes.join('\0')}\0${caller.signed}${caller.session}${caller.attested}`;
     const hit = identityCache.get(id);
-    if (hit && hit.untilMs > now) return hit.token;
+    if (hit && hit.untilMs > now) {
+      rememberLast(caller, hit);
+      return hit.token;
+    }
     const minted = await kw.tokens.mint({
       appId: caller.appId,
       environment: caller.environment,
@@ -72,8 +82,15 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       claims: { kw_kind: caller.kind, kw_credential: caller.id, kw_scheme: caller.scheme, kw_signed: caller.signed, kw_session: caller.session, kw_attested: caller.attested },
     });
     if (identityCache.size > 50_000) identityCache.clear();
-    identityCache.set(id, { token: minted.token, untilMs: now + (identityTtl * 1000) / 2 });
+    const entry = { token: minted.token, untilMs: now + (identityTtl * 1000) / 2 };
+    identityCache.set(id, entry);
+    rememberLast(caller, entry);
     return minted.token;
+  }
+
+  function rememberLast(caller: Caller, entry: { token: string; untilMs: number }): void {
+    if (lastByCredential.size > 50_000) lastByCredential.clear();
+    lastByCredential.set(caller.id, { caller, token: entry.token, untilMs: entry.untilMs });
   }
 
   return {
@@ -83,8 +100,14 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     },
     async decide(req: GatewayRequest): Promise<GatewayDecision> {
       const outcome = await pipeline(req);
-      if (!outcome.allow) return outcome.detail === undefined ? { allow: false, code: outcome.code, responseHeaders: outcome.headers } : { allow: false, code: outcome.code, detail: outcome.detail, responseHeaders: outcome.headers };
-      const { caller, resource } = outcome;
+      if (!outcome.allow) {
+        const refused: Mutable<Extract<GatewayDecision, { allow: false }>> = { allow: false, code: outcome.code, responseHeaders: outcome.headers };
+        if (outcome.detail !== undefined) refused.detail = outcome.detail;
+        const route = routeFor(map, req.method, req.path);
+        if (route !== undefined) refused.route = route;
+        return refused;
+      }
+      const { caller, resource, injected } = outcome;
 
       const upstreamHeaders: Record<string, string> = {
         'x-keyward-identity': await identityFor(caller),
@@ -98,17 +121,43 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       if (caller.subject !== null) upstreamHeaders['x-keyward-subject'] = caller.subject;
       const inject = resource?.injectSecret;
       const responseHeaders = outcome.responseHeaders;
-      let injected: string | undefined;
-      if (inject) {
-        injected = await kw.secrets.reveal(caller.appId, caller.environment, inject.name);
-        if (injected === undefined) return { allow: false, code: 'SECRET_NOT_SET', detail: 'a server-held secret this route needs is not set; an operator must set it' };
+      // The pipeline opened the secret before any credit was spent (SECRET_NOT_SET when missing).
+      // Fail closed should that ever change: a route that injects is never forwarded without its secret.
+      if (inject && injected === undefined) return { allow: false, code: 'SECRET_NOT_SET', responseHeaders };
+      if (inject && injected !== undefined) {
         // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
         upstreamHeaders[inject.header] = inject.format.split('{secret}').join(injected);
       }
-      if (!scrubCache.active) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+      const allowed: Mutable<Extract<GatewayDecision, { allow: true }>> = { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+      if (resource !== undefined) {
+        allowed.route = resource.path;
+        // The loader guarantees a resource's upstream is declared; a missing one would be a bug, and
+        // the default upstream is never a silent stand-in for the service the map named.
+        if (resource.upstream !== undefined) {
+          const spec = map.map.upstreams[resource.upstream];
+          if (spec === undefined) throw new Error(`resource ${resource.name} names undeclared upstream ${resource.upstream}`);
+          allowed.upstream = spec;
+        }
+      }
+      if (!scrubCache.active) return allowed;
       const scrub = await scrubCache.get(caller.appId, caller.environment, kw.now());
-      if (injected !== undefined) return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub: SecretScrubCache.withValue(scrub, injected), scrubBody: true };
-      return { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id, scrub };
+      if (injected !== undefined) {
+        allowed.scrub = SecretScrubCache.withValue(scrub, injected);
+        allowed.scrubBody = true;
+      } else allowed.scrub = scrub;
+      return allowed;
     },
   };
+}
+
+/** Every field that goes into the identity token (the same fields as the cache key in identityFor). */
+function sameIdentity(a: Caller, b: Caller): boolean {
+  if (a.scheme !== b.scheme || a.kind !== b.kind || a.id !== b.id || a.appId !== b.appId || a.environment !== b.environment || a.subject !== b.subject) return false;
+  if (a.signed !== b.signed || a.session !== b.session || a.attested !== b.attested) return false;
+  const x = a.scopes;
+  const y = b.scopes;
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

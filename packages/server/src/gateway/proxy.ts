@@ -3,10 +3,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { readBody } from '../lib/body.js';
 import { clientCertOf, readTls, watchTls } from '../lib/tls.js';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { CATALOGUE, type Code } from '../errors/catalogue.js';
 import { problemResponse } from '../errors/problem.js';
-import { newRequestId } from '../lib/ids.js';
+import { newRequestId, requestIdFrom } from '../lib/ids.js';
+import { endRequestTrace, propagate, startRequestTrace, type RequestTrace } from '../observability/tracing.js';
 import type { Mutable } from '../lib/mutable.js';
 import { maskKeys } from '../observability/logger.js';
 import { BodyWatch, InFlight, type SlowReason } from './admission.js';
@@ -16,12 +17,20 @@ import { downstreamHeaders, guardRequest, upstreamHeaders } from './request-guar
 import { pathProblem } from './target.js';
 import type { GatewayRequest } from './types.js';
 import { guardResponseHeaders } from './response-headers.js';
+import { answerPreflight, applyCors } from './cors.js';
 import { BodyScrubber, type ScrubSet } from './scrub.js';
+import { UpstreamPools } from './upstreams.js';
+import type { GatewayObserver } from './metrics.js';
 
 export type { GatewayOptions } from './options.js';
 
 /** Never forwarded, whatever the map says: TRACE echoes the request (credentials included) back, CONNECT opens a tunnel past the map. */
 const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+/**
+ * RFC 9110 §15.5.6: a 405 lists the methods the target has. The gateway forwards every other
+ * method; which of them the upstream serves is the upstream's to say.
+ */
+const ALLOW: Readonly<Record<string, string>> = { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
 
 /**
  * The reverse proxy. Its own code is framing and streaming only; every allow/deny comes from
@@ -34,15 +43,7 @@ const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
  */
 export function createGateway(options: GatewayOptions): { server: Server; handler: (req: IncomingMessage, res: ServerResponse) => void; close(): Promise<void> } {
   const limits = resolveLimits(options);
-  const upstream = new URL(options.upstreamUrl);
-  const basePath = upstream.pathname.replace(/\/$/, '');
-  const pool = new Pool(upstream.origin, {
-    connections: limits.upstreamConnections,
-    pipelining: 1,
-    connect: { timeout: limits.connectTimeoutMs },
-    headersTimeout: limits.headersTimeoutMs,
-    bodyTimeout: limits.bodyTimeoutMs,
-  });
+  const upstreams = new UpstreamPools(options.upstreamUrl, { connections: limits.upstreamConnections, connectTimeoutMs: limits.connectTimeoutMs, headersTimeoutMs: limits.headersTimeoutMs, bodyTimeoutMs: limits.bodyTimeoutMs });
   const maxBody = limits.maxBufferedBodyBytes;
   const bodies = new BodyWatch({ minBytesPerSecond: limits.bodyMinBytesPerSecond, rateWindowMs: limits.bodyRateWindowMs, deadlineMs: limits.bodyDeadlineMs });
   const perClient = new InFlight(limits.maxInFlightPerClient);
@@ -52,7 +53,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   async function proxy(ex: Exchange): Promise<void> {
     const { req, requestId } = ex;
     const method = req.method ?? 'GET';
-    if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`);
+    if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`, ALLOW);
     const guard = guardRequest(req);
     if (!guard.ok) return ex.refuse(guard.code, guard.detail);
     const rawTarget = req.url ?? '/';
@@ -61,6 +62,10 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     // Before the map sees the path: the map matches, and the upstream receives, these exact bytes.
     const problem = pathProblem(path);
     if (problem) return ex.refuse('PATH_NOT_CANONICAL', `path refused (${problem})`);
+    if (options.cors !== undefined) {
+      if (answerPreflight(options.cors, req, ex.res, requestId)) return ex.done(204);
+      if (req.headers.origin !== undefined) ex.cors = options.cors.headers(req.headers.origin);
+    }
     const clientIp = options.clientIp(req);
     if (!ex.hold(perClient, clientIp)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight from this address');
     const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId };
@@ -83,6 +88,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       options.onError?.(err, requestId);
       return ex.refuse('STORE_UNAVAILABLE', 'the gateway could not decide; failing closed');
     }
+    ex.route = decision.route;
     if (!decision.allow) return ex.refuse(decision.code, decision.detail, decision.responseHeaders);
     if (decision.credentialId !== undefined && !ex.hold(perCredential, decision.credentialId)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight for this credential');
 
@@ -91,19 +97,22 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     forwardingHeaders(req, { clientIp, tls, peerTrusted: options.peerTrusted?.(req) ?? false }, headers);
     if (cert) headers['x-keyward-client-cert-sha256'] = cert;
     headers['x-request-id'] = requestId;
+    propagate(ex.trace, headers);
     if (decision.scrubBody) askForScannableBody(headers);
     const hasBody = body !== undefined ? body.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     if (hasBody && body === undefined) {
       ex.continueIfAsked();
       ex.watchBody(bodies);
     }
-    const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError, decision.scrub, decision.scrubBody === true);
+    // The client's target byte for byte after the upstream's own path: what the map matched is what the upstream gets.
+    const target = upstreams.target(decision.upstream);
+    const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError, decision.scrub, decision.scrubBody === true, target.name);
     ex.upstream = handler;
-    pool.dispatch({ method: method as never, path: basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
+    target.pool.dispatch({ method: method as never, path: target.basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
-    const ex = new Exchange(req, res, options.onRequest, expectsContinue);
+    const ex = new Exchange(req, res, options.onRequest, expectsContinue, options.observer);
     proxy(ex).catch((err) => {
       if (ex.answered) return; // already answered (a slow body): the error is the aborted read
       options.onError?.(err, ex.requestId);
@@ -136,7 +145,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   // 100 Continue only once the request is allowed, so a refused request's body is never sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   // CONNECT never reaches the request handler in Node; answer it rather than drop the socket.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawProblem(socket, 'METHOD_NOT_ALLOWED', 'Method Not Allowed'));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawProblem(socket, 'METHOD_NOT_ALLOWED', 'Method Not Allowed', ALLOW));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // A timeout while a response is under way (the request timeout, mid-body) cannot be answered
     // on the raw socket: the response owns it.
@@ -152,14 +161,14 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       stopWatching();
       bodies.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pool.close();
+      await upstreams.close();
     },
   };
 }
 
 /** A problem written straight to a socket Node will not give a response object for; the connection then closes. */
-function rawProblem(socket: Duplex, code: Code, reason: string): void {
-  const answer = problemResponse(code, newRequestId());
+function rawProblem(socket: Duplex, code: Code, reason: string, extra?: Readonly<Record<string, string>>): void {
+  const answer = problemResponse(code, newRequestId(), extra ? { headers: extra } : {});
   const headers = Object.entries(answer.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(`HTTP/1.1 ${answer.status} ${reason}\r\n${headers}content-length: ${Buffer.byteLength(answer.text)}\r\nconnection: close\r\n\r\n${answer.text}`);
 }
@@ -183,6 +192,8 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     private readonly reportError: GatewayOptions['onError'],
     private readonly scrub: ScrubSet | undefined,
     scrubBody: boolean,
+    /** The upstream's name, for the latency metric. */
+    private readonly upstreamName: string,
   ) {
     if (scrubBody && scrub !== undefined && !scrub.empty) this.body = new BodyScrubber(scrub);
   }
@@ -196,17 +207,24 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     if (this.controller && !this.controller.aborted) this.controller.abort(err);
   }
 
+  private readonly dispatchedMs = performance.now();
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.abortedWith) return controller.abort(this.abortedWith);
-    const res = this.ex.res;
-    res.once('close', () => {
-      if (!res.writableFinished && !controller.aborted) controller.abort(new Error('the client went away'));
-    });
+  }
+
+  /**
+   * The client's connection closed (the exchange's one `close` listener calls this): unless the
+   * response was fully written, the upstream request stops, now or as soon as the pool starts it.
+   */
+  clientClosed(): void {
+    if (!this.ex.res.writableFinished) this.abort(new Error('the client went away'));
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx informational answers are the upstream's business, not forwarded
+    this.ex.observer?.upstreamResponded(this.upstreamName, (performance.now() - this.dispatchedMs) / 1000);
     if (this.body !== undefined && !isIdentity(headers['content-encoding'])) {
       // A compressed body cannot be scanned for the secret: fail closed (502) rather than pass it on.
       controller.abort(new Error('the upstream answered a secret-injecting route with a content-encoded body, which cannot be scrubbed'));
@@ -216,6 +234,7 @@ class UpstreamResponse implements Dispatcher.DispatchHandler {
     const extra = this.responseHeaders;
     for (const k in extra) out[k] = extra[k]!;
     out['x-request-id'] = this.ex.requestId;
+    if (this.ex.cors !== undefined) applyCors(out, this.ex.cors);
     try {
       this.ex.res.writeHead(statusCode, out);
     } catch (err) {
@@ -263,15 +282,24 @@ type RequestLog = NonNullable<GatewayOptions['onRequest']>;
  * allocation (and tsx's name-keeping wrapper around each) showed on the gateway's profile.
  */
 class Exchange {
-  readonly requestId = newRequestId();
+  /** A valid incoming X-Request-Id is kept (one id across hops, as the admin API does); else a new one. */
+  readonly requestId: string;
+  /** The request's span (a no-op one without an OpenTelemetry SDK) and the traceparent the upstream gets. */
+  readonly trace: RequestTrace;
   private readonly startedMs = performance.now();
   private logged = false;
   /** True once the gateway itself answered with a problem. */
   answered = false;
   upstream: UpstreamResponse | undefined;
+  /** CORS headers for this request's answers (a browser's request to a gateway with CORS on). */
+  cors: Record<string, string> | undefined;
+  /** The matched resource's path pattern, once the decision named one (metrics). */
+  route: string | undefined;
   private continued = false;
-  private held: { slots: InFlight; key: string }[] | undefined;
+  /** Slots held, as pairs: an InFlight, then its key (no object per hold on the hot path). */
+  private held: (InFlight | string)[] | undefined;
   private stopWatch: (() => void) | undefined;
+  private closeHooked = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -279,23 +307,41 @@ class Exchange {
     private readonly onRequest: RequestLog | undefined,
     /** The client sent `Expect: 100-continue` and waits before sending its body. */
     private readonly expectsContinue: boolean,
-  ) {}
+    readonly observer: GatewayObserver | undefined,
+  ) {
+    this.requestId = req.headers['x-request-id'] === undefined ? newRequestId() : requestIdFrom(req.headers['x-request-id']);
+    this.trace = startRequestTrace(req.method ?? 'GET', req.headers, { 'http.request.method': req.method ?? '', 'keyward.process': 'gateway', 'keyward.request_id': this.requestId });
+    if (observer !== undefined) {
+      observer.started();
+      res.once('close', () => observer.ended());
+    }
+  }
 
   /** Takes an in-flight slot under `key`, given back when the exchange ends; false when none is free. */
   hold(slots: InFlight, key: string): boolean {
     if (!slots.tryAcquire(key)) return false;
-    if (this.held === undefined) {
-      this.held = [];
-      this.res.once('close', () => this.release());
-    }
-    this.held.push({ slots, key });
+    this.hookClose();
+    (this.held ??= []).push(slots, key);
     return true;
   }
 
-  private release(): void {
-    for (const h of this.held ?? []) h.slots.release(h.key);
+  /**
+   * One `close` listener per exchange, for everything that ends with the client connection: the
+   * held slots, the body watch and the upstream request (one plain listener rather than a `once`
+   * wrapper per concern: each showed on the gateway's profile).
+   */
+  private hookClose(): void {
+    if (this.closeHooked) return;
+    this.closeHooked = true;
+    this.res.on('close', () => this.closed());
+  }
+
+  private closed(): void {
+    const held = this.held;
+    if (held !== undefined) for (let i = 0; i < held.length; i += 2) (held[i] as InFlight).release(held[i + 1] as string);
     this.held = undefined;
     this.stopWatch?.();
+    this.upstream?.clientClosed();
   }
 
   /** Sends 100 Continue, once, if the client asked for it: called only when its body will be read. */
@@ -309,7 +355,7 @@ class Exchange {
   watchBody(bodies: BodyWatch): void {
     if (this.stopWatch) return;
     this.stopWatch = bodies.watch(this.req, (reason) => this.tooSlow(reason));
-    if (!this.held) this.res.once('close', () => this.stopWatch?.());
+    this.hookClose();
   }
 
   private tooSlow(reason: SlowReason): void {
@@ -333,6 +379,8 @@ class Exchange {
   done(status: number, code?: Code): void {
     if (this.logged) return;
     this.logged = true;
+    if (this.trace.span.isRecording()) this.res.once('close', () => endRequestTrace(this.trace, status, code));
+    this.observer?.answered(this.route, status, code);
     if (!this.onRequest) return;
     const info: Parameters<RequestLog>[0] & { code?: Code } = { requestId: this.requestId, method: this.req.method ?? '', path: maskKeys(pathOf(this.req.url ?? '/')), status, ms: performance.now() - this.startedMs };
     if (code) info.code = code;
@@ -346,6 +394,7 @@ class Exchange {
   refuse(code: Code, detail?: string, headers?: Readonly<Record<string, string>>): void {
     this.answered = true;
     const unread = this.expectsContinue && !this.continued;
+    if (this.cors !== undefined) headers = { ...headers, ...this.cors };
     sendProblem(this.res, code, this.requestId, detail, unread ? { ...headers, ...CLOSE } : headers);
     this.done(CATALOGUE[code].status, code);
     if (!unread) this.req.resume();

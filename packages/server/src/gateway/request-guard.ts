@@ -63,13 +63,14 @@ const CONSUMED = ['authorization', 'x-api-key', 'signature', 'signature-input', 
 
 /**
  * Headers only the gateway may set, because upstreams believe them: the client address and the
- * original scheme/host (set from the connection, or from a trusted proxy), the request id, and
- * client-certificate headers (the gateway passes the certificate it saw on the TLS connection as
+ * original scheme/host (set from the connection, or from a trusted proxy), the request id, the
+ * trace context (`traceparent`/`tracestate`, replaced by the gateway's own: observability/tracing.ts),
+ * and client-certificate headers (the gateway passes the certificate it saw on the TLS connection as
  * `x-keyward-client-cert-sha256`; a client must not claim one in a header). Every `x-keyward-*`
  * header is also the gateway's own.
  */
 const GATEWAY_SET = [
-  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server', 'x-forwarded-ssl', 'x-real-ip', 'x-request-id',
+  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server', 'x-forwarded-ssl', 'x-real-ip', 'x-request-id', 'traceparent', 'tracestate',
   'x-forwarded-client-cert', 'x-ssl-client-cert', 'x-client-cert', 'x-client-cert-chain', 'ssl-client-cert', 'x-ssl-client-verify', 'ssl-client-verify', 'x-client-verify', 'x-ssl-client-s-dn', 'x-ssl-client-dn', 'x-arr-clientcert',
 ];
 

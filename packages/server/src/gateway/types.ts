@@ -35,12 +35,18 @@ export type GatewayDecision =
       readonly scrub?: ScrubSet;
       /** Also scan the response body for them (the routes that inject one): identity encoding, no ranges. */
       readonly scrubBody?: boolean;
+      /** The named upstream of the resource (access map `upstreams:`); absent: the gateway's default. */
+      readonly upstream?: { readonly name: string; readonly url: string };
+      /** The matched resource's path pattern: a bounded metrics label. */
+      readonly route?: string;
     }
   | {
       readonly allow: false;
       readonly code: Code;
       readonly detail?: string;
       readonly responseHeaders?: Readonly<Record<string, string>>;
+      /** The path pattern of the resource the request matched, if any (metrics). */
+      readonly route?: string;
     };
 
 export interface GatewayPolicy {

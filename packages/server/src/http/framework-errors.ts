@@ -25,7 +25,7 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
       void sendProblem(reply, 'BAD_REQUEST', 'the URL is not validly encoded');
       return;
     default:
-      request.log.error({ err: { code: err.code } }, 'framework error');
+      request.log.error({ err: { code: err.code }, requestId: request.id }, 'framework error');
       void sendProblem(reply, err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? 'BAD_REQUEST' : 'INTERNAL');
   }
 }

@@ -18,6 +18,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
  */
 export function finishOpenApi(doc: Json, authOf: (method: string, fastifyUrl: string) => RouteAuth | undefined): Json {
   doc.servers = [{ url: '/', description: 'this Keyward server' }];
+  const info = (doc.info ??= {}) as Json;
+  info.license ??= { name: 'Apache-2.0', identifier: 'Apache-2.0' };
   const components = (doc.components ??= {}) as Json;
   const schemas = (components.schemas ??= {}) as Json;
   schemas.Problem = JSON.parse(JSON.stringify(ProblemSchema)) as Json;
@@ -36,6 +38,8 @@ export function finishOpenApi(doc: Json, authOf: (method: string, fastifyUrl: st
       for (const status of Object.keys(responses)) {
         if (Number(status) >= 400) responses[status] = { description: (responses[status]?.description as string | undefined) ?? 'RFC 9457 problem details', content: { 'application/problem+json': { schema: problemRef } } };
       }
+      // Every route can refuse a request (a key in the URL, oversized headers, a bad framing): say so where no 4xx is declared.
+      if (!Object.keys(responses).some((st) => st.startsWith('4'))) responses['4XX'] = { description: 'RFC 9457 problem details (docs/errors.md)', content: { 'application/problem+json': { schema: problemRef } } };
       responses['500'] ??= { description: 'Internal error (no detail; the log has it)', content: { 'application/problem+json': { schema: problemRef } } };
     }
   }

@@ -16,7 +16,7 @@ export function sendProblem(reply: FastifyReply, code: Code, detail?: string, er
  */
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isKeywardError(err)) {
-    if (err.status >= 500) request.log.error({ err }, 'request failed');
+    if (err.status >= 500) request.log.error({ err, requestId: request.id }, 'request failed');
     return sendProblem(reply, err.code, err.detail, err.errors, err.headers);
   }
   if (err.validation) {
@@ -37,7 +37,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err.statusCode === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE');
   if (err.statusCode === 431) return sendProblem(reply, 'HEADERS_TOO_LARGE');
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, 'BAD_REQUEST');
-  request.log.error({ err }, 'unhandled error');
+  request.log.error({ err, requestId: request.id }, 'unhandled error');
   return sendProblem(reply, 'INTERNAL');
 }
 

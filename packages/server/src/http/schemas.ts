@@ -22,6 +22,28 @@ export const Scope = Type.String({ minLength: 1, maxLength: 130 });
 export const Meta = Type.Record(Type.String(), Type.Unknown(), { description: 'Free JSON metadata, at most 4 KiB' });
 export const Limit = Type.String({ pattern: '^[0-9]{1,4}$', description: 'Page size, 1–1000 (default 100)' });
 
+const OIDC_ALGS = Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Type.Literal('EdDSA')]);
+/** An app's external identity provider (oidc/config.ts checks the URLs and the rest). */
+const IdentityProviderInput = Type.Object(
+  {
+    issuer: Type.String({ minLength: 1, maxLength: 2048, description: 'Exact iss of its tokens' }),
+    audience: Type.String({ minLength: 1, maxLength: 256, description: 'The aud its tokens carry for this app' }),
+    jwksUri: Type.String({ minLength: 1, maxLength: 2048, description: 'https:// (http:// on loopback only) URL of its JWKS' }),
+    environment: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'default live' })),
+    algorithms: Type.Optional(Type.Array(OIDC_ALGS, { minItems: 1, maxItems: 3, description: 'default all three; never none or HS*' })),
+    clockSkewSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 300, description: 'default 60' })),
+  },
+  { additionalProperties: false },
+);
+const IdentityProviderView = Type.Object({
+  issuer: Type.String(),
+  audience: Type.String(),
+  jwksUri: Type.String(),
+  environment: Type.String(),
+  algorithms: Type.Array(Type.String()),
+  clockSkewSeconds: Type.Integer(),
+});
+
 export const AppSettingsSchema = Type.Object(
   {
     revokeKeysSeenInUrls: Type.Optional(Type.Boolean()),
@@ -31,6 +53,8 @@ export const AppSettingsSchema = Type.Object(
     maxTokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     certificatePins: Type.Optional(Type.Array(Type.String({ pattern: '^sha256/[A-Za-z0-9+/]{43}=$' }), { maxItems: 16 })),
     pinSetTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 86_400 })),
+    corsOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, description: 'https://app.example.com, or * for any origin (never with credentials)' }), { maxItems: 32 })),
+    identityProviders: Type.Optional(Type.Array(IdentityProviderInput, { maxItems: 8, description: "External OIDC providers whose end-user tokens this app accepts (replaces the whole list)" })),
   },
   { additionalProperties: false },
 );
@@ -46,6 +70,8 @@ export const AppView = Type.Object({
     maxTokenTtlSeconds: Type.Integer(),
     certificatePins: Type.Array(Type.String()),
     pinSetTtlSeconds: Type.Integer(),
+    corsOrigins: Type.Array(Type.String()),
+    identityProviders: Type.Array(IdentityProviderView),
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

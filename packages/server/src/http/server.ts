@@ -12,8 +12,15 @@ import { mayHoldKey } from '../credentials/extract.js';
 import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { finishOpenApi } from './openapi.js';
+import { MethodIndex } from './allow.js';
+import { docsRoutes } from './docs-page.js';
+import { Cors } from './cors.js';
+import { AppCorsOrigins } from '../apps/cors-origins.js';
+import { isId } from '../lib/ids.js';
+import { endRequestTrace, startRequestTrace, type RequestTrace } from '../observability/tracing.js';
 import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './framework-errors.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -31,6 +38,8 @@ export interface BuildServerOptions {
   /** Extra route groups (later features register theirs through this). */
   readonly plugins?: ReadonlyArray<(server: Server, kw: Keyward) => void | Promise<void>>;
   readonly logger?: FastifyServerOptions['loggerInstance'];
+  /** How often the apps' CORS origins are re-read from the store, ms (default 5000; 0: only at start and after this server's app changes). */
+  readonly corsRefreshMs?: number;
   /** Serve `POST /v1/keys/verify` through its lean path (default true; false sends it through Fastify, for the parity test). */
   readonly verifyFastPath?: boolean;
 }
@@ -41,6 +50,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its auth declaration (for docs and the inventory test). */
     routeTable: ReadonlyArray<{ readonly method: string; readonly url: string; readonly auth: RouteAuth }>;
+  }
+  interface FastifyRequest {
+    /** The request's span (observability/tracing.ts). */
+    trace?: RequestTrace;
   }
 }
 
@@ -104,14 +117,36 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     transformObject: (documents) => finishOpenApi((documents as { openapiObject: Record<string, unknown> }).openapiObject, (method, url) => routeTable.find((r) => r.method === method && r.url === url)?.auth),
   });
 
+  // CORS: the config's allow-list (KEYWARD_CORS_ORIGINS) plus the origins of the app an answer
+  // belongs to (the path's app, else the caller's), or of any app when none is known yet.
+  const appOrigins = new AppCorsOrigins(kw.store);
+  await appOrigins.refresh();
+  appOrigins.start(options.corsRefreshMs ?? 5000, (err) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones'));
+  server.addHook('onClose', async () => appOrigins.stop());
+  const configOrigins = kw.config.corsOrigins;
+  const cors = new Cors({
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    origins: (appId) => {
+      const apps = appId === undefined ? appOrigins.any() : appOrigins.forApp(appId);
+      return apps.length === 0 ? configOrigins : configOrigins.length === 0 ? apps : [...configOrigins, ...apps];
+    },
+  });
+
   server.decorate('routeTable', routeTable);
+  const methods = new MethodIndex();
   server.addHook('onRoute', (route) => {
-    if (route.url === '/openapi.json' || route.method === 'HEAD') return;
+    for (const m of [route.method].flat()) methods.add(String(m), route.url);
+    if (route.url === '/openapi.json' || route.url.startsWith('/docs') || route.method === 'HEAD') return;
     for (const m of [route.method].flat()) routeTable.push({ method: String(m), url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth as RouteAuth });
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
     if (!auth || !AUTH_VALUES.includes(auth)) throw new Error(`route ${String(route.method)} ${route.url} declares no auth; every route must`);
   });
 
+  // One SERVER span per request when an OpenTelemetry SDK is registered (a no-op otherwise).
+  server.addHook('onRequest', (request, _reply, done) => {
+    request.trace = startRequestTrace(request.method, request.headers, { 'http.request.method': request.method, 'keyward.process': 'api', 'keyward.request_id': String(request.id) });
+    done();
+  });
   server.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
@@ -131,8 +166,27 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     request.caller = await authenticate(kw, request, auth === 'root-or-secret' ? 'root-or-secret' : 'root');
   });
 
+  server.addHook('onSend', (request, reply, payload, done) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || Cors.isPreflight(request.method, request.headers)) return done(null, payload);
+    const appId = (request.params as { appId?: unknown } | undefined)?.appId;
+    // A root key belongs to no app: its answers are for the config's origins only ('' names no app).
+    const callerApp = request.caller === undefined ? undefined : (request.caller.key.appId ?? '');
+    reply.headers(cors.headers(origin, isId(appId, 'app') ? appId : callerApp));
+    done(null, payload);
+  });
+  // An app's settings changed here: its CORS origins apply at once, not at the next refresh.
+  server.addHook('onResponse', (request, reply, done) => {
+    if (request.method !== 'GET' && reply.statusCode < 300 && (request.routeOptions.url ?? '').startsWith('/v1/apps')) void appOrigins.refresh().catch(() => {});
+    done();
+  });
+
   const logRequests = kw.logger.isLevelEnabled('info');
   server.addHook('onResponse', (request, reply, done) => {
+    if (request.trace?.span.isRecording()) {
+      if (request.routeOptions.url) request.trace.span.setAttribute('http.route', request.routeOptions.url);
+      endRequestTrace(request.trace, reply.statusCode, reply.getHeader('x-keyward-code') as string | undefined);
+    }
     kw.metrics.httpRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime);
     if (logRequests) request.log.info({ requestId: request.id, req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
     done();
@@ -144,7 +198,16 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   server.removeContentTypeParser('application/json');
   server.addContentTypeParser('application/json', { parseAs: 'string' }, depthGuardedJsonParser(defaultJson as never));
   server.setErrorHandler(errorHandler);
-  server.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ROUTE_NOT_FOUND'));
+  // A path that exists under other methods is 405 with `Allow`, not 404.
+  // A CORS preflight (no route answers OPTIONS) is answered here, before any authentication.
+  server.setNotFoundHandler((request, reply) => {
+    if (Cors.isPreflight(request.method, request.headers)) {
+      const pre = cors.preflight(request.headers);
+      return reply.code(pre.status).headers(pre.headers).send();
+    }
+    const allow = methods.allowed(pathOnly(request.raw.url ?? '/'));
+    return allow.length > 0 ? sendProblem(reply, 'METHOD_NOT_ALLOWED', `${request.method} is not served here`, undefined, { allow: allow.join(', ') }) : sendProblem(reply, 'ROUTE_NOT_FOUND');
+  });
 
   healthRoutes(server, kw);
   appRoutes(server, kw);
@@ -157,6 +220,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   tokenRoutes(server, kw);
   deviceRoutes(server, kw);
   verifyAnyRoutes(server, kw);
+  analyticsRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   if (options.tls) {
@@ -165,6 +229,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   }
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
+  docsRoutes(server);
   // Once closing starts, the fast path declines and Fastify answers 503 (return503OnClosing).
   let closing = false;
   server.addHook('preClose', (done) => {
@@ -174,4 +239,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   await server.ready();
   if (options.verifyFastPath !== false) fastPath = createVerifyFastPath(kw, server, () => closing);
   return server;
+}
+
+function pathOnly(target: string): string {
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
 }

@@ -110,7 +110,8 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
       const h = req.headers;
       const type = h['content-type'];
       if (type !== 'application/json' && type !== 'application/json; charset=utf-8') return false;
-      if (h['transfer-encoding'] !== undefined || (h.authorization === undefined && h['x-api-key'] === undefined)) return false;
+      // A browser's request (Origin) goes through Fastify, which adds the CORS headers.
+      if (h['transfer-encoding'] !== undefined || h.origin !== undefined || (h.authorization === undefined && h['x-api-key'] === undefined)) return false;
       const length = Number(h['content-length']);
       if (!Number.isInteger(length) || length < 1 || length > maxBodyBytes) return false;
 

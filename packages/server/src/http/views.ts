@@ -12,7 +12,13 @@ export function appView(app: App) {
   return {
     id: app.id,
     name: app.name,
-    settings: { ...settings, signatureRequiredComponents: [...settings.signatureRequiredComponents], certificatePins: [...settings.certificatePins] },
+    settings: {
+      ...settings,
+      signatureRequiredComponents: [...settings.signatureRequiredComponents],
+      certificatePins: [...settings.certificatePins],
+      corsOrigins: [...settings.corsOrigins],
+      identityProviders: settings.identityProviders.map((p) => ({ ...p, algorithms: [...p.algorithms] })),
+    },
     createdAt: iso(app.createdAtMs),
     updatedAt: iso(app.updatedAtMs),
     version: app.version,

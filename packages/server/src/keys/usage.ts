@@ -1,70 +1,55 @@
-import type { Store, UsageDelta } from '../store/types.js';
+import { FlushBuffer } from '../lib/flush-buffer.js';
+import type { Store } from '../store/types.js';
+
+interface Usage {
+  count: number;
+  lastUsedAtMs: number;
+}
 
 /**
- * Usage counters and last-used times, gathered in memory and written in batches, so verification
- * never waits on a write. Counts are additive in the store, so nodes flush independently. A batch
- * that fails to write is merged back and retried on the next flush: counts are late, never lost
- * (except on a crash, where at most one interval is lost — documented in docs/operations.md).
+ * Usage counters and last-used times, gathered in memory and written in batches (lib/flush-buffer.ts),
+ * so verification never waits on a write. Counts are additive in the store, so nodes flush
+ * independently; a failed batch is retried on the next flush.
  */
 export class UsageRecorder {
-  private pending = new Map<string, { count: number; lastUsedAtMs: number }>();
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly buffer: FlushBuffer<Usage>;
 
-  constructor(
-    private readonly store: Pick<Store, 'addUsage'>,
-    private readonly flushIntervalMs: number,
-    private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+  constructor(store: Pick<Store, 'addUsage'>, flushIntervalMs: number, onError: (err: unknown) => void = () => {}) {
+    this.buffer = new FlushBuffer<Usage>({
+      flushIntervalMs,
+      onError,
+      write: (batch) => store.addUsage([...batch].map(([keyId, p]) => ({ keyId, count: p.count, lastUsedAtMs: p.lastUsedAtMs }))),
+      merge: (into, from) => {
+        into.count += from.count;
+        into.lastUsedAtMs = Math.max(into.lastUsedAtMs, from.lastUsedAtMs);
+      },
+    });
+  }
 
   start(): void {
-    if (this.timer || this.flushIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.flush(), this.flushIntervalMs);
-    this.timer.unref();
+    this.buffer.start();
   }
 
   record(keyId: string, atMs: number): void {
-    const p = this.pending.get(keyId);
+    const p = this.buffer.get(keyId);
     if (p) {
       p.count++;
       if (atMs > p.lastUsedAtMs) p.lastUsedAtMs = atMs;
     } else {
-      this.pending.set(keyId, { count: 1, lastUsedAtMs: atMs });
+      this.buffer.set(keyId, { count: 1, lastUsedAtMs: atMs });
     }
   }
 
   /** Unflushed count for a key (added to the stored count when reporting usage). */
   pendingCount(keyId: string): number {
-    return this.pending.get(keyId)?.count ?? 0;
+    return this.buffer.get(keyId)?.count ?? 0;
   }
 
-  async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    const deltas: UsageDelta[] = [...batch].map(([keyId, p]) => ({ keyId, count: p.count, lastUsedAtMs: p.lastUsedAtMs }));
-    this.flushing = this.store
-      .addUsage(deltas)
-      .catch((err) => {
-        for (const d of deltas) {
-          const p = this.pending.get(d.keyId);
-          if (p) {
-            p.count += d.count;
-            p.lastUsedAtMs = Math.max(p.lastUsedAtMs, d.lastUsedAtMs);
-          } else this.pending.set(d.keyId, { count: d.count, lastUsedAtMs: d.lastUsedAtMs });
-        }
-        this.onError(err);
-      })
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    return this.flushing;
+  flush(): Promise<void> {
+    return this.buffer.flush();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  stop(): Promise<void> {
+    return this.buffer.stop();
   }
 }

@@ -6,12 +6,12 @@ export type AudienceDecision =
   | { readonly ok: false; readonly code: 'TOKEN_INVALID'; readonly reason: 'AUDIENCE' | 'AUDIENCE_NOT_CONFIGURED' };
 
 /**
- * The audience a token must carry on `resource`: the resource's own `audience`, else the map's
- * `audience`, else the audience the enforcing server was configured with (the gateway's
- * `audience` option). `undefined` when none of the three says.
+ * The audience a token must carry on `resource`: the resource's own `audience`, else that of the
+ * named upstream it is routed to, else the map's `audience`, else the audience the enforcing
+ * server was configured with (the gateway's `audience` option). `undefined` when none says.
  */
-export function expectedAudience(map: Pick<AccessMap, 'audience'>, resource: Pick<Resource, 'audience'>, serverAudience: string | undefined): string | undefined {
-  return resource.audience ?? map.audience ?? serverAudience;
+export function expectedAudience(map: Partial<Pick<AccessMap, 'audience' | 'upstreams'>>, resource: Partial<Pick<Resource, 'audience' | 'upstream'>>, serverAudience: string | undefined): string | undefined {
+  return resource.audience ?? (resource.upstream !== undefined ? map.upstreams?.[resource.upstream]?.audience : undefined) ?? map.audience ?? serverAudience;
 }
 
 /**

@@ -62,6 +62,23 @@ export function explain(compiled: CompiledAccessMap, req: PolicyRequest, caller:
   return { decision, steps };
 }
 
+/**
+ * The path pattern of the resource a request would match (path, then method), or undefined: the
+ * route label of a refused request's metrics. Off the allowed path's hot path (an allowed
+ * decision already names its resource).
+ */
+export function routeFor(compiled: CompiledAccessMap, method: string, path: string): string | undefined {
+  const segments = decodePath(path);
+  if (!segments) return undefined;
+  const m = method.toUpperCase();
+  for (const route of compiled.routes) {
+    if (!matchPattern(route.pattern, segments)) continue;
+    const methods = route.resource.methods;
+    if (methods === '*' || methods.includes(m) || (m === 'HEAD' && methods.includes('GET'))) return route.resource.path;
+  }
+  return undefined;
+}
+
 function refuse(steps: Step[] | undefined, code: DenyCode, reason: string, resource?: Resource): PolicyDecision {
   steps?.push({ check: reason, ok: false, detail: code });
   return resource ? { allowed: false, code, reason, resource } : { allowed: false, code, reason };

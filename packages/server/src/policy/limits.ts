@@ -1,7 +1,8 @@
 import type { Caller } from '../credentials/caller.js';
 import type { CompiledAccessMap } from './evaluate.js';
 import type { LimitScope, Resource } from './model.js';
-import { rateLimitHeaders, retryAfter } from '../ratelimit/headers.js';
+import { periodEnd, periodStart, type Refill } from '../ratelimit/gcra.js';
+import { rateLimitHeaders, type PolicyState } from '../ratelimit/headers.js';
 import { limitKey, type LimitOp, type LimitOpResult, type RateLimitStore } from '../ratelimit/store.js';
 
 export type LimitOutcome =
@@ -24,8 +25,9 @@ function bucketOf(by: LimitScope, caller: Caller, clientIp: string): string {
 
 /**
  * The access map's budgets for one allowed call, in the gateway's order and with its codes and
- * headers: every named rate limit (GCRA, one unit; `RATE_LIMITED` with `Retry-After` and the IETF
- * `RateLimit` headers), then the resource's quota by its `cost` (`USAGE_EXCEEDED`). Runs only
+ * headers: every named rate limit (GCRA, one unit; `RATE_LIMITED`), then the resource's quota by
+ * its `cost` (`USAGE_EXCEEDED`). Each is a policy of the IETF `RateLimit-Policy` / `RateLimit`
+ * headers (ratelimit/headers.ts), listed on every answer, with `Retry-After` on a refusal. Runs only
  * after the map allowed the call, so a denied call never spends budget. A throw means the limiter
  * store is broken (fail closed: the route does not run).
  */
@@ -37,17 +39,46 @@ export async function enforceLimits(compiled: CompiledAccessMap, resource: Resou
   for (const { name, spec } of specs) ops.push({ type: 'rate', key: limitKey('rate', name, spec.by, bucketOf(spec.by, caller, clientIp)), limit: { rate: spec.rate, windowMs: spec.windowSeconds * 1000, burst: spec.burst }, cost: 1 });
   const q = resource.quota && resource.cost > 0 ? compiled.map.quotas[resource.quota]! : undefined;
   if (q) ops.push({ type: 'quota', key: limitKey('quota', q.name, q.by, bucketOf(q.by, caller, clientIp)), quota: q, cost: resource.cost });
-  if (ops.length === 0) return { ok: true, headers: rateLimitHeaders([]) };
+  if (ops.length === 0) return { ok: true, headers: {} };
   const decided = await store.consumeAll(ops, nowMs);
-  const results = [];
+  // Every policy is reported, on a 200 and on a 429 alike; a refusal spent nothing anywhere, so
+  // the policies that would have allowed it report what they had before it.
+  const allowed = decided.every((r) => r.decision.allowed);
+  const states: PolicyState[] = [];
+  let code: 'RATE_LIMITED' | 'USAGE_EXCEEDED' | undefined;
   for (let i = 0; i < specs.length; i++) {
+    const { name, spec } = specs[i]!;
     const d = (decided[i] as Extract<LimitOpResult, { type: 'rate' }>).decision;
-    results.push({ name: specs[i]!.name, quota: specs[i]!.spec.rate, windowSeconds: specs[i]!.spec.windowSeconds, remaining: d.remaining, resetMs: d.resetMs });
-    if (!d.allowed) return { ok: false, code: 'RATE_LIMITED', headers: rateLimitHeaders(results, d.retryAfterMs) };
+    const intervalMs = (spec.windowSeconds * 1000) / spec.rate;
+    if (!d.allowed) {
+      code ??= 'RATE_LIMITED';
+      states.push({ name, quota: spec.rate, windowSeconds: spec.windowSeconds, remaining: 0, resetMs: d.resetMs, nextMs: d.retryAfterMs, refused: true });
+    } else if (!allowed) {
+      states.push({ name, quota: spec.rate, windowSeconds: spec.windowSeconds, remaining: Math.min(spec.burst, d.remaining + 1), resetMs: Math.max(0, d.resetMs - intervalMs) });
+    } else {
+      // The last unit is gone: the next call passes once one interval's worth is back.
+      const state: PolicyState = { name, quota: spec.rate, windowSeconds: spec.windowSeconds, remaining: d.remaining, resetMs: d.resetMs };
+      states.push(d.remaining > 0 ? state : { ...state, nextMs: Math.max(0, d.resetMs - intervalMs * (spec.burst - 1)) });
+    }
   }
   if (q) {
     const r = (decided[specs.length] as Extract<LimitOpResult, { type: 'quota' }>).decision;
-    if (!r.allowed) return { ok: false, code: 'USAGE_EXCEEDED', headers: retryAfter(r.resetMs) };
+    const windowSeconds = quotaWindowSeconds(q.refill, nowMs);
+    if (!r.allowed) {
+      code ??= 'USAGE_EXCEEDED';
+      states.push({ name: q.name, quota: q.amount, windowSeconds, remaining: r.remaining, resetMs: r.resetMs, nextMs: r.resetMs, refused: true });
+    } else if (!allowed) {
+      states.push({ name: q.name, quota: q.amount, windowSeconds, remaining: r.remaining + resource.cost, resetMs: r.resetMs });
+    } else {
+      states.push(r.remaining > 0 ? { name: q.name, quota: q.amount, windowSeconds, remaining: r.remaining, resetMs: r.resetMs } : { name: q.name, quota: q.amount, windowSeconds, remaining: 0, resetMs: r.resetMs, nextMs: r.resetMs });
+    }
   }
-  return { ok: true, headers: rateLimitHeaders(results) };
+  const headers = rateLimitHeaders(states);
+  return code === undefined ? { ok: true, headers } : { ok: false, code, headers };
+}
+
+/** A quota's `w`: its refill period in seconds (a calendar month's length for `monthly`). */
+function quotaWindowSeconds(refill: Refill, nowMs: number): number {
+  const start = periodStart(refill, nowMs);
+  return Math.round((periodEnd(refill, start) - start) / 1000);
 }

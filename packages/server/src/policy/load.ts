@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { CallerKind } from '../credentials/caller.js';
 import { isValidScope } from '../keys/scopes.js';
-import { CALLER_KINDS, type AccessMap, type LimitScope, type QuotaSpec, type RateLimitSpec, type Requirement, type Resource } from './model.js';
+import { CALLER_KINDS, type AccessMap, type LimitScope, type QuotaSpec, type RateLimitSpec, type Requirement, type Resource, type UpstreamSpec } from './model.js';
 import { compilePattern } from './match.js';
 import { parseVersion } from './version.js';
 
@@ -25,16 +25,38 @@ export class PolicyLoadError extends Error {
 
 const SCOPES: readonly LimitScope[] = ['credential', 'subject', 'app', 'ip'];
 const REQUIREMENTS: readonly Requirement[] = ['signature', 'session', 'attestation'];
+const UPSTREAM_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** The parsed URL, or why it cannot be an upstream. */
+function upstreamUrl(value: unknown): URL | string {
+  if (typeof value !== 'string') return 'must be an absolute http:// or https:// URL, e.g. http://127.0.0.1:3000';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${value}: must be an absolute http:// or https:// URL, e.g. http://127.0.0.1:3000`;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) return `${value}: must be an absolute http:// or https:// URL, e.g. http://127.0.0.1:3000`;
+  if (url.username || url.password) return 'must not carry credentials (inject them with injectSecret)';
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (the client\'s own is forwarded)';
+  return url;
+}
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 export function loadAccessMap(file: string): AccessMap {
+  return readAccessMap(file).map;
+}
+
+/** The map and the text it was parsed from (a reloading gateway compares later reads with it). */
+export function readAccessMap(file: string): { map: AccessMap; text: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new PolicyLoadError([{ file, line: 0, column: 0, path: '', message: `cannot read: ${(err as Error).message}` }]);
   }
-  return parseAccessMap(text, file);
+  return { map: parseAccessMap(text, file), text };
 }
 
 /** Parses YAML or JSON (JSON is YAML) and validates it. Returns the map or throws PolicyLoadError listing every problem. */
@@ -100,10 +122,11 @@ class Validator {
   }
 
   map(root: unknown): AccessMap | undefined {
-    const r = this.obj(root, [], ['version', 'audience', 'limits', 'quotas', 'resources']);
+    const r = this.obj(root, [], ['version', 'audience', 'upstreams', 'limits', 'quotas', 'resources']);
     if (!r) return undefined;
     if (r.version !== 1) this.fail(['version'], 'must be 1');
     const audience = this.audience(r.audience, ['audience']);
+    const upstreams = this.upstreams(r.upstreams);
     const limits: Record<string, RateLimitSpec> = {};
     if (r.limits !== undefined) {
       const l = this.obj(r.limits, ['limits'], Object.keys((r.limits as object) ?? {}));
@@ -137,7 +160,7 @@ class Validator {
     const resources: Resource[] = [];
     if (!Array.isArray(r.resources) || r.resources.length === 0) this.fail(['resources'], 'must be a non-empty list (anything not listed is denied)');
     else r.resources.forEach((res, i) => {
-      const built = this.resource(res, ['resources', i], limits, quotas);
+      const built = this.resource(res, ['resources', i], limits, quotas, upstreams);
       if (built) resources.push(built);
     });
     const seen = new Map<string, number>();
@@ -148,7 +171,30 @@ class Validator {
         seen.set(key, i);
       }
     });
-    return { version: 1, audience, limits, quotas, resources, source: this.file };
+    return { version: 1, audience, upstreams, limits, quotas, resources, source: this.file };
+  }
+
+  /**
+   * `upstreams: { name: { url, audience? } }`. A URL is absolute http(s) with no credentials,
+   * query or fragment: the gateway appends the client's exact path and query to its path, and
+   * userinfo in a URL would be a secret in the map file.
+   */
+  upstreams(value: unknown): Record<string, UpstreamSpec> {
+    const out: Record<string, UpstreamSpec> = {};
+    if (value === undefined) return out;
+    const u = this.obj(value, ['upstreams'], Object.keys((value as object) ?? {}));
+    for (const [name, spec] of Object.entries(u ?? {})) {
+      const path = ['upstreams', name];
+      if (!UPSTREAM_NAME.test(name)) this.fail(path, 'an upstream name is a letter followed by letters, digits, - or _ (at most 64)');
+      const s = this.obj(spec, path, ['url', 'audience']);
+      if (!s) continue;
+      const before = this.problems.length;
+      const url = upstreamUrl(s.url);
+      if (typeof url === 'string') this.fail([...path, 'url'], url);
+      const aud = this.audience(s.audience, [...path, 'audience']);
+      if (this.problems.length === before && typeof url === 'object') out[name] = { name, url: url.href.replace(/\/$/, ''), audience: aud };
+    }
+    return out;
   }
 
   /** An audience is one `aud` value: the same bounded text a token is minted with. */
@@ -161,8 +207,8 @@ class Validator {
     return value;
   }
 
-  resource(value: unknown, path: (string | number)[], limits: Record<string, RateLimitSpec>, quotas: Record<string, QuotaSpec>): Resource | undefined {
-    const r = this.obj(value, path, ['name', 'path', 'methods', 'allow', 'scopes', 'subject', 'subjectFor', 'require', 'environments', 'minAppVersion', 'rateLimits', 'quota', 'cost', 'injectSecret', 'audience']);
+  resource(value: unknown, path: (string | number)[], limits: Record<string, RateLimitSpec>, quotas: Record<string, QuotaSpec>, upstreams: Record<string, UpstreamSpec>): Resource | undefined {
+    const r = this.obj(value, path, ['name', 'path', 'methods', 'allow', 'scopes', 'subject', 'subjectFor', 'require', 'environments', 'minAppVersion', 'rateLimits', 'quota', 'cost', 'injectSecret', 'audience', 'upstream']);
     if (!r) return undefined;
     const before = this.problems.length;
     if (typeof r.path !== 'string') this.fail([...path, 'path'], 'must be a path like /users/{userId}/tags');
@@ -225,6 +271,12 @@ class Validator {
       }
     }
     const audience = this.audience(r.audience, [...path, 'audience']);
+    let upstream: string | undefined;
+    if (r.upstream !== undefined) {
+      const names = Object.keys(upstreams);
+      if (typeof r.upstream !== 'string' || !upstreams[r.upstream]) this.fail([...path, 'upstream'], `no upstream named "${String(r.upstream)}" under upstreams:${names.length ? ` (declared: ${names.join(', ')})` : ' (none declared)'}`);
+      else upstream = r.upstream;
+    }
     if (this.problems.length > before) return undefined;
     return {
       name: typeof r.name === 'string' ? r.name : `${methods === '*' ? '*' : methods.join(',')} ${String(r.path)}`,
@@ -242,6 +294,7 @@ class Validator {
       cost: cost ?? 1,
       injectSecret,
       audience,
+      upstream,
       line: this.line(path),
     };
   }

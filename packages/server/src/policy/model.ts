@@ -16,8 +16,21 @@ export interface AccessMap {
    * map fronts. A token minted for another service is refused even where `token` is allowed.
    */
   readonly audience: string | undefined;
+  /**
+   * Named services behind the gateway (`upstreams: { orders: { url: … } }`); a resource picks one
+   * with `upstream:`. A resource that names none goes to the gateway's default (`--upstream`).
+   */
+  readonly upstreams: Readonly<Record<string, UpstreamSpec>>;
   /** Where it was loaded from, for error messages. */
   readonly source: string;
+}
+
+export interface UpstreamSpec {
+  readonly name: string;
+  /** Absolute http(s) URL without query or fragment; its path is a prefix put before the client's path. */
+  readonly url: string;
+  /** The `aud` a token must carry on the resources routed here (between a resource's own and the map's). */
+  readonly audience: string | undefined;
 }
 
 export type LimitScope = 'credential' | 'subject' | 'app' | 'ip';
@@ -67,20 +80,22 @@ export interface Resource {
   readonly quota: string | undefined;
   readonly cost: number;
   readonly injectSecret: SecretInjection | undefined;
-  /** The `aud` a token caller must carry here (overrides the map's `audience`). */
+  /** The `aud` a token caller must carry here (overrides its upstream's and the map's `audience`). */
   readonly audience: string | undefined;
+  /** Name of the map's upstream this resource is forwarded to; undefined: the gateway's default. */
+  readonly upstream: string | undefined;
   /** 1-based line of the resource in the file (for `explain`). */
   readonly line: number;
 }
 
-export const CALLER_KINDS: readonly CallerKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing', 'session', 'token', 'app-token'];
+export const CALLER_KINDS: readonly CallerKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing', 'session', 'token', 'app-token', 'oidc'];
 
 /**
  * Kinds that act for exactly one subject: their subject is always bound to a rule's `subject`
  * parameter. Secret, restricted, export, bearer and signing credentials are backend credentials
  * and are bound only where a rule says `subjectFor: all`.
  */
-export const SUBJECT_BOUND: ReadonlySet<CallerKind> = new Set(['publishable', 'session', 'device', 'token', 'app-token']);
+export const SUBJECT_BOUND: ReadonlySet<CallerKind> = new Set(['publishable', 'session', 'device', 'token', 'app-token', 'oidc']);
 
 /** Kinds whose power is their scope list; sessions and devices act for themselves and are governed by subject binding. */
-export const SCOPED: ReadonlySet<CallerKind> = new Set(['publishable', 'secret', 'restricted', 'export', 'bearer', 'signing', 'token', 'app-token']);
+export const SCOPED: ReadonlySet<CallerKind> = new Set(['publishable', 'secret', 'restricted', 'export', 'bearer', 'signing', 'token', 'app-token', 'oidc']);

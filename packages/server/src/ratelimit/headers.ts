@@ -1,19 +1,56 @@
 /**
- * IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy` names
- * each policy with its quota `q` and window `w`; `RateLimit` gives the remaining `r` and seconds
- * to reset `t` of the most constraining one. A refusal adds `Retry-After` (seconds).
+ * IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-10/-11), the one place they
+ * are written (the gateway, the middlewares and the admin API all go through policy/limits.ts):
+ *
+ *  - `RateLimit-Policy` lists every quota policy of the resource as a String item with its quota
+ *    `q` and window `w` (seconds): `"per-user";q=60;w=60, "monthly";q=10000;w=2678400`. The same
+ *    list is sent on a 200 and on a 429, so a client learns the policies from any answer.
+ *  - `RateLimit` gives, for the same policies, the remaining units `r` and `t`, the seconds until
+ *    the client may rely on more: while units remain (`r` > 0), until the whole quota is back;
+ *    once none remain or the policy refused the call, until the next call passes it.
+ *  - A refusal adds `Retry-After` (RFC 9110 §10.2.3): the largest `t` among the refusing policies,
+ *    so a client that honours either field waits long enough, and `Retry-After` is never earlier
+ *    than a refusing policy's `t`.
+ *
+ * Named rate limits (GCRA) and quotas (credits per period, `q` counting credits, so a call of
+ * cost 5 spends 5) are both policies.
  */
-export function rateLimitHeaders(
-  results: ReadonlyArray<{ readonly name: string; readonly quota: number; readonly windowSeconds: number; readonly remaining: number; readonly resetMs: number }>,
-  retryAfterMs?: number,
-): Record<string, string> {
-  if (results.length === 0) return {};
-  const tightest = results.reduce((a, b) => (b.remaining < a.remaining ? b : a));
-  const headers: Record<string, string> = {
-    'ratelimit-policy': results.map((r) => `"${r.name}";q=${r.quota};w=${r.windowSeconds}`).join(', '),
-    ratelimit: `"${tightest.name}";r=${tightest.remaining};t=${Math.ceil(tightest.resetMs / 1000)}`,
-  };
-  return retryAfterMs === undefined ? headers : { ...headers, ...retryAfter(retryAfterMs) };
+export interface PolicyState {
+  /** The policy's name in the access map. */
+  readonly name: string;
+  /** `q`: units per window. */
+  readonly quota: number;
+  /** `w`: the window, in seconds. */
+  readonly windowSeconds: number;
+  /** `r`: units left after this call (or, on a refusal, left without it: a refused call spends nothing). */
+  readonly remaining: number;
+  /** ms until the whole quota is available again. */
+  readonly resetMs: number;
+  /** ms until the next call passes this policy; set when it refused this call or has no units left. */
+  readonly nextMs?: number;
+  /** This policy refused the call. */
+  readonly refused?: boolean;
+}
+
+export function rateLimitHeaders(policies: readonly PolicyState[]): Record<string, string> {
+  if (policies.length === 0) return {};
+  let policy = '';
+  let limit = '';
+  let retry = 0;
+  for (const p of policies) {
+    const name = sfString(p.name);
+    const t = p.nextMs !== undefined ? retryAfterSeconds(p.nextMs) : Math.max(0, Math.ceil(p.resetMs / 1000));
+    if (policy) {
+      policy += ', ';
+      limit += ', ';
+    }
+    policy += `${name};q=${p.quota};w=${p.windowSeconds}`;
+    limit += `${name};r=${Math.max(0, p.remaining)};t=${t}`;
+    if (p.refused && t > retry) retry = t;
+  }
+  const headers: Record<string, string> = { 'ratelimit-policy': policy, ratelimit: limit };
+  if (retry > 0) headers['retry-after'] = String(retry);
+  return headers;
 }
 
 /** `Retry-After` in whole seconds, at least 1 (RFC 9110 §10.2.3); none when there is nothing to wait for. */
@@ -24,4 +61,20 @@ export function retryAfter(ms: number | undefined): Record<string, string> {
 /** The whole seconds `Retry-After` (and the verify answer's `retryAfterSeconds`) name: rounded up, at least 1. */
 export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
+}
+
+const serialized = new Map<string, string>();
+
+/**
+ * A policy name as an RFC 9651 sf-string: `"` and `\` escaped, anything outside printable ASCII
+ * replaced by `?` (a map key may be any YAML string; the header must still parse). Memoised:
+ * the names are the access map's, a small fixed set.
+ */
+function sfString(name: string): string {
+  let out = serialized.get(name);
+  if (out === undefined) {
+    out = `"${name.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, '?')}"`;
+    if (serialized.size < 1024) serialized.set(name, out);
+  }
+  return out;
 }

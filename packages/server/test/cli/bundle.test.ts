@@ -4,26 +4,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundle } from '../../../../scripts/build.js';
 
 /**
- * `npm start` runs the bundle `npm run build` makes, with plain node. This builds the same bundle
- * (next to the real one, so its npm packages resolve from node_modules as they will there), starts
- * it on a fresh data directory and talks to it over HTTP.
+ * `npm start` and the published `keyward` command run bin/keyward.js with plain node: the built
+ * JavaScript in dist/ (the test suite's global setup builds it, see test/global-setup.ts), no
+ * TypeScript loader. This starts it on a fresh data directory and talks to it over HTTP.
  */
-const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const outfile = path.join(serverDir, 'dist', `keyward.test-${process.pid}.mjs`);
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'kw-bundle-'));
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(outfile, { force: true });
-  rmSync(`${outfile}.map`, { force: true });
 });
 
-describe('the production bundle', () => {
+describe('the built keyward command', () => {
   it('starts on an empty store with plain node, prints the first root key once, and serves the API', async () => {
-    await bundle(path.join(serverDir, 'src/cli/main.ts'), outfile);
-    const child = spawn(process.execPath, [outfile, 'start', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let stdout = '';
       let stderr = '';

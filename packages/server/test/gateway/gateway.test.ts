@@ -77,7 +77,7 @@ describe('gateway with an access map', () => {
     const h = { 'x-api-key': s.pk, 'x-keyward-subject': 'u1', 'x-keyward-app-version': '2.1.0' };
     const code = async (path: string, headers: Record<string, string>) => {
       const r = await request(`${s.url}${path}`, { headers });
-      return { status: r.statusCode, code: r.headers['x-keyward-code'], retry: r.headers['retry-after'], body: await r.body.text() };
+      return { status: r.statusCode, code: r.headers['x-keyward-code'], retry: r.headers['retry-after'], policy: r.headers['ratelimit-policy'], limit: r.headers.ratelimit, body: await r.body.text() };
     };
     expect(await code('/users/u2/profile', h)).toMatchObject({ status: 403, code: 'SUBJECT_MISMATCH' });
     expect(await code('/users/u1/profile', { ...h, 'x-keyward-app-version': '1.9.9' })).toMatchObject({ status: 426, code: 'UPGRADE_REQUIRED' });
@@ -90,6 +90,9 @@ describe('gateway with an access map', () => {
     const limited = await code('/users/u1/profile', h);
     expect(limited).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     expect(Number(limited.retry)).toBeGreaterThan(0);
+    // The 429 lists the policy the 200s listed, and its t is not later than Retry-After.
+    expect(limited.policy).toBe('"per-user";q=3;w=60');
+    expect(limited.limit).toBe(`"per-user";r=0;t=${limited.retry}`);
     // another user of the same key has their own budget
     expect((await code('/users/u3/profile', { ...h, 'x-keyward-subject': 'u3' })).status).toBe(200);
     expect(s.up.seen).toHaveLength(4);

@@ -89,6 +89,7 @@ describe('gateway request headers', () => {
     const out = await rawRequest(s.url, `${line}\r\nHost: a\r\nConnection: close\r\nX-Api-Key: ${s.pk}\r\n\r\n`);
     expect(parseRaw(out)).toEqual({ status: 405, code: 'METHOD_NOT_ALLOWED' });
     expect(out).toContain('application/problem+json');
+    expect(out.toLowerCase()).toContain('\r\nallow: get, head, post, put, patch, delete, options\r\n');
     expect(s.up.seen).toHaveLength(0);
   });
 

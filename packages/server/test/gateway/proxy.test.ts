@@ -73,7 +73,7 @@ describe('gateway proxy', () => {
     expect(up.seen[0]!.body).toBe('{"hello":1}');
   });
 
-  it('refused requests never reach the upstream', async () => {
+  it('refused requests never reach the upstream; every 401 names its scheme in WWW-Authenticate', async () => {
     const up = await startUpstream();
     cleanups.push(up.close);
     const p = await keyPolicy();
@@ -86,6 +86,7 @@ describe('gateway proxy', () => {
       const res = await request(`${gw}/v1/things`, { headers });
       expect(res.statusCode).toBe(status);
       expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers['www-authenticate']).toBe('Bearer');
       expect(((await res.body.json()) as { code: string }).code).toBe(code);
     }
     expect(up.seen).toHaveLength(0);

@@ -17,7 +17,7 @@ resources:
   - name: LLM (server-held key)
     path: /llm/*
     methods: [GET, POST]
-    allow: [session]
+    allow: [session, secret]
     injectSecret: { name: openai, header: Authorization, format: "Bearer {secret}" }
   - name: plain
     path: /plain
@@ -205,6 +205,26 @@ describe('gateway: secret injection and configuration', () => {
     expect(problem.code).toBe('SECRET_NOT_SET');
     expect(reached).toBe(0);
     expect(s.errors).toHaveLength(0); // a value, not a throw
+  });
+
+  it("a route whose secret was never set is refused before any of the key's credits are spent", async () => {
+    const s = await setup((req, res) => {
+      req.resume();
+      res.end('ok');
+    }, null);
+    const metered = await s.kw.keys.create({ appId: s.app.id, environment: 'live', kind: 'secret', name: 'metered', credits: { amount: 5, refill: null } }, CLI);
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`${s.url}/llm/x`, { headers: { 'x-api-key': metered.secret } });
+      await res.body.dump();
+      expect(res.headers['x-keyward-code']).toBe('SECRET_NOT_SET');
+    }
+    expect((await s.kw.keys.get(metered.key.id)).creditsRemaining).toBe(5);
+    // once set, the same key is charged normally (so the assertion above can fail)
+    await s.kw.secrets.set({ appId: s.app.id, environment: 'live', name: 'openai', value: SECRET }, CLI);
+    const ok = await request(`${s.url}/llm/x`, { headers: { 'x-api-key': metered.secret } });
+    await ok.body.dump();
+    expect(ok.statusCode).toBe(200);
+    expect((await s.kw.keys.get(metered.key.id)).creditsRemaining).toBe(4);
   });
 });
 

@@ -89,7 +89,7 @@ describe('Fastify and Node errors become problem+json with a catalogue code, nev
       return { status: res.statusCode, code: json.code, typed: String(res.headers['content-type']).startsWith('application/problem+json'), id: Boolean(json.requestId) };
     };
     expect(await call('GET', '/nope')).toEqual({ status: 404, code: 'ROUTE_NOT_FOUND', typed: true, id: true });
-    expect(await call('DELETE', `/v1/apps/${s.appId}/keys`)).toEqual({ status: 404, code: 'ROUTE_NOT_FOUND', typed: true, id: true });
+    expect(await call('DELETE', `/v1/apps/${s.appId}/keys`)).toEqual({ status: 405, code: 'METHOD_NOT_ALLOWED', typed: true, id: true });
     expect(await call('POST', `/v1/apps/${s.appId}/keys`, 'name=x', 'text/plain')).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', typed: true, id: true });
     expect(await call('POST', `/v1/apps/${s.appId}/keys`, '{"name":')).toEqual({ status: 400, code: 'MALFORMED_JSON', typed: true, id: true });
   });

@@ -20,3 +20,20 @@ describe('POST /v1/keys/verify: a rate-limited answer says when to retry', () =>
     }
   });
 });
+
+describe('POST /v1/verify: a rate-limited answer says when to retry', () => {
+  it('answers RATE_LIMITED with retryAfterSeconds for a key credential', async () => {
+    const api = await makeApi();
+    try {
+      const k = await api.kw.keys.create({ appId: api.appId, environment: 'live', kind: 'secret', name: 'limited', ratelimit: { rate: 2, windowSeconds: 60, burst: 2 } }, CLI);
+      const verify = async () => (await api.server.inject({ method: 'POST', url: '/v1/verify', headers: { authorization: `Bearer ${api.root}` }, payload: { credential: k.secret } })).json();
+      expect(await verify()).toMatchObject({ valid: true, code: 'VALID' });
+      expect((await verify()).retryAfterSeconds).toBeUndefined();
+      const limited = await verify();
+      expect(limited).toMatchObject({ valid: false, code: 'RATE_LIMITED' });
+      expect(limited.retryAfterSeconds).toBe(30);
+    } finally {
+      await api.kw.close();
+    }
+  });
+});

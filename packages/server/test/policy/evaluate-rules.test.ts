@@ -188,10 +188,15 @@ describe('explain()', () => {
 describe('audiences', () => {
   it('expectedAudience: the resource’s, else the map’s, else the server’s', () => {
     expect(expectedAudience({ audience: 'm' }, { audience: 'r' }, 's')).toBe('r');
-    expect(expectedAudience({ audience: 'm' }, { audience: undefined }, 's')).toBe('m');
-    expect(expectedAudience({ audience: undefined }, { audience: undefined }, 's')).toBe('s');
-    expect(expectedAudience({ audience: undefined }, { audience: 'r' }, undefined)).toBe('r');
-    expect(expectedAudience({ audience: undefined }, { audience: undefined }, undefined)).toBeUndefined();
+    expect(expectedAudience({ audience: 'm' }, {}, 's')).toBe('m');
+    expect(expectedAudience({}, {}, 's')).toBe('s');
+    expect(expectedAudience({}, { audience: 'r' }, undefined)).toBe('r');
+    expect(expectedAudience({}, {}, undefined)).toBeUndefined();
+    // A resource routed to a named upstream takes that upstream's audience before the map's.
+    const upstreams = { orders: { name: 'orders', url: 'http://o', audience: 'u' }, plain: { name: 'plain', url: 'http://p', audience: undefined } };
+    expect(expectedAudience({ audience: 'm', upstreams }, { upstream: 'orders' }, 's')).toBe('u');
+    expect(expectedAudience({ audience: 'm', upstreams }, { audience: 'r', upstream: 'orders' }, 's')).toBe('r');
+    expect(expectedAudience({ audience: 'm', upstreams }, { upstream: 'plain' }, 's')).toBe('m');
   });
 
   it('decideAudience: tokens only, fail closed when nothing is configured', () => {

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileTrust, resolveClientIp } from '../../src/ratelimit/client-ip.js';
 import { gcra, spendQuota } from '../../src/ratelimit/gcra.js';
-import { rateLimitHeaders } from '../../src/ratelimit/headers.js';
 import { MemoryRateLimitStore } from '../../src/ratelimit/store.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -60,13 +59,6 @@ describe('GCRA', () => {
     expect(results.filter((r) => r.allowed)).toHaveLength(50);
   });
 
-  it('IETF RateLimit headers and Retry-After', () => {
-    expect(rateLimitHeaders([{ name: 'per-user', quota: 60, windowSeconds: 60, remaining: 3, resetMs: 4500 }], 1200)).toEqual({
-      'ratelimit-policy': '"per-user";q=60;w=60',
-      ratelimit: '"per-user";r=3;t=5',
-      'retry-after': '2',
-    });
-  });
 });
 
 describe('client address and X-Forwarded-For', () => {

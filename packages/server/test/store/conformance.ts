@@ -139,6 +139,23 @@ export function storeConformance(name: string, makeStore: () => Promise<Store>):
       await store.close();
     });
 
+    it('key credits: heavy contention on one key is a value for every spend, never an exception', async () => {
+      // 300 spends racing on one balance: with a compare-and-set that gives up after a few lost
+      // races, the late ones threw (a 500 to the caller). Each must be spent or exhausted.
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const k = key(a.id, { credits: { amount: 120, refill: null }, creditsRemaining: 120 });
+      await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      const settled = await Promise.allSettled(Array.from({ length: 300 }, () => store.spendKeyCredits(k.key.id, 1, T0)));
+      expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+      const outcomes = settled.map((s) => (s.status === 'fulfilled' ? s.value.outcome : 'rejected'));
+      expect(outcomes.filter((o) => o === 'spent')).toHaveLength(120);
+      expect(outcomes.filter((o) => o === 'exhausted')).toHaveLength(180);
+      expect((await store.getKey(k.key.id))?.creditsRemaining).toBe(0);
+      await store.close();
+    });
+
     it('rotation caps old secrets at the grace end, never extends them, and adds the new secret', async () => {
       const store = await makeStore();
       const a = app();

@@ -10,6 +10,8 @@ import { SqlSessionStore } from '../../src/store/sql/session-store.js';
 import type { SqlStore } from '../../src/store/sql/sql-store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { deviceStoreConformance } from './device-store-conformance.js';
+import { analyticsStoreConformance } from './analytics-store-conformance.js';
+import { SqlAnalyticsStore } from '../../src/store/sql/analytics-store.js';
 import { T0, type HarnessFactory } from './feature-harness.js';
 import { secretStoreConformance } from './secret-store-conformance.js';
 import { sessionStoreConformance } from './session-store-conformance.js';
@@ -49,4 +51,5 @@ for (const [label, dataDir] of [
   sessionStoreConformance(label, sqlite(dataDir, (sql) => new SqlSessionStore(sql.db, sql.backend)));
   deviceStoreConformance(label, sqlite(dataDir, (sql) => new SqlDeviceStore(sql.db)));
   secretStoreConformance(label, sqlite(dataDir, (sql) => new SqlSecretStore(sql.db)));
+  analyticsStoreConformance(label, sqlite(dataDir, (sql) => new SqlAnalyticsStore(sql.db)));
 }

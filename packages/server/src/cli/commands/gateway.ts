@@ -1,3 +1,5 @@
+import { AppCorsOrigins } from '../../apps/cors-origins.js';
+import { gatewayCors } from '../../gateway/cors.js';
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createGatewayPolicy } from '../../gateway/policy.js';
@@ -10,7 +12,10 @@ import { isListenHost, isLoopbackHost, loadConfig } from '../../config/config.js
 import { storeExists } from '../context.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
-import { loadAccessMap } from '../../policy/load.js';
+import { readAccessMap } from '../../policy/load.js';
+import { GatewayMetrics } from '../../gateway/metrics.js';
+import { createReloadingPolicy } from '../../gateway/reload.js';
+import { adminAddress, listenOrExplain, reloadOnChange, reportReload, startAdmin } from './gateway-ops.js';
 import { compileTrust, resolveClientIp, type ProxyTrust } from '../../ratelimit/client-ip.js';
 
 const int = (name: string) => (v: string) => {
@@ -61,13 +66,17 @@ export function gatewayCommand(program: Command): void {
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
     .option('--connect-timeout-ms <ms>', 'upstream connect timeout (default 5000)', int('--connect-timeout-ms'))
     .option('--headers-timeout-ms <ms>', 'upstream response headers timeout (default 30000)', int('--headers-timeout-ms'))
-    .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'));
+    .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'))
+    .option('--admin-port <port>', 'serve GET /metrics and /healthz on this port (env KEYWARD_GATEWAY_ADMIN_PORT; default: not served)', int('--admin-port'))
+    .option('--admin-host <host>', 'address for the admin port (default 127.0.0.1)')
+    .option('--no-watch-policy', 'do not reload the access map when its file changes (SIGHUP still reloads it)');
   for (const [flag, , help] of LIMIT_FLAGS) command.option(flag, help, int(flag.split(' ')[0]!));
   command
     .action(async (opts: Partial<Record<LimitName, number>> & {
       upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string; audience?: string;
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
       connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
+      adminPort?: number; adminHost?: string; watchPolicy: boolean;
     }, cmd: Command) => {
       // `--data` is the program's option (cli/main.ts), so it is honoured before or after `gateway`.
       const dataDir = cmd.optsWithGlobals<{ data?: string }>().data;
@@ -85,20 +94,34 @@ export function gatewayCommand(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new KeywardError('CONFIG_INVALID', `${opts.port !== undefined ? '--port' : 'KEYWARD_GATEWAY_PORT'}=${port}: must be an integer from 0 to 65535`);
       const host = opts.host ?? '127.0.0.1';
       if (!isListenHost(host)) throw new KeywardError('CONFIG_INVALID', `--host ${host}: must be an IP address or a host name`);
+      const admin = adminAddress(opts, port);
       if (opts.env !== undefined && opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const limitOptions: Partial<GatewayOptions> = Object.fromEntries(LIMIT_FLAGS.filter(([, name]) => opts[name] !== undefined).map(([, name]) => [name, opts[name]]));
       resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
-      const map = compileAccessMap(loadAccessMap(opts.policy));
+      const loaded = readAccessMap(opts.policy);
+      const initialMap = compileAccessMap(loaded.map);
       const config = loadConfig({ ...(dataDir ? { dataDir } : {}) });
       if (!storeExists(config.dataDir)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);
-      const policy = createGatewayPolicy({ kw, map, limits: kw.limits, ...(opts.app ? { appId: opts.app } : {}), ...(opts.audience ? { audience: opts.audience } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) });
+      // Browser callers: the CORS origins of the fronted app (--app), or of any app.
+      const corsOrigins = new AppCorsOrigins(kw.store);
+      await corsOrigins.refresh();
+      corsOrigins.start(5000, (err) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones'));
+      const metrics = new GatewayMetrics(kw.metrics.registry);
+      // Every map (the first and each reload) gets a policy built the same way; the swap is atomic (gateway/reload.ts).
+      const policy = createReloadingPolicy({
+        file: opts.policy,
+        initial: { map: initialMap, text: loaded.text },
+        build: (map) => createGatewayPolicy({ kw, map, limits: kw.limits, ...(opts.app ? { appId: opts.app } : {}), ...(opts.audience ? { audience: opts.audience } : {}), ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}) }),
+        onReload: reportReload(metrics, kw.logger),
+      });
       const gateway = createGateway({
         upstreamUrl: opts.upstream,
         policy,
+        cors: gatewayCors(corsOrigins, opts.app ? { appId: opts.app } : {}),
         clientIp: (req) => resolveClientIp(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], compiledTrust),
         peerTrusted: (req) => peerIsTrusted(req.socket.remoteAddress ?? '', compiledTrust),
         ...limitOptions,
@@ -107,23 +130,26 @@ export function gatewayCommand(program: Command): void {
         ...(opts.bodyTimeoutMs ? { bodyTimeoutMs: opts.bodyTimeoutMs } : {}),
         ...(opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {}),
         ...gatewayLogHooks(kw.logger),
+        observer: metrics,
       });
-      await new Promise<void>((resolve, reject) => {
-        gateway.server.once('error', reject);
-        gateway.server.listen(port, host, () => {
-          gateway.server.off('error', reject);
-          resolve();
-        });
-      }).catch(async (err: NodeJS.ErrnoException) => {
+      let adminServer: { close(): Promise<void> } | undefined;
+      try {
+        await listenOrExplain(gateway.server, port, host, '--port');
+        if (admin) adminServer = await startAdmin(admin, kw.metrics.registry, kw.logger);
+      } catch (err) {
+        corsOrigins.stop();
         await gateway.close().catch(() => {});
         await kw.close();
-        if (err.code === 'EADDRINUSE') throw new KeywardError('ADDRESS_IN_USE', `${host}:${port} is already in use: stop the other process or choose --port`);
-        if (err.code === 'EADDRNOTAVAIL') throw new KeywardError('CONFIG_INVALID', `--host ${host}: this machine has no such address`);
         throw err;
-      });
+      }
+      const stopReloading = reloadOnChange(policy, kw.logger, opts.watchPolicy);
       if (!opts.tlsCert && !isLoopbackHost(host)) kw.logger.warn({ host }, 'gateway serving plain HTTP on a non-loopback address: credentials cross the network unencrypted');
-      kw.logger.info({ port, upstream: opts.upstream, policy: opts.policy, resources: map.map.resources.length, tls: Boolean(opts.tlsCert) }, 'keyward gateway listening');
+      const bound = gateway.server.address();
+      kw.logger.info({ port: typeof bound === 'object' && bound ? bound.port : port, upstream: opts.upstream, upstreams: Object.keys(initialMap.map.upstreams), policy: opts.policy, resources: initialMap.map.resources.length, tls: Boolean(opts.tlsCert) }, 'keyward gateway listening');
       const shutdown = async () => {
+        corsOrigins.stop();
+        stopReloading();
+        await adminServer?.close();
         await gateway.close();
         await kw.close();
         process.exit(0);

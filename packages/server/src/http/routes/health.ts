@@ -21,7 +21,7 @@ export function healthRoutes(server: Server, kw: Pick<Keyward, 'metrics' | 'read
       try {
         return { status: 'ready' as const, store: await kw.ready() };
       } catch (err) {
-        reply.request.log.error({ err }, 'store ping failed');
+        reply.request.log.error({ err, requestId: reply.request.id }, 'store ping failed');
         return sendProblem(reply, 'NOT_READY', 'the store does not answer');
       }
     },

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { verifyAny } from '../../credentials/verify-any.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
+import { retryAfterSeconds } from '../../ratelimit/headers.js';
 import { AppId, ERROR_RESPONSES, Environment, Nullable, Scope } from '../schemas.js';
 import type { Server } from '../types.js';
 import { appScope } from './app-scope.js';
@@ -19,6 +20,7 @@ const Result = Type.Object({
   signed: Type.Optional(Type.Boolean()),
   session: Type.Optional(Type.Boolean()),
   attested: Type.Optional(Type.Boolean()),
+  retryAfterSeconds: Type.Optional(Type.Integer({ description: 'RATE_LIMITED and USAGE_EXCEEDED: seconds until the credential may call again (as Retry-After)' })),
   requestId: Type.String(),
 });
 
@@ -62,7 +64,7 @@ export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' 
         ? { credential: b.credential, ...(b.subject ? { subject: b.subject } : {}) }
         : { request: { method: b.request!.method, target: b.request!.target, headers: b.request!.headers, ...(b.request!.bodyBase64 ? { body: Buffer.from(b.request!.bodyBase64, 'base64') } : {}) } };
       const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason));
-      if (!r.valid) return { valid: false, code: r.code, requestId: String(request.id) };
+      if (!r.valid) return r.retryAfterMs !== undefined ? { valid: false, code: r.code, retryAfterSeconds: retryAfterSeconds(r.retryAfterMs), requestId: String(request.id) } : { valid: false, code: r.code, requestId: String(request.id) };
       return { ...r, scopes: [...r.scopes], requestId: String(request.id) };
     },
   );

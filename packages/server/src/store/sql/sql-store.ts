@@ -251,27 +251,24 @@ export class SqlStore implements Store {
   }
 
   async spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
-    // Read, decide (pure), then compare-and-set on the balance read: a concurrent spend in between
-    // makes the update miss and the loop decide again, so no credit is spent twice.
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const row = await this.db.selectFrom('keys').select(['credits', 'credits_remaining', 'credits_period_start_ms']).where('id', '=', keyId).executeTakeFirst();
-      if (!row) return { outcome: 'not_found' };
-      if (!row.credits) return { outcome: 'unmetered' };
+    // Read, decide (pure), write, in one transaction that holds the row: PostgreSQL locks it
+    // (FOR UPDATE), and SQLite's single connection is held for the whole transaction. A racing
+    // spend waits its turn instead of losing a compare-and-set, so contention has no retry budget
+    // to exhaust and never turns into an exception (a 500): every spend is spent or exhausted.
+    return this.db.transaction().execute(async (trx) => {
+      let read = trx.selectFrom('keys').select(['credits', 'credits_remaining', 'credits_period_start_ms']).where('id', '=', keyId);
+      if (this.backend === 'postgres') read = read.forUpdate();
+      const row = await read.executeTakeFirst();
+      if (!row) return { outcome: 'not_found' } as const;
+      if (!row.credits) return { outcome: 'unmetered' } as const;
       const credits = JSON.parse(row.credits) as KeyCredits;
       const balance = { remaining: Number(row.credits_remaining ?? 0), periodStartMs: num(row.credits_period_start_ms ?? null) };
       const d = spendCredits(balance, credits, nowMs, cost);
-      if (d.next === balance) return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: balance.remaining, resetAtMs: d.resetAtMs };
-      const sameStart = balance.periodStartMs === null ? sql<boolean>`credits_period_start_ms IS NULL` : sql<boolean>`credits_period_start_ms = ${balance.periodStartMs}`;
-      const res = await this.db
-        .updateTable('keys')
-        .set({ credits_remaining: d.next.remaining, credits_period_start_ms: d.next.periodStartMs })
-        .where('id', '=', keyId)
-        .where('credits_remaining', '=', balance.remaining)
-        .where(sameStart)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: d.next.remaining, resetAtMs: d.resetAtMs };
-    }
-    throw new Error(`credits of ${keyId}: too much contention to spend`);
+      if (d.next !== balance) {
+        await trx.updateTable('keys').set({ credits_remaining: d.next.remaining, credits_period_start_ms: d.next.periodStartMs }).where('id', '=', keyId).execute();
+      }
+      return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: d.next.remaining, resetAtMs: d.resetAtMs } as const;
+    });
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {

@@ -1,0 +1,154 @@
+/**
+ * `@keyward/client/admin`: the typed client of Keyward's admin and verify API, for your backend
+ * (it holds a root key or an app's secret key; never ship it in an app). Request and response
+ * types are generated from the server's OpenAPI description (api.gen.ts), so they cannot drift.
+ *
+ * ```ts
+ * const kw = createKeywardAdmin({ baseUrl: 'http://127.0.0.1:8787', rootKey: process.env.KEYWARD_ROOT_KEY! });
+ * const { key, secret } = await kw.keys.create({ appId, kind: 'secret', environment: 'live', name: 'backend' });
+ * const result = await kw.keys.verify(secret);   // { valid, code, … }: "no" is a value, not an exception
+ * if (!result.valid) console.log(result.code);   // INVALID_CREDENTIAL, RATE_LIMITED, …
+ * ```
+ *
+ * Refusals throw {@link KeywardApiError} with the catalogue `code`, `status` and `requestId`;
+ * network failures throw {@link KeywardNetworkError}.
+ */
+import type { VerifyCode } from '@keyward/protocol';
+import { KeywardApiError } from '../errors.js';
+import type { OperationId, Operations } from './api.gen.js';
+import { createTransport, type AdminTransportOptions, type Call } from './transport.js';
+
+export type { Operations, OperationId, Problem } from './api.gen.js';
+export { ROUTES } from './api.gen.js';
+export type { AdminTransportOptions, Call, CallInput } from './transport.js';
+export { KeywardApiError, KeywardError, KeywardNetworkError, type ApiErrorCode } from '../errors.js';
+
+/** The JSON body an operation takes. */
+export type Body<K extends OperationId> = Operations[K]['body'];
+/** The JSON an operation answers with (its 2xx response). */
+export type Result<K extends OperationId> = Operations[K]['response'];
+type Query<K extends OperationId> = Exclude<Operations[K]['query'], undefined>;
+/** A list query with a numeric page size (the wire format carries it as a string). */
+type ListQuery<K extends OperationId> = Omit<Query<K>, 'limit'> & { readonly limit?: number };
+
+export type App = Result<'getAppsByAppId'>;
+export type Key = Result<'getKeysByKeyId'>;
+export type IssuedKey = Result<'postAppsByAppIdKeys'>;
+/** A key verification's answer; `code` is VALID or a verify code of the catalogue. */
+export type KeyVerification = Omit<Result<'postKeysVerify'>, 'code'> & { readonly code: VerifyCode | 'KEY_MALFORMED' };
+export type VerifyRequirements = Omit<Body<'postKeysVerify'>, 'key'>;
+export type CredentialVerification = Omit<Result<'postVerify'>, 'code'> & { readonly code: VerifyCode };
+
+function listQuery<T extends { readonly limit?: number }>(q: T | undefined): Record<string, unknown> | undefined {
+  if (!q) return undefined;
+  return { ...q, limit: q.limit === undefined ? undefined : String(q.limit) };
+}
+
+/** Every item of a paged list, fetching the next page only when the caller gets there. */
+async function* every<T>(page: (after: string | undefined) => Promise<{ readonly items: readonly T[]; readonly next?: string }>): AsyncGenerator<T, void, undefined> {
+  let after: string | undefined;
+  do {
+    const p = await page(after);
+    yield* p.items;
+    after = p.next;
+  } while (after);
+}
+
+export type KeywardAdminOptions = AdminTransportOptions;
+
+/** Builds the admin client. Nothing is sent until a method is called. */
+export function createKeywardAdmin(options: KeywardAdminOptions) {
+  const call: Call = createTransport(options);
+  return {
+    /** The raw operation call, for an operation without a method here (typed all the same). */
+    call,
+    health: () => call('getHealthz', {}),
+    ready: () => call('getReadyz', {}),
+    apps: {
+      create: (body: Body<'postApps'>) => call('postApps', { body }),
+      list: (query?: ListQuery<'getApps'>) => call('getApps', { query: listQuery(query) as Query<'getApps'> }),
+      /** Every app, page by page: `for await (const app of kw.apps.all()) …`. */
+      all: (query: Omit<ListQuery<'getApps'>, 'after'> = {}) => every((after) => call('getApps', { query: listQuery({ ...query, after }) as Query<'getApps'> })),
+      get: (appId: string) => call('getAppsByAppId', { params: { appId } }),
+      update: (appId: string, patch: Body<'patchAppsByAppId'>) => call('patchAppsByAppId', { params: { appId }, body: patch }),
+      /** The app's published certificate pin set (public: apps fetch it too). */
+      pins: (appId: string) => call('getAppsByAppIdPins', { params: { appId } }),
+    },
+    keys: {
+      /** Creates a key; the answer holds its secret, once. */
+      create: ({ appId, ...body }: { readonly appId: string } & Body<'postAppsByAppIdKeys'>) => call('postAppsByAppIdKeys', { params: { appId }, body }),
+      list: ({ appId, includeRevoked, ...query }: { readonly appId: string; readonly includeRevoked?: boolean } & Omit<ListQuery<'getAppsByAppIdKeys'>, 'includeRevoked'>) =>
+        call('getAppsByAppIdKeys', { params: { appId }, query: listQuery({ ...query, ...(includeRevoked === undefined ? {} : { includeRevoked: includeRevoked ? 'true' : 'false' }) }) as Query<'getAppsByAppIdKeys'> }),
+      /** Every key of an app, page by page: `for await (const key of kw.keys.all({ appId })) …`. */
+      all: ({ appId, includeRevoked, ...query }: { readonly appId: string; readonly includeRevoked?: boolean } & Omit<ListQuery<'getAppsByAppIdKeys'>, 'includeRevoked' | 'after'>) =>
+        every((after) =>
+          call('getAppsByAppIdKeys', { params: { appId }, query: listQuery({ ...query, after, ...(includeRevoked === undefined ? {} : { includeRevoked: includeRevoked ? 'true' : 'false' }) }) as Query<'getAppsByAppIdKeys'> }),
+        ),
+      get: (keyId: string) => call('getKeysByKeyId', { params: { keyId } }),
+      update: (keyId: string, patch: Body<'patchKeysByKeyId'>) => call('patchKeysByKeyId', { params: { keyId }, body: patch }),
+      /** New secret, same key id; the old secret works until the grace period ends. */
+      rotate: (keyId: string, options: Body<'postKeysByKeyIdRotate'> = {}) => call('postKeysByKeyIdRotate', { params: { keyId }, body: options }),
+      revoke: (keyId: string, reason: string) => call('postKeysByKeyIdRevoke', { params: { keyId }, body: { reason } }),
+      /** A new key with the same settings; the old one is revoked at once. */
+      reissue: (keyId: string) => call('postKeysByKeyIdReissue', { params: { keyId } }),
+      /**
+       * Verifies a key and answers `{valid, code, …}`. An invalid, revoked, expired or rate-limited
+       * key is a value, never an exception; so is a malformed one (`KEY_MALFORMED`, which the
+       * server answers with a 400). Only a refusal of the caller itself (a bad root key, a secret
+       * key reaching outside its app) or a broken server throws.
+       */
+      verify: async (key: string, requirements: VerifyRequirements = {}): Promise<KeyVerification> => {
+        try {
+          return (await call('postKeysVerify', { body: { ...requirements, key } })) as KeyVerification;
+        } catch (err) {
+          if (err instanceof KeywardApiError && err.code === 'KEY_MALFORMED') return { valid: false, code: 'KEY_MALFORMED', requestId: err.requestId ?? '' };
+          throw err;
+        }
+      },
+    },
+    /** Verify any credential (key, session key, token, signed request) with one answer shape. */
+    verify: async (body: Body<'postVerify'>): Promise<CredentialVerification> => (await call('postVerify', { body })) as CredentialVerification,
+    sessions: {
+      create: (body: Body<'postSessions'>) => call('postSessions', { body }),
+      list: (query: Query<'getSessions'>) => call('getSessions', { query }),
+      revoke: (sessionId: string, body: Body<'postSessionsBySessionIdRevoke'> = {}) => call('postSessionsBySessionIdRevoke', { params: { sessionId }, body }),
+      /** Ends every session of a subject (sign out everywhere). */
+      revokeSubject: (subject: string, body: Body<'postSubjectsBySubjectSessionsRevoke'>) => call('postSubjectsBySubjectSessionsRevoke', { params: { subject }, body }),
+      setPassword: (subject: string, body: Body<'putSubjectsBySubjectPassword'>) => call('putSubjectsBySubjectPassword', { params: { subject }, body }),
+    },
+    tokens: {
+      create: (body: Body<'postTokens'>) => call('postTokens', { body }),
+      verify: (body: Body<'postTokensVerify'>) => call('postTokensVerify', { body }),
+      /** The public JWKS (what an upstream verifies tokens with). */
+      jwks: () => call('getWellKnownJwksJson', {}),
+    },
+    signingKeys: {
+      rotate: (body: Body<'postSigningKeysRotate'> = {}) => call('postSigningKeysRotate', { body }),
+    },
+    secrets: {
+      /** Creates or replaces a server-held secret; the value is sealed and never read back. */
+      put: ({ appId, environment, name, ...body }: { readonly appId: string; readonly environment: 'live' | 'test'; readonly name: string } & Body<'putAppsByAppIdSecretsByEnvironmentByName'>) =>
+        call('putAppsByAppIdSecretsByEnvironmentByName', { params: { appId, environment, name }, body }),
+      list: ({ appId, ...query }: { readonly appId: string } & Query<'getAppsByAppIdSecrets'>) => call('getAppsByAppIdSecrets', { params: { appId }, query }),
+      delete: (secretId: string) => call('deleteSecretsBySecretId', { params: { secretId } }),
+    },
+    devices: {
+      list: (query: Query<'getDevices'> = {}) => call('getDevices', { query }),
+      revoke: (deviceId: string) => call('postDevicesByDeviceIdRevoke', { params: { deviceId } }),
+    },
+    analytics: {
+      /**
+       * Verification outcomes per bucket (minute, hour or day, UTC), split by code, for an app, a
+       * key or an identity. `from`/`to` take a Date or an RFC 3339 string.
+       */
+      verifications: ({ from, to, ...query }: Omit<Query<'getAnalyticsVerifications'>, 'from' | 'to'> & { readonly from?: Date | string; readonly to?: Date | string } = {}) =>
+        call('getAnalyticsVerifications', { query: { ...query, from: from instanceof Date ? from.toISOString() : from, to: to instanceof Date ? to.toISOString() : to } }),
+    },
+    audit: {
+      list: (query: Omit<Query<'getAudit'>, 'limit' | 'after'> & { readonly limit?: number; readonly after?: number } = {}) =>
+        call('getAudit', { query: { ...query, limit: query.limit === undefined ? undefined : String(query.limit), after: query.after === undefined ? undefined : String(query.after) } }),
+    },
+  };
+}
+
+export type KeywardAdmin = ReturnType<typeof createKeywardAdmin>;
