@@ -20,6 +20,13 @@ export interface KeyVerifierDeps {
 }
 
 /**
+ * The scope part of a key's own rate-limit bucket (`rate:key:own:<keyId>`). Not one of the access
+ * map's scopes (credential, subject, app, ip), so no map limit — not even one named `key` and
+ * counted by credential, on the same store — can share this bucket.
+ */
+const OWN_LIMIT_SCOPE = 'own';
+
+/**
  * The verification hot path: checksum → hash → cache (or one store read) → pure decision.
  * One SHA-256 per call is the floor; everything else here is a few map lookups.
  */
@@ -81,7 +88,7 @@ export class KeyVerifier {
     let decision: KeyDecision = valid;
     const rl = valid.key.ratelimit;
     if (rl && this.deps.limits) {
-      const limited = await this.deps.limits.consume(limitKey('rate', 'key', 'credential', valid.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
+      const limited = await this.deps.limits.consume(limitKey('rate', 'key', OWN_LIMIT_SCOPE, valid.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
       if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
     }
     const shared = valid.key.identity?.ratelimit;
