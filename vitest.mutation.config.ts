@@ -28,11 +28,6 @@ export default defineConfig({
       'packages/server/test/keys/decide-boundaries.test.ts',
       'packages/server/test/signatures/*.test.ts',
       'packages/server/test/tokens/verify.test.ts',
-      // The JWT attack set and the token properties build a token service on SQLite: slower per
-      // mutant, but they are the specification of tokens/verify.ts.
-      'packages/server/test/tokens/attacks.test.ts',
-      'packages/server/test/tokens/properties.test.ts',
-      'packages/server/test/tokens/tokens.test.ts',
       'packages/server/test/sessions/decide.test.ts',
       'packages/server/test/policy/*.test.ts',
       'packages/server/test/audit/chain.test.ts',
@@ -47,6 +42,12 @@ export default defineConfig({
       'packages/server/test/signatures/credentials.test.ts',
       'packages/server/test/credentials/authenticate-rules.test.ts',
       'packages/server/test/credentials/pipeline.test.ts',
+      // KW_MUTATION_FAST=1: also leave out the 10^4-case properties over the structured-field
+      // parser (its own, and the signed-request mutations in signatures/property.test.ts). Under
+      // Stryker's instrumentation they take about a minute per surviving parser mutant, so a
+      // structured-fields run with them does not finish on a small machine; the httpwg corpus and
+      // the unit tests remain (docs/quality.md says which module was run this way).
+      ...(process.env.KW_MUTATION_FAST === '1' ? ['packages/protocol/test/structured-fields.test.ts', 'packages/server/test/signatures/property.test.ts'] : []),
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

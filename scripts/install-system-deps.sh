@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs that npm cannot provide: Debian's Chromium for the browser tests
-# of @keyward/client, and promtool (from Debian's prometheus package) for the metrics lint test.
+# of @keyward/client, promtool (from Debian's prometheus package) for the metrics lint test, and jq
+# for the tests that run the README quickstart and the examples' curl walkthroughs as written.
 # Idempotent; skipped when already present.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -15,6 +16,14 @@ else
   apt_update
   apt-get install -y -qq chromium >/dev/null
   echo "== chromium installed: $(/usr/bin/chromium --version)"
+fi
+
+if command -v jq >/dev/null 2>&1; then echo "== jq present"
+elif [ "$root" = 0 ]; then echo "== not root: install jq yourself (apt-get install -y jq); the README quickstart test will fail" >&2
+else
+  echo "== installing jq (apt-get)"
+  apt_update
+  apt-get install -y -qq jq >/dev/null
 fi
 
 # Only the promtool binary is taken from the package (no Prometheus server or service is installed).

@@ -4,17 +4,18 @@
  * machine and a failure names the module; the JSON report of each is kept as
  * reports/mutation/<module>.json and a table of scores is printed at the end (the numbers
  * docs/quality.md records). Exit code 1 if any module scores below the 90% the issue requires.
+ * `npm run mutation -- --table [<module> …]` prints that table again from the kept reports.
  *
  * Score = (killed + timeout) / (killed + timeout + survived + no coverage), Stryker's own
  * definition; compile and runtime errors are not valid mutants and do not count.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const MIN_SCORE_PERCENT = 90;
 
-export const MODULES: Record<string, readonly string[]> = {
+const MODULES: Record<string, readonly string[]> = {
   keys: ['packages/server/src/keys/decide.ts', 'packages/server/src/keys/verifier.ts'],
   signatures: ['packages/server/src/signatures/verify.ts', 'packages/server/src/signatures/scheme.ts'],
   'message-signatures': [
@@ -59,12 +60,26 @@ function tally(reportPath: string): Tally[] {
   });
 }
 
-export function scorePercent(t: Pick<Tally, 'killed' | 'timeout' | 'survived' | 'noCoverage'>): number {
+function scorePercent(t: Pick<Tally, 'killed' | 'timeout' | 'survived' | 'noCoverage'>): number {
   const valid = t.killed + t.timeout + t.survived + t.noCoverage;
   return valid === 0 ? 100 : (100 * (t.killed + t.timeout)) / valid;
 }
 
+function printTable(rows: readonly Tally[]): void {
+  console.log(`\n| file | mutants | killed | timeout | survived | no coverage | score |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|`);
+  for (const r of rows) {
+    console.log(`| ${r.file} | ${r.mutants - r.invalid} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${scorePercent(r).toFixed(1)}% |`);
+  }
+}
+
 function main(argv: readonly string[]): number {
+  // `--table`: the table from the reports already in reports/mutation/, without running anything.
+  if (argv[0] === '--table') {
+    const names = argv.length > 1 ? argv.slice(1) : Object.keys(MODULES);
+    printTable(names.flatMap((name) => (existsSync(join('reports', 'mutation', `${name}.json`)) ? tally(join('reports', 'mutation', `${name}.json`)) : [])));
+    return 0;
+  }
   const unknown = argv.filter((name) => !(name in MODULES));
   if (unknown.length > 0) {
     console.error(`unknown module(s): ${unknown.join(', ')}; choose from: ${Object.keys(MODULES).join(', ')}`);
@@ -87,11 +102,7 @@ function main(argv: readonly string[]): number {
     copyFileSync(join(outDir, 'mutation.json'), kept);
     rows.push(...tally(kept));
   }
-  console.log(`\n| file | mutants | killed | timeout | survived | no coverage | score |`);
-  console.log(`|---|---:|---:|---:|---:|---:|---:|`);
-  for (const r of rows) {
-    console.log(`| ${r.file} | ${r.mutants - r.invalid} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${scorePercent(r).toFixed(1)}% |`);
-  }
+  printTable(rows);
   const below = rows.filter((r) => scorePercent(r) < MIN_SCORE_PERCENT);
   for (const r of below) console.error(`below ${MIN_SCORE_PERCENT}%: ${r.file}`);
   return failedRun || below.length > 0 ? 1 : 0;

@@ -1,22 +1,19 @@
-import { existsSync, mkdtempSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { buildBrowserDemo } from './run.js';
 import { startDemo } from './server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const here = path.dirname(fileURLToPath(import.meta.url));
 // CI installs Debian's Chromium (scripts/install-system-deps.sh); there the test must run.
 const available = existsSync(CHROMIUM) || process.env.CI === 'true';
 
 describe('SDK demo in Chromium (the SDK uses only fetch and WebCrypto)', () => {
   it.skipIf(!available)('registers a device, logs in, makes signed calls and survives a session refresh, in a real browser', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kw-browser-'));
-    await build({ entryPoints: [path.join(here, 'browser-entry.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', outfile: path.join(dir, 'bundle.js'), logLevel: 'silent' });
-    copyFileSync(path.join(here, 'index.html'), path.join(dir, 'index.html'));
+    await buildBrowserDemo(dir); // what `npm run demo` builds
     const demo = await startDemo({ sessionKeyTtlSeconds: 2, staticDir: dir });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
     try {
@@ -31,6 +28,9 @@ describe('SDK demo in Chromium (the SDK uses only fetch and WebCrypto)', () => {
         },
         { pk: demo.publishableKey },
       );
+      // The page's own run (index.html with the bundle `npm run demo` builds) prints both calls.
+      await page.waitForFunction(() => (document.getElementById('log')?.textContent ?? '').split('GET /api/profile').length === 3, undefined, { timeout: 20_000 });
+      expect(await page.textContent('#log')).toContain('session refreshed transparently');
       expect(errors).toEqual([]);
       expect(result).toEqual({ profiles: [{ subject: 'ada', signed: true, session: true }, { subject: 'ada', signed: true, session: true }], refreshed: true });
     } finally {

@@ -4,7 +4,8 @@
  *
  *   GET /api/profile   needs a session AND a device signature; answers who is calling.
  *
- * Run it: `npx tsx --conditions=@keyward/source examples/sdk-demo/server.ts` (prints the URL and the publishable key).
+ * Run both sides with `npm run demo` (examples/sdk-demo/run.ts); this file alone starts only the server side:
+ * `npx tsx --conditions=@keyward/source examples/sdk-demo/server.ts` (prints the URL and the publishable key).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +36,12 @@ export async function startDemo(options: { port?: number; sessionKeyTtlSeconds?:
 
   const keyward = await buildServer(kw);
   const api = express();
-  if (options.staticDir) api.use('/demo', express.static(options.staticDir));
+  if (options.staticDir) {
+    // The page's settings: a publishable key is public by design (it ships in every app bundle);
+    // the demo user's password is shown here only because this is a demo.
+    api.get('/demo/config.json', (_req, res) => res.json({ publishableKey: pk.secret, username: 'ada', password: 'correct horse battery staple' }));
+    api.use('/demo', express.static(options.staticDir));
+  }
   // Every /api route needs a session whose requests are signed by a registered device.
   api.use('/api', keywardExpress({
     verifiers: kw.credentials,

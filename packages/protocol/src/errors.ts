@@ -62,6 +62,8 @@ export const CATALOGUE = {
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route', kind: 'request' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', kind: 'request' },
   CONFLICT: { status: 409, title: 'The resource changed or is in a state that forbids this', kind: 'request' },
+  INSUFFICIENT_PERMISSION: { status: 403, title: 'The root key lacks the permission or app this operation needs', kind: 'request' },
+  LAST_ROOT_KEY: { status: 409, title: 'This would leave no root key with full power; create another one first', kind: 'request' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is too large', kind: 'request' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', kind: 'request' },
   HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large', kind: 'request' },

@@ -13,6 +13,7 @@ import {
   splitTarget,
   type HttpMessageView,
 } from '../src/message-signatures/index.js';
+import { Token } from '../src/structured-fields.js';
 
 /**
  * RFC 9421 components (§2.1, §2.2), Signature-Input / Signature parsing (§4) and the base (§2.5),
@@ -62,6 +63,41 @@ describe('derived components', () => {
     expect(value('@query-param', { rawTarget: '/a?&y=3&&' }, [['name', 'y']])).toBe('3');
     expect(value('@query-param', { rawTarget: '/a?y' }, [['name', 'y']])).toBe('');
     expect(value('@query-param', { rawTarget: '/a?y=1=2' }, [['name', 'y']])).toBe('1%3D2');
+    // `;name` is allowed on @query-param only.
+    expect(reasonOf(() => value('@method', {}, [['name', 'x']]))).toBe('UNSUPPORTED_COMPONENT');
+  });
+
+  it('@query-param: empty pairs are skipped, a pair starting with = has an empty name', () => {
+    expect(reasonOf(() => value('@query-param', { rawTarget: '/a?y=1&' }, [['name', '']]))).toBe('MISSING_COMPONENT');
+    expect(value('@query-param', { rawTarget: '/a?=v&y=1' }, [['name', '']])).toBe('v');
+  });
+
+  it.each([
+    ['%30', '0'], ['%39', '9'], ['%41', 'A'], ['%46', 'F'], ['%4F', 'O'], ['%61', 'a'], ['%66', 'f'], ['%6a', 'j'], ['%6F', 'o'], ['%6f', 'o'],
+    ['%4G', '%254G'], ['%g1', '%25g1'], ['%:1', '%25%3A1'], ['%!1', '%25%211'], ['%/1', '%25%2F1'], ['%@1', '%25%401'], ['%`1', '%25%601'], ['%4', '%254'], ['%', '%25'],
+  ])('@query-param value %s decodes (only real hex escapes) and re-encodes to %s', (raw, expected) => {
+    expect(value('@query-param', { rawTarget: `/a?v=${raw}` }, [['name', 'v']])).toBe(expected);
+  });
+});
+
+describe('ComponentError messages (they reach the verifier’s reason, for logs and metrics)', () => {
+  const lines: [string, string][] = [['x-two', 'b'], ['x-two', 'c'], ['x-bad', '"unterminated'], ['x-d', 'a=1']];
+  const at = (name: string, params: [string, string | boolean][] = [], rawTarget = '/a?y=1&y=2') => () => componentValue(view({ headerLines: lines, rawTarget }), component(name, params));
+  it.each([
+    [at('@method', [['sf', true]]), 'parameter ;sf on @method'],
+    [at('@query-param'), '@query-param needs ;name'],
+    [at('@query-param', [['name', 'y']]), '@query-param y appears 2 times'],
+    [at('@status'), 'derived component @status'],
+    [at('X-Two'), 'field names must be lowercase'],
+    [at('x-none'), 'header x-none is absent'],
+    [at('x-two', [['req', true]]), 'parameter ;req'],
+    [at('x-two', [['bs', true], ['sf', true]]), ';bs with ;sf or ;key'],
+    [at('x-two', [['key', true]]), ';key must be a string'],
+    [at('x-d', [['key', 'z']]), 'dictionary key z absent'],
+    [at('x-bad', [['key', 'a']]), 'x-bad is not a dictionary'],
+    [at('x-bad', [['sf', true]]), 'x-bad is not a structured field'],
+  ])('%#: %s', (fn, message) => {
+    expect(fn).toThrow(expect.objectContaining({ name: 'ComponentError', message }));
   });
 });
 
@@ -94,6 +130,7 @@ describe('HTTP field components', () => {
     ['x-dict', 'a=1, b=2;p, c'],
     ['x-dict', 'd=?0'],
     ['x-bad', '"unterminated'],
+    ['x-loose', 'a=1,b=2'],
   ];
   const field = (name: string, params: [string, string | boolean][] = []) => componentValue(view({ headerLines: lines }), component(name, params));
 
@@ -121,8 +158,9 @@ describe('HTTP field components', () => {
     expect(reasonOf(() => field('x-bad', [['key', 'a']]))).toBe('BAD_COMPONENT');
     expect(field('x-dict', [['sf', true]])).toBe('a=1, b=2;p, c, d=?0');
     expect(reasonOf(() => field('x-bad', [['sf', true]]))).toBe('BAD_COMPONENT');
-    // ;sf=?0 is not ;sf: the plain value.
-    expect(field('x-dict', [['sf', false]])).toBe('a=1, b=2;p, c, d=?0');
+    // ;sf=?0 is not ;sf: the plain value, not re-serialised.
+    expect(field('x-loose', [['sf', false]])).toBe('a=1,b=2');
+    expect(field('x-loose', [['sf', true]])).toBe('a=1, b=2');
   });
 
   it('any other parameter is unsupported', () => {
@@ -139,6 +177,8 @@ describe('serializeComponentId()', () => {
     expect(serializeComponentId(component('x-d', [['sf', true]]))).toBe('"x-d";sf');
     expect(serializeComponentId(component('a"b'))).toBe('"a\\"b"');
     expect(serializeComponentId(component('a\\b'))).toBe('"a\\\\b"');
+    expect(serializeComponentId(component('"ab'))).toBe('"\\"ab"');
+    expect(serializeComponentId(component('\\ab'))).toBe('"\\\\ab"');
   });
 });
 
@@ -201,7 +241,30 @@ describe('buildSignatureBase()', () => {
       ok: true,
       base: '"@method": POST\n"x-a": v\n"@signature-params": ("@method" "x-a");keyid="k"',
     });
-    expect(buildSignatureBase(view({ headerLines: [['x-a', 'v']] }), { components: input!.components, componentIds: input!.componentIds, raw })).toMatchObject({ ok: true });
+    expect(buildSignatureBase(view({ headerLines: [['x-a', 'v']] }), { components: input!.components, componentIds: input!.componentIds, raw })).toEqual({
+      ok: true,
+      base: '"@method": POST\n"x-a": v\n"@signature-params": ("@method" "x-a");keyid="k"',
+    });
+  });
+
+  it('the NON_ASCII message names what held the character', () => {
+    const one = (name: string, lines: [string, string][]) => buildSignatureBase(view({ headerLines: lines }), { components: [component(name)], raw: { items: [{ value: name, params: [] }], params: [] } });
+    expect(one('x-a', [['x-a', 'caf\u00e9']])).toEqual({ ok: false, reason: 'NON_ASCII', message: '"x-a" holds a character outside printable ASCII' });
+    const param = buildSignatureBase(view(), { components: [component('@method')], raw: { items: [{ value: '@method', params: [] }], params: [['k', 'caf\u00e9']] } });
+    expect(param).toEqual({ ok: false, reason: 'NON_ASCII', message: 'a @signature-params parameter holds a character outside printable ASCII' });
+  });
+
+  it('parameters a signer built are checked before serialising: tokens, keys, tabs, and every item', () => {
+    const m = [component('@method')];
+    const built = (raw: Parameters<typeof buildSignatureBase>[1]['raw']) => buildSignatureBase(view(), { components: m, raw });
+    const items = [{ value: '@method', params: [] as [string, string][] }];
+    expect(built({ items, params: [['t', new Token('caf\u00e9')]] })).toMatchObject({ ok: false, reason: 'NON_ASCII' });
+    expect(built({ items, params: [['t', new Token('ok')]] })).toMatchObject({ ok: true });
+    expect(built({ items, params: [['a\tb', 'v']] })).toMatchObject({ ok: false, reason: 'NON_ASCII' });
+    expect(built({ items, params: [['k', 'a\tb']] })).toMatchObject({ ok: false, reason: 'NON_ASCII' });
+    expect(built({ items, params: [['n', 5], ['b', true]] })).toEqual({ ok: true, base: '"@method": POST\n"@signature-params": ("@method");n=5;b' });
+    expect(built({ items: [...items, { value: 'x-\u00e9', params: [] }], params: [] })).toMatchObject({ ok: false, reason: 'NON_ASCII' });
+    expect(built({ items: [{ value: '@method', params: [['p', 'caf\u00e9']] }], params: [] })).toMatchObject({ ok: false, reason: 'NON_ASCII' });
   });
 
   it('a component that cannot be produced is a value with its reason and message', () => {

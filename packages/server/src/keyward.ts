@@ -15,6 +15,8 @@ import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
+import { RootKeyService } from './rootkeys/service.js';
+import { IdentityService } from './identities/service.js';
 import { SessionService } from './sessions/service.js';
 import { DeviceService } from './devices/service.js';
 import { TokenService } from './tokens/service.js';
@@ -72,6 +74,10 @@ export interface Keyward {
   readonly tokens: TokenService;
   /** Server-held third-party secrets (sealed), injected upstream by the gateway. */
   readonly secrets: SecretService;
+  /** Identities: the keys of one customer, sharing metadata, a rate limit and credits. */
+  readonly identities: IdentityService;
+  /** Root (operator) keys with least privilege. */
+  readonly rootKeys: RootKeyService;
   /** The hash-chained audit log, read-only. */
   readonly audit: AuditLog;
   /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
@@ -100,7 +106,7 @@ export interface CreateKeywardOptions {
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
   const config: KeywardConfig = { ...DEFAULT_CONFIG, ...options.config };
   const now = options.now ?? systemClock;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   // The keyring first: a bad master key must stop start-up before any store is created.
   const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir, config.databaseUrl !== '' && !options.store);
   const store = options.store ?? (await openStore(config));
@@ -149,7 +155,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   metrics.observeCacheSize(() => cache.size);
   const nonces = options.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const apps = new AppService({ store, now });
-  const keys = new KeyService({ store, cache, bus, now, keyring });
+  const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
+  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id) });
   const devices = new DeviceService({ store: backend.devices, keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
@@ -223,6 +230,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     tokens,
     signingKeys,
     credentials,
+    identities,
+    rootKeys: new RootKeyService({ store, keys }),
     secrets: new SecretService({ store: backend.secrets, keyring, now }),
     audit: auditLog(store),
     ready: async () => {

@@ -69,6 +69,15 @@ export interface Operations {
           maxTokenTtlSeconds: number;
           certificatePins: string[];
           pinSetTtlSeconds: number;
+          corsOrigins: string[];
+          identityProviders: {
+            issuer: string;
+            audience: string;
+            jwksUri: string;
+            environment: string;
+            algorithms: string[];
+            clockSkewSeconds: number;
+          }[];
         };
         createdAt: string;
         updatedAt: string;
@@ -91,6 +100,22 @@ export interface Operations {
         maxTokenTtlSeconds?: number;
         certificatePins?: string[];
         pinSetTtlSeconds?: number;
+        corsOrigins?: string[];
+        /** External OIDC providers whose end-user tokens this app accepts (replaces the whole list) */
+        identityProviders?: {
+          /** Exact iss of its tokens */
+          issuer: string;
+          /** The aud its tokens carry for this app */
+          audience: string;
+          /** https:// (http:// on loopback only) URL of its JWKS */
+          jwksUri: string;
+          /** default live */
+          environment?: "live" | "test";
+          /** default all three; never none or HS* */
+          algorithms?: ("RS256" | "ES256" | "EdDSA")[];
+          /** default 60 */
+          clockSkewSeconds?: number;
+        }[];
       };
     };
     bodyRequired: true;
@@ -105,6 +130,15 @@ export interface Operations {
         maxTokenTtlSeconds: number;
         certificatePins: string[];
         pinSetTtlSeconds: number;
+        corsOrigins: string[];
+        identityProviders: {
+          issuer: string;
+          audience: string;
+          jwksUri: string;
+          environment: string;
+          algorithms: string[];
+          clockSkewSeconds: number;
+        }[];
       };
       createdAt: string;
       updatedAt: string;
@@ -131,6 +165,15 @@ export interface Operations {
         maxTokenTtlSeconds: number;
         certificatePins: string[];
         pinSetTtlSeconds: number;
+        corsOrigins: string[];
+        identityProviders: {
+          issuer: string;
+          audience: string;
+          jwksUri: string;
+          environment: string;
+          algorithms: string[];
+          clockSkewSeconds: number;
+        }[];
       };
       createdAt: string;
       updatedAt: string;
@@ -154,6 +197,22 @@ export interface Operations {
         maxTokenTtlSeconds?: number;
         certificatePins?: string[];
         pinSetTtlSeconds?: number;
+        corsOrigins?: string[];
+        /** External OIDC providers whose end-user tokens this app accepts (replaces the whole list) */
+        identityProviders?: {
+          /** Exact iss of its tokens */
+          issuer: string;
+          /** The aud its tokens carry for this app */
+          audience: string;
+          /** https:// (http:// on loopback only) URL of its JWKS */
+          jwksUri: string;
+          /** default live */
+          environment?: "live" | "test";
+          /** default all three; never none or HS* */
+          algorithms?: ("RS256" | "ES256" | "EdDSA")[];
+          /** default 60 */
+          clockSkewSeconds?: number;
+        }[];
       };
     };
     bodyRequired: true;
@@ -168,6 +227,15 @@ export interface Operations {
         maxTokenTtlSeconds: number;
         certificatePins: string[];
         pinSetTtlSeconds: number;
+        corsOrigins: string[];
+        identityProviders: {
+          issuer: string;
+          audience: string;
+          jwksUri: string;
+          environment: string;
+          algorithms: string[];
+          clockSkewSeconds: number;
+        }[];
       };
       createdAt: string;
       updatedAt: string;
@@ -242,6 +310,8 @@ export interface Operations {
         revokedReason: string | null;
         exposedAt: string | null;
         reissuedFromId: string | null;
+        /** The identity whose metadata, rate limit and credits the key shares (`idt_…`) */
+        identityId: string | null;
         createdAt: string;
         updatedAt: string;
         lastUsedAt: string | null;
@@ -285,6 +355,8 @@ export interface Operations {
           intervalSeconds: number;
         } | null;
       } | null;
+      /** Attach the key to an identity of its app (shared metadata, rate limit, credits); null detaches it */
+      identityId?: string | null;
     };
     bodyRequired: true;
     response: {
@@ -321,6 +393,8 @@ export interface Operations {
         revokedReason: string | null;
         exposedAt: string | null;
         reissuedFromId: string | null;
+        /** The identity whose metadata, rate limit and credits the key shares (`idt_…`) */
+        identityId: string | null;
         createdAt: string;
         updatedAt: string;
         lastUsedAt: string | null;
@@ -373,6 +447,8 @@ export interface Operations {
       revokedReason: string | null;
       exposedAt: string | null;
       reissuedFromId: string | null;
+      /** The identity whose metadata, rate limit and credits the key shares (`idt_…`) */
+      identityId: string | null;
       createdAt: string;
       updatedAt: string;
       lastUsedAt: string | null;
@@ -411,6 +487,8 @@ export interface Operations {
           intervalSeconds: number;
         } | null;
       } | null;
+      /** Attach the key to an identity of its app (shared metadata, rate limit, credits); null detaches it */
+      identityId?: string | null;
       enabled?: boolean;
     };
     bodyRequired: true;
@@ -447,6 +525,8 @@ export interface Operations {
       revokedReason: string | null;
       exposedAt: string | null;
       reissuedFromId: string | null;
+      /** The identity whose metadata, rate limit and credits the key shares (`idt_…`) */
+      identityId: string | null;
       createdAt: string;
       updatedAt: string;
       lastUsedAt: string | null;
@@ -499,6 +579,8 @@ export interface Operations {
         revokedReason: string | null;
         exposedAt: string | null;
         reissuedFromId: string | null;
+        /** The identity whose metadata, rate limit and credits the key shares (`idt_…`) */
+        identityId: string | null;
         createdAt: string;
         updatedAt: string;
         lastUsedAt: string | null;
@@ -553,6 +635,8 @@ export interface Operations {
       revokedReason: string | null;
       exposedAt: string | null;
       reissuedFromId: string | null;
+      /** The identity whose metadata, rate limit and credits the key shares (`idt_…`) */
+      identityId: string | null;
       createdAt: string;
       updatedAt: string;
       lastUsedAt: string | null;
@@ -603,6 +687,8 @@ export interface Operations {
         revokedReason: string | null;
         exposedAt: string | null;
         reissuedFromId: string | null;
+        /** The identity whose metadata, rate limit and credits the key shares (`idt_…`) */
+        identityId: string | null;
         createdAt: string;
         updatedAt: string;
         lastUsedAt: string | null;
@@ -651,6 +737,12 @@ export interface Operations {
       creditsRemaining?: number;
       /** RATE_LIMITED and USAGE_EXCEEDED: seconds until the key may call again (as Retry-After) */
       retryAfterSeconds?: number;
+      /** The identity the key belongs to (shared metadata, rate limit and credits) */
+      identity?: {
+        id: string;
+        externalId: string;
+        meta: Record<string, unknown>;
+      };
       requestId: string;
     };
   };
@@ -1134,6 +1226,8 @@ export interface Operations {
       signed?: boolean;
       session?: boolean;
       attested?: boolean;
+      /** RATE_LIMITED and USAGE_EXCEEDED: seconds until the credential may call again (as Retry-After) */
+      retryAfterSeconds?: number;
       requestId: string;
     };
   };
@@ -1172,6 +1266,484 @@ export interface Operations {
         valid: number;
         /** Count per verify code (docs/errors.md); only codes that occurred */
         outcomes: Record<string, number>;
+      }[];
+    };
+  };
+  /** List root keys (never their secrets). A key restricted to some apps sees only the root keys it covers. */
+  getRootKeys: {
+    params: never;
+    query: {
+      includeRevoked?: "true" | "false";
+      /** Page size, 1–1000 (default 100) */
+      limit?: string;
+      /** Key id, `key_…` */
+      after?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        kind: "root";
+        name: string;
+        /** Non-secret display prefix */
+        start: string;
+        permissions: string[];
+        appIds: string[] | null;
+        /** Free JSON metadata, at most 4 KiB */
+        meta: Record<string, unknown>;
+        enabled: boolean;
+        expiresAt: string | null;
+        revokedAt: string | null;
+        revokedReason: string | null;
+        exposedAt: string | null;
+        createdAt: string;
+        updatedAt: string;
+        lastUsedAt: string | null;
+        usageCount: number;
+        version: number;
+      }[];
+      next?: string;
+    };
+  };
+  /** Create a root key with some permissions (and optionally some apps). The secret is in the response once. */
+  postRootKeys: {
+    params: never;
+    query: never;
+    body: {
+      name: string;
+      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("rootkeys:read") | ("rootkeys:write"))[];
+      /** Restrict the key to these apps; null: every app */
+      appIds?: string[] | null;
+      expiresAt?: string | null;
+      /** Free JSON metadata, at most 4 KiB */
+      meta?: Record<string, unknown>;
+    };
+    bodyRequired: true;
+    response: {
+      key: {
+        id: string;
+        kind: "root";
+        name: string;
+        /** Non-secret display prefix */
+        start: string;
+        permissions: string[];
+        appIds: string[] | null;
+        /** Free JSON metadata, at most 4 KiB */
+        meta: Record<string, unknown>;
+        enabled: boolean;
+        expiresAt: string | null;
+        revokedAt: string | null;
+        revokedReason: string | null;
+        exposedAt: string | null;
+        createdAt: string;
+        updatedAt: string;
+        lastUsedAt: string | null;
+        usageCount: number;
+        version: number;
+      };
+      /** The root key itself. Shown this once; store it now. */
+      secret: string;
+    };
+  };
+  /** Get a root key (never its secret) */
+  getRootKeysByKeyId: {
+    params: {
+      /** Key id, `key_…` */
+      keyId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      kind: "root";
+      name: string;
+      /** Non-secret display prefix */
+      start: string;
+      permissions: string[];
+      appIds: string[] | null;
+      /** Free JSON metadata, at most 4 KiB */
+      meta: Record<string, unknown>;
+      enabled: boolean;
+      expiresAt: string | null;
+      revokedAt: string | null;
+      revokedReason: string | null;
+      exposedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      lastUsedAt: string | null;
+      usageCount: number;
+      version: number;
+    };
+  };
+  /** Rename, change permissions or apps, enable or disable a root key. Refused (LAST_ROOT_KEY) if no full-power root key would remain. */
+  patchRootKeysByKeyId: {
+    params: {
+      /** Key id, `key_…` */
+      keyId: string;
+    };
+    query: never;
+    body: {
+      name?: string;
+      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("rootkeys:read") | ("rootkeys:write"))[];
+      /** Restrict the key to these apps; null: every app */
+      appIds?: string[] | null;
+      enabled?: boolean;
+      /** Free JSON metadata, at most 4 KiB */
+      meta?: Record<string, unknown>;
+    };
+    bodyRequired: true;
+    response: {
+      id: string;
+      kind: "root";
+      name: string;
+      /** Non-secret display prefix */
+      start: string;
+      permissions: string[];
+      appIds: string[] | null;
+      /** Free JSON metadata, at most 4 KiB */
+      meta: Record<string, unknown>;
+      enabled: boolean;
+      expiresAt: string | null;
+      revokedAt: string | null;
+      revokedReason: string | null;
+      exposedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      lastUsedAt: string | null;
+      usageCount: number;
+      version: number;
+    };
+  };
+  /** Rotate: new secret, same id and power; the old secret works until the grace period ends */
+  postRootKeysByKeyIdRotate: {
+    params: {
+      /** Key id, `key_…` */
+      keyId: string;
+    };
+    query: never;
+    body: {
+      gracePeriodSeconds?: number;
+    };
+    bodyRequired: true;
+    response: {
+      key: {
+        id: string;
+        kind: "root";
+        name: string;
+        /** Non-secret display prefix */
+        start: string;
+        permissions: string[];
+        appIds: string[] | null;
+        /** Free JSON metadata, at most 4 KiB */
+        meta: Record<string, unknown>;
+        enabled: boolean;
+        expiresAt: string | null;
+        revokedAt: string | null;
+        revokedReason: string | null;
+        exposedAt: string | null;
+        createdAt: string;
+        updatedAt: string;
+        lastUsedAt: string | null;
+        usageCount: number;
+        version: number;
+      };
+      /** The root key itself. Shown this once; store it now. */
+      secret: string;
+    };
+  };
+  /** Revoke a root key at once. Refused (LAST_ROOT_KEY) for the last full-power root key. Idempotent. */
+  postRootKeysByKeyIdRevoke: {
+    params: {
+      /** Key id, `key_…` */
+      keyId: string;
+    };
+    query: never;
+    body: {
+      reason: string;
+    };
+    bodyRequired: true;
+    response: {
+      id: string;
+      kind: "root";
+      name: string;
+      /** Non-secret display prefix */
+      start: string;
+      permissions: string[];
+      appIds: string[] | null;
+      /** Free JSON metadata, at most 4 KiB */
+      meta: Record<string, unknown>;
+      enabled: boolean;
+      expiresAt: string | null;
+      revokedAt: string | null;
+      revokedReason: string | null;
+      exposedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      lastUsedAt: string | null;
+      usageCount: number;
+      version: number;
+    };
+  };
+  /** List an app's identities, or find one by externalId */
+  getAppsByAppIdIdentities: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: {
+      /** Your id for the customer or user, unique within the app */
+      externalId?: string;
+      /** Page size, 1–1000 (default 100) */
+      limit?: string;
+      /** Identity id, `idt_…` */
+      after?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        appId: string;
+        externalId: string;
+        /** Free JSON metadata, at most 4 KiB */
+        meta: Record<string, unknown>;
+        /** One limit shared by every key of the identity */
+        ratelimit: {
+          rate: number;
+          windowSeconds: number;
+          burst: number;
+        } | null;
+        credits: {
+          amount: number;
+          refill: string | {
+            intervalSeconds: number;
+          } | null;
+          /** Shared balance when read (before any refill due) */
+          remaining: number | null;
+        } | null;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+      }[];
+      next?: string;
+    };
+  };
+  /** Create an identity: a customer or end user whose keys share metadata, a rate limit and credits */
+  postAppsByAppIdIdentities: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: never;
+    body: {
+      /** Your id for the customer or user, unique within the app */
+      externalId: string;
+      /** Free JSON metadata, at most 4 KiB */
+      meta?: Record<string, unknown>;
+      /** A GCRA rate limit carried by the key itself */
+      ratelimit?: {
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+      } | null;
+      /** Credits spent by each verification (`cost`, default 1); none left answers USAGE_EXCEEDED. Setting credits restarts the balance; null removes metering. */
+      credits?: {
+        /** Credits per period (or in total, without a refill) */
+        amount: number;
+        /** When the balance goes back to `amount` (UTC day, UTC month or a fixed interval); null: a one-off allowance */
+        refill: "daily" | "monthly" | {
+          intervalSeconds: number;
+        } | null;
+      } | null;
+    };
+    bodyRequired: true;
+    response: {
+      id: string;
+      appId: string;
+      externalId: string;
+      /** Free JSON metadata, at most 4 KiB */
+      meta: Record<string, unknown>;
+      /** One limit shared by every key of the identity */
+      ratelimit: {
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+      } | null;
+      credits: {
+        amount: number;
+        refill: string | {
+          intervalSeconds: number;
+        } | null;
+        /** Shared balance when read (before any refill due) */
+        remaining: number | null;
+      } | null;
+      createdAt: string;
+      updatedAt: string;
+      version: number;
+    };
+  };
+  /** Get an identity */
+  getIdentitiesByIdentityId: {
+    params: {
+      /** Identity id, `idt_…` */
+      identityId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      appId: string;
+      externalId: string;
+      /** Free JSON metadata, at most 4 KiB */
+      meta: Record<string, unknown>;
+      /** One limit shared by every key of the identity */
+      ratelimit: {
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+      } | null;
+      credits: {
+        amount: number;
+        refill: string | {
+          intervalSeconds: number;
+        } | null;
+        /** Shared balance when read (before any refill due) */
+        remaining: number | null;
+      } | null;
+      createdAt: string;
+      updatedAt: string;
+      version: number;
+    };
+  };
+  /** Delete an identity. Refused (CONFLICT) while live keys belong to it, unless detachKeys=true: its keys then keep working with their own limits only. */
+  deleteIdentitiesByIdentityId: {
+    params: {
+      /** Identity id, `idt_…` */
+      identityId: string;
+    };
+    query: {
+      detachKeys?: "true" | "false";
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      deleted: true;
+      detachedKeys: string[];
+    };
+  };
+  /** Change an identity (its keys see the change at once). Setting credits restarts the shared balance. */
+  patchIdentitiesByIdentityId: {
+    params: {
+      /** Identity id, `idt_…` */
+      identityId: string;
+    };
+    query: never;
+    body: {
+      /** Your id for the customer or user, unique within the app */
+      externalId?: string;
+      /** Free JSON metadata, at most 4 KiB */
+      meta?: Record<string, unknown>;
+      /** A GCRA rate limit carried by the key itself */
+      ratelimit?: {
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+      } | null;
+      /** Credits spent by each verification (`cost`, default 1); none left answers USAGE_EXCEEDED. Setting credits restarts the balance; null removes metering. */
+      credits?: {
+        /** Credits per period (or in total, without a refill) */
+        amount: number;
+        /** When the balance goes back to `amount` (UTC day, UTC month or a fixed interval); null: a one-off allowance */
+        refill: "daily" | "monthly" | {
+          intervalSeconds: number;
+        } | null;
+      } | null;
+    };
+    bodyRequired: true;
+    response: {
+      id: string;
+      appId: string;
+      externalId: string;
+      /** Free JSON metadata, at most 4 KiB */
+      meta: Record<string, unknown>;
+      /** One limit shared by every key of the identity */
+      ratelimit: {
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+      } | null;
+      credits: {
+        amount: number;
+        refill: string | {
+          intervalSeconds: number;
+        } | null;
+        /** Shared balance when read (before any refill due) */
+        remaining: number | null;
+      } | null;
+      createdAt: string;
+      updatedAt: string;
+      version: number;
+    };
+  };
+  /** Which calls of the loaded access map a key may make, and why not for the others */
+  getKeysByKeyIdAccess: {
+    params: {
+      /** Key id, `key_…` */
+      keyId: string;
+    };
+    query: {
+      /** With `path`: explain this one call */
+      method?: string;
+      path?: string;
+      /** The subject (X-Keyward-Subject) a key without its own would act for */
+      subject?: string;
+      appVersion?: string;
+      assumeSigned?: "true" | "false";
+      assumeAttested?: "true" | "false";
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      keyId: string;
+      /** Whether the key itself passes verification now (revoked, disabled, expired or subject-less keys make no call) */
+      usable: boolean;
+      code?: string;
+      conditions: string[];
+      call?: {
+        resource?: string;
+        /** The resource path pattern (listing) or the path asked about */
+        path?: string;
+        methods?: string[] | ("*");
+        method?: string;
+        allowed: boolean;
+        /** Why not: the code a request would get */
+        code?: string;
+        reason?: string;
+        steps: {
+          check: string;
+          ok: boolean;
+          detail: string;
+        }[];
+      };
+      resources?: {
+        resource?: string;
+        /** The resource path pattern (listing) or the path asked about */
+        path?: string;
+        methods?: string[] | ("*");
+        method?: string;
+        allowed: boolean;
+        /** Why not: the code a request would get */
+        code?: string;
+        reason?: string;
+        steps: {
+          check: string;
+          ok: boolean;
+          detail: string;
+        }[];
       }[];
     };
   };
@@ -1217,4 +1789,16 @@ export const ROUTES = {
   postDevicesByDeviceIdRevoke: { method: 'POST', path: '/v1/devices/{deviceId}/revoke', public: false },
   postVerify: { method: 'POST', path: '/v1/verify', public: false },
   getAnalyticsVerifications: { method: 'GET', path: '/v1/analytics/verifications', public: false },
+  getRootKeys: { method: 'GET', path: '/v1/root-keys', public: false },
+  postRootKeys: { method: 'POST', path: '/v1/root-keys', public: false },
+  getRootKeysByKeyId: { method: 'GET', path: '/v1/root-keys/{keyId}', public: false },
+  patchRootKeysByKeyId: { method: 'PATCH', path: '/v1/root-keys/{keyId}', public: false },
+  postRootKeysByKeyIdRotate: { method: 'POST', path: '/v1/root-keys/{keyId}/rotate', public: false },
+  postRootKeysByKeyIdRevoke: { method: 'POST', path: '/v1/root-keys/{keyId}/revoke', public: false },
+  getAppsByAppIdIdentities: { method: 'GET', path: '/v1/apps/{appId}/identities', public: false },
+  postAppsByAppIdIdentities: { method: 'POST', path: '/v1/apps/{appId}/identities', public: false },
+  getIdentitiesByIdentityId: { method: 'GET', path: '/v1/identities/{identityId}', public: false },
+  deleteIdentitiesByIdentityId: { method: 'DELETE', path: '/v1/identities/{identityId}', public: false },
+  patchIdentitiesByIdentityId: { method: 'PATCH', path: '/v1/identities/{identityId}', public: false },
+  getKeysByKeyIdAccess: { method: 'GET', path: '/v1/keys/{keyId}/access', public: false },
 } as const satisfies Record<OperationId, { method: string; path: string; public: boolean }>;

@@ -91,6 +91,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       revoke: (keyId: string, reason: string) => call('postKeysByKeyIdRevoke', { params: { keyId }, body: { reason } }),
       /** A new key with the same settings; the old one is revoked at once. */
       reissue: (keyId: string) => call('postKeysByKeyIdReissue', { params: { keyId } }),
+      /** Which calls of the server's access map the key may make, and why not (or one call, with `method` and `path`). */
+      access: (keyId: string, query: Query<'getKeysByKeyIdAccess'> = {}) => call('getKeysByKeyIdAccess', { params: { keyId }, query }),
       /**
        * Verifies a key and answers `{valid, code, …}`. An invalid, revoked, expired or rate-limited
        * key is a value, never an exception; so is a malformed one (`KEY_MALFORMED`, which the
@@ -131,6 +133,24 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
         call('putAppsByAppIdSecretsByEnvironmentByName', { params: { appId, environment, name }, body }),
       list: ({ appId, ...query }: { readonly appId: string } & Query<'getAppsByAppIdSecrets'>) => call('getAppsByAppIdSecrets', { params: { appId }, query }),
       delete: (secretId: string) => call('deleteSecretsBySecretId', { params: { secretId } }),
+    },
+    /** Operator keys with least privilege: a key never grants more than it holds; the last full-power one is kept. */
+    rootKeys: {
+      create: (body: Body<'postRootKeys'>) => call('postRootKeys', { body }),
+      list: (query: Query<'getRootKeys'> = {}) => call('getRootKeys', { query }),
+      get: (keyId: string) => call('getRootKeysByKeyId', { params: { keyId } }),
+      update: (keyId: string, patch: Body<'patchRootKeysByKeyId'>) => call('patchRootKeysByKeyId', { params: { keyId }, body: patch }),
+      rotate: (keyId: string, options: Body<'postRootKeysByKeyIdRotate'> = {}) => call('postRootKeysByKeyIdRotate', { params: { keyId }, body: options }),
+      revoke: (keyId: string, reason: string) => call('postRootKeysByKeyIdRevoke', { params: { keyId }, body: { reason } }),
+    },
+    /** Identities: the keys of one customer share metadata, a rate limit and credits. */
+    identities: {
+      create: ({ appId, ...body }: { readonly appId: string } & Body<'postAppsByAppIdIdentities'>) => call('postAppsByAppIdIdentities', { params: { appId }, body }),
+      list: ({ appId, ...query }: { readonly appId: string } & Query<'getAppsByAppIdIdentities'>) => call('getAppsByAppIdIdentities', { params: { appId }, query }),
+      get: (identityId: string) => call('getIdentitiesByIdentityId', { params: { identityId } }),
+      update: (identityId: string, patch: Body<'patchIdentitiesByIdentityId'>) => call('patchIdentitiesByIdentityId', { params: { identityId }, body: patch }),
+      delete: (identityId: string, options: { readonly detachKeys?: boolean } = {}) =>
+        call('deleteIdentitiesByIdentityId', { params: { identityId }, query: options.detachKeys === undefined ? {} : { detachKeys: options.detachKeys ? 'true' : 'false' } }),
     },
     devices: {
       list: (query: Query<'getDevices'> = {}) => call('getDevices', { query }),

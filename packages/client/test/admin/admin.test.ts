@@ -37,6 +37,22 @@ describe('admin SDK against a real server', () => {
     expect(every).toEqual([...page.items, ...rest.items].map((a) => a.id));
   });
 
+  it('root keys and identities: least privilege refusals and shared identity data reach the SDK typed', async () => {
+    const limited = await kw.rootKeys.create({ name: 'reader', permissions: ['apps:read'] });
+    expect(limited.key.permissions).toEqual(['apps:read']);
+    const reader = createKeywardAdmin({ baseUrl, rootKey: limited.secret });
+    expect((await reader.apps.list()).items.length).toBeGreaterThan(0);
+    await expect(reader.apps.create({ name: 'nope' })).rejects.toMatchObject({ code: 'INSUFFICIENT_PERMISSION', status: 403 });
+    expect((await kw.rootKeys.list()).items.map((k) => k.id)).toContain(limited.key.id);
+    expect((await kw.rootKeys.revoke(limited.key.id, 'done')).revokedAt).not.toBeNull();
+
+    const identity = await kw.identities.create({ appId: api.appId, externalId: 'sdk-org', meta: { plan: 'pro' } });
+    const { secret } = await kw.keys.create({ appId: api.appId, kind: 'secret', environment: 'live', name: 'idt', identityId: identity.id });
+    expect((await kw.keys.verify(secret)).identity).toEqual({ id: identity.id, externalId: 'sdk-org', meta: { plan: 'pro' } });
+    await expect(kw.identities.delete(identity.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((await kw.identities.delete(identity.id, { detachKeys: true })).detachedKeys).toHaveLength(1);
+  });
+
   it('keys: create, verify (a value for every "no"), update, rotate, revoke, reissue, list', async () => {
     const { key, secret } = await kw.keys.create({ appId: api.appId, kind: 'restricted', environment: 'live', name: 'backend', scopes: ['orders:read'], meta: { plan: 'pro' } });
     expect(secret).toMatch(/^kw_/);

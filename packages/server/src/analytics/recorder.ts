@@ -30,12 +30,9 @@ export interface VerificationRecorderOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-/**
- * The identity a key belongs to. Keys gain an optional `identityId` with identities (issue #10);
- * until then every key answers null and the identity dimension stays empty.
- */
+/** The identity a key belongs to (identities/), null for keys without one. */
 function identityOf(key: KeyRecord): string | null {
-  return (key as KeyRecord & { readonly identityId?: string | null }).identityId ?? null;
+  return key.identityId ?? null;
 }
 
 /**

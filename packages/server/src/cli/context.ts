@@ -1,4 +1,5 @@
 import { loadConfig, type KeywardConfig } from '../config/config.js';
+import { readConfigFile } from '../config/config-file.js';
 import { createKeyward, type Keyward } from '../keyward.js';
 import { createLogger } from '../observability/logger.js';
 import { existsSync } from 'node:fs';
@@ -11,6 +12,18 @@ export interface GlobalOptions {
   readonly data?: string;
   readonly databaseUrl?: string;
   readonly json?: boolean;
+  /** `--config FILE`: YAML with the settings of the KEYWARD_* variables (config/config-file.ts). */
+  readonly config?: string;
+}
+
+/**
+ * The configuration for a command: its flags, then KEYWARD_* variables, then `--config FILE`,
+ * then defaults, through the one schema of config/config.ts. `--data` is the program's option,
+ * so it is honoured before or after the command.
+ */
+export function cliConfig(globals: GlobalOptions, flags: Partial<Record<keyof KeywardConfig, string | number>> = {}, env: NodeJS.ProcessEnv = process.env): KeywardConfig {
+  const file = globals.config !== undefined ? readConfigFile(globals.config) : undefined;
+  return loadConfig({ ...storeFlags(globals), ...flags }, env, file);
 }
 
 /**
@@ -19,7 +32,7 @@ export interface GlobalOptions {
  * `--data` cannot silently open a new, empty store and make the data look lost.
  */
 export async function openLocal(options: GlobalOptions, overrides: Partial<KeywardConfig> = {}, create = false): Promise<Keyward> {
-  const config = loadConfig(storeFlags(options));
+  const config = cliConfig(options);
   if (!create && !storeExists(config)) {
     throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: check --data / KEYWARD_DATA, or run \`keyward init\` there`);
   }

@@ -5,14 +5,20 @@
 export interface Output {
   readonly json: boolean;
   result(value: unknown, table?: () => string): void;
+  /** A list: `{ "items": [...] }` with --json (the API's list shape, every page), else a table. */
+  list(items: readonly object[], columns: readonly string[], extra?: Record<string, unknown>): void;
   notice(line: string): void;
 }
 
 export function createOutput(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Output {
+  const result = (value: unknown, table?: () => string): void => {
+    out.write(json || !table ? `${JSON.stringify(value, null, 2)}\n` : `${table()}\n`);
+  };
   return {
     json,
-    result(value, table) {
-      out.write(json || !table ? `${JSON.stringify(value, null, 2)}\n` : `${table()}\n`);
+    result,
+    list(items, columns, extra = {}) {
+      result({ items, ...extra }, () => table(items as readonly Record<string, unknown>[], columns));
     },
     notice(line) {
       err.write(`${line}\n`);

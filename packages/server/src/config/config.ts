@@ -19,6 +19,8 @@ export interface KeywardConfig {
   /** Longest a single PostgreSQL statement may run before the server cancels it (0 = no limit). */
   readonly databaseStatementTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `json`: one JSON object per line (for collectors); `pretty`: readable lines; `auto`: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly cacheTtlMs: number;
   readonly negativeCacheTtlMs: number;
   readonly cacheMaxEntries: number;
@@ -73,6 +75,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   databasePoolSize: 10,
   databaseStatementTimeoutMs: 30_000,
   logLevel: 'info',
+  logFormat: 'auto',
   cacheTtlMs: 60_000,
   negativeCacheTtlMs: 5_000,
   cacheMaxEntries: 100_000,
@@ -106,13 +109,21 @@ export class ConfigError extends Error {
 type Source = Readonly<Record<string, string | number | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
-/** Flags win over environment variables, which win over defaults. */
-export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | number>> = {}, env: Source = process.env): KeywardConfig {
+/** Values read from a config file (`--config`, config/config-file.ts), keyed like KeywardConfig. */
+export interface ConfigFileValues {
+  readonly path: string;
+  readonly values: Partial<Record<keyof KeywardConfig, string | number>>;
+}
+
+/** Flags win over environment variables, which win over the config file, which wins over defaults. */
+export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | number>> = {}, env: Source = process.env, file?: ConfigFileValues): KeywardConfig {
   const problems: string[] = [];
   const pick = (key: keyof KeywardConfig, envName: string): { value: string | number | undefined; from: string } => {
     if (flags[key] !== undefined) return { value: flags[key], from: `--${kebab(key)}` };
     if (env[envName] !== undefined && env[envName] !== '') return { value: env[envName], from: envName };
+    if (file?.values[key] !== undefined) return { value: file.values[key], from: `${file.path}: ${key}` };
     return { value: undefined, from: '' };
   };
   const int = (key: keyof KeywardConfig, envName: string, min: number, max: number): number => {
@@ -130,6 +141,9 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   const logPick = pick('logLevel', 'KEYWARD_LOG_LEVEL');
   const logLevel = (logPick.value ?? DEFAULT_CONFIG.logLevel) as KeywardConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`${logPick.from}=${String(logPick.value)}: must be one of ${LOG_LEVELS.join(', ')}`);
+  const formatPick = pick('logFormat', 'KEYWARD_LOG_FORMAT');
+  const logFormat = (formatPick.value ?? DEFAULT_CONFIG.logFormat) as KeywardConfig['logFormat'];
+  if (!LOG_FORMATS.includes(logFormat)) problems.push(`${formatPick.from}=${String(formatPick.value)}: must be one of ${LOG_FORMATS.join(', ')}`);
 
   const corsPick = pick('corsOrigins', 'KEYWARD_CORS_ORIGINS');
   const corsOrigins = corsPick.value === undefined ? [] : String(corsPick.value).split(',').map((o) => o.trim()).filter((o) => o !== '');
@@ -145,6 +159,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     databasePoolSize: int('databasePoolSize', 'KEYWARD_DATABASE_POOL_SIZE', 1, 1000),
     databaseStatementTimeoutMs: int('databaseStatementTimeoutMs', 'KEYWARD_DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000),
     logLevel,
+    logFormat,
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),
     negativeCacheTtlMs: int('negativeCacheTtlMs', 'KEYWARD_NEGATIVE_CACHE_TTL_MS', 0, 600_000),
     cacheMaxEntries: int('cacheMaxEntries', 'KEYWARD_CACHE_MAX_ENTRIES', 1, 100_000_000),

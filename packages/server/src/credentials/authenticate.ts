@@ -4,8 +4,8 @@ import type { DenyCode } from '../errors/catalogue.js';
 import type { Environment } from '../keys/model.js';
 import type { VerifyRequirements } from '../keys/decide.js';
 import type { KeyKind } from '../keys/model.js';
-import type { KeyVerifier } from '../keys/verifier.js';
-import type { Caller, CallerResult } from './caller.js';
+import { isMetered, type KeyVerifier } from '../keys/verifier.js';
+import { keyCaller, type Caller, type CallerResult } from './caller.js';
 import { isKeywardJwt, looksLikeJwt, presented } from './extract.js';
 import type { ExternalToken } from '../oidc/scheme.js';
 
@@ -61,7 +61,7 @@ const APP_ID = /^app_[0-9A-Za-z]{22}$/;
 /** Subject a publishable key acts for: presented by the app in this header. */
 export const SUBJECT_HEADER = 'x-keyward-subject';
 
-const BEARER_KEY_KINDS: readonly KeyKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'];
+export const BEARER_KEY_KINDS: readonly KeyKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'];
 
 const no = (code: DenyCode, reason: string): CallerResult => ({ valid: false, code, reason });
 
@@ -122,18 +122,7 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
   const d = await v.keys.verify(value, requirements);
   if (!d.valid) return d.retryAfterMs !== undefined ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs } : no(d.code, d.reason);
   const k = d.key;
-  const caller: Caller = {
-    scheme: 'key',
-    kind: k.kind as Caller['kind'],
-    id: k.id,
-    appId: k.appId!,
-    environment: k.environment!,
-    subject: d.subject,
-    scopes: d.scopes,
-    signed: false,
-    session: false,
-    attested: false,
-  };
-  if (context.deferCredits && k.credits) return { valid: true, code: 'VALID', caller: { ...caller, meteredKey: true } };
+  const caller: Caller = keyCaller(k, d.subject, d.scopes);
+  if (context.deferCredits && isMetered(k)) return { valid: true, code: 'VALID', caller: { ...caller, meteredKey: true } };
   return { valid: true, code: 'VALID', caller };
 }

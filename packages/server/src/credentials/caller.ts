@@ -1,5 +1,5 @@
 import type { DenyCode } from '../errors/catalogue.js';
-import type { Environment, KeyKind } from '../keys/model.js';
+import type { Environment, KeyKind, KeyRecord } from '../keys/model.js';
 
 /**
  * Every credential Keyward accepts, verified, reduced to one shape: who is calling, for which app
@@ -37,3 +37,12 @@ export type CallerKind = Exclude<KeyKind, 'root' | 'refresh'> | 'token' | 'app-t
 export type CallerResult =
   | { readonly valid: true; readonly code: 'VALID'; readonly caller: Caller }
   | { readonly valid: false; readonly code: DenyCode; readonly reason: string; readonly retryAfterMs?: number };
+
+/**
+ * The caller an app key is, once verified: `subject` and `scopes` as the verification decided them
+ * (keys/decide.ts). Shared by the bearer scheme and by `GET /v1/keys/{keyId}/access`, so the
+ * access listing evaluates exactly the caller a request with the key would be.
+ */
+export function keyCaller(k: KeyRecord, subject: string | null, scopes: readonly string[]): Caller {
+  return { scheme: 'key', kind: k.kind as CallerKind, id: k.id, appId: k.appId!, environment: k.environment!, subject, scopes, signed: false, session: false, attested: false };
+}

@@ -7,6 +7,7 @@ import type { KeyKind, KeyRecord } from '../keys/model.js';
 import { digestsEqual } from '../lib/crypto.js';
 import { clientCertOf } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
+import { holds, isPermission, powerOf, reachesApp, type Permission } from '../rootkeys/permissions.js';
 
 /**
  * Who may call a route. Every route MUST declare one (server.ts refuses to start otherwise), so
@@ -24,9 +25,20 @@ export interface Operator {
   readonly actor: string;
 }
 
+/**
+ * How a route handles root keys restricted to some apps. `param`: the route's `:appId` is the app
+ * it acts on (checked before the handler runs). `handler`: the handler finds the app (from the
+ * resource or the body) and calls {@link assertAppAccess}. Absent: the route acts across apps
+ * (audit, metrics, sessions by id…), so only a root key for every app may call it.
+ */
+export type RouteApps = 'param' | 'handler';
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** What a root key must hold to call the route. Required on every non-public route (deny by default). */
+    permission?: Permission;
+    apps?: RouteApps;
   }
   interface FastifyRequest {
     caller?: Operator;
@@ -111,8 +123,39 @@ function callerOf(decision: KeyDecision): Operator {
   return { key: decision.key, actor: decision.key.id };
 }
 
-/** Secret keys act only within their own app and environment. */
+/**
+ * Secret keys act only within their own app and environment; a root key restricted to some apps
+ * only on those (and on nothing that belongs to no app, such as root keys themselves).
+ */
 export function assertAppAccess(caller: Operator, appId: string | null): void {
-  if (caller.key.kind === 'root') return;
+  if (caller.key.kind === 'root') {
+    if (!reachesApp(powerOf(caller.key), appId)) throw new KeywardError('INSUFFICIENT_PERMISSION', appId === null ? 'this needs a root key for every app' : `this root key may not act on app ${appId}`);
+    return;
+  }
   if (caller.key.appId !== appId) throw new KeywardError('NOT_FOUND', 'app not found');
+}
+
+/** The start-up check of a route's declaration: a non-public route without a known permission is refused. */
+export function routeDeclarationError(config: { auth?: unknown; permission?: unknown; apps?: unknown }): string | undefined {
+  if (config.auth === 'public') return config.permission === undefined ? undefined : 'a public route needs no permission';
+  if (typeof config.permission !== 'string' || !isPermission(config.permission)) return 'declares no known permission (rootkeys/permissions.ts); every non-public route must';
+  if (config.apps !== undefined && config.apps !== 'param' && config.apps !== 'handler') return 'declares an unknown apps mode';
+  return undefined;
+}
+
+/**
+ * After authentication: a root key must hold the route's permission, and a key restricted to
+ * some apps may only call routes that check the app (`apps`), on an app it may reach. Secret keys
+ * are not root keys: they are bound to their app by the routes themselves, and permissions do not
+ * apply to them. Fails closed: a route that reached here without a permission is refused.
+ */
+export function authorizeRoute(caller: Operator, route: { readonly permission?: Permission; readonly apps?: RouteApps }, params: unknown): void {
+  if (caller.key.kind !== 'root') return;
+  const power = powerOf(caller.key);
+  if (route.permission === undefined || !holds(power, route.permission)) {
+    throw new KeywardError('INSUFFICIENT_PERMISSION', `this root key lacks the permission ${route.permission ?? '(undeclared)'}`);
+  }
+  if (power.appIds === null) return;
+  if (route.apps === undefined) throw new KeywardError('INSUFFICIENT_PERMISSION', 'this route acts across apps: it needs a root key for every app');
+  if (route.apps === 'param') assertAppAccess(caller, (params as { appId?: string } | undefined)?.appId ?? null);
 }

@@ -1,5 +1,6 @@
 import { ProblemSchema } from './schemas.js';
 import type { RouteAuth } from './auth.js';
+import type { Permission } from '../rootkeys/permissions.js';
 
 type Json = Record<string, unknown>;
 
@@ -14,9 +15,10 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
  *    pointing at one shared `Problem` component;
  *  - public routes declare `security: []` instead of inheriting the bearer requirement;
  *  - TypeBox tuples (draft-07 `items: [...]`) become JSON Schema 2020-12 `prefixItems`;
- *  - `servers` names this server (relative, so it is right behind any host or proxy).
+ *  - `servers` names this server (relative, so it is right behind any host or proxy);
+ *  - every authenticated operation names the root-key permission it needs (`x-keyward-permission`).
  */
-export function finishOpenApi(doc: Json, authOf: (method: string, fastifyUrl: string) => RouteAuth | undefined): Json {
+export function finishOpenApi(doc: Json, routeOf: (method: string, fastifyUrl: string) => { readonly auth: RouteAuth; readonly permission?: Permission } | undefined): Json {
   doc.servers = [{ url: '/', description: 'this Keyward server' }];
   const info = (doc.info ??= {}) as Json;
   info.license ??= { name: 'Apache-2.0', identifier: 'Apache-2.0' };
@@ -33,7 +35,12 @@ export function finishOpenApi(doc: Json, authOf: (method: string, fastifyUrl: st
       while (used.has(id)) id = `${id}_`;
       used.add(id);
       op.operationId = id;
-      if (authOf(method.toUpperCase(), path.replace(/\{([^}]+)\}/g, ':$1')) === 'public') op.security = [];
+      const route = routeOf(method.toUpperCase(), path.replace(/\{([^}]+)\}/g, ':$1'));
+      if (route?.auth === 'public') op.security = [];
+      if (route?.permission) {
+        op['x-keyward-permission'] = route.permission;
+        op.description = `${typeof op.description === 'string' ? `${op.description}\n\n` : ''}Root keys need the \`${route.permission}\` permission.`;
+      }
       const responses = (op.responses ??= {}) as Record<string, Json>;
       for (const status of Object.keys(responses)) {
         if (Number(status) >= 400) responses[status] = { description: (responses[status]?.description as string | undefined) ?? 'RFC 9457 problem details', content: { 'application/problem+json': { schema: problemRef } } };

@@ -105,6 +105,7 @@ export const KeyView = Type.Object({
   revokedReason: Nullable(),
   exposedAt: Nullable({ format: 'date-time' }),
   reissuedFromId: Nullable(),
+  identityId: Nullable({ description: 'The identity whose metadata, rate limit and credits the key shares (`idt_…`)' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Nullable({ format: 'date-time' }),

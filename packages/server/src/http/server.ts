@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { requestIdFrom } from '../lib/ids.js';
 import { readTls, watchTls, type TlsFiles } from '../lib/tls.js';
 import type { Keyward } from '../keyward.js';
-import { authenticate, type RouteAuth } from './auth.js';
+import { authenticate, authorizeRoute, routeDeclarationError, type RouteAuth } from './auth.js';
 import { refuseKeysInUrl } from './key-in-url.js';
 import { mayHoldKey } from '../credentials/extract.js';
 import { createVerifyFastPath, type VerifyFastPath } from './verify-fast-path.js';
@@ -30,7 +30,12 @@ import { tokenRoutes } from './routes/tokens.js';
 import { deviceRoutes } from './routes/devices.js';
 import { verifyAnyRoutes } from './routes/verify-any.js';
 import { verifyRoutes } from './routes/verify.js';
+import { rootKeyRoutes } from './routes/root-keys.js';
+import { identityRoutes } from './routes/identities.js';
+import { keyAccessRoutes } from './routes/key-access.js';
+import type { CompiledAccessMap } from '../policy/evaluate.js';
 import type { Server } from './types.js';
+import type { Permission } from '../rootkeys/permissions.js';
 
 export interface BuildServerOptions {
   /** Serve HTTPS with this certificate and key (reloaded when the files change). */
@@ -42,6 +47,8 @@ export interface BuildServerOptions {
   readonly corsRefreshMs?: number;
   /** Serve `POST /v1/keys/verify` through its lean path (default true; false sends it through Fastify, for the parity test). */
   readonly verifyFastPath?: boolean;
+  /** The access map `GET /v1/keys/{keyId}/access` evaluates (`keyward start --policy`). */
+  readonly accessMap?: CompiledAccessMap;
 }
 
 const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];
@@ -49,7 +56,7 @@ const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its auth declaration (for docs and the inventory test). */
-    routeTable: ReadonlyArray<{ readonly method: string; readonly url: string; readonly auth: RouteAuth }>;
+    routeTable: ReadonlyArray<{ readonly method: string; readonly url: string; readonly auth: RouteAuth; readonly permission?: Permission }>;
   }
   interface FastifyRequest {
     /** The request's span (observability/tracing.ts). */
@@ -102,7 +109,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Deny by default: a route without an explicit auth declaration is a start-up error.
-  const routeTable: { method: string; url: string; auth: RouteAuth }[] = [];
+  const routeTable: { method: string; url: string; auth: RouteAuth; permission?: Permission }[] = [];
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -114,7 +121,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } } },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
-    transformObject: (documents) => finishOpenApi((documents as { openapiObject: Record<string, unknown> }).openapiObject, (method, url) => routeTable.find((r) => r.method === method && r.url === url)?.auth),
+    transformObject: (documents) => finishOpenApi((documents as { openapiObject: Record<string, unknown> }).openapiObject, (method, url) => routeTable.find((r) => r.method === method && r.url === url)),
   });
 
   // CORS: the config's allow-list (KEYWARD_CORS_ORIGINS) plus the origins of the app an answer
@@ -137,9 +144,12 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   server.addHook('onRoute', (route) => {
     for (const m of [route.method].flat()) methods.add(String(m), route.url);
     if (route.url === '/openapi.json' || route.url.startsWith('/docs') || route.method === 'HEAD') return;
-    for (const m of [route.method].flat()) routeTable.push({ method: String(m), url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth as RouteAuth });
+    const declared = (route.config ?? {}) as { auth?: RouteAuth; permission?: Permission };
+    for (const m of [route.method].flat()) routeTable.push({ method: String(m), url: route.url, auth: declared.auth as RouteAuth, ...(declared.permission ? { permission: declared.permission } : {}) });
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
     if (!auth || !AUTH_VALUES.includes(auth)) throw new Error(`route ${String(route.method)} ${route.url} declares no auth; every route must`);
+    const wrong = routeDeclarationError((route.config ?? {}) as Record<string, unknown>);
+    if (wrong) throw new Error(`route ${String(route.method)} ${route.url} ${wrong}`);
   });
 
   // One SERVER span per request when an OpenTelemetry SDK is registered (a no-op otherwise).
@@ -164,6 +174,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
     if (auth === 'public' || request.is404) return;
     // No declaration reaching here means the route was added in a way the onRoute guard missed: deny.
     request.caller = await authenticate(kw, request, auth === 'root-or-secret' ? 'root-or-secret' : 'root');
+    authorizeRoute(request.caller, request.routeOptions.config, request.params);
   });
 
   server.addHook('onSend', (request, reply, payload, done) => {
@@ -221,6 +232,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   deviceRoutes(server, kw);
   verifyAnyRoutes(server, kw);
   analyticsRoutes(server, kw);
+  rootKeyRoutes(server, kw);
+  identityRoutes(server, kw);
+  keyAccessRoutes(server, kw, options.accessMap);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   if (options.tls) {

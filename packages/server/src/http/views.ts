@@ -4,6 +4,10 @@ import type { KeyDecision } from '../keys/decide.js';
 import { toView } from '../keys/verifier.js';
 import type { Mutable } from '../lib/mutable.js';
 import { retryAfterSeconds } from '../ratelimit/headers.js';
+import type { AuditRecord } from '../audit/model.js';
+import type { SecretView } from '../secrets/service.js';
+import type { Session } from '../sessions/model.js';
+import type { MintedToken, SigningKeyInfo, TokenResult } from '../tokens/index.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 
 /** Domain → JSON. Times become RFC 3339 strings; nothing secret exists on these records. */
@@ -46,6 +50,7 @@ export function keyView(k: KeyRecord, pendingUsage = 0): KeyViewT {
     revokedReason: k.revokedReason,
     exposedAt: isoOrNull(k.exposedAtMs),
     reissuedFromId: k.reissuedFromId,
+    identityId: k.identityId ?? null,
     createdAt: iso(k.createdAtMs),
     updatedAt: iso(k.updatedAtMs),
     lastUsedAt: isoOrNull(k.lastUsedAtMs),
@@ -73,6 +78,7 @@ export function verificationView(decision: KeyDecision): VerificationViewT {
   if (view.creditsRemaining !== undefined) out.creditsRemaining = view.creditsRemaining;
   if (view.expiresAtMs !== undefined) out.expiresAt = view.expiresAtMs === null ? null : new Date(view.expiresAtMs).toISOString();
   if (view.retryAfterMs !== undefined) out.retryAfterSeconds = retryAfterSeconds(view.retryAfterMs);
+  if (view.identity !== undefined) out.identity = view.identity as VerificationViewT['identity'];
   return out;
 }
 
@@ -89,4 +95,47 @@ export interface VerificationViewT {
   readonly expiresAt?: string | null;
   readonly creditsRemaining?: number;
   readonly retryAfterSeconds?: number;
+  readonly identity?: { id: string; externalId: string; meta: Record<string, unknown> };
+}
+
+/** A session (never its key or refresh token): what `GET /v1/sessions` lists and `keyward sessions list` prints. */
+export function sessionView(s: Session) {
+  return {
+    id: s.id,
+    appId: s.appId,
+    environment: s.environment,
+    subject: s.subject,
+    device: { ...s.device } as Record<string, string>,
+    createdAt: iso(s.createdAtMs),
+    lastUsedAt: iso(s.lastUsedAtMs),
+    expiresAt: iso(s.sessionKeyExpiresAtMs),
+    idleExpiresAt: iso(s.lastUsedAtMs + s.idleTtlMs),
+    absoluteExpiresAt: iso(s.absoluteExpiresAtMs),
+    revokedAt: s.revokedAtMs === null ? null : iso(s.revokedAtMs),
+    revokedReason: s.revokedReason,
+  };
+}
+
+export const issuedSessionView = (s: Session, sessionKey: string, refreshToken: string) => ({ session: sessionView(s), sessionKey, refreshToken, expiresAt: iso(s.sessionKeyExpiresAtMs) });
+
+/** One audit record with its time as RFC 3339 (`at`), as `GET /v1/audit` pages them. */
+export function auditView({ atMs, ...r }: AuditRecord) {
+  return { ...r, at: iso(atMs), data: { ...r.data } };
+}
+
+export const mintedTokenView = (m: MintedToken) => ({ token: m.token, jti: m.jti, kid: m.kid, expiresAt: iso(m.expiresAtMs) });
+
+/** A token verification as `POST /v1/tokens/verify` answers it (without its request id). */
+export function tokenVerificationView(r: TokenResult) {
+  if (!r.valid) return { valid: false as const, code: r.code };
+  const c = r.claims;
+  return { valid: true as const, code: 'VALID' as const, jti: c.jti, subject: c.subject, appId: c.appId, environment: c.environment, scopes: [...c.scopes], audience: c.audience, expiresAt: iso(c.expiresAtMs), singleUse: c.singleUse };
+}
+
+export const signingKeyView = (r: SigningKeyInfo) => ({ kid: r.kid, alg: r.alg, state: r.state, createdAt: iso(r.createdAtMs), activatesAt: iso(r.activatesAtMs) });
+
+/** A server-held secret's metadata (never its value), as the secrets routes answer. */
+export function secretView(s: SecretView) {
+  const { createdAtMs, updatedAtMs, ...rest } = s;
+  return { ...rest, createdAt: iso(createdAtMs), updatedAt: iso(updatedAtMs) };
 }

@@ -22,7 +22,14 @@ export interface CreditBalance {
 }
 
 export type CreditSpend =
-  | { readonly outcome: 'spent' | 'exhausted'; readonly remaining: number; readonly resetAtMs: number | null }
+  | {
+      readonly outcome: 'spent' | 'exhausted';
+      /** The key's balance after the spend (its identity's when only the identity is metered). */
+      readonly remaining: number;
+      readonly resetAtMs: number | null;
+      /** With a metered identity: the shared balance after the spend. */
+      readonly identityRemaining?: number;
+    }
   | { readonly outcome: 'unmetered' }
   | { readonly outcome: 'not_found' };
 
@@ -42,6 +49,39 @@ export function spendCredits(balance: CreditBalance, credits: KeyCredits, nowMs:
   if (current.remaining < cost) return { allowed: false, next: current, resetAtMs };
   if (cost === 0) return { allowed: true, next: current, resetAtMs };
   return { allowed: true, next: { remaining: current.remaining - cost, periodStartMs: current.periodStartMs }, resetAtMs };
+}
+
+/** A metered balance as read from the store. */
+export interface MeteredBalance {
+  readonly credits: KeyCredits;
+  readonly balance: CreditBalance;
+}
+
+/**
+ * One spend from a key and from its identity together (either may be unmetered, i.e. null): the
+ * call is allowed only if both balances allow it, and then both pay `cost`; if either refuses,
+ * neither pays (each still takes a refill that fell due). The store writes `key` and `identity`
+ * in one atomic step, so a customer's keys share the identity's balance exactly. `resetAtMs` is
+ * that of the balance that refused (the later one when both did), else the key's.
+ */
+export function spendTogether(
+  key: MeteredBalance | null,
+  identity: MeteredBalance | null,
+  nowMs: number,
+  cost: number,
+): { readonly allowed: boolean; readonly key: CreditBalance | null; readonly identity: CreditBalance | null; readonly resetAtMs: number | null } {
+  const k = key ? spendCredits(key.balance, key.credits, nowMs, cost) : null;
+  const i = identity ? spendCredits(identity.balance, identity.credits, nowMs, cost) : null;
+  const allowed = (k?.allowed ?? true) && (i?.allowed ?? true);
+  if (allowed) return { allowed, key: k?.next ?? null, identity: i?.next ?? null, resetAtMs: k?.resetAtMs ?? i?.resetAtMs ?? null };
+  const refusing = [k && !k.allowed ? k.resetAtMs : undefined, i && !i.allowed ? i.resetAtMs : undefined].filter((r) => r !== undefined);
+  const resetAtMs = refusing.includes(null) ? null : Math.max(...(refusing as number[]));
+  return {
+    allowed,
+    key: key ? spendCredits(key.balance, key.credits, nowMs, 0).next : null,
+    identity: identity ? spendCredits(identity.balance, identity.credits, nowMs, 0).next : null,
+    resetAtMs,
+  };
 }
 
 export const CREDIT_LIMITS = { maxAmount: 1_000_000_000_000, minIntervalSeconds: 60, maxCostPerCall: 1_000_000 } as const;

@@ -44,7 +44,9 @@ export type DenyReason =
   | 'IP_NOT_ALLOWED'
   | 'CLIENT_CERT_MISMATCH'
   | 'KEY_RATE_LIMIT'
-  | 'CREDITS_EXHAUSTED';
+  | 'IDENTITY_RATE_LIMIT'
+  | 'CREDITS_EXHAUSTED'
+  | 'IDENTITY_CREDITS_EXHAUSTED';
 
 export type KeyDecision =
   | { readonly valid: true; readonly code: 'VALID'; readonly key: KeyRecord; readonly subject: string | null; readonly scopes: readonly string[]; readonly creditsRemaining?: number }
@@ -87,8 +89,10 @@ export function publicCode(reason: DenyReason): DenyCode {
     case 'CLIENT_CERT_MISMATCH':
       return 'CLIENT_CERT_MISMATCH';
     case 'KEY_RATE_LIMIT':
+    case 'IDENTITY_RATE_LIMIT':
       return 'RATE_LIMITED';
     case 'CREDITS_EXHAUSTED':
+    case 'IDENTITY_CREDITS_EXHAUSTED':
       return 'USAGE_EXCEEDED';
   }
 }

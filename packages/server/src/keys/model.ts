@@ -1,5 +1,6 @@
 import type { Environment, KeyKind } from '@keyward/protocol';
 import type { KeyCredits } from './credits.js';
+import type { KeyIdentity } from '../identities/model.js';
 
 export type { Environment, KeyKind };
 
@@ -48,6 +49,17 @@ export interface KeyRecord {
   /** Approximate: flushed from memory in batches, so it may lag by the flush interval. */
   readonly usageCount: number;
   readonly lastUsedAtMs: number | null;
+  /**
+   * Root keys only: what the key may do on the admin API (rootkeys/permissions.ts). Missing or
+   * empty: nothing. `["*"]`: everything.
+   */
+  readonly permissions?: readonly string[] | null;
+  /** Root keys only: the apps the key may act on. Null or missing: every app. */
+  readonly appIds?: readonly string[] | null;
+  /** The identity (identities/) whose shared metadata, rate limit and credits this key uses. */
+  readonly identityId?: string | null;
+  /** Set by the verification lookup (`Store.findKeyByHash`) only: the identity, read with the key and cached with it. */
+  readonly identity?: KeyIdentity | null;
 }
 
 /**
@@ -87,4 +99,10 @@ export interface KeyPatch {
   readonly revokedAtMs?: number;
   readonly revokedReason?: string;
   readonly exposedAtMs?: number;
+  /** Root keys only. */
+  readonly permissions?: readonly string[];
+  /** Root keys only; null lifts the restriction. */
+  readonly appIds?: readonly string[] | null;
+  /** Null detaches the key from its identity. */
+  readonly identityId?: string | null;
 }

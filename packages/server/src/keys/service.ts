@@ -29,6 +29,12 @@ export interface CreateKeyInput {
   readonly clientCertSha256?: string | null;
   readonly ratelimit?: KeyRecord['ratelimit'];
   readonly credits?: KeyRecord['credits'];
+  /** Root keys only (checked by rootkeys/service.ts): default `["*"]`, full power, for trusted callers (`keyward init`). */
+  readonly permissions?: readonly string[];
+  /** Root keys only: null or missing, every app. */
+  readonly appIds?: readonly string[] | null;
+  /** An identity of the same app. */
+  readonly identityId?: string | null;
 }
 
 /** A key together with its secret: returned exactly once, at creation, rotation or reissue. */
@@ -52,6 +58,8 @@ export class KeyService {
       readonly now: () => number;
       /** Seals the secrets of signing credentials (HMAC needs the secret itself). */
       readonly keyring?: Keyring;
+      /** Looks an identity up, so a key is attached only to an existing identity of its own app. */
+      readonly identityApp?: (identityId: string) => Promise<string | undefined>;
     },
   ) {}
 
@@ -62,6 +70,7 @@ export class KeyService {
     }
     if (input.appId !== null && !(await this.deps.store.getApp(input.appId))) throw new KeywardError('NOT_FOUND', 'app not found');
     validateKeySettings({ ...input }, now);
+    if (input.identityId) await this.assertIdentity(input.identityId, input.appId);
     const secret = generateKey(input.kind, input.environment);
     const { key, secretRow } = buildKey(input, secret, now, this.deps.keyring);
     await this.deps.store.createKey(key, secretRow, audit(by, 'key.create', key.id, describe(key)));
@@ -80,9 +89,12 @@ export class KeyService {
   }
 
   async update(keyId: string, patch: Omit<KeyPatch, 'revokedAtMs' | 'revokedReason' | 'exposedAtMs'>, by: Actor): Promise<KeyRecord> {
+    if (patch.identityId) await this.assertIdentity(patch.identityId, (await this.get(keyId)).appId);
     return this.guarded(keyId, by, (key) => {
       if (key.revokedAtMs !== null) throw new KeywardError('CONFLICT', 'a revoked key cannot be changed; reissue it');
       validateKeySettings({ ...patch, kind: key.kind }, this.deps.now(), 'update');
+      if (key.kind !== 'root' && (patch.permissions !== undefined || patch.appIds !== undefined)) throw new TypeError('only root keys carry permissions and apps');
+      if (key.kind === 'root' && patch.identityId) throw new TypeError('root keys belong to no identity');
       return { patch, action: patch.enabled === false ? 'key.disable' : patch.enabled === true ? 'key.enable' : 'key.update', data: { fields: Object.keys(patch) } };
     });
   }
@@ -149,6 +161,8 @@ export class KeyService {
         ratelimit: old.ratelimit ?? null,
         // A reissued key starts a fresh balance: the old key's spend does not follow it.
         credits: old.credits ?? null,
+        identityId: old.identityId ?? null,
+        ...(old.kind === 'root' ? { permissions: old.permissions ?? [], appIds: old.appIds ?? null } : {}),
         expiresAtMs: old.expiresAtMs !== null && old.expiresAtMs > now ? old.expiresAtMs : null,
       };
       const secret = generateKey(input.kind, input.environment);
@@ -204,6 +218,14 @@ export class KeyService {
     });
   }
 
+  /** The identity exists and belongs to the key's app (an identity groups one app's keys). */
+  private async assertIdentity(identityId: string, appId: string | null): Promise<void> {
+    const owner = this.deps.identityApp ? await this.deps.identityApp(identityId) : undefined;
+    if (owner === undefined || owner !== appId) {
+      throw new KeywardError('VALIDATION_FAILED', 'identityId must name an identity of the same app', { errors: [{ pointer: '/body/identityId', message: 'no such identity in this app' }] });
+    }
+  }
+
   private async guarded(
     keyId: string,
     by: Actor,
@@ -213,7 +235,13 @@ export class KeyService {
       const key = await this.get(keyId);
       const change = decide(key);
       if (!change) return key;
-      const outcome = await this.deps.store.updateKey(keyId, change.patch, key.version, this.deps.now(), audit(by, change.action, keyId, change.data));
+      // Root keys: the store also keeps one full-power root key, whichever path revokes, disables
+      // or weakens one (the admin API, the CLI, a key seen in a URL).
+      const outcome =
+        key.kind === 'root'
+          ? await this.deps.store.updateKeyKeepingFullRoot(keyId, change.patch, key.version, this.deps.now(), audit(by, change.action, keyId, change.data))
+          : await this.deps.store.updateKey(keyId, change.patch, key.version, this.deps.now(), audit(by, change.action, keyId, change.data));
+      if (outcome === 'last_full_root') throw new KeywardError('LAST_ROOT_KEY', 'this is the last root key with full power (every permission, every app, no expiry); create another one before revoking, disabling or reducing it');
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
       if (outcome === 'ok') {
         await this.invalidate(keyId);
@@ -273,12 +301,17 @@ function buildKey(input: CreateKeyInput, secret: string, now: number, keyring: K
     version: 1,
     usageCount: 0,
     lastUsedAtMs: null,
+    identityId: input.identityId ?? null,
+    ...(input.kind === 'root' ? { permissions: input.permissions ?? ['*'], appIds: input.appIds ?? null } : {}),
   };
   return { key, secretRow };
 }
 
 function describe(key: KeyRecord): Record<string, unknown> {
-  return { appId: key.appId, environment: key.environment, kind: key.kind, name: key.name, scopes: key.scopes, subject: key.subject, start: key.start };
+  const d: Record<string, unknown> = { appId: key.appId, environment: key.environment, kind: key.kind, name: key.name, scopes: key.scopes, subject: key.subject, start: key.start };
+  if (key.kind === 'root') Object.assign(d, { permissions: key.permissions, appIds: key.appIds ?? null });
+  if (key.identityId) d.identityId = key.identityId;
+  return d;
 }
 
 function audit(by: Actor, action: string, target: string, data: Record<string, unknown>): AuditDraft {

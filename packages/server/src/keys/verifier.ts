@@ -20,6 +20,13 @@ export interface KeyVerifierDeps {
 }
 
 /**
+ * The scope part of a key's own rate-limit bucket (`rate:key:own:<keyId>`). Not one of the access
+ * map's scopes (credential, subject, app, ip), so no map limit — not even one named `key` and
+ * counted by credential, on the same store — can share this bucket.
+ */
+const OWN_LIMIT_SCOPE = 'own';
+
+/**
  * The verification hot path: checksum → hash → cache (or one store read) → pure decision.
  * One SHA-256 per call is the floor; everything else here is a few map lookups.
  */
@@ -68,20 +75,28 @@ export class KeyVerifier {
 
   private finish(found: Parameters<typeof decideKey>[0], req: VerifyRequirements): KeyDecision | Promise<KeyDecision> {
     const decision = decideKey(found, req, this.deps.now());
-    if (decision.valid && ((decision.key.ratelimit && this.deps.limits) || (decision.key.credits && !req.deferCredits))) return this.limitAndSpend(decision, req);
+    if (decision.valid && (((decision.key.ratelimit || decision.key.identity?.ratelimit) && this.deps.limits) || (isMetered(decision.key) && !req.deferCredits))) return this.limitAndSpend(decision, req);
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
     return this.report(decision);
   }
 
-  /** The checks that need a store: the key's own rate limit, then its credits (spent last). */
+  /**
+   * The checks that need a store: the key's own rate limit, then its identity's (one limit shared
+   * by every key of the identity), then the credits of both (spent last, together).
+   */
   private async limitAndSpend(valid: Extract<KeyDecision, { valid: true }>, req: VerifyRequirements): Promise<KeyDecision> {
     let decision: KeyDecision = valid;
     const rl = valid.key.ratelimit;
     if (rl && this.deps.limits) {
-      const limited = await this.deps.limits.consume(limitKey('rate', 'key', 'credential', valid.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
+      const limited = await this.deps.limits.consume(limitKey('rate', 'key', OWN_LIMIT_SCOPE, valid.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
       if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
     }
-    if (decision.valid && decision.key.credits && !req.deferCredits) decision = await this.spend(decision, req.cost ?? 1);
+    const shared = valid.key.identity?.ratelimit;
+    if (decision.valid && shared && this.deps.limits) {
+      const limited = await this.deps.limits.consume(limitKey('rate', 'identity', 'credential', valid.key.identity!.id), { rate: shared.rate, windowMs: shared.windowSeconds * 1000, burst: shared.burst }, this.deps.now(), 1);
+      if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'IDENTITY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
+    }
+    if (decision.valid && isMetered(decision.key) && !req.deferCredits) decision = await this.spend(decision, req.cost ?? 1);
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
     return this.report(decision);
   }
@@ -115,9 +130,10 @@ export class KeyVerifier {
     if (spent.outcome === 'not_found') return deny('NOT_FOUND');
     if (spent.outcome === 'unmetered') return decision;
     if (spent.outcome === 'exhausted') {
-      const denied: KeyDecision = { valid: false, code: 'USAGE_EXCEEDED', reason: 'CREDITS_EXHAUSTED', key: decision.key };
+      const denied: KeyDecision = { valid: false, code: 'USAGE_EXCEEDED', reason: decision.key.credits ? 'CREDITS_EXHAUSTED' : 'IDENTITY_CREDITS_EXHAUSTED', key: decision.key };
       return spent.resetAtMs === null ? denied : { ...denied, retryAfterMs: Math.max(0, spent.resetAtMs - this.deps.now()) };
     }
+    // A key without credits of its own reports its identity's shared balance.
     return { ...decision, creditsRemaining: spent.remaining };
   }
 
@@ -125,6 +141,11 @@ export class KeyVerifier {
     this.deps.onDecision?.(decision);
     return decision;
   }
+}
+
+/** A verification spends credits: the key's own, its identity's, or both. */
+export function isMetered(key: KeyRecord): boolean {
+  return Boolean(key.credits) || Boolean(key.identity?.metered);
 }
 
 /** The outcome of {@link KeyVerifier.spendDeferred}: a refusal is a value, a broken store throws. */
@@ -148,6 +169,8 @@ export interface KeyVerificationView {
   readonly creditsRemaining?: number;
   /** RATE_LIMITED / USAGE_EXCEEDED: when the key may call again, milliseconds from now. */
   readonly retryAfterMs?: number;
+  /** The key's identity, when it has one. */
+  readonly identity?: { readonly id: string; readonly externalId: string; readonly meta: Readonly<Record<string, unknown>> };
 }
 
 /**
@@ -172,6 +195,7 @@ export function toView(decision: KeyDecision): KeyVerificationView {
       expiresAtMs: k.expiresAtMs,
     };
     if (decision.creditsRemaining !== undefined) view.creditsRemaining = decision.creditsRemaining;
+    if (k.identity) view.identity = { id: k.identity.id, externalId: k.identity.externalId, meta: k.identity.meta };
     return view;
   }
   if (decision.code === 'INVALID_CREDENTIAL' || !decision.key) return { valid: false, code: decision.code };

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { findKeysInText } from '@keyward/protocol';
+import { prettyStream } from './pretty.js';
 
 /**
  * Structured logs with secrets removed at two levels: known secret-bearing fields are censored by
@@ -27,7 +28,14 @@ export function maskKeys(text: string): string {
   return out;
 }
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * `format` `auto` writes readable lines when stdout is a terminal and JSON lines otherwise (a
+ * collector or a pipe); `json` and `pretty` force one. An explicit `destination` gets JSON unless
+ * `pretty` is asked for.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, format: 'auto' | 'json' | 'pretty' = 'json'): Logger {
+  const pretty = format === 'pretty' || (format === 'auto' && !destination && Boolean(process.stdout.isTTY));
+  const target = pretty ? prettyStream(destination ?? process.stdout) : destination;
   return pino(
     {
       level,
@@ -37,6 +45,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         err: (err: Error & { code?: string }) => ({ type: err.name, code: err.code, message: maskKeys(err.message ?? '') }),
       },
     },
-    destination as never,
+    target as never,
   );
 }

@@ -101,7 +101,24 @@ function run(compiled: CompiledAccessMap, req: PolicyRequest, caller: Caller, st
     }
   }
   if (!matched) return refuse(steps, 'ACCESS_DENIED', pathMatched ? 'METHOD_NOT_LISTED' : 'NO_RESOURCE');
-  const { resource: r, params } = matched;
+  return decideResource(compiled, matched.resource, matched.params, req, caller, steps);
+}
+
+/**
+ * What `caller` may call in the map, resource by resource: each decided by the same checks as a
+ * request (everything after the path match), for the caller's own subject where a resource binds
+ * one. `GET /v1/keys/{keyId}/access` answers this.
+ */
+export function accessList(compiled: CompiledAccessMap, caller: Caller, req: Omit<PolicyRequest, 'method' | 'path'> = {}): Array<{ readonly resource: Resource; readonly decision: PolicyDecision; readonly steps: Step[] }> {
+  return compiled.map.resources.map((r) => {
+    const steps: Step[] = [];
+    const params: Record<string, string> = r.subject !== undefined && caller.subject !== null ? { [r.subject]: caller.subject } : {};
+    const method = r.methods === '*' ? 'GET' : r.methods[0]!;
+    return { resource: r, decision: decideResource(compiled, r, params, { ...req, method, path: r.path }, caller, steps), steps };
+  });
+}
+
+function decideResource(compiled: CompiledAccessMap, r: Resource, params: Readonly<Record<string, string>>, req: PolicyRequest, caller: Caller, steps: Step[] | undefined): PolicyDecision {
   steps?.push({ check: 'resource', ok: true, detail: `${r.name} (${r.path}, line ${r.line})` });
 
   if (r.environments && !r.environments.includes(caller.environment)) return refuse(steps, 'ACCESS_DENIED', 'ENVIRONMENT_NOT_ALLOWED', r);

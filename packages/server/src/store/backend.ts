@@ -8,6 +8,7 @@ import type { SecretStore } from '../secrets/store.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { NonceStore } from '../signatures/nonce-store.js';
 import type { TokenStore } from '../tokens/store.js';
+import type { SqlIdentityStore } from './sql/identity-store.js';
 import type { SqlStore } from './sql/sql-store.js';
 
 /**
@@ -26,6 +27,8 @@ export interface StoreBackend {
   readonly tokens: TokenStore;
   readonly secrets: SecretStore;
   readonly analytics: AnalyticsStore;
+  /** No backend-neutral interface exists yet for identities: the SQL store serves both backends. */
+  readonly identities: SqlIdentityStore;
   readonly limits: RateLimitStore;
   nonces(options: { readonly maxPerKey: number; readonly now: Clock }): NonceStore;
   /** `Store.spendKeyCredits`, or a faster path to the same rows (SQLite's shared connection). */

@@ -92,6 +92,14 @@ export interface Store {
   /** Guarded on `expectedVersion`; atomic with its audit record. */
   updateKey(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome>;
   /**
+   * `updateKey` for a root key whose power may drop (revocation, disabling, fewer permissions or
+   * apps, an expiry): guarded and audited the same way, and additionally refused with
+   * `last_full_root` (nothing changed, nothing audited) when afterwards no full-power root key
+   * would remain. The count and the change MUST be atomic: two concurrent calls taking away the
+   * last two full-power keys leave one of them standing.
+   */
+  updateKeyKeepingFullRoot(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome | 'last_full_root'>;
+  /**
    * Rotation in one transaction: caps every current secret of the key at `oldSecretsExpireAtMs`
    * (never extending one that already ends sooner), inserts `newSecret`, updates `start`, bumps
    * the version and appends the audit record. Guarded on `expectedVersion`.

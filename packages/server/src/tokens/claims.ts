@@ -1,6 +1,16 @@
 import type { JWTPayload } from 'jose';
 import type { Environment } from '@keyward/protocol';
+import { KeywardError } from '../errors/keyward-error.js';
 import { missingScope } from '../keys/scopes.js';
+
+/**
+ * kw_* claims are Keyward's to set (the gateway's identity token uses them to describe the
+ * verified caller, e.g. kw_attested); a backend minting a token (API or CLI) may not assert them.
+ */
+export function refuseKeywardClaims(claims: Readonly<Record<string, unknown>> | undefined): void {
+  const keywardClaim = Object.keys(claims ?? {}).find((k) => k.startsWith('kw_'));
+  if (keywardClaim) throw new KeywardError('VALIDATION_FAILED', `claim ${keywardClaim} is reserved`, { errors: [{ pointer: `/body/claims/${keywardClaim}`, message: 'kw_* claims are set by Keyward' }] });
+}
 
 /** What a verified token says, in Keyward's vocabulary (times in ms). */
 export interface TokenClaims {

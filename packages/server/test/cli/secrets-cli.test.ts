@@ -35,5 +35,5 @@ describe('keyward secrets set', () => {
     const ok = await cli(['secrets', 'set', 'openai', '--app', app.id, '--env', 'live', '--json'], 'sk-clean-value-1234\n');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'openai', created: true });
-  });
+  }, 120_000); // six spawned CLI runs: seconds each on a loaded machine
 });

@@ -51,7 +51,7 @@ describe('authenticate(): a bearer credential reaches the verifier its form name
       },
     ]);
     await authenticate(authRequest({ 'x-api-key': KEY }), verifiers);
-    expect(seen.keys[1]!.requirements).toEqual({ kinds: ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'], ip: '203.0.113.7' });
+    expect(seen.keys[1]!.requirements).toStrictEqual({ kinds: ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device'], ip: '203.0.113.7' });
   });
 
   it.each([
@@ -79,7 +79,7 @@ describe('authenticate(): a bearer credential reaches the verifier its form name
   it('a metered key is marked meteredKey only when credits are deferred to the caller', async () => {
     const metered = validKey({ credits: CREDITS });
     const deferred = await authenticate(authRequest(bearer(KEY)), stubVerifiers({ key: metered }).verifiers, { deferCredits: true });
-    expect(deferred).toMatchObject({ valid: true, caller: { meteredKey: true } });
+    expect(deferred).toMatchObject({ valid: true, code: 'VALID', caller: { meteredKey: true, id: 'key_1' } });
     const spentHere = await authenticate(authRequest(bearer(KEY)), stubVerifiers({ key: metered }).verifiers, {});
     expect(spentHere.valid && 'meteredKey' in spentHere.caller).toBe(false);
     const unmetered = await authenticate(authRequest(bearer(KEY)), stubVerifiers({}).verifiers, { deferCredits: true });
@@ -90,7 +90,7 @@ describe('authenticate(): a bearer credential reaches the verifier its form name
     const limited = stubVerifiers({ key: { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', retryAfterMs: 1500 } });
     expect(await authenticate(authRequest(bearer(KEY)), limited.verifiers)).toEqual({ valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', retryAfterMs: 1500 });
     const revoked = stubVerifiers({ key: { valid: false, code: 'INVALID_CREDENTIAL', reason: 'REVOKED' } });
-    expect(await authenticate(authRequest(bearer(KEY)), revoked.verifiers)).toEqual({ valid: false, code: 'INVALID_CREDENTIAL', reason: 'REVOKED' });
+    expect(await authenticate(authRequest(bearer(KEY)), revoked.verifiers)).toStrictEqual({ valid: false, code: 'INVALID_CREDENTIAL', reason: 'REVOKED' });
   });
 });
 

@@ -45,6 +45,11 @@ describe('bearerToken()', () => {
     [' Bearer abc', undefined],
     ['Bearer abc\tx', undefined],
     ['Bearer abc\u0085x', 'abc\u0085x'],
+    // Non-ASCII whitespace ends the token for the full pattern, so the fast path must not take it.
+    ['Bearer a\u00a0b', undefined],
+    ['Bearer a\u2028b', undefined],
+    ['Bearer \u00a0\u00a0', undefined],
+    ['Bearer \u00e9\u00e8', '\u00e9\u00e8'],
     ['Basic abc', undefined],
   ])('%j → %j', (header, token) => {
     expect(bearerToken(header)).toBe(token);

@@ -79,7 +79,7 @@ describe('pipeline: authentication', () => {
     const limited = pipeline({ key: { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', retryAfterMs: 1500 } });
     expect(await limited.run(request('/free'))).toEqual({ allow: false, code: 'RATE_LIMITED', headers: { 'retry-after': '2' } });
     const revoked = pipeline({ key: { valid: false, code: 'INVALID_CREDENTIAL', reason: 'REVOKED' } });
-    expect(await revoked.run(request('/free'))).toEqual({ allow: false, code: 'INVALID_CREDENTIAL', headers: {} });
+    expect(await revoked.run(request('/free'))).toStrictEqual({ allow: false, code: 'INVALID_CREDENTIAL', headers: {} });
   });
 
   it('credits are always deferred, and the app and environment scope reach the verifier', async () => {
@@ -90,6 +90,22 @@ describe('pipeline: authentication', () => {
     await unscoped.run(request('/free'));
     expect(unscoped.seen.keys[0]!.requirements).not.toHaveProperty('appId');
     expect(unscoped.seen.keys[0]!.requirements).not.toHaveProperty('environment');
+    // The context other schemes receive carries only what was configured.
+    const token = { valid: true, code: 'VALID', caller: { scheme: 'token', kind: 'token', id: 'jti', appId: 'app_1', environment: 'live', subject: null, scopes: [], signed: false, session: false, attested: false } } as const;
+    const jwt = { authorization: 'Bearer eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln' };
+    const bare = pipeline({ token });
+    await bare.run(request('/x', jwt));
+    expect(bare.seen.tokens[0]!.context).toStrictEqual({ deferCredits: true });
+    const scoped = pipeline({ token }, { appId: 'app_1', environment: 'live' });
+    await scoped.run(request('/x', jwt));
+    expect(scoped.seen.tokens[0]!.context).toStrictEqual({ deferCredits: true, appId: 'app_1', environment: 'live' });
+  });
+
+  it('works without an onDecision hook', async () => {
+    const stub = stubVerifiers({});
+    const run = createPipeline({ verifiers: stub.verifiers, where: 'test', limits: new MemoryRateLimitStore(), now: manualClock(0), accessMap: MAP });
+    expect(await run(request('/free'))).toMatchObject({ allow: true });
+    expect(await run(request('/nowhere'))).toMatchObject({ allow: false, code: 'ACCESS_DENIED' });
   });
 
   it('without a map every authenticated caller passes, with no resource', async () => {
@@ -115,6 +131,9 @@ describe('pipeline: the access map', () => {
     expect(await run(request('/versioned', { authorization: `Bearer ${KEY}`, 'x-keyward-app-version': '2.1.0' }))).toMatchObject({ allow: true });
     expect(await run(request('/versioned', { authorization: `Bearer ${KEY}`, 'x-keyward-app-version': '1.9.0' }))).toMatchObject({ allow: false, code: 'UPGRADE_REQUIRED' });
     expect(await run(request('/versioned'))).toMatchObject({ allow: false, code: 'UPGRADE_REQUIRED' });
+    // A repeated header is no version at all.
+    const twice = { ...request('/versioned'), headers: { authorization: `Bearer ${KEY}`, 'x-keyward-app-version': ['2.1.0', '2.2.0'] } };
+    expect(await run(twice)).toMatchObject({ allow: false, code: 'UPGRADE_REQUIRED' });
   });
 
   it('the configured audience reaches the map: a token for it passes, any other is refused', async () => {
@@ -139,9 +158,15 @@ describe('pipeline: the authorizer', () => {
     expect(seen.spends).toEqual([{ keyId: 'key_1', cost: 5 }]);
   });
 
+  it('an authorizer that names no cost leaves the resource’s', async () => {
+    const { run, seen } = pipeline({ key: validKey({ credits: CREDITS }) }, { accessMap: MAP, authorize: async () => ({ allowed: true }) });
+    expect(await run(request('/pricey'))).toMatchObject({ allow: true });
+    expect(seen.spends).toEqual([{ keyId: 'key_1', cost: 3 }]);
+  });
+
   it.each([-1, 1.5, 1_000_001])('a cost of %s is developer misuse: a TypeError, nothing spent', async (cost) => {
     const { run, seen } = pipeline({ key: validKey({ credits: CREDITS }) }, { accessMap: MAP, authorize: async () => ({ allowed: true, cost }) });
-    await expect(run(request('/pricey'))).rejects.toThrow(TypeError);
+    await expect(run(request('/pricey'))).rejects.toThrow(new TypeError(`authorize() returned cost ${cost}: a whole number from 0 to 1000000`));
     expect(seen.spends).toEqual([]);
   });
 
@@ -193,6 +218,6 @@ describe('pipeline: limits and credits', () => {
     const empty = pipeline({ key: validKey({ credits: CREDITS }), spend: { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: 2500 } });
     expect(await empty.run(request('/x'))).toEqual({ allow: false, code: 'USAGE_EXCEEDED', headers: { 'retry-after': '3' }, detail: 'the key has no credits left' });
     const gone = pipeline({ key: validKey({ credits: CREDITS }), spend: { ok: false, code: 'INVALID_CREDENTIAL' } });
-    expect(await gone.run(request('/x'))).toEqual({ allow: false, code: 'INVALID_CREDENTIAL', headers: {} });
+    expect(await gone.run(request('/x'))).toStrictEqual({ allow: false, code: 'INVALID_CREDENTIAL', headers: {} });
   });
 });

@@ -52,6 +52,13 @@ describe('verifyAny()', () => {
     expect(reasons).toEqual([['any', 'INVALID_CREDENTIAL', 'REVOKED']]);
   });
 
+  it('works without an onReason hook', async () => {
+    const refused = stubVerifiers({ key: { valid: false, code: 'INVALID_CREDENTIAL', reason: 'REVOKED' } });
+    expect(await verifyAny(refused.verifiers, { credential: KEY })).toEqual({ valid: false, code: 'INVALID_CREDENTIAL' });
+    const narrow = stubVerifiers({ key: validKey({}, null, ['a:read']) });
+    expect(await verifyAny(narrow.verifiers, { credential: KEY }, { scopes: ['b:write'] })).toEqual({ valid: false, code: 'INSUFFICIENT_SCOPES' });
+  });
+
   it('every scope asked for must be granted', async () => {
     const reasons: string[][] = [];
     const { verifiers } = stubVerifiers({ key: validKey({}, null, ['orders:read']) });

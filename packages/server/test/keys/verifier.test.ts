@@ -7,6 +7,9 @@ import type { KeyRecord, KeySecret } from '../../src/keys/model.js';
 import { UsageRecorder } from '../../src/keys/usage.js';
 import { KeyVerifier, toView } from '../../src/keys/verifier.js';
 import { sha256Hex } from '../../src/lib/crypto.js';
+import { compileAccessMap } from '../../src/policy/evaluate.js';
+import { enforceLimits } from '../../src/policy/limits.js';
+import { parseAccessMap } from '../../src/policy/load.js';
 import { MemoryRateLimitStore } from '../../src/ratelimit/store.js';
 
 /**
@@ -25,7 +28,7 @@ const KEY: KeyRecord = {
 };
 const CREDITS: KeyCredits = { amount: 10, refill: null };
 
-function setup(over: Partial<KeyRecord> = {}, options: { storedHash?: string; spend?: CreditSpend; limits?: boolean } = {}) {
+function setup(over: Partial<KeyRecord> = {}, options: { storedHash?: string; spend?: CreditSpend; limits?: false | MemoryRateLimitStore } = {}) {
   const secret: KeySecret = { hash: options.storedHash ?? HASH, keyId: 'key_1', start: KEY.start, createdAtMs: NOW - 1000, expiresAtMs: null };
   const reads: string[] = [];
   const spends: [string, number, number][] = [];
@@ -37,7 +40,7 @@ function setup(over: Partial<KeyRecord> = {}, options: { storedHash?: string; sp
   const cache = new KeyCache({ ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100, now: () => now });
   const usage = new UsageRecorder({ addUsage: async () => {} }, 0);
   const decisions: KeyDecision[] = [];
-  const verifier = new KeyVerifier({ store, cache, usage, now: () => now, onDecision: (d) => decisions.push(d), ...(options.limits === false ? {} : { limits: new MemoryRateLimitStore() }) });
+  const verifier = new KeyVerifier({ store, cache, usage, now: () => now, onDecision: (d) => decisions.push(d), ...(options.limits === false ? {} : { limits: options.limits ?? new MemoryRateLimitStore() }) });
   return { verifier, reads, spends, usage, decisions, cache, advance: (ms: number) => (now += ms) };
 }
 
@@ -54,6 +57,14 @@ describe('KeyVerifier: before the store', () => {
 });
 
 describe('KeyVerifier: the store and the cache', () => {
+  it('works without an onDecision hook', async () => {
+    const cache = new KeyCache({ ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100, now: () => NOW });
+    const store = { findKeyByHash: async () => undefined, spendKeyCredits: async () => ({ outcome: 'unmetered' }) as const };
+    const bare = new KeyVerifier({ store, cache, usage: new UsageRecorder({ addUsage: async () => {} }, 0), now: () => NOW });
+    expect(await bare.verify(SECRET)).toMatchObject({ valid: false, reason: 'NOT_FOUND' });
+    expect(await bare.verify('nope')).toMatchObject({ valid: false, reason: 'MALFORMED' });
+  });
+
   it('a valid key is read once, then served from the cache (synchronously), usage counted each time', async () => {
     const s = setup();
     const first = await s.verifier.verify(SECRET);
@@ -109,6 +120,16 @@ describe('KeyVerifier: rate limit and credits', () => {
     expect(s.decisions.map((d) => d.code)).toEqual(['VALID', 'VALID', 'RATE_LIMITED']);
     s.advance(30_000);
     expect(await s.verifier.verify(SECRET)).toMatchObject({ valid: true });
+  });
+
+  it('the key’s own limit has its own bucket: an access-map limit named "key" by credential on the same store is not it', async () => {
+    const limits = new MemoryRateLimitStore();
+    const s = setup({ ratelimit: { rate: 10, windowSeconds: 60, burst: 1 } }, { limits });
+    expect(await s.verifier.verify(SECRET)).toMatchObject({ valid: true });
+    // The map's limit "key" (1 per minute, by credential), counted for the same caller on the same store.
+    const map = compileAccessMap(parseAccessMap('version: 1\nlimits:\n  key: { rate: 1, windowSeconds: 60, by: credential }\nresources:\n  - name: r\n    path: /r\n    allow: [secret]\n    rateLimits: [key]\n'));
+    const caller = { scheme: 'key', kind: 'secret', id: 'key_1', appId: 'app_1', environment: 'live', subject: null, scopes: ['*'], signed: false, session: false, attested: false } as const;
+    expect(await enforceLimits(map, map.routes[0]!.resource, caller, '203.0.113.1', limits, NOW)).toMatchObject({ ok: true });
   });
 
   it('without a limiter store the key’s rate limit is not counted here', async () => {
@@ -183,7 +204,7 @@ describe('KeyVerifier.spendDeferred()', () => {
 describe('toView()', () => {
   it('a valid decision shows the key’s public fields, and credits left when metered', () => {
     const valid: KeyDecision = { valid: true, code: 'VALID', key: { ...KEY, meta: { plan: 'pro' }, expiresAtMs: NOW + 1 }, subject: 'alice', scopes: ['a'] };
-    expect(toView(valid)).toEqual({ valid: true, code: 'VALID', keyId: 'key_1', appId: 'app_1', kind: 'secret', environment: 'live', scopes: ['a'], subject: 'alice', meta: { plan: 'pro' }, expiresAtMs: NOW + 1 });
+    expect(toView(valid)).toStrictEqual({ valid: true, code: 'VALID', keyId: 'key_1', appId: 'app_1', kind: 'secret', environment: 'live', scopes: ['a'], subject: 'alice', meta: { plan: 'pro' }, expiresAtMs: NOW + 1 });
     expect(toView({ ...valid, creditsRemaining: 0 })).toMatchObject({ creditsRemaining: 0 });
   });
 
@@ -193,7 +214,7 @@ describe('toView()', () => {
   });
 
   it('other refusals name the key, and the wait when there is one', () => {
-    expect(toView({ valid: false, code: 'CREDENTIAL_DISABLED', reason: 'DISABLED', key: KEY })).toEqual({ valid: false, code: 'CREDENTIAL_DISABLED', keyId: 'key_1' });
+    expect(toView({ valid: false, code: 'CREDENTIAL_DISABLED', reason: 'DISABLED', key: KEY })).toStrictEqual({ valid: false, code: 'CREDENTIAL_DISABLED', keyId: 'key_1' });
     expect(toView({ valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: KEY, retryAfterMs: 5 })).toEqual({ valid: false, code: 'RATE_LIMITED', keyId: 'key_1', retryAfterMs: 5 });
   });
 });

@@ -9,8 +9,9 @@ import { parseAccessMap } from '../../src/policy/load.js';
  * `keyward policy explain`), and the order in which routes are tried. evaluate.test.ts has the
  * scenario table.
  */
-const MAP = compileAccessMap(
-  parseAccessMap(`
+// Parsed once, compiled in each test: Stryker activates a mutant per test run, so a map compiled
+// at import time would keep the unmutated route order.
+const PARSED = parseAccessMap(`
 version: 1
 audience: orders
 resources:
@@ -26,7 +27,7 @@ resources:
     path: /items/{id}
     methods: [POST]
     allow: [secret, restricted, token]
-    scopes: [items:write]
+    scopes: [items:write, items:read]
   - name: everything
     path: /open
     allow: [secret]
@@ -42,6 +43,10 @@ resources:
     path: /signed
     allow: [secret]
     require: [signature]
+  - name: signed session
+    path: /signed-session
+    allow: [secret]
+    require: [signature, session]
   - name: live only
     path: /live
     allow: [secret]
@@ -58,12 +63,12 @@ resources:
     path: /v
     allow: [secret]
     minAppVersion: { live: 2.3.0 }
-`),
-);
+`);
+const map = () => compileAccessMap(PARSED);
 
 const caller = (over: Partial<Caller> = {}): Caller => ({ scheme: 'key', kind: 'secret', id: 'key_1', appId: 'app_1', environment: 'live', subject: null, scopes: ['*'], signed: false, session: false, attested: false, ...over });
 const token = (over: Partial<Caller> = {}) => caller({ scheme: 'token', kind: 'token', audience: 'orders', subject: 'alice', ...over });
-const decide = (method: string, path: string, who: Caller = caller(), extra: { appVersion?: string; audience?: string } = {}) => evaluate(MAP, { method, path, ...extra }, who);
+const decide = (method: string, path: string, who: Caller = caller(), extra: { appVersion?: string; audience?: string } = {}) => evaluate(map(), { method, path, ...extra }, who);
 
 describe('evaluate(): reasons', () => {
   it.each([
@@ -160,22 +165,23 @@ describe('evaluate(): token audience', () => {
 
 describe('explain()', () => {
   it('names every check passed, with its detail, in order', () => {
-    const { decision, steps } = explain(MAP, { method: 'POST', path: '/items/7' }, token({ scopes: ['items:write'] }));
+    const { decision, steps } = explain(map(), { method: 'POST', path: '/items/7' }, token({ scopes: ['items:write', 'items:read'] }));
     expect(decision).toMatchObject({ allowed: true });
     expect(steps).toEqual([
       { check: 'resource', ok: true, detail: 'write (/items/{id}, line 13)' },
       { check: 'environment', ok: true, detail: 'live' },
       { check: 'kind', ok: true, detail: 'token is allowed' },
       { check: 'audience', ok: true, detail: 'orders' },
-      { check: 'scopes', ok: true, detail: 'items:write' },
+      { check: 'scopes', ok: true, detail: 'items:write items:read' },
     ]);
   });
 
   it('lists required proofs, the subject and the app version when they were checked', () => {
-    expect(explain(MAP, { method: 'GET', path: '/signed' }, caller({ signed: true })).steps.slice(3)).toEqual([{ check: 'require', ok: true, detail: 'signature' }]);
-    expect(explain(MAP, { method: 'GET', path: '/data/bob' }, caller({ subject: 'bob' })).steps.slice(3)).toEqual([{ check: 'subject', ok: true, detail: '{userId} = bob' }]);
-    expect(explain(MAP, { method: 'GET', path: '/v', appVersion: '2.4.0' }, caller()).steps.slice(3)).toEqual([{ check: 'app version', ok: true, detail: '2.4.0 >= 2.3.0' }]);
-    expect(explain(MAP, { method: 'GET', path: '/nowhere' }, caller()).steps).toEqual([{ check: 'NO_RESOURCE', ok: false, detail: 'ACCESS_DENIED' }]);
+    expect(explain(map(), { method: 'GET', path: '/signed' }, caller({ signed: true })).steps.slice(3)).toEqual([{ check: 'require', ok: true, detail: 'signature' }]);
+    expect(explain(map(), { method: 'GET', path: '/signed-session' }, caller({ signed: true, session: true })).steps.slice(3)).toEqual([{ check: 'require', ok: true, detail: 'signature, session' }]);
+    expect(explain(map(), { method: 'GET', path: '/data/bob' }, caller({ subject: 'bob' })).steps.slice(3)).toEqual([{ check: 'subject', ok: true, detail: '{userId} = bob' }]);
+    expect(explain(map(), { method: 'GET', path: '/v', appVersion: '2.4.0' }, caller()).steps.slice(3)).toEqual([{ check: 'app version', ok: true, detail: '2.4.0 >= 2.3.0' }]);
+    expect(explain(map(), { method: 'GET', path: '/nowhere' }, caller()).steps).toEqual([{ check: 'NO_RESOURCE', ok: false, detail: 'ACCESS_DENIED' }]);
   });
 });
 

@@ -25,7 +25,7 @@ export function storeConformance(name: string, makeStore: () => Promise<Store>):
       key: {
         id, appId, environment: 'live', kind: 'secret', name: 'k', scopes: [], subject: null, meta: { a: 1 }, ipAllowList: [], clientCertSha256: null, ratelimit: null, credits: null, creditsRemaining: null,
         enabled: true, expiresAtMs: null, revokedAtMs: null, revokedReason: null, exposedAtMs: null, start: 'kw_sk_live_abcd…',
-        reissuedFromId: null, createdAtMs: T0, updatedAtMs: T0, version: 1, usageCount: 0, lastUsedAtMs: null, ...over,
+        reissuedFromId: null, createdAtMs: T0, updatedAtMs: T0, version: 1, usageCount: 0, lastUsedAtMs: null, identityId: null, ...over,
       },
       secret: { hash: sha256Hex(plain), keyId: id, start: 'kw_sk_live_abcd…', createdAtMs: T0, expiresAtMs: null },
     };
@@ -136,6 +136,34 @@ export function storeConformance(name: string, makeStore: () => Promise<Store>):
       expect(outcomes.filter((o) => o.outcome === 'spent')).toHaveLength(10);
       expect(outcomes.filter((o) => o.outcome === 'exhausted')).toHaveLength(15);
       expect((await store.getKey(k.key.id))?.creditsRemaining).toBe(0);
+      await store.close();
+    });
+
+    it('root keys: a change that would leave no full-power root key is refused and changes nothing; concurrent ones leave one standing', async () => {
+      const store = await makeStore();
+      const root = (over: Partial<KeyRecord> = {}) => {
+        const k = key('unused', { appId: null, environment: null, kind: 'root', permissions: ['*'], appIds: null, ...over });
+        return k;
+      };
+      const full = root();
+      const limited = root({ permissions: ['apps:read'] });
+      await store.createKey(full.key, full.secret, audit('key.create', full.key.id));
+      await store.createKey(limited.key, limited.secret, audit('key.create', limited.key.id));
+      for (const patch of [{ revokedAtMs: T0, revokedReason: 'x' }, { enabled: false }, { permissions: ['apps:read'] }, { appIds: ['app_x'] }, { expiresAtMs: T0 + 1000 }]) {
+        expect(await store.updateKeyKeepingFullRoot(full.key.id, patch, 1, T0 + 1, audit('key.update', full.key.id)), JSON.stringify(patch)).toBe('last_full_root');
+      }
+      expect(await store.getKey(full.key.id)).toMatchObject({ version: 1, enabled: true, revokedAtMs: null, permissions: ['*'] });
+      expect(await store.updateKeyKeepingFullRoot(limited.key.id, { revokedAtMs: T0, revokedReason: 'x' }, 1, T0 + 1, audit('key.revoke', limited.key.id))).toBe('ok');
+      expect(await store.updateKeyKeepingFullRoot(full.key.id, { name: 'renamed' }, 1, T0 + 1, audit('key.update', full.key.id))).toBe('ok');
+      expect(await store.updateKeyKeepingFullRoot(newId('key'), { name: 'x' }, 1, T0 + 1, audit('key.update', 'x'))).toBe('not_found');
+      const second = root();
+      await store.createKey(second.key, second.secret, audit('key.create', second.key.id));
+      const outcomes = await Promise.all([
+        store.updateKeyKeepingFullRoot(full.key.id, { revokedAtMs: T0, revokedReason: 'race' }, 2, T0 + 2, audit('key.revoke', full.key.id)),
+        store.updateKeyKeepingFullRoot(second.key.id, { revokedAtMs: T0, revokedReason: 'race' }, 1, T0 + 2, audit('key.revoke', second.key.id)),
+      ]);
+      expect(outcomes.sort()).toEqual(['last_full_root', 'ok']);
+      expect((await store.listAudit({ limit: 100 })).filter((r) => r.action === 'key.revoke')).toHaveLength(2); // limited + the one winner
       await store.close();
     });
 

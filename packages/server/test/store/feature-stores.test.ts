@@ -15,6 +15,8 @@ import { SqlAnalyticsStore } from '../../src/store/sql/analytics-store.js';
 import { T0, type HarnessFactory } from './feature-harness.js';
 import { secretStoreConformance } from './secret-store-conformance.js';
 import { pgStore } from './pg-harness.js';
+import { identityStoreConformance } from './identity-store-conformance.js';
+import { SqlIdentityStore } from '../../src/store/sql/identity-store.js';
 import { sessionStoreConformance } from './session-store-conformance.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
@@ -58,4 +60,5 @@ for (const [label, open] of [
   deviceStoreConformance(label, harness(open, (sql) => new SqlDeviceStore(sql.db)));
   secretStoreConformance(label, harness(open, (sql) => new SqlSecretStore(sql.db)));
   analyticsStoreConformance(label, harness(open, (sql) => new SqlAnalyticsStore(sql.db)));
+  identityStoreConformance(label, harness(open, (sql) => ({ core: sql, identities: new SqlIdentityStore(sql.db) })));
 }

@@ -52,6 +52,7 @@ describe('verifySignedToken(): form', () => {
 
   it.each([
     ['not a string', 42, 'TOKEN_INVALID/MALFORMED'],
+    ['not a string, however long', { length: 9000 }, 'TOKEN_INVALID/MALFORMED'],
     ['8192 characters of garbage', 'a'.repeat(8192), 'TOKEN_INVALID/MALFORMED'],
     ['8193 characters', 'a'.repeat(8193), 'TOKEN_INVALID/TOO_LONG'],
     ['two segments', 'a.b', 'TOKEN_INVALID/MALFORMED'],
@@ -68,6 +69,9 @@ describe('isCanonicalCompactJws()', () => {
     expect(isCanonicalCompactJws('a.b.cd.e')).toBe(false);
     expect(isCanonicalCompactJws('a.b. cd')).toBe(false);
     expect(isCanonicalCompactJws('a.b.cdef')).toBe(true);
+    expect(isCanonicalCompactJws('a b.c.AA')).toBe(false);
+    expect(isCanonicalCompactJws('a.b.c.AA')).toBe(false);
+    expect(isCanonicalCompactJws('a+b.c.AA')).toBe(false);
   });
 
   it('the unused low bits of the last signature character must be zero', () => {
@@ -118,6 +122,11 @@ describe('checkHeader() and the header', () => {
     expect(await verdict(token(CLAIMS, header))).toBe('TOKEN_INVALID/MALFORMED');
   });
 
+  it('a refused header is refused by the verifier too, with its reason', async () => {
+    expect(await verdict(token(CLAIMS, { alg: 'EdDSA', kid: 'jwk_ed', typ: 'JWT', jku: 'https://evil' }))).toBe('TOKEN_INVALID/HEADER_PARAM');
+    expect(await verdict(token(CLAIMS, { alg: 'EdDSA', kid: 'jwk_ed', typ: 'JOSE' }))).toBe('TOKEN_INVALID/TYP');
+  });
+
   it('the key is chosen by kid, and its algorithm must be the header’s', async () => {
     expect(await verdict(token(CLAIMS, { alg: 'EdDSA', kid: 'jwk_nope', typ: 'JWT' }))).toBe('TOKEN_INVALID/UNKNOWN_KID');
     expect(await verdict(token(CLAIMS, { alg: 'ES256', kid: 'jwk_ed', typ: 'JWT' }, 'ec'))).toBe('TOKEN_INVALID/ALG_MISMATCH');
@@ -133,11 +142,19 @@ describe('verifySignedToken(): signature', () => {
     const [eh, ep] = ecToken.split('.');
     const der = sign('sha256', Buffer.from(`${eh}.${ep}`), ec.privateKey).toString('base64url');
     expect(await verdict(`${eh}.${ep}.${der}`)).toBe('TOKEN_INVALID/SIGNATURE'); // DER, not 64-byte r‖s
+    // A 64-byte ES256 signature is still verified: the right length proves nothing.
+    const es = token(CLAIMS, { alg: 'ES256', kid: 'jwk_ec', typ: 'JWT' }, 'ec');
+    const [esh, , ess] = es.split('.');
+    expect(Buffer.from(ess!, 'base64url')).toHaveLength(64);
+    expect(await verdict(`${esh}.${b64(claims({ sub: 'bob' }))}.${ess}`)).toBe('TOKEN_INVALID/SIGNATURE');
+    expect(await verdict(`${esh}.${es.split('.')[1]}.${Buffer.alloc(64).toString('base64url')}`)).toBe('TOKEN_INVALID/SIGNATURE');
   });
 
   it('a signed payload that is not a JSON object is MALFORMED', async () => {
     expect(await verdict(token(b64([1])))).toBe('TOKEN_INVALID/MALFORMED');
     expect(await verdict(token(b64('null')))).toBe('TOKEN_INVALID/MALFORMED');
+    expect(await verdict(token(b64('5')))).toBe('TOKEN_INVALID/MALFORMED');
+    expect(await verdict(token(b64('"iss"')))).toBe('TOKEN_INVALID/MALFORMED');
     expect(await verdict(token(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url')))).toBe('TOKEN_INVALID/MALFORMED');
   });
 });

@@ -8,8 +8,8 @@ import { resolveLimits } from '../../gateway/options.js';
 import { createGateway, type GatewayOptions } from '../../gateway/proxy.js';
 import type { GatewayPolicy } from '../../gateway/types.js';
 import type { Logger } from 'pino';
-import { isListenHost, isLoopbackHost, loadConfig } from '../../config/config.js';
-import { storeExists, storeFlags, type GlobalOptions } from '../context.js';
+import { isListenHost, isLoopbackHost } from '../../config/config.js';
+import { cliConfig, storeExists, type GlobalOptions } from '../context.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
 import { readAccessMap } from '../../policy/load.js';
@@ -69,17 +69,16 @@ export function gatewayCommand(program: Command): void {
     .option('--body-timeout-ms <ms>', 'upstream body silence timeout (default 30000)', int('--body-timeout-ms'))
     .option('--admin-port <port>', 'serve GET /metrics and /healthz on this port (env KEYWARD_GATEWAY_ADMIN_PORT; default: not served)', int('--admin-port'))
     .option('--admin-host <host>', 'address for the admin port (default 127.0.0.1)')
-    .option('--no-watch-policy', 'do not reload the access map when its file changes (SIGHUP still reloads it)');
+    .option('--no-watch-policy', 'do not reload the access map when its file changes (SIGHUP still reloads it)')
+    .option('--log-format <format>', 'auto|json|pretty: auto is readable on a terminal, JSON lines otherwise (env KEYWARD_LOG_FORMAT)');
   for (const [flag, , help] of LIMIT_FLAGS) command.option(flag, help, int(flag.split(' ')[0]!));
   command
     .action(async (opts: Partial<Record<LimitName, number>> & {
       upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string; audience?: string;
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
-      connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number;
+      connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number; logFormat?: string;
       adminPort?: number; adminHost?: string; watchPolicy: boolean;
     }, cmd: Command) => {
-      // `--data` is the program's option (cli/main.ts), so it is honoured before or after `gateway`.
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
       let upstreamUrl: URL | undefined;
       try {
         upstreamUrl = new URL(opts.upstream);
@@ -101,7 +100,7 @@ export function gatewayCommand(program: Command): void {
       resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const loaded = readAccessMap(opts.policy);
       const initialMap = compileAccessMap(loaded.map);
-      const config = loadConfig(storeFlags(globals));
+      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), opts.logFormat ? { logFormat: opts.logFormat } : {});
       if (!storeExists(config)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
-import { table } from '../output.js';
+import { secretView } from '../../http/views.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -23,7 +23,7 @@ export function secretsCommand(program: Command): void {
       await withLocal(cmd, async (kw, out) => {
         await kw.apps.get(opts.app);
         const { secret, created } = await kw.secrets.set({ appId: opts.app, environment: opts.env as 'live' | 'test', name, value, ...(opts.description ? { description: opts.description } : {}) }, CLI_ACTOR);
-        out.result({ ...secret, created }, () => `${created ? 'Created' : 'Replaced'} secret ${secret.name} (${secret.id}, value ${secret.hint}).`);
+        out.result({ ...secretView(secret), created }, () => `${created ? 'Created' : 'Replaced'} secret ${secret.name} (${secret.id}, value ${secret.hint}).`);
       });
     });
   secrets
@@ -33,8 +33,8 @@ export function secretsCommand(program: Command): void {
     .option('--env <environment>', 'live|test')
     .action(async (opts: { app: string; env?: 'live' | 'test' }, cmd: Command) => {
       await withLocal(cmd, async (kw, out) => {
-        const items = await kw.secrets.list(opts.app, opts.env);
-        out.result(items, () => table(items as unknown as Record<string, unknown>[], ['id', 'environment', 'name', 'hint', 'description']));
+        await kw.apps.get(opts.app);
+        out.list((await kw.secrets.list(opts.app, opts.env)).map(secretView), ['id', 'environment', 'name', 'hint', 'description', 'updatedAt']);
       });
     });
   secrets

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../tokens/store.js';
+import { signingKeyView } from '../../http/views.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
+import { table } from '../output.js';
 
 /**
  * `keyward signing-keys rotate`: the token signing key rotation of `POST /v1/signing-keys/rotate`,
@@ -10,6 +12,16 @@ import { CLI_ACTOR, withLocal } from '../context.js';
  */
 export function signingKeysCommand(program: Command): void {
   const keys = program.command('signing-keys').description("Keyward's JWT signing keys (published at /.well-known/jwks.json)");
+  keys
+    .command('list')
+    .description('The published keys, as GET /.well-known/jwks.json serves them (public parts only)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withLocal(cmd, async (kw, out) => {
+        await kw.tokens.init();
+        const jwks = await kw.tokens.jwks();
+        out.result(jwks, () => table(jwks.keys, ['kid', 'alg', 'kty', 'crv', 'use']));
+      });
+    });
   keys
     .command('rotate')
     .description('Rotate the signing key of an algorithm: the new key is published first and signs after the publish delay')
@@ -20,7 +32,7 @@ export function signingKeysCommand(program: Command): void {
       if (!(JWT_ALGORITHMS as readonly string[]).includes(opts.alg)) throw new KeywardError('VALIDATION_FAILED', `--alg must be one of ${JWT_ALGORITHMS.join(', ')}`);
       await withLocal(cmd, async (kw, out) => {
         const info = await kw.tokens.rotate(opts.alg as JwtAlgorithm, CLI_ACTOR, { immediate: Boolean(opts.immediate), revokePrevious: Boolean(opts.revokePrevious) });
-        const result = { kid: info.kid, alg: info.alg, state: info.state, createdAt: new Date(info.createdAtMs).toISOString(), activatesAt: new Date(info.activatesAtMs).toISOString() };
+        const result = signingKeyView(info);
         out.result(result, () => (info.state === 'pending' ? `${info.kid} (${info.alg}) published; it signs from ${result.activatesAt}` : `${info.kid} (${info.alg}) signs now`));
       });
     });

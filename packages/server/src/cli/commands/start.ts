@@ -2,32 +2,36 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Socket } from 'node:net';
 import type { Command } from 'commander';
 import { ensureRootKey } from '../../bootstrap.js';
-import { isLoopbackHost, loadConfig } from '../../config/config.js';
+import { isLoopbackHost } from '../../config/config.js';
+import { cliConfig, type GlobalOptions } from '../context.js';
 import { buildServer } from '../../http/server.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createKeyward } from '../../keyward.js';
-import { storeFlags, type GlobalOptions } from '../context.js';
+import { compileAccessMap } from '../../policy/evaluate.js';
+import { loadAccessMap } from '../../policy/load.js';
 
 export function startCommand(program: Command): void {
   program
     .command('start')
-    .description('Start the Keyward server on the embedded SQLite store')
+    .description('Start the Keyward server on the embedded SQLite store, or on PostgreSQL with --database-url')
     .option('-p, --port <port>', 'port to listen on (env KEYWARD_PORT, default 8787)')
     .option('--host <host>', 'address to bind (env KEYWARD_HOST, default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env KEYWARD_LOG_LEVEL)')
+    .option('--log-format <format>', 'auto|json|pretty: auto is readable on a terminal, JSON lines otherwise (env KEYWARD_LOG_FORMAT)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
-    .action(async (opts: { port?: string; host?: string; logLevel?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean }, cmd: Command) => {
-      // `--data` is the program's option (cli/main.ts), so it is honoured before or after `start`.
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
+    .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access (which calls a key may make)')
+    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string }, cmd: Command) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
-      const config = loadConfig({
+      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), {
         ...(opts.port ? { port: opts.port } : {}),
         ...(opts.host ? { host: opts.host } : {}),
-        ...storeFlags(globals),
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+        ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
       });
+      // Loaded (and refused if invalid) before any state is created.
+      const accessMap = opts.policy ? compileAccessMap(loadAccessMap(opts.policy)) : undefined;
       const kw = await createKeyward({ config, defaultMetrics: true });
       const root = await ensureRootKey(kw);
       if (root.created) {
@@ -43,7 +47,10 @@ export function startCommand(program: Command): void {
           ].join('\n'),
         );
       }
-      const server = await buildServer(kw, opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {});
+      const server = await buildServer(kw, {
+        ...(opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {}),
+        ...(accessMap ? { accessMap } : {}),
+      });
       let address: string;
       try {
         address = await server.listen({ port: config.port, host: config.host });

@@ -26,7 +26,7 @@ export function analyticsRoutes(server: Server, kw: Pick<Keyward, 'analytics' | 
   server.get(
     '/v1/analytics/verifications',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'analytics:read', apps: 'handler' },
       schema: {
         tags: ['analytics'],
         summary: 'Verification outcomes per bucket, split by code: for an app, a key, an identity, or everything',

@@ -6,12 +6,13 @@ import { AppId, AppSettingsSchema, AppView, ERROR_RESPONSES, Limit, parseLimit }
 import type { Server } from '../types.js';
 import { appView } from '../views.js';
 import { actorOf } from './actor.js';
+import { powerOf, reachesApp } from '../../rootkeys/permissions.js';
 
 export function appRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'tokens'>): void {
   server.post(
     '/v1/apps',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'apps:write' },
       schema: {
         tags: ['apps'],
         summary: 'Create an app (tenant) with live and test environments',
@@ -28,7 +29,7 @@ export function appRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'to
   server.get(
     '/v1/apps',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'apps:read', apps: 'handler' },
       schema: {
         tags: ['apps'],
         summary: 'List apps',
@@ -38,14 +39,16 @@ export function appRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'to
     },
     async (request) => {
       const page = await kw.apps.list({ limit: parseLimit(request.query.limit), ...(request.query.after ? { after: request.query.after } : {}) });
-      return { items: page.items.map(appView), ...(page.next ? { next: page.next } : {}) };
+      // A root key restricted to some apps sees only those (pages may then hold fewer items).
+      const power = powerOf(request.caller!.key);
+      return { items: page.items.filter((a) => reachesApp(power, a.id)).map(appView), ...(page.next ? { next: page.next } : {}) };
     },
   );
 
   server.get(
     '/v1/apps/:appId',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'apps:read', apps: 'param' },
       schema: { tags: ['apps'], summary: 'Get an app', params: Type.Object({ appId: AppId }), response: { 200: AppView, ...ERROR_RESPONSES } },
     },
     async (request) => appView(await kw.apps.get(request.params.appId)),
@@ -54,7 +57,7 @@ export function appRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'to
   server.patch(
     '/v1/apps/:appId',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'apps:write', apps: 'param' },
       schema: {
         tags: ['apps'],
         summary: 'Rename an app or change its settings',

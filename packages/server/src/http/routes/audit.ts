@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Keyward } from '../../keyward.js';
-import { ERROR_RESPONSES, Limit, iso, parseLimit } from '../schemas.js';
+import { ERROR_RESPONSES, Limit, parseLimit } from '../schemas.js';
+import { auditView } from '../views.js';
 import type { Server } from '../types.js';
 
 const AuditView = Type.Object({
@@ -20,7 +21,7 @@ export function auditRoutes(server: Server, kw: Pick<Keyward, 'audit'>): void {
   server.get(
     '/v1/audit',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'audit:read' },
       schema: {
         tags: ['audit'],
         summary: 'Page through the hash-chained audit log, oldest first',
@@ -38,7 +39,7 @@ export function auditRoutes(server: Server, kw: Pick<Keyward, 'audit'>): void {
         ...(request.query.after ? { afterSeq: Number(request.query.after) } : {}),
         ...(request.query.target ? { target: request.query.target } : {}),
       });
-      const items = records.map(({ atMs, ...r }) => ({ ...r, at: iso(atMs), data: { ...r.data } }));
+      const items = records.map(auditView);
       const last = records[records.length - 1];
       return { items, ...(records.length === limit && last ? { next: String(last.seq) } : {}), head: await kw.audit.head() };
     },

@@ -54,7 +54,7 @@ export function deviceRoutes(server: Server, kw: Pick<Keyward, 'devices' | 'veri
   server.get(
     '/v1/devices',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'devices:read' },
       schema: { tags: ['devices'], summary: 'List registered devices', querystring: Type.Object({ appId: Type.Optional(AppId), environment: Type.Optional(Environment) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(DeviceView) }), ...ERROR_RESPONSES } },
     },
     async (request) => {
@@ -66,7 +66,7 @@ export function deviceRoutes(server: Server, kw: Pick<Keyward, 'devices' | 'veri
   server.post(
     '/v1/devices/:deviceId/revoke',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'devices:write' },
       schema: { tags: ['devices'], summary: 'Revoke a device credential (its secret or its registered key)', params: Type.Object({ deviceId: Type.String({ pattern: idPattern('dev') }) }), response: { 200: DeviceView, ...ERROR_RESPONSES } },
     },
     async (request) => {

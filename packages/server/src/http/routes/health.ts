@@ -29,7 +29,7 @@ export function healthRoutes(server: Server, kw: Pick<Keyward, 'metrics' | 'read
 
   server.get(
     '/metrics',
-    { config: { auth: 'root' }, schema: { tags: ['operations'], summary: 'Prometheus metrics (needs a root key: bearer_token in the scrape config)' } },
+    { config: { auth: 'root', permission: 'metrics:read' }, schema: { tags: ['operations'], summary: 'Prometheus metrics (needs a root key: bearer_token in the scrape config)' } },
     async (_request, reply) => reply.type(kw.metrics.registry.contentType).send(await kw.metrics.registry.metrics()),
   );
 }

@@ -2,13 +2,15 @@ import { Type } from '@sinclair/typebox';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { CREDIT_LIMITS } from '../../keys/credits.js';
 import type { Keyward } from '../../keyward.js';
-import { assertAppAccess } from '../auth.js';
+import { assertAppAccess, type Operator } from '../auth.js';
+import type { KeyRecord } from '../../keys/model.js';
 import { AppId, AppKeyKind, ERROR_RESPONSES, Environment, IssuedKeyView, KeyId, KeyView, Limit, Meta, Scope, parseLimit } from '../schemas.js';
 import type { Server } from '../types.js';
 import { keyView } from '../views.js';
+import { idPattern } from '../../lib/ids.js';
 import { actorOf } from './actor.js';
 
-const KeySettings = {
+export const KeySettings = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
   scopes: Type.Array(Scope, { maxItems: 64 }),
   meta: Meta,
@@ -32,6 +34,7 @@ const KeySettings = {
     { description: 'Credits spent by each verification (`cost`, default 1); none left answers USAGE_EXCEEDED. Setting credits restarts the balance; null removes metering.' },
   ),
   clientCertSha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Bind a secret or restricted key to this client certificate (SHA-256 of its DER, hex)' }), Type.Null()]),
+  identityId: Type.Union([Type.String({ pattern: idPattern('idt') }), Type.Null()], { description: 'Attach the key to an identity of its app (shared metadata, rate limit, credits); null detaches it' }),
 };
 
 function parseTime(value: string | null | undefined): number | null | undefined {
@@ -41,11 +44,23 @@ function parseTime(value: string | null | undefined): number | null | undefined 
   return ms;
 }
 
+/**
+ * The app key a `/v1/keys/{keyId}` route acts on, if the caller may reach its app. Root keys are
+ * not app keys: they live under `/v1/root-keys`, where their permissions are checked (a root key
+ * holding `keys:write` must not be able to rotate a stronger root key and read its secret).
+ */
+export async function appKeyFor(kw: Pick<Keyward, 'keys'>, caller: Operator, keyId: string): Promise<KeyRecord> {
+  const key = await kw.keys.get(keyId);
+  if (key.kind === 'root') throw new KeywardError('NOT_FOUND', 'key not found (root keys are under /v1/root-keys)');
+  assertAppAccess(caller, key.appId);
+  return key;
+}
+
 export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'usage'>): void {
   server.post(
     '/v1/apps/:appId/keys',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'keys:write', apps: 'param' },
       schema: {
         tags: ['keys'],
         summary: 'Create a key. The secret is in the response once and never again.',
@@ -63,6 +78,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
             ratelimit: Type.Optional(KeySettings.ratelimit),
             credits: Type.Optional(KeySettings.credits),
+            identityId: Type.Optional(KeySettings.identityId),
           },
           { additionalProperties: false },
         ),
@@ -86,6 +102,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
           ...(b.clientCertSha256 !== undefined ? { clientCertSha256: b.clientCertSha256 } : {}),
           ...(b.ratelimit !== undefined ? { ratelimit: b.ratelimit } : {}),
           ...(b.credits !== undefined ? { credits: b.credits } : {}),
+          ...(b.identityId ? { identityId: b.identityId } : {}),
         },
         actorOf(request),
       );
@@ -96,7 +113,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
   server.get(
     '/v1/apps/:appId/keys',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'keys:read', apps: 'param' },
       schema: {
         tags: ['keys'],
         summary: 'List keys of an app (never their secrets)',
@@ -134,9 +151,9 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
 
   server.get(
     '/v1/keys/:keyId',
-    { config: { auth: 'root' }, schema: { tags: ['keys'], summary: 'Get a key (never its secret)', params: Type.Object({ keyId: KeyId }), response: { 200: KeyView, ...ERROR_RESPONSES } } },
+    { config: { auth: 'root', permission: 'keys:read', apps: 'handler' }, schema: { tags: ['keys'], summary: 'Get a key (never its secret)', params: Type.Object({ keyId: KeyId }), response: { 200: KeyView, ...ERROR_RESPONSES } } },
     async (request) => {
-      const key = await kw.keys.get(request.params.keyId);
+      const key = await appKeyFor(kw, request.caller!, request.params.keyId);
       return keyView(key, kw.usage.pendingCount(key.id));
     },
   );
@@ -144,7 +161,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
   server.patch(
     '/v1/keys/:keyId',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'keys:write', apps: 'handler' },
       schema: {
         tags: ['keys'],
         summary: 'Update metadata, scopes, expiry, allow-list; enable or disable',
@@ -160,6 +177,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
             clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
             ratelimit: Type.Optional(KeySettings.ratelimit),
             credits: Type.Optional(KeySettings.credits),
+            identityId: Type.Optional(KeySettings.identityId),
             enabled: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },
@@ -170,6 +188,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
     async (request) => {
       const { expiresAt, ...rest } = request.body;
       const expiresAtMs = parseTime(expiresAt);
+      await appKeyFor(kw, request.caller!, request.params.keyId);
       const key = await kw.keys.update(request.params.keyId, { ...rest, ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) }, actorOf(request));
       return keyView(key);
     },
@@ -178,7 +197,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
   server.post(
     '/v1/keys/:keyId/rotate',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'keys:write', apps: 'handler' },
       schema: {
         tags: ['keys'],
         summary: 'Rotate: new secret, same key id; the old secret works until the grace period ends',
@@ -188,7 +207,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
       },
     },
     async (request, reply) => {
-      const key = await kw.keys.get(request.params.keyId);
+      const key = await appKeyFor(kw, request.caller!, request.params.keyId);
       const grace = request.body?.gracePeriodSeconds ?? (key.appId ? (await kw.apps.get(key.appId)).settings.defaultRotationGraceSeconds : 0);
       const issued = await kw.keys.rotate(key.id, grace, actorOf(request));
       return reply.header('cache-control', 'no-store').send({ key: keyView(issued.key), secret: issued.secret });
@@ -198,7 +217,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
   server.post(
     '/v1/keys/:keyId/revoke',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'keys:write', apps: 'handler' },
       schema: {
         tags: ['keys'],
         summary: 'Revoke at once, with a reason. Idempotent.',
@@ -208,7 +227,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
       },
     },
     async (request) => {
-      if (request.caller?.key.id === request.params.keyId) throw new KeywardError('CONFLICT', 'a root key cannot revoke itself; use another root key');
+      await appKeyFor(kw, request.caller!, request.params.keyId);
       return keyView(await kw.keys.revoke(request.params.keyId, request.body.reason, actorOf(request)));
     },
   );
@@ -216,7 +235,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
   server.post(
     '/v1/keys/:keyId/reissue',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'keys:write', apps: 'handler' },
       schema: {
         tags: ['keys'],
         summary: 'Reissue: a new key with the same settings; the old one is revoked at once',
@@ -225,8 +244,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
       },
     },
     async (request, reply) => {
-      const old = await kw.keys.get(request.params.keyId);
-      if (old.kind === 'root') assertAppAccess(request.caller!, null);
+      const old = await appKeyFor(kw, request.caller!, request.params.keyId);
       const issued = await kw.keys.reissue(old.id, actorOf(request));
       return reply.code(201).header('cache-control', 'no-store').send({ key: keyView(issued.key), secret: issued.secret });
     },

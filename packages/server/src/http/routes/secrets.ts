@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Keyward } from '../../keyward.js';
 import { idPattern } from '../../lib/ids.js';
-import type { SecretView } from '../../secrets/service.js';
-import { AppId, ERROR_RESPONSES, Environment, iso } from '../schemas.js';
+import { AppId, ERROR_RESPONSES, Environment } from '../schemas.js';
+import { secretView } from '../views.js';
 import type { Server } from '../types.js';
 import { actorOf } from './actor.js';
 
@@ -18,16 +18,11 @@ const SecretViewSchema = Type.Object({
   version: Type.Integer(),
 });
 
-function view(s: SecretView) {
-  const { createdAtMs, updatedAtMs, ...rest } = s;
-  return { ...rest, createdAt: iso(createdAtMs), updatedAt: iso(updatedAtMs) };
-}
-
 export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets'>): void {
   server.put(
     '/v1/apps/:appId/secrets/:environment/:name',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'secrets:write', apps: 'param' },
       schema: {
         tags: ['secrets'],
         summary: 'Create or replace a server-held secret (sealed at rest; never returned)',
@@ -42,14 +37,14 @@ export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets
         { appId: request.params.appId, environment: request.params.environment, name: request.params.name, value: request.body.value, ...(request.body.description !== undefined ? { description: request.body.description } : {}) },
         actorOf(request),
       );
-      return reply.code(created ? 201 : 200).send(view(secret));
+      return reply.code(created ? 201 : 200).send(secretView(secret));
     },
   );
 
   server.get(
     '/v1/apps/:appId/secrets',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'secrets:read', apps: 'param' },
       schema: {
         tags: ['secrets'],
         summary: 'List server-held secrets (names and hints only)',
@@ -60,14 +55,14 @@ export function secretRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'secrets
     },
     async (request) => {
       await kw.apps.get(request.params.appId);
-      return { items: (await kw.secrets.list(request.params.appId, request.query.environment)).map(view) };
+      return { items: (await kw.secrets.list(request.params.appId, request.query.environment)).map(secretView) };
     },
   );
 
   server.delete(
     '/v1/secrets/:secretId',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'secrets:write' },
       schema: { tags: ['secrets'], summary: 'Delete a server-held secret', params: Type.Object({ secretId: Type.String({ pattern: idPattern('sec') }) }), response: { 204: Type.Null(), ...ERROR_RESPONSES } },
     },
     async (request, reply) => {

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
 import { idPattern } from '../../lib/ids.js';
-import type { Session } from '../../sessions/model.js';
-import { AppId, ERROR_RESPONSES, Environment, iso, Nullable } from '../schemas.js';
+import { AppId, ERROR_RESPONSES, Environment, Nullable } from '../schemas.js';
+import { issuedSessionView, sessionView } from '../views.js';
 import type { Server } from '../types.js';
 import { actorOf } from './actor.js';
 import { appScope, publishableScope } from './app-scope.js';
@@ -26,30 +26,11 @@ const SessionView = Type.Object({
 });
 const Issued = Type.Object({ session: SessionView, sessionKey: Type.String(), refreshToken: Type.String(), expiresAt: Type.String() });
 
-function view(s: Session) {
-  return {
-    id: s.id,
-    appId: s.appId,
-    environment: s.environment,
-    subject: s.subject,
-    device: { ...s.device } as Record<string, string>,
-    createdAt: iso(s.createdAtMs),
-    lastUsedAt: iso(s.lastUsedAtMs),
-    expiresAt: iso(s.sessionKeyExpiresAtMs),
-    idleExpiresAt: iso(s.lastUsedAtMs + s.idleTtlMs),
-    absoluteExpiresAt: iso(s.absoluteExpiresAtMs),
-    revokedAt: s.revokedAtMs === null ? null : iso(s.revokedAtMs),
-    revokedReason: s.revokedReason,
-  };
-}
-
-const issued = (s: Session, sessionKey: string, refreshToken: string) => ({ session: view(s), sessionKey, refreshToken, expiresAt: iso(s.sessionKeyExpiresAtMs) });
-
 export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 'verifier'>): void {
   server.post(
     '/v1/sessions',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: {
         tags: ['sessions'],
         summary: 'Create a session for a subject your backend authenticated. Returns the session key and refresh token once.',
@@ -60,7 +41,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
     async (request, reply) => {
       const scope = appScope(request, request.body);
       const r = await kw.sessions.create({ ...scope, subject: request.body.subject, ...(request.body.device ? { device: request.body.device } : {}) }, actorOf(request));
-      return reply.code(201).header('cache-control', 'no-store').send(issued(r.session, r.sessionKey, r.refreshToken));
+      return reply.code(201).header('cache-control', 'no-store').send(issuedSessionView(r.session, r.sessionKey, r.refreshToken));
     },
   );
 
@@ -78,7 +59,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
     async (request, reply) => {
       const r = await kw.sessions.refresh(request.body.refreshToken);
       if (!r.valid) throw new KeywardError(r.code, r.code === 'REFRESH_REUSED' ? 'this refresh token was already used; the session is revoked, sign in again' : 'sign in again');
-      return reply.header('cache-control', 'no-store').send(issued(r.session, r.sessionKey!, r.refreshToken!));
+      return reply.header('cache-control', 'no-store').send(issuedSessionView(r.session, r.sessionKey!, r.refreshToken!));
     },
   );
 
@@ -97,14 +78,14 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
       const scope = await publishableScope(kw, request);
       const r = await kw.sessions.login({ appId: scope.appId, environment: scope.environment, subject: request.body.subject, password: request.body.password, ...(request.body.device ? { device: request.body.device } : {}) }, { actor: scope.keyId, requestId: String(request.id) });
       if (!r.valid) throw new KeywardError(r.code, undefined, r.retryAfterSeconds ? { headers: { 'retry-after': String(r.retryAfterSeconds) } } : {});
-      return reply.code(201).header('cache-control', 'no-store').send(issued(r.issued!.session, r.issued!.sessionKey, r.issued!.refreshToken));
+      return reply.code(201).header('cache-control', 'no-store').send(issuedSessionView(r.issued!.session, r.issued!.sessionKey, r.issued!.refreshToken));
     },
   );
 
   server.get(
     '/v1/sessions',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:read' },
       schema: {
         tags: ['sessions'],
         summary: "List sessions (a subject's, or all), with device and last use",
@@ -114,14 +95,14 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
     },
     async (request) => {
       const scope = appScope(request, request.query);
-      return { items: (await kw.sessions.list(scope.appId, scope.environment, request.query.subject, request.query.includeRevoked === 'true')).map(view) };
+      return { items: (await kw.sessions.list(scope.appId, scope.environment, request.query.subject, request.query.includeRevoked === 'true')).map(sessionView) };
     },
   );
 
   server.post(
     '/v1/sessions/:sessionId/revoke',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: { tags: ['sessions'], summary: 'Revoke one session', params: Type.Object({ sessionId: Type.String({ pattern: idPattern('ses') }) }), body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false })), response: { 200: SessionView, ...ERROR_RESPONSES } },
     },
     async (request) => {
@@ -129,14 +110,14 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
       appScope(request, request.caller!.key.kind === 'root' ? { appId: s.appId, environment: s.environment } : {});
       if (request.caller!.key.kind !== 'root' && (s.appId !== request.caller!.key.appId || s.environment !== request.caller!.key.environment)) throw new KeywardError('NOT_FOUND', 'session not found');
       await kw.sessions.revoke(s.id, request.body?.reason ?? 'revoked', actorOf(request));
-      return view(await kw.sessions.get(s.id));
+      return sessionView(await kw.sessions.get(s.id));
     },
   );
 
   server.post(
     '/v1/subjects/:subject/sessions/revoke',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: {
         tags: ['sessions'],
         summary: "Revoke every session of a subject (e.g. after a password change)",
@@ -154,7 +135,7 @@ export function sessionRoutes(server: Server, kw: Pick<Keyward, 'sessions' | 've
   server.put(
     '/v1/subjects/:subject/password',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'sessions:write' },
       schema: {
         tags: ['sessions'],
         summary: 'Set a subject\'s password for Keyward-managed login (stored as argon2id)',

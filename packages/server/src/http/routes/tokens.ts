@@ -5,6 +5,8 @@ import { JWKS_MAX_AGE_SECONDS } from '../../tokens/lifecycle.js';
 import type { TokenService } from '../../tokens/service.js';
 import { AppId, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import type { Server } from '../types.js';
+import { mintedTokenView, signingKeyView, tokenVerificationView } from '../views.js';
+import { refuseKeywardClaims } from '../../tokens/claims.js';
 import { actorOf } from './actor.js';
 import { appScope } from './app-scope.js';
 
@@ -65,7 +67,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
   server.post(
     '/v1/tokens',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'tokens:write' },
       schema: {
         tags: ['tokens'],
         summary: 'Mint a short-lived JWT for one subject, audience and set of scopes (e.g. an upload token). Optionally single use.',
@@ -76,10 +78,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
     async (request, reply) => {
       const scope = appScope(request, request.body);
       const b = request.body;
-      // kw_* claims are Keyward's to set (the gateway's identity token uses them to describe the
-      // verified caller, e.g. kw_attested); a backend may not assert them.
-      const keywardClaim = Object.keys(b.claims ?? {}).find((k) => k.startsWith('kw_'));
-      if (keywardClaim) throw new KeywardError('VALIDATION_FAILED', `claim ${keywardClaim} is reserved`, { errors: [{ pointer: `/body/claims/${keywardClaim}`, message: 'kw_* claims are set by Keyward' }] });
+      refuseKeywardClaims(b.claims);
       const app = await kw.apps.get(scope.appId);
       const minted = await tokens
         .mint({
@@ -94,14 +93,14 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
           ...(b.claims ? { claims: b.claims } : {}),
         })
         .catch(inBody);
-      return reply.code(201).header('cache-control', 'no-store').send({ token: minted.token, jti: minted.jti, kid: minted.kid, expiresAt: new Date(minted.expiresAtMs).toISOString() });
+      return reply.code(201).header('cache-control', 'no-store').send(mintedTokenView(minted));
     },
   );
 
   server.post(
     '/v1/tokens/verify',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'credentials:verify' },
       schema: {
         tags: ['tokens'],
         summary: 'Verify a token. Always 200 with {valid, code}; a single-use token is consumed by its first successful verification.',
@@ -115,9 +114,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
       const scope = request.caller!.key.kind === 'root' ? { ...(b.appId ? { appId: b.appId } : {}), ...(b.environment ? { environment: b.environment } : {}) } : appScope(request, b);
       const r = await tokens.verify(b.token, { ...scope, ...(b.audience !== undefined ? { audience: b.audience } : {}), ...(b.scopes ? { requiredScopes: b.scopes } : {}) });
       kw.metrics.verification('token', r.code, r.valid ? 'VALID' : r.reason);
-      if (!r.valid) return { valid: false, code: r.code, requestId: String(request.id) };
-      const c = r.claims;
-      return { valid: true, code: 'VALID', jti: c.jti, subject: c.subject, appId: c.appId, environment: c.environment, scopes: [...c.scopes], audience: c.audience, expiresAt: new Date(c.expiresAtMs).toISOString(), singleUse: c.singleUse, requestId: String(request.id) };
+      return { ...tokenVerificationView(r), requestId: String(request.id) };
     },
   );
 
@@ -136,7 +133,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
   server.post(
     '/v1/signing-keys/rotate',
     {
-      config: { auth: 'root' },
+      config: { auth: 'root', permission: 'signing-keys:write' },
       schema: {
         tags: ['tokens'],
         summary: 'Rotate the token signing key for an algorithm (default EdDSA). Audited. The new key is published in the JWKS first and signs from activatesAt; the old key keeps verifying until its tokens have expired.',
@@ -166,7 +163,7 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
       await tokens.init();
       const b = request.body;
       const r = await tokens.rotate(b.alg ?? 'EdDSA', actorOf(request), { ...(b.immediate ? { immediate: true } : {}), ...(b.revokePrevious ? { revokePrevious: true } : {}) }).catch(inBody);
-      return { kid: r.kid, alg: r.alg, state: r.state, createdAt: new Date(r.createdAtMs).toISOString(), activatesAt: new Date(r.activatesAtMs).toISOString() };
+      return signingKeyView(r);
     },
   );
 }

@@ -28,7 +28,7 @@ export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' 
   server.post(
     '/v1/verify',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', permission: 'credentials:verify' },
       schema: {
         tags: ['verify'],
         summary: 'Verify any credential — a key, a session key, a token, or a whole signed request — with one answer shape. Always 200 with {valid, code}.',

@@ -6,7 +6,7 @@ import type { KeyDecision, VerifyRequirements } from '../../keys/decide.js';
 import { verificationView } from '../views.js';
 import type { Keyward } from '../../keyward.js';
 import { Nullable, AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
-import type { Operator } from '../auth.js';
+import { assertAppAccess, authorizeRoute, type Operator } from '../auth.js';
 import type { Server } from '../types.js';
 
 export const VerifyBody = Type.Object(
@@ -36,14 +36,19 @@ export const VerifyResponse = Type.Object({
   expiresAt: Type.Optional(Nullable()),
   creditsRemaining: Type.Optional(Type.Integer({ description: 'Metered keys: credits left after this call' })),
   retryAfterSeconds: Type.Optional(Type.Integer({ description: 'RATE_LIMITED and USAGE_EXCEEDED: seconds until the key may call again (as Retry-After)' })),
+  identity: Type.Optional(
+    Type.Object({ id: Type.String(), externalId: Type.String(), meta: Type.Record(Type.String(), Type.Unknown()) }, { description: 'The identity the key belongs to (shared metadata, rate limit and credits)' }),
+  ),
   requestId: Type.String(),
 });
+
+const VERIFY_ACCESS = { permission: 'credentials:verify', apps: 'handler' } as const;
 
 export function verifyRoutes(server: Server, kw: Pick<Keyward, 'verifier'>): void {
   server.post(
     '/v1/keys/verify',
     {
-      config: { auth: 'root-or-secret' },
+      config: { auth: 'root-or-secret', ...VERIFY_ACCESS },
       schema: {
         tags: ['verify'],
         summary: 'Verify a key. Always 200 with {valid, code} for a well-formed key; 400 KEY_MALFORMED for one that fails its checksum.',
@@ -76,7 +81,16 @@ export function verifyForCaller(kw: Pick<Keyward, 'verifier'>, caller: Operator,
   if (b.scopes) req.scopes = b.scopes;
   if (b.ip !== undefined) req.ip = b.ip;
   if (b.cost !== undefined) req.cost = b.cost;
-  if (caller.key.kind === 'secret') {
+  if (caller.key.kind === 'root') {
+    // Here as well as in the route's preHandler: the fast path (http/verify-fast-path.ts) has none.
+    authorizeRoute(caller, VERIFY_ACCESS, undefined);
+    if (caller.key.appIds) {
+      // A root key for some apps verifies keys of those apps only: it names one, and the verifier
+      // then refuses keys of any other app like a wrong-app key (INVALID_CREDENTIAL).
+      if (!b.appId) throw new KeywardError('VALIDATION_FAILED', 'a root key restricted to some apps must name appId', { errors: [{ pointer: '/body/appId', message: 'required with an app-restricted root key' }] });
+      assertAppAccess(caller, b.appId);
+    }
+  } else if (caller.key.kind === 'secret') {
     if ((b.appId && b.appId !== caller.key.appId) || (b.environment && b.environment !== caller.key.environment)) {
       throw new KeywardError('FORBIDDEN', 'a secret key verifies only keys of its own app and environment');
     }

@@ -3,6 +3,7 @@ import { KeywardError } from '../../errors/keyward-error.js';
 import type { StoreBackend } from '../backend.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
+import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
 import { SqlSessionStore } from '../sql/session-store.js';
 import type { SqlStore } from '../sql/sql-store.js';
@@ -23,6 +24,7 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    identities: new SqlIdentityStore(store.db),
     limits: new PostgresRateLimitStore(store.db),
     nonces: (o) => new PostgresNonceStore(store.db, o),
     spendKeyCredits: store.spendKeyCredits.bind(store),

@@ -120,6 +120,44 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.alterTable('keys').addColumn('credits_period_start_ms', bigint(dialect)).execute();
     },
   },
+  {
+    version: 6,
+    name: 'root key permissions and app restriction; keys belong to an identity',
+    async up(db) {
+      await db.schema.alterTable('keys').addColumn('permissions', 'text').execute();
+      await db.schema.alterTable('keys').addColumn('app_ids', 'text').execute();
+      // The identities table comes with its feature's migrations (500–599); the column is here so
+      // every key row has it from this version on.
+      await db.schema.alterTable('keys').addColumn('identity_id', 'text').execute();
+      await db.schema.createIndex('keys_identity_idx').on('keys').columns(['identity_id']).execute();
+      // Every root key made before permissions existed had full power, and keeps it: an upgrade
+      // must not lock the operator out. New root keys name their permissions explicitly.
+      await db.updateTable('keys').set({ permissions: '["*"]' }).where('kind', '=', 'root').execute();
+    },
+  },
+  {
+    version: 7,
+    name: 'identities: the keys of one customer share metadata, a rate limit and credits',
+    async up(db, dialect) {
+      const ms = bigint(dialect);
+      await db.schema
+        .createTable('identities')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id'))
+        .addColumn('external_id', 'text', (c) => c.notNull())
+        .addColumn('meta', 'text', (c) => c.notNull())
+        .addColumn('ratelimit', 'text')
+        .addColumn('credits', 'text')
+        .addColumn('credits_remaining', ms)
+        .addColumn('credits_period_start_ms', ms)
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('updated_at_ms', ms, (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      // The unique index is what makes "one identity per externalId and app" hold under races.
+      await db.schema.createIndex('identities_external_idx').on('identities').columns(['app_id', 'external_id']).unique().execute();
+    },
+  },
 ];
 
 /** Column type for integer milliseconds and counters: 64-bit on PostgreSQL, SQLite's INTEGER is already. */

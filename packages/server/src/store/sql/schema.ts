@@ -48,6 +48,22 @@ export interface CoreTables {
     credits?: string | null;
     credits_remaining?: number | null;
     credits_period_start_ms?: number | null;
+    permissions?: string | null;
+    app_ids?: string | null;
+    identity_id?: string | null;
+  };
+  identities: {
+    id: string;
+    app_id: string;
+    external_id: string;
+    meta: string;
+    ratelimit: string | null;
+    credits: string | null;
+    credits_remaining: number | null;
+    credits_period_start_ms: number | null;
+    created_at_ms: number;
+    updated_at_ms: number;
+    version: number;
   };
   key_secrets: {
     hash: string;

@@ -1,12 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { App, AppSettings } from '../../apps/model.js';
-import { spendCredits, type CreditSpend, type KeyCredits } from '../../keys/credits.js';
+import type { CreditSpend } from '../../keys/credits.js';
+import { spendKeyCreditsSql } from './credit-spend.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
 import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
 import { runMigrations, type Migration } from './migrations.js';
-import { appFromRow, appToRow, auditFromRow, keyFromRow, keyToRow, num, secretFromRow } from './rows.js';
+import { appFromRow, appToRow, auditFromRow, identityOfKey, keyFromRow, keyPatchToSet, keyToRow, secretFromRow } from './rows.js';
+import { updateKeyKeepingFullRoot } from './root-keys.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -108,17 +110,22 @@ export class SqlStore implements Store {
 
   async findKeyByHash(hash: string): Promise<{ key: KeyRecord; secret: KeySecret } | undefined> {
     // One query whether or not the hash exists: a found key must not take a second round trip
-    // that an unknown one skips (bench/cases/verify-timing.bench.ts compares the two).
+    // that an unknown one skips (bench/cases/verify-timing.bench.ts compares the two). The key's
+    // identity comes in the same query, so it is cached with the key.
     const row = await this.db
       .selectFrom('key_secrets')
       .innerJoin('keys', 'keys.id', 'key_secrets.key_id')
+      .leftJoin('identities', 'identities.id', 'keys.identity_id')
       .selectAll('keys')
       .select(['key_secrets.hash as s_hash', 'key_secrets.start as s_start', 'key_secrets.created_at_ms as s_created_at_ms', 'key_secrets.expires_at_ms as s_expires_at_ms', 'key_secrets.sealed_secret as s_sealed_secret'])
+      .select(['identities.external_id as i_external_id', 'identities.meta as i_meta', 'identities.ratelimit as i_ratelimit', 'identities.credits as i_credits'])
       .where('key_secrets.hash', '=', hash)
       .executeTakeFirst();
     if (!row) return undefined;
-    const { s_hash, s_start, s_created_at_ms, s_expires_at_ms, s_sealed_secret, ...keyRow } = row;
-    return { key: keyFromRow(keyRow), secret: secretFromRow({ hash: s_hash, key_id: keyRow.id, start: s_start, created_at_ms: s_created_at_ms, expires_at_ms: s_expires_at_ms, sealed_secret: s_sealed_secret ?? null }) };
+    const { s_hash, s_start, s_created_at_ms, s_expires_at_ms, s_sealed_secret, i_external_id, i_meta, i_ratelimit, i_credits, ...keyRow } = row;
+    const key = keyFromRow(keyRow);
+    const identity = keyRow.identity_id && i_external_id !== null ? identityOfKey(keyRow.identity_id, { external_id: i_external_id, meta: i_meta!, ratelimit: i_ratelimit, credits: i_credits }) : null;
+    return { key: identity ? { ...key, identity } : key, secret: secretFromRow({ hash: s_hash, key_id: keyRow.id, start: s_start, created_at_ms: s_created_at_ms, expires_at_ms: s_expires_at_ms, sealed_secret: s_sealed_secret ?? null }) };
   }
 
   async createKey(key: KeyRecord, secret: KeySecret, audit: AuditDraft): Promise<void> {
@@ -156,24 +163,7 @@ export class SqlStore implements Store {
 
   async updateKey(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
     return this.db.transaction().execute(async (trx) => {
-      const set: Partial<Database['keys']> = {};
-      if (patch.name !== undefined) set.name = patch.name;
-      if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
-      if (patch.meta !== undefined) set.meta = JSON.stringify(patch.meta);
-      if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
-      if (patch.expiresAtMs !== undefined) set.expires_at_ms = patch.expiresAtMs;
-      if (patch.ipAllowList !== undefined) set.ip_allow_list = JSON.stringify(patch.ipAllowList);
-      if (patch.subject !== undefined) set.subject = patch.subject;
-      if (patch.clientCertSha256 !== undefined) set.client_cert_sha256 = patch.clientCertSha256;
-      if (patch.ratelimit !== undefined) set.ratelimit = patch.ratelimit ? JSON.stringify(patch.ratelimit) : null;
-      if (patch.credits !== undefined) {
-        set.credits = patch.credits ? JSON.stringify(patch.credits) : null;
-        set.credits_remaining = patch.credits ? patch.credits.amount : null;
-        set.credits_period_start_ms = null;
-      }
-      if (patch.revokedAtMs !== undefined) set.revoked_at_ms = patch.revokedAtMs;
-      if (patch.revokedReason !== undefined) set.revoked_reason = patch.revokedReason;
-      if (patch.exposedAtMs !== undefined) set.exposed_at_ms = patch.exposedAtMs;
+      const set = keyPatchToSet(patch);
       const res = await trx
         .updateTable('keys')
         .set({ ...set, updated_at_ms: nowMs, version: sql`version + 1` })
@@ -182,6 +172,10 @@ export class SqlStore implements Store {
         .executeTakeFirst();
       return guardedWrite(trx, res, { table: 'keys', id }, audit, nowMs);
     });
+  }
+
+  updateKeyKeepingFullRoot(id: string, patch: KeyPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome | 'last_full_root'> {
+    return updateKeyKeepingFullRoot(this.db, this.backend, { id, patch, expectedVersion, nowMs, audit });
   }
 
   async rotateKey(
@@ -236,25 +230,8 @@ export class SqlStore implements Store {
     return rows.map((r) => r.hash);
   }
 
-  async spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
-    // Read, decide (pure), write, in one transaction that holds the row: PostgreSQL locks it
-    // (FOR UPDATE), and SQLite's single connection is held for the whole transaction. A racing
-    // spend waits its turn instead of losing a compare-and-set, so contention has no retry budget
-    // to exhaust and never turns into an exception (a 500): every spend is spent or exhausted.
-    return this.db.transaction().execute(async (trx) => {
-      let read = trx.selectFrom('keys').select(['credits', 'credits_remaining', 'credits_period_start_ms']).where('id', '=', keyId);
-      if (this.backend === 'postgres') read = read.forUpdate();
-      const row = await read.executeTakeFirst();
-      if (!row) return { outcome: 'not_found' } as const;
-      if (!row.credits) return { outcome: 'unmetered' } as const;
-      const credits = JSON.parse(row.credits) as KeyCredits;
-      const balance = { remaining: Number(row.credits_remaining ?? 0), periodStartMs: num(row.credits_period_start_ms ?? null) };
-      const d = spendCredits(balance, credits, nowMs, cost);
-      if (d.next !== balance) {
-        await trx.updateTable('keys').set({ credits_remaining: d.next.remaining, credits_period_start_ms: d.next.periodStartMs }).where('id', '=', keyId).execute();
-      }
-      return { outcome: d.allowed ? 'spent' : 'exhausted', remaining: d.next.remaining, resetAtMs: d.resetAtMs } as const;
-    });
+  spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {
+    return spendKeyCreditsSql(this.db, this.backend, keyId, cost, nowMs);
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {

@@ -8,6 +8,7 @@ import { sqliteCreditSpender } from '../sqlite-credits.js';
 import { SharedSqlite } from '../sqlite-shared.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
+import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
 import { SqlSessionStore } from '../sql/session-store.js';
 import type { SqlStore } from '../sql/sql-store.js';
@@ -27,6 +28,7 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    identities: new SqlIdentityStore(store.db),
     limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
     nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),
     spendKeyCredits: shared ? sqliteCreditSpender(shared) : store.spendKeyCredits.bind(store),
