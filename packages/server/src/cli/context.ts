@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { KeywardError } from '../errors/keyward-error.js';
 import { createOutput, type Output } from './output.js';
+import { postgresStoreExists } from '../store/postgres/factory.js';
 
 export interface GlobalOptions {
   readonly data?: string;
@@ -33,9 +34,7 @@ export function cliConfig(globals: GlobalOptions, flags: Partial<Record<keyof Ke
  */
 export async function openLocal(options: GlobalOptions, overrides: Partial<KeywardConfig> = {}, create = false): Promise<Keyward> {
   const config = cliConfig(options);
-  if (!create && !storeExists(config)) {
-    throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: check --data / KEYWARD_DATA, or run \`keyward init\` there`);
-  }
+  if (!create && !(await storeExists(config))) throw new KeywardError('STORE_NOT_FOUND', `${storeName(config)}: check --data / KEYWARD_DATA / KEYWARD_DATABASE_URL, or run \`keyward init\` there`);
   return createKeyward({
     config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, ...overrides },
     logger: createLogger('silent'),
@@ -62,11 +61,15 @@ export function storeFlags(globals: GlobalOptions): { dataDir?: string; database
 }
 
 /**
- * Whether the configured store exists: the SQLite file `init` or `start` creates. A PostgreSQL
- * database is named explicitly by its URL (no typo'd directory to guard against); connecting
- * checks it.
+ * Whether the configured store exists: the SQLite file, or on PostgreSQL the migrations table
+ * that `init` or `start` creates (an unreachable database is STORE_UNAVAILABLE, not "missing").
  */
-export function storeExists(config: Pick<KeywardConfig, 'dataDir' | 'databaseUrl'>): boolean {
-  if (config.databaseUrl) return true;
+export async function storeExists(config: Pick<KeywardConfig, 'dataDir' | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs'>): Promise<boolean> {
+  if (config.databaseUrl) return postgresStoreExists({ url: config.databaseUrl, poolSize: 1, statementTimeoutMs: config.databaseStatementTimeoutMs });
   return config.dataDir === ':memory:' || existsSync(path.join(config.dataDir, 'keyward.db'));
+}
+
+/** Where the missing store was looked for, for STORE_NOT_FOUND (never the database password). */
+export function storeName(config: Pick<KeywardConfig, 'dataDir' | 'databaseUrl'>): string {
+  return config.databaseUrl ? `no Keyward store in the PostgreSQL database of KEYWARD_DATABASE_URL` : `no Keyward store in ${config.dataDir}`;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshSchema, PG_URL } from '../store/pg-harness.js';
 
@@ -70,6 +71,21 @@ describe('keyward CLI on PostgreSQL', () => {
       await new Promise((r) => server.child.once('exit', r));
     }
     expect(existsSync(path.join(dir, 'unused'))).toBe(false);
+  });
+
+  it('a command other than init/start on a database without a store is STORE_NOT_FOUND and creates no table', async () => {
+    const schema = await freshSchema();
+    const r = await cli({ KEYWARD_DATABASE_URL: urlFor(schema) }, 'apps', 'list', '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).error.code).toBe('STORE_NOT_FOUND');
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const tables = await client.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      expect(tables.rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+    }
   });
 
   it('an unreachable database stops start-up naming KEYWARD_DATABASE_URL (exit 2, no password echoed), and creates nothing', async () => {

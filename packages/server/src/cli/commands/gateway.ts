@@ -9,7 +9,7 @@ import { createGateway, type GatewayOptions } from '../../gateway/proxy.js';
 import type { GatewayPolicy } from '../../gateway/types.js';
 import type { Logger } from 'pino';
 import { isListenHost, isLoopbackHost } from '../../config/config.js';
-import { cliConfig, storeExists, type GlobalOptions } from '../context.js';
+import { cliConfig, storeExists, storeName, type GlobalOptions } from '../context.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
 import { readAccessMap } from '../../policy/load.js';
@@ -101,7 +101,7 @@ export function gatewayCommand(program: Command): void {
       const loaded = readAccessMap(opts.policy);
       const initialMap = compileAccessMap(loaded.map);
       const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), opts.logFormat ? { logFormat: opts.logFormat } : {});
-      if (!storeExists(config)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${config.dataDir}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
+      if (!(await storeExists(config))) throw new KeywardError('STORE_NOT_FOUND', `${storeName(config)}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';
       const compiledTrust = compileTrust(trust);

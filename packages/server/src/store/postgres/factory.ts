@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { ChangeLogSource } from '../../cache/change-log.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { StoreBackend } from '../backend.js';
@@ -57,4 +58,15 @@ export async function connectPostgres(options: PostgresStoreOptions): Promise<Sq
 function describe(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || '5432'}${u.pathname}${u.username ? ` as ${decodeURIComponent(u.username)}` : ''}`;
+}
+
+/** Whether the database holds a Keyward store (its migrations table), for commands that must not create one. */
+export async function postgresStoreExists(options: PostgresStoreOptions): Promise<boolean> {
+  const store = await connectPostgres(options);
+  try {
+    const r = await sql<{ t: string | null }>`SELECT to_regclass('kw_migrations')::text AS t`.execute(store.db);
+    return r.rows[0]?.t != null;
+  } finally {
+    await store.close();
+  }
 }
