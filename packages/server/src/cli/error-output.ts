@@ -24,6 +24,7 @@ export function fieldFlags(cmd: Command, map: Readonly<Record<string, string>>):
 
 /** `/body/credits/amount` → `--credits` (via the command's map, else the option of that name). */
 export function flagFor(pointer: string, cmd: Command | undefined): string {
+  if (pointer.startsWith('--')) return pointer; // a command's own check already named the flag
   const parts = pointer.replace(/^\/(body|query|params)(?=\/)/, '').split('/').filter(Boolean);
   const map = cmd ? FIELD_FLAGS.get(cmd) : undefined;
   // The most specific mapping wins: settings/certificatePins before settings.

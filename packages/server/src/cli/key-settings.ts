@@ -21,6 +21,7 @@ export interface KeySettingFlags {
   burst?: number;
   credits?: number | false;
   refill?: string;
+  identity?: string | false;
 }
 
 export interface KeySettings {
@@ -33,6 +34,7 @@ export interface KeySettings {
   clientCertSha256?: string | null;
   ratelimit?: KeyRateLimit | null;
   credits?: KeyCredits | null;
+  identityId?: string | null;
 }
 
 export function keySettingOptions(cmd: Command, mode: 'create' | 'update'): Command {
@@ -48,7 +50,8 @@ export function keySettingOptions(cmd: Command, mode: 'create' | 'update'): Comm
     .option('--rate-limit <requests/seconds>', "the key's own rate limit, e.g. 100/60", rate)
     .option('--burst <n>', 'with --rate-limit: requests allowed at once (default: the rate)', int(1))
     .option('--credits <n>', 'meter the key: each verification spends a credit; none left answers USAGE_EXCEEDED', int(1))
-    .option('--refill <when>', 'with --credits: daily, monthly, or a number of seconds; omitted: a one-off allowance');
+    .option('--refill <when>', 'with --credits: daily, monthly, or a number of seconds; omitted: a one-off allowance')
+    .option('--identity <identityId>', "attach the key to an identity of its app (shared meta, limits and credits; see `keyward identities`)");
   if (mode === 'update') {
     cmd
       .option('--no-subject', 'unbind the key from its subject')
@@ -56,7 +59,8 @@ export function keySettingOptions(cmd: Command, mode: 'create' | 'update'): Comm
       .option('--no-ip-allow', 'remove the IP allow-list')
       .option('--no-client-cert-sha256', 'unbind the client certificate')
       .option('--no-rate-limit', "remove the key's own rate limit")
-      .option('--no-credits', 'stop metering the key');
+      .option('--no-credits', 'stop metering the key')
+      .option('--no-identity', 'detach the key from its identity');
   }
   return fieldFlags(cmd, {
     expiresAt: '--expires-at',
@@ -66,6 +70,7 @@ export function keySettingOptions(cmd: Command, mode: 'create' | 'update'): Comm
     'credits/refill': '--refill',
     appId: '--app',
     environment: '--env',
+    identityId: '--identity',
   });
 }
 
@@ -85,5 +90,6 @@ export function keySettingsFrom(o: KeySettingFlags, nowMs: number): KeySettings 
     ...(o.clientCertSha256 !== undefined ? { clientCertSha256: o.clientCertSha256 === false ? null : o.clientCertSha256 } : {}),
     ...(ratelimit !== undefined ? { ratelimit } : {}),
     ...(credits !== undefined ? { credits } : {}),
+    ...(o.identity !== undefined ? { identityId: o.identity === false ? null : o.identity } : {}),
   };
 }

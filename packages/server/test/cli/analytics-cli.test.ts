@@ -56,9 +56,9 @@ describe('keyward analytics verifications', () => {
     expect(from.code).toBe(2);
     expect(JSON.parse(from.stderr)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     expect(JSON.parse(from.stderr).error.detail).toContain('--from');
-    const inverted = await cli(dir, 'analytics', 'verifications', '--from', '2026-06-02T00:00:00Z', '--to', '2026-06-01T00:00:00Z');
+    const inverted = await cli(dir, 'analytics', 'verifications', '--from', '2026-06-02T00:00:00Z', '--to', '2026-06-01T00:00:00Z', '--json');
     expect(inverted.code).toBe(2);
-    expect(inverted.stderr).toContain('--from must be before --to');
+    expect(JSON.parse(inverted.stderr)).toMatchObject({ error: { code: 'VALIDATION_FAILED', errors: [{ flag: '--from' }] } });
     const unknown = await cli(dir, 'analytics', 'verifications', '--app', 'app_0000000000000000000000');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error NOT_FOUND');

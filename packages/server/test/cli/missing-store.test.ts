@@ -20,10 +20,10 @@ writeFileSync(map, 'version: 1\nresources:\n  - { path: /x, methods: [GET], allo
 /** Commands that create a store (init, start), need none (policy check, completion), or read stdin first (secrets set). */
 const EXEMPT = new Set(['init', 'start', 'policy check', 'completion', 'secrets set']);
 const KEY = generateKey('secret', 'live');
-const VALUES: Record<string, string> = { '--upstream': 'http://127.0.0.1:9', '--policy': map, '--key': KEY, '--ttl-seconds': '60', '--port': '0' };
+const VALUES: Record<string, string> = { '--permissions': 'keys:read', '--upstream': 'http://127.0.0.1:9', '--policy': map, '--key': KEY, '--ttl-seconds': '60', '--port': '0' };
 
 /** Commands that refuse to run with nothing to do, before they look for a store. */
-const EXTRA: Record<string, string[]> = { 'apps update': ['--name', 'x'], 'keys update': ['--name', 'x'] };
+const EXTRA: Record<string, string[]> = { 'apps update': ['--name', 'x'], 'keys update': ['--name', 'x'], 'root-keys update': ['--name', 'x'], 'identities update': ['--meta', '{}'] };
 
 function leaves(cmd: Command, prefix: string[] = []): { words: string[]; cmd: Command }[] {
   return cmd.commands.flatMap((c) => (c.commands.length ? leaves(c, [...prefix, c.name()]) : [{ words: [...prefix, c.name()], cmd: c }]));
@@ -40,7 +40,7 @@ describe('a missing store', () => {
   const commands = leaves(buildProgram()).filter(({ words }) => !EXEMPT.has(words.join(' ')) && !EXEMPT.has(words[0]!));
   it('covers the program (sanity: the new commands are there)', () => {
     const names = commands.map((c) => c.words.join(' '));
-    expect(names).toEqual(expect.arrayContaining(['apps get', 'keys update', 'keys reissue', 'audit list', 'sessions list', 'tokens mint', 'signing-keys list', 'gateway']));
+    expect(names).toEqual(expect.arrayContaining(['apps get', 'keys update', 'keys reissue', 'audit list', 'sessions list', 'tokens mint', 'signing-keys list', 'gateway', 'root-keys create', 'identities update', 'analytics verifications']));
   });
   for (const { words, cmd } of commands) {
     it(`${words.join(' ')}: STORE_NOT_FOUND, exit 2, nothing created`, async () => {

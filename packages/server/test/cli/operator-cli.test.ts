@@ -84,4 +84,22 @@ describe('keyward identities', () => {
     expect(JSON.parse((await cli(['identities', 'delete', identity.id])).stdout)).toEqual({ id: identity.id, deleted: true, detachedKeys: [] });
     expect(JSON.parse((await cli(['identities', 'get', identity.id])).stderr).error.code).toBe('NOT_FOUND');
   });
+
+  it('keys create/update --identity attach and --no-identity detaches; an identity of another app names --identity and creates no key', { timeout: 180_000 }, async () => {
+    const app = JSON.parse((await cli(['apps', 'create', 'ids-keys'])).stdout) as { id: string };
+    const other = JSON.parse((await cli(['apps', 'create', 'ids-other'])).stdout) as { id: string };
+    const identity = JSON.parse((await cli(['identities', 'create', '--app', app.id, '--external-id', 'org_k'])).stdout) as { id: string };
+
+    const wrong = await cli(['keys', 'create', '--app', other.id, '--kind', 'secret', '--env', 'test', '--name', 'x', '--identity', identity.id]);
+    expect(wrong.code).toBe(2);
+    expect(JSON.parse(wrong.stderr).error).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ flag: '--identity' }] });
+    expect(JSON.parse((await cli(['keys', 'list', '--app', other.id])).stdout).items).toEqual([]);
+
+    const made = await cli(['keys', 'create', '--app', app.id, '--kind', 'secret', '--env', 'test', '--name', 'k', '--identity', identity.id]);
+    expect(made.code, made.stderr).toBe(0);
+    const key = JSON.parse(made.stdout).key as { id: string; identityId: string | null };
+    expect(key.identityId).toBe(identity.id);
+    const detached = JSON.parse((await cli(['keys', 'update', key.id, '--no-identity'])).stdout) as { identityId: string | null };
+    expect(detached.identityId).toBeNull();
+  });
 });
