@@ -48,6 +48,21 @@ export const CATALOGUE = {
   ATTESTATION_REQUIRED: { status: 401, title: 'An attested app token is required', kind: 'verify' },
   ATTESTATION_FAILED: { status: 401, title: 'The app attestation could not be verified', kind: 'verify' },
   IDP_UNAVAILABLE: { status: 503, title: "The app's identity provider could not be reached for its signing keys", kind: 'verify' },
+  // app attestation (attestation/): each failure path has its own code, so metrics tell them apart
+  ATTESTATION_CHALLENGE_INVALID: { status: 401, title: 'The attestation challenge is unknown, expired or already used', kind: 'verify' },
+  ATTESTATION_WRONG_APP: { status: 401, title: 'The attestation is for another app, team, bundle or package', kind: 'verify' },
+  ATTESTATION_WRONG_ENVIRONMENT: { status: 401, title: 'The attestation is for another environment (development against production)', kind: 'verify' },
+  ATTESTATION_UNSUPPORTED: { status: 401, title: 'The device or its attestation format or algorithm is not supported', kind: 'verify' },
+  ATTESTATION_CLOCK_SKEW: { status: 401, title: 'The attestation is not valid at this time (check the device clock)', kind: 'verify' },
+  ATTESTATION_REVOKED: { status: 401, title: 'A certificate of the attestation chain is revoked', kind: 'verify' },
+  ATTESTATION_INTEGRITY: { status: 401, title: 'The platform verdict does not meet the app policy (integrity level, boot state, recognition)', kind: 'verify' },
+  ATTESTATION_QUOTA: { status: 429, title: 'Too many attestations for this app or instance; try again later', kind: 'verify' },
+  ATTESTATION_INSTANCE_UNKNOWN: { status: 401, title: 'The app instance is not registered (after a device restore, attest again)', kind: 'verify' },
+  REATTESTATION_REQUIRED: { status: 401, title: 'The app instance must attest again', kind: 'verify' },
+  ASSERTION_REQUIRED: { status: 401, title: 'A per-request assertion by the attested key is required', kind: 'verify' },
+  ASSERTION_INVALID: { status: 401, title: 'The assertion does not verify', kind: 'verify' },
+  ASSERTION_COUNTER_REPLAYED: { status: 401, title: "The assertion's counter did not increase", kind: 'verify' },
+  DEBUG_TOKEN_NOT_ALLOWED: { status: 403, title: 'Debug attestation tokens are accepted only in the test environment', kind: 'verify' },
 
   // ---- the caller sent something wrong ------------------------------------------------------
   MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON', kind: 'request' },
@@ -78,6 +93,7 @@ export const CATALOGUE = {
   STORE_UNAVAILABLE: { status: 503, title: 'The store is unavailable', kind: 'server' },
   NOT_READY: { status: 503, title: 'Not ready', kind: 'server' },
   SECRET_NOT_SET: { status: 503, title: 'A server-held secret this route injects is not set', kind: 'server' },
+  SHARED_STATE_UNAVAILABLE: { status: 503, title: 'The shared state store (Redis) is unavailable, so single-use checks fail closed', kind: 'server' },
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream API could not be reached', kind: 'server' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream API did not answer in time', kind: 'server' },
 
@@ -101,7 +117,11 @@ export const ALL_CODES = /* @__PURE__ */ Object.keys(CATALOGUE) as Code[];
  * listed code that has become reachable, so this list cannot go stale.
  */
 export const RESERVED_CODES: Partial<Record<Code, string>> = {
-  ATTESTATION_FAILED: 'app attestation (App Attest, Key Attestation, Play Integrity)',
+  ATTESTATION_QUOTA: 'app attestation',
+  ATTESTATION_INSTANCE_UNKNOWN: 'app attestation',
+  REATTESTATION_REQUIRED: 'app attestation',
+  ASSERTION_REQUIRED: 'app attestation (assertions)',
+  SHARED_STATE_UNAVAILABLE: 'Redis shared state',
 };
 
 export function isCode(value: string): value is Code {
