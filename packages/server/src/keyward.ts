@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { VerificationRecorder } from './analytics/recorder.js';
 import { AppService } from './apps/service.js';
+import { AnomalyService } from './anomaly/service.js';
+import { DEFAULT_THRESHOLDS } from './anomaly/model.js';
 import { auditLog, type AuditLog } from './audit/service.js';
 import { LocalInvalidationBus, type InvalidationBus } from './cache/invalidation.js';
 import { ChangeWatcher } from './cache/change-watcher.js';
@@ -80,6 +82,8 @@ export interface Keyward {
   readonly rootKeys: RootKeyService;
   /** The hash-chained audit log, read-only. */
   readonly audit: AuditLog;
+  /** Anomaly detection over every pipeline authentication, with per-app actions (anomaly/). */
+  readonly anomalies: AnomalyService;
   /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
   ready(): Promise<string>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
@@ -186,6 +190,23 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     }
   });
   watcher.start();
+  const anomalies = new AnomalyService({
+    store: backend.anomalies,
+    thresholds: DEFAULT_THRESHOLDS,
+    maxEntities: config.anomalyMaxEntities,
+    snapshotIntervalMs: config.anomalySnapshotIntervalMs,
+    now,
+    logger,
+    actuators: {
+      appSettings: async (appId) => (await apps.getCached(appId))?.settings,
+      getKey: (id) => store.getKey(id),
+      updateKey: (id, patch, by) => keys.update(id, patch, by),
+      revokeSession: (id, reason, by) => sessions.revoke(id, reason, by),
+      revokeDevice: (id, by) => devices.revoke(id, by),
+    },
+    onAnomaly: (a) => metrics.anomalies.inc({ rule: a.rule, action: a.action, outcome: a.actionOutcome }),
+  });
+  await anomalies.start();
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
@@ -205,8 +226,9 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     }),
     reportKeysInUrl: async (found, seen) => {
       metrics.keysSeenInUrls.inc();
-      await keys.reportSeenInUrl(found, seen);
+      for (const key of await keys.reportSeenInUrl(found, seen)) anomalies.keyInUrl(key);
     },
+    ...(config.anomalyMaxEntities > 0 ? { observe: (o: Parameters<AnomalyService['observe']>[0]) => anomalies.observe(o) } : {}),
   };
   return {
     config,
@@ -234,6 +256,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     rootKeys: new RootKeyService({ store, keys }),
     secrets: new SecretService({ store: backend.secrets, keyring, now }),
     audit: auditLog(store),
+    anomalies,
     ready: async () => {
       await store.ping();
       return store.backend;
@@ -241,6 +264,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
     async close() {
       watcher.stop();
+      await anomalies.stop();
       await usage.stop();
       await analytics.stop();
       await sessions.close();

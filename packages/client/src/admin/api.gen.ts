@@ -78,6 +78,14 @@ export interface Operations {
             algorithms: string[];
             clockSkewSeconds: number;
           }[];
+          /** alert, throttle or suspend, per anomaly rule */
+          anomalyActions: {
+            traffic_spike?: "alert" | "throttle" | "suspend";
+            many_networks?: "alert" | "throttle" | "suspend";
+            verification_failures?: "alert" | "throttle" | "suspend";
+            key_in_url?: "alert" | "throttle" | "suspend";
+            new_user_agent?: "alert" | "throttle" | "suspend";
+          };
         };
         createdAt: string;
         updatedAt: string;
@@ -116,6 +124,14 @@ export interface Operations {
           /** default 60 */
           clockSkewSeconds?: number;
         }[];
+        /** alert, throttle or suspend, per anomaly rule */
+        anomalyActions?: {
+          traffic_spike?: "alert" | "throttle" | "suspend";
+          many_networks?: "alert" | "throttle" | "suspend";
+          verification_failures?: "alert" | "throttle" | "suspend";
+          key_in_url?: "alert" | "throttle" | "suspend";
+          new_user_agent?: "alert" | "throttle" | "suspend";
+        };
       };
     };
     bodyRequired: true;
@@ -139,6 +155,14 @@ export interface Operations {
           algorithms: string[];
           clockSkewSeconds: number;
         }[];
+        /** alert, throttle or suspend, per anomaly rule */
+        anomalyActions: {
+          traffic_spike?: "alert" | "throttle" | "suspend";
+          many_networks?: "alert" | "throttle" | "suspend";
+          verification_failures?: "alert" | "throttle" | "suspend";
+          key_in_url?: "alert" | "throttle" | "suspend";
+          new_user_agent?: "alert" | "throttle" | "suspend";
+        };
       };
       createdAt: string;
       updatedAt: string;
@@ -174,6 +198,14 @@ export interface Operations {
           algorithms: string[];
           clockSkewSeconds: number;
         }[];
+        /** alert, throttle or suspend, per anomaly rule */
+        anomalyActions: {
+          traffic_spike?: "alert" | "throttle" | "suspend";
+          many_networks?: "alert" | "throttle" | "suspend";
+          verification_failures?: "alert" | "throttle" | "suspend";
+          key_in_url?: "alert" | "throttle" | "suspend";
+          new_user_agent?: "alert" | "throttle" | "suspend";
+        };
       };
       createdAt: string;
       updatedAt: string;
@@ -213,6 +245,14 @@ export interface Operations {
           /** default 60 */
           clockSkewSeconds?: number;
         }[];
+        /** alert, throttle or suspend, per anomaly rule */
+        anomalyActions?: {
+          traffic_spike?: "alert" | "throttle" | "suspend";
+          many_networks?: "alert" | "throttle" | "suspend";
+          verification_failures?: "alert" | "throttle" | "suspend";
+          key_in_url?: "alert" | "throttle" | "suspend";
+          new_user_agent?: "alert" | "throttle" | "suspend";
+        };
       };
     };
     bodyRequired: true;
@@ -236,6 +276,14 @@ export interface Operations {
           algorithms: string[];
           clockSkewSeconds: number;
         }[];
+        /** alert, throttle or suspend, per anomaly rule */
+        anomalyActions: {
+          traffic_spike?: "alert" | "throttle" | "suspend";
+          many_networks?: "alert" | "throttle" | "suspend";
+          verification_failures?: "alert" | "throttle" | "suspend";
+          key_in_url?: "alert" | "throttle" | "suspend";
+          new_user_agent?: "alert" | "throttle" | "suspend";
+        };
       };
       createdAt: string;
       updatedAt: string;
@@ -1269,6 +1317,160 @@ export interface Operations {
       }[];
     };
   };
+  /** An app's anomalies, newest first */
+  getAppsByAppIdAnomalies: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: {
+      status?: "open" | "dismissed" | "resolved";
+      /** The rule that fired (docs/anomalies.md) */
+      rule?: "traffic_spike" | "many_networks" | "verification_failures" | "key_in_url" | "new_user_agent";
+      /** Page size, 1–1000 (default 100) */
+      limit?: string;
+      /** The `next` of the previous page */
+      after?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        /** The rule that fired (docs/anomalies.md) */
+        rule: "traffic_spike" | "many_networks" | "verification_failures" | "key_in_url" | "new_user_agent";
+        appId: string | null;
+        /** The credential id the rule watched (an app id for verification_failures) */
+        entity: string;
+        credentialKind: string | null;
+        detectedAt: string;
+        /** The numbers behind the decision: observed, usual, threshold */
+        detail: Record<string, number | string>;
+        action: "alert" | "throttle" | "suspend";
+        actionOutcome: "done" | "failed" | "not_applicable";
+        status: "open" | "dismissed" | "resolved";
+        closedAt: string | null;
+        closedBy: string | null;
+      }[];
+      next?: string;
+    };
+  };
+  /** Every anomaly, across apps (including failure bursts no app could be named for), newest first */
+  getAnomalies: {
+    params: never;
+    query: {
+      status?: "open" | "dismissed" | "resolved";
+      /** The rule that fired (docs/anomalies.md) */
+      rule?: "traffic_spike" | "many_networks" | "verification_failures" | "key_in_url" | "new_user_agent";
+      /** Page size, 1–1000 (default 100) */
+      limit?: string;
+      /** The `next` of the previous page */
+      after?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        /** The rule that fired (docs/anomalies.md) */
+        rule: "traffic_spike" | "many_networks" | "verification_failures" | "key_in_url" | "new_user_agent";
+        appId: string | null;
+        /** The credential id the rule watched (an app id for verification_failures) */
+        entity: string;
+        credentialKind: string | null;
+        detectedAt: string;
+        /** The numbers behind the decision: observed, usual, threshold */
+        detail: Record<string, number | string>;
+        action: "alert" | "throttle" | "suspend";
+        actionOutcome: "done" | "failed" | "not_applicable";
+        status: "open" | "dismissed" | "resolved";
+        closedAt: string | null;
+        closedBy: string | null;
+      }[];
+      next?: string;
+    };
+  };
+  /** One anomaly */
+  getAnomaliesByAnomalyId: {
+    params: {
+      /** Anomaly id, `anm_…` */
+      anomalyId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** The rule that fired (docs/anomalies.md) */
+      rule: "traffic_spike" | "many_networks" | "verification_failures" | "key_in_url" | "new_user_agent";
+      appId: string | null;
+      /** The credential id the rule watched (an app id for verification_failures) */
+      entity: string;
+      credentialKind: string | null;
+      detectedAt: string;
+      /** The numbers behind the decision: observed, usual, threshold */
+      detail: Record<string, number | string>;
+      action: "alert" | "throttle" | "suspend";
+      actionOutcome: "done" | "failed" | "not_applicable";
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
+  };
+  /** Dismiss an open anomaly (a false alarm). Undoing its action (re-enabling a key) is a separate, audited change. */
+  postAnomaliesByAnomalyIdDismiss: {
+    params: {
+      /** Anomaly id, `anm_…` */
+      anomalyId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** The rule that fired (docs/anomalies.md) */
+      rule: "traffic_spike" | "many_networks" | "verification_failures" | "key_in_url" | "new_user_agent";
+      appId: string | null;
+      /** The credential id the rule watched (an app id for verification_failures) */
+      entity: string;
+      credentialKind: string | null;
+      detectedAt: string;
+      /** The numbers behind the decision: observed, usual, threshold */
+      detail: Record<string, number | string>;
+      action: "alert" | "throttle" | "suspend";
+      actionOutcome: "done" | "failed" | "not_applicable";
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
+  };
+  /** Mark an open anomaly resolved (acted on) */
+  postAnomaliesByAnomalyIdResolve: {
+    params: {
+      /** Anomaly id, `anm_…` */
+      anomalyId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** The rule that fired (docs/anomalies.md) */
+      rule: "traffic_spike" | "many_networks" | "verification_failures" | "key_in_url" | "new_user_agent";
+      appId: string | null;
+      /** The credential id the rule watched (an app id for verification_failures) */
+      entity: string;
+      credentialKind: string | null;
+      detectedAt: string;
+      /** The numbers behind the decision: observed, usual, threshold */
+      detail: Record<string, number | string>;
+      action: "alert" | "throttle" | "suspend";
+      actionOutcome: "done" | "failed" | "not_applicable";
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
+  };
   /** List root keys (never their secrets). A key restricted to some apps sees only the root keys it covers. */
   getRootKeys: {
     params: never;
@@ -1312,7 +1514,7 @@ export interface Operations {
     query: never;
     body: {
       name: string;
-      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("rootkeys:read") | ("rootkeys:write"))[];
+      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       expiresAt?: string | null;
@@ -1386,7 +1588,7 @@ export interface Operations {
     query: never;
     body: {
       name?: string;
-      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("rootkeys:read") | ("rootkeys:write"))[];
+      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       enabled?: boolean;
@@ -1789,6 +1991,11 @@ export const ROUTES = {
   postDevicesByDeviceIdRevoke: { method: 'POST', path: '/v1/devices/{deviceId}/revoke', public: false },
   postVerify: { method: 'POST', path: '/v1/verify', public: false },
   getAnalyticsVerifications: { method: 'GET', path: '/v1/analytics/verifications', public: false },
+  getAppsByAppIdAnomalies: { method: 'GET', path: '/v1/apps/{appId}/anomalies', public: false },
+  getAnomalies: { method: 'GET', path: '/v1/anomalies', public: false },
+  getAnomaliesByAnomalyId: { method: 'GET', path: '/v1/anomalies/{anomalyId}', public: false },
+  postAnomaliesByAnomalyIdDismiss: { method: 'POST', path: '/v1/anomalies/{anomalyId}/dismiss', public: false },
+  postAnomaliesByAnomalyIdResolve: { method: 'POST', path: '/v1/anomalies/{anomalyId}/resolve', public: false },
   getRootKeys: { method: 'GET', path: '/v1/root-keys', public: false },
   postRootKeys: { method: 'POST', path: '/v1/root-keys', public: false },
   getRootKeysByKeyId: { method: 'GET', path: '/v1/root-keys/{keyId}', public: false },

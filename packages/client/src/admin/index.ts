@@ -164,6 +164,16 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       verifications: ({ from, to, ...query }: Omit<Query<'getAnalyticsVerifications'>, 'from' | 'to'> & { readonly from?: Date | string; readonly to?: Date | string } = {}) =>
         call('getAnalyticsVerifications', { query: { ...query, from: from instanceof Date ? from.toISOString() : from, to: to instanceof Date ? to.toISOString() : to } }),
     },
+    anomalies: {
+      /** An app's anomalies (newest first), or every anomaly across apps without `appId` (needs a root key for every app). */
+      list: ({ appId, limit, ...query }: Omit<Query<'getAnomalies'>, 'limit'> & { readonly appId?: string; readonly limit?: number } = {}) => {
+        const q = { ...query, limit: limit === undefined ? undefined : String(limit) };
+        return appId === undefined ? call('getAnomalies', { query: q }) : call('getAppsByAppIdAnomalies', { params: { appId }, query: q });
+      },
+      get: (anomalyId: string) => call('getAnomaliesByAnomalyId', { params: { anomalyId } }),
+      dismiss: (anomalyId: string) => call('postAnomaliesByAnomalyIdDismiss', { params: { anomalyId } }),
+      resolve: (anomalyId: string) => call('postAnomaliesByAnomalyIdResolve', { params: { anomalyId } }),
+    },
     audit: {
       list: (query: Omit<Query<'getAudit'>, 'limit' | 'after'> & { readonly limit?: number; readonly after?: number } = {}) =>
         call('getAudit', { query: { ...query, limit: query.limit === undefined ? undefined : String(query.limit), after: query.after === undefined ? undefined : String(query.after) } }),

@@ -1,3 +1,4 @@
+import type { AnomalyAction, AnomalyRule } from '../anomaly/model.js';
 import type { IdentityProvider, IdentityProviderInput } from '../oidc/config.js';
 
 /** A tenant. Its `live` and `test` environments share nothing but this record. */
@@ -47,6 +48,12 @@ export interface AppSettings {
    * issuer, audience and JWKS URL are checked when set; its keys are fetched and cached.
    */
   readonly identityProviders: readonly IdentityProvider[];
+  /**
+   * What anomaly detection does when a rule fires for this app (anomaly/model.ts): `alert` (the
+   * default for every rule), `throttle` (a key gets an own rate limit of twice its usual rate) or
+   * `suspend` (a key is disabled, a session or device revoked). Rules left out alert.
+   */
+  readonly anomalyActions: Readonly<Partial<Record<AnomalyRule, AnomalyAction>>>;
 }
 
 /** Settings as given to create/update: any subset, identity providers with their defaults left out. */
@@ -62,4 +69,5 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   pinSetTtlSeconds: 7 * 86_400,
   corsOrigins: [],
   identityProviders: [],
+  anomalyActions: {},
 };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { analyticsCommand } from './commands/analytics.js';
+import { anomaliesCommand } from './commands/anomalies.js';
 import { gatewayCommand } from './commands/gateway.js';
 import { policyCommand } from './commands/policy.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -9,4 +10,4 @@ import { identitiesCommand } from './commands/identities.js';
 import { tokensCommand } from './commands/tokens.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand];

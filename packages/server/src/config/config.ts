@@ -65,6 +65,13 @@ export interface KeywardConfig {
    * (never with credentials). Default none.
    */
   readonly corsOrigins: readonly string[];
+  /**
+   * Anomaly detection (anomaly/): how many credentials and apps it keeps a baseline for, per map
+   * (least recently seen forgotten first; about 1 kB each). 0 turns detection off.
+   */
+  readonly anomalyMaxEntities: number;
+  /** How often the baselines are written to the store so they survive a restart, ms (0: only at shutdown). */
+  readonly anomalySnapshotIntervalMs: number;
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -97,6 +104,8 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   analyticsHourRetentionDays: 90,
   analyticsDayRetentionDays: 730,
   corsOrigins: [],
+  anomalyMaxEntities: 100_000,
+  anomalySnapshotIntervalMs: 60_000,
 };
 
 export class ConfigError extends Error {
@@ -180,6 +189,8 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     analyticsMinuteRetentionHours: int('analyticsMinuteRetentionHours', 'KEYWARD_ANALYTICS_MINUTE_RETENTION_HOURS', 1, 24 * 31),
     analyticsHourRetentionDays: int('analyticsHourRetentionDays', 'KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS', 1, 3 * 365),
     analyticsDayRetentionDays: int('analyticsDayRetentionDays', 'KEYWARD_ANALYTICS_DAY_RETENTION_DAYS', 1, 20 * 365),
+    anomalyMaxEntities: int('anomalyMaxEntities', 'KEYWARD_ANOMALY_MAX_ENTITIES', 0, 10_000_000),
+    anomalySnapshotIntervalMs: int('anomalySnapshotIntervalMs', 'KEYWARD_ANOMALY_SNAPSHOT_INTERVAL_MS', 0, 86_400_000),
   };
   const hostPick = pick('host', 'KEYWARD_HOST');
   if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);

@@ -1,3 +1,4 @@
+import type { Observation } from '../anomaly/model.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Mutable } from '../lib/mutable.js';
 import type { DenyCode } from '../errors/catalogue.js';
@@ -49,6 +50,11 @@ export interface CredentialVerifiers {
    * this, so none of them can refuse without flagging.
    */
   readonly reportKeysInUrl?: (keys: readonly string[], seen: { readonly where: string; readonly requestId: string }) => Promise<void>;
+  /**
+   * Every authentication outcome of the pipeline (gateway and middleware), for anomaly detection
+   * (anomaly/service.ts). Synchronous and cheap: it must never slow or fail a request.
+   */
+  readonly observe?: (o: Observation) => void;
 }
 
 /**

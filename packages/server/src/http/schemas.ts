@@ -44,6 +44,13 @@ const IdentityProviderView = Type.Object({
   clockSkewSeconds: Type.Integer(),
 });
 
+const AnomalyAction = Type.Union([Type.Literal('alert'), Type.Literal('throttle'), Type.Literal('suspend')]);
+/** Per anomaly rule (docs/anomalies.md), what happens when it fires; rules left out alert. */
+const AnomalyActions = Type.Partial(
+  Type.Object({ traffic_spike: AnomalyAction, many_networks: AnomalyAction, verification_failures: AnomalyAction, key_in_url: AnomalyAction, new_user_agent: AnomalyAction }, { additionalProperties: false }),
+  { additionalProperties: false, description: 'alert, throttle or suspend, per anomaly rule' },
+);
+
 export const AppSettingsSchema = Type.Object(
   {
     revokeKeysSeenInUrls: Type.Optional(Type.Boolean()),
@@ -55,6 +62,7 @@ export const AppSettingsSchema = Type.Object(
     pinSetTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 86_400 })),
     corsOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, description: 'https://app.example.com, or * for any origin (never with credentials)' }), { maxItems: 32 })),
     identityProviders: Type.Optional(Type.Array(IdentityProviderInput, { maxItems: 8, description: "External OIDC providers whose end-user tokens this app accepts (replaces the whole list)" })),
+    anomalyActions: Type.Optional(AnomalyActions),
   },
   { additionalProperties: false },
 );
@@ -72,6 +80,7 @@ export const AppView = Type.Object({
     pinSetTtlSeconds: Type.Integer(),
     corsOrigins: Type.Array(Type.String()),
     identityProviders: Type.Array(IdentityProviderView),
+    anomalyActions: AnomalyActions,
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -21,6 +21,7 @@ import { endRequestTrace, startRequestTrace, type RequestTrace } from '../observ
 import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './framework-errors.js';
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { anomalyRoutes } from './routes/anomalies.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -232,6 +233,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   deviceRoutes(server, kw);
   verifyAnyRoutes(server, kw);
   analyticsRoutes(server, kw);
+  anomalyRoutes(server, kw);
   rootKeyRoutes(server, kw);
   identityRoutes(server, kw);
   keyAccessRoutes(server, kw, options.accessMap);

@@ -7,6 +7,7 @@ import { retryAfterSeconds } from '../ratelimit/headers.js';
 import type { AuditRecord } from '../audit/model.js';
 import type { SecretView } from '../secrets/service.js';
 import type { Session } from '../sessions/model.js';
+import type { AnomalyRecord } from '../anomaly/store.js';
 import type { MintedToken, SigningKeyInfo, TokenResult } from '../tokens/index.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 
@@ -22,6 +23,7 @@ export function appView(app: App) {
       certificatePins: [...settings.certificatePins],
       corsOrigins: [...settings.corsOrigins],
       identityProviders: settings.identityProviders.map((p) => ({ ...p, algorithms: [...p.algorithms] })),
+      anomalyActions: { ...settings.anomalyActions },
     },
     createdAt: iso(app.createdAtMs),
     updatedAt: iso(app.updatedAtMs),
@@ -138,4 +140,22 @@ export const signingKeyView = (r: SigningKeyInfo) => ({ kid: r.kid, alg: r.alg, 
 export function secretView(s: SecretView) {
   const { createdAtMs, updatedAtMs, ...rest } = s;
   return { ...rest, createdAt: iso(createdAtMs), updatedAt: iso(updatedAtMs) };
+}
+
+/** An anomaly (anomaly/store.ts) as the API and the CLI show it. */
+export function anomalyView(a: AnomalyRecord) {
+  return {
+    id: a.id,
+    rule: a.rule,
+    appId: a.appId,
+    entity: a.entity,
+    credentialKind: a.credentialKind,
+    detectedAt: iso(a.detectedAtMs),
+    detail: { ...a.detail },
+    action: a.action,
+    actionOutcome: a.actionOutcome,
+    status: a.status,
+    closedAt: isoOrNull(a.closedAtMs),
+    closedBy: a.closedBy,
+  };
 }

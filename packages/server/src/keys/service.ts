@@ -191,14 +191,14 @@ export class KeyService {
    * when its app's `revokeKeysSeenInUrls` says so), with the request id in its audit record.
    * Strings that are not keys are ignored: the caller refuses the request either way.
    */
-  async reportSeenInUrl(plaintexts: readonly string[], seen: { readonly where: string; readonly requestId: string }): Promise<number> {
-    let marked = 0;
+  /** Marks every real key among `plaintexts` exposed (and revokes per its app); returns the keys marked. */
+  async reportSeenInUrl(plaintexts: readonly string[], seen: { readonly where: string; readonly requestId: string }): Promise<KeyRecord[]> {
+    const marked: KeyRecord[] = [];
     for (const plaintext of plaintexts) {
       const found = await this.deps.store.findKeyByHash(sha256Hex(plaintext));
       if (!found) continue;
       const app = found.key.appId ? await this.deps.store.getApp(found.key.appId) : undefined;
-      await this.markExposed(found.key.id, `url (${seen.where})`, app?.settings.revokeKeysSeenInUrls ?? false, { actor: 'system', requestId: seen.requestId });
-      marked++;
+      marked.push(await this.markExposed(found.key.id, `url (${seen.where})`, app?.settings.revokeKeysSeenInUrls ?? false, { actor: 'system', requestId: seen.requestId }));
     }
     return marked;
   }

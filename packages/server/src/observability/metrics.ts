@@ -26,6 +26,8 @@ export class Metrics {
   readonly verifications: Counter<'credential' | 'code' | 'reason'>;
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   readonly keysSeenInUrls: Counter;
+  /** Anomalies detected, by rule, the action the app chose and its outcome (anomaly/service.ts). */
+  readonly anomalies: Counter<'rule' | 'action' | 'outcome'>;
   readonly auditWriteFailures: Counter;
   /** Hot-path counts by credential → code → reason, folded into the Prometheus counter at scrape time. */
   private readonly pendingVerifications = new Map<string, Map<string, Map<string, number>>>();
@@ -57,6 +59,12 @@ export class Metrics {
       collect: () => this.foldHttp(),
     });
     this.registry.registerMetric(this.durationMetric() as never);
+    this.anomalies = new Counter({
+      name: 'keyward_anomalies_total',
+      help: 'Anomalies detected, by rule, configured action and action outcome',
+      labelNames: ['rule', 'action', 'outcome'],
+      registers: [this.registry],
+    });
     this.keysSeenInUrls = new Counter({
       name: 'keyward_keys_seen_in_urls_total',
       help: 'Requests that carried a Keyward key in the URL query string',

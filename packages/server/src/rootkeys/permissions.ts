@@ -33,6 +33,8 @@ export const PERMISSIONS = [
   'signing-keys:write',
   'metrics:read',
   'analytics:read',
+  'anomalies:read',
+  'anomalies:write',
   'rootkeys:read',
   'rootkeys:write',
 ] as const;

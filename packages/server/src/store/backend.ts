@@ -1,4 +1,5 @@
 import type { AnalyticsStore } from '../analytics/store.js';
+import type { AnomalyStore } from '../anomaly/store.js';
 import type { ChangeSource } from '../cache/change-watcher.js';
 import type { DeviceStore } from '../devices/store.js';
 import type { CreditSpend } from '../keys/credits.js';
@@ -27,6 +28,7 @@ export interface StoreBackend {
   readonly tokens: TokenStore;
   readonly secrets: SecretStore;
   readonly analytics: AnalyticsStore;
+  readonly anomalies: AnomalyStore;
   /** No backend-neutral interface exists yet for identities: the SQL store serves both backends. */
   readonly identities: SqlIdentityStore;
   readonly limits: RateLimitStore;

@@ -19,7 +19,23 @@ const SETTINGS: readonly (readonly [flag: string, field: keyof AppSettings, help
   ['--pins <list>', 'certificatePins', 'TLS pins of the API hosts, sha256/<base64>, comma-separated', list],
   ['--pin-set-ttl-seconds <n>', 'pinSetTtlSeconds', 'how long a published pin set stays valid', int(0)],
   ['--cors-origins <list>', 'corsOrigins', 'browser origins allowed to call the gateway and the API for this app, comma-separated', list],
+  ['--anomaly-actions <list>', 'anomalyActions', 'what each anomaly rule does, e.g. traffic_spike=throttle,many_networks=suspend (alert|throttle|suspend; rules left out alert)', ruleActions],
 ];
+
+/** `rule=action,…` → the settings object; the schema then checks names and values. */
+function ruleActions(value: string): Record<string, string> {
+  return Object.fromEntries(
+    value
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')
+      .map((p) => {
+        const i = p.indexOf('=');
+        if (i <= 0) throw usageError(`--anomaly-actions: "${p}" must be rule=action`);
+        return [p.slice(0, i), p.slice(i + 1)];
+      }),
+  );
+}
 
 function settingOptions(cmd: Command, nameFlag: string): Command {
   cmd.option('--revoke-keys-seen-in-urls', 'revoke any key of this app that arrives in a URL').option('--no-revoke-keys-seen-in-urls', 'only refuse and mark exposed a key seen in a URL');
