@@ -4,7 +4,9 @@
  *   packages/protocol, packages/client   dist/esm/** (ESM + .d.ts) and dist/cjs/** (CommonJS + .d.ts,
  *                                        under a `{"type":"commonjs"}` package.json so TypeScript and
  *                                        Node both read those files as CommonJS)
- *   packages/server                      dist/** (ESM + .d.ts); bin/keyward.js runs dist/cli/main.js
+ *   packages/server                      dist/** (ESM + .d.ts); bin/keyward.js runs dist/cli/main.js;
+ *                                        dashboard/** : the web dashboard (packages/dashboard, built
+ *                                        by Vite), served by `keyward start` at /
  *
  * Every source file becomes one output file (no bundling), so the JavaScript and the declarations
  * have the same layout and an `exports` entry names the same path in both. JavaScript comes from
@@ -96,7 +98,14 @@ export async function buildPackage(name: PackageName, options: { readonly types:
   rmSync(path.join(packageDir(name), 'dist'), { recursive: true, force: true });
   mkdirSync(path.join(packageDir(name), 'dist'), { recursive: true });
   await buildJs(name);
+  if (name === 'server') await buildDashboard();
   if (options.types) buildTypes(name);
+}
+
+/** The dashboard's static files, into packages/server/dashboard/ (its vite.config.ts says where). */
+export async function buildDashboard(): Promise<void> {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: path.join(root, 'packages/dashboard/vite.config.ts'), logLevel: 'warn' });
 }
 
 /** Every dependency that is not one of our workspace packages: resolved from node_modules at run time. */

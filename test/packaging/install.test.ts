@@ -63,7 +63,7 @@ describe('the packed tarballs', () => {
     const allowed: Record<PackageName, RegExp> = {
       protocol: /^(LICENSE|README\.md|package\.json|dist\/cjs\/package\.json|dist\/(esm|cjs)\/.+\.(js|d\.ts))$/,
       client: /^(LICENSE|README\.md|package\.json|dist\/cjs\/package\.json|dist\/(esm|cjs)\/.+\.(js|d\.ts))$/,
-      server: /^(LICENSE|README\.md|package\.json|bin\/keyward\.js|dist\/.+\.(js|d\.ts))$/,
+      server: /^(LICENSE|README\.md|package\.json|bin\/keyward\.js|dist\/.+\.(js|d\.ts)|dashboard\/index\.html|dashboard\/assets\/[A-Za-z0-9_-]+\.(js|css))$/,
     };
     for (const name of ['protocol', 'client', 'server'] as const) {
       const files = packed[name].files;
@@ -73,6 +73,8 @@ describe('the packed tarballs', () => {
       expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.includes('tsconfig'))).toBe(false);
     }
     expect(packed.client.files).toEqual(expect.arrayContaining(['dist/cjs/package.json', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts']));
+    // The dashboard ships with the server: `keyward start` from npm serves it at /.
+    expect(packed.server.files).toContain('dashboard/index.html');
   });
 
   it('ship every file their exports maps name, each built from the source file its @keyward/source condition names', () => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { VerificationRecorder } from './analytics/recorder.js';
 import { AppService } from './apps/service.js';
+import { ConsoleService } from './console/service.js';
 import { AnomalyService } from './anomaly/service.js';
 import { DEFAULT_THRESHOLDS } from './anomaly/model.js';
 import { auditLog, type AuditLog } from './audit/service.js';
@@ -84,6 +85,8 @@ export interface Keyward {
   readonly audit: AuditLog;
   /** Anomaly detection over every pipeline authentication, with per-app actions (anomaly/). */
   readonly anomalies: AnomalyService;
+  /** Dashboard sign-in: root key → short-lived cookie session (console/). */
+  readonly console: ConsoleService;
   /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
   ready(): Promise<string>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
@@ -257,6 +260,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     secrets: new SecretService({ store: backend.secrets, keyring, now }),
     audit: auditLog(store),
     anomalies,
+    console: new ConsoleService({ store: backend.console, verifier, now, ttlSeconds: config.consoleSessionTtlSeconds }),
     ready: async () => {
       await store.ping();
       return store.backend;

@@ -826,6 +826,22 @@ export interface Operations {
       };
     };
   };
+  /** Walk the whole hash chain and compare its end with the stored head: edits, deletions, reordering and truncation are all found */
+  getAuditVerify: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      ok: boolean;
+      /** Records checked */
+      records: number;
+      /** First sequence number that does not verify */
+      brokenAtSeq?: number;
+      /** HASH_MISMATCH, PREV_MISMATCH, SEQ_GAP or HEAD_MISMATCH */
+      problem?: string;
+    };
+  };
   /** Create or replace a server-held secret (sealed at rest; never returned) */
   putAppsByAppIdSecretsByEnvironmentByName: {
     params: {
@@ -1471,6 +1487,53 @@ export interface Operations {
       closedBy: string | null;
     };
   };
+  /** The current dashboard session (after a reload): its CSRF token, expiry and root key */
+  getConsoleSession: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      /** Send it as x-keyward-csrf on every request that changes something */
+      csrfToken: string;
+      expiresAt: string;
+      rootKey: {
+        id: string;
+        name: string;
+        permissions: string[];
+        appIds: string[] | null;
+      };
+    };
+  };
+  /** Sign in to the dashboard: exchange a root key for a short-lived HttpOnly, SameSite=Strict session cookie */
+  postConsoleSession: {
+    params: never;
+    query: never;
+    body: {
+      /** A root key; never stored by the browser */
+      rootKey: string;
+    };
+    bodyRequired: true;
+    response: {
+      /** Send it as x-keyward-csrf on every request that changes something */
+      csrfToken: string;
+      expiresAt: string;
+      rootKey: {
+        id: string;
+        name: string;
+        permissions: string[];
+        appIds: string[] | null;
+      };
+    };
+  };
+  /** Sign out: ends the session on the server and clears the cookie */
+  deleteConsoleSession: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: void;
+  };
   /** List root keys (never their secrets). A key restricted to some apps sees only the root keys it covers. */
   getRootKeys: {
     params: never;
@@ -1972,6 +2035,7 @@ export const ROUTES = {
   postKeysByKeyIdReissue: { method: 'POST', path: '/v1/keys/{keyId}/reissue', public: false },
   postKeysVerify: { method: 'POST', path: '/v1/keys/verify', public: false },
   getAudit: { method: 'GET', path: '/v1/audit', public: false },
+  getAuditVerify: { method: 'GET', path: '/v1/audit/verify', public: false },
   putAppsByAppIdSecretsByEnvironmentByName: { method: 'PUT', path: '/v1/apps/{appId}/secrets/{environment}/{name}', public: false },
   getAppsByAppIdSecrets: { method: 'GET', path: '/v1/apps/{appId}/secrets', public: false },
   deleteSecretsBySecretId: { method: 'DELETE', path: '/v1/secrets/{secretId}', public: false },
@@ -1996,6 +2060,9 @@ export const ROUTES = {
   getAnomaliesByAnomalyId: { method: 'GET', path: '/v1/anomalies/{anomalyId}', public: false },
   postAnomaliesByAnomalyIdDismiss: { method: 'POST', path: '/v1/anomalies/{anomalyId}/dismiss', public: false },
   postAnomaliesByAnomalyIdResolve: { method: 'POST', path: '/v1/anomalies/{anomalyId}/resolve', public: false },
+  getConsoleSession: { method: 'GET', path: '/v1/console/session', public: true },
+  postConsoleSession: { method: 'POST', path: '/v1/console/session', public: true },
+  deleteConsoleSession: { method: 'DELETE', path: '/v1/console/session', public: true },
   getRootKeys: { method: 'GET', path: '/v1/root-keys', public: false },
   postRootKeys: { method: 'POST', path: '/v1/root-keys', public: false },
   getRootKeysByKeyId: { method: 'GET', path: '/v1/root-keys/{keyId}', public: false },

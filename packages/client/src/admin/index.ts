@@ -177,6 +177,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
     audit: {
       list: (query: Omit<Query<'getAudit'>, 'limit' | 'after'> & { readonly limit?: number; readonly after?: number } = {}) =>
         call('getAudit', { query: { ...query, limit: query.limit === undefined ? undefined : String(query.limit), after: query.after === undefined ? undefined : String(query.after) } }),
+      /** Walks the whole hash chain and compares its end with the stored head. */
+      verify: () => call('getAuditVerify', {}),
     },
   };
 }

@@ -13,6 +13,9 @@ const NOT_IN_ADMIN_SDK: Record<string, string> = {
   postDevices: "called by an app install with its publishable key: the app SDK's job",
   postSessionsRefresh: 'called by the app with its refresh token: SessionManager in @keyward/client',
   postSessionsLogin: "called by the app with the user's password: the app SDK's job",
+  postConsoleSession: 'dashboard sign-in: sets an HttpOnly cookie for the browser; the SDK sends the root key itself',
+  getConsoleSession: 'dashboard session (cookie), for the browser',
+  deleteConsoleSession: 'dashboard sign-out (cookie), for the browser',
 };
 
 describe('admin SDK types against the OpenAPI description', () => {

@@ -72,6 +72,8 @@ export interface KeywardConfig {
   readonly anomalyMaxEntities: number;
   /** How often the baselines are written to the store so they survive a restart, ms (0: only at shutdown). */
   readonly anomalySnapshotIntervalMs: number;
+  /** Lifetime of a dashboard sign-in, seconds (default 3600); it ends then, or at sign-out. */
+  readonly consoleSessionTtlSeconds: number;
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -106,6 +108,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   corsOrigins: [],
   anomalyMaxEntities: 100_000,
   anomalySnapshotIntervalMs: 60_000,
+  consoleSessionTtlSeconds: 3600,
 };
 
 export class ConfigError extends Error {
@@ -191,6 +194,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     analyticsDayRetentionDays: int('analyticsDayRetentionDays', 'KEYWARD_ANALYTICS_DAY_RETENTION_DAYS', 1, 20 * 365),
     anomalyMaxEntities: int('anomalyMaxEntities', 'KEYWARD_ANOMALY_MAX_ENTITIES', 0, 10_000_000),
     anomalySnapshotIntervalMs: int('anomalySnapshotIntervalMs', 'KEYWARD_ANOMALY_SNAPSHOT_INTERVAL_MS', 0, 86_400_000),
+    consoleSessionTtlSeconds: int('consoleSessionTtlSeconds', 'KEYWARD_CONSOLE_SESSION_TTL_SECONDS', 60, 86_400),
   };
   const hostPick = pick('host', 'KEYWARD_HOST');
   if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);

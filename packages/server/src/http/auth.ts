@@ -6,6 +6,7 @@ import type { KeyDecision } from '../keys/decide.js';
 import type { KeyKind, KeyRecord } from '../keys/model.js';
 import { digestsEqual } from '../lib/crypto.js';
 import { clientCertOf } from '../lib/tls.js';
+import { CONSOLE_COOKIE, CSRF_HEADER, cookieValue } from '../console/model.js';
 import type { Keyward } from '../keyward.js';
 import { holds, isPermission, powerOf, reachesApp, type Permission } from '../rootkeys/permissions.js';
 
@@ -80,7 +81,12 @@ export async function authenticate(kw: Keyward, request: FastifyRequest, auth: E
  */
 export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, auth: Exclude<RouteAuth, 'public'>): Operator | Promise<Operator> {
   const presented = presentedCredential(raw.headers);
-  if (presented === undefined) throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
+  if (presented === undefined) {
+    // The dashboard: a root key exchanged for a cookie session (console/), checked by the same verifier.
+    const cookie = cookieValue(raw.headers.cookie, CONSOLE_COOKIE);
+    if (cookie !== undefined) return consoleOperator(kw, raw, ip, cookie);
+    throw new KeywardError('UNAUTHORIZED', 'send a root key as `Authorization: Bearer <key>`', { headers: { 'www-authenticate': 'Bearer' } });
+  }
   const cert = clientCertOf(raw).clientCertSha256;
   const req: { kinds: readonly KeyKind[]; ip: string; clientCertSha256?: string } = { kinds: auth === 'root' ? ROOT_ONLY : ROOT_OR_SECRET, ip };
   if (cert) req.clientCertSha256 = cert;
@@ -112,6 +118,15 @@ export function authenticateRaw(kw: Keyward, raw: IncomingMessage, ip: string, a
  * value for the connection's life; see docs/threat-model.md).
  */
 const lastCredential = new WeakMap<object, { readonly presented: string; readonly hash: string }>();
+
+/** Methods that change nothing: the only ones a dashboard session may call without the CSRF header. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+async function consoleOperator(kw: Keyward, raw: IncomingMessage, ip: string, cookie: string): Promise<Operator> {
+  const csrf = raw.headers[CSRF_HEADER];
+  const { decision } = await kw.console.resolve(cookie, ip, { required: !SAFE_METHODS.has(raw.method ?? 'GET'), presented: typeof csrf === 'string' ? csrf : undefined });
+  return callerOf(decision);
+}
 
 function callerOf(decision: KeyDecision): Operator {
   if (!decision.valid) {

@@ -22,6 +22,8 @@ import { clientErrorHandler, depthGuardedJsonParser, frameworkErrors } from './f
 import { appRoutes, pinRoutes } from './routes/apps.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { anomalyRoutes } from './routes/anomalies.js';
+import { consoleRoutes } from './routes/console.js';
+import { dashboardRoutes } from './dashboard.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -39,6 +41,8 @@ import type { Server } from './types.js';
 import type { Permission } from '../rootkeys/permissions.js';
 
 export interface BuildServerOptions {
+  /** The built dashboard to serve at `/` (default: packages/server/dashboard/ next to this package, when built). */
+  readonly dashboardDir?: string;
   /** Serve HTTPS with this certificate and key (reloaded when the files change). */
   readonly tls?: TlsFiles;
   /** Extra route groups (later features register theirs through this). */
@@ -144,7 +148,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   const methods = new MethodIndex();
   server.addHook('onRoute', (route) => {
     for (const m of [route.method].flat()) methods.add(String(m), route.url);
-    if (route.url === '/openapi.json' || route.url.startsWith('/docs') || route.method === 'HEAD') return;
+    if (route.url === '/openapi.json' || route.url === '/' || route.url.startsWith('/assets/') || route.url.startsWith('/docs') || route.method === 'HEAD') return;
     const declared = (route.config ?? {}) as { auth?: RouteAuth; permission?: Permission };
     for (const m of [route.method].flat()) routeTable.push({ method: String(m), url: route.url, auth: declared.auth as RouteAuth, ...(declared.permission ? { permission: declared.permission } : {}) });
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
@@ -234,6 +238,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   verifyAnyRoutes(server, kw);
   analyticsRoutes(server, kw);
   anomalyRoutes(server, kw);
+  consoleRoutes(server, kw);
   rootKeyRoutes(server, kw);
   identityRoutes(server, kw);
   keyAccessRoutes(server, kw, options.accessMap);
@@ -246,6 +251,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
 
   server.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => server.swagger());
   docsRoutes(server);
+  dashboardRoutes(server, options.dashboardDir);
   // Once closing starts, the fast path declines and Fastify answers 503 (return503OnClosing).
   let closing = false;
   server.addHook('preClose', (done) => {

@@ -1,5 +1,6 @@
 import type { AnalyticsStore } from '../analytics/store.js';
 import type { AnomalyStore } from '../anomaly/store.js';
+import type { ConsoleSessionStore } from '../console/store.js';
 import type { ChangeSource } from '../cache/change-watcher.js';
 import type { DeviceStore } from '../devices/store.js';
 import type { CreditSpend } from '../keys/credits.js';
@@ -29,6 +30,7 @@ export interface StoreBackend {
   readonly secrets: SecretStore;
   readonly analytics: AnalyticsStore;
   readonly anomalies: AnomalyStore;
+  readonly console: ConsoleSessionStore;
   /** No backend-neutral interface exists yet for identities: the SQL store serves both backends. */
   readonly identities: SqlIdentityStore;
   readonly limits: RateLimitStore;

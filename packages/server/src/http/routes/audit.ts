@@ -44,4 +44,28 @@ export function auditRoutes(server: Server, kw: Pick<Keyward, 'audit'>): void {
       return { items, ...(records.length === limit && last ? { next: String(last.seq) } : {}), head: await kw.audit.head() };
     },
   );
+
+  server.get(
+    '/v1/audit/verify',
+    {
+      config: { auth: 'root', permission: 'audit:read' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Walk the whole hash chain and compare its end with the stored head: edits, deletions, reordering and truncation are all found',
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            records: Type.Integer({ description: 'Records checked' }),
+            brokenAtSeq: Type.Optional(Type.Integer({ description: 'First sequence number that does not verify' })),
+            problem: Type.Optional(Type.String({ description: 'HASH_MISMATCH, PREV_MISMATCH, SEQ_GAP or HEAD_MISMATCH' })),
+          }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async () => {
+      const r = await kw.audit.verify();
+      return r.ok ? { ok: true, records: r.records } : { ok: false, records: r.records, brokenAtSeq: r.brokenAtSeq, problem: r.problem };
+    },
+  );
 }

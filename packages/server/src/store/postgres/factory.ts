@@ -4,6 +4,7 @@ import { KeywardError } from '../../errors/keyward-error.js';
 import type { StoreBackend } from '../backend.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
 import { SqlAnomalyStore } from '../sql/anomaly-store.js';
+import { SqlConsoleSessionStore } from '../sql/console-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
 import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
@@ -27,6 +28,7 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
     anomalies: new SqlAnomalyStore(store.db),
+    console: new SqlConsoleSessionStore(store.db),
     identities: new SqlIdentityStore(store.db),
     limits: new PostgresRateLimitStore(store.db),
     nonces: (o) => new PostgresNonceStore(store.db, o),

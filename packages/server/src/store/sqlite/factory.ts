@@ -8,6 +8,7 @@ import { sqliteCreditSpender } from '../sqlite-credits.js';
 import { SharedSqlite } from '../sqlite-shared.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
 import { SqlAnomalyStore } from '../sql/anomaly-store.js';
+import { SqlConsoleSessionStore } from '../sql/console-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
 import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
@@ -30,6 +31,7 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
     anomalies: new SqlAnomalyStore(store.db),
+    console: new SqlConsoleSessionStore(store.db),
     identities: new SqlIdentityStore(store.db),
     limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
     nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),

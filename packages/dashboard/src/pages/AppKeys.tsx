@@ -1,0 +1,133 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api } from '../api.js';
+import { ErrorText } from '../components/ErrorText.js';
+import { ShowOnce } from '../components/ShowOnce.js';
+import { KeyActions } from './KeyActions.js';
+import { KEY_KINDS, type App, type Key } from '../types.js';
+
+type Env = 'live' | 'test';
+
+/** One app: its keys in one environment, filtered by kind and status; create, rotate, revoke, reissue. */
+export function AppKeys({ appId }: { appId: string }) {
+  const [app, setApp] = useState<App>();
+  const [env, setEnv] = useState<Env>('live');
+  const [kind, setKind] = useState('');
+  const [status, setStatus] = useState<'active' | 'all'>('active');
+  const [keys, setKeys] = useState<readonly Key[]>();
+  const [error, setError] = useState<unknown>();
+  const [secret, setSecret] = useState<string>();
+
+  const load = useCallback(async () => {
+    const q = new URLSearchParams({ environment: env, ...(kind ? { kind } : {}), ...(status === 'all' ? { includeRevoked: 'true' } : {}) });
+    try {
+      setKeys((await api<{ items: Key[] }>('GET', `/v1/apps/${appId}/keys?${q}`)).items);
+    } catch (err) {
+      setError(err);
+    }
+  }, [appId, env, kind, status]);
+  useEffect(() => {
+    api<App>('GET', `/v1/apps/${appId}`).then(setApp, setError);
+  }, [appId]);
+  useEffect(() => void load(), [load]);
+
+  const create = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = e.currentTarget;
+    const get = (n: string) => (f.elements.namedItem(n) as HTMLInputElement | HTMLSelectElement).value.trim();
+    const body: Record<string, unknown> = { kind: get('newKind'), environment: env, name: get('newName') };
+    const scopes = get('newScopes');
+    if (scopes) body.scopes = scopes.split(',').map((s) => s.trim()).filter(Boolean);
+    try {
+      const issued = await api<{ key: Key; secret: string }>('POST', `/v1/apps/${appId}/keys`, body);
+      f.reset();
+      setError(undefined);
+      setSecret(issued.secret);
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section aria-labelledby="app-title">
+      <p>
+        <a href="#/">← Apps</a>
+      </p>
+      <h1 id="app-title">{app?.name ?? 'App'}</h1>
+      <fieldset className="env">
+        <legend>Environment</legend>
+        {(['live', 'test'] as const).map((e) => (
+          <label key={e}>
+            <input type="radio" name="env" value={e} checked={env === e} onChange={() => setEnv(e)} /> {e}
+          </label>
+        ))}
+      </fieldset>
+
+      <h2>Create a key in {env}</h2>
+      <form className="grid" onSubmit={create}>
+        <label htmlFor="newKind">Kind</label>
+        <select id="newKind" name="newKind" defaultValue="publishable">
+          {KEY_KINDS.map((k) => (
+            <option key={k}>{k}</option>
+          ))}
+        </select>
+        <label htmlFor="newName">Name</label>
+        <input id="newName" name="newName" required maxLength={128} />
+        <label htmlFor="newScopes">Scopes (comma-separated, optional)</label>
+        <input id="newScopes" name="newScopes" />
+        <button type="submit">Create key</button>
+      </form>
+      <ErrorText error={error} />
+      {secret && <ShowOnce secret={secret} onClose={() => setSecret(undefined)} />}
+
+      <h2>Keys</h2>
+      <div className="filters">
+        <label htmlFor="filterKind">Filter by kind</label>
+        <select id="filterKind" value={kind} onChange={(e) => setKind(e.target.value)}>
+          <option value="">any</option>
+          {KEY_KINDS.map((k) => (
+            <option key={k}>{k}</option>
+          ))}
+        </select>
+        <label htmlFor="filterStatus">Filter by status</label>
+        <select id="filterStatus" value={status} onChange={(e) => setStatus(e.target.value as 'active' | 'all')}>
+          <option value="active">active</option>
+          <option value="all">all, revoked too</option>
+        </select>
+      </div>
+      {keys === undefined ? (
+        <p role="status">Loading…</p>
+      ) : keys.length === 0 ? (
+        <p>No keys match.</p>
+      ) : (
+        <table>
+          <caption className="sr-only">Keys in {env}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Key</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k.id} data-key-id={k.id}>
+                <td>{k.name}</td>
+                <td>{k.kind}</td>
+                <td>
+                  <code>{k.start}</code>
+                </td>
+                <td>{k.revokedAt ? `revoked (${k.revokedReason ?? ''})` : k.enabled ? 'active' : 'disabled'}</td>
+                <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : 'never'}</td>
+                <td>{!k.revokedAt && <KeyActions keyRecord={k} onSecret={setSecret} onChanged={load} onError={setError} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
