@@ -50,7 +50,7 @@ export async function connectRedis(options: RedisOptions): Promise<RedisConnecti
   }) as KeywardRedis;
   // Errors reach the caller of each command; without a listener ioredis would print them itself.
   client.on('error', () => {});
-  for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { lua });
+  for (const [name, { lua, numberOfKeys }] of Object.entries(SCRIPTS)) client.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
   const where = describeRedisUrl(options.url);
   const password = safePassword(options.url);
   const fail = (what: string, err: unknown): KeywardError => {
@@ -65,7 +65,7 @@ export async function connectRedis(options: RedisOptions): Promise<RedisConnecti
     throw fail('cannot connect to', err);
   }
   try {
-    for (const lua of Object.values(SCRIPTS)) await client.script('LOAD', lua);
+    for (const { lua } of Object.values(SCRIPTS)) await client.script('LOAD', lua);
   } catch (err) {
     throw fail('Keyward needs Lua scripts (EVAL, EVALSHA and SCRIPT, not renamed or denied by an ACL), refused by', err);
   }

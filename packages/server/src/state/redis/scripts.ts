@@ -115,4 +115,9 @@ if v then redis.call('DEL', KEYS[1]) end
 return v
 `;
 
-export const SCRIPTS = { kwConsumeAll: CONSUME_ALL_LUA, kwNonce: NONCE_LUA, kwTake: TAKE_LUA } as const;
+/** Each script with its number of keys (undefined: the caller passes it first). */
+export const SCRIPTS = {
+  kwConsumeAll: { lua: CONSUME_ALL_LUA, numberOfKeys: undefined },
+  kwNonce: { lua: NONCE_LUA, numberOfKeys: 1 },
+  kwTake: { lua: TAKE_LUA, numberOfKeys: 1 },
+} as const;
