@@ -49,13 +49,16 @@ export async function connectRedis(options: RedisOptions): Promise<RedisConnecti
     retryStrategy: (times) => (started ? Math.min(100 * times, MAX_RECONNECT_DELAY_MS) : null),
   }) as KeywardRedis;
   // Errors reach the caller of each command; without a listener ioredis would print them itself.
-  client.on('error', () => {});
+  // The last one is kept for the start-up message: a refused AUTH surfaces to connect() only as
+  // "Connection is closed".
+  let lastError: Error | undefined;
+  client.on('error', (err: Error) => (lastError = err));
   for (const [name, { lua, numberOfKeys }] of Object.entries(SCRIPTS)) client.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
   const where = describeRedisUrl(options.url);
   const password = safePassword(options.url);
   const fail = (what: string, err: unknown): KeywardError => {
     client.disconnect();
-    const reason = scrub((err as Error).message ?? String(err), password);
+    const reason = scrub([lastError?.message, (err as Error).message ?? String(err)].filter((m, i, all) => m && all.indexOf(m) === i).join('; '), password);
     return new KeywardError('SHARED_STATE_UNAVAILABLE', `KEYWARD_REDIS_URL (--redis-url): ${what} Redis at ${where}: ${reason}`, { cause: err });
   };
   try {
