@@ -23,6 +23,9 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Stops it (SIGKILL: nothing is saved anyway) and waits for the exit. */
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that accepts connections but never answers. */
+  pause(): void;
+  resume(): void;
 }
 
 const running = new Set<PrivateRedis>();
@@ -55,6 +58,12 @@ export async function privateRedis(args: readonly string[] = [], password?: stri
         });
       });
     },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
       const c = child;
       child = undefined;
@@ -63,6 +72,7 @@ export async function privateRedis(args: readonly string[] = [], password?: stri
       await new Promise<void>((resolve) => {
         c.once('exit', () => resolve());
         c.kill('SIGKILL');
+        c.kill('SIGCONT'); // a paused server dies only once it runs again
       });
     },
   };
