@@ -90,6 +90,10 @@ describe('RedisRateLimitStore gives exactly the decisions of the pure gcra.ts / 
       ],
       T0,
     );
+    // A brace in a caller's name cannot open a tag of its own (the slot stays the prefix's).
+    await store.consume('}{x}', { rate: 1, windowMs: 60_000, burst: 1 }, T0, 1);
+    expect(await conn.client.exists(`{${conn.keyPrefix}:rl}:g:%7D%7Bx%7D`)).toBe(1);
+    await conn.client.del(`{${conn.keyPrefix}:rl}:g:%7D%7Bx%7D`);
     const keys = await conn.client.keys(`{${conn.keyPrefix}:rl}:*`);
     expect(keys.sort()).toEqual([`{${conn.keyPrefix}:rl}:g:r1`, `{${conn.keyPrefix}:rl}:q:q1`]);
     const ttls = await Promise.all(keys.sort().map((k) => conn.client.pttl(k)));
