@@ -223,19 +223,18 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
 
 /** A `postgres:` or `postgresql:` URL with a host. */
 export function isPostgresUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
+  return isUrlWithHost(value, ['postgres:', 'postgresql:']);
 }
 
 /** A `redis:` or `rediss:` (TLS) URL with a host. */
 export function isRedisUrl(value: string): boolean {
+  return isUrlWithHost(value, ['redis:', 'rediss:']);
+}
+
+function isUrlWithHost(value: string, protocols: readonly string[]): boolean {
   try {
     const u = new URL(value);
-    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+    return protocols.includes(u.protocol) && u.hostname !== '';
   } catch {
     return false;
   }

@@ -1,5 +1,4 @@
-import type { GcraDecision, GcraLimit, Refill } from '../ratelimit/gcra.js';
-import { MemoryRateLimitStore, type LimitOp, type LimitOpResult, type RateLimitStore } from '../ratelimit/store.js';
+import { ConsumeAllStore, MemoryRateLimitStore, type LimitOp, type LimitOpResult, type RateLimitStore } from '../ratelimit/store.js';
 
 export interface FailoverOptions {
   /** The shared store (Redis). A throw from it means "broken", never "refused". */
@@ -34,7 +33,7 @@ export interface FailoverOptions {
  * store; its success ends the degraded state (ioredis reconnects within 1 s, so shared limits
  * resume within about 2 s of Redis answering again).
  */
-export class FailoverRateLimitStore implements RateLimitStore {
+export class FailoverRateLimitStore extends ConsumeAllStore {
   private readonly fallback: MemoryRateLimitStore;
   private degraded = false;
   private retryAtMs = 0;
@@ -42,6 +41,7 @@ export class FailoverRateLimitStore implements RateLimitStore {
   private readonly now: () => number;
 
   constructor(private readonly options: FailoverOptions) {
+    super();
     this.fallback = new MemoryRateLimitStore(options.maxFallbackKeys ?? 100_000);
     this.now = options.now ?? Date.now;
   }
@@ -50,15 +50,6 @@ export class FailoverRateLimitStore implements RateLimitStore {
     return this.degraded;
   }
 
-  async consume(key: string, limit: GcraLimit, nowMs: number, cost: number): Promise<GcraDecision> {
-    const [r] = await this.consumeAll([{ type: 'rate', key, limit, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'rate' }>).decision;
-  }
-
-  async spend(key: string, quota: { readonly amount: number; readonly refill: Refill }, nowMs: number, cost: number): Promise<{ allowed: boolean; remaining: number; resetMs: number }> {
-    const [r] = await this.consumeAll([{ type: 'quota', key, quota, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'quota' }>).decision;
-  }
 
   async consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
     if (!this.shouldTryShared()) return this.local(ops, nowMs);

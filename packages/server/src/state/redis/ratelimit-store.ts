@@ -1,5 +1,5 @@
-import { periodEnd, periodStart, type GcraDecision, type GcraLimit, type Refill } from '../../ratelimit/gcra.js';
-import type { LimitOp, LimitOpResult, RateLimitStore } from '../../ratelimit/store.js';
+import { periodEnd, periodStart } from '../../ratelimit/gcra.js';
+import { ConsumeAllStore, type LimitOp, type LimitOpResult } from '../../ratelimit/store.js';
 import type { RedisConnection } from './connect.js';
 import { redisKeys, type RedisKeys } from './keys.js';
 
@@ -16,22 +16,14 @@ import { redisKeys, type RedisKeys } from './keys.js';
  * quota period ends. A throw means Redis failed (timeout, connection down): see
  * state/limits-failover.ts for what the container does then.
  */
-export class RedisRateLimitStore implements RateLimitStore {
+export class RedisRateLimitStore extends ConsumeAllStore {
   private readonly keys: RedisKeys;
 
   constructor(private readonly redis: RedisConnection) {
+    super();
     this.keys = redisKeys(redis.keyPrefix);
   }
 
-  async consume(key: string, limit: GcraLimit, nowMs: number, cost: number): Promise<GcraDecision> {
-    const [r] = await this.consumeAll([{ type: 'rate', key, limit, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'rate' }>).decision;
-  }
-
-  async spend(key: string, quota: { readonly amount: number; readonly refill: Refill }, nowMs: number, cost: number): Promise<{ allowed: boolean; remaining: number; resetMs: number }> {
-    const [r] = await this.consumeAll([{ type: 'quota', key, quota, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'quota' }>).decision;
-  }
 
   async consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
     if (ops.length === 0) return [];
