@@ -33,8 +33,9 @@ const MAX_RECONNECT_DELAY_MS = 1_000;
  * KEYWARD_REDIS_URL (never its password), and nothing is left half-configured.
  *
  * Afterwards every command is bounded: `commandTimeoutMs` per command, no offline queue (a
- * command while disconnected fails at once instead of queueing without bound), no resending on
- * reconnect, and reconnection every ≤ 1 s in the background.
+ * command while disconnected fails at once instead of queueing without bound), a silent socket
+ * dropped after two command timeouts, no resending on reconnect, and reconnection every ≤ 1 s in
+ * the background.
  */
 export async function connectRedis(options: RedisOptions): Promise<RedisConnection> {
   let started = false;
@@ -42,6 +43,10 @@ export async function connectRedis(options: RedisOptions): Promise<RedisConnecti
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs,
     commandTimeout: options.commandTimeoutMs,
+    // A Redis that accepts but never answers (hung, stopped, a black-holed route): after two
+    // command timeouts of silence the socket is dropped, so commands fail at once instead of
+    // piling up in the client's queue for replies that will not come.
+    socketTimeout: 2 * options.commandTimeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,

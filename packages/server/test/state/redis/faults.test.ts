@@ -131,4 +131,21 @@ describe('Redis stopped, limits: each node falls back to its share, and shared l
     const after = await limited(3);
     expect(await codes(after.secret, 4)).toEqual(['VALID', 'VALID', 'VALID', 'RATE_LIMITED']);
   });
+
+  it('a hung Redis (accepting, never answering): limit decisions still come from the fallback, each in bounded time', async () => {
+    const { kw, redis, post, appId } = await node({ clusterNodes: 1 });
+    const k = await kw.keys.create({ appId, environment: 'live', kind: 'secret', name: 'h', ratelimit: { rate: 3, windowSeconds: 3600, burst: 3 } }, CLI);
+    expect((await post({ credential: k.secret })).json.code).toBe('VALID');
+    redis.pause();
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await post({ credential: k.secret }));
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.ms).toBeLessThan(2_000);
+    }
+    // The fallback starts empty (it never saw the shared state): 3 of the 5, then refusals.
+    expect(answers.map((a) => a.json.code)).toEqual(['VALID', 'VALID', 'VALID', 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect(await gauge(kw)).toBe(1);
+    redis.resume();
+  });
 });
