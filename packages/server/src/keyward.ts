@@ -132,7 +132,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const backend: StoreBackend = backendFor(store);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   // With Redis, the short-lived shared state lives there (state/redis/shared-state.ts); without, in the store.
-  const shared = redis ? redisSharedState(redis, { config, metrics, logger, now }) : undefined;
+  const shared = redis ? redisSharedState(redis, { config, store, metrics, logger, now }) : undefined;
   const cache = new KeyCache({ ttlMs: config.cacheTtlMs, negativeTtlMs: config.negativeCacheTtlMs, maxEntries: config.cacheMaxEntries, now });
   const bus = options.bus ?? new LocalInvalidationBus();
   // One local feed for every cache: the bus's messages and the change log's, delivered alike.
@@ -149,8 +149,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   // Shared by every process on the store (never per process): see StoreBackend.
   const limits = options.limits ?? shared?.limits ?? backend.limits;
   const spendKeyCredits = backend.spendKeyCredits;
-  const usage = new UsageRecorder(store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
+  // With Redis, each node's buffer flushes there and one node at a time moves the sums to the store.
+  const usage = new UsageRecorder(shared?.usage ?? store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
   usage.start();
+  shared?.usageFlusher.start();
   const analytics = new VerificationRecorder({
     store: backend.analytics,
     now,
@@ -264,6 +266,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     async close() {
       watcher.stop();
       await usage.stop();
+      await shared?.usageFlusher.stop();
       await analytics.stop();
       await sessions.close();
       tokens.close();

@@ -7,6 +7,9 @@ export interface KeywardRedis extends Redis {
   kwConsumeAll(numKeys: number, ...args: (string | number)[]): Promise<string[][]>;
   kwNonce(key: string, nonce: string, expiresAtMs: string, nowMs: string, maxPerKey: string): Promise<string>;
   kwTake(key: string): Promise<string | null>;
+  kwUsageAdd(counts: string, lastUsed: string, ...triples: string[]): Promise<number>;
+  kwUsageTake(counts: string, lastUsed: string, stagedCounts: string, stagedLastUsed: string, lock: string, token: string, leaseMs: string): Promise<[string[], string[]] | null>;
+  kwUsageDone(stagedCounts: string, stagedLastUsed: string, lock: string, token: string, written: '0' | '1'): Promise<number>;
 }
 
 export interface RedisConnection {

@@ -12,6 +12,7 @@
  *  - the replay cache: `{<prefix>:n:<signing key id>}`, one sorted set per signing key, spread
  *    over the shards by key id.
  *  - single-use entries: `<prefix>:su:<key>`, one key per entry (a one-key script is always on one slot).
+ *  - usage counters: `{<prefix>:usage}:…`, two hashes, their staged copies and the flusher's lock.
  *
  * Parts that come from callers are escaped so that a `{` or `}` in them can never move the tag.
  */
@@ -24,6 +25,8 @@ export interface RedisKeys {
   quota(limiterKey: string): string;
   nonces(keyId: string): string;
   singleUse(key: string): string;
+  /** Usage counters: live and staged hashes and the flusher's lock, one tag (one script touches all). */
+  usage: { readonly counts: string; readonly lastUsed: string; readonly stagedCounts: string; readonly stagedLastUsed: string; readonly lock: string };
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -33,5 +36,6 @@ export function redisKeys(prefix: string): RedisKeys {
     quota: (k) => `{${p}:rl}:q:${escapePart(k)}`,
     nonces: (keyId) => `{${p}:n:${escapePart(keyId)}}`,
     singleUse: (k) => `${p}:su:${escapePart(k)}`,
+    usage: { counts: `{${p}:usage}:n`, lastUsed: `{${p}:usage}:t`, stagedCounts: `{${p}:usage}:sn`, stagedLastUsed: `{${p}:usage}:st`, lock: `{${p}:usage}:lock` },
   };
 }

@@ -115,9 +115,51 @@ if v then redis.call('DEL', KEYS[1]) end
 return v
 `;
 
+/**
+ * Usage counters (state/redis/usage.ts). KEYS: counts hash, last-used hash. ARGV: triples of
+ * keyId, count, lastUsedAtMs. Counts add (HINCRBY), last-used keeps the greatest.
+ */
+export const USAGE_ADD_LUA = `
+for i = 1, #ARGV, 3 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+  local t = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
+  if tonumber(ARGV[i + 2]) > t then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2]) end
+end
+return 1
+`;
+
+/**
+ * The flusher's claim. KEYS: counts, last-used, staged counts, staged last-used, lock.
+ * ARGV: lock token, lease ms. Without the lock: nil. With it: the staged batch (a batch left by a
+ * failed write first; else the live hashes, renamed to staging in the same step so increments
+ * from then on start a new batch), as {counts HGETALL, last-used HGETALL}.
+ */
+export const USAGE_TAKE_LUA = `
+if not redis.call('SET', KEYS[5], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('RENAME', KEYS[1], KEYS[3])
+  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[4]) end
+end
+return {redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4])}
+`;
+
+/**
+ * The flusher's release. KEYS: staged counts, staged last-used, lock. ARGV: lock token, '1' when
+ * the batch was written (then it is deleted). Only the lock's holder releases it.
+ */
+export const USAGE_DONE_LUA = `
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
+redis.call('DEL', KEYS[3])
+return 1
+`;
+
 /** Each script with its number of keys (undefined: the caller passes it first). */
 export const SCRIPTS = {
   kwConsumeAll: { lua: CONSUME_ALL_LUA, numberOfKeys: undefined },
   kwNonce: { lua: NONCE_LUA, numberOfKeys: 1 },
   kwTake: { lua: TAKE_LUA, numberOfKeys: 1 },
+  kwUsageAdd: { lua: USAGE_ADD_LUA, numberOfKeys: 2 },
+  kwUsageTake: { lua: USAGE_TAKE_LUA, numberOfKeys: 5 },
+  kwUsageDone: { lua: USAGE_DONE_LUA, numberOfKeys: 3 },
 } as const;

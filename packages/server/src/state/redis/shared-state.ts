@@ -9,11 +9,16 @@ import type { RedisConnection } from './connect.js';
 import { RedisNonceStore } from './nonce-store.js';
 import { RedisRateLimitStore } from './ratelimit-store.js';
 import { RedisSingleUseStore } from './single-use-store.js';
+import { RedisUsageFlusher, RedisUsageSink } from './usage.js';
+import type { Store } from '../../store/types.js';
 
 export interface RedisSharedState {
   readonly limits: FailoverRateLimitStore;
   readonly nonces: NonceStore;
   readonly singleUse: SingleUseStore;
+  /** Where each node's usage buffer flushes, and the one flusher (by lock) moving counts to the store. */
+  readonly usage: RedisUsageSink;
+  readonly usageFlusher: RedisUsageFlusher;
 }
 
 /**
@@ -22,7 +27,10 @@ export interface RedisSharedState {
  * fail closed (503 SHARED_STATE_UNAVAILABLE). Nothing here is a record of truth: keys, revocations,
  * credits and the audit log stay in the SQL store.
  */
-export function redisSharedState(redis: RedisConnection, deps: { readonly config: Pick<KeywardConfig, 'clusterNodes' | 'nonceCacheMaxPerKey'>; readonly metrics: Metrics; readonly logger: Logger; readonly now: Clock }): RedisSharedState {
+export function redisSharedState(
+  redis: RedisConnection,
+  deps: { readonly config: Pick<KeywardConfig, 'clusterNodes' | 'nonceCacheMaxPerKey' | 'usageFlushIntervalMs'>; readonly store: Pick<Store, 'addUsage'>; readonly metrics: Metrics; readonly logger: Logger; readonly now: Clock },
+): RedisSharedState {
   const { config, metrics, logger } = deps;
   metrics.sharedStateDegraded.set({ state: 'limits' }, 0);
   const limits = new FailoverRateLimitStore({
@@ -40,5 +48,7 @@ export function redisSharedState(redis: RedisConnection, deps: { readonly config
     limits,
     nonces: new RedisNonceStore(redis, { maxPerKey: config.nonceCacheMaxPerKey, now: deps.now }),
     singleUse: new RedisSingleUseStore(redis, { now: deps.now }),
+    usage: new RedisUsageSink(redis),
+    usageFlusher: new RedisUsageFlusher(redis, deps.store, { intervalMs: config.usageFlushIntervalMs, onError: (err) => logger.error({ err }, 'usage flush from Redis to the store failed; will retry') }),
   };
 }
