@@ -121,7 +121,6 @@ export const RESERVED_CODES: Partial<Record<Code, string>> = {
   ATTESTATION_INSTANCE_UNKNOWN: 'app attestation',
   REATTESTATION_REQUIRED: 'app attestation',
   ASSERTION_REQUIRED: 'app attestation (assertions)',
-  SHARED_STATE_UNAVAILABLE: 'Redis shared state',
 };
 
 export function isCode(value: string): value is Code {

@@ -32,6 +32,9 @@ import { signatureScheme } from './signatures/scheme.js';
 import type { RateLimitStore } from './ratelimit/store.js';
 import type { NonceStore } from './signatures/nonce-store.js';
 import type { StoreBackend } from './store/backend.js';
+import type { SingleUseStore } from './state/single-use.js';
+import { connectRedis } from './state/redis/connect.js';
+import { redisSharedState } from './state/redis/shared-state.js';
 import { backendFor, openStore } from './store/factory.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 
@@ -62,6 +65,11 @@ export interface Keyward {
   readonly nonces: NonceStore;
   /** Rate limits and quotas (keys' own limits, the gateway's and the middleware's): shared like `nonces`. */
   readonly limits: RateLimitStore;
+  /**
+   * Things used once across every node (attestation challenges, …): Redis when `redisUrl` is set,
+   * else the store (shared by every process on it), in memory for `:memory:` stores.
+   */
+  readonly singleUse: SingleUseStore;
   /**
    * The local change feed every cache listens to: messages of `bus` (this process's writes, and
    * its peers' on a pub/sub bus) and the store's change log (other processes on the same store).
@@ -108,18 +116,30 @@ export interface CreateKeywardOptions {
   readonly keyring?: Keyring;
   readonly nonces?: NonceStore;
   readonly limits?: RateLimitStore;
+  readonly singleUse?: SingleUseStore;
 }
 
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
   const config: KeywardConfig = { ...DEFAULT_CONFIG, ...options.config };
   const now = options.now ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
-  // The keyring first: a bad master key must stop start-up before any store is created.
-  const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir, config.databaseUrl !== '' && !options.store);
-  const store = options.store ?? (await openStore(config));
-  await store.migrate();
+  // Redis first, then the keyring: a bad URL or master key stops start-up before any store (or
+  // master key file) is created.
+  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs, keyPrefix: config.redisKeyPrefix }) : undefined;
+  let keyring: Keyring;
+  let store: SqlStore;
+  try {
+    keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir, config.databaseUrl !== '' && !options.store);
+    store = options.store ?? (await openStore(config));
+    await store.migrate();
+  } catch (err) {
+    await redis?.close();
+    throw err;
+  }
   const backend: StoreBackend = backendFor(store);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
+  // With Redis, the short-lived shared state lives there (state/redis/shared-state.ts); without, in the store.
+  const shared = redis ? redisSharedState(redis, { config, store, metrics, logger, now }) : undefined;
   const cache = new KeyCache({ ttlMs: config.cacheTtlMs, negativeTtlMs: config.negativeCacheTtlMs, maxEntries: config.cacheMaxEntries, now });
   const bus = options.bus ?? new LocalInvalidationBus();
   // One local feed for every cache: the bus's messages and the change log's, delivered alike.
@@ -134,10 +154,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     onError: (err) => logger.error({ err }, 'change poll failed'),
   });
   // Shared by every process on the store (never per process): see StoreBackend.
-  const limits = options.limits ?? backend.limits;
+  const limits = options.limits ?? shared?.limits ?? backend.limits;
   const spendKeyCredits = backend.spendKeyCredits;
-  const usage = new UsageRecorder(store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
+  // With Redis, each node's buffer flushes there and one node at a time moves the sums to the store.
+  const usage = new UsageRecorder(shared?.usage ?? store, config.usageFlushIntervalMs, (err) => logger.error({ err }, 'usage flush failed; will retry'));
   usage.start();
+  shared?.usageFlusher.start();
   const analytics = new VerificationRecorder({
     store: backend.analytics,
     now,
@@ -160,7 +182,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
   });
   metrics.observeCacheSize(() => cache.size);
-  const nonces = options.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
+  const nonces = options.nonces ?? shared?.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
+  const singleUse = options.singleUse ?? shared?.singleUse ?? backend.singleUse(now);
   const apps = new AppService({ store, now });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
   const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id) });
@@ -249,6 +272,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     verifier,
     nonces,
     limits,
+    singleUse,
     feed,
     sessions,
     devices,
@@ -270,6 +294,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       watcher.stop();
       await anomalies.stop();
       await usage.stop();
+      await shared?.usageFlusher.stop();
       await analytics.stop();
       await sessions.close();
       tokens.close();
@@ -278,6 +303,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       await bus.close();
       await backend.close();
       await store.close();
+      await redis?.close();
     },
   };
 }

@@ -36,7 +36,9 @@ export async function openLocal(options: GlobalOptions, overrides: Partial<Keywa
   const config = cliConfig(options);
   if (!create && !(await storeExists(config))) throw new KeywardError('STORE_NOT_FOUND', `${storeName(config)}: check --data / KEYWARD_DATA / KEYWARD_DATABASE_URL, or run \`keyward init\` there`);
   return createKeyward({
-    config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, ...overrides },
+    // No Redis for one-shot commands: an operator must be able to revoke a key while Redis is down,
+    // and nothing they do needs the shared limits or replay cache.
+    config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, redisUrl: '', ...overrides },
     logger: createLogger('silent'),
   });
 }

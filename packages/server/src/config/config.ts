@@ -18,6 +18,22 @@ export interface KeywardConfig {
   readonly databasePoolSize: number;
   /** Longest a single PostgreSQL statement may run before the server cancels it (0 = no limit). */
   readonly databaseStatementTimeoutMs: number;
+  /**
+   * `redis://…` or `rediss://…`: rate limits, the replay cache and single-use state move to Redis
+   * (shared by every node; state/redis/). Empty = they stay in the store.
+   */
+  readonly redisUrl: string;
+  /** Longest one Redis command may take before it fails (a nonce check then fails closed, a limit falls back). */
+  readonly redisCommandTimeoutMs: number;
+  /** Longest a (re)connection to Redis may take, including at start-up. */
+  readonly redisConnectTimeoutMs: number;
+  /** Prefix of every Redis key Keyward writes, so several deployments can share one Redis. */
+  readonly redisKeyPrefix: string;
+  /**
+   * How many nodes share the limits: while Redis is unavailable each node enforces 1/clusterNodes
+   * of every rate limit and quota on its own (state/limits-failover.ts).
+   */
+  readonly clusterNodes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `json`: one JSON object per line (for collectors); `pretty`: readable lines; `auto`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: 'auto' | 'json' | 'pretty';
@@ -83,6 +99,11 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   databaseUrl: '',
   databasePoolSize: 10,
   databaseStatementTimeoutMs: 30_000,
+  redisUrl: '',
+  redisCommandTimeoutMs: 500,
+  redisConnectTimeoutMs: 3_000,
+  redisKeyPrefix: 'kw',
+  clusterNodes: 1,
   logLevel: 'info',
   logFormat: 'auto',
   cacheTtlMs: 60_000,
@@ -170,6 +191,11 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     databaseUrl: str('databaseUrl', 'KEYWARD_DATABASE_URL'),
     databasePoolSize: int('databasePoolSize', 'KEYWARD_DATABASE_POOL_SIZE', 1, 1000),
     databaseStatementTimeoutMs: int('databaseStatementTimeoutMs', 'KEYWARD_DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000),
+    redisUrl: str('redisUrl', 'KEYWARD_REDIS_URL'),
+    redisCommandTimeoutMs: int('redisCommandTimeoutMs', 'KEYWARD_REDIS_COMMAND_TIMEOUT_MS', 10, 60_000),
+    redisConnectTimeoutMs: int('redisConnectTimeoutMs', 'KEYWARD_REDIS_CONNECT_TIMEOUT_MS', 100, 60_000),
+    redisKeyPrefix: str('redisKeyPrefix', 'KEYWARD_REDIS_KEY_PREFIX'),
+    clusterNodes: int('clusterNodes', 'KEYWARD_CLUSTER_NODES', 1, 1000),
     logLevel,
     logFormat,
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),
@@ -201,15 +227,29 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   const dbPick = pick('databaseUrl', 'KEYWARD_DATABASE_URL');
   // The value is never echoed: a database URL usually carries a password.
   if (dbPick.value !== undefined && !isPostgresUrl(String(dbPick.value))) problems.push(`${dbPick.from}: must be a URL like postgres://user:password@host:5432/database (value not shown: it may hold a password)`);
+  const redisPick = pick('redisUrl', 'KEYWARD_REDIS_URL');
+  if (redisPick.value !== undefined && !isRedisUrl(String(redisPick.value))) problems.push(`${redisPick.from}: must be a URL like redis://:password@host:6379/0 or rediss://… (value not shown: it may hold a password)`);
+  const prefixPick = pick('redisKeyPrefix', 'KEYWARD_REDIS_KEY_PREFIX');
+  // Braces would break the hash tags that keep each script on one Cluster slot (state/redis/keys.ts).
+  if (prefixPick.value !== undefined && !/^[A-Za-z0-9_.:-]{1,64}$/.test(String(prefixPick.value))) problems.push(`${prefixPick.from}=${String(prefixPick.value)}: must be 1 to 64 letters, digits or _ . : -`);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
 
 /** A `postgres:` or `postgresql:` URL with a host. */
 export function isPostgresUrl(value: string): boolean {
+  return isUrlWithHost(value, ['postgres:', 'postgresql:']);
+}
+
+/** A `redis:` or `rediss:` (TLS) URL with a host. */
+export function isRedisUrl(value: string): boolean {
+  return isUrlWithHost(value, ['redis:', 'rediss:']);
+}
+
+function isUrlWithHost(value: string, protocols: readonly string[]): boolean {
   try {
     const u = new URL(value);
-    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+    return protocols.includes(u.protocol) && u.hostname !== '';
   } catch {
     return false;
   }

@@ -29,6 +29,10 @@ export class Metrics {
   /** Anomalies detected, by rule, the action the app chose and its outcome (anomaly/service.ts). */
   readonly anomalies: Counter<'rule' | 'action' | 'outcome'>;
   readonly auditWriteFailures: Counter;
+  /** 1 while a shared state (`limits`) runs on its per-node fallback because Redis is unavailable. */
+  readonly sharedStateDegraded: Gauge<'state'>;
+  /** Decisions taken by a per-node fallback instead of the shared store. */
+  readonly sharedStateFallbacks: Counter<'state'>;
   /** Hot-path counts by credential → code → reason, folded into the Prometheus counter at scrape time. */
   private readonly pendingVerifications = new Map<string, Map<string, Map<string, number>>>();
   /** By route → method. */
@@ -73,6 +77,18 @@ export class Metrics {
     this.auditWriteFailures = new Counter({
       name: 'keyward_audit_write_failures_total',
       help: 'Audit records that could not be written (the mutation was refused)',
+      registers: [this.registry],
+    });
+    this.sharedStateDegraded = new Gauge({
+      name: 'keyward_shared_state_degraded',
+      help: 'Whether a shared state (label state) runs on the per-node fallback because Redis is unavailable (1) or is shared (0)',
+      labelNames: ['state'],
+      registers: [this.registry],
+    });
+    this.sharedStateFallbacks = new Counter({
+      name: 'keyward_shared_state_fallback_decisions_total',
+      help: 'Decisions taken by the per-node fallback while Redis was unavailable, by shared state',
+      labelNames: ['state'],
       registers: [this.registry],
     });
   }

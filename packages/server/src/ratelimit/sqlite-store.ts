@@ -1,6 +1,5 @@
 import type { SharedSqlite } from '../store/sqlite-shared.js';
-import type { GcraDecision, GcraLimit, Refill } from './gcra.js';
-import { decideAll, type LimitOp, type LimitOpResult, type RateLimitStore } from './store.js';
+import { ConsumeAllStore, decideAll, type LimitOp, type LimitOpResult } from './store.js';
 
 /**
  * Rate limits and quotas in the SQLite file, so every process on it counts one budget (a key
@@ -10,7 +9,7 @@ import { decideAll, type LimitOp, type LimitOpResult, type RateLimitStore } from
  * Bounds: one row per limiter key; rows whose state has expired (a GCRA bucket full again, a
  * quota period over) are deleted every `sweepIntervalMs`, at most `sweepBatch` at a time.
  */
-export class SqliteRateLimitStore implements RateLimitStore {
+export class SqliteRateLimitStore extends ConsumeAllStore {
   private readonly run: (ops: readonly LimitOp[], nowMs: number) => readonly LimitOpResult[] | Promise<readonly LimitOpResult[]>;
   private readonly sweep: (nowMs: number) => unknown;
   private lastSweepMs = 0;
@@ -19,6 +18,7 @@ export class SqliteRateLimitStore implements RateLimitStore {
     shared: SharedSqlite,
     private readonly options: { readonly sweepIntervalMs?: number; readonly sweepBatch?: number } = {},
   ) {
+    super();
     const db = shared.db;
     const getTat = db.prepare<[string], { tat_ms: number }>('SELECT tat_ms FROM ratelimit_gcra WHERE key = ?');
     const putTat = db.prepare('INSERT INTO ratelimit_gcra (key, tat_ms, expires_at_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET tat_ms = excluded.tat_ms, expires_at_ms = excluded.expires_at_ms');
@@ -51,15 +51,6 @@ export class SqliteRateLimitStore implements RateLimitStore {
     });
   }
 
-  async consume(key: string, limit: GcraLimit, nowMs: number, cost: number): Promise<GcraDecision> {
-    const [r] = await this.consumeAll([{ type: 'rate', key, limit, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'rate' }>).decision;
-  }
-
-  async spend(key: string, quota: { readonly amount: number; readonly refill: Refill }, nowMs: number, cost: number): Promise<{ allowed: boolean; remaining: number; resetMs: number }> {
-    const [r] = await this.consumeAll([{ type: 'quota', key, quota, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'quota' }>).decision;
-  }
 
   async consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
     if (nowMs - this.lastSweepMs >= (this.options.sweepIntervalMs ?? 10_000)) {

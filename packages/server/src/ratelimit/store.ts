@@ -19,6 +19,24 @@ export interface RateLimitStore {
   consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]>;
 }
 
+/**
+ * A store that implements `consumeAll` only: `consume` and `spend` are one-op calls of it, so
+ * every backend decides single limits exactly as it decides combined ones.
+ */
+export abstract class ConsumeAllStore implements RateLimitStore {
+  abstract consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]>;
+
+  async consume(key: string, limit: GcraLimit, nowMs: number, cost: number): Promise<GcraDecision> {
+    const [r] = await this.consumeAll([{ type: 'rate', key, limit, cost }], nowMs);
+    return (r as Extract<LimitOpResult, { type: 'rate' }>).decision;
+  }
+
+  async spend(key: string, quota: { readonly amount: number; readonly refill: Refill }, nowMs: number, cost: number): Promise<{ allowed: boolean; remaining: number; resetMs: number }> {
+    const [r] = await this.consumeAll([{ type: 'quota', key, quota, cost }], nowMs);
+    return (r as Extract<LimitOpResult, { type: 'quota' }>).decision;
+  }
+}
+
 export type LimitOp =
   | { readonly type: 'rate'; readonly key: string; readonly limit: GcraLimit; readonly cost: number }
   | { readonly type: 'quota'; readonly key: string; readonly quota: { readonly amount: number; readonly refill: Refill }; readonly cost: number };

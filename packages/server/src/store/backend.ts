@@ -7,6 +7,7 @@ import type { CreditSpend } from '../keys/credits.js';
 import type { Clock } from '../lib/clock.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import type { SecretStore } from '../secrets/store.js';
+import type { SingleUseStore } from '../state/single-use.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { NonceStore } from '../signatures/nonce-store.js';
 import type { TokenStore } from '../tokens/store.js';
@@ -35,6 +36,8 @@ export interface StoreBackend {
   readonly identities: SqlIdentityStore;
   readonly limits: RateLimitStore;
   nonces(options: { readonly maxPerKey: number; readonly now: Clock }): NonceStore;
+  /** Single-use entries (attestation challenges, …) on `now`: in the store, so every node shares them. */
+  singleUse(now: Clock): SingleUseStore;
   /** `Store.spendKeyCredits`, or a faster path to the same rows (SQLite's shared connection). */
   readonly spendKeyCredits: (keyId: string, cost: number, nowMs: number) => Promise<CreditSpend>;
   /** Changes written by other processes on the same store, read from where the store keeps them. */

@@ -15,6 +15,9 @@ import { CLI } from '../helpers.js';
 import { SHARED_BACKENDS, signedRequest, twoInstances } from './helpers.js';
 import { PostgresNonceStore, PostgresRateLimitStore } from '../../src/store/postgres/shared-state.js';
 import { pgStore } from '../store/pg-harness.js';
+import { RedisNonceStore } from '../../src/state/redis/nonce-store.js';
+import { RedisRateLimitStore } from '../../src/state/redis/ratelimit-store.js';
+import { connection, privateRedis, type PrivateRedis } from './redis/redis-harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,6 +25,13 @@ afterEach(async () => {
 });
 
 const T0 = Date.UTC(2026, 5, 1);
+
+let redisServer: PrivateRedis | undefined;
+/** A connection with a fresh key prefix to this file's private redis-server. */
+async function redis() {
+  redisServer ??= await privateRedis();
+  return connection(redisServer);
+}
 
 /** A migrated SQLite file and a shared-state connection to it. */
 async function sharedFile(): Promise<SharedSqlite> {
@@ -48,6 +58,7 @@ const nonceStores: [string, (o: { maxPerKey: number; now: () => number }) => Pro
   ['memory', async (o) => new MemoryNonceStore(o)],
   ['sqlite', async (o) => new SqliteNonceStore(await sharedFile(), o)],
   ['postgres', async (o) => new PostgresNonceStore((await pg()).db, o)],
+  ['redis', async (o) => new RedisNonceStore(await redis(), o)],
 ];
 
 describe.each(nonceStores)('NonceStore conformance: %s', (_name, make) => {
@@ -84,6 +95,7 @@ const limitStores: [string, () => Promise<RateLimitStore>][] = [
   ['memory', async () => new MemoryRateLimitStore()],
   ['sqlite', async () => new SqliteRateLimitStore(await sharedFile())],
   ['postgres', async () => new PostgresRateLimitStore((await pg()).db)],
+  ['redis', async () => new RedisRateLimitStore(await redis())],
 ];
 
 describe.each(limitStores)('RateLimitStore conformance: %s', (_name, make) => {

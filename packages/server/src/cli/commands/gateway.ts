@@ -70,13 +70,14 @@ export function gatewayCommand(program: Command): void {
     .option('--admin-port <port>', 'serve GET /metrics and /healthz on this port (env KEYWARD_GATEWAY_ADMIN_PORT; default: not served)', int('--admin-port'))
     .option('--admin-host <host>', 'address for the admin port (default 127.0.0.1)')
     .option('--no-watch-policy', 'do not reload the access map when its file changes (SIGHUP still reloads it)')
-    .option('--log-format <format>', 'auto|json|pretty: auto is readable on a terminal, JSON lines otherwise (env KEYWARD_LOG_FORMAT)');
+    .option('--log-format <format>', 'auto|json|pretty: auto is readable on a terminal, JSON lines otherwise (env KEYWARD_LOG_FORMAT)')
+    .option('--redis-url <url>', 'shared rate limits, replay cache and single-use state in Redis, redis://:password@host:6379/0 (env KEYWARD_REDIS_URL, preferred: argv is visible to other users)');
   for (const [flag, , help] of LIMIT_FLAGS) command.option(flag, help, int(flag.split(' ')[0]!));
   command
     .action(async (opts: Partial<Record<LimitName, number>> & {
       upstream: string; policy: string; port?: number; host?: string; app?: string; env?: string; audience?: string;
       trustProxyHops?: number; trustProxyCidrs?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean;
-      connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number; logFormat?: string;
+      connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number; logFormat?: string; redisUrl?: string;
       adminPort?: number; adminHost?: string; watchPolicy: boolean;
     }, cmd: Command) => {
       let upstreamUrl: URL | undefined;
@@ -100,7 +101,7 @@ export function gatewayCommand(program: Command): void {
       resolveLimits({ upstreamUrl: opts.upstream, policy: REFUSE_ALL, clientIp: () => '', ...limitOptions }); // checked before any state is opened
       const loaded = readAccessMap(opts.policy);
       const initialMap = compileAccessMap(loaded.map);
-      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), opts.logFormat ? { logFormat: opts.logFormat } : {});
+      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), { ...(opts.logFormat ? { logFormat: opts.logFormat } : {}), ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}) });
       if (!(await storeExists(config))) throw new KeywardError('STORE_NOT_FOUND', `${storeName(config)}: the gateway verifies against the store \`keyward start\` (or \`keyward init\`) created; check --data / KEYWARD_DATA`);
       const kw = await createKeyward({ config, defaultMetrics: true });
       const trust: ProxyTrust = opts.trustProxyHops !== undefined ? { hops: opts.trustProxyHops } : opts.trustProxyCidrs ? { cidrs: opts.trustProxyCidrs.split(',').map((s) => s.trim()) } : 'none';

@@ -22,13 +22,15 @@ export function startCommand(program: Command): void {
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
     .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access (which calls a key may make)')
-    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string }, cmd: Command) => {
+    .option('--redis-url <url>', 'shared rate limits, replay cache and single-use state in Redis, redis://:password@host:6379/0 (env KEYWARD_REDIS_URL, preferred: argv is visible to other users)')
+    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string; redisUrl?: string }, cmd: Command) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), {
         ...(opts.port ? { port: opts.port } : {}),
         ...(opts.host ? { host: opts.host } : {}),
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
         ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
+        ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
       });
       // Loaded (and refused if invalid) before any state is created.
       const accessMap = opts.policy ? compileAccessMap(loadAccessMap(opts.policy)) : undefined;

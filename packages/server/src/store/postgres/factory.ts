@@ -11,13 +11,14 @@ import { SqlSecretStore } from '../sql/secret-store.js';
 import { SqlSessionStore } from '../sql/session-store.js';
 import type { SqlStore } from '../sql/sql-store.js';
 import { SqlTokenStore } from '../sql/token-store.js';
+import { SqlSingleUseStore } from '../sql/single-use-store.js';
 import { openPostgresStore, type PostgresStoreOptions } from './open.js';
 import { PostgresNonceStore, PostgresRateLimitStore } from './shared-state.js';
 
 /**
  * The PostgreSQL backend around a migrated store: every node on the database shares the replay
  * cache, the rate limits (advisory-locked transactions), the credit balances (row locks, in
- * SqlStore.spendKeyCredits) and the change log (triggers, migration 400).
+ * SqlStore.spendKeyCredits), the single-use entries and the change log (triggers, migration 400).
  */
 export function postgresBackend(store: SqlStore): StoreBackend {
   return {
@@ -32,6 +33,7 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     identities: new SqlIdentityStore(store.db),
     limits: new PostgresRateLimitStore(store.db),
     nonces: (o) => new PostgresNonceStore(store.db, o),
+    singleUse: (now) => new SqlSingleUseStore(store.db, { now }),
     spendKeyCredits: store.spendKeyCredits.bind(store),
     async changes() {
       const log = new ChangeLogSource(store.db, {});

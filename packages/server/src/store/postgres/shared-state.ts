@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { GcraDecision, GcraLimit, QuotaState, Refill } from '../../ratelimit/gcra.js';
-import { decideAll, type LimitOp, type LimitOpResult, type RateLimitStore } from '../../ratelimit/store.js';
+import type { QuotaState } from '../../ratelimit/gcra.js';
+import { ConsumeAllStore, decideAll, type LimitOp, type LimitOpResult } from '../../ratelimit/store.js';
 import type { NonceOutcome, NonceStore } from '../../signatures/nonce-store.js';
 import type { Database } from '../sql/schema.js';
 
@@ -61,7 +61,7 @@ export class PostgresNonceStore implements NonceStore {
  * keys cannot deadlock), read the state, decide (the same pure decideAll as every backend),
  * write. Rows whose state has expired are deleted every `sweepIntervalMs`, `sweepBatch` at a time.
  */
-export class PostgresRateLimitStore implements RateLimitStore {
+export class PostgresRateLimitStore extends ConsumeAllStore {
   private lastSweepMs = 0;
   private readonly db: Db;
 
@@ -69,18 +69,10 @@ export class PostgresRateLimitStore implements RateLimitStore {
     db: Kysely<Database>,
     private readonly options: { readonly sweepIntervalMs?: number; readonly sweepBatch?: number } = {},
   ) {
+    super();
     this.db = db;
   }
 
-  async consume(key: string, limit: GcraLimit, nowMs: number, cost: number): Promise<GcraDecision> {
-    const [r] = await this.consumeAll([{ type: 'rate', key, limit, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'rate' }>).decision;
-  }
-
-  async spend(key: string, quota: { readonly amount: number; readonly refill: Refill }, nowMs: number, cost: number): Promise<{ allowed: boolean; remaining: number; resetMs: number }> {
-    const [r] = await this.consumeAll([{ type: 'quota', key, quota, cost }], nowMs);
-    return (r as Extract<LimitOpResult, { type: 'quota' }>).decision;
-  }
 
   async consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
     if (nowMs - this.lastSweepMs >= (this.options.sweepIntervalMs ?? 10_000)) {

@@ -7,6 +7,7 @@ import type { SharedTables } from './migrations-shared.js';
 import type { TokenTables } from './migrations-tokens.js';
 import type { SecretTables } from './secret-store.js';
 import type { SessionTables } from './session-store.js';
+import type { SingleUseTables } from './single-use-store.js';
 
 /**
  * Table shapes as Kysely sees them. Portable across SQLite and PostgreSQL: times are integer
@@ -97,4 +98,4 @@ export interface CoreTables {
  * migrations and store and merged here, so every module queries the same `Kysely<Database>`
  * (no casts between per-feature views of one connection).
  */
-export interface Database extends CoreTables, TokenTables, SessionTables, DeviceTables, SecretTables, SharedTables, AnalyticsTables, AnomalyTables, ConsoleTables {}
+export interface Database extends CoreTables, TokenTables, SessionTables, DeviceTables, SecretTables, SharedTables, SingleUseTables, AnalyticsTables, AnomalyTables, ConsoleTables {}

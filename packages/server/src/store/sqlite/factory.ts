@@ -15,6 +15,8 @@ import { SqlSecretStore } from '../sql/secret-store.js';
 import { SqlSessionStore } from '../sql/session-store.js';
 import type { SqlStore } from '../sql/sql-store.js';
 import { SqlTokenStore } from '../sql/token-store.js';
+import { SqlSingleUseStore } from '../sql/single-use-store.js';
+import { MemorySingleUseStore } from '../../state/single-use.js';
 
 /**
  * The SQLite backend around a migrated store. Cross-process state on a file-backed store lives in
@@ -35,6 +37,7 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     identities: new SqlIdentityStore(store.db),
     limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
     nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),
+    singleUse: (now) => (store.sqliteFile ? new SqlSingleUseStore(store.db, { now }) : new MemorySingleUseStore({ now })),
     spendKeyCredits: shared ? sqliteCreditSpender(shared) : store.spendKeyCredits.bind(store),
     async changes() {
       const log = new ChangeLogSource(store.db, {});
