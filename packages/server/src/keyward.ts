@@ -125,6 +125,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const watcher = new ChangeWatcher(await backend.changes(now), (m) => void feed.publish(m), {
     pollIntervalMs: config.changePollIntervalMs,
     onError: (err) => logger.error({ err }, 'change poll failed'),
+    onListenError: (err, retryInMs) => logger.warn({ err, retryInMs }, 'change notifications unavailable; reconnecting (the change poll covers the gap)'),
   });
   // Shared by every process on the store (never per process): see StoreBackend.
   const limits = options.limits ?? backend.limits;
@@ -185,7 +186,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
     }
   });
-  watcher.start();
+  await watcher.start();
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
@@ -240,7 +241,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
     verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
     async close() {
-      watcher.stop();
+      await watcher.stop();
       await usage.stop();
       await analytics.stop();
       await sessions.close();
