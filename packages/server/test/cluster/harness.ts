@@ -1,101 +1,14 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
-import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { BIN } from '../gateway/process.js';
 import { startUpstream } from '../gateway/upstream.js';
 import { freshSchema, PG_URL } from '../store/pg-harness.js';
+import { clusterEnv, runCli, spawnServing, type ClusterProcess } from './launch.js';
 
-const run = promisify(execFile);
-
-/** The local Redis the shared-state suites use (override with KEYWARD_TEST_REDIS_URL). */
-export const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/**
- * The environment every process of a test cluster gets, in one place: the shared PostgreSQL
- * schema, one set of master keys, quiet logs, and Redis once the configuration knows it
- * (`redisUrl`, from the Redis branch): the harness then passes KEYWARD_REDIS_URL without change.
- */
-export function clusterEnv(databaseUrl: string, masterKeys: string): Record<string, string> {
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    KEYWARD_DATABASE_URL: databaseUrl,
-    KEYWARD_MASTER_KEYS: masterKeys,
-    KEYWARD_HOST: '',
-    KEYWARD_LOG_LEVEL: 'warn', // info logs every request: under a load test that is most of the CPU
-    KEYWARD_LOG_FORMAT: 'json',
-    KEYWARD_GATEWAY_ADMIN_PORT: '',
-  };
-  if ('redisUrl' in DEFAULT_CONFIG) env.KEYWARD_REDIS_URL = REDIS_URL;
-  else delete env.KEYWARD_REDIS_URL;
-  return env;
-}
-
-/** A port nobody listens on now (the OS's pick); the caller retries if another process takes it first. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-export interface ClusterProcess {
-  readonly name: string;
-  readonly base: string;
-  readonly child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** Spawns `keyward …args --port N` until one binds (a port can be taken between pick and bind), then waits for `ready`. */
-async function spawnServing(name: string, args: string[], env: Record<string, string>, readyPath: string, ready: (status: number) => boolean = (s) => s === 200): Promise<ClusterProcess> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [BIN, ...args, '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const keep = (c: Buffer) => {
-      out = (out + c.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 45_000;
-    let up = false;
-    while (!up && child.exitCode === null && Date.now() < deadline) {
-      try {
-        const res = await request(`${base}${readyPath}`, { headersTimeout: 2_000, bodyTimeout: 2_000 });
-        await res.body.dump();
-        up = ready(res.statusCode);
-      } catch {
-        /* not listening yet */
-      }
-      if (!up) await new Promise((r) => setTimeout(r, 50));
-    }
-    const stop = () => stopChild(child);
-    if (up) return { name, base, child, output: () => out, stop };
-    await stop();
-    if (attempt < 3 && /EADDRINUSE/.test(out)) continue;
-    throw new Error(`${name} did not start:\n${out}`);
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+export { REDIS_URL, clusterEnv } from './launch.js';
 
 export interface Cluster {
   readonly nodes: readonly ClusterProcess[];
@@ -128,7 +41,7 @@ export async function startCluster(options: { nodes?: number; gateway?: boolean 
     while (cleanups.length) await cleanups.pop()!().catch(() => {});
   };
   try {
-    const { stdout } = await run(process.execPath, [BIN, 'init', '--json'], { env, timeout: 60_000 });
+    const { stdout } = await runCli(process.execPath, [BIN, 'init', '--json'], { env, timeout: 60_000 });
     const rootKey = (JSON.parse(stdout) as { rootKey: string }).rootKey;
     const nodes = await Promise.all(Array.from({ length: options.nodes ?? 3 }, (_, i) => spawnServing(`node${i + 1}`, ['start'], env, '/readyz')));
     for (const n of nodes) cleanups.push(n.stop);

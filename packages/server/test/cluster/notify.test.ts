@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair } from '../../../client/src/index.js';
@@ -158,7 +159,7 @@ describe('the NOTIFY channel', () => {
     cleanups.push(() => listener.close());
     await listener.start();
     await ready;
-    const log = (s: typeof mine, id: string) => s.db.insertInto('change_log').values({ kind: 'key', entity_id: id, at_ms: 0 }).execute();
+    const log = (s: typeof mine, id: string) => sql`INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('key', ${id}, 0)`.execute(s.db);
     await log(other, 'key_other');
     await log(mine, 'key_mine');
     const deadline = Date.now() + WITHIN_MS;
@@ -209,7 +210,7 @@ describe('the NOTIFY channel', () => {
     await admin.query('SELECT pg_terminate_backend($1)', [listener.backendPid]);
     await down;
     expect(listener.listening).toBe(false);
-    await store.db.insertInto('change_log').values({ kind: 'key', entity_id: 'key_while_down', at_ms: Date.now() }).execute();
+    await sql`INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('key', 'key_while_down', ${Date.now()})`.execute(store.db);
     await back;
     expect(listener.listening).toBe(true);
     expect(pushed).toEqual([]); // nobody heard the NOTIFY…
