@@ -101,6 +101,11 @@ export interface CreateKeywardOptions {
   readonly keyring?: Keyring;
   readonly nonces?: NonceStore;
   readonly limits?: RateLimitStore;
+  /**
+   * Whether to follow changes other processes make (the change poll and, on PostgreSQL, the
+   * LISTEN connection). Default true; one-shot CLI commands, which answer and exit, pass false.
+   */
+  readonly watchChanges?: boolean;
 }
 
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
@@ -186,7 +191,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
     }
   });
-  await watcher.start();
+  if (options.watchChanges !== false) await watcher.start();
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),

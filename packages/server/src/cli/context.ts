@@ -38,6 +38,7 @@ export async function openLocal(options: GlobalOptions, overrides: Partial<Keywa
   return createKeyward({
     config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, ...overrides },
     logger: createLogger('silent'),
+    watchChanges: false,
   });
 }
 

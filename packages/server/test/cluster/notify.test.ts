@@ -5,6 +5,7 @@ import { generateDeviceKeyPair } from '../../../client/src/index.js';
 import { createSigner } from '../../../client/src/signer.js';
 import { ChangeLogSource } from '../../src/cache/change-log.js';
 import type { Invalidation } from '../../src/cache/invalidation.js';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { authenticate } from '../../src/credentials/authenticate.js';
 import type { Keyward } from '../../src/keyward.js';
 import { PostgresChangeListener, parsePayload } from '../../src/store/postgres/change-listener.js';
@@ -166,6 +167,11 @@ describe('the NOTIFY channel', () => {
     while (heard.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50)); // notifications arrive in commit order: key_other would have come first
     expect(heard).toEqual([{ type: 'key', keyId: 'key_mine' }]);
+  });
+
+  it('the poll backstop is on by default, at most 1 s (the bound on a lost notification)', () => {
+    expect(DEFAULT_CONFIG.changePollIntervalMs).toBeGreaterThan(0);
+    expect(DEFAULT_CONFIG.changePollIntervalMs).toBeLessThanOrEqual(1000);
   });
 
   it('payloads: the change itself, or a bare wake-up for any other shape', () => {
