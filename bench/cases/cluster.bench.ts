@@ -103,7 +103,7 @@ const bench: BenchCase = {
           subject: { opsPerSec: tp.subject },
           baseline: { opsPerSec: tp.baseline },
           pairedRatio: tp.pairedRatio,
-          notes: `CPU limit: all three nodes, PostgreSQL and autocannon share ${cores}; one node and the load generator already fill the two cores, so three nodes cannot add throughput here, and on a loaded machine they lose some: each process needs its own turn on a core per batch of requests, and the batches are a third the size. The row shows the cost of running the cluster on a fixed CPU budget, not scaling; on separate machines each node brings its own cores (the nodes share nothing on the warm-cache path but PostgreSQL, which they do not touch per request).`,
+          notes: `CPU limit: all three nodes, PostgreSQL and autocannon share ${cores}; one node and the load generator already fill the two cores, so three nodes cannot add throughput here. On a loaded machine they lose much: the nodes used little CPU during the three-node rounds, which points at scheduling waits (four busy processes of ours, each waiting its turn on oversubscribed cores for every batch of requests) rather than at work; the warm-cache path makes no database query per request. Not investigated further. The row is the cost of running the cluster on a fixed CPU budget, not scaling; on separate machines each node brings its own cores.`,
         },
       ];
       for (const r of rows) log(`${r.name}: ${r.notes}`);
