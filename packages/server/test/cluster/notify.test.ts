@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { authenticate } from '../../src/credentials/authenticate.js';
 import type { Keyward } from '../../src/keyward.js';
 import { PostgresChangeListener, parsePayload } from '../../src/store/postgres/change-listener.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
 import { CLI } from '../helpers.js';
 import { gate, signedRequest, twoInstances } from '../state/helpers.js';
 import { pgStore, PG_URL } from '../store/pg-harness.js';
@@ -118,30 +119,37 @@ describe('every authority change reaches another node by NOTIFY alone (poll off)
   });
 });
 
+/** A listener on `store`'s channel, listening when this resolves; what it hears lands in the array. */
+async function listenTo(store: SqlStore): Promise<(Invalidation | undefined)[]> {
+  const heard: (Invalidation | undefined)[] = [];
+  let listening!: () => void;
+  const ready = new Promise<void>((r) => (listening = r));
+  const listener = new PostgresChangeListener({ client: store.postgresClient!, onNotify: (m) => heard.push(m), onListening: () => listening() });
+  cleanups.push(() => listener.close());
+  await listener.start();
+  await ready;
+  return heard;
+}
+
 describe('the NOTIFY channel', () => {
   it('announces only committed changes, after commit, and never one that rolled back', async () => {
     const store = await pgStore();
     cleanups.push(() => store.close());
-    const heard: (Invalidation | undefined)[] = [];
-    let listening!: () => void;
-    const ready = new Promise<void>((r) => (listening = r));
-    const listener = new PostgresChangeListener({ client: store.postgresClient!, onNotify: (m) => heard.push(m), onListening: () => listening() });
-    cleanups.push(() => listener.close());
-    await listener.start();
-    await ready;
+    const heard = await listenTo(store);
     const writer = new pg.Client({ ...store.postgresClient! });
     await writer.connect();
     cleanups.push(() => writer.end());
     await writer.query(`INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('key', 'key_before', 0)`);
-    // A second statement in an open transaction: nothing may be heard until COMMIT.
+    const deadline = Date.now() + WITHIN_MS;
+    while (heard.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(heard).toHaveLength(1);
+    // A row written in an open transaction: nothing may be heard of it before the transaction ends.
     await writer.query('BEGIN');
     await writer.query(`INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('key', 'key_in_tx', 0)`);
-    const beforeCommit = heard.length;
     await writer.query(`SELECT pg_sleep(0.05)`); // the server's own wait, not the test's: gives a premature NOTIFY time to show
-    expect(heard.length).toBe(beforeCommit);
+    expect(heard).toHaveLength(1);
     await writer.query('ROLLBACK');
     await writer.query(`INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('device', 'dev_committed', 0)`);
-    const deadline = Date.now() + WITHIN_MS;
     while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(heard).toEqual([
       { type: 'key', keyId: 'key_before' },
@@ -153,19 +161,13 @@ describe('the NOTIFY channel', () => {
     const mine = await pgStore();
     const other = await pgStore();
     cleanups.push(() => mine.close(), () => other.close());
-    const heard: (Invalidation | undefined)[] = [];
-    let listening!: () => void;
-    const ready = new Promise<void>((r) => (listening = r));
-    const listener = new PostgresChangeListener({ client: mine.postgresClient!, onNotify: (m) => heard.push(m), onListening: () => listening() });
-    cleanups.push(() => listener.close());
-    await listener.start();
-    await ready;
+    const heard = await listenTo(mine);
     const log = (s: typeof mine, id: string) => sql`INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('key', ${id}, 0)`.execute(s.db);
     await log(other, 'key_other');
     await log(mine, 'key_mine');
     const deadline = Date.now() + WITHIN_MS;
     while (heard.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50)); // notifications arrive in commit order: key_other would have come first
+    // Notifications arrive in commit order: had key_other been heard, it would have come first.
     expect(heard).toEqual([{ type: 'key', keyId: 'key_mine' }]);
   });
 
