@@ -117,6 +117,11 @@ export interface CreateKeywardOptions {
   readonly nonces?: NonceStore;
   readonly limits?: RateLimitStore;
   readonly singleUse?: SingleUseStore;
+  /**
+   * Whether to follow changes other processes make (the change poll and, on PostgreSQL, the
+   * LISTEN connection). Default true; one-shot CLI commands, which answer and exit, pass false.
+   */
+  readonly watchChanges?: boolean;
 }
 
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
@@ -152,6 +157,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const watcher = new ChangeWatcher(await backend.changes(now), (m) => void feed.publish(m), {
     pollIntervalMs: config.changePollIntervalMs,
     onError: (err) => logger.error({ err }, 'change poll failed'),
+    onListenError: (err, retryInMs) => logger.warn({ err, retryInMs }, 'change notifications unavailable; reconnecting (the change poll covers the gap)'),
   });
   // Shared by every process on the store (never per process): see StoreBackend.
   const limits = options.limits ?? shared?.limits ?? backend.limits;
@@ -215,7 +221,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
     }
   });
-  watcher.start();
+  if (options.watchChanges !== false) await watcher.start();
   const anomalies = new AnomalyService({
     store: backend.anomalies,
     thresholds: DEFAULT_THRESHOLDS,
@@ -291,7 +297,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
     verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
     async close() {
-      watcher.stop();
+      await watcher.stop();
       await anomalies.stop();
       await usage.stop();
       await shared?.usageFlusher.stop();

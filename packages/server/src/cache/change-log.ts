@@ -42,11 +42,9 @@ export class ChangeLogSource implements ChangeSource {
     let signingKeys = false;
     for (const r of rows) {
       this.cursor = Number(r.seq);
-      if (r.kind === 'key') out.push({ type: 'key', keyId: r.entity_id });
-      else if (r.kind === 'device') out.push({ type: 'device', deviceId: r.entity_id });
-      else if (r.kind === 'session') out.push({ type: 'session', sessionId: r.entity_id });
-      else if (r.kind === 'signing_key') signingKeys = true;
-      else out.push({ type: 'all' }); // an unknown kind from a newer writer: drop everything, fail safe
+      const m = changeToInvalidation(r.kind, r.entity_id);
+      if (m.type === 'signing_keys') signingKeys = true; // one refresh for a burst of signing-key rows
+      else out.push(m);
     }
     if (signingKeys) out.push({ type: 'signing_keys' });
     await this.prune();
@@ -60,4 +58,13 @@ export class ChangeLogSource implements ChangeSource {
     this.lastPruneMs = now;
     await this.db.deleteFrom('change_log').where('at_ms', '<', now - (this.options.retainMs ?? 3_600_000)).execute();
   }
+}
+
+/** One change-log row (or NOTIFY payload) as the message every cache acts on. */
+export function changeToInvalidation(kind: string, entityId: string): Invalidation {
+  if (kind === 'key') return { type: 'key', keyId: entityId };
+  if (kind === 'device') return { type: 'device', deviceId: entityId };
+  if (kind === 'session') return { type: 'session', sessionId: entityId };
+  if (kind === 'signing_key') return { type: 'signing_keys' };
+  return { type: 'all' }; // an unknown kind from a newer writer: drop everything, fail safe
 }

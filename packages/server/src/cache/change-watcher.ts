@@ -4,23 +4,37 @@ import type { Invalidation } from './invalidation.js';
 export interface ChangeWatcherOptions {
   readonly pollIntervalMs: number;
   readonly onError?: (err: unknown) => void;
+  /** The push channel failed or dropped; it retries in `retryInMs` and the poll covers the gap. */
+  readonly onListenError?: (err: unknown, retryInMs: number) => void;
 }
 
 /** Where the watcher reads changes from: each call returns what changed since the previous one. */
 export interface ChangeSource {
   read(): Promise<readonly Invalidation[]>;
+  /**
+   * A push channel, where the store has one (PostgreSQL LISTEN/NOTIFY): `onChange` runs for each
+   * announced change (`undefined`: something changed, read the log) and whenever the channel is
+   * listening again after a drop (whatever it missed is in the log).
+   */
+  listen?(onChange: (change: Invalidation | undefined) => void, onError?: (err: unknown, retryInMs: number) => void): Promise<void>;
+  close?(): Promise<void>;
 }
 
 /**
  * Delivers changes made by another process sharing the database (the CLI or the admin server on
- * the same SQLite file, another node on PostgreSQL) to every cache of this one: one indexed query
- * per interval. It bounds cross-process revocation lag by `pollIntervalMs` even without a pub/sub
- * bus; with one, this is the backstop for lost messages. Every cache subscribes to the same local
- * feed (keyward.ts), so no cache can be left out of a revocation.
+ * the same SQLite file, another node on PostgreSQL) to every cache of this one. Where the source
+ * pushes (PostgreSQL NOTIFY), an announced change is delivered at once and the log is read right
+ * after; the poll, one indexed query per interval, stays the backstop that bounds the lag of a lost
+ * message by `pollIntervalMs`. Every cache subscribes to the same local feed (keyward.ts), so no
+ * cache can be left out of a revocation. Delivery is at least once: every cache's invalidation is
+ * idempotent.
  */
 export class ChangeWatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** A read was asked for while one ran: that one may have missed the newest rows, so read again. */
+  private again = false;
+  private stopped = false;
 
   constructor(
     private readonly source: ChangeSource,
@@ -28,19 +42,35 @@ export class ChangeWatcher {
     private readonly options: ChangeWatcherOptions,
   ) {}
 
-  start(): void {
-    if (this.timer || this.options.pollIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs);
-    this.timer.unref();
+  /** Starts the poll and, where the source has one, the push channel (resolves once it was tried). */
+  async start(): Promise<void> {
+    if (!this.timer && this.options.pollIntervalMs > 0) {
+      this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs);
+      this.timer.unref();
+    }
+    await this.source.listen?.((change) => {
+      if (this.stopped) return;
+      if (change) this.deliver(change);
+      void this.poll();
+    }, this.options.onListenError);
   }
 
-  async poll(): Promise<void> {
-    if (this.running) return this.running;
+  /** Reads the log now; concurrent calls share one read, plus one more after it if any arrived meanwhile. */
+  poll(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
     this.running = (async () => {
       try {
-        for (const m of await this.source.read()) this.deliver(m);
-      } catch (err) {
-        this.options.onError?.(err);
+        do {
+          this.again = false;
+          try {
+            for (const m of await this.source.read()) this.deliver(m);
+          } catch (err) {
+            this.options.onError?.(err);
+          }
+        } while (this.again && !this.stopped);
       } finally {
         this.running = undefined;
       }
@@ -48,9 +78,12 @@ export class ChangeWatcher {
     return this.running;
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.running;
+    await this.source.close?.();
   }
 }
 

@@ -40,6 +40,7 @@ export async function openLocal(options: GlobalOptions, overrides: Partial<Keywa
     // and nothing they do needs the shared limits or replay cache.
     config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, redisUrl: '', ...overrides },
     logger: createLogger('silent'),
+    watchChanges: false,
   });
 }
 

@@ -33,16 +33,19 @@ describe('verification cache', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let first = true;
+    let readDone!: () => void;
+    const read = new Promise<void>((r) => (readDone = r));
     kw.store.findKeyByHash = async (h) => {
       const result = await original(h); // reads the key while still valid
       if (first) {
         first = false;
+        readDone();
         await gate; // …and is slow to come back
       }
       return result;
     };
     const slow = kw.verifier.verify(k.secret);
-    await new Promise((r) => setTimeout(r, 10));
+    await read; // the read is done and held: the revoke comes strictly after it
     await kw.keys.revoke(k.key.id, 'compromised', CLI);
     release();
     await slow; // linearised before the revoke: may say valid

@@ -6,6 +6,8 @@ import { SessionService } from '../../src/sessions/service.js';
 import { SigningKeyResolver } from '../../src/signatures/resolver.js';
 import { SqlDeviceStore } from '../../src/store/sql/device-store.js';
 import { SqlSessionStore } from '../../src/store/sql/session-store.js';
+import { SqlTokenStore } from '../../src/store/sql/token-store.js';
+import { TokenService } from '../../src/tokens/service.js';
 import { CLI, makeKeyward } from '../helpers.js';
 import { gate } from './helpers.js';
 
@@ -92,6 +94,39 @@ describe('no cache-fill race brings a revoked entry back', () => {
     expect(await inFlight).toMatchObject({ valid: true });
     expect(await sessions.verify(issued.sessionKey)).toMatchObject({ valid: false, code: 'INVALID_CREDENTIAL' });
     await sessions.close();
+    await kw.close();
+  });
+
+  it('JWT signing keys: a key read that started before a revoking rotation does not bring the revoked key back', async () => {
+    const { kw } = await makeKeyward();
+    const app = await kw.apps.create({ name: 'a' }, CLI);
+    const real = new SqlTokenStore(kw.store.db);
+    let hold = false;
+    let readDone!: () => void;
+    const held = gate();
+    const store = Object.create(real) as SqlTokenStore;
+    store.listSigningKeys = async () => {
+      const r = await real.listSigningKeys(); // the keys before the rotation…
+      if (hold) {
+        hold = false;
+        readDone();
+        await held.wait; // …answered after it
+      }
+      return r;
+    };
+    const tokens = new TokenService({ store, keyring: kw.keyring, now: kw.now, maintenanceIntervalMs: 0 });
+    const minted = await tokens.mint({ appId: app.id, environment: 'live', subject: 'u1', scopes: [], audience: 'api', ttlSeconds: 600 });
+    expect(await tokens.verify(minted.token, { audience: 'api' })).toMatchObject({ valid: true });
+    hold = true;
+    const read = new Promise<void>((r) => (readDone = r));
+    const stale = tokens.signingKeysChanged(); // e.g. an unrelated change: starts a read of the key table
+    await read;
+    await kw.tokens.rotate('EdDSA', CLI, { immediate: true, revokePrevious: true }); // another writer revokes the key
+    const fresh = tokens.signingKeysChanged(); // its change arrives while the stale read is held
+    held.release();
+    await Promise.all([stale, fresh]);
+    expect(await tokens.verify(minted.token, { audience: 'api' })).toMatchObject({ valid: false, code: 'TOKEN_INVALID' });
+    tokens.close();
     await kw.close();
   });
 

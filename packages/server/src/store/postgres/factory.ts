@@ -13,12 +13,14 @@ import type { SqlStore } from '../sql/sql-store.js';
 import { SqlTokenStore } from '../sql/token-store.js';
 import { SqlSingleUseStore } from '../sql/single-use-store.js';
 import { openPostgresStore, type PostgresStoreOptions } from './open.js';
+import { notifiedChangeSource } from './notified-changes.js';
 import { PostgresNonceStore, PostgresRateLimitStore } from './shared-state.js';
 
 /**
  * The PostgreSQL backend around a migrated store: every node on the database shares the replay
  * cache, the rate limits (advisory-locked transactions), the credit balances (row locks, in
- * SqlStore.spendKeyCredits), the single-use entries and the change log (triggers, migration 400).
+ * SqlStore.spendKeyCredits), the single-use entries and the change log (triggers, migration 400),
+ * announced to every node by NOTIFY (migration 410, store/postgres/change-listener.ts).
  */
 export function postgresBackend(store: SqlStore): StoreBackend {
   return {
@@ -38,7 +40,7 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     async changes() {
       const log = new ChangeLogSource(store.db, {});
       await log.init();
-      return log;
+      return store.postgresClient ? notifiedChangeSource(log, store.postgresClient) : log;
     },
     async close() {},
   };

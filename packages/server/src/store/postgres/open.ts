@@ -31,18 +31,19 @@ const types = {
 /** The PostgreSQL store: the same SqlStore and migrations as SQLite, over a pg pool. */
 export function openPostgresStore(options: PostgresStoreOptions): SqlStore {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
-  const pool = new pg.Pool({
+  const client: pg.ClientConfig = {
     connectionString: options.url,
-    max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types,
     // Sent at connection start-up: no extra round trip, and a URL's own `?options=` stays intact unless a schema is given.
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...client, max: options.poolSize ?? 10, ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}) });
   // An idle client losing its connection (server restart) must not crash the process: the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new SqlStore(db, 'postgres', ALL_MIGRATIONS);
+  const store = new SqlStore(db, 'postgres', ALL_MIGRATIONS);
+  store.postgresClient = client;
+  return store;
 }

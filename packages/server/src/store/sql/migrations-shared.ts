@@ -59,6 +59,32 @@ const PG_TRIGGERS = [
   ...pgTrigger('change_log_jwk_del', 'jwt_signing_keys', '', 'signing_key', 'OLD.kid', 'DELETE'),
 ];
 
+/**
+ * The channel every node of one PostgreSQL store LISTENs on. NOTIFY channels are per database,
+ * not per schema, so the name carries a digest of the store's schema: stores in different schemas
+ * of one database (tests, several deployments) never wake each other. md5 keeps it at 40
+ * characters whatever the schema's name (a channel must stay under 64 bytes, or NOTIFY errors and
+ * would abort the revoking transaction).
+ */
+const PG_CHANGE_CHANNEL_SQL = `'keyward_changes_' || md5(TG_TABLE_SCHEMA)`;
+
+/**
+ * NOTIFY from the transaction that writes the change row: PostgreSQL delivers it only after that
+ * transaction commits, and never for one that rolls back, so a node that hears it finds the row.
+ * The payload is the change itself (`seq kind id`), or the sequence number alone should a row
+ * ever approach the 8000-byte payload limit; listeners read the log either way.
+ */
+const PG_NOTIFY = [
+  `CREATE FUNCTION change_log_notify_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+     DECLARE payload text := NEW.seq::text || ' ' || NEW.kind || ' ' || NEW.entity_id;
+     BEGIN
+       IF octet_length(payload) > 7000 THEN payload := NEW.seq::text; END IF;
+       PERFORM pg_notify(${PG_CHANGE_CHANNEL_SQL}, payload);
+       RETURN NULL;
+     END $$`,
+  `CREATE TRIGGER change_log_notify AFTER INSERT ON change_log FOR EACH ROW EXECUTE FUNCTION change_log_notify_fn()`,
+];
+
 export const SHARED_MIGRATIONS: readonly Migration[] = [
   {
     version: 400,
@@ -96,6 +122,15 @@ export const SHARED_MIGRATIONS: readonly Migration[] = [
         .execute();
       await d.schema.createIndex('ratelimit_quota_expiry_idx').on('ratelimit_quota').column('expires_at_ms').execute();
       for (const t of dialect === 'sqlite' ? SQLITE_TRIGGERS : PG_TRIGGERS) await sql.raw(t).execute(d);
+    },
+  },
+  {
+    version: 410,
+    name: 'change log broadcast by NOTIFY (PostgreSQL)',
+    async up(db, dialect) {
+      // SQLite has no push channel: processes on one file keep to the poll (changePollIntervalMs).
+      if (dialect !== 'postgres') return;
+      for (const t of PG_NOTIFY) await sql.raw(t).execute(db);
     },
   },
 ];

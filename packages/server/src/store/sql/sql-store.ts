@@ -6,6 +6,7 @@ import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
 import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
+import type { ClientConfig } from 'pg';
 import { runMigrations, type Migration } from './migrations.js';
 import { appFromRow, appToRow, auditFromRow, identityOfKey, keyFromRow, keyPatchToSet, keyToRow, secretFromRow } from './rows.js';
 import { updateKeyKeepingFullRoot } from './root-keys.js';
@@ -21,6 +22,11 @@ export class SqlStore implements Store {
   readonly backend: 'sqlite' | 'postgres';
   /** The file of a file-backed SQLite store: shared cross-process state opens its own connection to it. */
   sqliteFile: string | undefined;
+  /**
+   * How to open a connection of its own to a PostgreSQL store (the same URL, schema and types as
+   * the pool): the change listener holds one outside the pool (store/postgres/change-listener.ts).
+   */
+  postgresClient: ClientConfig | undefined;
 
   constructor(
     readonly db: Kysely<Database>,
