@@ -91,15 +91,33 @@ function signedBy(cert: X509Certificate, key: KeyObject): boolean {
   }
 }
 
+export interface ChainRules {
+  /**
+   * Check every certificate's validity period at nowMs (ATTESTATION_CLOCK_SKEW otherwise). Apple:
+   * yes. Android: no — leaf dates are fixed placeholders (1970 to 2048/2106) and the
+   * factory-provisioned intermediates outlive their own dates on devices in use (the Sony chain in
+   * test-data was made two weeks after its intermediates expired); Google withdraws them through
+   * the status list instead.
+   */
+  readonly checkValidity: boolean;
+  /**
+   * Allow the leaf's issuer to be an end-entity certificate. Android's attestation key is
+   * certified CA:FALSE on many devices (it signs only the keys Keystore generates); every
+   * certificate above it must still be a CA.
+   */
+  readonly leafIssuerMayBeEndEntity: boolean;
+}
+
 /**
  * Checks a leaf-first chain against trust anchors given as public keys:
- * - each certificate is signed by the next one's key, names it as issuer, and the next one is a CA;
+ * - each certificate is signed by the next one's key and names it as issuer, and the next one is
+ *   a CA (see `leafIssuerMayBeEndEntity`);
  * - the last certificate is signed by an anchor key (a self-signed root in the chain whose key is an
  *   anchor qualifies, whatever its own validity: Google re-issued a root for the same key, and
  *   chains made before still end in the expired copy);
- * - every other certificate is valid at `nowMs` (else ATTESTATION_CLOCK_SKEW).
+ * - with `checkValidity`, every other certificate is valid at `nowMs` (else ATTESTATION_CLOCK_SKEW).
  */
-export function verifyChain(chain: readonly ParsedCert[], anchors: readonly KeyObject[], nowMs: number): Failure | undefined {
+export function verifyChain(chain: readonly ParsedCert[], anchors: readonly KeyObject[], nowMs: number, rules: ChainRules): Failure | undefined {
   const anchorSpkis = anchors.map(spkiOf);
   const last = chain[chain.length - 1]!;
   const lastSpki = spkiOf(last.publicKey);
@@ -107,8 +125,12 @@ export function verifyChain(chain: readonly ParsedCert[], anchors: readonly KeyO
   for (let i = 0; i + 1 < chain.length; i++) {
     const cert = chain[i]!.x509;
     const issuer = chain[i + 1]!;
-    if (!issuer.x509.ca) return fail('ATTESTATION_FAILED', 'issuer_not_ca');
-    if (!cert.checkIssued(issuer.x509) || !signedBy(cert, issuer.publicKey)) return fail('ATTESTATION_FAILED', 'chain_signature_invalid');
+    const endEntityIssuer = i === 0 && rules.leafIssuerMayBeEndEntity;
+    if (!issuer.x509.ca && !endEntityIssuer) return fail('ATTESTATION_FAILED', 'issuer_not_ca');
+    // checkIssued (OpenSSL X509_check_issued) also demands keyCertSign, which such an attestation
+    // key's certificate lacks (Sony: digitalSignature only); there the names are compared instead.
+    const named = endEntityIssuer ? cert.issuer === issuer.x509.subject : cert.checkIssued(issuer.x509);
+    if (!named || !signedBy(cert, issuer.publicKey)) return fail('ATTESTATION_FAILED', 'chain_signature_invalid');
   }
   if (lastIsAnchor) {
     if (!signedBy(last.x509, last.publicKey)) return fail('ATTESTATION_FAILED', 'chain_signature_invalid');
@@ -116,6 +138,6 @@ export function verifyChain(chain: readonly ParsedCert[], anchors: readonly KeyO
     return fail('ATTESTATION_FAILED', 'chain_untrusted');
   }
   const checked = lastIsAnchor ? chain.slice(0, -1) : chain;
-  if (!checked.every((c) => validAt(c.x509, nowMs))) return fail('ATTESTATION_CLOCK_SKEW', 'certificate_not_valid_now');
+  if (rules.checkValidity && !checked.every((c) => validAt(c.x509, nowMs))) return fail('ATTESTATION_CLOCK_SKEW', 'certificate_not_valid_now');
   return undefined;
 }

@@ -35,3 +35,29 @@ export function applePolicy(v: AppleVector, overrides: Partial<NonNullable<Attes
 export function testDataPath(...parts: string[]): string {
   return path.join(root, ...parts);
 }
+
+export interface AndroidVector {
+  readonly name: string;
+  /** DER certificates, leaf first, base64. */
+  readonly chain: string[];
+  readonly expected?: Record<string, never>;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+export function pemChain(file: string): string[] {
+  return (readFileSync(file, 'utf8').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((p) => p.replace(/-----[A-Z ]+-----|\s/g, ''));
+}
+
+/** Every `<device>/sdkNN/NAME.pem` with its `NAME.json`, and the `invalid/` chains (no JSON). */
+export function androidVectors(): { valid: AndroidVector[]; invalid: AndroidVector[] } {
+  const dir = path.join(root, 'android-key-attestation');
+  const pems = walk(dir).filter((f) => f.endsWith('.pem')).sort();
+  const valid = pems
+    .filter((f) => path.dirname(f) !== dir && !f.includes(`${path.sep}invalid${path.sep}`))
+    .map((f) => ({ name: path.relative(dir, f), chain: pemChain(f), expected: JSON.parse(readFileSync(f.replace(/\.pem$/, '.json'), 'utf8')) as Record<string, never> }));
+  const invalid = pems.filter((f) => f.includes(`${path.sep}invalid${path.sep}`)).map((f) => ({ name: path.relative(dir, f), chain: pemChain(f) }));
+  return { valid, invalid };
+}

@@ -94,7 +94,7 @@ function verifyAppleAttestation(payload: ApplePayload, context: AttestationConte
   // 1. The chain: credential certificate ← intermediate ← Apple App Attestation Root CA, at nowMs.
   const chain = parseChain(x5c as Uint8Array[]);
   if (!Array.isArray(chain)) return chain;
-  const chainFailure = verifyChain(chain, [root.publicKey], context.nowMs);
+  const chainFailure = verifyChain(chain, [root.publicKey], context.nowMs, { checkValidity: true, leafIssuerMayBeEndEntity: false });
   if (chainFailure) return chainFailure;
   if (!chain[chain.length - 1]!.x509.checkIssued(root)) return fail('ATTESTATION_FAILED', 'chain_untrusted');
   const leaf = chain[0]!;
