@@ -21,10 +21,10 @@ export function appleVectors(): AppleVector[] {
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((file) => {
-      const docs = parseAllDocuments(readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJS() as Record<string, never>);
+      const docs = parseAllDocuments(readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJS() as Record<string, string>);
       const attestation = docs.find((d) => d.type === 'attestation')!;
       const assertion = docs.find((d) => d.type === 'assertion')!;
-      return { file, teamId: attestation.teamIdentifier, bundleId: attestation.bundleIdentifier, attestation, assertion };
+      return { file, teamId: attestation.teamIdentifier!, bundleId: attestation.bundleIdentifier!, attestation, assertion } as unknown as AppleVector;
     });
 }
 

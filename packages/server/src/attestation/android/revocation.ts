@@ -94,10 +94,16 @@ export class RevocationList {
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of res.body) {
-      size += chunk.length;
-      if (size > max) throw new Error('status list too large');
-      chunks.push(chunk);
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > max) {
+        await reader.cancel();
+        throw new Error('status list too large');
+      }
+      chunks.push(value);
     }
     return Buffer.concat(chunks).toString('utf8');
   }
