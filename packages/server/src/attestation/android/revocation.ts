@@ -8,7 +8,8 @@
  * `maxStaleMs`, the verifier refuses chains (reason `revocation_list_unavailable`) rather than
  * accept a chain Google may have revoked. A failed refresh keeps the list already held.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { readWebBody } from '../../lib/body.js';
 import type { Clock } from '../../lib/clock.js';
 
 export interface RevocationSource {
@@ -76,8 +77,9 @@ export class RevocationList {
   private async load(): Promise<void> {
     this.attemptAtMs = this.now();
     try {
-      const text = this.source.file !== undefined ? await readFile(this.source.file, 'utf8') : await this.fetchUrl(this.source.url!);
-      if (text.length > (this.source.maxBytes ?? 8 * 1024 * 1024)) throw new Error('status list too large');
+      const max = this.source.maxBytes ?? 8 * 1024 * 1024;
+      if (this.source.file !== undefined && (await stat(this.source.file)).size > max) throw new Error('status list too large');
+      const text = this.source.file !== undefined ? await readFile(this.source.file, 'utf8') : await this.fetchUrl(this.source.url!, max);
       this.serials = parseStatusList(JSON.parse(text));
       this.readAtMs = this.now();
     } catch (err) {
@@ -85,26 +87,14 @@ export class RevocationList {
     }
   }
 
-  private async fetchUrl(url: string): Promise<string> {
-    const max = this.source.maxBytes ?? 8 * 1024 * 1024;
+  private async fetchUrl(url: string, max: number): Promise<string> {
     const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(this.source.fetchTimeoutMs ?? 5_000) });
     if (res.status !== 200 || !res.body) {
       await res.body?.cancel();
       throw new Error(`status list answered ${res.status}`);
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > max) {
-        await reader.cancel();
-        throw new Error('status list too large');
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    const body = await readWebBody(res.body, res.headers.get('content-length'), max);
+    if (body === 'too_large') throw new Error('status list too large');
+    return Buffer.from(body).toString('utf8');
   }
 }
