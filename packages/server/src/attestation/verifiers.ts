@@ -2,6 +2,7 @@
  * The platform verifiers, built once at start-up from options (never per request): the flow
  * looks a payload's platform up here. The debug provider belongs to the flow (attestation/debug).
  */
+import type { KeywardConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
 import type { JwksRegistry } from '../oidc/jwks.js';
 import { androidVerifier, type AndroidVerifierOptions } from './android/index.js';
@@ -25,6 +26,14 @@ export interface PlatformVerifierOptions {
 export type PlatformVerifiers = {
   readonly [P in Exclude<AttestationPayload['platform'], 'debug'>]: AttestationVerifier<Extract<AttestationPayload, { platform: P }>>;
 };
+
+/** The process-wide verifier options the config schema carries (config/config.ts). */
+export function platformVerifierOptionsFromConfig(config: Pick<KeywardConfig, 'attestationRevocationListUrl' | 'attestationRevocationListFile' | 'attestationRevocationRefreshSeconds'>): Pick<PlatformVerifierOptions, 'android'> {
+  const refreshIntervalMs = config.attestationRevocationRefreshSeconds * 1000;
+  if (config.attestationRevocationListUrl) return { android: { revocation: { url: config.attestationRevocationListUrl, refreshIntervalMs } } };
+  if (config.attestationRevocationListFile) return { android: { revocation: { file: config.attestationRevocationListFile, refreshIntervalMs } } };
+  return {};
+}
 
 export function buildPlatformVerifiers(options: PlatformVerifierOptions = {}): PlatformVerifiers {
   const now = options.now;

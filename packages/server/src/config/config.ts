@@ -65,6 +65,15 @@ export interface KeywardConfig {
    * (never with credentials). Default none.
    */
   readonly corsOrigins: readonly string[];
+  /**
+   * Google's Android attestation status list (revoked attestation keys), as a URL (usually
+   * https://android.googleapis.com/attestation/status) or a local file; at most one. Default
+   * none: no revocation check (docs/attestation.md says why to set it).
+   */
+  readonly attestationRevocationListUrl: string;
+  readonly attestationRevocationListFile: string;
+  /** How long a read status list is used before it is read again, seconds (default 3600). */
+  readonly attestationRevocationRefreshSeconds: number;
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -97,6 +106,9 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   analyticsHourRetentionDays: 90,
   analyticsDayRetentionDays: 730,
   corsOrigins: [],
+  attestationRevocationListUrl: '',
+  attestationRevocationListFile: '',
+  attestationRevocationRefreshSeconds: 3600,
 };
 
 export class ConfigError extends Error {
@@ -180,7 +192,15 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     analyticsMinuteRetentionHours: int('analyticsMinuteRetentionHours', 'KEYWARD_ANALYTICS_MINUTE_RETENTION_HOURS', 1, 24 * 31),
     analyticsHourRetentionDays: int('analyticsHourRetentionDays', 'KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS', 1, 3 * 365),
     analyticsDayRetentionDays: int('analyticsDayRetentionDays', 'KEYWARD_ANALYTICS_DAY_RETENTION_DAYS', 1, 20 * 365),
+    attestationRevocationListUrl: str('attestationRevocationListUrl', 'KEYWARD_ATTESTATION_REVOCATION_LIST_URL'),
+    attestationRevocationListFile: str('attestationRevocationListFile', 'KEYWARD_ATTESTATION_REVOCATION_LIST_FILE'),
+    attestationRevocationRefreshSeconds: int('attestationRevocationRefreshSeconds', 'KEYWARD_ATTESTATION_REVOCATION_REFRESH_SECONDS', 60, 7 * 86_400),
   };
+  const revUrl = pick('attestationRevocationListUrl', 'KEYWARD_ATTESTATION_REVOCATION_LIST_URL');
+  if (revUrl.value !== undefined && !/^https?:\/\/[^\s/]+/.test(String(revUrl.value))) problems.push(`${revUrl.from}=${String(revUrl.value)}: must be an http(s) URL like https://android.googleapis.com/attestation/status`);
+  if (config.attestationRevocationListUrl !== '' && config.attestationRevocationListFile !== '') {
+    problems.push(`${revUrl.from} and ${pick('attestationRevocationListFile', 'KEYWARD_ATTESTATION_REVOCATION_LIST_FILE').from}: set the status list as a URL or as a file, not both`);
+  }
   const hostPick = pick('host', 'KEYWARD_HOST');
   if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);
   const dbPick = pick('databaseUrl', 'KEYWARD_DATABASE_URL');
