@@ -6,7 +6,9 @@
  * arbitrary extensions, and an ASN.1 library would be a large dependency for four structures.
  * Why strict: attestation data is attacker-supplied. Every length is checked against the bytes
  * that hold it (a huge length is an error, never an allocation), indefinite lengths and
- * non-minimal encodings are refused (DER has exactly one encoding), and nesting is bounded.
+ * non-minimal encodings are refused (DER has exactly one encoding), and nothing walks the tree
+ * recursively: callers descend only as deep as the structure they expect, so deep nesting costs
+ * one level and an error.
  * Malformed input throws DerError; the verifiers turn it into a verdict at their boundary.
  */
 
@@ -31,9 +33,6 @@ export interface Tlv {
   /** The whole element, header included (a view into the input). */
   readonly raw: Uint8Array;
 }
-
-/** Deepest nesting `children` will follow; real certificates stay under 12. */
-export const MAX_DER_DEPTH = 32;
 
 /** Reads one element at `offset`; returns it and the offset after it. */
 export function readTlv(buf: Uint8Array, offset: number): { tlv: Tlv; next: number } {
