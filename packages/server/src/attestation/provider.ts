@@ -108,6 +108,8 @@ export interface AssertionInput {
   readonly assertion: string;
   /** The bytes the assertion signs over (the request's signature base or clientData). */
   readonly clientData: Uint8Array;
+  /** The app's policy (Apple: the RP ID hash must be one of `apple.teamId`.`bundleIds`; without it the assertion is refused). */
+  readonly policy?: AttestationPolicy;
 }
 
 export type AssertionVerdict =

@@ -90,6 +90,15 @@ export interface KeywardConfig {
   readonly anomalySnapshotIntervalMs: number;
   /** Lifetime of a dashboard sign-in, seconds (default 3600); it ends then, or at sign-out. */
   readonly consoleSessionTtlSeconds: number;
+  /**
+   * Google's Android attestation status list (revoked attestation keys), as a URL (usually
+   * https://android.googleapis.com/attestation/status) or a local file; at most one. Default
+   * none: no revocation check (docs/attestation.md says why to set it).
+   */
+  readonly attestationRevocationListUrl: string;
+  readonly attestationRevocationListFile: string;
+  /** How long a read status list is used before it is read again, seconds (default 3600). */
+  readonly attestationRevocationRefreshSeconds: number;
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -130,6 +139,9 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   anomalyMaxEntities: 100_000,
   anomalySnapshotIntervalMs: 60_000,
   consoleSessionTtlSeconds: 3600,
+  attestationRevocationListUrl: '',
+  attestationRevocationListFile: '',
+  attestationRevocationRefreshSeconds: 3600,
 };
 
 export class ConfigError extends Error {
@@ -221,7 +233,15 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     anomalyMaxEntities: int('anomalyMaxEntities', 'KEYWARD_ANOMALY_MAX_ENTITIES', 0, 10_000_000),
     anomalySnapshotIntervalMs: int('anomalySnapshotIntervalMs', 'KEYWARD_ANOMALY_SNAPSHOT_INTERVAL_MS', 0, 86_400_000),
     consoleSessionTtlSeconds: int('consoleSessionTtlSeconds', 'KEYWARD_CONSOLE_SESSION_TTL_SECONDS', 60, 86_400),
+    attestationRevocationListUrl: str('attestationRevocationListUrl', 'KEYWARD_ATTESTATION_REVOCATION_LIST_URL'),
+    attestationRevocationListFile: str('attestationRevocationListFile', 'KEYWARD_ATTESTATION_REVOCATION_LIST_FILE'),
+    attestationRevocationRefreshSeconds: int('attestationRevocationRefreshSeconds', 'KEYWARD_ATTESTATION_REVOCATION_REFRESH_SECONDS', 60, 7 * 86_400),
   };
+  const revUrl = pick('attestationRevocationListUrl', 'KEYWARD_ATTESTATION_REVOCATION_LIST_URL');
+  if (revUrl.value !== undefined && !/^https?:\/\/[^\s/]+/.test(String(revUrl.value))) problems.push(`${revUrl.from}=${String(revUrl.value)}: must be an http(s) URL like https://android.googleapis.com/attestation/status`);
+  if (config.attestationRevocationListUrl !== '' && config.attestationRevocationListFile !== '') {
+    problems.push(`${revUrl.from} and ${pick('attestationRevocationListFile', 'KEYWARD_ATTESTATION_REVOCATION_LIST_FILE').from}: set the status list as a URL or as a file, not both`);
+  }
   const hostPick = pick('host', 'KEYWARD_HOST');
   if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);
   const dbPick = pick('databaseUrl', 'KEYWARD_DATABASE_URL');
