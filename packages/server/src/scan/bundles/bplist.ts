@@ -62,7 +62,7 @@ function render(objects: Obj[]): string[] {
       const key = objects[o.keys[k]!];
       const value = objects[o.values[k]!];
       if (key?.t === 'str' && value?.t === 'str') {
-        lines.push(`${oneLine(key.v)} = "${oneLine(value.v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+        lines.push(`${oneLine(key.v)} = "${oneLine(value.v.replace(/\\/g, '\\\\').replace(/"/g, '\\"'))}"`);
         used.add(o.keys[k]!).add(o.values[k]!);
       }
     }
