@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { generateKey } from '@keyward/protocol';
 
 /**
@@ -15,6 +15,8 @@ export interface ZipInput {
   readonly method?: 0 | 8;
   /** Overrides of what the headers claim, to build lying archives. */
   readonly claimUncompressed?: number;
+  /** Already deflated bytes (method 8), e.g. a bomb; `data` is then ignored for the body. */
+  readonly deflated?: Uint8Array;
 }
 
 const enc = new TextEncoder();
@@ -27,7 +29,7 @@ export function zip(entries: readonly ZipInput[]): Uint8Array {
   for (const e of entries) {
     const raw = bytesOf(e.data);
     const method = e.method ?? 8;
-    const body = method === 8 ? deflateRawSync(raw) : Buffer.from(raw);
+    const body = e.deflated ? Buffer.from(e.deflated) : method === 8 ? deflateRawSync(raw) : Buffer.from(raw);
     const name = Buffer.from(e.name, 'utf8');
     const crc = crc32(raw);
     const uncompressed = e.claimUncompressed ?? raw.length;
@@ -246,3 +248,32 @@ export function bplist(root: Plist): Uint8Array {
 
 /** A real (checksummed) publishable key, new per run, planted in fixtures. */
 export const PLANTED = generateKey('publishable', 'live');
+
+/**
+ * A raw deflate stream of `mib` MiB of zeros, about 1000:1, built without deflating it all: one
+ * sync-flushed block of 1 MiB (byte-aligned, not final) repeated, then an empty final block.
+ */
+export function zeroBomb(mib: number): Uint8Array {
+  const block = deflateRawSync(Buffer.alloc(1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH });
+  return new Uint8Array(Buffer.concat([...Array.from({ length: mib }, () => block), Buffer.from([0x03, 0x00])]));
+}
+
+/** A ZIP whose `count` central entries all point at the one local entry of `inner` (overlapping-file bomb). */
+export function overlapping(inner: Uint8Array, count: number): Uint8Array {
+  const b = Buffer.from(inner);
+  const eocd = b.length - 22;
+  const cdOff = b.readUInt32LE(eocd + 16);
+  const central = b.subarray(cdOff, eocd);
+  const copies = Array.from({ length: count }, (_, i) => {
+    const c = Buffer.from(central);
+    const nameAt = 46;
+    c.write(String(i % 10), nameAt, 'latin1'); // same-length names, distinct enough for a report
+    return c;
+  });
+  const cd = Buffer.concat(copies);
+  const end = Buffer.from(b.subarray(eocd));
+  end.writeUInt16LE(count, 8);
+  end.writeUInt16LE(count, 10);
+  end.writeUInt32LE(cd.length, 12);
+  return new Uint8Array(Buffer.concat([b.subarray(0, cdOff), cd, end]));
+}
