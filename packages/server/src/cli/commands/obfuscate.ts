@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { DEFAULT_SHARES, HONESTY_NOTE, MAX_SHARES, MIN_SHARES, OBFUSCATE_LANGS, obfuscateKey, type ObfuscateLang } from '../../obfuscate/index.js';
 import { createOutput } from '../output.js';
@@ -32,16 +32,13 @@ export function obfuscateCommand(program: Command): void {
         'reassembled only in memory. Read the key from stdin or --key-file, not as an argument (argv lands in shell history). ' +
         `Only kw_pk_ keys are accepted. ${HONESTY_NOTE.slice(1).join(' ')}`,
     )
-    .requiredOption('--lang <lang>', OBFUSCATE_LANGS.join('|'))
+    .addOption(new Option('--lang <lang>', 'language of the generated code').choices(OBFUSCATE_LANGS).makeOptionMandatory())
     .option('--key-file <file>', 'file holding the key (`-` for stdin); default: stdin when no <key> is given')
     .option('--shares <n>', `number of XOR shares, ${MIN_SHARES}-${MAX_SHARES} (default ${DEFAULT_SHARES})`)
     .option('--name <identifier>', 'function (ts) or type (swift, kotlin) name; default keywardKey / KeywardKey')
     .option('-o, --output <file>', 'write the code to this file instead of stdout')
     .action(async (arg: string | undefined, opts: { lang: string; keyFile?: string; shares?: string; name?: string; output?: string }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json));
-      if (!OBFUSCATE_LANGS.includes(opts.lang as ObfuscateLang)) {
-        throw new KeywardError('VALIDATION_FAILED', undefined, { errors: [{ pointer: '--lang', message: `must be one of ${OBFUSCATE_LANGS.join(', ')}` }] });
-      }
       const shares = opts.shares === undefined ? undefined : /^\d+$/.test(opts.shares) ? Number(opts.shares) : Number.NaN;
       const { key, fromArgv } = await readKey(arg, opts.keyFile);
       const code = obfuscateKey(key, { lang: opts.lang as ObfuscateLang, ...(shares !== undefined ? { shares } : {}), ...(opts.name ? { name: opts.name } : {}) });
