@@ -2,7 +2,7 @@ import { deflateRawSync } from 'node:zlib';
 import { findKeysInText } from '@keyward/protocol';
 import { describe, expect, it } from 'vitest';
 import { bundleEntries, bundleKind, DEFAULT_BUNDLE_LIMITS, type BundleItem } from '../../../src/scan/bundles/index.js';
-import { arsc, axml, bplist, dex, PLANTED, zip } from './fixtures.js';
+import { arsc, axml, bplist, dex, PLANTED, toZip64, zip } from './fixtures.js';
 
 /** Real APK/AAB/IPA layouts built in code, each with a planted key: it must come out under its virtual path. */
 function extract(bytes: Uint8Array, name: string): { items: BundleItem[]; warnings: { path: string; reason: string }[] } {
@@ -150,6 +150,13 @@ describe('ZIP details', () => {
   it('reads UTF-8 entry names', () => {
     const z = zip([{ name: 'assets/caf\u00e9.txt', data: PLANTED }]);
     expect(extract(z, 'a.zip').items).toEqual([{ path: 'a.zip!/assets/caf\u00e9.txt', text: PLANTED }]);
+  });
+
+  it('reads ZIP64 archives: the ZIP64 end record and the sizes and offsets of the ZIP64 extra field', () => {
+    const plain = zip([{ name: 'a.txt', data: 'alpha text' }, { name: 'classes.dex', data: dex([PLANTED]) }]);
+    const { items, warnings } = extract(toZip64(plain), 'big.apk');
+    expect(warnings).toEqual([]);
+    expect(items).toEqual([{ path: 'big.apk!/a.txt', text: 'alpha text' }, { path: 'big.apk!/classes.dex', text: PLANTED }]);
   });
 
   it('reads an archive that lost its central directory from its local headers, with a warning', () => {

@@ -277,3 +277,53 @@ export function overlapping(inner: Uint8Array, count: number): Uint8Array {
   end.writeUInt32LE(cd.length, 12);
   return new Uint8Array(Buffer.concat([b.subarray(0, cdOff), cd, end]));
 }
+
+/**
+ * The same archive in ZIP64 form (APPNOTE 4.3.14, 4.5.3): every central record's sizes and offset
+ * set to 0xFFFFFFFF with the real values in a ZIP64 extra field, and a ZIP64 end record and
+ * locator before an end record whose counts are 0xFFFF.
+ */
+export function toZip64(plain: Uint8Array): Uint8Array {
+  const b = Buffer.from(plain);
+  const eocd = b.length - 22;
+  const count = b.readUInt16LE(eocd + 10);
+  let pos = b.readUInt32LE(eocd + 16);
+  const records: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const nameLen = b.readUInt16LE(pos + 28);
+    const rec = Buffer.from(b.subarray(pos, pos + 46 + nameLen));
+    const extra = Buffer.alloc(4 + 24);
+    extra.writeUInt16LE(0x0001, 0);
+    extra.writeUInt16LE(24, 2);
+    extra.writeBigUInt64LE(BigInt(rec.readUInt32LE(24)), 4);
+    extra.writeBigUInt64LE(BigInt(rec.readUInt32LE(20)), 12);
+    extra.writeBigUInt64LE(BigInt(rec.readUInt32LE(42)), 20);
+    rec.writeUInt32LE(0xffffffff, 20);
+    rec.writeUInt32LE(0xffffffff, 24);
+    rec.writeUInt32LE(0xffffffff, 42);
+    rec.writeUInt16LE(extra.length, 30);
+    records.push(rec, extra);
+    pos += 46 + nameLen;
+  }
+  const cdOff = b.readUInt32LE(eocd + 16);
+  const cd = Buffer.concat(records);
+  const rec64At = cdOff + cd.length;
+  const rec64 = Buffer.alloc(56);
+  rec64.writeUInt32LE(0x06064b50, 0);
+  rec64.writeBigUInt64LE(44n, 4);
+  rec64.writeBigUInt64LE(BigInt(count), 24);
+  rec64.writeBigUInt64LE(BigInt(count), 32);
+  rec64.writeBigUInt64LE(BigInt(cd.length), 40);
+  rec64.writeBigUInt64LE(BigInt(cdOff), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(rec64At), 8);
+  locator.writeUInt32LE(1, 16);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(0xffff, 8);
+  end.writeUInt16LE(0xffff, 10);
+  end.writeUInt32LE(0xffffffff, 12);
+  end.writeUInt32LE(0xffffffff, 16);
+  return new Uint8Array(Buffer.concat([b.subarray(0, cdOff), cd, rec64, locator, end]));
+}
