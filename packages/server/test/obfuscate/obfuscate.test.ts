@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateKey, type KeyKind } from '@keyward/protocol';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,6 +116,21 @@ describe('keyward obfuscate', () => {
     expect(r.stderr).toBe('');
     expect(runTs(r.stdout)).toBe(key);
   });
+
+  it('reads the key piped on stdin when no argument is given (the real binary)', async () => {
+    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'obfuscate', '--lang', 'ts'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c));
+      child.stderr.on('data', (c: Buffer) => (err += c));
+      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+      child.stdin.end(`${key}\n`);
+    });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(runTs(stdout)).toBe(key);
+  }, 60_000);
 
   it('accepts the key as an argument with a note about shell history, and writes --output', async () => {
     const file = path.join(dir, 'Key.kt');

@@ -3,12 +3,8 @@ import { Option, type Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { DEFAULT_SHARES, HONESTY_NOTE, MAX_SHARES, MIN_SHARES, OBFUSCATE_LANGS, obfuscateKey, type ObfuscateLang } from '../../obfuscate/index.js';
 import { createOutput } from '../output.js';
+import { readStdin } from '../stdin.js';
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Where the key comes from: --key-file (`-` is stdin), else the argument, else piped stdin. */
 async function readKey(arg: string | undefined, keyFile: string | undefined): Promise<{ key: string; fromArgv: boolean }> {
