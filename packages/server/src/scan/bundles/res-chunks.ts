@@ -30,7 +30,7 @@ export function resStrings(b: Uint8Array, warn: (reason: string) => void): strin
 
 function walk(b: Uint8Array, start: number, end: number, depth: number, out: string[], warn: (reason: string) => void, budget: { left: number }): void {
   let pos = start;
-  while (pos + 8 <= end) {
+  while (pos + 8 <= end && budget.left > 0) {
     const type = u16le(b, pos);
     const headerSize = u16le(b, pos + 2);
     const size = u32le(b, pos + 4);

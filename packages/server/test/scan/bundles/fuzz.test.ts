@@ -74,7 +74,7 @@ describe('fuzz: parsers never throw and stay bounded', () => {
       { name: 'nested.zip', data: inner, method: 0 },
       { name: '../evil', data: 'x', method: 0 },
     ]);
-    const limits = { ...DEFAULT_BUNDLE_LIMITS, maxTotalBytes: 64 * 1024, maxEntries: 64 };
+    const limits = { ...DEFAULT_BUNDLE_LIMITS, maxTotalBytes: 16 * 1024, maxEntries: 64 };
     fc.assert(fc.property(fc.oneof(mutated(seed), garbage('PK\x03\x04')), (b) => {
       let chars = 0;
       let warnings = 0;
