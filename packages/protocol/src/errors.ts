@@ -102,6 +102,8 @@ export const CATALOGUE = {
   POLICY_INVALID: { status: 400, title: 'The access map is invalid', kind: 'cli' },
   STORE_NOT_FOUND: { status: 404, title: 'No Keyward store at the data directory (run `keyward init` or check --data)', kind: 'cli' },
   ADDRESS_IN_USE: { status: 409, title: 'Another process already listens on this address and port', kind: 'cli' },
+  // obfuscation helper (keyward obfuscate): deny by default, a key in an app is public
+  KEY_NOT_PUBLISHABLE: { status: 400, title: 'Only a publishable key may be built into an app; secret, root and other keys stay on the server', kind: 'cli' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CATALOGUE;

@@ -2,12 +2,7 @@ import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
 import { secretView } from '../../http/views.js';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
+import { readStdin } from '../stdin.js';
 
 export function secretsCommand(program: Command): void {
   const secrets = program.command('secrets').description('Server-held third-party secrets (sealed at rest, injected by the gateway)');
@@ -19,7 +14,7 @@ export function secretsCommand(program: Command): void {
     .option('--description <text>', 'what it is for')
     .action(async (name: string, opts: { app: string; env: string; description?: string }, cmd: Command) => {
       if (opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
-      const value = await readStdin();
+      const value = (await readStdin()).replace(/\r?\n$/, '');
       await withLocal(cmd, async (kw, out) => {
         await kw.apps.get(opts.app);
         const { secret, created } = await kw.secrets.set({ appId: opts.app, environment: opts.env as 'live' | 'test', name, value, ...(opts.description ? { description: opts.description } : {}) }, CLI_ACTOR);
