@@ -102,6 +102,9 @@ export const CATALOGUE = {
   POLICY_INVALID: { status: 400, title: 'The access map is invalid', kind: 'cli' },
   STORE_NOT_FOUND: { status: 404, title: 'No Keyward store at the data directory (run `keyward init` or check --data)', kind: 'cli' },
   ADDRESS_IN_USE: { status: 409, title: 'Another process already listens on this address and port', kind: 'cli' },
+  // moving a store (`keyward store copy`, ops/store-copy.ts)
+  STORE_TARGET_NOT_EMPTY: { status: 409, title: 'The target store already holds data; copy only into a new, empty store', kind: 'cli' },
+  STORE_COPY_INCOMPLETE: { status: 500, title: 'The copy did not match its source and was rolled back; the target is unchanged', kind: 'cli' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CATALOGUE;
