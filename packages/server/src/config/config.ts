@@ -18,6 +18,12 @@ export interface KeywardConfig {
   readonly databasePoolSize: number;
   /** Longest a single PostgreSQL statement may run before the server cancels it (0 = no limit). */
   readonly databaseStatementTimeoutMs: number;
+  /**
+   * Longest wait for a new PostgreSQL connection, and (with the statement timeout) for an answer
+   * on one: a database that is down or unreachable fails a request with STORE_UNAVAILABLE
+   * within this bound instead of hanging it.
+   */
+  readonly databaseConnectTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `json`: one JSON object per line (for collectors); `pretty`: readable lines; `auto`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: 'auto' | 'json' | 'pretty';
@@ -74,6 +80,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   databaseUrl: '',
   databasePoolSize: 10,
   databaseStatementTimeoutMs: 30_000,
+  databaseConnectTimeoutMs: 5_000,
   logLevel: 'info',
   logFormat: 'auto',
   cacheTtlMs: 60_000,
@@ -158,6 +165,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     databaseUrl: str('databaseUrl', 'KEYWARD_DATABASE_URL'),
     databasePoolSize: int('databasePoolSize', 'KEYWARD_DATABASE_POOL_SIZE', 1, 1000),
     databaseStatementTimeoutMs: int('databaseStatementTimeoutMs', 'KEYWARD_DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000),
+    databaseConnectTimeoutMs: int('databaseConnectTimeoutMs', 'KEYWARD_DATABASE_CONNECT_TIMEOUT_MS', 100, 600_000),
     logLevel,
     logFormat,
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),
