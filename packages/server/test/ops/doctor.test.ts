@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { type ConfigError, loadConfig } from '../../src/config/config.js';
 import { createKeyward } from '../../src/keyward.js';
 import { Keyring } from '../../src/lib/sealed.js';
 import { openRedisProbe } from '../../src/ops/redis-probe.js';

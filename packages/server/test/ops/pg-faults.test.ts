@@ -68,7 +68,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (process.env.KW_DEBUG) console.log(node?.output().slice(-4000));
+  if (process.env.KW_DEBUG) process.stderr.write(node?.output().slice(-4000) ?? '');
   await node?.stop();
   await proxy?.close();
   await pgc?.destroy();

@@ -90,7 +90,7 @@ describe('SIGKILL in the middle of 10^4 mutations (PostgreSQL)', () => {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
     expect(killed).toBe(true);
-    console.log(`SIGKILL after ${acks} acknowledged mutations of ${PLANNED} planned (${acked.created.size} keys, ${acked.revoked.size} revocations, ${acked.rotated.size} rotated keys) in ${Date.now() - t0} ms; ${issued - acks} in flight or failed at the kill (${errors} connection errors)`);
+    process.stderr.write(`SIGKILL after ${acks} acknowledged mutations of ${PLANNED} planned (${acked.created.size} keys, ${acked.revoked.size} revocations, ${acked.rotated.size} rotated keys) in ${Date.now() - t0} ms; ${issued - acks} in flight or failed at the kill (${errors} connection errors)\n`);
     expect(acks).toBeGreaterThanOrEqual(MIN_ACKS);
     expect(acked.revoked.size).toBeGreaterThan(MIN_ACKS / 10);
     expect(acked.rotated.size).toBeGreaterThan(MIN_ACKS / 10);

@@ -126,10 +126,13 @@ describe('keyward store copy (SQLite → PostgreSQL)', () => {
     expect(await rowCount(schema, 'audit_head')).toBe(1);
   });
 
-  it('a missing source directory is STORE_NOT_FOUND and a non-PostgreSQL target is refused before anything opens', async () => {
+  it('a missing source directory is STORE_NOT_FOUND, and a non-PostgreSQL target is refused (--from defaults to --data)', async () => {
     const missing = await runCli(['store', 'copy', '--from', path.join(tmpdir(), 'kw-nope-' + randomBytes(4).toString('hex')), '--to', `${PG_URL}`, '--json']);
     expect(errorOf(missing.stderr).code).toBe('STORE_NOT_FOUND');
-    const bad = await runCli(['store', 'copy', '--from', '.', '--to', 'mysql://x', '--json']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-copy-'));
+    dirs.push(dir);
+    expect((await runCli(['--data', dir, 'init', '--json'])).code).toBe(0);
+    const bad = await runCli(['--data', dir, 'store', 'copy', '--to', 'mysql://x', '--json']);
     expect(errorOf(bad.stderr).code).toBe('VALIDATION_FAILED');
   });
 });

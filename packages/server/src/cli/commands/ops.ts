@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../config/config.js';
-import { isPostgresUrl } from '../../config/config.js';
+import { ConfigError, isPostgresUrl } from '../../config/config.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { backupSqlite } from '../../ops/backup.js';
 import { runDoctor, type Check } from '../../ops/doctor.js';
@@ -19,16 +18,18 @@ export function opsCommand(program: Command): void {
   store
     .command('copy')
     .description('Copy a SQLite store (every app, key, session, device, token, secret, identity, root key and audit record) into an empty PostgreSQL store, in one transaction')
-    .requiredOption('--from <dir>', 'data directory of the SQLite store (stop its servers first, or copy a `keyward backup`)')
+    .option('--from <dir>', 'data directory of the SQLite store (default --data / KEYWARD_DATA; stop its servers first, or copy a `keyward backup`)')
     .requiredOption('--to <url>', 'postgres://user:password@host:5432/database of the new, empty store')
     .option('--batch <rows>', 'rows per INSERT', int(1, 10_000), 1000)
-    .action(async (opts: { from: string; to: string; batch: number }, cmd: Command) => {
-      const out = createOutput(Boolean(cmd.optsWithGlobals<GlobalOptions>().json));
+    .action(async (opts: { from?: string; to: string; batch: number }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const out = createOutput(Boolean(globals.json));
+      const from = opts.from ?? cliConfig(globals).dataDir;
+      const file = path.join(from, 'keyward.db');
+      if (!existsSync(file)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${from}: check --from (or --data)`);
       if (!isPostgresUrl(opts.to)) throw new KeywardError('VALIDATION_FAILED', '--to: must be a URL like postgres://user:password@host:5432/database (value not shown: it may hold a password)');
-      const file = path.join(opts.from, 'keyward.db');
-      if (!existsSync(file)) throw new KeywardError('STORE_NOT_FOUND', `no Keyward store in ${opts.from}: check --from`);
       // The source is brought to this keyward's schema first (what `start` would do), so both sides have the same tables.
-      const source = openSqliteStore({ dataDir: opts.from });
+      const source = openSqliteStore({ dataDir: from });
       try {
         await source.migrate();
       } finally {
