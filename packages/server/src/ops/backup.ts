@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -43,8 +43,7 @@ export async function backupSqlite(dataDir: string, outFile: string, options: { 
     const audit = await checkBackup(partial);
     if (!audit.ok) throw new KeywardError('STORE_COPY_INCOMPLETE', `the backup's audit chain does not verify (${audit.problem} at record ${audit.brokenAtSeq}); the store itself may be damaged: run \`keyward audit verify\``);
     renameSync(partial, outFile);
-    const bytes = Number((source.prepare('SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()').get() as { n: number }).n);
-    return { file: outFile, bytes, pages: progress.totalPages, audit };
+    return { file: outFile, bytes: statSync(outFile).size, pages: progress.totalPages, audit };
   } catch (err) {
     rmSync(partial, { force: true });
     throw err;
