@@ -104,6 +104,9 @@ export const CATALOGUE = {
   ADDRESS_IN_USE: { status: 409, title: 'Another process already listens on this address and port', kind: 'cli' },
   // obfuscation helper (keyward obfuscate): deny by default, a key in an app is public
   KEY_NOT_PUBLISHABLE: { status: 400, title: 'Only a publishable key may be built into an app; secret, root and other keys stay on the server', kind: 'cli' },
+  // moving a store (`keyward store copy`, ops/store-copy.ts)
+  STORE_TARGET_NOT_EMPTY: { status: 409, title: 'The target store already holds data; copy only into a new, empty store', kind: 'cli' },
+  STORE_COPY_INCOMPLETE: { status: 500, title: 'The copy did not match its source and was rolled back; the target is unchanged', kind: 'cli' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CATALOGUE;

@@ -9,6 +9,7 @@ import { rootKeysCommand } from './commands/root-keys.js';
 import { identitiesCommand } from './commands/identities.js';
 import { tokensCommand } from './commands/tokens.js';
 import { obfuscateCommand } from './commands/obfuscate.js';
+import { opsCommand } from './commands/ops.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand, opsCommand];

@@ -41,15 +41,24 @@ function cell(v: unknown): string {
   return String(v);
 }
 
-/** A one-line progress indicator on stderr for long commands (only on a terminal). */
-export function progress(label: string, err: NodeJS.WriteStream = process.stderr): (done: number, total: number) => void {
+/**
+ * A one-line progress indicator on stderr for long commands. On a terminal it redraws a bar in
+ * place; off a terminal (piped, CI) it prints a line at each quarter, or nothing with `quiet`.
+ */
+export function progress(label: string, err: NodeJS.WriteStream = process.stderr, options: { readonly quiet?: boolean } = {}): (done: number, total: number) => void {
   let last = 0;
+  let lastQuarter = -1;
   return (done, total) => {
     const now = Date.now();
     if (now - last < 200 && done < total) return;
     last = now;
     const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
-    if (err.isTTY) err.write(`\r${label}: ${done}/${total} (${pct}%)${done >= total ? '\n' : ''}`);
-    else if (done >= total || pct % 25 === 0) err.write(`${label}: ${done}/${total} (${pct}%)\n`);
+    if (err.isTTY) {
+      const filled = Math.round(pct / 5);
+      err.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${done}/${total} (${pct}%)${done >= total ? '\n' : ''}`);
+    } else if (!options.quiet && Math.floor(pct / 25) !== lastQuarter) {
+      lastQuarter = Math.floor(pct / 25);
+      err.write(`${label}: ${done}/${total} (${pct}%)\n`);
+    }
   };
 }

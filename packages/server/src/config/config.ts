@@ -34,6 +34,12 @@ export interface KeywardConfig {
    * of every rate limit and quota on its own (state/limits-failover.ts).
    */
   readonly clusterNodes: number;
+  /**
+   * Longest wait for a new PostgreSQL connection, and (with the statement timeout) for an answer
+   * on one: a database that is down or unreachable fails a request with STORE_UNAVAILABLE
+   * within this bound instead of hanging it.
+   */
+  readonly databaseConnectTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `json`: one JSON object per line (for collectors); `pretty`: readable lines; `auto`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: 'auto' | 'json' | 'pretty';
@@ -113,6 +119,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   redisConnectTimeoutMs: 3_000,
   redisKeyPrefix: 'kw',
   clusterNodes: 1,
+  databaseConnectTimeoutMs: 5_000,
   logLevel: 'info',
   logFormat: 'auto',
   cacheTtlMs: 60_000,
@@ -208,6 +215,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     redisConnectTimeoutMs: int('redisConnectTimeoutMs', 'KEYWARD_REDIS_CONNECT_TIMEOUT_MS', 100, 60_000),
     redisKeyPrefix: str('redisKeyPrefix', 'KEYWARD_REDIS_KEY_PREFIX'),
     clusterNodes: int('clusterNodes', 'KEYWARD_CLUSTER_NODES', 1, 1000),
+    databaseConnectTimeoutMs: int('databaseConnectTimeoutMs', 'KEYWARD_DATABASE_CONNECT_TIMEOUT_MS', 100, 600_000),
     logLevel,
     logFormat,
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Code } from '../errors/catalogue.js';
 import { problemResponse } from '../errors/problem.js';
 import { isKeywardError, type FieldError } from '../errors/keyward-error.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 
 export { problem, type Problem } from '../errors/problem.js';
 
@@ -37,6 +38,10 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err.statusCode === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE');
   if (err.statusCode === 431) return sendProblem(reply, 'HEADERS_TOO_LARGE');
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, 'BAD_REQUEST');
+  if (isStoreUnavailable(err)) {
+    request.log.error({ err, requestId: request.id }, 'store unavailable');
+    return sendProblem(reply, 'STORE_UNAVAILABLE', 'the store did not answer; retry later');
+  }
   request.log.error({ err, requestId: request.id }, 'unhandled error');
   return sendProblem(reply, 'INTERNAL');
 }

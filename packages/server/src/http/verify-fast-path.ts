@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isStoreUnavailable } from '../store/unavailable.js';
 import { isKeywardError, type FieldError } from '../errors/keyward-error.js';
 import type { Code } from '../errors/catalogue.js';
 import { requestIdFrom } from '../lib/ids.js';
@@ -65,6 +66,10 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
   function fail(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, err: unknown): void {
     if (res.headersSent) return;
     if (isKeywardError(err)) return sendProblem(req, res, requestId, startedAtMs, err.code, err.detail, err.errors, err.headers);
+    if (isStoreUnavailable(err)) {
+      kw.logger.error({ err, requestId }, 'store unavailable');
+      return sendProblem(req, res, requestId, startedAtMs, 'STORE_UNAVAILABLE', 'the store did not answer; retry later');
+    }
     kw.logger.error({ err, requestId }, 'unhandled error');
     sendProblem(req, res, requestId, startedAtMs, 'INTERNAL');
   }

@@ -6,8 +6,15 @@ import { sqliteBackend } from './sqlite/factory.js';
 import { openSqliteStore } from './sqlite.js';
 
 /** The store the configuration selects: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`. */
-export async function openStore(config: Pick<KeywardConfig, 'dataDir' | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs'>): Promise<SqlStore> {
-  if (config.databaseUrl) return connectPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs });
+export async function openStore(config: Pick<KeywardConfig, 'dataDir' | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs'> & Partial<Pick<KeywardConfig, 'databaseConnectTimeoutMs'>>): Promise<SqlStore> {
+  if (config.databaseUrl) {
+    return connectPostgres({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      ...(config.databaseConnectTimeoutMs !== undefined ? { connectTimeoutMs: config.databaseConnectTimeoutMs } : {}),
+    });
+  }
   return openSqliteStore({ dataDir: config.dataDir });
 }
 

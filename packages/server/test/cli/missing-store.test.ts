@@ -17,8 +17,8 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 const map = path.join(base, 'map.yaml');
 writeFileSync(map, 'version: 1\nresources:\n  - { path: /x, methods: [GET], allow: [secret] }\n');
 
-/** Commands that create a store (init, start), need none (policy check, completion), or read stdin first (secrets set). */
-const EXEMPT = new Set(['init', 'start', 'policy check', 'completion', 'secrets set']);
+/** Commands that create a store (init, start), need none (policy check, completion), read stdin first (secrets set), or report a missing store as one failed check, exit 1 (doctor: test/ops/doctor.test.ts). */
+const EXEMPT = new Set(['init', 'start', 'policy check', 'completion', 'secrets set', 'doctor']);
 const KEY = generateKey('secret', 'live');
 const VALUES: Record<string, string> = { '--permissions': 'keys:read', '--upstream': 'http://127.0.0.1:9', '--policy': map, '--key': KEY, '--ttl-seconds': '60', '--port': '0' };
 

@@ -31,19 +31,67 @@ const types = {
 /** The PostgreSQL store: the same SqlStore and migrations as SQLite, over a pg pool. */
 export function openPostgresStore(options: PostgresStoreOptions): SqlStore {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const client: pg.ClientConfig = {
     connectionString: options.url,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
     types,
     // Sent at connection start-up: no extra round trip, and a URL's own `?options=` stays intact unless a schema is given.
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   };
-  const pool = new pg.Pool({ ...client, max: options.poolSize ?? 10, ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}) });
+  const pool = new pg.Pool({
+    ...client,
+    max: options.poolSize ?? 10,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    // The server's statement_timeout cannot fire when the network eats the packets: the client
+    // gives up on its own a little later (statement timeout plus one connect timeout), and
+    // releaseBroken below then drops the connection, so nothing waits forever.
+    ...(options.statementTimeoutMs ? { query_timeout: options.statementTimeoutMs + connectTimeoutMs } : {}),
+  });
   // An idle client losing its connection (server restart) must not crash the process: the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: releaseBroken(pool) }) });
   const store = new SqlStore(db, 'postgres', ALL_MIGRATIONS);
   store.postgresClient = client;
   return store;
+}
+
+/**
+ * The pool, except that a client whose connection failed while checked out (a read timeout, a
+ * reset, a terminated connection) is destroyed when released instead of going back to the pool:
+ * pg keeps such a client stuck behind its unanswered query, and every later request handed that
+ * client would wait for its own timeout.
+ */
+function releaseBroken(pool: pg.Pool): pg.Pool {
+  const connect = pool.connect.bind(pool);
+  pool.connect = (async () => {
+    const client = await connect();
+    let broken = false;
+    // A checked-out client whose connection dies between two queries (mid-transaction) emits
+    // 'error'; with no listener that would crash the process. Mark it, and drop it on release.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    const release = client.release.bind(client);
+    Object.assign(client, {
+      query: async (...args: unknown[]) => {
+        try {
+          return await query(...args);
+        } catch (err) {
+          if (!(err as { severity?: string }).severity) broken = true; // no server-sent error: the connection itself failed
+          throw err;
+        }
+      },
+      release: (err?: Error | boolean) => {
+        client.removeListener('error', onError);
+        return release(err ?? broken);
+      },
+    });
+    return client;
+  }) as pg.Pool['connect'];
+  return pool;
 }

@@ -1,3 +1,4 @@
+import { isStoreUnavailable } from '../unavailable.js';
 import { sql, type Kysely } from 'kysely';
 import { auditHash } from '../../audit/chain.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
@@ -45,7 +46,9 @@ export async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): 
     return await appendAuditRecord(trx, draft, nowMs);
   } catch (err) {
     // Thrown inside the change's transaction, so the change rolls back with it: the caller gets
-    // 503 AUDIT_UNAVAILABLE ("not made"), never a 500 that leaves them guessing.
+    // 503 AUDIT_UNAVAILABLE ("not made"), never a 500 that leaves them guessing; when the whole
+    // store is gone, the store's own code says so.
+    if (isStoreUnavailable(err)) throw new KeywardError('STORE_UNAVAILABLE', 'the store did not answer; the change was not made', { cause: err });
     throw new KeywardError('AUDIT_UNAVAILABLE', undefined, { cause: err });
   }
 }

@@ -1,0 +1,245 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import { ConfigError, type KeywardConfig } from '../config/config.js';
+import { loadKeyring, type Keyring } from '../lib/sealed.js';
+import { PolicyLoadError, loadAccessMap } from '../policy/load.js';
+import { openPostgresStore } from '../store/postgres/open.js';
+import { ALL_MIGRATIONS } from '../store/sql/all-migrations.js';
+import { openRedisProbe, type RespValue } from './redis-probe.js';
+
+/**
+ * `keyward doctor`: each check says what it looked at, what is wrong and how to fix it. Checks
+ * never change anything (no store is created, no master key generated, no migration run).
+ */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+export interface Check {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly detail: string;
+  /** What to do about a warn or fail. */
+  readonly fix?: string;
+}
+export interface DoctorReport {
+  readonly ok: boolean;
+  readonly checks: readonly Check[];
+}
+
+export interface DoctorInput {
+  /** The configuration, or why it could not be loaded. */
+  readonly config: KeywardConfig | ConfigError;
+  readonly env: NodeJS.ProcessEnv;
+  readonly redisUrl?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly policy?: string;
+  /** A clock difference above this fails (signatures allow `signatureSkewSeconds`; tokens and limits assume one time base). */
+  readonly maxSkewMs: number;
+  /** Per network check. */
+  readonly timeoutMs: number;
+  readonly now?: () => number;
+}
+
+const LATEST = Math.max(...ALL_MIGRATIONS.map((m) => m.version));
+const ok = (name: string, detail: string): Check => ({ name, status: 'ok', detail });
+const fail = (name: string, detail: string, fix: string): Check => ({ name, status: 'fail', detail, fix });
+const warn = (name: string, detail: string, fix: string): Check => ({ name, status: 'warn', detail, fix });
+const skip = (name: string, detail: string): Check => ({ name, status: 'skip', detail });
+
+export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
+  const now = input.now ?? Date.now;
+  const checks: Check[] = [];
+  if (input.config instanceof ConfigError) {
+    checks.push(fail('config', input.config.problems.join('; '), 'correct the variables or flags named above (docs/operations.md lists every option)'));
+  } else {
+    const config = input.config;
+    checks.push(ok('config', `every KEYWARD_* variable and flag is valid; store ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`));
+    const keyring = masterKeyCheck(config, input.env, checks);
+    const stored = config.databaseUrl ? await postgresChecks(config, input, now, checks) : sqliteChecks(config, checks);
+    if (keyring && stored) checks.push(sealedCheck(keyring, stored));
+  }
+  if (input.redisUrl) checks.push(...(await redisChecks(input.redisUrl, input, now)));
+  else checks.push(skip('redis', 'KEYWARD_REDIS_URL is not set: shared state stays in the store'));
+  checks.push(tlsCheck(input, now));
+  checks.push(policyCheck(input.policy));
+  return { ok: !checks.some((c) => c.status === 'fail'), checks };
+}
+
+/** The master keys every node needs, without generating the embedded one (loadKeyring would). */
+function masterKeyCheck(config: KeywardConfig, env: NodeJS.ProcessEnv, checks: Check[]): Keyring | undefined {
+  const shared = Boolean(config.databaseUrl);
+  const embedded = path.join(config.dataDir, 'master.key');
+  if (!env.KEYWARD_MASTER_KEYS && !env.KEYWARD_MASTER_KEY_FILE && !shared && !existsSync(embedded)) {
+    checks.push(warn('master-key', `no KEYWARD_MASTER_KEYS, KEYWARD_MASTER_KEY_FILE or ${embedded}: start will generate one there`, 'fine for one machine; keep a copy of master.key with every backup, or set KEYWARD_MASTER_KEYS'));
+    return undefined;
+  }
+  try {
+    const keyring = loadKeyring(env, config.dataDir, shared);
+    const from = env.KEYWARD_MASTER_KEYS ? 'KEYWARD_MASTER_KEYS' : env.KEYWARD_MASTER_KEY_FILE ? 'KEYWARD_MASTER_KEY_FILE' : embedded;
+    checks.push(ok('master-key', `${keyring.keys.length} master key(s) from ${from}, active ${keyring.activeId}`));
+    return keyring;
+  } catch (err) {
+    checks.push(fail('master-key', err instanceof ConfigError ? err.problems.join('; ') : (err as Error).message, 'set KEYWARD_MASTER_KEYS=id:base64-of-32-bytes (the same on every node), or KEYWARD_MASTER_KEY_FILE'));
+    return undefined;
+  }
+}
+
+/** Master key ids the stored sealed values were sealed under (each sealed value is `kws1.<id>.…`). */
+type StoredKeyIds = ReadonlyMap<string, number>;
+
+const SEALED_QUERY = `SELECT sealed FROM (
+  SELECT sealed_secret AS sealed FROM key_secrets WHERE sealed_secret IS NOT NULL
+  UNION ALL SELECT sealed_private_jwk FROM jwt_signing_keys
+  UNION ALL SELECT sealed_value FROM server_secrets) s`;
+
+function countIds(values: readonly string[]): StoredKeyIds {
+  const ids = new Map<string, number>();
+  for (const v of values) {
+    const id = v.split('.')[1] ?? '?';
+    ids.set(id, (ids.get(id) ?? 0) + 1);
+  }
+  return ids;
+}
+
+function sealedCheck(keyring: Keyring, stored: StoredKeyIds): Check {
+  const have = new Set(keyring.keys.map((k) => k.id));
+  const missing = [...stored].filter(([id]) => !have.has(id));
+  if (missing.length) return fail('sealed-secrets', `sealed values under master key(s) not in the keyring: ${missing.map(([id, n]) => `${id} (${n})`).join(', ')}`, 'add the missing master key(s) to KEYWARD_MASTER_KEYS (keep them after the active one), then `keyward secrets reseal`');
+  const total = [...stored.values()].reduce((a, b) => a + b, 0);
+  return ok('sealed-secrets', `${total} sealed value(s), every one under a master key in the keyring`);
+}
+
+function sqliteChecks(config: KeywardConfig, checks: Check[]): StoredKeyIds | undefined {
+  const file = path.join(config.dataDir, 'keyward.db');
+  if (!existsSync(file)) {
+    checks.push(fail('store', `no SQLite store at ${file}`, 'run `keyward init --data DIR`, or point --data / KEYWARD_DATA at the data directory'));
+    return undefined;
+  }
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    const integrity = String((db.pragma('quick_check', { simple: true }) as string) ?? '');
+    if (integrity !== 'ok') {
+      checks.push(fail('store', `${file}: quick_check reports ${integrity}`, 'restore the latest `keyward backup`; keep the damaged file for inspection'));
+      return undefined;
+    }
+    const version = Number((db.prepare('SELECT max(version) AS v FROM kw_migrations').get() as { v: number | null }).v ?? 0);
+    checks.push(migrationCheck(`SQLite ${file}`, version));
+    return countIds((db.prepare(SEALED_QUERY).all() as { sealed: string }[]).map((r) => r.sealed));
+  } catch (err) {
+    checks.push(fail('store', `${file}: ${(err as Error).message}`, 'check the file\'s permissions and that it is a Keyward store'));
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+function migrationCheck(where: string, version: number): Check {
+  if (version === LATEST) return ok('store', `${where}: reachable, schema version ${version}`);
+  if (version > LATEST) return fail('store', `${where}: schema version ${version} is newer than this keyward (${LATEST})`, 'run the keyward version that wrote the store, or upgrade this one');
+  return warn('store', `${where}: schema version ${version}; this keyward migrates to ${LATEST} on start`, 'back up first (`keyward backup`), then start one node and let it migrate');
+}
+
+async function postgresChecks(config: KeywardConfig, input: DoctorInput, now: () => number, checks: Check[]): Promise<StoredKeyIds | undefined> {
+  const url = new URL(config.databaseUrl);
+  const where = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`;
+  const store = openPostgresStore({ url: config.databaseUrl, poolSize: 1, connectTimeoutMs: input.timeoutMs, statementTimeoutMs: input.timeoutMs });
+  try {
+    const t0 = now();
+    const r = await sql<{ ms: number | string; reg: string | null }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms, to_regclass('kw_migrations')::text AS reg`.execute(store.db);
+    const t1 = now();
+    checks.push(skewCheck('clock-postgres', Number(r.rows[0]!.ms), t0, t1, input.maxSkewMs));
+    if (r.rows[0]!.reg == null) {
+      checks.push(fail('store', `${where}: reachable, but holds no Keyward store`, 'run `keyward init` with this KEYWARD_DATABASE_URL, or `keyward store copy` to move a SQLite store here'));
+      return undefined;
+    }
+    const v = await sql<{ v: number | null }>`SELECT max(version) AS v FROM kw_migrations`.execute(store.db);
+    checks.push(migrationCheck(where, Number(v.rows[0]!.v ?? 0)));
+    return countIds((await sql<{ sealed: string }>`${sql.raw(SEALED_QUERY)}`.execute(store.db)).rows.map((x) => x.sealed));
+  } catch (err) {
+    // The password is never shown: only host, port and database.
+    checks.push(fail('store', `${where}: ${(err as Error).message}`, 'check KEYWARD_DATABASE_URL (host, port, user, password, database) and that PostgreSQL accepts connections from this host (pg_hba.conf)'));
+    return undefined;
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+/** Offset of another clock from ours, taking the midpoint of the round trip as the moment it was read. */
+export function skewCheck(name: string, remoteMs: number, sentMs: number, receivedMs: number, maxSkewMs: number): Check {
+  const skew = Math.round(remoteMs - (sentMs + receivedMs) / 2);
+  const detail = `${skew >= 0 ? '+' : ''}${skew} ms against this machine (round trip ${receivedMs - sentMs} ms)`;
+  if (Math.abs(skew) > maxSkewMs) return fail(name, `${detail}, more than ${maxSkewMs} ms`, 'run NTP (chrony, systemd-timesyncd) on every node and on the database and Redis hosts');
+  return ok(name, detail);
+}
+
+async function redisChecks(url: string, input: DoctorInput, now: () => number): Promise<Check[]> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return [fail('redis', 'KEYWARD_REDIS_URL is not a URL', 'set KEYWARD_REDIS_URL=redis://[:password@]host:6379[/db]')];
+  }
+  const where = `Redis ${u.hostname}:${u.port || 6379}`;
+  let probe;
+  try {
+    probe = await openRedisProbe(url, input.timeoutMs);
+  } catch (err) {
+    return [fail('redis', `${where}: ${(err as Error).message}`, 'check KEYWARD_REDIS_URL (host, port, password) and that Redis accepts connections from this host')];
+  }
+  const checks: Check[] = [];
+  try {
+    const pong = await probe.command('PING');
+    checks.push(pong === 'PONG' ? ok('redis', `${where}: PING answered`) : fail('redis', `${where}: PING answered ${String(pong)}`, 'point KEYWARD_REDIS_URL at a Redis server'));
+    try {
+      const lua = await probe.command('EVAL', 'return 1', '0');
+      checks.push(lua === 1 ? ok('redis-lua', `${where}: runs Lua scripts`) : fail('redis-lua', `EVAL answered ${String(lua)}`, 'use Redis 6 or later with scripting enabled'));
+    } catch (err) {
+      checks.push(fail('redis-lua', `${where}: EVAL refused: ${(err as Error).message}`, 'Keyward\'s limits and single-use checks are Lua scripts: allow EVAL/EVALSHA for this user (ACL) or use a Redis that has scripting'));
+    }
+    const t0 = now();
+    const time = (await probe.command('TIME')) as RespValue[];
+    const t1 = now();
+    checks.push(skewCheck('clock-redis', Number(time[0]) * 1000 + Number(time[1]) / 1000, t0, t1, input.maxSkewMs));
+  } catch (err) {
+    checks.push(fail('redis', `${where}: ${(err as Error).message}`, 'check the Redis password (AUTH) and ACL of KEYWARD_REDIS_URL'));
+  } finally {
+    probe.close();
+  }
+  return checks;
+}
+
+function tlsCheck(input: DoctorInput, now: () => number): Check {
+  if (!input.tlsCert && !input.tlsKey) return skip('tls', 'no --tls-cert / --tls-key given');
+  if (!input.tlsCert || !input.tlsKey) return fail('tls', '--tls-cert and --tls-key go together', 'give both files');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(readFileSync(input.tlsCert));
+  } catch (err) {
+    return fail('tls', `${input.tlsCert}: ${(err as Error).message}`, 'give a readable PEM certificate (the chain, leaf first)');
+  }
+  let key;
+  try {
+    key = createPrivateKey(readFileSync(input.tlsKey));
+  } catch (err) {
+    return fail('tls', `${input.tlsKey}: ${(err as Error).message}`, 'give a readable, unencrypted PEM private key');
+  }
+  if (!cert.checkPrivateKey(key)) return fail('tls', `${input.tlsKey} is not the private key of ${input.tlsCert}`, 'pair the certificate with the key it was issued for');
+  const left = Date.parse(cert.validTo) - now();
+  if (left <= 0) return fail('tls', `${input.tlsCert} expired on ${cert.validTo}`, 'renew the certificate (the gateway reloads it when the file changes)');
+  if (left < 14 * 86_400_000) return warn('tls', `${input.tlsCert} expires on ${cert.validTo}`, 'renew the certificate soon');
+  return ok('tls', `${input.tlsCert}: ${cert.subject.replace(/\n/g, ', ')}, valid until ${cert.validTo}; key matches`);
+}
+
+function policyCheck(file: string | undefined): Check {
+  if (!file) return skip('access-map', 'no --policy given');
+  try {
+    const map = loadAccessMap(file);
+    return ok('access-map', `${file}: ${map.resources.length} resource(s)`);
+  } catch (err) {
+    if (err instanceof PolicyLoadError) return fail('access-map', err.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ''}${p.message}`).join('; '), 'correct the access map at the lines named (`keyward policy check FILE` explains each)');
+    return fail('access-map', `${file}: ${(err as Error).message}`, 'give a readable YAML access map');
+  }
+}
