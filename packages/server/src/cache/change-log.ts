@@ -45,6 +45,7 @@ export class ChangeLogSource implements ChangeSource {
       if (r.kind === 'key') out.push({ type: 'key', keyId: r.entity_id });
       else if (r.kind === 'device') out.push({ type: 'device', deviceId: r.entity_id });
       else if (r.kind === 'session') out.push({ type: 'session', sessionId: r.entity_id });
+      else if (r.kind === 'instance') out.push({ type: 'instance', instanceId: r.entity_id });
       else if (r.kind === 'signing_key') signingKeys = true;
       else out.push({ type: 'all' }); // an unknown kind from a newer writer: drop everything, fail safe
     }

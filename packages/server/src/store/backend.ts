@@ -1,4 +1,5 @@
 import type { AnalyticsStore } from '../analytics/store.js';
+import type { AttestationStore } from '../attestation/store.js';
 import type { ChangeSource } from '../cache/change-watcher.js';
 import type { DeviceStore } from '../devices/store.js';
 import type { CreditSpend } from '../keys/credits.js';
@@ -27,6 +28,8 @@ export interface StoreBackend {
   readonly tokens: TokenStore;
   readonly secrets: SecretStore;
   readonly analytics: AnalyticsStore;
+  /** App instances, debug tokens and attestation settings (attestation/store.ts). */
+  readonly attestation: AttestationStore;
   /** No backend-neutral interface exists yet for identities: the SQL store serves both backends. */
   readonly identities: SqlIdentityStore;
   readonly limits: RateLimitStore;

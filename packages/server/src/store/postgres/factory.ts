@@ -3,6 +3,7 @@ import { ChangeLogSource } from '../../cache/change-log.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { StoreBackend } from '../backend.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
+import { SqlAttestationStore } from '../sql/attestation-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
 import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
@@ -25,6 +26,7 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    attestation: new SqlAttestationStore(store.db, 'postgres'),
     identities: new SqlIdentityStore(store.db),
     limits: new PostgresRateLimitStore(store.db),
     nonces: (o) => new PostgresNonceStore(store.db, o),

@@ -7,6 +7,7 @@ import type { StoreBackend } from '../backend.js';
 import { sqliteCreditSpender } from '../sqlite-credits.js';
 import { SharedSqlite } from '../sqlite-shared.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
+import { SqlAttestationStore } from '../sql/attestation-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
 import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
@@ -28,6 +29,7 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    attestation: new SqlAttestationStore(store.db, 'sqlite'),
     identities: new SqlIdentityStore(store.db),
     limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
     nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),

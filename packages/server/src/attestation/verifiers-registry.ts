@@ -1,0 +1,17 @@
+import type { AttestationPayload, AttestationPlatform, AttestationVerifier } from './provider.js';
+
+/**
+ * The one place that says which verifier handles which platform. The container builds it from
+ * the debug verifier plus whatever platform verifiers are installed (attestation/apple, android,
+ * play-integrity, external); a platform without a verifier answers ATTESTATION_UNSUPPORTED.
+ */
+export type VerifierRegistry = ReadonlyMap<AttestationPlatform, AttestationVerifier>;
+
+export function verifierRegistry(verifiers: readonly AttestationVerifier<never>[]): VerifierRegistry {
+  const map = new Map<AttestationPlatform, AttestationVerifier>();
+  for (const v of verifiers) {
+    if (map.has(v.platform)) throw new TypeError(`two attestation verifiers for platform ${v.platform}`);
+    map.set(v.platform, v as unknown as AttestationVerifier<AttestationPayload>);
+  }
+  return map;
+}
