@@ -7,7 +7,10 @@ import type { AttestationPayload, AttestationPlatform, AttestationVerifier } fro
  */
 export type VerifierRegistry = ReadonlyMap<AttestationPlatform, AttestationVerifier>;
 
-export function verifierRegistry(verifiers: readonly AttestationVerifier<never>[]): VerifierRegistry {
+/** A verifier for any one platform, with its own payload type. */
+export type PlatformVerifier = { [P in AttestationPlatform]: AttestationVerifier<Extract<AttestationPayload, { readonly platform: P }>> }[AttestationPlatform];
+
+export function verifierRegistry(verifiers: readonly PlatformVerifier[]): VerifierRegistry {
   const map = new Map<AttestationPlatform, AttestationVerifier>();
   for (const v of verifiers) {
     if (map.has(v.platform)) throw new TypeError(`two attestation verifiers for platform ${v.platform}`);

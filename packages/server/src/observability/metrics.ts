@@ -27,6 +27,10 @@ export class Metrics {
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   readonly keysSeenInUrls: Counter;
   readonly auditWriteFailures: Counter;
+  /** Attestations by platform and code (VALID or the failure's own code). */
+  readonly attestations: Counter<'platform' | 'code'>;
+  /** Calls monitor-only mode let through, by route and the code enforcement would have answered. */
+  readonly attestationMonitored: Counter<'route' | 'code'>;
   /** Hot-path counts by credential → code → reason, folded into the Prometheus counter at scrape time. */
   private readonly pendingVerifications = new Map<string, Map<string, Map<string, number>>>();
   /** By route → method. */
@@ -65,6 +69,13 @@ export class Metrics {
     this.auditWriteFailures = new Counter({
       name: 'keyward_audit_write_failures_total',
       help: 'Audit records that could not be written (the mutation was refused)',
+      registers: [this.registry],
+    });
+    this.attestations = new Counter({ name: 'keyward_attestation_total', help: 'App attestations by platform and code (VALID or the failure code)', labelNames: ['platform', 'code'], registers: [this.registry] });
+    this.attestationMonitored = new Counter({
+      name: 'keyward_attestation_monitored_total',
+      help: 'Calls let through by monitor-only mode that enforcement would have refused, by route and code',
+      labelNames: ['route', 'code'],
       registers: [this.registry],
     });
   }

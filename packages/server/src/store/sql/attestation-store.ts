@@ -218,7 +218,7 @@ export class SqlAttestationStore implements AttestationStore {
           .values({ app_id: appId, environment, config: JSON.stringify(body), updated_at_ms: updatedAtMs, version: 1 })
           .onConflict((oc) => oc.columns(['app_id', 'environment']).doNothing())
           .executeTakeFirst();
-        if (Number(inserted.numInsertedRows ?? 0n) !== 1) return 'conflict';
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return 'conflict';
       } else {
         const res = await trx
           .updateTable('attestation_configs')
