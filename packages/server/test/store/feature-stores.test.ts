@@ -18,6 +18,8 @@ import { pgStore } from './pg-harness.js';
 import { identityStoreConformance } from './identity-store-conformance.js';
 import { SqlIdentityStore } from '../../src/store/sql/identity-store.js';
 import { sessionStoreConformance } from './session-store-conformance.js';
+import { attestationStoreConformance } from './attestation-store-conformance.js';
+import { SqlAttestationStore } from '../../src/store/sql/attestation-store.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
 function harness<S>(open: () => Promise<SqlStore>, build: (sql: SqlStore) => S): HarnessFactory<S> {
@@ -60,5 +62,6 @@ for (const [label, open] of [
   deviceStoreConformance(label, harness(open, (sql) => new SqlDeviceStore(sql.db)));
   secretStoreConformance(label, harness(open, (sql) => new SqlSecretStore(sql.db)));
   analyticsStoreConformance(label, harness(open, (sql) => new SqlAnalyticsStore(sql.db)));
+  attestationStoreConformance(label, harness(open, (sql) => new SqlAttestationStore(sql.db, sql.backend)));
   identityStoreConformance(label, harness(open, (sql) => ({ core: sql, identities: new SqlIdentityStore(sql.db) })));
 }
