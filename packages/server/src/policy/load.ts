@@ -238,8 +238,8 @@ class Validator {
     if (r.subjectFor !== undefined && r.subjectFor !== 'all' && r.subjectFor !== 'subject-bound') this.fail([...path, 'subjectFor'], 'must be all or subject-bound');
     const require = r.require === undefined ? [] : this.strings(r.require, [...path, 'require']);
     require.forEach((q, i) => REQUIREMENTS.includes(q as Requirement) || this.fail([...path, 'require', i], `must be one of ${REQUIREMENTS.join(', ')}`));
-    // Only an app token is attested: a route requiring attestation that does not allow one admits nobody.
-    if ((require.includes('attestation') || require.includes('assertion')) && Array.isArray(r.allow) && !allow.includes('app-token')) this.fail([...path, 'require'], 'attestation and assertion need app-token in allow');
+    // An assertion is made by an attested instance's key: only an app token can carry one.
+    if (require.includes('assertion') && Array.isArray(r.allow) && !allow.includes('app-token')) this.fail([...path, 'require'], 'assertion needs app-token in allow');
     if (r.monitor !== undefined && typeof r.monitor !== 'boolean') this.fail([...path, 'monitor'], 'must be true or false');
     if (r.monitor === true && !require.includes('attestation') && !require.includes('assertion')) this.fail([...path, 'monitor'], 'monitor-only applies to require: [attestation] or [assertion]');
     let environments: ('live' | 'test')[] | undefined;

@@ -127,9 +127,9 @@ describe('monitor-only mode', () => {
 });
 
 describe('access map validation', () => {
-  it('require: [assertion] is valid; attestation without app-token in allow, or monitor without a requirement, is refused', () => {
+  it('require: [assertion] is valid with app-token; without app-token in allow, or monitor without a requirement, it is refused', () => {
     expect(() => parseAccessMap('version: 1\nresources:\n  - { path: /x, allow: [app-token], require: [assertion] }\n')).not.toThrow();
-    expect(() => parseAccessMap('version: 1\nresources:\n  - { path: /x, allow: [publishable], require: [attestation] }\n')).toThrow(/app-token/);
+    expect(() => parseAccessMap('version: 1\nresources:\n  - { path: /x, allow: [publishable], require: [assertion] }\n')).toThrow(/app-token/);
     expect(() => parseAccessMap('version: 1\nresources:\n  - { path: /x, allow: [app-token], monitor: true }\n')).toThrow(/monitor/);
   });
 });
