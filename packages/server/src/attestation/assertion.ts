@@ -10,26 +10,12 @@ import type { AssertionInput, AssertionVerdict, AttestationPlatform } from './pr
  * counter (1 to 2^53−1) and a base64url ECDSA P-256 SHA-256 signature (DER, as Android Keystore,
  * Java and WebCrypto-with-conversion produce) over `clientData ‖ "\n" ‖ counter`.
  *
- * `clientData` is built by Keyward from the request, never sent: see {@link assertionClientData}.
+ * `clientData` is built by Keyward from the request, never sent: see `assertionClientData`
+ * (@keyward/protocol, shared with the SDK).
  * Binding the app token's `jti` means an assertion cannot be replayed with another token; the
  * counter (stored, compare-and-set) means it cannot be replayed at all.
  */
-export const ASSERTION_HEADER = 'keyward-assertion';
-
-export interface AssertedRequest {
-  readonly method: string;
-  /** The request target exactly as sent (path and query). */
-  readonly target: string;
-  /** The Content-Digest header as sent (RFC 9530), '' without a body. */
-  readonly contentDigest: string;
-  /** `jti` of the app token the request carries. */
-  readonly tokenJti: string;
-}
-
-/** The bytes an assertion signs: five lines, UTF-8, no trailing newline. */
-export function assertionClientData(r: AssertedRequest): Uint8Array {
-  return new TextEncoder().encode(['keyward-assertion/1', r.method.toUpperCase(), r.target, r.contentDigest, r.tokenJti].join('\n'));
-}
+export { ASSERTION_HEADER, assertionClientData, type AssertedRequest } from '@keyward/protocol';
 
 const COUNTER_RE = /^[1-9][0-9]{0,15}$/;
 const B64URL_RE = /^[A-Za-z0-9_-]{16,200}$/;
