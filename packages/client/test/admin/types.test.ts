@@ -13,6 +13,9 @@ const NOT_IN_ADMIN_SDK: Record<string, string> = {
   postDevices: "called by an app install with its publishable key: the app SDK's job",
   postSessionsRefresh: 'called by the app with its refresh token: SessionManager in @keyward/client',
   postSessionsLogin: "called by the app with the user's password: the app SDK's job",
+  postAttestChallenge: 'called by the app install: AttestationClient in @keyward/client',
+  postAttest: 'called by the app install with its platform attestation: AttestationClient in @keyward/client',
+  getAttestSecrets: 'called by the attested app with its app token: AttestationClient.runtimeSecrets',
 };
 
 describe('admin SDK types against the OpenAPI description', () => {
