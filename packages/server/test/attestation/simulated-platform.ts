@@ -1,5 +1,4 @@
-import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import type { AttestationVerifier } from '../../src/attestation/provider.js';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 
 /**
  * A test double for a platform (not a mock of Keyward): a "device" holds a P-256 key pair and
@@ -25,20 +24,5 @@ export function simulatedDevice(): SimulatedDevice {
   };
 }
 
-export const simulatedVerifier: AttestationVerifier<{ readonly platform: 'android'; readonly certificateChain: readonly string[] }> = {
-  platform: 'android',
-  async verify(payload, context) {
-    const [spki, signature] = payload.certificateChain;
-    if (!spki || !signature) return { ok: false, code: 'ATTESTATION_FAILED', reason: 'malformed' };
-    if (!context.policy.android) return { ok: false, code: 'ATTESTATION_UNSUPPORTED', reason: 'no_policy' };
-    let ok = false;
-    try {
-      ok = verify('sha256', context.challenge, { key: Buffer.from(spki, 'base64url'), format: 'der', type: 'spki' }, Buffer.from(signature, 'base64url'));
-    } catch {
-      ok = false;
-    }
-    if (!ok) return { ok: false, code: 'ATTESTATION_FAILED', reason: 'signature' };
-    const keyId = createHash('sha256').update(Buffer.from(spki, 'base64url')).digest('base64url');
-    return { ok: true, instance: { platform: 'android', keyId, publicKeySpki: spki, counter: 0, facts: { securityLevel: 'simulated' } } };
-  },
-};
+/** The server half is the example's (examples/attestation-demo/platform.ts): one simulated platform, not two. */
+export { simulatedPlatformVerifier as simulatedVerifier } from '../../../../examples/attestation-demo/platform.js';
