@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AttestationClient } from '../../packages/client/src/index.js';
 import { runAttestedApp } from './app.js';
 import { simulatedBridge } from './platform.js';
 import { startAttestationDemo } from './server.js';
@@ -40,6 +41,23 @@ describe('attestation demo (Node, simulated platform)', () => {
     try {
       const res = await fetch(`${demo.url}/api/feed`, { headers: { 'x-api-key': demo.publishableKey, 'x-keyward-subject': 'u1' } });
       expect([res.status, res.headers.get('x-keyward-code')]).toEqual([403, 'KIND_NOT_ALLOWED']);
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('the SDK attests once for concurrent requests, and again when the app token is about to expire', async () => {
+    const demo = await startAttestationDemo();
+    try {
+      const bridge = simulatedBridge();
+      let skewMs = 0;
+      const client = new AttestationClient({ baseUrl: demo.url, publishableKey: demo.publishableKey, bridge, refreshBeforeSeconds: 300, now: () => Date.now() + skewMs });
+      const all = await Promise.all(Array.from({ length: 5 }, () => client.fetch('/api/feed')));
+      expect(all.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(bridge.attestations).toBe(1);
+      skewMs = 3600_000 - 200_000; // 200 s before the 1 h token expires: inside the refresh window
+      expect((await client.fetch('/api/feed')).status).toBe(200);
+      expect(bridge.attestations).toBe(2);
     } finally {
       await demo.close();
     }
