@@ -5,3 +5,4 @@ export { SkewClock } from './clock.js';
 export { createSigner, generateDeviceKeyPair, type ClientAlgorithm, type SignerOptions } from './signer.js';
 export { verifyPinSet, PinSetError, type PinSet } from './pins.js';
 export type { FetchLike, HeadersLike, RequestInitLike, ResponseLike, URLLike, WebFetch, WebHeaders, WebRequestInit, WebResponse, WebURL } from './web.js';
+export { AttestationClient, type AttestationBridge, type AttestationClientOptions } from './attestation.js';

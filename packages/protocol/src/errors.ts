@@ -122,10 +122,6 @@ export const ALL_CODES = /* @__PURE__ */ Object.keys(CATALOGUE) as Code[];
  * listed code that has become reachable, so this list cannot go stale.
  */
 export const RESERVED_CODES: Partial<Record<Code, string>> = {
-  ATTESTATION_QUOTA: 'app attestation',
-  ATTESTATION_INSTANCE_UNKNOWN: 'app attestation',
-  REATTESTATION_REQUIRED: 'app attestation',
-  ASSERTION_REQUIRED: 'app attestation (assertions)',
 };
 
 export function isCode(value: string): value is Code {

@@ -6,3 +6,4 @@ export * from './content-digest.js';
 export * from './message-signatures/index.js';
 export * from './errors.js';
 export * from './web.js';
+export * from './attestation.js';

@@ -37,6 +37,14 @@ import { connectRedis } from './state/redis/connect.js';
 import { redisSharedState } from './state/redis/shared-state.js';
 import { backendFor, openStore } from './store/factory.js';
 import type { SqlStore } from './store/sql/sql-store.js';
+import { AttestationFlow } from './attestation/flow.js';
+import { AttestationSettings } from './attestation/settings.js';
+import { AttestationRequestGate } from './attestation/gate.js';
+import { AttestationAdmin } from './attestation/admin.js';
+import { debugVerifier } from './attestation/debug/verifier.js';
+import { verifierRegistry, type PlatformVerifier } from './attestation/verifiers-registry.js';
+import { assertionChecks, type AssertionCheck } from './attestation/assertion.js';
+import type { AttestationPlatform } from './attestation/provider.js';
 
 /**
  * Every service, built once at start-up and shared by the HTTP API, the CLI and in-process
@@ -95,6 +103,8 @@ export interface Keyward {
   readonly anomalies: AnomalyService;
   /** Dashboard sign-in: root key → short-lived cookie session (console/). */
   readonly console: ConsoleService;
+  /** App attestation: the flow, its settings, the request-path gate and the admin side. */
+  readonly attestation: { readonly flow: AttestationFlow; readonly settings: AttestationSettings; readonly gate: AttestationRequestGate; readonly admin: AttestationAdmin };
   /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
   ready(): Promise<string>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
@@ -122,6 +132,10 @@ export interface CreateKeywardOptions {
    * LISTEN connection). Default true; one-shot CLI commands, which answer and exit, pass false.
    */
   readonly watchChanges?: boolean;
+  /** Platform attestation verifiers (attestation/apple, android, …); the debug verifier is always there. */
+  readonly attestationVerifiers?: readonly PlatformVerifier[];
+  /** Platform assertion checks replacing the generic ECDSA form (e.g. Apple's CBOR assertions). */
+  readonly assertionChecks?: ReadonlyMap<AttestationPlatform, AssertionCheck>;
 }
 
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
@@ -221,6 +235,39 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
     }
   });
+  const secrets = new SecretService({ store: backend.secrets, keyring, now });
+  const attestationSettings = new AttestationSettings({ store: backend.attestation, now, cacheTtlMs: config.cacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
+  const gate = new AttestationRequestGate({
+    store: backend.attestation,
+    settings: attestationSettings,
+    assertionCheck: assertionChecks(options.assertionChecks),
+    now,
+    cacheTtlMs: config.cacheTtlMs,
+    onMonitored: (code, route) => metrics.attestationMonitored.inc({ route, code }),
+  });
+  const attestation = {
+    settings: attestationSettings,
+    gate,
+    flow: new AttestationFlow({
+      store: backend.attestation,
+      singleUse,
+      tokens,
+      settings: attestationSettings,
+      verifiers: verifierRegistry([debugVerifier((hash) => backend.attestation.findDebugTokenByHash(hash)), ...(options.attestationVerifiers ?? [])]),
+      limits,
+      now,
+      challengeTtlSeconds: config.attestationChallengeTtlSeconds,
+      onOutcome: (platform, code, reason) => {
+        metrics.attestations.inc({ platform, code });
+        metrics.verification('attestation', code, reason);
+      },
+    }),
+    admin: new AttestationAdmin({ store: backend.attestation, core: store, settings: attestationSettings, gate, secrets, now }),
+  };
+  feed.subscribe((m) => {
+    if (m.type === 'instance') gate.forget(m.instanceId);
+    else if (m.type === 'all') gate.clear();
+  });
   if (options.watchChanges !== false) await watcher.start();
   const anomalies = new AnomalyService({
     store: backend.anomalies,
@@ -242,7 +289,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
-    tokens: tokens.scheme(),
+    tokens: gate.tokenScheme(tokens.scheme()),
     signatures: signatureScheme({
       resolver: signingKeys,
       nonces,
@@ -287,10 +334,11 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     credentials,
     identities,
     rootKeys: new RootKeyService({ store, keys }),
-    secrets: new SecretService({ store: backend.secrets, keyring, now }),
+    secrets,
     audit: auditLog(store),
     anomalies,
     console: new ConsoleService({ store: backend.console, verifier, now, ttlSeconds: config.consoleSessionTtlSeconds }),
+    attestation,
     ready: async () => {
       await store.ping();
       return store.backend;

@@ -1255,6 +1255,223 @@ export interface Operations {
       revokedAt: string | null;
     };
   };
+  /** A single-use attestation challenge (base64url, 32 bytes) for this app and environment */
+  postAttestChallenge: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      challenge: string;
+      expiresAt: string;
+    };
+  };
+  /** Exchange a platform attestation over a challenge for an app token (registers the app instance) */
+  postAttest: {
+    params: never;
+    query: never;
+    body: {
+      challenge: string;
+      payload: {
+        platform: "apple";
+        keyId: string;
+        attestation: string;
+      } | {
+        platform: "android";
+        certificateChain: string[];
+      } | {
+        platform: "play_integrity";
+        token: string;
+      } | {
+        platform: "external";
+        provider: string;
+        token: string;
+      } | {
+        platform: "debug";
+        token: string;
+      };
+    };
+    bodyRequired: true;
+    response: {
+      appToken: string;
+      expiresAt: string;
+      instanceId: string;
+    };
+  };
+  /** The runtime secrets this attested instance may hold (per app settings); never cached */
+  getAttestSecrets: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      secrets: Record<string, string>;
+    };
+  };
+  /** An app environment's attestation settings */
+  getAttestationConfig: {
+    params: never;
+    query: {
+      /** App id, `app_…` */
+      appId?: string;
+      environment?: "live" | "test";
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      appId: string;
+      environment: string;
+      appTokenTtlSeconds: number;
+      appTokenScopes: string[];
+      monitorOnly: boolean;
+      maxAttestationsPerKeyPerHour: number;
+      maxAttestationsPerAppPerHour: number;
+      reattestAfterSeconds: number;
+      runtimeSecrets: string[];
+      platforms: string[];
+      version: number;
+    };
+  };
+  /** Change an app environment's attestation settings (fields left out keep their value) */
+  putAttestationConfig: {
+    params: never;
+    query: never;
+    body: {
+      /** App id, `app_…` */
+      appId?: string;
+      environment?: "live" | "test";
+      /** apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy) */
+      policy?: Record<string, unknown>;
+      appTokenTtlSeconds?: number;
+      appTokenScopes?: string[];
+      monitorOnly?: boolean;
+      maxAttestationsPerKeyPerHour?: number;
+      maxAttestationsPerAppPerHour?: number;
+      reattestAfterSeconds?: number;
+      runtimeSecrets?: string[];
+    };
+    bodyRequired: true;
+    response: {
+      appId: string;
+      environment: string;
+      appTokenTtlSeconds: number;
+      appTokenScopes: string[];
+      monitorOnly: boolean;
+      maxAttestationsPerKeyPerHour: number;
+      maxAttestationsPerAppPerHour: number;
+      reattestAfterSeconds: number;
+      runtimeSecrets: string[];
+      platforms: string[];
+      version: number;
+    };
+  };
+  /** Attested app instances, newest first */
+  getAttestationInstances: {
+    params: never;
+    query: {
+      /** App id, `app_…` */
+      appId?: string;
+      environment?: "live" | "test";
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        appId: string;
+        environment: string;
+        platform: string;
+        keyId: string;
+        counter: number;
+        facts: Record<string, unknown>;
+        status: string;
+        createdAt: string;
+        lastSeenAt: string;
+        revokedAt: string | null;
+      }[];
+    };
+  };
+  /** Revoke an app instance: its app tokens answer REATTESTATION_REQUIRED */
+  postAttestationInstancesByInstanceIdRevoke: {
+    params: {
+      instanceId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      appId: string;
+      environment: string;
+      platform: string;
+      keyId: string;
+      counter: number;
+      facts: Record<string, unknown>;
+      status: string;
+      createdAt: string;
+      lastSeenAt: string;
+      revokedAt: string | null;
+    };
+  };
+  /** An app's debug tokens (never their values) */
+  getAttestationDebugTokens: {
+    params: never;
+    query: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        appId: string;
+        name: string;
+        createdAt: string;
+        revokedAt: string | null;
+      }[];
+    };
+  };
+  /** Create a named debug token (test environment only; shown once; at most 10 per app) */
+  postAttestationDebugTokens: {
+    params: never;
+    query: never;
+    body: {
+      /** App id, `app_…` */
+      appId: string;
+      name: string;
+    };
+    bodyRequired: true;
+    response: {
+      token: string;
+      debugToken: {
+        id: string;
+        appId: string;
+        name: string;
+        createdAt: string;
+        revokedAt: string | null;
+      };
+    };
+  };
+  /** Revoke a debug token */
+  postAttestationDebugTokensByDebugTokenIdRevoke: {
+    params: {
+      debugTokenId: string;
+    };
+    query: never;
+    body: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    bodyRequired: true;
+    response: {
+      id: string;
+      appId: string;
+      name: string;
+      createdAt: string;
+      revokedAt: string | null;
+    };
+  };
   /** Verify any credential — a key, a session key, a token, or a whole signed request — with one answer shape. Always 200 with {valid, code}. */
   postVerify: {
     params: never;
@@ -1289,7 +1506,10 @@ export interface Operations {
       scopes?: string[];
       signed?: boolean;
       session?: boolean;
+      /** The credential is an app token of an attested, active app instance */
       attested?: boolean;
+      /** With an app token: the attested app instance (ins_…) */
+      instanceId?: string;
       /** RATE_LIMITED and USAGE_EXCEEDED: seconds until the credential may call again (as Retry-After) */
       retryAfterSeconds?: number;
       requestId: string;
@@ -1577,7 +1797,7 @@ export interface Operations {
     query: never;
     body: {
       name: string;
-      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
+      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       expiresAt?: string | null;
@@ -1651,7 +1871,7 @@ export interface Operations {
     query: never;
     body: {
       name?: string;
-      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
+      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       enabled?: boolean;
@@ -2053,6 +2273,16 @@ export const ROUTES = {
   getDevices: { method: 'GET', path: '/v1/devices', public: false },
   postDevices: { method: 'POST', path: '/v1/devices', public: true },
   postDevicesByDeviceIdRevoke: { method: 'POST', path: '/v1/devices/{deviceId}/revoke', public: false },
+  postAttestChallenge: { method: 'POST', path: '/v1/attest/challenge', public: true },
+  postAttest: { method: 'POST', path: '/v1/attest', public: true },
+  getAttestSecrets: { method: 'GET', path: '/v1/attest/secrets', public: true },
+  getAttestationConfig: { method: 'GET', path: '/v1/attestation/config', public: false },
+  putAttestationConfig: { method: 'PUT', path: '/v1/attestation/config', public: false },
+  getAttestationInstances: { method: 'GET', path: '/v1/attestation/instances', public: false },
+  postAttestationInstancesByInstanceIdRevoke: { method: 'POST', path: '/v1/attestation/instances/{instanceId}/revoke', public: false },
+  getAttestationDebugTokens: { method: 'GET', path: '/v1/attestation/debug-tokens', public: false },
+  postAttestationDebugTokens: { method: 'POST', path: '/v1/attestation/debug-tokens', public: false },
+  postAttestationDebugTokensByDebugTokenIdRevoke: { method: 'POST', path: '/v1/attestation/debug-tokens/{debugTokenId}/revoke', public: false },
   postVerify: { method: 'POST', path: '/v1/verify', public: false },
   getAnalyticsVerifications: { method: 'GET', path: '/v1/analytics/verifications', public: false },
   getAppsByAppIdAnomalies: { method: 'GET', path: '/v1/apps/{appId}/anomalies', public: false },

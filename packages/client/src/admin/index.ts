@@ -156,6 +156,16 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       list: (query: Query<'getDevices'> = {}) => call('getDevices', { query }),
       revoke: (deviceId: string) => call('postDevicesByDeviceIdRevoke', { params: { deviceId } }),
     },
+    /** App attestation (docs/attestation.md): settings, attested instances, debug tokens. */
+    attestation: {
+      config: (query: Query<'getAttestationConfig'> = {}) => call('getAttestationConfig', { query }),
+      updateConfig: (body: Body<'putAttestationConfig'>) => call('putAttestationConfig', { body }),
+      instances: (query: Query<'getAttestationInstances'> = {}) => call('getAttestationInstances', { query }),
+      revokeInstance: (instanceId: string) => call('postAttestationInstancesByInstanceIdRevoke', { params: { instanceId } }),
+      createDebugToken: (body: Body<'postAttestationDebugTokens'>) => call('postAttestationDebugTokens', { body }),
+      debugTokens: (query: Query<'getAttestationDebugTokens'>) => call('getAttestationDebugTokens', { query }),
+      revokeDebugToken: (debugTokenId: string, appId: string) => call('postAttestationDebugTokensByDebugTokenIdRevoke', { params: { debugTokenId }, body: { appId } }),
+    },
     analytics: {
       /**
        * Verification outcomes per bucket (minute, hour or day, UTC), split by code, for an app, a

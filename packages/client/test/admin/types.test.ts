@@ -16,6 +16,9 @@ const NOT_IN_ADMIN_SDK: Record<string, string> = {
   postConsoleSession: 'dashboard sign-in: sets an HttpOnly cookie for the browser; the SDK sends the root key itself',
   getConsoleSession: 'dashboard session (cookie), for the browser',
   deleteConsoleSession: 'dashboard sign-out (cookie), for the browser',
+  postAttestChallenge: 'called by the app install: AttestationClient in @keyward/client',
+  postAttest: 'called by the app install with its platform attestation: AttestationClient in @keyward/client',
+  getAttestSecrets: 'called by the attested app with its app token: AttestationClient.runtimeSecrets',
 };
 
 describe('admin SDK types against the OpenAPI description', () => {

@@ -65,6 +65,7 @@ export function changeToInvalidation(kind: string, entityId: string): Invalidati
   if (kind === 'key') return { type: 'key', keyId: entityId };
   if (kind === 'device') return { type: 'device', deviceId: entityId };
   if (kind === 'session') return { type: 'session', sessionId: entityId };
+  if (kind === 'instance') return { type: 'instance', instanceId: entityId };
   if (kind === 'signing_key') return { type: 'signing_keys' };
   return { type: 'all' }; // an unknown kind from a newer writer: drop everything, fail safe
 }

@@ -9,6 +9,8 @@ export type Invalidation =
   | { readonly type: 'device'; readonly deviceId: string }
   /** A session was revoked or its session key rotated. */
   | { readonly type: 'session'; readonly sessionId: string }
+  /** An attested app instance was revoked (or superseded): its app tokens must stop verifying. */
+  | { readonly type: 'instance'; readonly instanceId: string }
   /** The JWT signing keys changed (rotation, retirement): re-read them, drop verified tokens. */
   | { readonly type: 'signing_keys' }
   | { readonly type: 'all' };

@@ -10,6 +10,7 @@ import { identitiesCommand } from './commands/identities.js';
 import { tokensCommand } from './commands/tokens.js';
 import { obfuscateCommand } from './commands/obfuscate.js';
 import { opsCommand } from './commands/ops.js';
+import { attestationCommand } from './commands/attestation.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand, opsCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand, opsCommand, attestationCommand];

@@ -52,6 +52,8 @@ export interface KeywardConfig {
   readonly bodyLimitBytes: number;
   /** Allowed clock difference for request signatures, seconds. */
   readonly signatureSkewSeconds: number;
+  /** How long an attestation challenge may be used (once), seconds (10 to 600; default 120). */
+  readonly attestationChallengeTtlSeconds: number;
   /** How old a signature's `created` may be, seconds. */
   readonly signatureMaxAgeSeconds: number;
   /** Replay-cache entries kept per signing key (a full key refuses rather than forgets). */
@@ -131,6 +133,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   requestTimeoutMs: 30_000,
   shutdownTimeoutMs: 10_000,
   signatureSkewSeconds: 300,
+  attestationChallengeTtlSeconds: 120,
   signatureMaxAgeSeconds: 300,
   nonceCacheMaxPerKey: 100_000,
   tokenIssuer: 'keyward',
@@ -227,6 +230,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     requestTimeoutMs: int('requestTimeoutMs', 'KEYWARD_REQUEST_TIMEOUT_MS', 100, 3_600_000),
     shutdownTimeoutMs: int('shutdownTimeoutMs', 'KEYWARD_SHUTDOWN_TIMEOUT_MS', 0, 600_000),
     signatureSkewSeconds: int('signatureSkewSeconds', 'KEYWARD_SIGNATURE_SKEW_SECONDS', 0, 3600),
+    attestationChallengeTtlSeconds: int('attestationChallengeTtlSeconds', 'KEYWARD_ATTESTATION_CHALLENGE_TTL_SECONDS', 10, 600),
     signatureMaxAgeSeconds: int('signatureMaxAgeSeconds', 'KEYWARD_SIGNATURE_MAX_AGE_SECONDS', 1, 86_400),
     sessionKeyTtlSeconds: int('sessionKeyTtlSeconds', 'KEYWARD_SESSION_KEY_TTL_SECONDS', 1, 86_400),
     sessionIdleTtlSeconds: int('sessionIdleTtlSeconds', 'KEYWARD_SESSION_IDLE_TTL_SECONDS', 60, 365 * 86_400),

@@ -25,6 +25,8 @@ export interface Caller {
   readonly session: boolean;
   /** The caller presented a valid attested app token. */
   readonly attested: boolean;
+  /** An app token's attested instance (`ins_…`, claim `kw_instance`). */
+  readonly instanceId?: string;
   /** A token caller's `aud` claim: the one service it was minted for (checked by the access map). */
   readonly audience?: string;
   /** A key with credits whose spend was deferred (see `AuthContext.deferCredits`): the caller spends them. */

@@ -50,6 +50,11 @@ export interface PipelineOptions {
    */
   readonly secrets?: { reveal(appId: string, environment: Environment, name: string): Promise<string | undefined> };
   readonly now: Clock;
+  /**
+   * App attestation on the request path (attestation/gate.ts): per-request assertions and
+   * monitor-only mode. Without it a route that requires an assertion is refused (fail closed).
+   */
+  readonly attestation?: AttestationGate;
   /** Called once per access-map decision (metrics). */
   readonly onDecision?: (code: Code, reason: string) => void;
 }
@@ -57,6 +62,18 @@ export interface PipelineOptions {
 export type PipelineOutcome =
   | { readonly allow: true; readonly caller: Caller; readonly resource?: Resource; readonly responseHeaders: Record<string, string>; /** The opened `injectSecret` value. */ readonly injected?: string }
   | { readonly allow: false; readonly code: Code; readonly detail?: string; readonly headers: Record<string, string> };
+
+/** What the pipeline needs of attestation; implemented by attestation/gate.ts. */
+export interface AttestationGate {
+  /** The app's monitor-only setting (record, do not block). */
+  monitorOnly(appId: string, environment: Environment): Promise<boolean>;
+  /** A refusal that monitor-only mode let through ("would have blocked"): metrics and analytics. */
+  monitored(code: DenyCode, route: string, caller: Caller): void;
+  verifyAssertion(caller: Caller, req: PipelineRequest): Promise<{ readonly ok: true } | { readonly ok: false; readonly code: DenyCode; readonly reason: string }>;
+}
+
+/** The refusals monitor-only mode records instead of answering. */
+const MONITORABLE: ReadonlySet<Code> = new Set(['ATTESTATION_REQUIRED', 'ASSERTION_REQUIRED', 'ASSERTION_INVALID', 'ASSERTION_COUNTER_REPLAYED']);
 
 const APP_VERSION_HEADER = 'x-keyward-app-version';
 
@@ -72,7 +89,10 @@ const deny = (code: Code, headers: Record<string, string> = {}, detail?: string)
  *     revoked when its app says so) before the answer;
  *  2. authenticate any scheme (a signature present is always checked; a metered key's credits are
  *     NOT spent here);
- *  3. the access map (deny by default);
+ *  3. the access map (deny by default), then the per-request assertion where the resource
+ *     requires one; in monitor-only mode (the resource's `monitor`, or the app's setting) a missing
+ *     attestation or a missing or failed assertion is recorded and the call goes on, decided by
+ *     every other check as if it were attested;
  *  4. the server-held secret the resource injects (SECRET_NOT_SET when it was never set): a call
  *     that cannot be forwarded must not cost the caller anything either;
  *  5. `authorize`, the embedding app's own decision;
@@ -101,6 +121,8 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
   if (options.appId) context.appId = options.appId;
   if (options.environment) context.environment = options.environment;
 
+  const monitors = async (r: Resource, caller: Caller): Promise<boolean> => options.attestation !== undefined && (r.monitor === true || (await options.attestation.monitorOnly(caller.appId, caller.environment)));
+
   return async (req) => {
     const inUrl = keysInTarget(req.rawTarget);
     if (inUrl.length > 0) {
@@ -118,10 +140,23 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
       const version = req.headers[APP_VERSION_HEADER];
       if (typeof version === 'string') call.appVersion = version;
       if (options.audience !== undefined) call.audience = options.audience;
-      const decision = evaluate(accessMap, call, caller);
+      let decision = evaluate(accessMap, call, caller);
       onDecision?.(decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
+      if (!decision.allowed && decision.code === 'ATTESTATION_REQUIRED' && decision.resource && (await monitors(decision.resource, caller))) {
+        options.attestation!.monitored(decision.code, decision.resource.path, caller);
+        decision = evaluate(accessMap, call, { ...caller, attested: true });
+        if (decision.allowed) decision = { ...decision, resource: { ...decision.resource, require: decision.resource.require.filter((r) => r !== 'assertion') } };
+      }
       if (!decision.allowed) return deny(decision.code);
       resource = decision.resource;
+      if (resource.require.includes('assertion')) {
+        const asserted = options.attestation ? await options.attestation.verifyAssertion(caller, req) : ({ ok: false, code: 'ASSERTION_REQUIRED', reason: 'NO_ATTESTATION_GATE' } as const);
+        if (!asserted.ok) {
+          onDecision?.(asserted.code, asserted.reason);
+          if (!MONITORABLE.has(asserted.code) || !(await monitors(resource, caller))) return deny(asserted.code);
+          options.attestation!.monitored(asserted.code, resource.path, caller);
+        }
+      }
     }
 
     let injected: string | undefined;

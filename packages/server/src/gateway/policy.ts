@@ -10,7 +10,7 @@ import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js'
 
 export interface GatewayPolicyOptions {
   /** The services the gateway uses (not the whole container: it never reaches the store directly). */
-  readonly kw: Pick<Keyward, 'credentials' | 'metrics' | 'now' | 'secrets' | 'tokens'>;
+  readonly kw: Pick<Keyward, 'credentials' | 'metrics' | 'now' | 'secrets' | 'tokens'> & Partial<Pick<Keyward, 'attestation'>>;
   readonly map: CompiledAccessMap;
   readonly limits: RateLimitStore;
   /** Only credentials of this app / environment pass (a gateway usually fronts one app). */
@@ -52,6 +52,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   if (options.appId) pipelineOptions.appId = options.appId;
   if (options.environment) pipelineOptions.environment = options.environment;
   if (options.audience !== undefined) pipelineOptions.audience = options.audience;
+  if (kw.attestation) pipelineOptions.attestation = kw.attestation.gate;
   const pipeline = createPipeline(pipelineOptions);
   const scrubCache = new SecretScrubCache(map, kw.secrets, options.secretScrubTtlMs);
 
@@ -96,7 +97,8 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   return {
     identityFor,
     needsBody(req) {
-      return (req.headers['signature-input'] !== undefined || req.headers.signature !== undefined) && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
+      // A signature or an attestation assertion covers the body (its Content-Digest): read it first.
+      return (req.headers['signature-input'] !== undefined || req.headers.signature !== undefined || req.headers['keyward-assertion'] !== undefined) && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
     },
     async decide(req: GatewayRequest): Promise<GatewayDecision> {
       const outcome = await pipeline(req);

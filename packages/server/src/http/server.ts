@@ -31,6 +31,7 @@ import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { deviceRoutes } from './routes/devices.js';
+import { attestationRoutes } from './routes/attestation.js';
 import { verifyAnyRoutes } from './routes/verify-any.js';
 import { verifyRoutes } from './routes/verify.js';
 import { rootKeyRoutes } from './routes/root-keys.js';
@@ -235,6 +236,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   sessionRoutes(server, kw);
   tokenRoutes(server, kw);
   deviceRoutes(server, kw);
+  attestationRoutes(server, kw);
   verifyAnyRoutes(server, kw);
   analyticsRoutes(server, kw);
   anomalyRoutes(server, kw);

@@ -3,8 +3,9 @@ import type { IncomingMessage } from 'node:http';
 /** Largest body buffered to check a signature's Content-Digest (middleware default). */
 export const MAX_SIGNED_BODY_BYTES = 1024 * 1024;
 
+/** The request carries a proof that covers its body (an RFC 9421 signature, or an attestation assertion): the body must be read first. */
 export function hasSignature(headers: IncomingMessage['headers']): boolean {
-  return headers['signature-input'] !== undefined || headers.signature !== undefined;
+  return headers['signature-input'] !== undefined || headers.signature !== undefined || headers['keyward-assertion'] !== undefined;
 }
 
 export function hasBody(headers: IncomingMessage['headers']): boolean {

@@ -1,5 +1,5 @@
 import type { Caller } from '../credentials/caller.js';
-import { createPipeline, type Authorizer, type PipelineOptions, type PipelineRequest } from '../credentials/pipeline.js';
+import { createPipeline, type AttestationGate, type Authorizer, type PipelineOptions, type PipelineRequest } from '../credentials/pipeline.js';
 import type { CredentialVerifiers } from '../credentials/authenticate.js';
 import type { Code } from '../errors/catalogue.js';
 import { problemResponse, type Problem } from '../errors/problem.js';
@@ -32,6 +32,12 @@ export interface GuardOptions {
   readonly authorize?: Authorizer;
   /** Clock for the map's rate limits and quotas (default: the system clock). */
   readonly now?: Clock;
+  /**
+   * App attestation on the request path (`kw.attestation.gate`): assertions and monitor-only
+   * mode. Without it, routes that require an assertion are refused. Pass the request `body` to
+   * the guard on such routes: its Content-Digest is part of the assertion.
+   */
+  readonly attestation?: AttestationGate;
 }
 
 export type GuardOutcome =
@@ -59,6 +65,7 @@ export function createGuard(options: GuardOptions): (req: GuardRequest) => Promi
   if (options.appId) pipelineOptions.appId = options.appId;
   if (options.accessMap) pipelineOptions.accessMap = options.accessMap;
   if (options.authorize) pipelineOptions.authorize = options.authorize;
+  if (options.attestation) pipelineOptions.attestation = options.attestation;
   const pipeline = createPipeline(pipelineOptions);
 
   return async (req) => {

@@ -23,7 +23,7 @@ export function keywardHono(options: GuardOptions & BodyCapOptions & { readonly 
     // Read with a cap (stopping at it), then handed to Hono's body cache so handlers can still
     // parse it afterwards.
     let signedBody: Uint8Array | undefined;
-    if ((headers['signature-input'] || headers.signature) && c.req.raw.body) {
+    if ((headers['signature-input'] || headers.signature || headers['keyward-assertion']) && c.req.raw.body) {
       const read = await readWebBody(c.req.raw.body, c.req.raw.headers.get('content-length'), maxBodyBytes);
       if (read === 'too_large') return c.body(JSON.stringify(PAYLOAD_TOO_LARGE_BODY), 413, { ...PAYLOAD_TOO_LARGE_HEADERS });
       signedBody = read;

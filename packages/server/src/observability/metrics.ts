@@ -33,6 +33,10 @@ export class Metrics {
   readonly sharedStateDegraded: Gauge<'state'>;
   /** Decisions taken by a per-node fallback instead of the shared store. */
   readonly sharedStateFallbacks: Counter<'state'>;
+  /** Attestations by platform and code (VALID or the failure's own code). */
+  readonly attestations: Counter<'platform' | 'code'>;
+  /** Calls monitor-only mode let through, by route and the code enforcement would have answered. */
+  readonly attestationMonitored: Counter<'route' | 'code'>;
   /** Hot-path counts by credential → code → reason, folded into the Prometheus counter at scrape time. */
   private readonly pendingVerifications = new Map<string, Map<string, Map<string, number>>>();
   /** By route → method. */
@@ -89,6 +93,13 @@ export class Metrics {
       name: 'keyward_shared_state_fallback_decisions_total',
       help: 'Decisions taken by the per-node fallback while Redis was unavailable, by shared state',
       labelNames: ['state'],
+      registers: [this.registry],
+    });
+    this.attestations = new Counter({ name: 'keyward_attestation_total', help: 'App attestations by platform and code (VALID or the failure code)', labelNames: ['platform', 'code'], registers: [this.registry] });
+    this.attestationMonitored = new Counter({
+      name: 'keyward_attestation_monitored_total',
+      help: 'Calls let through by monitor-only mode that enforcement would have refused, by route and code',
+      labelNames: ['route', 'code'],
       registers: [this.registry],
     });
   }

@@ -45,7 +45,8 @@ export function compileAccessMap(map: AccessMap): CompiledAccessMap {
  *  1. the path matches a resource and the method is listed (else ACCESS_DENIED: deny by default);
  *  2. the caller's environment is allowed;  3. its kind is in `allow` (KIND_NOT_ALLOWED), and a
  *     token's `aud` is the resource's audience (TOKEN_INVALID, see policy/audience.ts);
- *  4. required proofs: signature (SIGNATURE_REQUIRED), session, attestation (ATTESTATION_REQUIRED);
+ *  4. required proofs: signature (SIGNATURE_REQUIRED), session, attestation (ATTESTATION_REQUIRED;
+ *     `assertion` implies it, and the pipeline then checks the assertion itself);
  *  5. subject binding: the `subject` parameter equals the caller's subject (SUBJECT_MISMATCH);
  *  6. scopes, for scoped kinds (INSUFFICIENT_SCOPES);  7. minimum app version (UPGRADE_REQUIRED).
  * Rate limits and quotas come after, in the gateway, so a denied call never spends budget.
@@ -125,7 +126,8 @@ function decideResource(compiled: CompiledAccessMap, r: Resource, params: Readon
   steps?.push({ check: 'environment', ok: true, detail: caller.environment });
   if (!r.allow.includes(caller.kind)) return refuse(steps, 'KIND_NOT_ALLOWED', `KIND_${caller.kind.toUpperCase()}_NOT_IN_ALLOW`, r);
   steps?.push({ check: 'kind', ok: true, detail: `${caller.kind} is allowed` });
-  if (caller.scheme === 'token') {
+  // App tokens are for Keyward itself (bound to app, environment and instance), never to one upstream service.
+  if (caller.scheme === 'token' && caller.kind !== 'app-token') {
     const expected = expectedAudience(compiled.map, r, req.audience);
     const aud = decideAudience(caller, expected);
     if (!aud.ok) return refuse(steps, aud.code, aud.reason, r);
@@ -133,7 +135,7 @@ function decideResource(compiled: CompiledAccessMap, r: Resource, params: Readon
   }
   if (r.require.includes('signature') && !caller.signed) return refuse(steps, 'SIGNATURE_REQUIRED', 'SIGNATURE_REQUIRED', r);
   if (r.require.includes('session') && !caller.session) return refuse(steps, 'ACCESS_DENIED', 'SESSION_REQUIRED', r);
-  if (r.require.includes('attestation') && !caller.attested) return refuse(steps, 'ATTESTATION_REQUIRED', 'ATTESTATION_REQUIRED', r);
+  if ((r.require.includes('attestation') || r.require.includes('assertion')) && !caller.attested) return refuse(steps, 'ATTESTATION_REQUIRED', 'ATTESTATION_REQUIRED', r);
   if (r.require.length) steps?.push({ check: 'require', ok: true, detail: r.require.join(', ') });
 
   if (r.subject !== undefined && (r.subjectForAll || SUBJECT_BOUND.has(caller.kind) || caller.subject !== null)) {

@@ -24,7 +24,7 @@ export class PolicyLoadError extends Error {
 }
 
 const SCOPES: readonly LimitScope[] = ['credential', 'subject', 'app', 'ip'];
-const REQUIREMENTS: readonly Requirement[] = ['signature', 'session', 'attestation'];
+const REQUIREMENTS: readonly Requirement[] = ['signature', 'session', 'attestation', 'assertion'];
 const UPSTREAM_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 /** The parsed URL, or why it cannot be an upstream. */
@@ -208,7 +208,7 @@ class Validator {
   }
 
   resource(value: unknown, path: (string | number)[], limits: Record<string, RateLimitSpec>, quotas: Record<string, QuotaSpec>, upstreams: Record<string, UpstreamSpec>): Resource | undefined {
-    const r = this.obj(value, path, ['name', 'path', 'methods', 'allow', 'scopes', 'subject', 'subjectFor', 'require', 'environments', 'minAppVersion', 'rateLimits', 'quota', 'cost', 'injectSecret', 'audience', 'upstream']);
+    const r = this.obj(value, path, ['name', 'path', 'methods', 'allow', 'scopes', 'subject', 'subjectFor', 'require', 'environments', 'minAppVersion', 'rateLimits', 'quota', 'cost', 'injectSecret', 'audience', 'upstream', 'monitor']);
     if (!r) return undefined;
     const before = this.problems.length;
     if (typeof r.path !== 'string') this.fail([...path, 'path'], 'must be a path like /users/{userId}/tags');
@@ -238,6 +238,10 @@ class Validator {
     if (r.subjectFor !== undefined && r.subjectFor !== 'all' && r.subjectFor !== 'subject-bound') this.fail([...path, 'subjectFor'], 'must be all or subject-bound');
     const require = r.require === undefined ? [] : this.strings(r.require, [...path, 'require']);
     require.forEach((q, i) => REQUIREMENTS.includes(q as Requirement) || this.fail([...path, 'require', i], `must be one of ${REQUIREMENTS.join(', ')}`));
+    // An assertion is made by an attested instance's key: only an app token can carry one.
+    if (require.includes('assertion') && Array.isArray(r.allow) && !allow.includes('app-token')) this.fail([...path, 'require'], 'assertion needs app-token in allow');
+    if (r.monitor !== undefined && typeof r.monitor !== 'boolean') this.fail([...path, 'monitor'], 'must be true or false');
+    if (r.monitor === true && !require.includes('attestation') && !require.includes('assertion')) this.fail([...path, 'monitor'], 'monitor-only applies to require: [attestation] or [assertion]');
     let environments: ('live' | 'test')[] | undefined;
     if (r.environments !== undefined) {
       environments = this.strings(r.environments, [...path, 'environments']) as ('live' | 'test')[];
@@ -295,6 +299,7 @@ class Validator {
       injectSecret,
       audience,
       upstream,
+      ...(r.monitor === true ? { monitor: true } : {}),
       line: this.line(path),
     };
   }

@@ -53,7 +53,11 @@ export interface QuotaSpec {
   readonly by: LimitScope;
 }
 
-export type Requirement = 'signature' | 'session' | 'attestation';
+/**
+ * `attestation`: an app token from an attested instance. `assertion`: that, plus a per-request
+ * assertion signed by the instance's attested key (attestation/assertion.ts); implies `attestation`.
+ */
+export type Requirement = 'signature' | 'session' | 'attestation' | 'assertion';
 
 export interface SecretInjection {
   readonly name: string;
@@ -84,6 +88,11 @@ export interface Resource {
   readonly audience: string | undefined;
   /** Name of the map's upstream this resource is forwarded to; undefined: the gateway's default. */
   readonly upstream: string | undefined;
+  /**
+   * Monitor-only for attestation on this route: a missing attestation or a missing or failed
+   * assertion is recorded (metrics, "would have blocked") and the call goes on.
+   */
+  readonly monitor?: boolean;
   /** 1-based line of the resource in the file (for `explain`). */
   readonly line: number;
 }

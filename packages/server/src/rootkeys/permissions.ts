@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'tokens:write',
   'devices:read',
   'devices:write',
+  'attestation:read',
+  'attestation:write',
   'signing-keys:write',
   'metrics:read',
   'analytics:read',

@@ -208,12 +208,19 @@ function joinLines(lines: readonly string[]): string {
   return lines.length === 1 ? lines[0]!.trim() : lines.map((l) => l.trim()).join(', ');
 }
 
-function checkDigest(view: HttpMessageView, body: Uint8Array): 'OK' | 'NO_CONTENT_DIGEST' | 'MALFORMED_CONTENT_DIGEST' | 'NO_SUPPORTED_ALGORITHM' | 'DIGEST_DIFFERS' {
+function checkDigest(view: HttpMessageView, body: Uint8Array): ContentDigestCheck {
   const lines = fieldValues(view, 'content-digest');
   if (lines.length === 0) return 'NO_CONTENT_DIGEST';
+  return checkContentDigest(joinLines(lines), body);
+}
+
+export type ContentDigestCheck = 'OK' | 'NO_CONTENT_DIGEST' | 'MALFORMED_CONTENT_DIGEST' | 'NO_SUPPORTED_ALGORITHM' | 'DIGEST_DIFFERS';
+
+/** A Content-Digest field value (RFC 9530) against the body; shared with the attestation assertions. */
+export function checkContentDigest(fieldValue: string, body: Uint8Array): ContentDigestCheck {
   let digests;
   try {
-    digests = parseContentDigest(joinLines(lines));
+    digests = parseContentDigest(fieldValue);
   } catch {
     return 'MALFORMED_CONTENT_DIGEST';
   }

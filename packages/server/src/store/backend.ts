@@ -1,6 +1,7 @@
 import type { AnalyticsStore } from '../analytics/store.js';
 import type { AnomalyStore } from '../anomaly/store.js';
 import type { ConsoleSessionStore } from '../console/store.js';
+import type { AttestationStore } from '../attestation/store.js';
 import type { ChangeSource } from '../cache/change-watcher.js';
 import type { DeviceStore } from '../devices/store.js';
 import type { CreditSpend } from '../keys/credits.js';
@@ -32,6 +33,8 @@ export interface StoreBackend {
   readonly analytics: AnalyticsStore;
   readonly anomalies: AnomalyStore;
   readonly console: ConsoleSessionStore;
+  /** App instances, debug tokens and attestation settings (attestation/store.ts). */
+  readonly attestation: AttestationStore;
   /** No backend-neutral interface exists yet for identities: the SQL store serves both backends. */
   readonly identities: SqlIdentityStore;
   readonly limits: RateLimitStore;

@@ -225,8 +225,21 @@ export class TokenService {
 
   /** Mints a token. Throws VALIDATION_FAILED (naming the field) for bad input or a TTL over the app's cap. */
   async mint(input: MintInput): Promise<MintedToken> {
+    // Only mintAppToken names an instance: an app token is issued by the attestation flow alone.
+    if (input?.claims && Object.hasOwn(input.claims, 'kw_instance')) throw new KeywardError('VALIDATION_FAILED', 'claim kw_instance is reserved', { errors: [{ pointer: '/claims/kw_instance', message: 'set by the attestation flow' }] });
     const appCap = typeof input?.appId === 'string' ? await this.options.appMaxTtlSeconds?.(input.appId) : undefined;
     validateMintInput(input, Math.min(this.maxTtlSeconds, appCap ?? Infinity, input.ttlCapSeconds ?? Infinity));
+    const signer = await this.signer(input.alg ?? 'EdDSA');
+    return signToken(signer, input, { issuer: this.issuer, nowMs: this.now() });
+  }
+
+  /**
+   * Mints an app token for an attested instance (attestation/flow.ts): like `mint`, but bounded by
+   * the server's cap only, since its lifetime is the app's attestation setting (minutes to days)
+   * rather than the backend-token cap `maxTokenTtlSeconds`.
+   */
+  async mintAppToken(input: MintInput): Promise<MintedToken> {
+    validateMintInput(input, this.maxTtlSeconds);
     const signer = await this.signer(input.alg ?? 'EdDSA');
     return signToken(signer, input, { issuer: this.issuer, nowMs: this.now() });
   }
@@ -299,7 +312,12 @@ export class TokenService {
       const c = r.claims;
       // Identity tokens the gateway hands to upstreams describe a caller; they are never credentials.
       if (c.extra.kw_credential !== undefined) return { valid: false, code: 'TOKEN_INVALID', reason: 'IDENTITY_TOKEN_AS_CREDENTIAL' };
-      return { valid: true, code: 'VALID', caller: { scheme: 'token', kind: 'token', id: c.jti, appId: c.appId, environment: c.environment, subject: c.subject, scopes: c.scopes, signed: false, session: false, attested: c.extra.kw_attested === true, audience: c.audience } };
+      // An app token (attestation/flow.ts) names its attested instance; only Keyward mints those claims.
+      const instance = c.extra.kw_instance;
+      if (typeof instance === 'string' && c.extra.kw_attested === true) {
+        return { valid: true, code: 'VALID', caller: { scheme: 'token', kind: 'app-token', id: c.jti, appId: c.appId, environment: c.environment, subject: c.subject, scopes: c.scopes, signed: false, session: false, attested: true, instanceId: instance, audience: c.audience } };
+      }
+      return { valid: true, code: 'VALID', caller: { scheme: 'token', kind: 'token', id: c.jti, appId: c.appId, environment: c.environment, subject: c.subject, scopes: c.scopes, signed: false, session: false, attested: false, audience: c.audience } };
     };
   }
 }

@@ -20,6 +20,8 @@ import { SqlIdentityStore } from '../../src/store/sql/identity-store.js';
 import { sessionStoreConformance } from './session-store-conformance.js';
 import { anomalyStoreConformance } from '../anomaly/anomaly-store-conformance.js';
 import { SqlAnomalyStore } from '../../src/store/sql/anomaly-store.js';
+import { attestationStoreConformance } from './attestation-store-conformance.js';
+import { SqlAttestationStore } from '../../src/store/sql/attestation-store.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
 function harness<S>(open: () => Promise<SqlStore>, build: (sql: SqlStore) => S): HarnessFactory<S> {
@@ -63,5 +65,6 @@ for (const [label, open] of [
   secretStoreConformance(label, harness(open, (sql) => new SqlSecretStore(sql.db)));
   analyticsStoreConformance(label, harness(open, (sql) => new SqlAnalyticsStore(sql.db)));
   anomalyStoreConformance(label, harness(open, (sql) => new SqlAnomalyStore(sql.db)));
+  attestationStoreConformance(label, harness(open, (sql) => new SqlAttestationStore(sql.db, sql.backend)));
   identityStoreConformance(label, harness(open, (sql) => ({ core: sql, identities: new SqlIdentityStore(sql.db) })));
 }

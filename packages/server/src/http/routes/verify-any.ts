@@ -19,7 +19,8 @@ const Result = Type.Object({
   scopes: Type.Optional(Type.Array(Type.String())),
   signed: Type.Optional(Type.Boolean()),
   session: Type.Optional(Type.Boolean()),
-  attested: Type.Optional(Type.Boolean()),
+  attested: Type.Optional(Type.Boolean({ description: 'The credential is an app token of an attested, active app instance' })),
+  instanceId: Type.Optional(Type.String({ description: 'With an app token: the attested app instance (ins_…)' })),
   retryAfterSeconds: Type.Optional(Type.Integer({ description: 'RATE_LIMITED and USAGE_EXCEEDED: seconds until the credential may call again (as Retry-After)' })),
   requestId: Type.String(),
 });

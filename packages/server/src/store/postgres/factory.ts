@@ -5,6 +5,7 @@ import type { StoreBackend } from '../backend.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
 import { SqlAnomalyStore } from '../sql/anomaly-store.js';
 import { SqlConsoleSessionStore } from '../sql/console-store.js';
+import { SqlAttestationStore } from '../sql/attestation-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
 import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
@@ -32,6 +33,7 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     analytics: new SqlAnalyticsStore(store.db),
     anomalies: new SqlAnomalyStore(store.db),
     console: new SqlConsoleSessionStore(store.db),
+    attestation: new SqlAttestationStore(store.db, 'postgres'),
     identities: new SqlIdentityStore(store.db),
     limits: new PostgresRateLimitStore(store.db),
     nonces: (o) => new PostgresNonceStore(store.db, o),

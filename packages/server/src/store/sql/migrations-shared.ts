@@ -13,7 +13,7 @@ export interface SharedTables {
 }
 
 /** The change kinds a cache can act on (see cache/change-watcher.ts). */
-export type ChangeKind = 'key' | 'device' | 'session' | 'signing_key';
+export type ChangeKind = 'key' | 'device' | 'session' | 'signing_key' | 'instance';
 
 const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 

@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 import type { AnalyticsTables } from './analytics-store.js';
 import type { AnomalyTables } from './anomaly-store.js';
 import type { ConsoleTables } from './console-store.js';
+import type { AttestationTables } from './attestation-store.js';
 import type { DeviceTables } from './device-store.js';
 import type { SharedTables } from './migrations-shared.js';
 import type { TokenTables } from './migrations-tokens.js';
@@ -98,4 +99,4 @@ export interface CoreTables {
  * migrations and store and merged here, so every module queries the same `Kysely<Database>`
  * (no casts between per-feature views of one connection).
  */
-export interface Database extends CoreTables, TokenTables, SessionTables, DeviceTables, SecretTables, SharedTables, SingleUseTables, AnalyticsTables, AnomalyTables, ConsoleTables {}
+export interface Database extends CoreTables, TokenTables, SessionTables, DeviceTables, SecretTables, SharedTables, SingleUseTables, AnalyticsTables, AttestationTables, AnomalyTables, ConsoleTables {}

@@ -9,6 +9,7 @@ import { SharedSqlite } from '../sqlite-shared.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
 import { SqlAnomalyStore } from '../sql/anomaly-store.js';
 import { SqlConsoleSessionStore } from '../sql/console-store.js';
+import { SqlAttestationStore } from '../sql/attestation-store.js';
 import { SqlDeviceStore } from '../sql/device-store.js';
 import { SqlIdentityStore } from '../sql/identity-store.js';
 import { SqlSecretStore } from '../sql/secret-store.js';
@@ -34,6 +35,7 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     analytics: new SqlAnalyticsStore(store.db),
     anomalies: new SqlAnomalyStore(store.db),
     console: new SqlConsoleSessionStore(store.db),
+    attestation: new SqlAttestationStore(store.db, 'sqlite'),
     identities: new SqlIdentityStore(store.db),
     limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
     nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),
