@@ -18,6 +18,10 @@ import { pgStore } from './pg-harness.js';
 import { identityStoreConformance } from './identity-store-conformance.js';
 import { SqlIdentityStore } from '../../src/store/sql/identity-store.js';
 import { sessionStoreConformance } from './session-store-conformance.js';
+import { webhookStoreConformance } from './webhook-store-conformance.js';
+import { leakStoreConformance } from './leak-store-conformance.js';
+import { SqlWebhookStore } from '../../src/store/sql/webhook-store.js';
+import { SqlLeakStore } from '../../src/store/sql/leak-store.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
 function harness<S>(open: () => Promise<SqlStore>, build: (sql: SqlStore) => S): HarnessFactory<S> {
@@ -60,5 +64,7 @@ for (const [label, open] of [
   deviceStoreConformance(label, harness(open, (sql) => new SqlDeviceStore(sql.db)));
   secretStoreConformance(label, harness(open, (sql) => new SqlSecretStore(sql.db)));
   analyticsStoreConformance(label, harness(open, (sql) => new SqlAnalyticsStore(sql.db)));
+  webhookStoreConformance(label, harness(open, (sql) => new SqlWebhookStore(sql.db)));
+  leakStoreConformance(label, harness(open, (sql) => new SqlLeakStore(sql.db)));
   identityStoreConformance(label, harness(open, (sql) => ({ core: sql, identities: new SqlIdentityStore(sql.db) })));
 }

@@ -9,6 +9,8 @@ import { SqlSecretStore } from '../sql/secret-store.js';
 import { SqlSessionStore } from '../sql/session-store.js';
 import type { SqlStore } from '../sql/sql-store.js';
 import { SqlTokenStore } from '../sql/token-store.js';
+import { SqlLeakStore } from '../sql/leak-store.js';
+import { SqlWebhookStore } from '../sql/webhook-store.js';
 import { openPostgresStore, type PostgresStoreOptions } from './open.js';
 import { PostgresNonceStore, PostgresRateLimitStore } from './shared-state.js';
 
@@ -25,6 +27,8 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    webhooks: new SqlWebhookStore(store.db),
+    leaks: new SqlLeakStore(store.db),
     identities: new SqlIdentityStore(store.db),
     limits: new PostgresRateLimitStore(store.db),
     nonces: (o) => new PostgresNonceStore(store.db, o),

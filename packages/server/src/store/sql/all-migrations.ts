@@ -5,10 +5,13 @@ import { DEVICE_MIGRATIONS } from './device-store.js';
 import { TOKEN_MIGRATIONS } from './migrations-tokens.js';
 import { SHARED_MIGRATIONS } from './migrations-shared.js';
 import { ANALYTICS_MIGRATIONS } from './analytics-store.js';
+import { WEBHOOK_MIGRATIONS } from './webhook-store.js';
+import { LEAK_MIGRATIONS } from './leak-store.js';
 
 /**
  * Every feature's migrations, in version order. Version ranges: core 1–99, tokens 100–199,
  * sessions and devices 200–299, server-held secrets 300–399, shared
- * cross-process state (change log, replay cache, rate limits) 400–499, verification analytics 500–599.
+ * cross-process state (change log, replay cache, rate limits) 400–499, verification analytics 500–599,
+ * webhooks 600–649, leak reports 650–699.
  */
-export const ALL_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...TOKEN_MIGRATIONS, ...SESSION_MIGRATIONS, ...DEVICE_MIGRATIONS, ...SECRET_MIGRATIONS, ...SHARED_MIGRATIONS, ...ANALYTICS_MIGRATIONS];
+export const ALL_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...TOKEN_MIGRATIONS, ...SESSION_MIGRATIONS, ...DEVICE_MIGRATIONS, ...SECRET_MIGRATIONS, ...SHARED_MIGRATIONS, ...ANALYTICS_MIGRATIONS, ...WEBHOOK_MIGRATIONS, ...LEAK_MIGRATIONS];

@@ -13,6 +13,8 @@ import { SqlSecretStore } from '../sql/secret-store.js';
 import { SqlSessionStore } from '../sql/session-store.js';
 import type { SqlStore } from '../sql/sql-store.js';
 import { SqlTokenStore } from '../sql/token-store.js';
+import { SqlLeakStore } from '../sql/leak-store.js';
+import { SqlWebhookStore } from '../sql/webhook-store.js';
 
 /**
  * The SQLite backend around a migrated store. Cross-process state on a file-backed store lives in
@@ -28,6 +30,8 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    webhooks: new SqlWebhookStore(store.db),
+    leaks: new SqlLeakStore(store.db),
     identities: new SqlIdentityStore(store.db),
     limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
     nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),
