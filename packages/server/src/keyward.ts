@@ -30,6 +30,11 @@ import type { RateLimitStore } from './ratelimit/store.js';
 import type { NonceStore } from './signatures/nonce-store.js';
 import type { StoreBackend } from './store/backend.js';
 import { backendFor, openStore } from './store/factory.js';
+import { WebhookService } from './webhooks/service.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import type { WebhookEvent } from './webhooks/model.js';
+import { LeakService } from './leaks/service.js';
+import { leakKeySource, type LeakKeySource } from './leaks/public-keys.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 
 /**
@@ -80,6 +85,14 @@ export interface Keyward {
   readonly rootKeys: RootKeyService;
   /** The hash-chained audit log, read-only. */
   readonly audit: AuditLog;
+  /** Webhook endpoints and `emit`, the one way any feature queues an event (webhooks/service.ts). */
+  readonly webhooks: WebhookService;
+  /** Delivers the outbox from this process (idle when `webhookPollIntervalMs` is 0). */
+  readonly dispatcher: WebhookDispatcher;
+  /** Leak reports: act on reported keys (leaks/service.ts). */
+  readonly leaks: LeakService;
+  /** The reporters' public keys for `POST /v1/leaks`. */
+  readonly leakKeys: LeakKeySource;
   /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
   ready(): Promise<string>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
@@ -109,6 +122,14 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   // The keyring first: a bad master key must stop start-up before any store is created.
   const keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir, config.databaseUrl !== '' && !options.store);
+  // Like the keyring: a bad KEYWARD_LEAK_PUBLIC_KEYS_FILE stops start-up before anything is opened.
+  const leakKeys = leakKeySource({
+    file: config.leakPublicKeysFile,
+    url: config.leakPublicKeysUrl,
+    cacheSeconds: config.leakPublicKeysCacheSeconds,
+    now,
+    onError: (err) => logger.warn({ err }, 'leak-report public keys could not be fetched; keeping the previous ones'),
+  });
   const store = options.store ?? (await openStore(config));
   await store.migrate();
   const backend: StoreBackend = backendFor(store);
@@ -156,7 +177,21 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const nonces = options.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const apps = new AppService({ store, now });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
-  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id) });
+  const dispatcher = new WebhookDispatcher({
+    store: backend.webhooks,
+    keyring,
+    now,
+    timeoutMs: config.webhookTimeoutMs,
+    pollIntervalMs: config.webhookPollIntervalMs,
+    allowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    onError: (err) => logger.error({ err }, 'webhook dispatch failed; the lease expires and another poll retries'),
+    onAttempt: (d, o) => logger.info({ deliveryId: d.id, endpointId: d.endpointId, attempt: o.attempt.attempt, status: o.status, statusCode: o.attempt.statusCode, error: o.attempt.error }, 'webhook attempt'),
+  });
+  const webhooks = new WebhookService({ store: backend.webhooks, keyring, now, allowPrivateAddresses: config.webhookAllowPrivateAddresses, onQueued: () => dispatcher.wake() });
+  // Events are queued after the change they describe has committed; a failure to queue is logged,
+  // never turned into a failure of the change itself (which has already happened).
+  const emit = (event: WebhookEvent): Promise<unknown> => webhooks.emit(event).catch((err) => logger.error({ err, type: event.type }, 'could not queue a webhook event'));
+  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id), emit });
   const devices = new DeviceService({ store: backend.devices, keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
@@ -186,6 +221,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     }
   });
   watcher.start();
+  dispatcher.start();
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
@@ -234,6 +270,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     rootKeys: new RootKeyService({ store, keys }),
     secrets: new SecretService({ store: backend.secrets, keyring, now }),
     audit: auditLog(store),
+    webhooks,
+    dispatcher,
+    leaks: new LeakService({ store, keys, leaks: backend.leaks, now, emit }),
+    leakKeys,
     ready: async () => {
       await store.ping();
       return store.backend;
@@ -241,6 +281,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
     async close() {
       watcher.stop();
+      await dispatcher.stop();
       await usage.stop();
       await analytics.stop();
       await sessions.close();

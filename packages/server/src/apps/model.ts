@@ -1,4 +1,5 @@
 import type { IdentityProvider, IdentityProviderInput } from '../oidc/config.js';
+import type { LeakAction } from '../leaks/model.js';
 
 /** A tenant. Its `live` and `test` environments share nothing but this record. */
 export interface App {
@@ -47,6 +48,12 @@ export interface AppSettings {
    * issuer, audience and JWKS URL are checked when set; its keys are fetched and cached.
    */
   readonly identityProviders: readonly IdentityProvider[];
+  /**
+   * What a leak report (`POST /v1/leaks`, `keyward leaks report`) does to a key of this app:
+   * `revoke`, `flag` (mark exposed and notify), or `auto` (default: flag publishable keys, which
+   * ship inside apps, revoke every other kind). See leaks/model.ts.
+   */
+  readonly leakAction: LeakAction;
 }
 
 /** Settings as given to create/update: any subset, identity providers with their defaults left out. */
@@ -62,4 +69,5 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   pinSetTtlSeconds: 7 * 86_400,
   corsOrigins: [],
   identityProviders: [],
+  leakAction: 'auto',
 };

@@ -55,6 +55,7 @@ export const AppSettingsSchema = Type.Object(
     pinSetTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 86_400 })),
     corsOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, description: 'https://app.example.com, or * for any origin (never with credentials)' }), { maxItems: 32 })),
     identityProviders: Type.Optional(Type.Array(IdentityProviderInput, { maxItems: 8, description: "External OIDC providers whose end-user tokens this app accepts (replaces the whole list)" })),
+    leakAction: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('revoke'), Type.Literal('flag')], { description: 'What a leak report does to a key of this app: auto (flag publishable keys, revoke the rest), revoke, or flag' })),
   },
   { additionalProperties: false },
 );
@@ -72,6 +73,7 @@ export const AppView = Type.Object({
     pinSetTtlSeconds: Type.Integer(),
     corsOrigins: Type.Array(Type.String()),
     identityProviders: Type.Array(IdentityProviderView),
+    leakAction: Type.Union([Type.Literal('auto'), Type.Literal('revoke'), Type.Literal('flag')]),
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -35,6 +35,9 @@ export const PERMISSIONS = [
   'analytics:read',
   'rootkeys:read',
   'rootkeys:write',
+  'webhooks:read',
+  'webhooks:write',
+  'leaks:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
