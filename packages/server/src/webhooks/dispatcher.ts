@@ -86,7 +86,8 @@ export class WebhookDispatcher {
           const batch = await this.o.store.claimDue(this.o.now(), this.o.batchSize ?? 20, this.owner, this.leaseMs);
           await Promise.all(batch.map((d) => this.attempt(d)));
           total += batch.length;
-          if (batch.length === (this.o.batchSize ?? 20)) this.wakeRequested = true;
+          // Claimed something: more may be due (racing nodes split a batch, so never stop on a short one).
+          if (batch.length > 0) this.wakeRequested = true;
         } while (this.wakeRequested && !this.stopped);
       } finally {
         this.running = undefined;
