@@ -7,6 +7,8 @@ import { signingKeysCommand } from './commands/signing-keys.js';
 import { rootKeysCommand } from './commands/root-keys.js';
 import { identitiesCommand } from './commands/identities.js';
 import { tokensCommand } from './commands/tokens.js';
+import { leaksCommand } from './commands/leaks.js';
+import { webhooksCommand } from './commands/webhooks.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, leaksCommand, webhooksCommand];

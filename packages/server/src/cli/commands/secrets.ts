@@ -2,12 +2,7 @@ import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
 import { secretView } from '../../http/views.js';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
+import { readStdin } from '../stdin.js';
 
 export function secretsCommand(program: Command): void {
   const secrets = program.command('secrets').description('Server-held third-party secrets (sealed at rest, injected by the gateway)');
