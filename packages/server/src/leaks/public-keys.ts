@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'undici';
 import { ConfigError } from '../config/config.js';
 import { parseLeakPublicKeys, type LeakPublicKey } from './signature.js';
 
@@ -33,12 +32,12 @@ export function leakKeySource(options: { readonly file: string; readonly url: st
   const refresh = async (): Promise<void> => {
     lastTryMs = options.now();
     try {
-      const res = await request(options.url, { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'Keyward' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
-      if (res.statusCode !== 200) {
-        await res.body.dump();
-        throw new Error(`HTTP ${res.statusCode}`);
+      const res = await fetch(options.url, { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'Keyward' }, redirect: 'error', signal: AbortSignal.timeout(10_000) });
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        throw new Error(`HTTP ${res.status}`);
       }
-      fetched = parseLeakPublicKeys(await res.body.json());
+      fetched = parseLeakPublicKeys(await res.json());
       fetchedAtMs = options.now();
     } catch (err) {
       // Keep the keys we had: a failed refresh must not turn every report away.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Keyring } from '../lib/sealed.js';
 import { isDelivered, MAX_ATTEMPTS, nextAttemptAt } from './backoff.js';
 import type { WebhookDelivery } from './model.js';
@@ -39,7 +40,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * guard, which checks every address the connection resolves.
  */
 export class WebhookDispatcher {
-  private readonly agent: Agent;
+  private readonly lookup: ReturnType<typeof guardedLookup>;
   private readonly owner: string;
   private readonly leaseMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -50,12 +51,7 @@ export class WebhookDispatcher {
   constructor(private readonly o: DispatcherOptions) {
     this.owner = o.owner ?? `node-${randomBytes(6).toString('hex')}`;
     this.leaseMs = o.timeoutMs * 2 + 5_000;
-    this.agent = new Agent({
-      connect: { lookup: guardedLookup(o.allowPrivateAddresses) as never, timeout: o.timeoutMs },
-      headersTimeout: o.timeoutMs,
-      bodyTimeout: o.timeoutMs,
-      keepAliveTimeout: 4_000,
-    });
+    this.lookup = guardedLookup(o.allowPrivateAddresses);
   }
 
   start(): void {
@@ -102,7 +98,6 @@ export class WebhookDispatcher {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => {});
-    await this.agent.close();
   }
 
   private async attempt(d: WebhookDelivery): Promise<void> {
@@ -141,23 +136,34 @@ export class WebhookDispatcher {
     // A fresh timestamp and signature per attempt, the same webhook-id (the spec's retry rule).
     const headers = { ...webhookHeaders(secret, d.id, Math.floor(nowMs / 1000), d.payload), 'content-type': 'application/json', 'user-agent': 'Keyward-Webhooks/1' };
     try {
-      const res = await request(endpoint.url, { method: 'POST', headers, body: d.payload, dispatcher: this.agent, signal: AbortSignal.timeout(this.o.timeoutMs) });
-      await drain(res.body);
-      return { statusCode: res.statusCode, error: isDelivered(res.statusCode) ? null : res.statusCode >= 300 && res.statusCode < 400 ? `HTTP ${res.statusCode} (redirects are not followed)` : `HTTP ${res.statusCode}` };
+      const statusCode = await this.post(endpoint.url, headers, d.payload);
+      return { statusCode, error: isDelivered(statusCode) ? null : statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode} (redirects are not followed)` : `HTTP ${statusCode}` };
     } catch (err) {
       return { statusCode: null, error: describeError(err) };
     }
   }
-}
 
-async function drain(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<void> {
-  let read = 0;
-  for await (const chunk of body) {
-    read += chunk.length;
-    if (read > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      return;
-    }
+  /**
+   * One POST with node:http(s): it never follows redirects, resolves names through the guarded
+   * lookup, and the whole exchange (connect, headers, body) is bounded by one abort signal.
+   */
+  private post(url: string, headers: Record<string, string>, body: string): Promise<number> {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<number>((resolve, reject) => {
+      const req = send(u, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: this.lookup as never, signal: AbortSignal.timeout(this.o.timeoutMs), agent: false }, (res: IncomingMessage) => {
+        let read = 0;
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          // The status is what counts: a receiver answering at length is cut off.
+          if (read > MAX_RESPONSE_BYTES) res.destroy();
+        });
+        res.on('close', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 }
 
@@ -166,7 +172,7 @@ function describeError(err: unknown): string {
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
   if (code === 'EADDRNOTALLOWED' || /address not allowed/.test(e.message ?? '')) return 'address not allowed';
-  if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'ABORT_ERR') return 'timeout';
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND') return 'host not found';
   return code ?? 'request failed';
