@@ -104,6 +104,32 @@ export class WebhookService {
     return { endpoint: await this.get(id), secret };
   }
 
+  /**
+   * Master-key rotation (as SecretService.reseal): re-seals every endpoint secret not sealed under
+   * the active master key, guarded on each endpoint's version (a concurrent change wins; run again).
+   */
+  async reseal(by: Actor): Promise<{ resealed: number }> {
+    let after: string | undefined;
+    let resealed = 0;
+    for (;;) {
+      const page = await this.deps.store.listAllEndpoints(after, 500);
+      if (page.length === 0) break;
+      for (const e of page) {
+        if (!this.deps.keyring.isStale(e.sealedSecret)) continue;
+        const plain = this.deps.keyring.open(e.sealedSecret, endpointSecretContext(e.id));
+        const outcome = await this.deps.store.updateEndpoint(e.id, { sealedSecret: this.deps.keyring.seal(plain, endpointSecretContext(e.id)) }, e.version, this.deps.now(), {
+          ...by,
+          action: 'webhook.reseal',
+          target: e.id,
+          data: { masterKeyId: this.deps.keyring.activeId },
+        });
+        if (outcome === 'ok') resealed++;
+      }
+      after = page[page.length - 1]!.id;
+    }
+    return { resealed };
+  }
+
   /** Queues a `webhook.test` event for this endpoint only (whatever its filter); returns the delivery. */
   async sendTest(id: string): Promise<WebhookDelivery> {
     const e = await this.load(id);

@@ -31,6 +31,8 @@ export interface AttemptOutcome {
 export interface WebhookStore {
   createEndpoint(endpoint: WebhookEndpoint, audit: AuditDraft): Promise<void>;
   getEndpoint(id: string): Promise<WebhookEndpoint | undefined>;
+  /** Every endpoint of every app in id order after `afterId`, for master-key re-sealing. */
+  listAllEndpoints(afterId: string | undefined, limit: number): Promise<readonly WebhookEndpoint[]>;
   /** One app's endpoints, oldest first. */
   listEndpoints(appId: string): Promise<readonly WebhookEndpoint[]>;
   /** 'conflict' when `expectedVersion` is stale, 'not_found' when unknown; audited only on 'ok'. */

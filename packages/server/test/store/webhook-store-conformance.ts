@@ -25,6 +25,8 @@ export function webhookStoreConformance(name: string, make: HarnessFactory<Webho
       expect(await h.store.getEndpoint(e.id)).toEqual(e);
       expect(await h.store.listEndpoints(appId)).toEqual([e]);
       expect(await h.store.listEndpoints(await h.createApp())).toEqual([]);
+      expect(await h.store.listAllEndpoints(undefined, 10)).toEqual([e]);
+      expect(await h.store.listAllEndpoints(e.id, 10)).toEqual([]);
       expect(await h.store.updateEndpoint(e.id, { events: [], enabled: false }, 1, T0 + MINUTE, draft('webhook.update', e.id))).toBe('ok');
       expect(await h.store.updateEndpoint(e.id, { url: 'https://x.example' }, 1, T0 + MINUTE, draft('webhook.update', e.id))).toBe('conflict');
       expect(await h.store.updateEndpoint(newId('wh'), { url: 'https://x.example' }, 1, T0, draft('webhook.update', 'x'))).toBe('not_found');

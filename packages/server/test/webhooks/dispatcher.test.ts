@@ -154,6 +154,26 @@ describe('webhook dispatcher', () => {
     await kw.close();
   });
 
+  it('master-key rotation: reseal moves endpoint secrets to the new key and delivery still signs with the same secret', async () => {
+    const { Keyring } = await import('../../src/lib/sealed.js');
+    const { randomBytes } = await import('node:crypto');
+    const oldKey = { id: 'old', key: randomBytes(32) };
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'kw-wh-'));
+    dirs.push(dataDir);
+    const first = await createKeyward({ now: clock, keyring: new Keyring([oldKey]), config: { ...quiet, dataDir } });
+    const { endpoint } = await setUp(first);
+    await first.close();
+    const second = await createKeyward({ now: clock, keyring: new Keyring([{ id: 'new', key: randomBytes(32) }, oldKey]), config: { ...quiet, dataDir } });
+    expect(await second.webhooks.reseal(CLI)).toEqual({ resealed: 1 });
+    expect(await second.webhooks.reseal(CLI)).toEqual({ resealed: 0 });
+    await second.close();
+    const third = await createKeyward({ now: clock, keyring: new Keyring([{ id: 'new', key: (second.keyring.keys[0]!).key }]), config: { ...quiet, dataDir } });
+    await third.webhooks.sendTest(endpoint.id);
+    await third.dispatcher.runOnce();
+    expect(receiver.received.map((r) => r.verified)).toEqual([true]);
+    await third.close();
+  });
+
   it('a rotated secret signs every later attempt; a disabled endpoint receives nothing', async () => {
     const kw = await createKeyward({ store: openSqliteStore({ dataDir: ':memory:' }), now: clock, config: quiet });
     const { endpoint } = await setUp(kw);

@@ -103,6 +103,14 @@ export function webhooksCommand(program: Command): void {
         );
       });
     });
+  wh.command('reseal')
+    .description('Re-seal every endpoint secret under the active master key (after adding one to KEYWARD_MASTER_KEYS)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withLocal(cmd, async (kw, out) => {
+        const result = await kw.webhooks.reseal(CLI_ACTOR);
+        out.result(result, () => `Re-sealed ${result.resealed} webhook secret(s) under master key ${kw.keyring.activeId}.`);
+      });
+    });
   wh.command('redeliver <deliveryId>')
     .description('Make one more attempt now (same webhook-id)')
     .action(async (id: string, _opts: unknown, cmd: Command) => {

@@ -170,6 +170,12 @@ export class SqlWebhookStore implements WebhookStore {
     return row ? endpointFromRow(row) : undefined;
   }
 
+  async listAllEndpoints(afterId: string | undefined, limit: number): Promise<readonly WebhookEndpoint[]> {
+    let q = this.db.selectFrom('webhook_endpoints').selectAll().orderBy('id').limit(limit);
+    if (afterId) q = q.where('id', '>', afterId);
+    return (await q.execute()).map(endpointFromRow);
+  }
+
   async listEndpoints(appId: string): Promise<readonly WebhookEndpoint[]> {
     return (await this.db.selectFrom('webhook_endpoints').selectAll().where('app_id', '=', appId).orderBy('created_at_ms').orderBy('id').execute()).map(endpointFromRow);
   }
