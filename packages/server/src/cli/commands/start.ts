@@ -22,13 +22,17 @@ export function startCommand(program: Command): void {
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
     .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access (which calls a key may make)')
-    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string }, cmd: Command) => {
+    .option('--leak-public-keys-file <file>', 'reporter public keys for POST /v1/leaks, GitHub /meta/public_keys/secret_scanning format (env KEYWARD_LEAK_PUBLIC_KEYS_FILE)')
+    .option('--leak-public-keys-url <url>', 'the same document fetched over https and cached (env KEYWARD_LEAK_PUBLIC_KEYS_URL)')
+    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string; leakPublicKeysFile?: string; leakPublicKeysUrl?: string }, cmd: Command) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), {
         ...(opts.port ? { port: opts.port } : {}),
         ...(opts.host ? { host: opts.host } : {}),
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
         ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
+        ...(opts.leakPublicKeysFile ? { leakPublicKeysFile: opts.leakPublicKeysFile } : {}),
+        ...(opts.leakPublicKeysUrl ? { leakPublicKeysUrl: opts.leakPublicKeysUrl } : {}),
       });
       // Loaded (and refused if invalid) before any state is created.
       const accessMap = opts.policy ? compileAccessMap(loadAccessMap(opts.policy)) : undefined;
