@@ -1,31 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/lib/crypto.js';
-import { errorOf, runCli } from './run-in-process.js';
+import { errorOf, runCli, spawnCli } from './run-in-process.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'kw-cli-leaks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (...args: string[]) => runCli(['--data', dir, '--json', ...args], { KEYWARD_MASTER_KEYS: undefined, KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: undefined });
 
-/** The real binary with `input` on stdin: `leaks report` reads keys there, never from argv. */
-function spawned(args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--data', dir, '--json', ...args], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const spawned = (args: string[], input: string) => spawnCli(dir, ['--json', ...args], input);
 
 describe('keyward leaks and keyward webhooks', () => {
   it('webhooks: create (secret once), list, update the filter, test, deliveries, delete; a private URL is refused naming the field', async () => {
