@@ -87,6 +87,12 @@ export const CATALOGUE = {
   REQUEST_TIMEOUT: { status: 408, title: 'The request headers or body arrived too slowly', kind: 'request' },
   TOO_MANY_IN_FLIGHT: { status: 429, title: 'Too many requests in flight for this client address or credential', kind: 'request' },
 
+  // ---- leak reports (POST /v1/leaks): refused before the body is parsed, nothing revoked ------
+  LEAK_REPORT_UNSIGNED: { status: 401, title: 'The leak report lacks its Github-Public-Key-Identifier or Github-Public-Key-Signature header', kind: 'request' },
+  LEAK_REPORT_KEY_UNKNOWN: { status: 401, title: 'The leak report is signed with a public key this server does not know', kind: 'request' },
+  LEAK_REPORT_SIGNATURE_INVALID: { status: 401, title: 'The leak report signature does not verify over the body', kind: 'request' },
+  LEAK_REPORTS_DISABLED: { status: 404, title: 'Leak reports are not configured on this server (no reporter public keys)', kind: 'request' },
+
   // ---- we or a dependency broke -------------------------------------------------------------
   INTERNAL: { status: 500, title: 'Internal error', kind: 'server' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'The audit log could not record the change, so it was not made', kind: 'server' },

@@ -36,6 +36,11 @@ import type { SingleUseStore } from './state/single-use.js';
 import { connectRedis } from './state/redis/connect.js';
 import { redisSharedState } from './state/redis/shared-state.js';
 import { backendFor, openStore } from './store/factory.js';
+import { WebhookService } from './webhooks/service.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import type { WebhookEvent } from './webhooks/model.js';
+import { LeakService } from './leaks/service.js';
+import { leakKeySource, type LeakKeySource } from './leaks/public-keys.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 import { AttestationFlow } from './attestation/flow.js';
 import { AttestationSettings } from './attestation/settings.js';
@@ -105,6 +110,14 @@ export interface Keyward {
   readonly console: ConsoleService;
   /** App attestation: the flow, its settings, the request-path gate and the admin side. */
   readonly attestation: { readonly flow: AttestationFlow; readonly settings: AttestationSettings; readonly gate: AttestationRequestGate; readonly admin: AttestationAdmin };
+  /** Webhook endpoints and `emit`, the one way any feature queues an event (webhooks/service.ts). */
+  readonly webhooks: WebhookService;
+  /** Delivers the outbox from this process (idle when `webhookPollIntervalMs` is 0). */
+  readonly dispatcher: WebhookDispatcher;
+  /** Leak reports: act on reported keys (leaks/service.ts). */
+  readonly leaks: LeakService;
+  /** The reporters' public keys for `POST /v1/leaks`. */
+  readonly leakKeys: LeakKeySource;
   /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
   ready(): Promise<string>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
@@ -146,9 +159,18 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   // master key file) is created.
   const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs, keyPrefix: config.redisKeyPrefix }) : undefined;
   let keyring: Keyring;
+  let leakKeys: LeakKeySource;
   let store: SqlStore;
   try {
     keyring = options.keyring ?? loadKeyring(process.env, options.store ? undefined : config.dataDir, config.databaseUrl !== '' && !options.store);
+    // Like the keyring: a bad KEYWARD_LEAK_PUBLIC_KEYS_FILE stops start-up before anything is opened.
+    leakKeys = leakKeySource({
+      file: config.leakPublicKeysFile,
+      url: config.leakPublicKeysUrl,
+      cacheSeconds: config.leakPublicKeysCacheSeconds,
+      now,
+      onError: (err) => logger.warn({ err }, 'leak-report public keys could not be fetched; keeping the previous ones'),
+    });
     store = options.store ?? (await openStore(config));
     await store.migrate();
   } catch (err) {
@@ -206,7 +228,21 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const singleUse = options.singleUse ?? shared?.singleUse ?? backend.singleUse(now);
   const apps = new AppService({ store, now });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
-  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id) });
+  const dispatcher = new WebhookDispatcher({
+    store: backend.webhooks,
+    keyring,
+    now,
+    timeoutMs: config.webhookTimeoutMs,
+    pollIntervalMs: config.webhookPollIntervalMs,
+    allowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    onError: (err) => logger.error({ err }, 'webhook dispatch failed; the lease expires and another poll retries'),
+    onAttempt: (d, o) => logger.info({ deliveryId: d.id, endpointId: d.endpointId, attempt: o.attempt.attempt, status: o.status, statusCode: o.attempt.statusCode, error: o.attempt.error }, 'webhook attempt'),
+  });
+  const webhooks = new WebhookService({ store: backend.webhooks, keyring, now, allowPrivateAddresses: config.webhookAllowPrivateAddresses, onQueued: () => dispatcher.wake() });
+  // Events are queued after the change they describe has committed; a failure to queue is logged,
+  // never turned into a failure of the change itself (which has already happened).
+  const emit = (event: WebhookEvent): Promise<unknown> => webhooks.emit(event).catch((err) => logger.error({ err, type: event.type }, 'could not queue a webhook event'));
+  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id), emit });
   const devices = new DeviceService({ store: backend.devices, keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
@@ -283,9 +319,13 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       revokeSession: (id, reason, by) => sessions.revoke(id, reason, by),
       revokeDevice: (id, by) => devices.revoke(id, by),
     },
-    onAnomaly: (a) => metrics.anomalies.inc({ rule: a.rule, action: a.action, outcome: a.actionOutcome }),
+    onAnomaly: (a) => {
+      metrics.anomalies.inc({ rule: a.rule, action: a.action, outcome: a.actionOutcome });
+      if (a.appId) void emit({ type: 'anomaly.detected', appId: a.appId, data: { anomalyId: a.id, rule: a.rule, entity: a.entity, credentialKind: a.credentialKind, action: a.action, actionOutcome: a.actionOutcome, detail: { ...a.detail } } });
+    },
   });
   await anomalies.start();
+  dispatcher.start();
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
@@ -339,6 +379,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     anomalies,
     console: new ConsoleService({ store: backend.console, verifier, now, ttlSeconds: config.consoleSessionTtlSeconds }),
     attestation,
+    webhooks,
+    dispatcher,
+    leaks: new LeakService({ store, keys, leaks: backend.leaks, now, emit }),
+    leakKeys,
     ready: async () => {
       await store.ping();
       return store.backend;
@@ -347,6 +391,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     async close() {
       await watcher.stop();
       await anomalies.stop();
+      await dispatcher.stop();
       await usage.stop();
       await shared?.usageFlusher.stop();
       await analytics.stop();

@@ -12,7 +12,7 @@ export async function makeKeyward(options: { startMs?: number; cacheTtlMs?: numb
   const kw = await createKeyward({
     store: openSqliteStore({ dataDir: ':memory:' }),
     now: clock,
-    config: { logLevel: 'silent', changePollIntervalMs: 0, usageFlushIntervalMs: 0, ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}) },
+    config: { logLevel: 'silent', changePollIntervalMs: 0, usageFlushIntervalMs: 0, webhookPollIntervalMs: 0, ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}) },
   });
   return { kw, clock };
 }

@@ -86,6 +86,7 @@ export interface Operations {
             key_in_url?: "alert" | "throttle" | "suspend";
             new_user_agent?: "alert" | "throttle" | "suspend";
           };
+          leakAction: "auto" | "revoke" | "flag";
         };
         createdAt: string;
         updatedAt: string;
@@ -132,6 +133,8 @@ export interface Operations {
           key_in_url?: "alert" | "throttle" | "suspend";
           new_user_agent?: "alert" | "throttle" | "suspend";
         };
+        /** What a leak report does to a key of this app: auto (flag publishable keys, revoke the rest), revoke, or flag */
+        leakAction?: "auto" | "revoke" | "flag";
       };
     };
     bodyRequired: true;
@@ -163,6 +166,7 @@ export interface Operations {
           key_in_url?: "alert" | "throttle" | "suspend";
           new_user_agent?: "alert" | "throttle" | "suspend";
         };
+        leakAction: "auto" | "revoke" | "flag";
       };
       createdAt: string;
       updatedAt: string;
@@ -206,6 +210,7 @@ export interface Operations {
           key_in_url?: "alert" | "throttle" | "suspend";
           new_user_agent?: "alert" | "throttle" | "suspend";
         };
+        leakAction: "auto" | "revoke" | "flag";
       };
       createdAt: string;
       updatedAt: string;
@@ -253,6 +258,8 @@ export interface Operations {
           key_in_url?: "alert" | "throttle" | "suspend";
           new_user_agent?: "alert" | "throttle" | "suspend";
         };
+        /** What a leak report does to a key of this app: auto (flag publishable keys, revoke the rest), revoke, or flag */
+        leakAction?: "auto" | "revoke" | "flag";
       };
     };
     bodyRequired: true;
@@ -284,6 +291,7 @@ export interface Operations {
           key_in_url?: "alert" | "throttle" | "suspend";
           new_user_agent?: "alert" | "throttle" | "suspend";
         };
+        leakAction: "auto" | "revoke" | "flag";
       };
       createdAt: string;
       updatedAt: string;
@@ -1797,7 +1805,7 @@ export interface Operations {
     query: never;
     body: {
       name: string;
-      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
+      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       expiresAt?: string | null;
@@ -1871,7 +1879,7 @@ export interface Operations {
     query: never;
     body: {
       name?: string;
-      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write"))[];
+      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       enabled?: boolean;
@@ -2232,6 +2240,295 @@ export interface Operations {
       }[];
     };
   };
+  /** List leak reports, newest first (one app with appId; every app needs an all-app root key) */
+  getLeaks: {
+    params: never;
+    query: {
+      /** App id, `app_…` */
+      appId?: string;
+      /** Page size, 1–1000 (default 100) */
+      limit?: string;
+      before?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        /** SHA-256 of the reported token, hex (the token itself is never stored) */
+        tokenHash: string;
+        tokenType: string;
+        url: string;
+        source: string;
+        keyId: string | null;
+        appId: string | null;
+        outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+        reportedBy: string;
+        reportCount: number;
+        firstReportedAt: string;
+        lastReportedAt: string;
+      }[];
+      next: string | null;
+    };
+  };
+  /** Report leaked tokens (GitHub secret scanning partner format, ECDSA-signed); Keyward keys are revoked or flagged per app */
+  postLeaks: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      token_hash: string;
+      token_type: string;
+      label: "true_positive" | "false_positive";
+    }[];
+  };
+  /** List an app's webhook endpoints */
+  getAppsByAppIdWebhooks: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        appId: string;
+        url: string;
+        description: string;
+        /** Event types delivered; empty: every type */
+        events: ("key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test")[];
+        enabled: boolean;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+      }[];
+    };
+  };
+  /** Create a webhook endpoint (its secret is returned once) */
+  postAppsByAppIdWebhooks: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: never;
+    body: {
+      /** https URL of the receiver (no loopback/private addresses unless KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES) */
+      url: string;
+      description?: string;
+      events?: ("key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test")[];
+      enabled?: boolean;
+    };
+    bodyRequired: true;
+    response: {
+      endpoint: {
+        id: string;
+        appId: string;
+        url: string;
+        description: string;
+        /** Event types delivered; empty: every type */
+        events: ("key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test")[];
+        enabled: boolean;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+      };
+      /** whsec_… (Standard Webhooks); shown once, stored sealed */
+      secret: string;
+    };
+  };
+  /** Get a webhook endpoint */
+  getWebhooksByEndpointId: {
+    params: {
+      endpointId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      appId: string;
+      url: string;
+      description: string;
+      /** Event types delivered; empty: every type */
+      events: ("key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test")[];
+      enabled: boolean;
+      createdAt: string;
+      updatedAt: string;
+      version: number;
+    };
+  };
+  /** Delete a webhook endpoint and its delivery log */
+  deleteWebhooksByEndpointId: {
+    params: {
+      endpointId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: void;
+  };
+  /** Change a webhook endpoint (URL, description, event filter, enabled) */
+  patchWebhooksByEndpointId: {
+    params: {
+      endpointId: string;
+    };
+    query: never;
+    body: {
+      /** https URL of the receiver (no loopback/private addresses unless KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES) */
+      url?: string;
+      description?: string;
+      events?: ("key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test")[];
+      enabled?: boolean;
+    };
+    bodyRequired: true;
+    response: {
+      id: string;
+      appId: string;
+      url: string;
+      description: string;
+      /** Event types delivered; empty: every type */
+      events: ("key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test")[];
+      enabled: boolean;
+      createdAt: string;
+      updatedAt: string;
+      version: number;
+    };
+  };
+  /** Replace the signing secret (the new one is returned once and signs every later attempt) */
+  postWebhooksByEndpointIdRotateSecret: {
+    params: {
+      endpointId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      endpoint: {
+        id: string;
+        appId: string;
+        url: string;
+        description: string;
+        /** Event types delivered; empty: every type */
+        events: ("key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test")[];
+        enabled: boolean;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+      };
+      /** whsec_… (Standard Webhooks); shown once, stored sealed */
+      secret: string;
+    };
+  };
+  /** Queue a webhook.test event for this endpoint */
+  postWebhooksByEndpointIdTest: {
+    params: {
+      endpointId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      /** The webhook-id header, the same on every attempt */
+      id: string;
+      endpointId: string;
+      appId: string;
+      eventType: "key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test";
+      status: "pending" | "delivered" | "failed";
+      attempts: number;
+      nextAttemptAt: string | null;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  /** An endpoint's delivery log, newest first: status, attempts, last response, next retry */
+  getWebhooksByEndpointIdDeliveries: {
+    params: {
+      endpointId: string;
+    };
+    query: {
+      status?: "pending" | "delivered" | "failed";
+      /** Page size, 1–1000 (default 100) */
+      limit?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        /** The webhook-id header, the same on every attempt */
+        id: string;
+        endpointId: string;
+        appId: string;
+        eventType: "key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test";
+        status: "pending" | "delivered" | "failed";
+        attempts: number;
+        nextAttemptAt: string | null;
+        lastStatusCode: number | null;
+        lastError: string | null;
+        createdAt: string;
+        updatedAt: string;
+      }[];
+    };
+  };
+  /** One delivery with every attempt */
+  getWebhookDeliveriesByDeliveryId: {
+    params: {
+      deliveryId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      delivery: {
+        /** The webhook-id header, the same on every attempt */
+        id: string;
+        endpointId: string;
+        appId: string;
+        eventType: "key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test";
+        status: "pending" | "delivered" | "failed";
+        attempts: number;
+        nextAttemptAt: string | null;
+        lastStatusCode: number | null;
+        lastError: string | null;
+        createdAt: string;
+        updatedAt: string;
+      };
+      attempts: {
+        attempt: number;
+        at: string;
+        statusCode: number | null;
+        error: string | null;
+        durationMs: number;
+      }[];
+    };
+  };
+  /** Send a delivery again now (one more attempt, same webhook-id) */
+  postWebhookDeliveriesByDeliveryIdRedeliver: {
+    params: {
+      deliveryId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      /** The webhook-id header, the same on every attempt */
+      id: string;
+      endpointId: string;
+      appId: string;
+      eventType: "key.created" | "key.revoked" | "key.rotated" | "key.disabled" | "key.exposed" | "leak.reported" | "anomaly.detected" | "attestation.failed" | "webhook.test";
+      status: "pending" | "delivered" | "failed";
+      attempts: number;
+      nextAttemptAt: string | null;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
 }
 
 export type OperationId = keyof Operations;
@@ -2305,4 +2602,16 @@ export const ROUTES = {
   deleteIdentitiesByIdentityId: { method: 'DELETE', path: '/v1/identities/{identityId}', public: false },
   patchIdentitiesByIdentityId: { method: 'PATCH', path: '/v1/identities/{identityId}', public: false },
   getKeysByKeyIdAccess: { method: 'GET', path: '/v1/keys/{keyId}/access', public: false },
+  getLeaks: { method: 'GET', path: '/v1/leaks', public: false },
+  postLeaks: { method: 'POST', path: '/v1/leaks', public: true },
+  getAppsByAppIdWebhooks: { method: 'GET', path: '/v1/apps/{appId}/webhooks', public: false },
+  postAppsByAppIdWebhooks: { method: 'POST', path: '/v1/apps/{appId}/webhooks', public: false },
+  getWebhooksByEndpointId: { method: 'GET', path: '/v1/webhooks/{endpointId}', public: false },
+  deleteWebhooksByEndpointId: { method: 'DELETE', path: '/v1/webhooks/{endpointId}', public: false },
+  patchWebhooksByEndpointId: { method: 'PATCH', path: '/v1/webhooks/{endpointId}', public: false },
+  postWebhooksByEndpointIdRotateSecret: { method: 'POST', path: '/v1/webhooks/{endpointId}/rotate-secret', public: false },
+  postWebhooksByEndpointIdTest: { method: 'POST', path: '/v1/webhooks/{endpointId}/test', public: false },
+  getWebhooksByEndpointIdDeliveries: { method: 'GET', path: '/v1/webhooks/{endpointId}/deliveries', public: false },
+  getWebhookDeliveriesByDeliveryId: { method: 'GET', path: '/v1/webhook-deliveries/{deliveryId}', public: false },
+  postWebhookDeliveriesByDeliveryIdRedeliver: { method: 'POST', path: '/v1/webhook-deliveries/{deliveryId}/redeliver', public: false },
 } as const satisfies Record<OperationId, { method: string; path: string; public: boolean }>;

@@ -1,5 +1,6 @@
 import type { AnomalyAction, AnomalyRule } from '../anomaly/model.js';
 import type { IdentityProvider, IdentityProviderInput } from '../oidc/config.js';
+import type { LeakAction } from '../leaks/model.js';
 
 /** A tenant. Its `live` and `test` environments share nothing but this record. */
 export interface App {
@@ -54,6 +55,12 @@ export interface AppSettings {
    * `suspend` (a key is disabled, a session or device revoked). Rules left out alert.
    */
   readonly anomalyActions: Readonly<Partial<Record<AnomalyRule, AnomalyAction>>>;
+  /**
+   * What a leak report (`POST /v1/leaks`, `keyward leaks report`) does to a key of this app:
+   * `revoke`, `flag` (mark exposed and notify), or `auto` (default: flag publishable keys, which
+   * ship inside apps, revoke every other kind). See leaks/model.ts.
+   */
+  readonly leakAction: LeakAction;
 }
 
 /** Settings as given to create/update: any subset, identity providers with their defaults left out. */
@@ -70,4 +77,5 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   corsOrigins: [],
   identityProviders: [],
   anomalyActions: {},
+  leakAction: 'auto',
 };

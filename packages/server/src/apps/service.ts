@@ -5,6 +5,7 @@ import type { Actor } from '../keys/service.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { checkIdentityProviders } from '../oidc/config.js';
 import { DEFAULT_APP_SETTINGS, type App, type AppSettings, type AppSettingsInput } from './model.js';
+import { LEAK_ACTIONS } from '../leaks/model.js';
 
 export class AppService {
   private readonly cached = new Map<string, { readonly app: App; readonly untilMs: number }>();
@@ -88,6 +89,7 @@ function validateSettings(settings: Omit<AppSettings, 'identityProviders'> & { r
   }
   const badPins = settings.certificatePins.filter((p) => !/^sha256\/[A-Za-z0-9+/]{43}=$/.test(p));
   if (badPins.length) throw new KeywardError('VALIDATION_FAILED', 'certificatePins are sha256/<base64 of the SPKI SHA-256>', { errors: [{ pointer: '/body/settings/certificatePins', message: 'sha256/<44 base64 characters>' }] });
+  if (!LEAK_ACTIONS.includes(settings.leakAction)) throw new KeywardError('VALIDATION_FAILED', 'leakAction is auto, revoke or flag', { errors: [{ pointer: '/body/settings/leakAction', message: 'auto, revoke or flag' }] });
   const badOrigins = settings.corsOrigins.filter((o) => !isOriginEntry(o));
   if (badOrigins.length) throw new KeywardError('VALIDATION_FAILED', 'corsOrigins are origins like https://app.example.com (lowercase, no path) or *', { errors: [{ pointer: '/body/settings/corsOrigins', message: 'an origin like https://app.example.com, or *' }] });
   const idps = checkIdentityProviders(settings.identityProviders);

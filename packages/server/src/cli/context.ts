@@ -28,7 +28,8 @@ export function cliConfig(globals: GlobalOptions, flags: Partial<Record<keyof Ke
 }
 
 /**
- * Opens the local store for a one-shot command: quiet logs, no background polling. A data
+ * Opens the local store for a one-shot command: quiet logs, no background polling (webhook events
+ * it queues are delivered by the running server, which polls the same outbox). A data
  * directory without a store is an error (only `init` and `start` create one), so a typo in
  * `--data` cannot silently open a new, empty store and make the data look lost.
  */
@@ -37,8 +38,8 @@ export async function openLocal(options: GlobalOptions, overrides: Partial<Keywa
   if (!create && !(await storeExists(config))) throw new KeywardError('STORE_NOT_FOUND', `${storeName(config)}: check --data / KEYWARD_DATA / KEYWARD_DATABASE_URL, or run \`keyward init\` there`);
   return createKeyward({
     // No Redis for one-shot commands: an operator must be able to revoke a key while Redis is down,
-    // and nothing they do needs the shared limits or replay cache.
-    config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, redisUrl: '', ...overrides },
+    // and nothing they do needs the shared limits or replay cache. They queue webhook events; the server delivers them.
+    config: { ...config, changePollIntervalMs: 0, usageFlushIntervalMs: 0, redisUrl: '', webhookPollIntervalMs: 0, ...overrides },
     logger: createLogger('silent'),
     watchChanges: false,
   });

@@ -11,6 +11,8 @@ import { tokensCommand } from './commands/tokens.js';
 import { obfuscateCommand } from './commands/obfuscate.js';
 import { opsCommand } from './commands/ops.js';
 import { attestationCommand } from './commands/attestation.js';
+import { leaksCommand } from './commands/leaks.js';
+import { webhooksCommand } from './commands/webhooks.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand, opsCommand, attestationCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand, opsCommand, attestationCommand, leaksCommand, webhooksCommand];

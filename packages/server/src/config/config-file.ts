@@ -29,11 +29,11 @@ export function readConfigFile(file: string): ConfigFileValues {
       problems.push(`${file}: ${key}: unknown setting (known: ${KEYS.join(', ')})`);
       continue;
     }
-    if (typeof value !== 'string' && typeof value !== 'number') {
-      problems.push(`${file}: ${key}: must be a number or a string`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      problems.push(`${file}: ${key}: must be a number, a string or true/false`);
       continue;
     }
-    values[key as keyof KeywardConfig] = value;
+    values[key as keyof KeywardConfig] = typeof value === 'boolean' ? String(value) : value;
   }
   if (problems.length) throw new ConfigError(problems);
   return { path: file, values };

@@ -107,6 +107,22 @@ export interface KeywardConfig {
   readonly attestationRevocationListFile: string;
   /** How long a read status list is used before it is read again, seconds (default 3600). */
   readonly attestationRevocationRefreshSeconds: number;
+  /**
+   * Leak reports (`POST /v1/leaks`): a file of the reporters' public keys in the format of
+   * GitHub's `/meta/public_keys/secret_scanning` (`{public_keys:[{key_identifier,key,is_current}]}`).
+   * Empty (and no URL): leak reports are refused with LEAK_REPORTS_DISABLED.
+   */
+  readonly leakPublicKeysFile: string;
+  /** The same document fetched from a URL (e.g. https://api.github.com/meta/public_keys/secret_scanning) and cached. */
+  readonly leakPublicKeysUrl: string;
+  /** How long fetched leak-report keys are kept before they are fetched again, seconds. */
+  readonly leakPublicKeysCacheSeconds: number;
+  /** One webhook delivery attempt (connect, headers and body), ms. */
+  readonly webhookTimeoutMs: number;
+  /** How often each node looks for due webhook deliveries, ms (0: this process never delivers). */
+  readonly webhookPollIntervalMs: number;
+  /** Allow webhook URLs on loopback, private and reserved addresses, and plain http (tests, internal receivers). Default false. */
+  readonly webhookAllowPrivateAddresses: boolean;
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -152,6 +168,12 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   attestationRevocationListUrl: '',
   attestationRevocationListFile: '',
   attestationRevocationRefreshSeconds: 3600,
+  leakPublicKeysFile: '',
+  leakPublicKeysUrl: '',
+  leakPublicKeysCacheSeconds: 3600,
+  webhookTimeoutMs: 10_000,
+  webhookPollIntervalMs: 1_000,
+  webhookAllowPrivateAddresses: false,
 };
 
 export class ConfigError extends Error {
@@ -192,6 +214,14 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     return n;
   };
   const str = (key: keyof KeywardConfig, envName: string): string => String(pick(key, envName).value ?? DEFAULT_CONFIG[key]);
+  const bool = (key: keyof KeywardConfig, envName: string): boolean => {
+    const { value, from } = pick(key, envName);
+    if (value === undefined) return DEFAULT_CONFIG[key] as boolean;
+    if (String(value) === 'true' || String(value) === '1') return true;
+    if (String(value) === 'false' || String(value) === '0') return false;
+    problems.push(`${from}=${String(value)}: must be true or false`);
+    return DEFAULT_CONFIG[key] as boolean;
+  };
 
   const logPick = pick('logLevel', 'KEYWARD_LOG_LEVEL');
   const logLevel = (logPick.value ?? DEFAULT_CONFIG.logLevel) as KeywardConfig['logLevel'];
@@ -248,12 +278,20 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     attestationRevocationListUrl: str('attestationRevocationListUrl', 'KEYWARD_ATTESTATION_REVOCATION_LIST_URL'),
     attestationRevocationListFile: str('attestationRevocationListFile', 'KEYWARD_ATTESTATION_REVOCATION_LIST_FILE'),
     attestationRevocationRefreshSeconds: int('attestationRevocationRefreshSeconds', 'KEYWARD_ATTESTATION_REVOCATION_REFRESH_SECONDS', 60, 7 * 86_400),
+    leakPublicKeysFile: str('leakPublicKeysFile', 'KEYWARD_LEAK_PUBLIC_KEYS_FILE'),
+    leakPublicKeysUrl: str('leakPublicKeysUrl', 'KEYWARD_LEAK_PUBLIC_KEYS_URL'),
+    leakPublicKeysCacheSeconds: int('leakPublicKeysCacheSeconds', 'KEYWARD_LEAK_PUBLIC_KEYS_CACHE_SECONDS', 60, 7 * 86_400),
+    webhookTimeoutMs: int('webhookTimeoutMs', 'KEYWARD_WEBHOOK_TIMEOUT_MS', 100, 60_000),
+    webhookPollIntervalMs: int('webhookPollIntervalMs', 'KEYWARD_WEBHOOK_POLL_INTERVAL_MS', 0, 3_600_000),
+    webhookAllowPrivateAddresses: bool('webhookAllowPrivateAddresses', 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES'),
   };
   const revUrl = pick('attestationRevocationListUrl', 'KEYWARD_ATTESTATION_REVOCATION_LIST_URL');
   if (revUrl.value !== undefined && !/^https?:\/\/[^\s/]+/.test(String(revUrl.value))) problems.push(`${revUrl.from}=${String(revUrl.value)}: must be an http(s) URL like https://android.googleapis.com/attestation/status`);
   if (config.attestationRevocationListUrl !== '' && config.attestationRevocationListFile !== '') {
     problems.push(`${revUrl.from} and ${pick('attestationRevocationListFile', 'KEYWARD_ATTESTATION_REVOCATION_LIST_FILE').from}: set the status list as a URL or as a file, not both`);
   }
+  const leakUrl = pick('leakPublicKeysUrl', 'KEYWARD_LEAK_PUBLIC_KEYS_URL');
+  if (leakUrl.value !== undefined && !/^https:\/\/[^\s]+$/.test(String(leakUrl.value))) problems.push(`${leakUrl.from}=${String(leakUrl.value)}: must be an https:// URL`);
   const hostPick = pick('host', 'KEYWARD_HOST');
   if (hostPick.value !== undefined && !isListenHost(String(hostPick.value))) problems.push(`${hostPick.from}=${String(hostPick.value)}: must be an IP address or a host name (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);
   const dbPick = pick('databaseUrl', 'KEYWARD_DATABASE_URL');

@@ -63,6 +63,7 @@ export const AppSettingsSchema = Type.Object(
     corsOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, description: 'https://app.example.com, or * for any origin (never with credentials)' }), { maxItems: 32 })),
     identityProviders: Type.Optional(Type.Array(IdentityProviderInput, { maxItems: 8, description: "External OIDC providers whose end-user tokens this app accepts (replaces the whole list)" })),
     anomalyActions: Type.Optional(AnomalyActions),
+    leakAction: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('revoke'), Type.Literal('flag')], { description: 'What a leak report does to a key of this app: auto (flag publishable keys, revoke the rest), revoke, or flag' })),
   },
   { additionalProperties: false },
 );
@@ -81,6 +82,7 @@ export const AppView = Type.Object({
     corsOrigins: Type.Array(Type.String()),
     identityProviders: Type.Array(IdentityProviderView),
     anomalyActions: AnomalyActions,
+    leakAction: Type.Union([Type.Literal('auto'), Type.Literal('revoke'), Type.Literal('flag')]),
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -37,6 +37,8 @@ import { verifyRoutes } from './routes/verify.js';
 import { rootKeyRoutes } from './routes/root-keys.js';
 import { identityRoutes } from './routes/identities.js';
 import { keyAccessRoutes } from './routes/key-access.js';
+import { leakRoutes } from './routes/leaks.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import type { CompiledAccessMap } from '../policy/evaluate.js';
 import type { Server } from './types.js';
 import type { Permission } from '../rootkeys/permissions.js';
@@ -244,6 +246,8 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   rootKeyRoutes(server, kw);
   identityRoutes(server, kw);
   keyAccessRoutes(server, kw, options.accessMap);
+  await leakRoutes(server, kw);
+  webhookRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);
 
   if (options.tls) {

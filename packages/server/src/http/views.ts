@@ -10,6 +10,9 @@ import type { Session } from '../sessions/model.js';
 import type { AnomalyRecord } from '../anomaly/store.js';
 import type { MintedToken, SigningKeyInfo, TokenResult } from '../tokens/index.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
+import type { EndpointView } from '../webhooks/service.js';
+import type { DeliveryAttempt, WebhookDelivery } from '../webhooks/model.js';
+import type { LeakReport } from '../leaks/model.js';
 
 /** Domain → JSON. Times become RFC 3339 strings; nothing secret exists on these records. */
 export function appView(app: App) {
@@ -158,4 +161,34 @@ export function anomalyView(a: AnomalyRecord) {
     closedAt: isoOrNull(a.closedAtMs),
     closedBy: a.closedBy,
   };
+}
+export function webhookEndpointView(e: EndpointView) {
+  const { createdAtMs, updatedAtMs, ...rest } = e;
+  return { ...rest, events: [...rest.events], createdAt: iso(createdAtMs), updatedAt: iso(updatedAtMs) };
+}
+
+/** A delivery as the log shows it: the payload is the event (non-secret by construction). */
+export function webhookDeliveryView(d: WebhookDelivery) {
+  return {
+    id: d.id,
+    endpointId: d.endpointId,
+    appId: d.appId,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: isoOrNull(d.nextAttemptAtMs),
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    createdAt: iso(d.createdAtMs),
+    updatedAt: iso(d.updatedAtMs),
+  };
+}
+
+export function webhookAttemptView(a: DeliveryAttempt) {
+  return { attempt: a.attempt, at: iso(a.atMs), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs };
+}
+
+export function leakReportView(r: LeakReport) {
+  const { firstReportedAtMs, lastReportedAtMs, ...rest } = r;
+  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs) };
 }

@@ -7,6 +7,7 @@ import { sha256Hex } from '../lib/crypto.js';
 import type { Keyring } from '../lib/sealed.js';
 import { newId } from '../lib/ids.js';
 import type { Page, PageRequest, Store, KeyFilter } from '../store/types.js';
+import type { WebhookEvent, WebhookEventType } from '../webhooks/model.js';
 import type { KeyKind, KeyPatch, KeyRecord, KeySecret } from './model.js';
 import { LIMITS, validateKeySettings } from './validate.js';
 
@@ -60,8 +61,17 @@ export class KeyService {
       readonly keyring?: Keyring;
       /** Looks an identity up, so a key is attached only to an existing identity of its own app. */
       readonly identityApp?: (identityId: string) => Promise<string | undefined>;
+      /**
+       * Key events (created, revoked, rotated, disabled, exposed) for webhooks, called after each
+       * change has committed; it must not throw (webhooks/service.ts `emit`, errors logged).
+       */
+      readonly emit?: (event: WebhookEvent) => Promise<unknown>;
     },
   ) {}
+
+  private async event(type: WebhookEventType, key: Pick<KeyRecord, 'id' | 'appId' | 'kind' | 'environment'>, data: Record<string, unknown> = {}): Promise<void> {
+    await this.deps.emit?.({ type, appId: key.appId, data: { keyId: key.id, kind: key.kind, environment: key.environment, ...data } });
+  }
 
   async create(input: CreateKeyInput, by: Actor): Promise<IssuedKey> {
     const now = this.deps.now();
@@ -75,6 +85,7 @@ export class KeyService {
     const { key, secretRow } = buildKey(input, secret, now, this.deps.keyring);
     await this.deps.store.createKey(key, secretRow, audit(by, 'key.create', key.id, describe(key)));
     this.deps.cache.invalidateHash(secretRow.hash);
+    await this.event('key.created', key, { name: key.name });
     return { key, secret };
   }
 
@@ -95,7 +106,12 @@ export class KeyService {
       validateKeySettings({ ...patch, kind: key.kind }, this.deps.now(), 'update');
       if (key.kind !== 'root' && (patch.permissions !== undefined || patch.appIds !== undefined)) throw new TypeError('only root keys carry permissions and apps');
       if (key.kind === 'root' && patch.identityId) throw new TypeError('root keys belong to no identity');
-      return { patch, action: patch.enabled === false ? 'key.disable' : patch.enabled === true ? 'key.enable' : 'key.update', data: { fields: Object.keys(patch) } };
+      return {
+        patch,
+        action: patch.enabled === false ? 'key.disable' : patch.enabled === true ? 'key.enable' : 'key.update',
+        data: { fields: Object.keys(patch) },
+        ...(patch.enabled === false && key.enabled ? { events: [{ type: 'key.disabled' as const }] } : {}),
+      };
     });
   }
 
@@ -107,7 +123,7 @@ export class KeyService {
     if (reason.length === 0 || reason.length > LIMITS.reasonMaxChars) throw new KeywardError('VALIDATION_FAILED', `reason must be 1 to ${LIMITS.reasonMaxChars} characters`);
     return this.guarded(keyId, by, (key) => {
       if (key.revokedAtMs !== null) return undefined;
-      return { patch: { revokedAtMs: this.deps.now(), revokedReason: reason }, action: 'key.revoke', data: { reason } };
+      return { patch: { revokedAtMs: this.deps.now(), revokedReason: reason }, action: 'key.revoke', data: { reason }, events: [{ type: 'key.revoked', data: { reason } }] };
     });
   }
 
@@ -133,6 +149,7 @@ export class KeyService {
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
       if (outcome === 'ok') {
         await this.invalidate(key.id);
+        await this.event('key.rotated', key, { gracePeriodSeconds });
         return { key: await this.get(keyId), secret };
       }
     }
@@ -180,7 +197,11 @@ export class KeyService {
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
       if (outcome !== 'ok') continue;
       this.deps.cache.invalidateHash(built.secretRow.hash);
-      if (old.revokedAtMs === null) await this.invalidate(old.id);
+      if (old.revokedAtMs === null) {
+        await this.invalidate(old.id);
+        await this.event('key.revoked', old, { reason });
+      }
+      await this.event('key.created', key, { name: key.name, reissuedFromId: old.id });
       return { key, secret };
     }
     throw new KeywardError('CONFLICT', 'the key changed concurrently; try again');
@@ -207,14 +228,20 @@ export class KeyService {
    * A key was seen somewhere public (a URL query string, a leak report). Marks it exposed, audits
    * where, and revokes it when `revoke` is true.
    */
-  async markExposed(keyId: string, where: string, revoke: boolean, by: Actor): Promise<KeyRecord> {
+  async markExposed(keyId: string, where: string, revoke: boolean, by: Actor, reason = `exposed: ${where}`): Promise<KeyRecord> {
     return this.guarded(keyId, by, (key) => {
       const now = this.deps.now();
+      const revokes = revoke && key.revokedAtMs === null;
       const patch: KeyPatch = {
         ...(key.exposedAtMs === null ? { exposedAtMs: now } : {}),
-        ...(revoke && key.revokedAtMs === null ? { revokedAtMs: now, revokedReason: `exposed: ${where}` } : {}),
+        ...(revokes ? { revokedAtMs: now, revokedReason: reason } : {}),
       };
-      return { patch, action: revoke && key.revokedAtMs === null ? 'key.exposed_revoked' : 'key.exposed', data: { where, revoked: revoke } };
+      return {
+        patch,
+        action: revokes ? 'key.exposed_revoked' : 'key.exposed',
+        data: { where, revoked: revoke },
+        events: [{ type: 'key.exposed', data: { where, revoked: revokes } }, ...(revokes ? [{ type: 'key.revoked' as const, data: { reason } }] : [])],
+      };
     });
   }
 
@@ -229,7 +256,7 @@ export class KeyService {
   private async guarded(
     keyId: string,
     by: Actor,
-    decide: (key: KeyRecord) => { patch: KeyPatch; action: string; data: Record<string, unknown> } | undefined,
+    decide: (key: KeyRecord) => { patch: KeyPatch; action: string; data: Record<string, unknown>; events?: readonly { type: WebhookEventType; data?: Record<string, unknown> }[] } | undefined,
   ): Promise<KeyRecord> {
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       const key = await this.get(keyId);
@@ -245,6 +272,7 @@ export class KeyService {
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
       if (outcome === 'ok') {
         await this.invalidate(keyId);
+        for (const e of change.events ?? []) await this.event(e.type, key, e.data);
         return this.get(keyId);
       }
     }

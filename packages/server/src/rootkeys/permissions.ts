@@ -39,6 +39,9 @@ export const PERMISSIONS = [
   'anomalies:write',
   'rootkeys:read',
   'rootkeys:write',
+  'webhooks:read',
+  'webhooks:write',
+  'leaks:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

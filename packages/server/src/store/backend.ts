@@ -12,6 +12,8 @@ import type { SingleUseStore } from '../state/single-use.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { NonceStore } from '../signatures/nonce-store.js';
 import type { TokenStore } from '../tokens/store.js';
+import type { LeakStore } from '../leaks/store.js';
+import type { WebhookStore } from '../webhooks/store.js';
 import type { SqlIdentityStore } from './sql/identity-store.js';
 import type { SqlStore } from './sql/sql-store.js';
 
@@ -35,6 +37,9 @@ export interface StoreBackend {
   readonly console: ConsoleSessionStore;
   /** App instances, debug tokens and attestation settings (attestation/store.ts). */
   readonly attestation: AttestationStore;
+  /** Webhook endpoints and the outbox of deliveries (multi-node: leased claims). */
+  readonly webhooks: WebhookStore;
+  readonly leaks: LeakStore;
   /** No backend-neutral interface exists yet for identities: the SQL store serves both backends. */
   readonly identities: SqlIdentityStore;
   readonly limits: RateLimitStore;

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 
 /**
@@ -45,4 +48,19 @@ export function keysDeep(value: unknown, out: string[] = []): string[] {
     }
   }
   return out;
+}
+
+/** The real `keyward` binary as a child process on `dir`, with `input` on its stdin (for commands that read secrets or keys there). */
+export function spawnCli(dir: string, args: readonly string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
+    const child = spawn(process.execPath, [bin, '--data', dir, ...args], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }

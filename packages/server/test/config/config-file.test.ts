@@ -45,7 +45,7 @@ describe('config file', () => {
     const found = problems(() => loadConfig({}, {}, readConfigFile(p)));
     expect(found).toEqual([expect.stringContaining(`${p}: logLevel=loud`), expect.stringContaining(`${p}: port=70000`), expect.stringContaining(`${p}: host=999.1.1.1`)]);
     expect(problems(() => readConfigFile(file('list.yaml', '- port\n')))[0]).toContain('must be a mapping');
-    expect(problems(() => readConfigFile(file('nested.yaml', 'port: { a: 1 }\n')))[0]).toContain(': port: must be a number or a string');
+    expect(problems(() => readConfigFile(file('nested.yaml', 'port: { a: 1 }\n')))[0]).toContain(': port: must be a number, a string or true/false');
     expect(problems(() => readConfigFile(file('broken.yaml', 'port: [1\n')))[0]).toMatch(/broken\.yaml:\d+: /);
     expect(problems(() => readConfigFile(path.join(dir, 'missing.yaml')))[0]).toContain('no such file');
   });

@@ -22,6 +22,10 @@ import { anomalyStoreConformance } from '../anomaly/anomaly-store-conformance.js
 import { SqlAnomalyStore } from '../../src/store/sql/anomaly-store.js';
 import { attestationStoreConformance } from './attestation-store-conformance.js';
 import { SqlAttestationStore } from '../../src/store/sql/attestation-store.js';
+import { webhookStoreConformance } from './webhook-store-conformance.js';
+import { leakStoreConformance } from './leak-store-conformance.js';
+import { SqlWebhookStore } from '../../src/store/sql/webhook-store.js';
+import { SqlLeakStore } from '../../src/store/sql/leak-store.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
 function harness<S>(open: () => Promise<SqlStore>, build: (sql: SqlStore) => S): HarnessFactory<S> {
@@ -66,5 +70,7 @@ for (const [label, open] of [
   analyticsStoreConformance(label, harness(open, (sql) => new SqlAnalyticsStore(sql.db)));
   anomalyStoreConformance(label, harness(open, (sql) => new SqlAnomalyStore(sql.db)));
   attestationStoreConformance(label, harness(open, (sql) => new SqlAttestationStore(sql.db, sql.backend)));
+  webhookStoreConformance(label, harness(open, (sql) => new SqlWebhookStore(sql.db)));
+  leakStoreConformance(label, harness(open, (sql) => new SqlLeakStore(sql.db)));
   identityStoreConformance(label, harness(open, (sql) => ({ core: sql, identities: new SqlIdentityStore(sql.db) })));
 }

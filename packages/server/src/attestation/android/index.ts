@@ -3,7 +3,7 @@
  * attestation challenge. Checks, in order: signature algorithms Node can verify; the chain to
  * Google's roots, matched by public key, at nowMs; the status list; the KeyDescription (challenge,
  * security level, root of trust, attestationApplicationId) under the app's policy.
- * See docs/attestation.md and https://developer.android.com/privacy-and-security/security-key-attestation.
+ * See docs/attestation-verifiers.md and https://developer.android.com/privacy-and-security/security-key-attestation.
  */
 import { createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { systemClock, type Clock } from '../../lib/clock.js';
@@ -17,7 +17,7 @@ import { GOOGLE_ATTESTATION_ROOTS_PEM } from './roots.js';
 export interface AndroidVerifierOptions {
   /** Trust anchors (PEM certificates; only their public keys are used). Default: Google's (roots.ts). */
   readonly rootsPem?: readonly string[];
-  /** Google's status list, as a file or a URL. Without it no revocation check is made (docs/attestation.md says why to set it). */
+  /** Google's status list, as a file or a URL. Without it no revocation check is made (docs/attestation-verifiers.md says why to set it). */
   readonly revocation?: RevocationSource;
   /** Clock for the status list cache (not for verification, which uses the context's nowMs). */
   readonly now?: Clock;

@@ -1,7 +1,7 @@
 /**
  * Apple App Attest: attestation (the key's one-time certificate) and assertions (per-request
  * signatures by the attested key), following Apple's "Validating apps that connect to your
- * server" step by step. See docs/attestation.md.
+ * server" step by step. See docs/attestation-verifiers.md.
  */
 import { createPublicKey, timingSafeEqual, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
 import { CborError, bytesField, decodeCbor, field } from '../cbor.js';

@@ -6,7 +6,7 @@
  *
  * Standard requests (requestHash, token decoded by Google's decodeIntegrityToken API) need
  * Google's server and are out of scope; a requestHash equal to the challenge is accepted only
- * where an operator's relay decrypts standard tokens into the same JWE form (docs/attestation.md).
+ * where an operator's relay decrypts standard tokens into the same JWE form (docs/attestation-verifiers.md).
  */
 import { createPublicKey, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { compactDecrypt, compactVerify } from 'jose';

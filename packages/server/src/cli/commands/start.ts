@@ -23,7 +23,9 @@ export function startCommand(program: Command): void {
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
     .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access (which calls a key may make)')
     .option('--redis-url <url>', 'shared rate limits, replay cache and single-use state in Redis, redis://:password@host:6379/0 (env KEYWARD_REDIS_URL, preferred: argv is visible to other users)')
-    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string; redisUrl?: string }, cmd: Command) => {
+    .option('--leak-public-keys-file <file>', 'reporter public keys for POST /v1/leaks, GitHub /meta/public_keys/secret_scanning format (env KEYWARD_LEAK_PUBLIC_KEYS_FILE)')
+    .option('--leak-public-keys-url <url>', 'the same document fetched over https and cached (env KEYWARD_LEAK_PUBLIC_KEYS_URL)')
+    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string; redisUrl?: string; leakPublicKeysFile?: string; leakPublicKeysUrl?: string }, cmd: Command) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), {
         ...(opts.port ? { port: opts.port } : {}),
@@ -31,6 +33,8 @@ export function startCommand(program: Command): void {
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
         ...(opts.logFormat ? { logFormat: opts.logFormat } : {}),
         ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
+        ...(opts.leakPublicKeysFile ? { leakPublicKeysFile: opts.leakPublicKeysFile } : {}),
+        ...(opts.leakPublicKeysUrl ? { leakPublicKeysUrl: opts.leakPublicKeysUrl } : {}),
       });
       // Loaded (and refused if invalid) before any state is created.
       const accessMap = opts.policy ? compileAccessMap(loadAccessMap(opts.policy)) : undefined;

@@ -13,6 +13,8 @@ import { SqlSessionStore } from '../sql/session-store.js';
 import type { SqlStore } from '../sql/sql-store.js';
 import { SqlTokenStore } from '../sql/token-store.js';
 import { SqlSingleUseStore } from '../sql/single-use-store.js';
+import { SqlLeakStore } from '../sql/leak-store.js';
+import { SqlWebhookStore } from '../sql/webhook-store.js';
 import { openPostgresStore, type PostgresStoreOptions } from './open.js';
 import { notifiedChangeSource } from './notified-changes.js';
 import { PostgresNonceStore, PostgresRateLimitStore } from './shared-state.js';
@@ -34,6 +36,8 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     anomalies: new SqlAnomalyStore(store.db),
     console: new SqlConsoleSessionStore(store.db),
     attestation: new SqlAttestationStore(store.db, 'postgres'),
+    webhooks: new SqlWebhookStore(store.db),
+    leaks: new SqlLeakStore(store.db),
     identities: new SqlIdentityStore(store.db),
     limits: new PostgresRateLimitStore(store.db),
     nonces: (o) => new PostgresNonceStore(store.db, o),

@@ -9,6 +9,8 @@ import type { TokenTables } from './migrations-tokens.js';
 import type { SecretTables } from './secret-store.js';
 import type { SessionTables } from './session-store.js';
 import type { SingleUseTables } from './single-use-store.js';
+import type { WebhookTables } from './webhook-store.js';
+import type { LeakTables } from './leak-store.js';
 
 /**
  * Table shapes as Kysely sees them. Portable across SQLite and PostgreSQL: times are integer
@@ -99,4 +101,4 @@ export interface CoreTables {
  * migrations and store and merged here, so every module queries the same `Kysely<Database>`
  * (no casts between per-feature views of one connection).
  */
-export interface Database extends CoreTables, TokenTables, SessionTables, DeviceTables, SecretTables, SharedTables, SingleUseTables, AnalyticsTables, AttestationTables, AnomalyTables, ConsoleTables {}
+export interface Database extends CoreTables, TokenTables, SessionTables, DeviceTables, SecretTables, SharedTables, SingleUseTables, AnalyticsTables, WebhookTables, LeakTables, AttestationTables, AnomalyTables, ConsoleTables {}

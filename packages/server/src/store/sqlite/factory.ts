@@ -18,6 +18,8 @@ import type { SqlStore } from '../sql/sql-store.js';
 import { SqlTokenStore } from '../sql/token-store.js';
 import { SqlSingleUseStore } from '../sql/single-use-store.js';
 import { MemorySingleUseStore } from '../../state/single-use.js';
+import { SqlLeakStore } from '../sql/leak-store.js';
+import { SqlWebhookStore } from '../sql/webhook-store.js';
 
 /**
  * The SQLite backend around a migrated store. Cross-process state on a file-backed store lives in
@@ -36,6 +38,8 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     anomalies: new SqlAnomalyStore(store.db),
     console: new SqlConsoleSessionStore(store.db),
     attestation: new SqlAttestationStore(store.db, 'sqlite'),
+    webhooks: new SqlWebhookStore(store.db),
+    leaks: new SqlLeakStore(store.db),
     identities: new SqlIdentityStore(store.db),
     limits: shared ? new SqliteRateLimitStore(shared) : new MemoryRateLimitStore(),
     nonces: (o) => (shared ? new SqliteNonceStore(shared, o) : new MemoryNonceStore(o)),

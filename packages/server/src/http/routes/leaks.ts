@@ -1,0 +1,85 @@
+import { Type } from '@sinclair/typebox';
+import { KeywardError } from '../../errors/keyward-error.js';
+import type { Keyward } from '../../keyward.js';
+import { idPattern } from '../../lib/ids.js';
+import { MAX_LEAK_BODY_BYTES, parseLeakReport } from '../../leaks/report.js';
+import { verifyLeakSignature, type LeakSignatureRefusal } from '../../leaks/signature.js';
+import { assertAppAccess } from '../auth.js';
+import { AppId, ERROR_RESPONSES, Limit } from '../schemas.js';
+import type { Server } from '../types.js';
+import { leakReportView } from '../views.js';
+
+const REFUSAL_CODES = { unsigned: 'LEAK_REPORT_UNSIGNED', unknown_key: 'LEAK_REPORT_KEY_UNKNOWN', bad_signature: 'LEAK_REPORT_SIGNATURE_INVALID' } as const satisfies Record<LeakSignatureRefusal, string>;
+
+const LeakReportView = Type.Object({
+  id: Type.String(),
+  tokenHash: Type.String({ description: 'SHA-256 of the reported token, hex (the token itself is never stored)' }),
+  tokenType: Type.String(),
+  url: Type.String(),
+  source: Type.String(),
+  keyId: Type.Union([Type.String(), Type.Null()]),
+  appId: Type.Union([Type.String(), Type.Null()]),
+  outcome: Type.Union([Type.Literal('revoked'), Type.Literal('flagged'), Type.Literal('already_revoked'), Type.Literal('false_positive')]),
+  reportedBy: Type.String(),
+  reportCount: Type.Integer(),
+  firstReportedAt: Type.String({ format: 'date-time' }),
+  lastReportedAt: Type.String({ format: 'date-time' }),
+});
+
+const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? undefined : v);
+
+/**
+ * Leak reports in the GitHub secret scanning partner format. The route's own context takes the
+ * body as raw bytes (no JSON parser runs): the signature is checked over exactly those bytes
+ * before anything parses them, so a malformed or unsigned report is refused having been read by
+ * nothing and having changed nothing.
+ */
+export async function leakRoutes(server: Server, kw: Pick<Keyward, 'leaks' | 'leakKeys'>): Promise<void> {
+  await server.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_LEAK_BODY_BYTES }, (_req, body, done) => done(null, body));
+    raw.post(
+      '/v1/leaks',
+      {
+        config: { auth: 'public' },
+        schema: {
+          tags: ['leaks'],
+          summary: 'Report leaked tokens (GitHub secret scanning partner format, ECDSA-signed); Keyward keys are revoked or flagged per app',
+          response: { 200: Type.Array(Type.Object({ token_hash: Type.String(), token_type: Type.String(), label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive')]) })), ...ERROR_RESPONSES },
+        },
+      },
+      async (request) => {
+        if (!kw.leakKeys.configured) throw new KeywardError('LEAK_REPORTS_DISABLED', 'set KEYWARD_LEAK_PUBLIC_KEYS_FILE or KEYWARD_LEAK_PUBLIC_KEYS_URL');
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const headers = { keyIdentifier: header(request.headers['github-public-key-identifier']), signature: header(request.headers['github-public-key-signature']) };
+        let verdict = verifyLeakSignature(body, headers, await kw.leakKeys.keys());
+        // A key id we have not seen may be GitHub's newly published key: refetch once (rate-limited), then decide.
+        if (!verdict.ok && verdict.refusal === 'unknown_key') verdict = verifyLeakSignature(body, headers, await kw.leakKeys.keys(headers.keyIdentifier));
+        if (!verdict.ok) throw new KeywardError(REFUSAL_CODES[verdict.refusal]);
+        const parsed = parseLeakReport(body.toString('utf8'));
+        if (parsed === 'malformed_json') throw new KeywardError('MALFORMED_JSON', 'the report is not valid JSON');
+        if (!parsed.ok) throw new KeywardError('VALIDATION_FAILED', `${parsed.pointer}: ${parsed.message}`, { errors: [{ pointer: parsed.pointer, message: parsed.message }] });
+        return kw.leaks.report(parsed.entries, verdict.keyIdentifier, String(request.id));
+      },
+    );
+  });
+
+  server.get(
+    '/v1/leaks',
+    {
+      config: { auth: 'root', permission: 'leaks:read', apps: 'handler' },
+      schema: {
+        tags: ['leaks'],
+        summary: 'List leak reports, newest first (one app with appId; every app needs an all-app root key)',
+        querystring: Type.Object({ appId: Type.Optional(AppId), limit: Type.Optional(Limit), before: Type.Optional(Type.String({ pattern: idPattern('lkr') })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(LeakReportView), next: Type.Union([Type.String(), Type.Null()]) }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      assertAppAccess(request.caller!, request.query.appId ?? null);
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 100), 1), 1000);
+      const items = await kw.leaks.list({ limit, ...(request.query.appId ? { appId: request.query.appId } : {}), ...(request.query.before ? { before: request.query.before } : {}) });
+      return { items: items.map(leakReportView), next: items.length === limit ? items[items.length - 1]!.id : null };
+    },
+  );
+}

@@ -1,0 +1,105 @@
+import { isKeywardError } from '../errors/keyward-error.js';
+import { sha256Hex } from '../lib/crypto.js';
+import { newId } from '../lib/ids.js';
+import type { KeyService } from '../keys/service.js';
+import type { Store } from '../store/types.js';
+import type { WebhookEvent } from '../webhooks/model.js';
+import { decideLeakAction, type LeakOutcome, type LeakReport } from './model.js';
+import type { LeakEntry } from './report.js';
+import type { LeakStore } from './store.js';
+
+/** One answer per reported token, in the partner format (GitHub's field names). */
+export interface LeakAnswer {
+  readonly token_hash: string;
+  readonly token_type: string;
+  readonly label: 'true_positive' | 'false_positive';
+}
+
+/** The reason stored on a key revoked because it was reported leaked. */
+export const LEAKED_REASON = 'leaked';
+
+/**
+ * Acts on verified leak reports (the route checks the signature and parses; the CLI reads a key
+ * from stdin): each token is looked up by hash; a Keyward key is revoked or flagged as its app's
+ * `leakAction` says, through the key service (the one path that revokes); every outcome is
+ * recorded and audited (leak-store), and notified (`leak.reported`). Idempotent: a repeated report
+ * finds the key already revoked (or already flagged) and changes nothing but the report's count.
+ */
+export class LeakService {
+  constructor(
+    private readonly deps: {
+      readonly store: Pick<Store, 'findKeyByHash' | 'getApp'>;
+      readonly keys: KeyService;
+      readonly leaks: LeakStore;
+      readonly now: () => number;
+      readonly emit: (event: WebhookEvent) => Promise<unknown>;
+    },
+  ) {}
+
+  async report(entries: readonly LeakEntry[], reportedBy: string, requestId: string): Promise<LeakAnswer[]> {
+    const answers: LeakAnswer[] = [];
+    for (const entry of entries) answers.push(await this.one(entry, reportedBy, requestId));
+    return answers;
+  }
+
+  list(query: { appId?: string; limit: number; before?: string }): Promise<readonly LeakReport[]> {
+    return this.deps.leaks.listLeaks(query);
+  }
+
+  private async one(entry: LeakEntry, reportedBy: string, requestId: string): Promise<LeakAnswer> {
+    const tokenHash = sha256Hex(entry.token);
+    const found = await this.deps.store.findKeyByHash(tokenHash);
+    const actor = { actor: `leak-report:${reportedBy}`, requestId };
+    const where = `leak report (${entry.source || 'unknown source'}${entry.url ? `: ${entry.url}` : ''})`;
+    let outcome: LeakOutcome = 'false_positive';
+    if (found) {
+      const key = found.key;
+      const app = key.appId ? await this.deps.store.getApp(key.appId) : undefined;
+      const action = decideLeakAction(app?.settings.leakAction, key.kind);
+      if (key.revokedAtMs !== null) outcome = 'already_revoked';
+      else if (action === 'revoke') {
+        try {
+          await this.deps.keys.markExposed(key.id, where, true, actor, LEAKED_REASON);
+          outcome = 'revoked';
+        } catch (err) {
+          // The last full-power root key is never revoked (LAST_ROOT_KEY): flag it instead, so the
+          // operator is told and can create a replacement first.
+          if (!isKeywardError(err) || err.code !== 'LAST_ROOT_KEY') throw err;
+          await this.flag(key.id, key.exposedAtMs, where, actor);
+          outcome = 'flagged';
+        }
+      } else {
+        await this.flag(key.id, key.exposedAtMs, where, actor);
+        outcome = 'flagged';
+      }
+    }
+    const now = this.deps.now();
+    const report: LeakReport = {
+      id: newId('lkr'),
+      tokenHash,
+      tokenType: entry.type,
+      url: entry.url,
+      source: entry.source,
+      keyId: found?.key.id ?? null,
+      appId: found?.key.appId ?? null,
+      outcome,
+      reportedBy,
+      reportCount: 1,
+      firstReportedAtMs: now,
+      lastReportedAtMs: now,
+    };
+    const { first, report: stored } = await this.deps.leaks.recordLeak(report, {
+      ...actor,
+      action: 'leak.report',
+      target: report.id,
+      data: { keyId: report.keyId, outcome, tokenType: entry.type, url: entry.url, source: entry.source },
+    });
+    if (first && found) await this.deps.emit({ type: 'leak.reported', appId: stored.appId, data: { leakReportId: stored.id, keyId: stored.keyId, outcome, url: entry.url, source: entry.source, tokenType: entry.type } });
+    return { token_hash: tokenHash, token_type: entry.type, label: found ? 'true_positive' : 'false_positive' };
+  }
+
+  /** Marks exposed once: a key already flagged is left alone (no second audit record). */
+  private async flag(keyId: string, exposedAtMs: number | null, where: string, actor: { actor: string; requestId: string }): Promise<void> {
+    if (exposedAtMs === null) await this.deps.keys.markExposed(keyId, where, false, actor);
+  }
+}

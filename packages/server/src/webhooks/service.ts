@@ -1,0 +1,221 @@
+import { KeywardError } from '../errors/keyward-error.js';
+import { newId } from '../lib/ids.js';
+import type { Keyring } from '../lib/sealed.js';
+import type { Actor } from '../keys/service.js';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEvent, type WebhookEventType } from './model.js';
+import { newWebhookSecret } from './signing.js';
+import { endpointUrlProblem } from './ssrf.js';
+import type { WebhookStore } from './store.js';
+
+/** What operators see of an endpoint: never the secret. */
+export type EndpointView = Omit<WebhookEndpoint, 'sealedSecret'>;
+export const endpointView = ({ sealedSecret: _s, ...rest }: WebhookEndpoint): EndpointView => rest;
+
+/** Associated data binding a sealed endpoint secret to its row (a swapped value will not open). */
+export const endpointSecretContext = (id: string): string => `webhook:${id}`;
+
+export interface EndpointInput {
+  readonly url?: string;
+  readonly description?: string;
+  readonly events?: readonly string[];
+  readonly enabled?: boolean;
+}
+
+const MAX_ENDPOINTS_PER_APP = 20;
+
+/**
+ * Webhook endpoints (per app) and the one way events enter the outbox: `emit`. Every feature that
+ * notifies (keys, leak reports, later anomaly detection and attestation) calls `emit` with a
+ * catalogued type; the dispatcher (dispatcher.ts) delivers. Nothing here knows about HTTP.
+ */
+export class WebhookService {
+  constructor(
+    private readonly deps: {
+      readonly store: WebhookStore;
+      readonly keyring: Keyring;
+      readonly now: () => number;
+      /** Endpoint URLs may name loopback/private addresses (tests, internal receivers). */
+      readonly allowPrivateAddresses: boolean;
+      /** Called after an event is queued, so a dispatcher can deliver it without waiting for its next poll. */
+      readonly onQueued?: () => void;
+    },
+  ) {}
+
+  async create(appId: string, input: EndpointInput, by: Actor): Promise<{ endpoint: EndpointView; secret: string }> {
+    this.validate(input, true);
+    if ((await this.deps.store.listEndpoints(appId)).length >= MAX_ENDPOINTS_PER_APP) throw new KeywardError('CONFLICT', `an app has at most ${MAX_ENDPOINTS_PER_APP} webhook endpoints`);
+    const now = this.deps.now();
+    const id = newId('wh');
+    const secret = newWebhookSecret();
+    const endpoint: WebhookEndpoint = {
+      id,
+      appId,
+      url: input.url!,
+      description: input.description ?? '',
+      events: (input.events ?? []) as WebhookEventType[],
+      enabled: input.enabled ?? true,
+      sealedSecret: this.deps.keyring.seal(secret, endpointSecretContext(id)),
+      createdAtMs: now,
+      updatedAtMs: now,
+      version: 1,
+    };
+    await this.deps.store.createEndpoint(endpoint, { ...by, action: 'webhook.create', target: id, data: { appId, url: endpoint.url, events: endpoint.events } });
+    return { endpoint: endpointView(endpoint), secret };
+  }
+
+  async get(id: string): Promise<EndpointView> {
+    return endpointView(await this.load(id));
+  }
+
+  async list(appId: string): Promise<EndpointView[]> {
+    return (await this.deps.store.listEndpoints(appId)).map(endpointView);
+  }
+
+  async update(id: string, input: EndpointInput, by: Actor): Promise<EndpointView> {
+    this.validate(input, false);
+    const e = await this.load(id);
+    const { events, ...rest } = input;
+    const patch = { ...rest, ...(events ? { events: events as WebhookEventType[] } : {}) };
+    const outcome = await this.deps.store.updateEndpoint(id, patch, e.version, this.deps.now(), { ...by, action: 'webhook.update', target: id, data: { fields: Object.keys(input) } });
+    if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'webhook endpoint not found');
+    if (outcome === 'conflict') throw new KeywardError('CONFLICT', 'the endpoint changed concurrently; try again');
+    return this.get(id);
+  }
+
+  async delete(id: string, by: Actor): Promise<void> {
+    await this.load(id);
+    const outcome = await this.deps.store.deleteEndpoint(id, this.deps.now(), { ...by, action: 'webhook.delete', target: id });
+    if (outcome !== 'ok') throw new KeywardError('NOT_FOUND', 'webhook endpoint not found');
+  }
+
+  /**
+   * A new secret, returned once. Deliveries already queued are signed with whatever secret the
+   * endpoint has when each attempt is made, so the receiver must accept the new one at once.
+   */
+  async rotateSecret(id: string, by: Actor): Promise<{ endpoint: EndpointView; secret: string }> {
+    const e = await this.load(id);
+    const secret = newWebhookSecret();
+    const outcome = await this.deps.store.updateEndpoint(id, { sealedSecret: this.deps.keyring.seal(secret, endpointSecretContext(id)) }, e.version, this.deps.now(), {
+      ...by,
+      action: 'webhook.rotate_secret',
+      target: id,
+    });
+    if (outcome !== 'ok') throw new KeywardError(outcome === 'not_found' ? 'NOT_FOUND' : 'CONFLICT', outcome === 'not_found' ? 'webhook endpoint not found' : 'the endpoint changed concurrently; try again');
+    return { endpoint: await this.get(id), secret };
+  }
+
+  /**
+   * Master-key rotation (as SecretService.reseal): re-seals every endpoint secret not sealed under
+   * the active master key, guarded on each endpoint's version (a concurrent change wins; run again).
+   */
+  async reseal(by: Actor): Promise<{ resealed: number }> {
+    let after: string | undefined;
+    let resealed = 0;
+    for (;;) {
+      const page = await this.deps.store.listAllEndpoints(after, 500);
+      if (page.length === 0) break;
+      for (const e of page) {
+        if (!this.deps.keyring.isStale(e.sealedSecret)) continue;
+        const plain = this.deps.keyring.open(e.sealedSecret, endpointSecretContext(e.id));
+        const outcome = await this.deps.store.updateEndpoint(e.id, { sealedSecret: this.deps.keyring.seal(plain, endpointSecretContext(e.id)) }, e.version, this.deps.now(), {
+          ...by,
+          action: 'webhook.reseal',
+          target: e.id,
+          data: { masterKeyId: this.deps.keyring.activeId },
+        });
+        if (outcome === 'ok') resealed++;
+      }
+      after = page[page.length - 1]!.id;
+    }
+    return { resealed };
+  }
+
+  /** Queues a `webhook.test` event for this endpoint only (whatever its filter); returns the delivery. */
+  async sendTest(id: string): Promise<WebhookDelivery> {
+    const e = await this.load(id);
+    const [d] = this.deliveriesFor([e], { type: 'webhook.test', appId: e.appId, data: { endpointId: e.id } });
+    await this.deps.store.enqueue([d!]);
+    this.deps.onQueued?.();
+    return (await this.deps.store.getDelivery(d!.id))!;
+  }
+
+  /**
+   * Queues `event` for every enabled endpoint of its app subscribed to its type. Events of no
+   * app (root keys) go nowhere. Resolves once the rows are in the outbox: from then on a restart
+   * loses nothing.
+   */
+  async emit(event: WebhookEvent): Promise<number> {
+    if (event.appId === null) return 0;
+    const endpoints = await this.deps.store.subscribers(event.appId, event.type);
+    if (endpoints.length === 0) return 0;
+    await this.deps.store.enqueue(this.deliveriesFor(endpoints, event));
+    this.deps.onQueued?.();
+    return endpoints.length;
+  }
+
+  async deliveries(endpointId: string, options: { limit: number; status?: DeliveryStatus }): Promise<readonly WebhookDelivery[]> {
+    await this.load(endpointId);
+    return this.deps.store.listDeliveries(endpointId, options);
+  }
+
+  async delivery(id: string): Promise<{ delivery: WebhookDelivery; attempts: readonly DeliveryAttempt[] }> {
+    const delivery = await this.deps.store.getDelivery(id);
+    if (!delivery) throw new KeywardError('NOT_FOUND', 'delivery not found');
+    return { delivery, attempts: await this.deps.store.listAttempts(id) };
+  }
+
+  async redeliver(id: string): Promise<WebhookDelivery> {
+    if ((await this.deps.store.redeliver(id, this.deps.now())) !== 'ok') throw new KeywardError('NOT_FOUND', 'delivery not found');
+    this.deps.onQueued?.();
+    return (await this.deps.store.getDelivery(id))!;
+  }
+
+  /** The app an endpoint or delivery belongs to, for the routes' app-scope check. */
+  async appOfEndpoint(id: string): Promise<string | undefined> {
+    return (await this.deps.store.getEndpoint(id))?.appId;
+  }
+
+  async appOfDelivery(id: string): Promise<string | undefined> {
+    return (await this.deps.store.getDelivery(id))?.appId;
+  }
+
+  private deliveriesFor(endpoints: readonly WebhookEndpoint[], event: WebhookEvent): WebhookDelivery[] {
+    const now = this.deps.now();
+    // The Standard Webhooks payload shape: {type, timestamp, data}; the same body on every attempt.
+    const payload = JSON.stringify({ type: event.type, timestamp: new Date(now).toISOString(), data: { appId: event.appId, ...event.data } });
+    return endpoints.map((e) => ({
+      id: newId('whd'),
+      endpointId: e.id,
+      appId: e.appId,
+      eventType: event.type,
+      payload,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAtMs: now,
+      lastStatusCode: null,
+      lastError: null,
+      createdAtMs: now,
+      updatedAtMs: now,
+    }));
+  }
+
+  private async load(id: string): Promise<WebhookEndpoint> {
+    const e = await this.deps.store.getEndpoint(id);
+    if (!e) throw new KeywardError('NOT_FOUND', 'webhook endpoint not found');
+    return e;
+  }
+
+  private validate(input: EndpointInput, creating: boolean): void {
+    const errors: { pointer: string; message: string }[] = [];
+    if (creating && input.url === undefined) errors.push({ pointer: '/body/url', message: 'required' });
+    if (input.url !== undefined) {
+      const problem = endpointUrlProblem(input.url, this.deps.allowPrivateAddresses);
+      if (problem) errors.push({ pointer: '/body/url', message: problem });
+    }
+    for (const [i, t] of (input.events ?? []).entries()) {
+      if (!isWebhookEventType(t)) errors.push({ pointer: `/body/events/${i}`, message: `one of ${WEBHOOK_EVENT_TYPES.join(', ')}` });
+    }
+    if (input.description !== undefined && input.description.length > 256) errors.push({ pointer: '/body/description', message: 'at most 256 characters' });
+    if (errors.length) throw new KeywardError('VALIDATION_FAILED', errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), { errors });
+  }
+}
