@@ -102,6 +102,11 @@ export const CATALOGUE = {
   POLICY_INVALID: { status: 400, title: 'The access map is invalid', kind: 'cli' },
   STORE_NOT_FOUND: { status: 404, title: 'No Keyward store at the data directory (run `keyward init` or check --data)', kind: 'cli' },
   ADDRESS_IN_USE: { status: 409, title: 'Another process already listens on this address and port', kind: 'cli' },
+
+  // `keyward scan` (scan/): the command line pointed the scanner at something it cannot use
+  SCAN_INPUT_INVALID: { status: 400, title: 'A path, git repository or baseline given to `keyward scan` cannot be used', kind: 'cli' },
+  SCAN_RULES_INVALID: { status: 400, title: 'A `--rules` file is not a valid gitleaks rule file', kind: 'cli' },
+  SCAN_HOOK_EXISTS: { status: 409, title: 'A pre-commit hook that Keyward did not write is already installed (use --force)', kind: 'cli' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CATALOGUE;

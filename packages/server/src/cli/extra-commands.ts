@@ -7,6 +7,7 @@ import { signingKeysCommand } from './commands/signing-keys.js';
 import { rootKeysCommand } from './commands/root-keys.js';
 import { identitiesCommand } from './commands/identities.js';
 import { tokensCommand } from './commands/tokens.js';
+import { scanCommand } from './commands/scan.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, scanCommand];
