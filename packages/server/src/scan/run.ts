@@ -54,7 +54,7 @@ export async function runScan(source: (warn: (path: string, message: string) => 
     files++;
     bytes += file.bytes.length;
     for await (const text of expand(file, warn)) {
-      for (const f of scanText(text, options.rules)) {
+      for (const f of scanText(text, options.rules, file.base)) {
         if (options.baseline?.has(f.fingerprint)) {
           suppressed++;
           continue;

@@ -9,10 +9,14 @@ export const MAX_FINDINGS_PER_TEXT = 500;
 /**
  * The scanner core: every rule over one text, as a pure function (no I/O, no clock). Rules run in
  * order; a candidate overlapping an earlier rule's finding is dropped, so `STRIPE_KEY="sk_live_…"`
- * is one Stripe finding and not also a generic one. Line and column are 1-based.
+ * is one Stripe finding and not also a generic one. Line and column are 1-based. `base` is the
+ * scanned root's prefix of `path`, left out of what path-based context rules see.
  */
-export function scanText(input: ScanText, rules: readonly Rule[]): Finding[] {
+export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Finding[] {
   const { text, path } = input;
+  // Context rules judge the path inside the scanned tree: scanning /home/me/tests/app must not
+  // make every file of the app a "test" file.
+  const inTree = base && path.startsWith(base) ? path.slice(base.length) : path;
   if (text.length === 0) return [];
   let lower: string | undefined;
   const spans: [number, number][] = [];
@@ -21,7 +25,7 @@ export function scanText(input: ScanText, rules: readonly Rule[]): Finding[] {
   for (const rule of rules) {
     if (rule.path) {
       rule.path.lastIndex = 0;
-      if (!rule.path.test(path)) continue;
+      if (!rule.path.test(inTree)) continue;
     }
     if (rule.keywords.length > 0) {
       lower ??= text.toLowerCase();
@@ -44,7 +48,7 @@ export function scanText(input: ScanText, rules: readonly Rule[]): Finding[] {
       const lineEndAt = text.indexOf('\n', start);
       // Long minified lines: context checks see a window around the secret, not megabytes.
       const line = text.slice(Math.max(lineStart, start - 200), Math.min(lineEndAt === -1 ? text.length : lineEndAt, end + 200));
-      if (rule.accept && !rule.accept(secret, line, path, m)) continue;
+      if (rule.accept && !rule.accept(secret, line, inTree, m)) continue;
       lines ??= lineStarts(text);
       const lineNo = lineOf(lines, start);
       spans.push([start, end]);

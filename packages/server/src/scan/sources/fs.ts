@@ -15,8 +15,13 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn',
 export async function* walkFiles(roots: readonly string[], limits: SourceLimits, warn: Warn): AsyncGenerator<SourceFile> {
   for (const root of roots) {
     const st = await stat(root); // a root given by name is followed if a link; ENOENT propagates: a typo in the path must not read as "clean"
-    if (st.isDirectory()) yield* walkDir(root, limits, warn);
-    else yield* readOne(root, st, limits, warn);
+    if (st.isDirectory()) {
+      const norm = path.join(root);
+      const base = norm === '.' ? '' : norm.endsWith(path.sep) ? norm : `${norm}${path.sep}`;
+      for await (const f of walkDir(root, limits, warn)) yield { ...f, base };
+    } else {
+      yield* readOne(root, st, limits, warn);
+    }
   }
 }
 

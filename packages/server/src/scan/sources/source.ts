@@ -4,6 +4,8 @@ export interface SourceFile {
   readonly bytes: Uint8Array;
   /** `--git`: the commit that introduced this blob (the oldest, as history is walked oldest first). */
   readonly commit?: string;
+  /** The prefix of `path` the user named (the scanned root), which context rules ignore. */
+  readonly base?: string;
 }
 
 export interface SourceLimits {
