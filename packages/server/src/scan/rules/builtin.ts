@@ -121,9 +121,18 @@ const SPECS: readonly Spec[] = [
 
 /**
  * `name = "value"`, `name: value`, `"name": "value"`, `NAME=value` where the name says key, secret,
- * token or password. The name is group 1 so the context rule can look at it.
+ * token or password. The regex starts at the telling word (an anchored alternation is fast), and
+ * the rest of the name before it is read back from the text by `nameOf` (at most 40 characters).
  */
-const GENERIC = /([\w.-]{0,40}?(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|credential|auth[_-]?key)[\w.-]{0,20})["']?\s*(?::=|=>|=|:)\s*["'`]?([A-Za-z0-9_\-+/=.~!@#$%^&*]{12,200})["'`]?(?![A-Za-z0-9_\-+/=.~!@#$%^&*])/gi;
+const GENERIC = /(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|credential|auth[_-]?key)[\w.-]{0,20}["']?\s*(?::=|=>|=|:)\s*["'`]?([A-Za-z0-9_\-+/=.~!@#$%^&*]{12,200})["'`]?(?![A-Za-z0-9_\-+/=.~!@#$%^&*])/gi;
+
+const NAME_CHAR = /[\w.-]/;
+function nameOf(m: RegExpExecArray): string {
+  let start = m.index;
+  while (start > 0 && m.index - start < 40 && NAME_CHAR.test(m.input[start - 1]!)) start--;
+  const end = m.index + m[0].search(/["'\s:=]/);
+  return m.input.slice(start, end);
+}
 
 export const GENERIC_RULE_ID = 'generic-secret';
 
@@ -138,11 +147,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
     id: GENERIC_RULE_ID,
     description: 'Generic secret assignment (api_key, token, password, …)',
     regex: GENERIC,
-    secretGroup: 2,
+    secretGroup: 1,
     keywords: ['key', 'secret', 'token', 'pass', 'pwd', 'credential'],
     entropy: 0,
     source: 'builtin',
     // The check needs the assignment's name, which only the match has.
-    accept: (secret, line, path, match) => acceptGeneric(match[1] ?? '')(secret, line, path),
+    accept: (secret, line, path, match) => acceptGeneric(nameOf(match))(secret, line, path),
   },
 ];
