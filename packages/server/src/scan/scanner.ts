@@ -27,6 +27,7 @@ export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Fi
       rule.path.lastIndex = 0;
       if (!rule.path.test(inTree)) continue;
     }
+    if (rule.literals && !rule.literals.some((k) => text.includes(k))) continue;
     if (rule.keywords.length > 0) {
       lower ??= text.toLowerCase();
       if (!rule.keywords.some((k) => lower!.includes(k))) continue;
@@ -40,6 +41,7 @@ export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Fi
       }
       const secret = m[rule.secretGroup];
       if (!secret) continue;
+      if (rule.notAfter && m.index > 0 && rule.notAfter.test(text[m.index - 1]!)) continue;
       const start = m.index + (rule.secretGroup === 0 ? 0 : m[0].indexOf(secret));
       const end = start + secret.length;
       if (spans.some(([s, e]) => start < e && s < end)) continue;

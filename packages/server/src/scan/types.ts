@@ -19,8 +19,12 @@ export interface Rule {
   /** Global regex; the secret is capture group `secretGroup` (0 = the whole match). */
   readonly regex: RegExp;
   readonly secretGroup: number;
-  /** Lower-case words of which at least one must occur in the text before the regex runs (fast path). */
+  /** Lower-case words of which at least one must occur in the text, any case, before the regex runs (gitleaks `keywords`). */
   readonly keywords: readonly string[];
+  /** Case-sensitive literals of which one must occur (cheaper than `keywords`: no lower-cased copy of the text). */
+  readonly literals?: readonly string[];
+  /** A character class the character before the match must not be in (a word boundary without a lookbehind, which would slow the regex's literal search). */
+  readonly notAfter?: RegExp;
   /** Minimum Shannon entropy (bits per character) of the secret; 0 = none. */
   readonly entropy: number;
   /** `keyward`: confirmed by checksum; `builtin`: Keyward's third-party set; `custom`: from `--rules`. */

@@ -42,8 +42,8 @@ describe('scan accuracy on the labelled corpus', () => {
     const findings = result.findings.map((f) => ({ path: path.relative(root, f.path), line: f.line, ruleId: f.ruleId }));
     const own = score(findings.filter((f) => f.ruleId === 'keyward-key'), labels.secrets.filter((l) => l.ruleId === 'keyward-key'));
     const third = score(findings.filter((f) => f.ruleId !== 'keyward-key'), labels.secrets.filter((l) => l.ruleId !== 'keyward-key'));
-    console.log(`keyward: precision ${own.precision.toFixed(3)} recall ${own.recall.toFixed(3)}; third-party: precision ${third.precision.toFixed(3)} recall ${third.recall.toFixed(3)}`);
-    if (third.falseAlarms.length || third.missed.length) console.log({ falseAlarms: third.falseAlarms, missed: third.missed });
+    process.stdout.write(`keyward: precision ${own.precision.toFixed(3)} recall ${own.recall.toFixed(3)}; third-party: precision ${third.precision.toFixed(3)} recall ${third.recall.toFixed(3)}\n`);
+    if (third.falseAlarms.length || third.missed.length) process.stdout.write(`${JSON.stringify({ falseAlarms: third.falseAlarms, missed: third.missed })}\n`);
     expect(own).toMatchObject({ precision: 1, recall: 1 });
     expect(third.precision).toBeGreaterThanOrEqual(0.9);
     expect(third.recall).toBeGreaterThanOrEqual(0.9);

@@ -20,6 +20,7 @@ interface Spec {
   readonly id: string;
   readonly description: string;
   readonly regex: RegExp;
+  /** Case-sensitive literals, one of which the text must hold. */
   readonly keywords: readonly string[];
   readonly group?: number;
   readonly entropy?: number;
@@ -67,39 +68,39 @@ function acceptGeneric(name: string) {
 }
 
 const SPECS: readonly Spec[] = [
-  P('aws-access-key-id', 'AWS access key id', /(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Z0-9])/g, ['akia', 'asia', 'abia', 'acca']),
+  P('aws-access-key-id', 'AWS access key id', /(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Z0-9])/g, ['AKIA', 'ASIA', 'ABIA', 'ACCA']),
   {
     id: 'aws-secret-access-key',
     description: 'AWS secret access key',
     regex: /aws[\w.-]{0,20}?secret[\w.-]{0,20}["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
-    keywords: ['aws'],
+    keywords: [],
     entropy: 4,
     accept: prefixed,
   },
-  P('gcp-api-key', 'Google API key', /(?<![0-9A-Za-z_-])(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])/g, ['aiza']),
-  P('azure-storage-key', 'Azure storage account key', /AccountKey=([A-Za-z0-9+/]{86}==)/g, ['accountkey'], 4),
-  P('azure-ad-client-secret', 'Azure AD client secret', /(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/g, ['q~']),
+  P('gcp-api-key', 'Google API key', /(?<![0-9A-Za-z_-])(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])/g, ['AIza']),
+  P('azure-storage-key', 'Azure storage account key', /AccountKey=([A-Za-z0-9+/]{86}==)/g, ['AccountKey='], 4),
+  P('azure-ad-client-secret', 'Azure AD client secret', /(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/g, ['Q~']),
   P('stripe-secret-key', 'Stripe live secret or restricted key', /(?<![0-9A-Za-z_])((?:sk|rk)_live_[0-9A-Za-z]{24,99})(?![0-9A-Za-z])/g, ['sk_live_', 'rk_live_']),
   P('slack-token', 'Slack token', /(?<![0-9A-Za-z])(xox[abposr]-[0-9]{8,13}-[0-9A-Za-z-]{20,80})(?![0-9A-Za-z-])/g, ['xox']),
   P('slack-webhook', 'Slack incoming webhook', /(https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{8,12}\/B[A-Z0-9]{8,12}\/[A-Za-z0-9]{24})(?![A-Za-z0-9])/g, ['hooks.slack.com']),
   P('discord-webhook', 'Discord webhook', /(https:\/\/discord(?:app)?\.com\/api\/webhooks\/[0-9]{17,20}\/[A-Za-z0-9_-]{60,70})(?![A-Za-z0-9_-])/g, ['discord']),
-  P('twilio-api-key', 'Twilio API key', /(?<![0-9A-Za-z])(SK[0-9a-f]{32})(?![0-9A-Za-z])/g, ['sk']),
-  P('sendgrid-api-key', 'SendGrid API key', /(?<![0-9A-Za-z])(SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43})(?![0-9A-Za-z_-])/g, ['sg.']),
+  P('twilio-api-key', 'Twilio API key', /(?<![0-9A-Za-z])(SK[0-9a-f]{32})(?![0-9A-Za-z])/g, ['SK']),
+  P('sendgrid-api-key', 'SendGrid API key', /(?<![0-9A-Za-z])(SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43})(?![0-9A-Za-z_-])/g, ['SG.']),
   P('mailgun-api-key', 'Mailgun API key', /(?<![0-9A-Za-z-])(key-[0-9a-f]{32})(?![0-9A-Za-z])/g, ['key-']),
-  P('telegram-bot-token', 'Telegram bot token', /(?<![0-9A-Za-z])([0-9]{8,10}:AA[0-9A-Za-z_-]{33})(?![0-9A-Za-z_-])/g, [':aa']),
-  P('openai-api-key', 'OpenAI API key', /(?<![0-9A-Za-z_-])(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,160}T3BlbkFJ[A-Za-z0-9_-]{20,160})(?![A-Za-z0-9_-])/g, ['t3blbkfj']),
+  P('telegram-bot-token', 'Telegram bot token', /(?<![0-9A-Za-z])([0-9]{8,10}:AA[0-9A-Za-z_-]{33})(?![0-9A-Za-z_-])/g, [':AA']),
+  P('openai-api-key', 'OpenAI API key', /(?<![0-9A-Za-z_-])(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,160}T3BlbkFJ[A-Za-z0-9_-]{20,160})(?![A-Za-z0-9_-])/g, ['T3BlbkFJ']),
   P('anthropic-api-key', 'Anthropic API key', /(?<![0-9A-Za-z_-])(sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,100}AA)(?![A-Za-z0-9_-])/g, ['sk-ant-']),
   P('huggingface-token', 'Hugging Face access token', /(?<![0-9A-Za-z_])(hf_[A-Za-z]{34})(?![0-9A-Za-z])/g, ['hf_']),
   P('github-token', 'GitHub token', /(?<![0-9A-Za-z_])((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})(?![0-9A-Za-z_])/g, ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_']),
   P('gitlab-token', 'GitLab personal access token', /(?<![0-9A-Za-z_-])(glpat-[A-Za-z0-9_-]{20})(?![A-Za-z0-9_-])/g, ['glpat-']),
   P('npm-token', 'npm access token', /(?<![0-9A-Za-z_])(npm_[A-Za-z0-9]{36})(?![0-9A-Za-z])/g, ['npm_']),
   P('shopify-token', 'Shopify access token', /(?<![0-9A-Za-z_])(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})(?![0-9A-Za-z])/g, ['shpat_', 'shpca_', 'shppa_', 'shpss_']),
-  P('fcm-server-key', 'Firebase Cloud Messaging server key', /(?<![0-9A-Za-z_-])(AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})(?![A-Za-z0-9_-])/g, ['apa91b']),
+  P('fcm-server-key', 'Firebase Cloud Messaging server key', /(?<![0-9A-Za-z_-])(AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})(?![A-Za-z0-9_-])/g, ['APA91b']),
   {
     id: 'private-key',
     description: 'Private key (PEM, OpenSSH, PGP; APNs .p8 keys included)',
     regex: /-----BEGIN[ A-Z]{0,20}PRIVATE KEY(?: BLOCK)?-----[\r\n]+(?:[A-Za-z-]+: [^\r\n]*[\r\n]+)*[\r\n]*([A-Za-z0-9+/=\r\n]{64,20000}?)[\r\n]*-----END[ A-Z]{0,20}PRIVATE KEY(?: BLOCK)?-----/g,
-    keywords: ['private key'],
+    keywords: ['PRIVATE KEY'],
     group: 0,
     accept: (secret, line, path) => !/\.{3}|…|x{8,}/i.test(secret) && prefixed(secret.replace(/-----[A-Z ]+-----/g, ''), line, path),
   },
@@ -107,7 +108,7 @@ const SPECS: readonly Spec[] = [
     id: 'jwt',
     description: 'JSON Web Token',
     regex: /(?<![0-9A-Za-z_-])(eyJ[A-Za-z0-9_-]{10,2000}\.eyJ[A-Za-z0-9_-]{10,8000}\.[A-Za-z0-9_-]{16,1000})(?![A-Za-z0-9_-])/g,
-    keywords: ['eyj'],
+    keywords: ['eyJ'],
     accept: acceptJwt,
   },
   {
@@ -136,8 +137,27 @@ function nameOf(m: RegExpExecArray): string {
 
 export const GENERIC_RULE_ID = 'generic-secret';
 
+/**
+ * A leading `(?<![class])` is moved out of the regex into `notAfter`: a regex that starts with its
+ * literal prefix lets V8 skip ahead to it, one that starts with a lookbehind tries every position
+ * (measured: 2-5x slower per rule on source code).
+ */
 function toRule(s: Spec): Rule {
-  return { id: s.id, description: s.description, regex: s.regex, secretGroup: s.group ?? 1, keywords: s.keywords, entropy: s.entropy ?? 0, source: 'builtin', ...(s.accept ? { accept: s.accept } : {}) };
+  const m = /^\(\?<!(\[[^\]]+\])\)/.exec(s.regex.source);
+  const regex = m ? new RegExp(s.regex.source.slice(m[0].length), s.regex.flags) : s.regex;
+  const notAfter = m ? new RegExp(m[1]!) : undefined;
+  return {
+    id: s.id,
+    description: s.description,
+    regex,
+    secretGroup: s.group ?? 1,
+    keywords: [],
+    ...(s.keywords.length ? { literals: s.keywords } : {}),
+    entropy: s.entropy ?? 0,
+    source: 'builtin',
+    ...(notAfter ? { notAfter } : {}),
+    ...(s.accept ? { accept: s.accept } : {}),
+  };
 }
 
 /** The built-in rules, most specific first: an overlapping generic match is dropped for them. */
@@ -148,7 +168,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
     description: 'Generic secret assignment (api_key, token, password, …)',
     regex: GENERIC,
     secretGroup: 1,
-    keywords: ['key', 'secret', 'token', 'pass', 'pwd', 'credential'],
+    keywords: [], // the regex starts at the telling word: it is its own prefilter
     entropy: 0,
     source: 'builtin',
     // The check needs the assignment's name, which only the match has.

@@ -9,9 +9,11 @@ import type { Rule } from '../types.js';
 export const KEYWARD_RULE: Rule = {
   id: 'keyward-key',
   description: 'Keyward credential (checksum verified)',
-  regex: /(?<![0-9A-Za-z_])(kw_(?:pk|sk|rk|ek|bt|dk|hk|ss|rf)_(?:live|test)_[0-9A-Za-z]{38}|kw_root_[0-9A-Za-z]{38})(?![0-9A-Za-z])/g,
+  regex: /(kw_(?:pk|sk|rk|ek|bt|dk|hk|ss|rf)_(?:live|test)_[0-9A-Za-z]{38}|kw_root_[0-9A-Za-z]{38})(?![0-9A-Za-z])/g,
   secretGroup: 1,
-  keywords: ['kw_'],
+  keywords: [],
+  literals: ['kw_'],
+  notAfter: /[0-9A-Za-z_]/,
   entropy: 0,
   source: 'keyward',
   accept: (secret) => keyStatus(secret) === 'OK',
