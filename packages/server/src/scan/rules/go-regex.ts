@@ -3,7 +3,7 @@
  * rewritten; RE2 guarantees linear matching and JavaScript does not, but the RE2 subset has no
  * backreferences or lookaround, which removes the usual catastrophic cases.
  *
- * Rewritten: leading and inline `(?i)`/`(?s)`/`(?m)` flags (JavaScript on Node 20 has no inline
+ * Rewritten: leading and inline `(?i)`/`(?s)`/`(?m)` flags and `(?-i:…)` groups (JavaScript on Node 20 has no inline
  * modifiers, so a flag anywhere applies to the whole pattern: a rule can only match more, never
  * less), `(?P<name>`, `\A`, `\z`, `\x{…}`, POSIX classes such as `[[:alnum:]]`.
  */
@@ -32,6 +32,11 @@ export function goRegexToJs(source: string): RegExp {
   });
   s = s.replace(/\(\?([ims]+):/g, (_m, f: string) => {
     for (const c of f) flags.add(c);
+    return '(?:';
+  });
+  // `(?-i:…)` (flags off for a group) cannot be expressed either: the group matches case-insensitively too.
+  s = s.replace(/\(\?([ims]*)-[ims]+:/g, (_m, on: string) => {
+    for (const c of on) flags.add(c);
     return '(?:';
   });
   s = s.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
