@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,28 @@ describe('keyward scan: exit codes and output', () => {
     const out = await runCli([...args, '--json'], NO_TTY);
     expect(out.code).toBe(2);
     expect(errorOf(out.stderr).code).toBe(code);
+  });
+
+  it('--git reports the commit; install-hook writes the hook; --staged scans the index', async () => {
+    const repo = tree('repo', { 'a.env': `${GH.line}\n` });
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'leak');
+    const sha = git('rev-parse', 'HEAD').trim();
+    rmSync(path.join(repo, 'a.env'));
+    git('commit', '-qam', 'remove');
+    const out = await runCli(['scan', '--git', repo, '--json'], NO_TTY);
+    expect(out.code).toBe(1);
+    expect((JSON.parse(out.stdout) as { findings: { commit: string; path: string }[] }).findings).toEqual([expect.objectContaining({ commit: sha, path: 'a.env' })]);
+    expect((await runCli(['scan', repo], NO_TTY)).code).toBe(0);
+    const hook = await runCli(['scan', 'install-hook', repo, '--json'], NO_TTY);
+    expect(hook.code).toBe(0);
+    expect(readFileSync((JSON.parse(hook.stdout) as { hook: string }).hook, 'utf8')).toContain('keyward scan --staged');
+    writeFileSync(path.join(repo, 'b.env'), `${GH.line}\n`);
+    expect((await runCli(['scan', '--staged', repo], NO_TTY)).code).toBe(0);
+    git('add', 'b.env');
+    expect((await runCli(['scan', '--staged', repo], NO_TTY)).code).toBe(1);
   });
 
   it('no progress line when not on a terminal', async () => {
