@@ -6,7 +6,7 @@ import type { ScanText, Warn } from './types.js';
  * The bundle extractor (APK/AAB/IPA, scan/bundles/) plugs in here and yields the same
  * `{path, text}` shape for the entries it decodes (`app.apk!/classes.dex`).
  */
-export function expand(file: { readonly path: string; readonly bytes: Uint8Array }, warn: Warn): Iterable<ScanText> {
+export function expand(file: { readonly path: string; readonly bytes: Uint8Array }, warn: Warn): Iterable<ScanText> | AsyncIterable<ScanText> {
   if (isBinary(file.bytes)) {
     warn(file.path, 'binary file skipped');
     return [];

