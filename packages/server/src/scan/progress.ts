@@ -12,7 +12,8 @@ export function progressEnabled(isTTY: boolean | undefined, env: NodeJS.ProcessE
   return !(env.CI && env.CI !== 'false' && env.CI !== '0');
 }
 
-const QUIET: Progress = { update() {}, done() {} };
+/** No progress at all (`--no-progress`). */
+export const QUIET: Progress = { update() {}, done() {} };
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { KeywardError, isKeywardError } from '../../errors/keyward-error.js';
 import { readBaseline, writeBaseline } from '../../scan/baseline.js';
 import { installHook } from '../../scan/hook.js';
-import { createProgress } from '../../scan/progress.js';
+import { createProgress, QUIET } from '../../scan/progress.js';
 import { jsonReport, textReport, warningLines, type Verification } from '../../scan/report/view.js';
 import { sarifReport } from '../../scan/report/sarif.js';
 import { buildRules } from '../../scan/rules/index.js';
@@ -112,7 +112,7 @@ async function runScanCommand(paths: string[], opts: ScanOptions, globals: Globa
   const limits = { maxFileBytes: opts.maxFileBytes };
   const source = (warn: (p: string, m: string) => void): AsyncIterable<SourceFile> =>
     opts.git ? gitHistory(roots[0]!, limits, warn) : opts.staged ? gitStaged(roots[0]!, limits, warn) : walkFiles(roots, limits, warn);
-  const progress = opts.progress ? createProgress(process.stderr) : createProgress(process.stderr, { CI: 'true' });
+  const progress = opts.progress ? createProgress(process.stderr) : QUIET;
   let result: ScanResult;
   try {
     result = await runScan(source, { rules, ...(baseline && !opts.updateBaseline ? { baseline } : {}), oncePerSecret: Boolean(opts.git), onProgress: progress.update });
