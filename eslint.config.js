@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.keyward/**', '.bench-tmp/**', 'packages/server/dashboard/**', 'test-artifacts/**', '.stryker-tmp/**', 'reports/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.keyward/**', '.bench-tmp/**', 'packages/server/dashboard/**', 'test-artifacts/**', '.stryker-tmp/**', 'reports/**', 'test-data/scan-corpus/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -113,6 +113,11 @@ export const CATALOGUE = {
   // moving a store (`keyward store copy`, ops/store-copy.ts)
   STORE_TARGET_NOT_EMPTY: { status: 409, title: 'The target store already holds data; copy only into a new, empty store', kind: 'cli' },
   STORE_COPY_INCOMPLETE: { status: 500, title: 'The copy did not match its source and was rolled back; the target is unchanged', kind: 'cli' },
+
+  // `keyward scan` (scan/): the command line pointed the scanner at something it cannot use
+  SCAN_INPUT_INVALID: { status: 400, title: 'A path, git repository or baseline given to `keyward scan` cannot be used', kind: 'cli' },
+  SCAN_RULES_INVALID: { status: 400, title: 'A `--rules` file is not a valid gitleaks rule file', kind: 'cli' },
+  SCAN_HOOK_EXISTS: { status: 409, title: 'A pre-commit hook that Keyward did not write is already installed (use --force)', kind: 'cli' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CATALOGUE;

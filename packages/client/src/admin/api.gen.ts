@@ -461,6 +461,23 @@ export interface Operations {
       secret: string;
     };
   };
+  /** Which keys these plaintexts are, for `keyward scan --verify`: active, revoked or unknown (never echoes a secret) */
+  postKeysLookup: {
+    params: never;
+    query: never;
+    body: {
+      secrets: string[];
+    };
+    bodyRequired: true;
+    response: {
+      items: {
+        status: "active" | "revoked" | "unknown";
+        /** Key id, `key_…` */
+        keyId?: string;
+        root?: boolean;
+      }[];
+    };
+  };
   /** Get a key (never its secret) */
   getKeysByKeyId: {
     params: {
@@ -2545,6 +2562,7 @@ export const ROUTES = {
   getAppsByAppIdPins: { method: 'GET', path: '/v1/apps/{appId}/pins', public: true },
   getAppsByAppIdKeys: { method: 'GET', path: '/v1/apps/{appId}/keys', public: false },
   postAppsByAppIdKeys: { method: 'POST', path: '/v1/apps/{appId}/keys', public: false },
+  postKeysLookup: { method: 'POST', path: '/v1/keys/lookup', public: false },
   getKeysByKeyId: { method: 'GET', path: '/v1/keys/{keyId}', public: false },
   patchKeysByKeyId: { method: 'PATCH', path: '/v1/keys/{keyId}', public: false },
   postKeysByKeyIdRotate: { method: 'POST', path: '/v1/keys/{keyId}/rotate', public: false },

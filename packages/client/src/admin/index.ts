@@ -91,6 +91,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       revoke: (keyId: string, reason: string) => call('postKeysByKeyIdRevoke', { params: { keyId }, body: { reason } }),
       /** A new key with the same settings; the old one is revoked at once. */
       reissue: (keyId: string) => call('postKeysByKeyIdReissue', { params: { keyId } }),
+      /** What each plaintext is (at most 100, in order): `active`, `revoked` or `unknown`, with the key id when known (`keyward scan --verify`). */
+      lookup: (secrets: readonly string[]) => call('postKeysLookup', { body: { secrets: [...secrets] } }),
       /** Which calls of the server's access map the key may make, and why not (or one call, with `method` and `path`). */
       access: (keyId: string, query: Query<'getKeysByKeyIdAccess'> = {}) => call('getKeysByKeyIdAccess', { params: { keyId }, query }),
       /**

@@ -13,6 +13,7 @@ import { opsCommand } from './commands/ops.js';
 import { attestationCommand } from './commands/attestation.js';
 import { leaksCommand } from './commands/leaks.js';
 import { webhooksCommand } from './commands/webhooks.js';
+import { scanCommand } from './commands/scan.js';
 
 /** Command groups beyond the core ones. */
-export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand, opsCommand, attestationCommand, leaksCommand, webhooksCommand];
+export const extraCommands: ReadonlyArray<(program: Command) => void> = [gatewayCommand, policyCommand, signingKeysCommand, analyticsCommand, anomaliesCommand, sessionsCommand, tokensCommand, rootKeysCommand, identitiesCommand, obfuscateCommand, opsCommand, attestationCommand, leaksCommand, webhooksCommand, scanCommand];

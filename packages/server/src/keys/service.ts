@@ -208,6 +208,24 @@ export class KeyService {
   }
 
   /**
+   * What each plaintext is (for `keyward scan --verify`): the key it belongs to and whether it
+   * still works, or undefined for a string that is no key of this store. Read-only, by hash: the
+   * plaintexts are neither stored nor logged. A rotated-out secret past its grace, and an expired
+   * key, count as revoked (neither is accepted any more).
+   */
+  async lookupSecrets(plaintexts: readonly string[]): Promise<({ readonly key: KeyRecord; readonly status: 'active' | 'revoked' } | undefined)[]> {
+    const now = this.deps.now();
+    return Promise.all(
+      plaintexts.map(async (plaintext) => {
+        const found = await this.deps.store.findKeyByHash(sha256Hex(plaintext));
+        if (!found) return undefined;
+        const dead = found.key.revokedAtMs !== null || (found.secret.expiresAtMs !== null && found.secret.expiresAtMs <= now) || (found.key.expiresAtMs !== null && found.key.expiresAtMs <= now);
+        return { key: found.key, status: dead ? ('revoked' as const) : ('active' as const) };
+      }),
+    );
+  }
+
+  /**
    * Plaintexts found in a request URL: each one that is a real key is marked exposed (and revoked
    * when its app's `revokeKeysSeenInUrls` says so), with the request id in its audit record.
    * Strings that are not keys are ignored: the caller refuses the request either way.

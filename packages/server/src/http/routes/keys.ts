@@ -9,6 +9,7 @@ import type { Server } from '../types.js';
 import { keyView } from '../views.js';
 import { idPattern } from '../../lib/ids.js';
 import { actorOf } from './actor.js';
+import { holds, powerOf, reachesApp } from '../../rootkeys/permissions.js';
 
 export const KeySettings = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
@@ -146,6 +147,35 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
         { limit: parseLimit(q.limit), ...(q.after ? { after: q.after } : {}) },
       );
       return { items: page.items.map((k) => keyView(k, kw.usage.pendingCount(k.id))), ...(page.next ? { next: page.next } : {}) };
+    },
+  );
+
+  server.post(
+    '/v1/keys/lookup',
+    {
+      config: { auth: 'root', permission: 'keys:read', apps: 'handler' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Which keys these plaintexts are, for `keyward scan --verify`: active, revoked or unknown (never echoes a secret)',
+        body: Type.Object({ secrets: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Object({ status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('unknown')]), keyId: Type.Optional(KeyId), root: Type.Optional(Type.Boolean()) })),
+          }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => {
+      const power = powerOf(request.caller!.key);
+      const found = await kw.keys.lookupSecrets(request.body.secrets);
+      // A key the caller could not act on is "unknown": the answer reveals nothing outside its reach.
+      const items = found.map((f) => {
+        if (!f) return { status: 'unknown' as const };
+        const visible = f.key.kind === 'root' ? holds(power, 'rootkeys:read') && reachesApp(power, null) : reachesApp(power, f.key.appId);
+        return visible ? { status: f.status, keyId: f.key.id, ...(f.key.kind === 'root' ? { root: true } : {}) } : { status: 'unknown' as const };
+      });
+      return { items };
     },
   );
 

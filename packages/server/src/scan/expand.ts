@@ -1,0 +1,38 @@
+import type { ScanText, Warn } from './types.js';
+
+/**
+ * The one door from bytes to scanned text: every source (fs, git, staged) routes each file
+ * through `expand`. Text files are yielded as they are; binary files are skipped with a warning.
+ * The bundle extractor (APK/AAB/IPA, scan/bundles/) plugs in here and yields the same
+ * `{path, text}` shape for the entries it decodes (`app.apk!/classes.dex`).
+ */
+export function expand(file: { readonly path: string; readonly bytes: Uint8Array }, warn: Warn): Iterable<ScanText> | AsyncIterable<ScanText> {
+  if (isBinary(file.bytes)) {
+    warn(file.path, 'binary file skipped');
+    return [];
+  }
+  return [{ path: file.path, text: decodeText(file.bytes) }];
+}
+
+const SNIFF_BYTES = 8192;
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
+
+/**
+ * Git's heuristic (a NUL in the first 8 KiB), plus a share of control bytes: random binary garbage
+ * without a NUL still reads as binary. UTF-16 text (NULs between ASCII) is treated as binary too.
+ */
+export function isBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, SNIFF_BYTES);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i]!;
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 32) || b === 127) control++;
+  }
+  return n > 0 && control / n > 0.1;
+}
+
+/** Invalid UTF-8 becomes U+FFFD, so a stray byte never stops a file from being scanned. */
+export function decodeText(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}

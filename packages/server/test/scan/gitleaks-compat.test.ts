@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { buildRules } from '../../src/scan/rules/index.js';
+import { scanText } from '../../src/scan/scanner.js';
+import { FAKE_SECRETS } from './fake-secrets.js';
+
+/** gitleaks' own default rule file (test-data/gitleaks, MIT) loads through `--rules` and finds what it should. */
+const here = path.dirname(fileURLToPath(import.meta.url));
+const text = readFileSync(path.resolve(here, '../../../../test-data/gitleaks/gitleaks.toml'), 'utf8');
+
+describe('gitleaks default config', () => {
+  const warnings: string[] = [];
+  const rules = buildRules([{ file: 'gitleaks.toml', text }], (_p, m) => warnings.push(m));
+
+  it('every rule with a regex compiles; only path-only rules are skipped, each with a warning', () => {
+    expect(rules.length).toBeGreaterThan(200);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.every((w) => w.includes('path-only'))).toBe(true);
+    expect(rules[0]!.id).toBe('keyward-key');
+  });
+
+  it.each(['github-token', 'stripe-secret-key', 'gitlab-token', 'npm-token', 'slack-webhook', 'private-key'])('finds the %s fake with its own rules', (id) => {
+    const fake = FAKE_SECRETS[id]!;
+    const found = scanText({ path: 'src/settings.py', text: `${fake.line}\n` }, rules);
+    expect(found.length, `${id}: ${found.map((f) => f.ruleId).join(',')}`).toBeGreaterThan(0);
+  });
+
+  it('its global allow-list applies (lock files, stopwords)', () => {
+    const gh = FAKE_SECRETS['github-token']!;
+    expect(scanText({ path: 'package-lock.json', text: gh.line }, rules)).toEqual([]);
+  });
+});

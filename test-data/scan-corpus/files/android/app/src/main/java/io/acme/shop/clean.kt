@@ -1,0 +1,12 @@
+// clean (generated)
+package io.acme.shop
+import android.app.Application
+import okhttp3.OkHttpClient
+class ShopApp : Application() {
+    override fun onCreate() {
+        super.onCreate()
+        val client = OkHttpClient.Builder().build()
+    }
+}
+data class Product(val sku: String, val priceCents: Long)
+val apiKeyHeader = "X-Api-Key"

@@ -1,0 +1,13 @@
+// keyward-publishable (generated)
+package io.acme.shop
+import android.app.Application
+import okhttp3.OkHttpClient
+class ShopApp : Application() {
+    override fun onCreate() {
+        super.onCreate()
+const val KEYWARD_PUBLISHABLE_KEY = "kw_pk_live_TQfGaNxXhxuczPw8WsKF2iXIIKGebkBD1WQRWq"
+        val client = OkHttpClient.Builder().build()
+    }
+}
+data class Product(val sku: String, val priceCents: Long)
+val apiKeyHeader = "X-Api-Key"

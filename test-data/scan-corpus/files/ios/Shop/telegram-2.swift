@@ -1,0 +1,14 @@
+// telegram-2 (generated)
+import Foundation
+import UIKit
+struct Config {
+    static let baseURL = URL(string: "https://api.acme.io")!
+}
+final class APIClient {
+    private let session = URLSession.shared
+    func fetch(_ path: String) async throws -> Data {
+        let (data, _) = try await session.data(from: Config.baseURL.appendingPathComponent(path))
+        return data
+    }
+let TELEGRAM_BOT = "2278726582:AA-iysWNqWZp1v1U0wgKAVuXD3zASDg6-DP"
+}

@@ -1,0 +1,7 @@
+# clean (generated)
+require 'json'
+class OrdersController < ApplicationController
+  def show
+    render json: Order.find(params[:id])
+  end
+end
