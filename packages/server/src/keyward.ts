@@ -43,6 +43,7 @@ import { LeakService } from './leaks/service.js';
 import { leakKeySource, type LeakKeySource } from './leaks/public-keys.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 import { AttestationFlow } from './attestation/flow.js';
+import { buildPlatformVerifiers, platformVerifierOptionsFromConfig, verifyAppleAssertion } from './attestation/verifiers.js';
 import { AttestationSettings } from './attestation/settings.js';
 import { AttestationRequestGate } from './attestation/gate.js';
 import { AttestationAdmin } from './attestation/admin.js';
@@ -276,7 +277,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const gate = new AttestationRequestGate({
     store: backend.attestation,
     settings: attestationSettings,
-    assertionCheck: assertionChecks(options.assertionChecks),
+    assertionCheck: assertionChecks(options.assertionChecks ?? new Map([['apple', verifyAppleAssertion]])),
     now,
     cacheTtlMs: config.cacheTtlMs,
     onMonitored: (code, route) => metrics.attestationMonitored.inc({ route, code }),
@@ -289,7 +290,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       singleUse,
       tokens,
       settings: attestationSettings,
-      verifiers: verifierRegistry([debugVerifier((hash) => backend.attestation.findDebugTokenByHash(hash)), ...(options.attestationVerifiers ?? [])]),
+      verifiers: verifierRegistry([debugVerifier((hash) => backend.attestation.findDebugTokenByHash(hash)), ...(options.attestationVerifiers ?? platformVerifierList(now, config))]),
       limits,
       now,
       challengeTtlSeconds: config.attestationChallengeTtlSeconds,
@@ -405,4 +406,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       await redis?.close();
     },
   };
+}
+
+/** The built-in platform verifiers (Apple, Android, Play Integrity, external tokens), from the config. */
+function platformVerifierList(now: Clock, config: KeywardConfig): PlatformVerifier[] {
+  const v = buildPlatformVerifiers({ now, ...platformVerifierOptionsFromConfig(config) });
+  return [v.apple, v.android, v.play_integrity, v.external];
 }

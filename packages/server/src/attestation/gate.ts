@@ -109,7 +109,9 @@ export class AttestationRequestGate implements AttestationGate {
       if (checkContentDigest(contentDigest, req.body) !== 'OK') return { ok: false, code: 'ASSERTION_INVALID', reason: 'CONTENT_DIGEST' };
     } else if (declaresBody) return { ok: false, code: 'ASSERTION_INVALID', reason: 'BODY_NOT_READ' }; // fail closed: a body nobody checked
     const clientData = assertionClientData({ method: req.method, target: req.rawTarget, contentDigest, tokenJti: caller.id });
-    const verdict = await this.deps.assertionCheck(i.platform)({ publicKeySpki: i.publicKeySpki, storedCounter: i.counter, assertion: header, clientData });
+    // The app's policy for this environment: Apple's check needs the team and bundle ids (RP ID hash).
+    const settings = await this.deps.settings.get(i.appId, i.environment);
+    const verdict = await this.deps.assertionCheck(i.platform)({ publicKeySpki: i.publicKeySpki, storedCounter: i.counter, assertion: header, clientData, policy: { ...settings.policy, environment: i.environment } });
     if (!verdict.ok) return { ok: false, code: verdict.code, reason: verdict.reason };
     const advanced = await this.deps.store.advanceCounter(i.id, verdict.counter, this.deps.now());
     if (advanced === 'not_found') return { ok: false, code: 'ATTESTATION_INSTANCE_UNKNOWN', reason: 'INSTANCE_NOT_FOUND' };

@@ -1,12 +1,15 @@
+import { bundleEntries, bundleKind, DEFAULT_BUNDLE_LIMITS } from './bundles/index.js';
 import type { ScanText, Warn } from './types.js';
 
 /**
  * The one door from bytes to scanned text: every source (fs, git, staged) routes each file
  * through `expand`. Text files are yielded as they are; binary files are skipped with a warning.
- * The bundle extractor (APK/AAB/IPA, scan/bundles/) plugs in here and yields the same
- * `{path, text}` shape for the entries it decodes (`app.apk!/classes.dex`).
+ * Mobile bundles and other ZIP archives (APK, AAB, IPA) go to the bundle extractor
+ * (scan/bundles/), which yields the same `{path, text}` shape for every entry it decodes
+ * (`app.apk!/classes.dex`), within its limits.
  */
 export function expand(file: { readonly path: string; readonly bytes: Uint8Array }, warn: Warn): Iterable<ScanText> | AsyncIterable<ScanText> {
+  if (bundleKind(file.path, file.bytes.subarray(0, 512))) return bundleEntries(file.bytes, file.path, DEFAULT_BUNDLE_LIMITS, (w) => warn(w.path, w.reason));
   if (isBinary(file.bytes)) {
     warn(file.path, 'binary file skipped');
     return [];

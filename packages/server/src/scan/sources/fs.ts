@@ -48,6 +48,10 @@ async function* walkDir(dir: string, limits: SourceLimits, warn: Warn): AsyncGen
   }
 }
 
+const BUNDLE_NAME = /\.(apk|aab|ipa|apks|xapk)$/i;
+/** The largest app bundle read (docs/scanning.md). */
+export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
+
 async function* readOne(file: string, known: { size: number; isFile(): boolean } | undefined, limits: SourceLimits, warn: Warn): AsyncGenerator<SourceFile> {
   try {
     const st = known ?? (await lstat(file));
@@ -55,17 +59,19 @@ async function* readOne(file: string, known: { size: number; isFile(): boolean }
       warn(file, 'not a regular file, skipped');
       return;
     }
-    if (st.size > limits.maxFileBytes) {
-      warn(file, `larger than ${limits.maxFileBytes} bytes, skipped`);
+    // App bundles are read whole (the extractor bounds what it inflates): a store build is often far above the text-file cap.
+    const cap = BUNDLE_NAME.test(file) ? Math.max(limits.maxFileBytes, MAX_BUNDLE_BYTES) : limits.maxFileBytes;
+    if (st.size > cap) {
+      warn(file, `larger than ${cap} bytes, skipped`);
       return;
     }
     // Read at most the cap even if the file grew since stat (no unbounded read).
     const handle = await open(file, 'r');
     try {
-      const buf = Buffer.allocUnsafe(Math.min(st.size, limits.maxFileBytes) + 1);
+      const buf = Buffer.allocUnsafe(Math.min(st.size, cap) + 1);
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      if (bytesRead > limits.maxFileBytes) {
-        warn(file, `larger than ${limits.maxFileBytes} bytes, skipped`);
+      if (bytesRead > cap) {
+        warn(file, `larger than ${cap} bytes, skipped`);
         return;
       }
       yield { path: file, bytes: buf.subarray(0, bytesRead) };
