@@ -204,7 +204,24 @@ describe('API9 Improper inventory management', () => {
       expect(['public', 'root', 'root-or-secret']).toContain(r.auth);
     }
     const publicRoutes = w.admin.routeTable.filter((r) => r.auth === 'public').map((r) => `${r.method} ${r.url}`).sort();
-    expect(publicRoutes).toEqual(['GET /.well-known/jwks.json', 'GET /healthz', 'GET /readyz', 'GET /v1/apps/:appId/pins', 'POST /v1/devices', 'POST /v1/sessions/login', 'POST /v1/sessions/refresh']);
+    // Every public route checks its own credential: the app's publishable key or app token (attest),
+    // the cookie or the root key in the body (console), the reporter's signature (leaks).
+    expect(publicRoutes).toEqual([
+      'DELETE /v1/console/session',
+      'GET /.well-known/jwks.json',
+      'GET /healthz',
+      'GET /readyz',
+      'GET /v1/apps/:appId/pins',
+      'GET /v1/attest/secrets',
+      'GET /v1/console/session',
+      'POST /v1/attest',
+      'POST /v1/attest/challenge',
+      'POST /v1/console/session',
+      'POST /v1/devices',
+      'POST /v1/leaks',
+      'POST /v1/sessions/login',
+      'POST /v1/sessions/refresh',
+    ]);
     expect(documented.size).toBeGreaterThan(30);
   });
 });

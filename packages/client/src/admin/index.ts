@@ -186,6 +186,23 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       dismiss: (anomalyId: string) => call('postAnomaliesByAnomalyIdDismiss', { params: { anomalyId } }),
       resolve: (anomalyId: string) => call('postAnomaliesByAnomalyIdResolve', { params: { anomalyId } }),
     },
+    leaks: {
+      /** Leak reports received (POST /v1/leaks is the reporter's, signed: not an SDK call). */
+      list: (query: Query<'getLeaks'> = {}) => call('getLeaks', { query }),
+    },
+    webhooks: {
+      /** Create an endpoint: the answer holds its signing secret (`whsec_…`) once. */
+      create: (appId: string, body: Body<'postAppsByAppIdWebhooks'>) => call('postAppsByAppIdWebhooks', { params: { appId }, body }),
+      list: (appId: string) => call('getAppsByAppIdWebhooks', { params: { appId } }),
+      get: (endpointId: string) => call('getWebhooksByEndpointId', { params: { endpointId } }),
+      update: (endpointId: string, patch: Body<'patchWebhooksByEndpointId'>) => call('patchWebhooksByEndpointId', { params: { endpointId }, body: patch }),
+      delete: (endpointId: string) => call('deleteWebhooksByEndpointId', { params: { endpointId } }),
+      rotateSecret: (endpointId: string) => call('postWebhooksByEndpointIdRotateSecret', { params: { endpointId } }),
+      test: (endpointId: string) => call('postWebhooksByEndpointIdTest', { params: { endpointId } }),
+      deliveries: (endpointId: string, query: Query<'getWebhooksByEndpointIdDeliveries'> = {}) => call('getWebhooksByEndpointIdDeliveries', { params: { endpointId }, query }),
+      delivery: (deliveryId: string) => call('getWebhookDeliveriesByDeliveryId', { params: { deliveryId } }),
+      redeliver: (deliveryId: string) => call('postWebhookDeliveriesByDeliveryIdRedeliver', { params: { deliveryId } }),
+    },
     audit: {
       list: (query: Omit<Query<'getAudit'>, 'limit' | 'after'> & { readonly limit?: number; readonly after?: number } = {}) =>
         call('getAudit', { query: { ...query, limit: query.limit === undefined ? undefined : String(query.limit), after: query.after === undefined ? undefined : String(query.after) } }),

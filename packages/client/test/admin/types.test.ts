@@ -10,6 +10,7 @@ import { ROUTES } from '../../src/admin/index.js';
  */
 const NOT_IN_ADMIN_SDK: Record<string, string> = {
   getMetrics: 'Prometheus text for a scraper, not JSON',
+  postLeaks: 'called by a secret-scanning partner (GitHub) with its own signature over the body',
   postDevices: "called by an app install with its publishable key: the app SDK's job",
   postSessionsRefresh: 'called by the app with its refresh token: SessionManager in @keyward/client',
   postSessionsLogin: "called by the app with the user's password: the app SDK's job",

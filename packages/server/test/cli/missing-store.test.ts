@@ -17,13 +17,17 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 const map = path.join(base, 'map.yaml');
 writeFileSync(map, 'version: 1\nresources:\n  - { path: /x, methods: [GET], allow: [secret] }\n');
 
-/** Commands that create a store (init, start), need none (policy check, completion), read stdin first (secrets set), or report a missing store as one failed check, exit 1 (doctor: test/ops/doctor.test.ts). */
-const EXEMPT = new Set(['init', 'start', 'policy check', 'completion', 'secrets set', 'doctor']);
+/**
+ * Commands that create a store (init, start), need none (policy check, completion, obfuscate, scan),
+ * read stdin first (secrets set, leaks report), or report a missing store as one failed check,
+ * exit 1 (doctor: test/ops/doctor.test.ts).
+ */
+const EXEMPT = new Set(['init', 'start', 'policy check', 'completion', 'secrets set', 'leaks report', 'doctor', 'obfuscate', 'scan']);
 const KEY = generateKey('secret', 'live');
-const VALUES: Record<string, string> = { '--permissions': 'keys:read', '--upstream': 'http://127.0.0.1:9', '--policy': map, '--key': KEY, '--ttl-seconds': '60', '--port': '0' };
+const VALUES: Record<string, string> = { '--permissions': 'keys:read', '--upstream': 'http://127.0.0.1:9', '--policy': map, '--key': KEY, '--ttl-seconds': '60', '--port': '0', '--env': 'live' };
 
 /** Commands that refuse to run with nothing to do, before they look for a store. */
-const EXTRA: Record<string, string[]> = { 'apps update': ['--name', 'x'], 'keys update': ['--name', 'x'], 'root-keys update': ['--name', 'x'], 'identities update': ['--meta', '{}'] };
+const EXTRA: Record<string, string[]> = { 'apps update': ['--name', 'x'], 'keys update': ['--name', 'x'], 'root-keys update': ['--name', 'x'], 'identities update': ['--meta', '{}'], 'webhooks update': ['--description', 'x'] };
 
 function leaves(cmd: Command, prefix: string[] = []): { words: string[]; cmd: Command }[] {
   return cmd.commands.flatMap((c) => (c.commands.length ? leaves(c, [...prefix, c.name()]) : [{ words: [...prefix, c.name()], cmd: c }]));

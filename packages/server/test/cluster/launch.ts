@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
@@ -30,7 +31,12 @@ export function clusterEnv(databaseUrl: string, masterKeys: string): Record<stri
     KEYWARD_LOG_FORMAT: 'json',
     KEYWARD_GATEWAY_ADMIN_PORT: '',
   };
-  if ('redisUrl' in DEFAULT_CONFIG) env.KEYWARD_REDIS_URL = REDIS_URL;
+  if ('redisUrl' in DEFAULT_CONFIG) {
+    env.KEYWARD_REDIS_URL = REDIS_URL;
+    // One Redis serves every test cluster (and CI's other suites): each cluster gets its own key
+    // prefix, as separate deployments sharing a Redis must, so no lock or counter is shared.
+    env.KEYWARD_REDIS_KEY_PREFIX = `kwt-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`;
+  }
   else delete env.KEYWARD_REDIS_URL;
   return env;
 }
