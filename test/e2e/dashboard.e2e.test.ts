@@ -144,6 +144,8 @@ describe('the dashboard in Chromium against keyward start', () => {
     const confirm = page.getByRole('dialog', { name: /^Revoke/ });
     await confirm.getByLabel('Reason').fill('teammate left');
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    // Gone from the active list first, then shown as revoked with its reason under "all".
+    await expect.poll(() => page.locator('tr', { hasText: 'backend' }).count(), { timeout: 30_000 }).toBe(0);
     await page.getByLabel('Filter by status').selectOption('all');
     await expect.poll(() => page.locator('tr', { hasText: 'backend' }).textContent()).toMatch(/revoked \(teammate left\)/);
     expect(await verify(newSecret)).toBe(false);

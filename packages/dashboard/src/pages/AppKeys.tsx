@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { ShowOnce } from '../components/ShowOnce.js';
@@ -17,12 +17,17 @@ export function AppKeys({ appId }: { appId: string }) {
   const [error, setError] = useState<unknown>();
   const [secret, setSecret] = useState<string>();
 
+  // Only the newest list request may fill the table: an older answer arriving late (a reload
+  // after a revoke racing a filter change) must not overwrite what the filters now ask for.
+  const latest = useRef(0);
   const load = useCallback(async () => {
     const q = new URLSearchParams({ environment: env, ...(kind ? { kind } : {}), ...(status === 'all' ? { includeRevoked: 'true' } : {}) });
+    const mine = ++latest.current;
     try {
-      setKeys((await api<{ items: Key[] }>('GET', `/v1/apps/${appId}/keys?${q}`)).items);
+      const items = (await api<{ items: Key[] }>('GET', `/v1/apps/${appId}/keys?${q}`)).items;
+      if (mine === latest.current) setKeys(items);
     } catch (err) {
-      setError(err);
+      if (mine === latest.current) setError(err);
     }
   }, [appId, env, kind, status]);
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api.js';
 import { ErrorText } from '../components/ErrorText.js';
 import type { AuditRecord } from '../types.js';
@@ -18,12 +18,16 @@ export function Audit() {
   const [chain, setChain] = useState<ChainResult>();
   const [error, setError] = useState<unknown>();
   const after = pages[pages.length - 1]!;
+  // Typing in the filter starts a request per keystroke: only the newest answer is shown.
+  const latest = useRef(0);
   const load = useCallback(async () => {
     const q = new URLSearchParams({ limit: '50', ...(after ? { after } : {}), ...(target ? { target } : {}) });
+    const mine = ++latest.current;
     try {
-      setPage(await api('GET', `/v1/audit?${q}`));
+      const answer = await api<{ items: AuditRecord[]; next?: string }>('GET', `/v1/audit?${q}`);
+      if (mine === latest.current) setPage(answer);
     } catch (err) {
-      setError(err);
+      if (mine === latest.current) setError(err);
     }
   }, [after, target]);
   useEffect(() => void load(), [load]);
