@@ -42,14 +42,9 @@ import type { WebhookEvent } from './webhooks/model.js';
 import { LeakService } from './leaks/service.js';
 import { leakKeySource, type LeakKeySource } from './leaks/public-keys.js';
 import type { SqlStore } from './store/sql/sql-store.js';
-import { AttestationFlow } from './attestation/flow.js';
-import { buildPlatformVerifiers, platformVerifierOptionsFromConfig, verifyAppleAssertion } from './attestation/verifiers.js';
-import { AttestationSettings } from './attestation/settings.js';
-import { AttestationRequestGate } from './attestation/gate.js';
-import { AttestationAdmin } from './attestation/admin.js';
-import { debugVerifier } from './attestation/debug/verifier.js';
-import { verifierRegistry, type PlatformVerifier } from './attestation/verifiers-registry.js';
-import { assertionChecks, type AssertionCheck } from './attestation/assertion.js';
+import type { PlatformVerifier } from './attestation/verifiers-registry.js';
+import { createAttestation, type Attestation } from './attestation/container.js';
+import type { AssertionCheck } from './attestation/assertion.js';
 import type { AttestationPlatform } from './attestation/provider.js';
 
 /**
@@ -110,7 +105,7 @@ export interface Keyward {
   /** Dashboard sign-in: root key → short-lived cookie session (console/). */
   readonly console: ConsoleService;
   /** App attestation: the flow, its settings, the request-path gate and the admin side. */
-  readonly attestation: { readonly flow: AttestationFlow; readonly settings: AttestationSettings; readonly gate: AttestationRequestGate; readonly admin: AttestationAdmin };
+  readonly attestation: Attestation;
   /** Webhook endpoints and `emit`, the one way any feature queues an event (webhooks/service.ts). */
   readonly webhooks: WebhookService;
   /** Delivers the outbox from this process (idle when `webhookPollIntervalMs` is 0). */
@@ -273,37 +268,19 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     }
   });
   const secrets = new SecretService({ store: backend.secrets, keyring, now });
-  const attestationSettings = new AttestationSettings({ store: backend.attestation, now, cacheTtlMs: config.cacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
-  const gate = new AttestationRequestGate({
+  const attestation = createAttestation({
+    config,
     store: backend.attestation,
-    settings: attestationSettings,
-    assertionCheck: assertionChecks(options.assertionChecks ?? new Map([['apple', verifyAppleAssertion]])),
+    core: store,
+    singleUse,
+    tokens,
+    secrets,
+    limits,
+    metrics,
+    feed,
     now,
-    cacheTtlMs: config.cacheTtlMs,
-    onMonitored: (code, route) => metrics.attestationMonitored.inc({ route, code }),
-  });
-  const attestation = {
-    settings: attestationSettings,
-    gate,
-    flow: new AttestationFlow({
-      store: backend.attestation,
-      singleUse,
-      tokens,
-      settings: attestationSettings,
-      verifiers: verifierRegistry([debugVerifier((hash) => backend.attestation.findDebugTokenByHash(hash)), ...(options.attestationVerifiers ?? platformVerifierList(now, config))]),
-      limits,
-      now,
-      challengeTtlSeconds: config.attestationChallengeTtlSeconds,
-      onOutcome: (platform, code, reason) => {
-        metrics.attestations.inc({ platform, code });
-        metrics.verification('attestation', code, reason);
-      },
-    }),
-    admin: new AttestationAdmin({ store: backend.attestation, core: store, settings: attestationSettings, gate, secrets, now }),
-  };
-  feed.subscribe((m) => {
-    if (m.type === 'instance') gate.forget(m.instanceId);
-    else if (m.type === 'all') gate.clear();
+    ...(options.attestationVerifiers ? { verifiers: options.attestationVerifiers } : {}),
+    ...(options.assertionChecks ? { assertionChecks: options.assertionChecks } : {}),
   });
   if (options.watchChanges !== false) await watcher.start();
   const anomalies = new AnomalyService({
@@ -330,7 +307,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const credentials: CredentialVerifiers = {
     keys: verifier,
     sessions: sessions.scheme(),
-    tokens: gate.tokenScheme(tokens.scheme()),
+    tokens: attestation.gate.tokenScheme(tokens.scheme()),
     signatures: signatureScheme({
       resolver: signingKeys,
       nonces,
@@ -408,8 +385,3 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   };
 }
 
-/** The built-in platform verifiers (Apple, Android, Play Integrity, external tokens), from the config. */
-function platformVerifierList(now: Clock, config: KeywardConfig): PlatformVerifier[] {
-  const v = buildPlatformVerifiers({ now, ...platformVerifierOptionsFromConfig(config) });
-  return [v.apple, v.android, v.play_integrity, v.external];
-}

@@ -1,26 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnCli } from './run-in-process.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'kw-cli-operators-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--data', dir, '--json', ...args], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+/** The real CLI as a child process, answering in JSON. */
+const cli = (args: string[]) => spawnCli(dir, ['--json', ...args]);
 
 describe('keyward root-keys', () => {
   it('creates with permissions and apps, lists, rotates and revokes; refuses unknown permissions (naming the flag) and the last full-power key', { timeout: 180_000 }, async () => {

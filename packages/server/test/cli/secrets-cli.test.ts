@@ -1,27 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnCli } from './run-in-process.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyward.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'kw-cli-secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the real CLI as a child process, with `input` on its stdin. */
-function cli(args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--data', dir, ...args], { env: { ...process.env, KEYWARD_MASTER_KEYS: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = (args: string[], input = '') => spawnCli(dir, args, input);
 
 describe('keyward secrets set', () => {
   it('refuses a value with CR/LF or NUL inside (VALIDATION_FAILED, exit 2), accepts a clean one (one trailing newline is stdin framing)', async () => {
