@@ -110,8 +110,12 @@ export function plainWords(err: unknown): string {
   if (err instanceof ApiError) {
     const p = err.problem;
     const fields = p.errors?.length ? ` ${p.errors.map((e) => `${fieldOf(e.pointer).label}: ${e.message}`).join('; ')}.` : '';
-    const words = PLAIN[p.code] ?? `The server refused this (${p.code}): ${p.title}${p.detail ? `, ${p.detail}` : ''}.`;
-    return `${words}${fields}`;
+    // The words come from the code; the server's detail follows as context (it is written for
+    // developers, never holds a secret, and tells "why" where one code has several causes).
+    const known = PLAIN[p.code];
+    const words = known ?? `The server refused this (${p.code}): ${p.title}.`;
+    const context = p.detail && !p.errors?.length ? ` (The server says: ${p.detail.replace(/\.$/, '')}.)` : '';
+    return `${words}${context}${fields}`;
   }
   return 'The server could not be reached. Check your connection and try again.';
 }

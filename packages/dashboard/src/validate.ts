@@ -249,3 +249,42 @@ export function parseKeyEdit(f: KeyEditFields, nowMs: number, creditsChanged: bo
 
   return result({ scopes, expiresAt, meta: meta.value ?? {}, ipAllowList, ratelimit, ...(creditsChanged ? { credits } : {}) }, errors);
 }
+
+/** A key's current settings, as `GET /v1/keys/{id}` answers them (the fields the edit form covers). */
+export interface KeySettingsNow {
+  readonly scopes: readonly string[];
+  readonly expiresAt: string | null;
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly ipAllowList: readonly string[];
+  readonly ratelimit: { readonly rate: number; readonly windowSeconds: number; readonly burst: number } | null;
+}
+
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Only the fields that differ from the key as it is (credits, when present, were changed on
+ * purpose): the audit record then names what really changed, and an unchanged form sends nothing.
+ */
+export function changedOnly(patch: KeyPatch, now: KeySettingsNow): Partial<KeyPatch> {
+  const out: Partial<KeyPatch> = {};
+  if (canonical(patch.scopes) !== canonical(now.scopes)) out.scopes = patch.scopes;
+  const expiryNow = now.expiresAt === null ? null : Date.parse(now.expiresAt);
+  const expiryNew = patch.expiresAt === null ? null : Date.parse(patch.expiresAt);
+  // The form holds minutes: an expiry set elsewhere with seconds is unchanged if it is the same minute.
+  if ((expiryNow === null) !== (expiryNew === null) || (expiryNow !== null && expiryNew !== null && Math.floor(expiryNow / 60_000) !== Math.floor(expiryNew / 60_000))) out.expiresAt = patch.expiresAt;
+  if (canonical(patch.meta) !== canonical(now.meta)) out.meta = patch.meta;
+  if (canonical(patch.ipAllowList) !== canonical(now.ipAllowList)) out.ipAllowList = patch.ipAllowList;
+  if (canonical(patch.ratelimit) !== canonical(now.ratelimit)) out.ratelimit = patch.ratelimit;
+  if (patch.credits !== undefined) out.credits = patch.credits;
+  return out;
+}

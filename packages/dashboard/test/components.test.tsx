@@ -18,7 +18,7 @@ describe('dashboard components', () => {
     expect(plainWords(err)).toBe('Some fields are not valid. Name: must NOT have fewer than 1 characters.');
     expect(plainWords(new ApiError({ code: 'INSUFFICIENT_PERMISSION', title: 't', status: 403 }))).toBe('Your root key does not have the permission for this.');
     // A code without plain words of its own still reads as a sentence naming the code, with the server's title and detail for context.
-    expect(plainWords(new ApiError({ code: 'UPSTREAM_TIMEOUT', title: 'The upstream API did not answer in time', status: 504, detail: 'after 30 s' }))).toBe('The server refused this (UPSTREAM_TIMEOUT): The upstream API did not answer in time, after 30 s.');
+    expect(plainWords(new ApiError({ code: 'UPSTREAM_TIMEOUT', title: 'The upstream API did not answer in time', status: 504, detail: 'after 30 s' }))).toBe('The server refused this (UPSTREAM_TIMEOUT): The upstream API did not answer in time. (The server says: after 30 s.)');
     expect(plainWords(new TypeError('fetch failed'))).toMatch(/could not be reached/);
   });
 

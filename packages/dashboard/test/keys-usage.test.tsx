@@ -6,7 +6,7 @@ import { UsageChart } from '../src/chart/UsageChart.js';
 import { KeyEdit } from '../src/pages/KeyEdit.js';
 import { returnPathOf, safeReturnPath, signInRoute } from '../src/return-path.js';
 import type { KeyDetail } from '../src/types.js';
-import { isCidrOrIp, parseGraceSeconds, parseKeyCreate, parseKeyEdit, parseMeta, parseReason, parseAppName, type KeyEditFields } from '../src/validate.js';
+import { changedOnly, isCidrOrIp, parseGraceSeconds, parseKeyCreate, parseKeyEdit, parseMeta, parseReason, parseAppName, type KeyEditFields } from '../src/validate.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
 const EDIT: KeyEditFields = { kind: 'secret', scopes: 'users:read, users:write', expiresAt: '', meta: '', ipAllowList: '', rateEnabled: false, rate: '', windowSeconds: '', burst: '', creditsEnabled: false, creditsAmount: '', refill: 'none', refillSeconds: '' };
@@ -33,6 +33,14 @@ describe('form validation (validate.ts)', () => {
     expect(bad.value).toBeUndefined();
     expect(Object.keys(bad.errors!).sort()).toEqual(['burst', 'creditsAmount', 'expiresAt', 'ipAllowList', 'meta', 'rate', 'refillSeconds', 'scopes', 'windowSeconds'].sort());
     expect(bad.errors!.ipAllowList).toContain('10.0.0.0/33');
+  });
+
+  it('only what differs from the key is sent, so the audit record names what really changed', () => {
+    const now = { scopes: ['a:read'], expiresAt: '2027-01-01T10:30:15.000Z', meta: { x: 1, y: [1, 2] }, ipAllowList: ['10.0.0.0/8'], ratelimit: null };
+    const same = { scopes: ['a:read'], expiresAt: '2027-01-01T10:30:00.000Z', meta: { y: [1, 2], x: 1 }, ipAllowList: ['10.0.0.0/8'], ratelimit: null };
+    expect(changedOnly(same, now)).toEqual({});
+    expect(changedOnly({ ...same, expiresAt: null, ipAllowList: [], ratelimit: { rate: 1, windowSeconds: 1, burst: 1 }, credits: null }, now)).toEqual({ expiresAt: null, ipAllowList: [], ratelimit: { rate: 1, windowSeconds: 1, burst: 1 }, credits: null });
+    expect(changedOnly({ ...same, meta: { x: 2, y: [1, 2] }, scopes: ['a:read', 'b:read'] }, now)).toEqual({ meta: { x: 2, y: [1, 2] }, scopes: ['a:read', 'b:read'] });
   });
 
   it('metadata must be a JSON object within 4 KiB and 16 levels', () => {
@@ -80,7 +88,9 @@ describe("the server's problem+json in plain words", () => {
   });
 
   it("the words come from the code: the server's message text never replaces them", () => {
-    expect(plainWords(new ApiError({ code: 'CONFLICT', title: 'Version conflict', status: 409, detail: 'expectedVersion 3, found 4' }))).toBe('Someone changed this at the same time. Reload and try again.');
+    expect(plainWords(new ApiError({ code: 'CONFLICT', title: 'Version conflict', status: 409 }))).toBe('Someone changed this at the same time. Reload and try again.');
+    // One code, several causes: the server's detail follows the words as context, never instead of them.
+    expect(plainWords(new ApiError({ code: 'CONFLICT', title: 'Version conflict', status: 409, detail: 'a revoked key cannot be changed; reissue it' }))).toBe('Someone changed this at the same time. Reload and try again. (The server says: a revoked key cannot be changed; reissue it.)');
     expect(plainWords(new ApiError({ code: 'AUDIT_UNAVAILABLE', title: 't', status: 503 }))).toMatch(/^The change was not made/);
   });
 });

@@ -47,7 +47,7 @@ export function UsageChart({ id, title, data, heightPx = 240 }: { id: string; ti
       {rows.length > 0 && (
         <details>
           <summary>The figures</summary>
-          <table>
+          <table tabIndex={0}>
             <caption className="sr-only">{title}</caption>
             <thead>
               <tr>

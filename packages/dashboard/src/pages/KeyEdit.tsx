@@ -3,7 +3,7 @@ import { api, serverFieldErrors } from '../api.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { describedBy, FieldError } from '../components/FieldError.js';
 import type { KeyDetail } from '../types.js';
-import { parseKeyEdit, type FieldErrors, type KeyEditFields } from '../validate.js';
+import { changedOnly, parseKeyEdit, type FieldErrors, type KeyEditFields } from '../validate.js';
 
 /** `2026-12-02T15:04:05.000Z` → `2026-12-02T16:04` in the browser's zone, what a datetime-local input holds. */
 function localInput(iso: string | null): string {
@@ -30,6 +30,7 @@ export function KeyEdit({ keyRecord, onSaved }: { keyRecord: KeyDetail; onSaved:
   const [invalid, setInvalid] = useState<FieldErrors>({});
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
+  const [nothing, setNothing] = useState(false);
   const [busy, setBusy] = useState(false);
   const [creditsTouched, setCreditsTouched] = useState(false);
   const [rateOn, setRateOn] = useState(keyRecord.ratelimit !== null);
@@ -60,9 +61,12 @@ export function KeyEdit({ keyRecord, onSaved }: { keyRecord: KeyDetail; onSaved:
     setSaved(false);
     setInvalid(parsed.errors ?? {});
     if (parsed.errors) return setError(undefined);
+    const body = changedOnly(parsed.value, k);
+    setNothing(Object.keys(body).length === 0);
+    if (Object.keys(body).length === 0) return setError(undefined);
     setBusy(true);
     try {
-      const updated = await api<KeyDetail>('PATCH', `/v1/keys/${k.id}`, parsed.value);
+      const updated = await api<KeyDetail>('PATCH', `/v1/keys/${k.id}`, body);
       setError(undefined);
       setSaved(true);
       setCreditsTouched(false);
@@ -159,6 +163,7 @@ export function KeyEdit({ keyRecord, onSaved }: { keyRecord: KeyDetail; onSaved:
           Save changes
         </button>
         {saved && <span role="status">Saved.</span>}
+        {nothing && <span role="status">Nothing changed, so nothing was sent.</span>}
       </div>
       <ErrorText error={error} />
     </form>

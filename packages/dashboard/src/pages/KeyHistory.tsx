@@ -41,7 +41,8 @@ export function KeyHistory({ keyId, version }: { keyId: string; version: number 
         <p>No audit records for this key.</p>
       ) : (
         <>
-          <table className="history">
+          {/* Focusable: on a phone it scrolls sideways, and a keyboard user must be able to scroll it. */}
+          <table className="history" tabIndex={0}>
             <caption className="sr-only">Audit records of this key, newest first</caption>
             <thead>
               <tr>

@@ -97,7 +97,7 @@ export function KeyPage({ keyId }: { keyId: string }) {
       <dl className="facts">
         <dt>Key</dt>
         <dd>
-          <code>{key.start}…</code> ({key.kind}, {key.environment ?? 'no environment'})
+          <code>{key.start}</code> ({key.kind}, {key.environment ?? 'no environment'})
         </dd>
         <dt>Id</dt>
         <dd>

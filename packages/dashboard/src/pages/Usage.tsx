@@ -99,7 +99,7 @@ export function Usage({ appId }: { appId: string }) {
             <section aria-labelledby="top-title">
               <h2 id="top-title">Top keys</h2>
               {top && top.length > 0 ? (
-                <table>
+                <table tabIndex={0}>
                   <caption className="sr-only">Keys with the most requests in the window</caption>
                   <thead>
                     <tr>
@@ -127,7 +127,7 @@ export function Usage({ appId }: { appId: string }) {
             <section aria-labelledby="reasons-title">
               <h2 id="reasons-title">Rejection reasons</h2>
               {reasons.length > 0 ? (
-                <table>
+                <table tabIndex={0}>
                   <caption className="sr-only">Rejections in the window by reason</caption>
                   <thead>
                     <tr>
