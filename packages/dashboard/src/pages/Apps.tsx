@@ -49,7 +49,6 @@ export function Apps() {
               <th scope="col">Name</th>
               <th scope="col">Id</th>
               <th scope="col">Created</th>
-              <th scope="col">Usage</th>
             </tr>
           </thead>
           <tbody>
@@ -62,11 +61,6 @@ export function Apps() {
                   <code>{a.id}</code>
                 </td>
                 <td>{new Date(a.createdAt).toLocaleString()}</td>
-                <td>
-                  <a href={`#/apps/${a.id}/usage`} aria-label={`Usage of ${a.name}`}>
-                    Usage
-                  </a>
-                </td>
               </tr>
             ))}
           </tbody>
