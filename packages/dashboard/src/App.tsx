@@ -1,16 +1,18 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { api, onSignedOut, setCsrfToken } from './api.js';
 import { SignIn } from './pages/SignIn.js';
 import { Apps } from './pages/Apps.js';
 import { AppKeys } from './pages/AppKeys.js';
 import { Audit } from './pages/Audit.js';
 import { Anomalies } from './pages/Anomalies.js';
-import { KeyPage } from './pages/KeyPage.js';
-import { Usage } from './pages/Usage.js';
 import { returnPathOf, SIGN_IN, signInRoute } from './return-path.js';
 import { useRoute } from './router.js';
 import { useSessionExpiry } from './session-expiry.js';
 import type { Session } from './types.js';
+
+// Loaded when first visited: the sign-in page, which every visit starts with, does not wait for them.
+const KeyPage = lazy(() => import('./pages/KeyPage.js').then((m) => ({ default: m.KeyPage })));
+const Usage = lazy(() => import('./pages/Usage.js').then((m) => ({ default: m.Usage })));
 
 /**
  * The shell: sign-in when there is no session, else the routed page. A session that ends (expiry,
@@ -65,7 +67,15 @@ export function App() {
         </span>
       </header>
       <main id="main">
-        {keyMatch ? <KeyPage keyId={keyMatch[1]!} /> : usageMatch ? <Usage appId={usageMatch[1]!} /> : appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />}
+        {keyMatch ? (
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            <KeyPage keyId={keyMatch[1]!} />
+          </Suspense>
+        ) : usageMatch ? (
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            <Usage appId={usageMatch[1]!} />
+          </Suspense>
+        ) : appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />}
       </main>
     </>
   );
