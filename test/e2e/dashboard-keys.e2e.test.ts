@@ -139,6 +139,27 @@ describe('keys and usage in the dashboard', () => {
     expect(Math.min(...samples)).toBeLessThan(5_000);
   }, 120_000);
 
+  it("at the session's expiry the page goes to sign-in by itself, with the way back, without waiting for a click", async () => {
+    const context = await kw.browser.newContext();
+    // The page's clock is the test's: its timers run only when the test moves time on.
+    await context.clock.install();
+    const page = await context.newPage();
+    await page.goto(`${kw.base}/#/apps/${appId}/usage`);
+    await signIn(page);
+    await page.getByRole('heading', { name: 'Usage of Usage demo' }).waitFor();
+    // The server ends the session (as at its expiry); the page makes no request by itself...
+    await context.clearCookies();
+    await page.clock.fastForward('00:30:00');
+    expect(await page.getByRole('heading', { name: 'Usage of Usage demo' }).isVisible()).toBe(true);
+    // ...until the session's expiresAt (one hour), when it asks the server and finds it ended.
+    await page.clock.fastForward('00:31:00');
+    await page.getByLabel('Root key').waitFor();
+    expect(decodeURIComponent(page.url())).toMatch(new RegExp(`#/sign-in\\?return=/apps/${appId}/usage$`));
+    await signIn(page);
+    await page.getByRole('heading', { name: 'Usage of Usage demo' }).waitFor();
+    await context.close();
+  }, 60_000);
+
   it('a crafted return path is not followed: signing in goes to the home page instead', async () => {
     const context = await kw.browser.newContext();
     const page = await context.newPage();
