@@ -131,6 +131,51 @@ describe('keys and usage in the dashboard', () => {
     await context.close();
   }, 180_000);
 
+  it('the existing forms check their fields before sending: app name, key create, grace period, revoke reason', async () => {
+    const context = await kw.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${kw.base}/`);
+    await signIn(page);
+    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    const apps = async () => ((await adminApi(kw, 'GET', '/v1/apps')).json.items as unknown[]).length;
+    const appsBefore = await apps();
+    await page.getByLabel('New app name').fill('   ');
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await expect.poll(() => page.locator('#appName-error').textContent()).toBe('Enter a name.');
+    expect(await apps()).toBe(appsBefore);
+
+    await page.goto(`${kw.base}/#/apps/${appId}`);
+    await page.getByRole('heading', { name: 'Usage demo' }).waitFor();
+    const keys = async () => ((await adminApi(kw, 'GET', `/v1/apps/${appId}/keys?includeRevoked=true`)).json.items as unknown[]).length;
+    const keysBefore = await keys();
+    await page.getByLabel('Kind', { exact: true }).selectOption('restricted');
+    await page.getByLabel('Name', { exact: true }).fill('etl');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect.poll(() => page.locator('#newScopes-error').textContent()).toMatch(/at least one scope/);
+    await page.getByLabel(/^Scopes/).fill('Reports:Read');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect.poll(() => page.locator('#newScopes-error').textContent()).toMatch(/"Reports:Read" is not a scope/);
+    expect(await keys()).toBe(keysBefore);
+
+    const row = page.locator('tr', { hasText: 'iOS app' });
+    await row.getByRole('button', { name: /^Rotate/ }).click();
+    const rotate = page.getByRole('dialog', { name: /^Rotate/ });
+    await rotate.getByLabel(/Grace period/).fill('99999999');
+    await rotate.getByRole('button', { name: 'Rotate' }).click();
+    await expect.poll(() => rotate.locator('.field-error').textContent()).toMatch(/90 days/);
+    expect(await rotate.isVisible()).toBe(true); // still open: nothing was sent
+    await rotate.getByRole('button', { name: 'Cancel' }).click();
+    await row.getByRole('button', { name: /^Revoke/ }).click();
+    const revoke = page.getByRole('dialog', { name: /^Revoke/ });
+    await revoke.getByLabel('Reason').fill('  ');
+    await revoke.getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => revoke.locator('.field-error').textContent()).toMatch(/audit log/);
+    await revoke.getByRole('button', { name: 'Cancel' }).click();
+    const ios = ((await adminApi(kw, 'GET', `/v1/apps/${appId}/keys`)).json.items as { name: string; revokedAt: string | null; version: number }[]).find((k) => k.name === 'iOS app')!;
+    expect(ios).toMatchObject({ revokedAt: null, version: 1 });
+    await context.close();
+  }, 60_000);
+
   it('the first page is interactive quickly on loopback (the < 1 s figure is the benchmark row; this bound is loose)', async () => {
     const samples: number[] = [];
     for (let i = 0; i < 3; i++) samples.push(await firstInteractiveMs(kw.browser, `${kw.base}/`));
