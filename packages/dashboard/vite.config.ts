@@ -9,7 +9,12 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  oxc: { jsx: { runtime: 'automatic' } },
+  oxc: { jsx: { runtime: 'automatic', development: false } },
+  // Always React's production build: Vite would otherwise take NODE_ENV from the environment, and
+  // the test suite's global setup builds the dashboard under NODE_ENV=test (React's development
+  // build, twice the size and slower), so the browser tests would measure a bundle nobody ships.
+  mode: 'production',
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
     outDir: fileURLToPath(new URL('../server/dashboard', import.meta.url)),
     emptyOutDir: true,

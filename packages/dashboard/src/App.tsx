@@ -1,14 +1,24 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { api, onSignedOut, setCsrfToken } from './api.js';
 import { SignIn } from './pages/SignIn.js';
 import { Apps } from './pages/Apps.js';
 import { AppKeys } from './pages/AppKeys.js';
 import { Audit } from './pages/Audit.js';
 import { Anomalies } from './pages/Anomalies.js';
+import { returnPathOf, SIGN_IN, signInRoute } from './return-path.js';
 import { useRoute } from './router.js';
+import { useSessionExpiry } from './session-expiry.js';
 import type { Session } from './types.js';
 
-/** The shell: sign-in when there is no session (keeping the page the user was on), else the routed page. */
+// Loaded when first visited: the sign-in page, which every visit starts with, does not wait for them.
+const KeyPage = lazy(() => import('./pages/KeyPage.js').then((m) => ({ default: m.KeyPage })));
+const Usage = lazy(() => import('./pages/Usage.js').then((m) => ({ default: m.Usage })));
+
+/**
+ * The shell: sign-in when there is no session, else the routed page. A session that ends (expiry,
+ * sign-out elsewhere, a revoked root key) moves to `#/sign-in?return=<route>`, and signing in again
+ * returns there (return-path.ts validates it).
+ */
 export function App() {
   const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -23,14 +33,25 @@ export function App() {
     return onSignedOut(() => adopt(null));
   }, [adopt]);
 
+  useSessionExpiry(session, adopt);
+  // Signed out on some page: put the way back in the address (a reload keeps it); signed in on
+  // the sign-in route (back button, a stale tab): go where it points.
+  useEffect(() => {
+    if (session === null && route !== SIGN_IN && !route.startsWith(`${SIGN_IN}?`)) location.replace(`#${signInRoute(route)}`);
+    if (session && (route === SIGN_IN || route.startsWith(`${SIGN_IN}?`))) location.replace(`#${returnPathOf(route)}`);
+  }, [session, route]);
+
   if (session === undefined) return <p className="loading" role="status">Loading…</p>;
-  if (session === null) return <SignIn onSignedIn={adopt} />;
+  if (session === null) return <SignIn onSignedIn={adopt} returnTo={returnPathOf(route)} />;
+  if (route === SIGN_IN || route.startsWith(`${SIGN_IN}?`)) return <p className="loading" role="status">Loading…</p>;
 
   const signOut = async () => {
     await api('DELETE', '/v1/console/session').catch(() => {});
     adopt(null);
   };
   const appMatch = /^\/apps\/(app_[0-9A-Za-z]{22})$/.exec(route);
+  const keyMatch = /^\/keys\/(key_[0-9A-Za-z]{22})$/.exec(route);
+  const usageMatch = /^\/apps\/(app_[0-9A-Za-z]{22})\/usage$/.exec(route);
   return (
     <>
       <header className="top">
@@ -46,7 +67,15 @@ export function App() {
         </span>
       </header>
       <main id="main">
-        {appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />}
+        {keyMatch ? (
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            <KeyPage keyId={keyMatch[1]!} />
+          </Suspense>
+        ) : usageMatch ? (
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            <Usage appId={usageMatch[1]!} />
+          </Suspense>
+        ) : appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />}
       </main>
     </>
   );

@@ -38,3 +38,21 @@ export interface Session {
 }
 
 export const KEY_KINDS = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing'] as const;
+
+/** One key as `GET /v1/keys/{id}` answers it: the list fields and its settings (never its secret). */
+export interface KeyDetail extends Key {
+  readonly subject: string | null;
+  readonly meta: Record<string, unknown>;
+  readonly ipAllowList: readonly string[];
+  readonly ratelimit: { readonly rate: number; readonly windowSeconds: number; readonly burst: number } | null;
+  readonly credits: { readonly amount: number; readonly refill: string | { readonly intervalSeconds: number } | null; readonly remaining: number | null } | null;
+  readonly exposedAt: string | null;
+  readonly identityId: string | null;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+/** An audit record with the data the API answers with (never a secret: the audit log holds none). */
+export interface AuditRecordWithData extends AuditRecord {
+  readonly data: Readonly<Record<string, unknown>>;
+}

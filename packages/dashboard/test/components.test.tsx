@@ -15,10 +15,10 @@ describe('dashboard components', () => {
 
   it('a problem+json error reads in plain words, with the fields it names', () => {
     const err = new ApiError({ code: 'VALIDATION_FAILED', title: 'The request does not match the schema', status: 400, errors: [{ pointer: '/body/name', message: 'must NOT have fewer than 1 characters' }] });
-    expect(plainWords(err)).toBe('Some fields are not valid. name: must NOT have fewer than 1 characters.');
+    expect(plainWords(err)).toBe('Some fields are not valid. Name: must NOT have fewer than 1 characters.');
     expect(plainWords(new ApiError({ code: 'INSUFFICIENT_PERMISSION', title: 't', status: 403 }))).toBe('Your root key does not have the permission for this.');
-    // A code without plain words shows the server's title and detail.
-    expect(plainWords(new ApiError({ code: 'UPSTREAM_TIMEOUT', title: 'The upstream API did not answer in time', status: 504, detail: 'after 30 s' }))).toBe('The upstream API did not answer in time after 30 s');
+    // A code without plain words of its own still reads as a sentence naming the code, with the server's title and detail for context.
+    expect(plainWords(new ApiError({ code: 'UPSTREAM_TIMEOUT', title: 'The upstream API did not answer in time', status: 504, detail: 'after 30 s' }))).toBe('The server refused this (UPSTREAM_TIMEOUT): The upstream API did not answer in time. (The server says: after 30 s.)');
     expect(plainWords(new TypeError('fetch failed'))).toMatch(/could not be reached/);
   });
 

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api.js';
 import { ErrorText } from '../components/ErrorText.js';
+import { describedBy, FieldError } from '../components/FieldError.js';
+import { parseKeyCreate, type FieldErrors } from '../validate.js';
 import { ShowOnce } from '../components/ShowOnce.js';
 import { KeyActions } from './KeyActions.js';
 import { KEY_KINDS, type App, type Key } from '../types.js';
@@ -16,6 +18,7 @@ export function AppKeys({ appId }: { appId: string }) {
   const [keys, setKeys] = useState<readonly Key[]>();
   const [error, setError] = useState<unknown>();
   const [secret, setSecret] = useState<string>();
+  const [invalid, setInvalid] = useState<FieldErrors>({});
 
   // Only the newest list request may fill the table: an older answer arriving late (a reload
   // after a revoke racing a filter change) must not overwrite what the filters now ask for.
@@ -39,9 +42,10 @@ export function AppKeys({ appId }: { appId: string }) {
     e.preventDefault();
     const f = e.currentTarget;
     const get = (n: string) => (f.elements.namedItem(n) as HTMLInputElement | HTMLSelectElement).value.trim();
-    const body: Record<string, unknown> = { kind: get('newKind'), environment: env, name: get('newName') };
-    const scopes = get('newScopes');
-    if (scopes) body.scopes = scopes.split(',').map((s) => s.trim()).filter(Boolean);
+    const parsed = parseKeyCreate({ kind: get('newKind'), name: get('newName'), scopes: get('newScopes') });
+    setInvalid(parsed.errors ?? {});
+    if (parsed.errors) return;
+    const body = { ...parsed.value, environment: env };
     try {
       const issued = await api<{ key: Key; secret: string }>('POST', `/v1/apps/${appId}/keys`, body);
       f.reset();
@@ -59,6 +63,9 @@ export function AppKeys({ appId }: { appId: string }) {
         <a href="#/">← Apps</a>
       </p>
       <h1 id="app-title">{app?.name ?? 'App'}</h1>
+      <p>
+        <a href={`#/apps/${appId}/usage`}>Usage overview</a>
+      </p>
       <fieldset className="env">
         <legend>Environment</legend>
         {(['live', 'test'] as const).map((e) => (
@@ -69,7 +76,7 @@ export function AppKeys({ appId }: { appId: string }) {
       </fieldset>
 
       <h2>Create a key in {env}</h2>
-      <form className="grid" onSubmit={create}>
+      <form className="grid" onSubmit={create} noValidate>
         <label htmlFor="newKind">Kind</label>
         <select id="newKind" name="newKind" defaultValue="publishable">
           {KEY_KINDS.map((k) => (
@@ -77,9 +84,11 @@ export function AppKeys({ appId }: { appId: string }) {
           ))}
         </select>
         <label htmlFor="newName">Name</label>
-        <input id="newName" name="newName" required maxLength={128} />
+        <input id="newName" name="newName" required {...describedBy('newName', invalid.newName)} />
+        <FieldError id="newName-error" message={invalid.newName} />
         <label htmlFor="newScopes">Scopes (comma-separated, optional)</label>
-        <input id="newScopes" name="newScopes" />
+        <input id="newScopes" name="newScopes" {...describedBy('newScopes', invalid.newScopes)} />
+        <FieldError id="newScopes-error" message={invalid.newScopes} />
         <button type="submit">Create key</button>
       </form>
       <ErrorText error={error} />
@@ -120,7 +129,9 @@ export function AppKeys({ appId }: { appId: string }) {
           <tbody>
             {keys.map((k) => (
               <tr key={k.id} data-key-id={k.id}>
-                <td>{k.name}</td>
+                <td>
+                  <a href={`#/keys/${k.id}`}>{k.name}</a>
+                </td>
                 <td>{k.kind}</td>
                 <td>
                   <code>{k.start}</code>

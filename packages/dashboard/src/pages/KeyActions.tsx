@@ -1,12 +1,15 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { api } from '../api.js';
+import { describedBy, FieldError } from '../components/FieldError.js';
 import type { Key } from '../types.js';
+import { parseGraceSeconds, parseReason, type FieldErrors } from '../validate.js';
 
 /** Rotate (with a grace period), revoke (with a reason and a confirmation), reissue. */
 export function KeyActions({ keyRecord, onSecret, onChanged, onError }: { keyRecord: Key; onSecret: (s: string) => void; onChanged: () => Promise<void>; onError: (e: unknown) => void }) {
   const revokeDialog = useRef<HTMLDialogElement>(null);
   const rotateDialog = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
+  const [invalid, setInvalid] = useState<FieldErrors>({});
   const run = async (f: () => Promise<void>) => {
     setBusy(true);
     try {
@@ -21,14 +24,19 @@ export function KeyActions({ keyRecord, onSecret, onChanged, onError }: { keyRec
   };
   const rotate = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const grace = Number((e.currentTarget.elements.namedItem('grace') as HTMLInputElement).value);
+    const parsed = parseGraceSeconds((e.currentTarget.elements.namedItem('grace') as HTMLInputElement).value);
+    setInvalid(parsed.errors ?? {});
+    if (parsed.errors) return;
+    const grace = parsed.value;
     rotateDialog.current?.close();
     void run(async () => onSecret((await api<{ secret: string }>('POST', `/v1/keys/${keyRecord.id}/rotate`, { gracePeriodSeconds: grace })).secret));
   };
   const revoke = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const reason = (e.currentTarget.elements.namedItem('reason') as HTMLInputElement).value.trim();
-    if (!reason) return;
+    const parsed = parseReason((e.currentTarget.elements.namedItem('reason') as HTMLInputElement).value);
+    setInvalid(parsed.errors ?? {});
+    if (parsed.errors) return;
+    const reason = parsed.value;
     revokeDialog.current?.close();
     void run(async () => void (await api('POST', `/v1/keys/${keyRecord.id}/revoke`, { reason })));
   };
@@ -45,10 +53,11 @@ export function KeyActions({ keyRecord, onSecret, onChanged, onError }: { keyRec
         Revoke
       </button>
       <dialog ref={rotateDialog} aria-label={`Rotate ${label}`}>
-        <form onSubmit={rotate}>
+        <form onSubmit={rotate} noValidate>
           <h2>Rotate {label}</h2>
           <label htmlFor={`grace-${keyRecord.id}`}>Grace period, seconds (the old key keeps working this long)</label>
-          <input id={`grace-${keyRecord.id}`} name="grace" type="number" min={0} max={7776000} defaultValue={86400} required />
+          <input id={`grace-${keyRecord.id}`} name="grace" type="number" min={0} max={7776000} defaultValue={86400} required {...describedBy(`grace-${keyRecord.id}`, invalid.grace)} />
+          <FieldError id={`grace-${keyRecord.id}-error`} message={invalid.grace} />
           <div className="row">
             <button type="submit">Rotate</button>
             <button type="button" onClick={() => rotateDialog.current?.close()}>
@@ -58,11 +67,12 @@ export function KeyActions({ keyRecord, onSecret, onChanged, onError }: { keyRec
         </form>
       </dialog>
       <dialog ref={revokeDialog} aria-label={`Revoke ${label}`}>
-        <form onSubmit={revoke}>
+        <form onSubmit={revoke} noValidate>
           <h2>Revoke {label}?</h2>
           <p className="warning">Every request with this key is refused at once, on every node. This cannot be undone.</p>
           <label htmlFor={`reason-${keyRecord.id}`}>Reason</label>
-          <input id={`reason-${keyRecord.id}`} name="reason" required maxLength={512} />
+          <input id={`reason-${keyRecord.id}`} name="reason" required {...describedBy(`reason-${keyRecord.id}`, invalid.reason)} />
+          <FieldError id={`reason-${keyRecord.id}-error`} message={invalid.reason} />
           <div className="row">
             <button type="submit" className="danger">
               Revoke key
