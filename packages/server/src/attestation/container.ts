@@ -42,6 +42,28 @@ export interface AttestationDeps {
   readonly verifiers?: readonly PlatformVerifier[];
   /** Default: Apple's CBOR assertions for Apple instances, the generic ECDSA form for the rest. */
   readonly assertionChecks?: ReadonlyMap<AttestationPlatform, AssertionCheck>;
+  readonly testHooks?: AttestationTestHooks;
+}
+
+/**
+ * Seams for tests that drive recorded platform data through the HTTP flow. A recorded App Attest
+ * attestation was made over a fixed nonce and its assertion signed fixed bytes, with a private key
+ * that stays in the device's Secure Enclave, so no server could ever produce a challenge or a
+ * request they fit. These hooks let a test make the server hand out that challenge and check
+ * that assertion over those bytes, while every other step (the route, the single-use take, the
+ * platform verifier, the instance registry, the app token, the counter's compare-and-set, the
+ * gateway) runs as in production.
+ *
+ * Why this cannot weaken a live deployment: they are an option of `createKeyward` only, never read
+ * from the config or the environment, so `keyward start` and `keyward gateway` cannot set them; and
+ * both apply to the `test` environment alone: a `live` challenge is always 32 random bytes and a
+ * `live` assertion is always checked over the request.
+ */
+export interface AttestationTestHooks {
+  /** The bytes of each `test`-environment challenge (12 to 64), instead of 32 random ones. */
+  readonly challengeBytes?: (appId: string) => Uint8Array;
+  /** What a `test`-environment assertion is verified over, given what Keyward built from the request. */
+  readonly assertionClientData?: (built: Uint8Array) => Uint8Array;
 }
 
 /** Built once by the container (keyward.ts). The debug verifier is always installed; it refuses outside `test`. */
@@ -54,6 +76,7 @@ export function createAttestation(d: AttestationDeps): Attestation {
     assertionCheck: assertionChecks(d.assertionChecks ?? new Map([['apple', verifyAppleAssertion]])),
     now,
     cacheTtlMs: config.cacheTtlMs,
+    ...(d.testHooks?.assertionClientData ? { testAssertionClientData: d.testHooks.assertionClientData } : {}),
     onMonitored: (code, route) => metrics.attestationMonitored.inc({ route, code }),
   });
   const platform = d.verifiers ?? builtInVerifiers(now, config);
@@ -66,6 +89,7 @@ export function createAttestation(d: AttestationDeps): Attestation {
     limits: d.limits,
     now,
     challengeTtlSeconds: config.attestationChallengeTtlSeconds,
+    ...(d.testHooks?.challengeBytes ? { testChallengeBytes: d.testHooks.challengeBytes } : {}),
     onOutcome: (p, code, reason) => {
       metrics.attestations.inc({ platform: p, code });
       metrics.verification('attestation', code, reason);

@@ -31,6 +31,8 @@ export class AttestationRequestGate implements AttestationGate {
       readonly assertionCheck: (platform: AttestationPlatform) => AssertionCheck;
       readonly now: Clock;
       readonly cacheTtlMs: number;
+      /** Tests only (AttestationTestHooks.assertionClientData): what a `test`-environment assertion is checked over. */
+      readonly testAssertionClientData?: (built: Uint8Array) => Uint8Array;
       /** Would-have-blocked events (metrics and analytics). */
       readonly onMonitored?: (code: DenyCode, route: string, caller: Caller) => void;
     },
@@ -108,7 +110,8 @@ export class AttestationRequestGate implements AttestationGate {
     if (req.body && req.body.length > 0) {
       if (checkContentDigest(contentDigest, req.body) !== 'OK') return { ok: false, code: 'ASSERTION_INVALID', reason: 'CONTENT_DIGEST' };
     } else if (declaresBody) return { ok: false, code: 'ASSERTION_INVALID', reason: 'BODY_NOT_READ' }; // fail closed: a body nobody checked
-    const clientData = assertionClientData({ method: req.method, target: req.rawTarget, contentDigest, tokenJti: caller.id });
+    const built = assertionClientData({ method: req.method, target: req.rawTarget, contentDigest, tokenJti: caller.id });
+    const clientData = i.environment === 'test' && this.deps.testAssertionClientData ? this.deps.testAssertionClientData(built) : built;
     // The app's policy for this environment: Apple's check needs the team and bundle ids (RP ID hash).
     const settings = await this.deps.settings.get(i.appId, i.environment);
     const verdict = await this.deps.assertionCheck(i.platform)({ publicKeySpki: i.publicKeySpki, storedCounter: i.counter, assertion: header, clientData, policy: { ...settings.policy, environment: i.environment } });
