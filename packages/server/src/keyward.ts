@@ -277,6 +277,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     singleUse,
     tokens,
     secrets,
+    keyring,
     limits,
     metrics,
     feed,

@@ -1353,6 +1353,8 @@ export interface Operations {
       maxAttestationsPerAppPerHour: number;
       reattestAfterSeconds: number;
       runtimeSecrets: string[];
+      /** the platform policy; key material (Play Integrity's keys) is sealed at rest and shown as "<sealed>", which a PUT may send back to keep it */
+      policy: Record<string, unknown>;
       platforms: string[];
       version: number;
     };
@@ -1365,7 +1367,7 @@ export interface Operations {
       /** App id, `app_…` */
       appId?: string;
       environment?: "live" | "test";
-      /** apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy) */
+      /** apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy); replaces the whole policy; a key sent as "<sealed>" keeps the stored one */
       policy?: Record<string, unknown>;
       appTokenTtlSeconds?: number;
       appTokenScopes?: string[];
@@ -1386,6 +1388,8 @@ export interface Operations {
       maxAttestationsPerAppPerHour: number;
       reattestAfterSeconds: number;
       runtimeSecrets: string[];
+      /** the platform policy; key material (Play Integrity's keys) is sealed at rest and shown as "<sealed>", which a PUT may send back to keep it */
+      policy: Record<string, unknown>;
       platforms: string[];
       version: number;
     };

@@ -1,6 +1,7 @@
 import type { KeywardConfig } from '../config/config.js';
 import type { InvalidationBus } from '../cache/invalidation.js';
 import type { Clock } from '../lib/clock.js';
+import type { Keyring } from '../lib/sealed.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import type { SecretService } from '../secrets/service.js';
@@ -33,6 +34,8 @@ export interface AttestationDeps {
   readonly singleUse: SingleUseStore;
   readonly tokens: TokenService;
   readonly secrets: SecretService;
+  /** Seals the key material in attestation policies (attestation/sealed-policy.ts). */
+  readonly keyring: Keyring;
   readonly limits: RateLimitStore;
   readonly metrics: Metrics;
   /** The local change feed: an instance revoked on another node leaves this node's gate cache. */
@@ -69,7 +72,7 @@ export interface AttestationTestHooks {
 /** Built once by the container (keyward.ts). The debug verifier is always installed; it refuses outside `test`. */
 export function createAttestation(d: AttestationDeps): Attestation {
   const { config, store, metrics, now } = d;
-  const settings = new AttestationSettings({ store, now, cacheTtlMs: config.cacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
+  const settings = new AttestationSettings({ store, keyring: d.keyring, now, cacheTtlMs: config.cacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
   const gate = new AttestationRequestGate({
     store,
     settings,

@@ -40,7 +40,13 @@ export interface AttestationStore {
   revokeDebugToken(id: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome>;
   getDebugToken(id: string): Promise<DebugToken | undefined>;
 
+  /**
+   * The stored form: the policy's key material (attestation/sealed-policy.ts) arrives sealed and
+   * is returned as stored; opening it is the settings service's job, never the store's.
+   */
   getConfig(appId: string, environment: Environment): Promise<AttestationConfig | undefined>;
+  /** Every stored config, ordered by (appId, environment), the page after `after` (master-key re-sealing). */
+  listAllConfigs(after: { readonly appId: string; readonly environment: Environment } | undefined, limit: number): Promise<readonly AttestationConfig[]>;
   /**
    * Creates (expectedVersion 0) or replaces the config if its stored version is `expectedVersion`;
    * 'conflict' otherwise. Atomic with its audit record.

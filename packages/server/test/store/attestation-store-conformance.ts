@@ -102,5 +102,22 @@ export function attestationStoreConformance(name: string, make: HarnessFactory<A
       expect(await h.store.getConfig(appId, 'live')).toMatchObject({ version: 2, monitorOnly: false });
       await h.close();
     });
+
+    it('listAllConfigs pages through every config in (appId, environment) order', async () => {
+      const h = await make();
+      const apps = [await h.createApp(), await h.createApp()].sort();
+      for (const appId of apps) for (const environment of ['test', 'live'] as const) await h.store.putConfig({ ...DEFAULT_ATTESTATION_CONFIG, appId, environment, updatedAtMs: T0, version: 1 }, 0, draft('attestation.config.update', appId));
+      const seen: string[] = [];
+      let after: { appId: string; environment: 'live' | 'test' } | undefined;
+      for (;;) {
+        const page = await h.store.listAllConfigs(after, 3);
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(3);
+        seen.push(...page.map((c) => `${c.appId}/${c.environment}`));
+        after = { appId: page.at(-1)!.appId, environment: page.at(-1)!.environment };
+      }
+      expect(seen).toEqual(apps.flatMap((a) => [`${a}/live`, `${a}/test`]));
+      await h.close();
+    });
   });
 }

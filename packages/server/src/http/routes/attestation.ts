@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../attestation/model.js';
 import type { AttestationPayload } from '../../attestation/provider.js';
+import { maskPolicy, SEALED_MASK } from '../../attestation/sealed-policy.js';
 import { presented } from '../../credentials/extract.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
@@ -42,7 +43,7 @@ const ConfigBody = Type.Object(
   {
     appId: Type.Optional(AppId),
     environment: Type.Optional(Environment),
-    policy: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy)' })),
+    policy: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: `apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy); replaces the whole policy; a key sent as "${SEALED_MASK}" keeps the stored one` })),
     appTokenTtlSeconds: Type.Optional(Type.Integer()),
     appTokenScopes: Type.Optional(Type.Array(Type.String(), { maxItems: 32 })),
     monitorOnly: Type.Optional(Type.Boolean()),
@@ -63,7 +64,8 @@ const ConfigView = Type.Object({
   maxAttestationsPerAppPerHour: Type.Integer(),
   reattestAfterSeconds: Type.Integer(),
   runtimeSecrets: Type.Array(Type.String()),
-  platforms: Type.Array(Type.String({ description: 'platforms with a policy set (the policy itself may hold keys and is not shown)' })),
+  policy: Type.Record(Type.String(), Type.Unknown(), { description: `the platform policy; key material (Play Integrity's keys) is sealed at rest and shown as "${SEALED_MASK}", which a PUT may send back to keep it` }),
+  platforms: Type.Array(Type.String({ description: 'platforms with a policy set' })),
   version: Type.Integer(),
 });
 const ScopeQuery = Type.Object({ appId: Type.Optional(AppId), environment: Type.Optional(Environment) }, { additionalProperties: false });
@@ -209,6 +211,7 @@ function configView(c: Awaited<ReturnType<Keyward['attestation']['settings']['ge
     maxAttestationsPerAppPerHour: c.maxAttestationsPerAppPerHour,
     reattestAfterSeconds: c.reattestAfterSeconds,
     runtimeSecrets: [...c.runtimeSecrets],
+    policy: maskPolicy(c.policy) as Record<string, unknown>,
     platforms: Object.keys(c.policy).sort(),
     version: c.version,
   };

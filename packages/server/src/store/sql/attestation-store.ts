@@ -110,6 +110,10 @@ function debugFromRow(r: AttestationTables['attestation_debug_tokens']): DebugTo
   return { id: r.id, appId: r.app_id, name: r.name, tokenHash: r.token_hash, createdAtMs: Number(r.created_at_ms), revokedAtMs: r.revoked_at_ms === null ? null : Number(r.revoked_at_ms) };
 }
 
+function configFromRow(r: AttestationTables['attestation_configs']): AttestationConfig {
+  return { ...JSON.parse(r.config), appId: r.app_id, environment: r.environment as Environment, updatedAtMs: Number(r.updated_at_ms), version: Number(r.version) };
+}
+
 /** The SQL AttestationStore, for SQLite and PostgreSQL alike (the dialect only picks the row lock). */
 export class SqlAttestationStore implements AttestationStore {
   private readonly db: Db;
@@ -205,8 +209,13 @@ export class SqlAttestationStore implements AttestationStore {
 
   async getConfig(appId: string, environment: Environment): Promise<AttestationConfig | undefined> {
     const r = await this.db.selectFrom('attestation_configs').selectAll().where('app_id', '=', appId).where('environment', '=', environment).executeTakeFirst();
-    if (!r) return undefined;
-    return { ...JSON.parse(r.config), appId: r.app_id, environment: r.environment as Environment, updatedAtMs: Number(r.updated_at_ms), version: Number(r.version) };
+    return r ? configFromRow(r) : undefined;
+  }
+
+  async listAllConfigs(after: { readonly appId: string; readonly environment: Environment } | undefined, limit: number): Promise<readonly AttestationConfig[]> {
+    let q = this.db.selectFrom('attestation_configs').selectAll();
+    if (after) q = q.where((eb) => eb.or([eb('app_id', '>', after.appId), eb.and([eb('app_id', '=', after.appId), eb('environment', '>', after.environment)])]));
+    return (await q.orderBy('app_id').orderBy('environment').limit(limit).execute()).map(configFromRow);
   }
 
   async putConfig(c: AttestationConfig, expectedVersion: number, audit: AuditDraft): Promise<'ok' | 'conflict'> {
