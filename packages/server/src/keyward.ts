@@ -285,6 +285,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     ...(options.attestationVerifiers ? { verifiers: options.attestationVerifiers } : {}),
     ...(options.assertionChecks ? { assertionChecks: options.assertionChecks } : {}),
     ...(options.attestationTestHooks ? { testHooks: options.attestationTestHooks } : {}),
+    emit,
+    onError: (err) => logger.error({ err }, 'attestation events flush failed; will retry'),
   });
   if (options.watchChanges !== false) await watcher.start();
   const anomalies = new AnomalyService({
@@ -373,6 +375,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     async close() {
       await watcher.stop();
       await anomalies.stop();
+      await attestation.events.stop();
       await dispatcher.stop();
       await usage.stop();
       await shared?.usageFlusher.stop();

@@ -8,9 +8,11 @@ import type { SecretService } from '../secrets/service.js';
 import type { SingleUseStore } from '../state/single-use.js';
 import type { SqlStore } from '../store/sql/sql-store.js';
 import type { TokenService } from '../tokens/service.js';
+import type { WebhookEvent } from '../webhooks/model.js';
 import { AttestationAdmin } from './admin.js';
 import { assertionChecks, type AssertionCheck } from './assertion.js';
 import { debugVerifier } from './debug/verifier.js';
+import { ATTESTATION_EVENT_WINDOW_MS, AttestationEventRecorder } from './events.js';
 import { AttestationFlow } from './flow.js';
 import { AttestationRequestGate } from './gate.js';
 import type { AttestationPlatform } from './provider.js';
@@ -25,6 +27,8 @@ export interface Attestation {
   readonly settings: AttestationSettings;
   readonly gate: AttestationRequestGate;
   readonly admin: AttestationAdmin;
+  /** Monitored and refused attestations, aggregated per minute: listed, audited, webhooked. */
+  readonly events: AttestationEventRecorder;
 }
 
 export interface AttestationDeps {
@@ -46,6 +50,9 @@ export interface AttestationDeps {
   /** Default: Apple's CBOR assertions for Apple instances, the generic ECDSA form for the rest. */
   readonly assertionChecks?: ReadonlyMap<AttestationPlatform, AssertionCheck>;
   readonly testHooks?: AttestationTestHooks;
+  /** Queues webhook events (`attestation.failed`). */
+  readonly emit?: (event: WebhookEvent) => unknown;
+  readonly onError?: (err: unknown) => void;
 }
 
 /**
@@ -69,9 +76,22 @@ export interface AttestationTestHooks {
   readonly assertionClientData?: (built: Uint8Array) => Uint8Array;
 }
 
+/** A payload's platform is the caller's string: events name only these (anything else is `unknown`), so it cannot widen the aggregation key. */
+const KNOWN_PLATFORMS: ReadonlySet<string> = new Set<AttestationPlatform>(['apple', 'android', 'play_integrity', 'external', 'debug']);
+
 /** Built once by the container (keyward.ts). The debug verifier is always installed; it refuses outside `test`. */
 export function createAttestation(d: AttestationDeps): Attestation {
   const { config, store, metrics, now } = d;
+  const events = new AttestationEventRecorder({
+    store,
+    now,
+    // The window is a minute; stores configured to flush only on demand (tests, CLI) do the same here.
+    flushIntervalMs: config.usageFlushIntervalMs === 0 ? 0 : ATTESTATION_EVENT_WINDOW_MS,
+    ...(d.emit ? { emit: d.emit } : {}),
+    ...(d.onError ? { onError: d.onError } : {}),
+    onDropped: (o) => metrics.attestationEventsDropped.inc({ stage: o.stage }),
+  });
+  events.start();
   const settings = new AttestationSettings({ store, keyring: d.keyring, now, cacheTtlMs: config.cacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
   const gate = new AttestationRequestGate({
     store,
@@ -80,7 +100,11 @@ export function createAttestation(d: AttestationDeps): Attestation {
     now,
     cacheTtlMs: config.cacheTtlMs,
     ...(d.testHooks?.assertionClientData ? { testAssertionClientData: d.testHooks.assertionClientData } : {}),
-    onMonitored: (code, route) => metrics.attestationMonitored.inc({ route, code }),
+    onMonitored: (code, route, caller) => {
+      metrics.attestationMonitored.inc({ route, code });
+      events.record({ appId: caller.appId, environment: caller.environment, stage: 'request', outcome: 'monitored', code, subject: route, reason: code });
+    },
+    onRefused: (code, reason, subject, caller) => events.record({ appId: caller.appId, environment: caller.environment, stage: 'request', outcome: 'refused', code, subject, reason }),
   });
   const platform = d.verifiers ?? builtInVerifiers(now, config);
   const flow = new AttestationFlow({
@@ -93,16 +117,17 @@ export function createAttestation(d: AttestationDeps): Attestation {
     now,
     challengeTtlSeconds: config.attestationChallengeTtlSeconds,
     ...(d.testHooks?.challengeBytes ? { testChallengeBytes: d.testHooks.challengeBytes } : {}),
-    onOutcome: (p, code, reason) => {
+    onOutcome: (p, code, reason, appId, environment) => {
       metrics.attestations.inc({ platform: p, code });
       metrics.verification('attestation', code, reason);
+      if (code !== 'VALID') events.record({ appId, environment, stage: 'attest', outcome: 'refused', code, subject: KNOWN_PLATFORMS.has(p) ? p : 'unknown', reason });
     },
   });
   d.feed.subscribe((m) => {
     if (m.type === 'instance') gate.forget(m.instanceId);
     else if (m.type === 'all') gate.clear();
   });
-  return { settings, gate, flow, admin: new AttestationAdmin({ store, core: d.core, settings, gate, secrets: d.secrets, now }) };
+  return { settings, gate, flow, events, admin: new AttestationAdmin({ store, core: d.core, settings, gate, secrets: d.secrets, now }) };
 }
 
 function builtInVerifiers(now: Clock, config: KeywardConfig): PlatformVerifier[] {

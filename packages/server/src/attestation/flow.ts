@@ -32,7 +32,7 @@ export interface AttestationFlowDeps {
   readonly now: Clock;
   readonly challengeTtlSeconds: number;
   /** Every attestation outcome, for `keyward_attestation_total{platform,code}`. */
-  readonly onOutcome?: (platform: string, code: string, reason: string) => void;
+  readonly onOutcome?: (platform: string, code: string, reason: string, appId: string, environment: Environment) => void;
   /** Tests only (AttestationTestHooks.challengeBytes): the `test` environment's challenges; never used for `live`. */
   readonly testChallengeBytes?: (appId: string) => Uint8Array;
 }
@@ -72,7 +72,7 @@ export class AttestationFlow {
   async attest(input: { readonly appId: string; readonly environment: Environment; readonly challenge: string; readonly payload: AttestationPayload }, by: Actor): Promise<AttestOutcome> {
     const platform: string = typeof input.payload?.platform === 'string' ? input.payload.platform : 'unknown';
     const outcome = await this.run(input, by);
-    this.deps.onOutcome?.(platform, outcome.ok ? 'VALID' : outcome.code, outcome.ok ? 'VALID' : outcome.reason);
+    this.deps.onOutcome?.(platform, outcome.ok ? 'VALID' : outcome.code, outcome.ok ? 'VALID' : outcome.reason, input.appId, input.environment);
     return outcome;
   }
 

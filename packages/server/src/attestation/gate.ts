@@ -35,6 +35,8 @@ export class AttestationRequestGate implements AttestationGate {
       readonly testAssertionClientData?: (built: Uint8Array) => Uint8Array;
       /** Would-have-blocked events (metrics and analytics). */
       readonly onMonitored?: (code: DenyCode, route: string, caller: Caller) => void;
+      /** Attestation refusals answered to the caller (events): on a route, or an app token whose instance no longer stands (`subject` 'app-token'). */
+      readonly onRefused?: (code: DenyCode, reason: string, subject: string, caller: Caller) => void;
     },
   ) {}
 
@@ -78,7 +80,9 @@ export class AttestationRequestGate implements AttestationGate {
       const r = await inner(token, context);
       if (!r.valid || r.caller.kind !== 'app-token') return r;
       const checked = await this.checkInstance(r.caller);
-      return checked.ok ? r : { valid: false, code: checked.code, reason: checked.reason };
+      if (checked.ok) return r;
+      this.deps.onRefused?.(checked.code, checked.reason, 'app-token', r.caller);
+      return { valid: false, code: checked.code, reason: checked.reason };
     };
   }
 
@@ -88,6 +92,10 @@ export class AttestationRequestGate implements AttestationGate {
 
   monitored(code: DenyCode, route: string, caller: Caller): void {
     this.deps.onMonitored?.(code, route, caller);
+  }
+
+  refused(code: DenyCode, reason: string, route: string, caller: Caller): void {
+    this.deps.onRefused?.(code, reason, route, caller);
   }
 
   /**

@@ -8,9 +8,12 @@ import type { WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
+import type { AttestationEvent, AttestationEventFilter } from '../../attestation/events.js';
+import type { Page, PageRequest } from '../types.js';
+import { ATTESTATION_EVENT_MIGRATION, listAttestationEvents, recordAttestationEvents, type AttestationEventTables } from './attestation-event-store.js';
 
 /** The attestation tables (versions 700–799), merged into `Database`. */
-export interface AttestationTables {
+export interface AttestationTables extends AttestationEventTables {
   app_instances: {
     id: string;
     app_id: string;
@@ -87,6 +90,7 @@ export const ATTESTATION_MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  ATTESTATION_EVENT_MIGRATION,
 ];
 
 function instanceFromRow(r: AttestationTables['app_instances']): AppInstance {
@@ -216,6 +220,14 @@ export class SqlAttestationStore implements AttestationStore {
     let q = this.db.selectFrom('attestation_configs').selectAll();
     if (after) q = q.where((eb) => eb.or([eb('app_id', '>', after.appId), eb.and([eb('app_id', '=', after.appId), eb('environment', '>', after.environment)])]));
     return (await q.orderBy('app_id').orderBy('environment').limit(limit).execute()).map(configFromRow);
+  }
+
+  recordEvents(events: readonly AttestationEvent[], nowMs: number): Promise<void> {
+    return recordAttestationEvents(this.db, events, nowMs);
+  }
+
+  listEvents(filter: AttestationEventFilter, page: PageRequest): Promise<Page<AttestationEvent>> {
+    return listAttestationEvents(this.db, filter, page);
   }
 
   async putConfig(c: AttestationConfig, expectedVersion: number, audit: AuditDraft): Promise<'ok' | 'conflict'> {
