@@ -22,6 +22,12 @@ export class AttestationSettings {
 
   constructor(private readonly deps: { readonly store: AttestationStore; readonly keyring: Keyring; readonly now: Clock; readonly cacheTtlMs: number; readonly maxAppTokenTtlSeconds: number }) {}
 
+  /** The cached settings while their entry is fresh, else undefined (no store read): the request path's synchronous shortcut. */
+  cached(appId: string, environment: Environment): AttestationConfig | undefined {
+    const hit = this.cache.get(`${appId}\0${environment}`);
+    return hit && hit.untilMs > this.deps.now() ? hit.config : undefined;
+  }
+
   async get(appId: string, environment: Environment): Promise<AttestationConfig> {
     const k = `${appId}\0${environment}`;
     const now = this.deps.now();

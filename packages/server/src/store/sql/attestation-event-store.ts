@@ -63,7 +63,7 @@ const fromRow = (r: Row): AttestationEvent => ({
   lastAtMs: Number(r.last_at_ms),
 });
 
-/** Every event and its audit record in one transaction. An event of an app deleted meanwhile fails the batch (foreign key), as any broken write. */
+/** Every event and its audit record in one transaction. `appId` must name an app (foreign key): occurrences come only from callers whose app was authenticated. */
 export async function recordAttestationEvents(db: Kysely<Database>, events: readonly AttestationEvent[], nowMs: number): Promise<void> {
   if (events.length === 0) return;
   await db.transaction().execute(async (trx) => {
