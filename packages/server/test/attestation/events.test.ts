@@ -3,16 +3,21 @@
  * window, listed by GET /v1/apps/{appId}/attestation/events, one `attestation.failed` audit
  * record and one `attestation.failed` webhook delivery each, and bounded per window.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AttestationEventRecorder, type AttestationOccurrence } from '../../src/attestation/events.js';
 import { createGatewayPolicy } from '../../src/gateway/policy.js';
+import { createKeyward } from '../../src/keyward.js';
 import { createGateway } from '../../src/gateway/proxy.js';
 import { compileAccessMap } from '../../src/policy/evaluate.js';
 import { parseAccessMap } from '../../src/policy/load.js';
 import { MemoryRateLimitStore } from '../../src/ratelimit/store.js';
 import { SqlAttestationStore } from '../../src/store/sql/attestation-store.js';
+import { runCli } from '../cli/run-in-process.js';
 import { startUpstream } from '../gateway/upstream.js';
 import { CLI } from '../helpers.js';
 import { attest, attestationApi, T0 } from './harness.js';
@@ -139,4 +144,23 @@ describe('attestation events', () => {
     const ok = await s.api.server.inject({ method: 'GET', url: `/v1/apps/${other.id}/attestation/events`, headers: { authorization: `Bearer ${scoped}` } });
     expect(ok.statusCode).toBe(200);
   });
+});
+
+describe('keyward attestation events', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-attest-events-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cli = (args: string[]) => runCli(['--data', dir, ...args], { KEYWARD_MASTER_KEYS: '' });
+
+  it('lists what a server recorded in the same store, with the API view; a bad --outcome is refused', async () => {
+    expect((await cli(['init', '--json'])).code).toBe(0);
+    const kw = await createKeyward({ config: { dataDir: dir, logLevel: 'silent', changePollIntervalMs: 0, usageFlushIntervalMs: 0 }, watchChanges: false });
+    const app = await kw.apps.create({ name: 'cli' }, CLI);
+    for (let i = 0; i < 4; i++) kw.attestation.events.record({ appId: app.id, environment: 'live', stage: 'attest', outcome: 'refused', code: 'ATTESTATION_FAILED', subject: 'apple', reason: 'nonce_mismatch' });
+    await kw.close(); // flushes
+    const r = await cli(['attestation', 'events', '--app', app.id, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).items).toMatchObject([{ id: expect.stringMatching(/^ate_/), appId: app.id, environment: 'live', stage: 'attest', outcome: 'refused', code: 'ATTESTATION_FAILED', subject: 'apple', reason: 'nonce_mismatch', count: 4 }]);
+    expect(JSON.parse((await cli(['attestation', 'events', '--app', app.id, '--env', 'test', '--json'])).stdout).items).toEqual([]);
+    expect((await cli(['attestation', 'events', '--app', app.id, '--outcome', 'nope'])).code).not.toBe(0);
+  }, 60_000);
 });

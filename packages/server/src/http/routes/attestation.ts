@@ -9,6 +9,7 @@ import { idPattern } from '../../lib/ids.js';
 import { retryAfterSeconds } from '../../ratelimit/headers.js';
 import { AppId, ERROR_RESPONSES, Environment, iso, isoOrNull, Limit, parseLimit } from '../schemas.js';
 import type { Server } from '../types.js';
+import { attestationEventView } from '../views.js';
 import { actorOf } from './actor.js';
 import { appScope, publishableScope } from './app-scope.js';
 
@@ -110,7 +111,7 @@ export function attestationRoutes(server: Server, kw: Pick<Keyward, 'attestation
     async (request) => {
       const q = request.query;
       const page = await events.list({ appId: request.params.appId, ...(q.environment ? { environment: q.environment } : {}), ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.stage ? { stage: q.stage } : {}) }, { limit: parseLimit(q.limit), ...(q.after ? { after: q.after } : {}) });
-      return { items: page.items.map(({ firstAtMs, lastAtMs, ...e }) => ({ ...e, firstAt: iso(firstAtMs), lastAt: iso(lastAtMs) })), ...(page.next ? { next: page.next } : {}) };
+      return { items: page.items.map(attestationEventView), ...(page.next ? { next: page.next } : {}) };
     },
   );
 
