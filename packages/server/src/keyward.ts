@@ -371,7 +371,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       await store.ping();
       return store.backend;
     },
-    verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
+    verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason), { attestation: attestation.gate }),
     async close() {
       await watcher.stop();
       await anomalies.stop();

@@ -1578,6 +1578,8 @@ export interface Operations {
       attested?: boolean;
       /** With an app token: the attested app instance (ins_…) */
       instanceId?: string;
+      /** A request with a Keyward-Assertion header: the assertion held (its counter is now spent) */
+      asserted?: boolean;
       /** RATE_LIMITED and USAGE_EXCEEDED: seconds until the credential may call again (as Retry-After) */
       retryAfterSeconds?: number;
       requestId: string;

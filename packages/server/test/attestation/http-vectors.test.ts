@@ -92,8 +92,9 @@ async function stack(nowMs: number, hooks: AttestationTestHooks, policy: Omit<At
   };
   const attest = async (env: 'test' | 'live', payload: unknown, c?: string) => call(`${apiUrl}/v1/attest`, { method: 'POST', headers: { 'x-api-key': pk[env] }, body: { challenge: c ?? (await challenge(env)), payload } });
   const verify = (credential: string) => call(`${apiUrl}/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${root}` }, body: { credential } });
+  const verifyRequest = (req: { method: string; target: string; headers: [string, string][] }) => call(`${apiUrl}/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${root}` }, body: { request: req } });
   const gateway = (p: string, headers: Record<string, string>, method: 'GET' | 'POST' = 'GET') => call(`${gatewayUrl}${p}`, { method, headers });
-  return { kw, clock, appId: app.id, up, challenge, attest, verify, gateway };
+  return { kw, clock, appId: app.id, up, challenge, attest, verify, verifyRequest, gateway };
 }
 
 const apple = appleVectors();
@@ -133,6 +134,19 @@ describe.each(apple)('Apple App Attest through HTTP: $file', (v: AppleVector) =>
     const replayed = await s.gateway('/pay', { authorization: `Bearer ${appToken}`, 'keyward-assertion': assertionHeader }, 'POST');
     expect([replayed.status, replayed.code]).toEqual([401, 'ASSERTION_COUNTER_REPLAYED']);
     expect(s.up.seen.map((r) => r.url)).toEqual(['/feed', '/pay']);
+  });
+
+  it('the recorded assertion through POST /v1/verify (whole request): asserted once, then its counter is spent', async () => {
+    const s = await stack(Date.parse(v.attestation.timestamp), hooks, policy);
+    const { appToken, instanceId } = (await s.attest('test', payload)).json as { appToken: string; instanceId: string };
+    s.clock.set(Date.parse(v.assertion.timestamp));
+    const req = { method: 'POST', target: '/pay', headers: [['authorization', `Bearer ${appToken}`], ['keyward-assertion', assertionHeader]] as [string, string][] };
+    expect((await s.verifyRequest(req)).json).toMatchObject({ valid: true, kind: 'app-token', attested: true, asserted: true, instanceId });
+    expect((await s.verifyRequest(req)).json).toMatchObject({ valid: false, code: 'ASSERTION_COUNTER_REPLAYED' });
+    // Without the header the same request is the app token alone: attested, nothing asserted.
+    const plain = (await s.verifyRequest({ ...req, headers: req.headers.slice(0, 1) })).json;
+    expect(plain).toMatchObject({ valid: true, attested: true });
+    expect(plain).not.toHaveProperty('asserted');
   });
 
   it('the hooks reach only the test environment: in live the challenge is random and the same attestation is refused', async () => {
