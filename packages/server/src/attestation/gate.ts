@@ -94,8 +94,8 @@ export class AttestationRequestGate implements AttestationGate {
 
   /**
    * Wraps the token scheme: an app token passes only while its instance stands. When the instance
-   * and the app's settings are cached (the common case) the check is synchronous, so an app token
-   * costs no promise beyond the token scheme's own (bench/cases/app-token.bench.ts).
+   * and the app's settings are cached (the common case) the check is synchronous: an app token
+   * costs one `then` on the token scheme's promise and no lookup promise (bench/cases/app-token.bench.ts).
    */
   tokenScheme(inner: SchemeVerifier<string>): SchemeVerifier<string> {
     const after = (r: CallerResult, checked: InstanceCheck): CallerResult => {
