@@ -93,6 +93,7 @@ const SEALED_QUERY = `SELECT sealed FROM (
   SELECT sealed_secret AS sealed FROM key_secrets WHERE sealed_secret IS NOT NULL
   UNION ALL SELECT sealed_private_jwk FROM jwt_signing_keys
   UNION ALL SELECT sealed_value FROM server_secrets
+  UNION ALL SELECT sealed_secret FROM webhook_endpoints
   UNION ALL SELECT config FROM attestation_configs) s`;
 
 function countIds(values: readonly string[]): StoredKeyIds {

@@ -155,4 +155,17 @@ describe('keyward attestation reseal', () => {
     const report = await runDoctor({ config: loadConfig({}, e), env: e, maxSkewMs: 1000, timeoutMs: 1500 });
     expect(report.checks.find((c) => c.name === 'sealed-secrets')).toMatchObject({ status: 'fail', detail: expect.stringContaining('fresh (2)') });
   }, 60_000);
+
+  it('doctor counts webhook endpoint secrets too', async () => {
+    const own = path.join(dir, 'hooks');
+    expect((await runCli(['--data', own, 'init', '--json'], env([fresh, old]))).code).toBe(0);
+    const e = { KEYWARD_DATA: own, ...env([fresh, old]) };
+    const total = async () => Number(/^(\d+) sealed value/.exec((await runDoctor({ config: loadConfig({}, e), env: e, maxSkewMs: 1000, timeoutMs: 1500 })).checks.find((c) => c.name === 'sealed-secrets')!.detail)?.[1]);
+    const before = await total();
+    const kw = await createKeyward({ keyring: new Keyring([fresh, old]), config: { dataDir: own, logLevel: 'silent', changePollIntervalMs: 0, usageFlushIntervalMs: 0, webhookPollIntervalMs: 0 }, watchChanges: false });
+    const app = await kw.apps.create({ name: 'hooks' }, CLI);
+    await kw.webhooks.create(app.id, { url: 'https://hooks.example.com/kw' }, CLI);
+    await kw.close();
+    expect(await total()).toBe(before + 1);
+  }, 60_000);
 });
