@@ -58,6 +58,9 @@ const notes = rows.filter((r) => r.notes).map((r) => `- **${r.name}**: ${r.notes
 if (filters.length === 0) {
   await writeFile(path.join(here, 'RESULTS.md'), [...header, ...lines, '', ...(notes.length ? ['## Notes', '', ...notes, ''] : [])].join('\n'));
   console.log('\nwrote bench/RESULTS.md');
+} else {
+  // A filtered run leaves RESULTS.md alone; print its rows and notes as they would appear there, to copy in by hand.
+  console.log(['', 'RESULTS.md rows:', ...lines, ...(notes.length ? ['', ...notes] : [])].join('\n'));
 }
 const missed = rows.filter((r) => !passes(r));
 console.log(`\n${rows.length - missed.length} of ${rows.length} targets met`);

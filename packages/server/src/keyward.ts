@@ -43,7 +43,7 @@ import { LeakService } from './leaks/service.js';
 import { leakKeySource, type LeakKeySource } from './leaks/public-keys.js';
 import type { SqlStore } from './store/sql/sql-store.js';
 import type { PlatformVerifier } from './attestation/verifiers-registry.js';
-import { createAttestation, type Attestation } from './attestation/container.js';
+import { createAttestation, type Attestation, type AttestationTestHooks } from './attestation/container.js';
 import type { AssertionCheck } from './attestation/assertion.js';
 import type { AttestationPlatform } from './attestation/provider.js';
 
@@ -145,6 +145,8 @@ export interface CreateKeywardOptions {
   readonly attestationVerifiers?: readonly PlatformVerifier[];
   /** Platform assertion checks replacing the generic ECDSA form (e.g. Apple's CBOR assertions). */
   readonly assertionChecks?: ReadonlyMap<AttestationPlatform, AssertionCheck>;
+  /** Tests only, `test` environment only: recorded platform vectors through HTTP (attestation/container.ts says why). */
+  readonly attestationTestHooks?: AttestationTestHooks;
 }
 
 export async function createKeyward(options: CreateKeywardOptions = {}): Promise<Keyward> {
@@ -275,12 +277,16 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     singleUse,
     tokens,
     secrets,
+    keyring,
     limits,
     metrics,
     feed,
     now,
     ...(options.attestationVerifiers ? { verifiers: options.attestationVerifiers } : {}),
     ...(options.assertionChecks ? { assertionChecks: options.assertionChecks } : {}),
+    ...(options.attestationTestHooks ? { testHooks: options.attestationTestHooks } : {}),
+    emit,
+    onError: (err) => logger.error({ err }, 'attestation events flush failed; will retry'),
   });
   if (options.watchChanges !== false) await watcher.start();
   const anomalies = new AnomalyService({
@@ -365,10 +371,11 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       await store.ping();
       return store.backend;
     },
-    verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
+    verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason), { attestation: attestation.gate }),
     async close() {
       await watcher.stop();
       await anomalies.stop();
+      await attestation.events.stop();
       await dispatcher.stop();
       await usage.stop();
       await shared?.usageFlusher.stop();

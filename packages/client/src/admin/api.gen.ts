@@ -1280,6 +1280,45 @@ export interface Operations {
       revokedAt: string | null;
     };
   };
+  /** An app's failed and monitored attestations, aggregated per minute, newest first */
+  getAppsByAppIdAttestationEvents: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: {
+      environment?: "live" | "test";
+      outcome?: "refused" | "monitored";
+      stage?: "attest" | "request";
+      /** Page size, 1–1000 (default 100) */
+      limit?: string;
+      /** The `next` of the previous page */
+      after?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        id: string;
+        appId: string;
+        environment: string;
+        /** attest: POST /v1/attest refused; request: a route whose attestation or assertion requirement was not met */
+        stage: "attest" | "request";
+        /** monitored: monitor-only mode let the call through (enforcement would have refused it) */
+        outcome: "refused" | "monitored";
+        code: string;
+        /** the platform (attest), the access map's resource path, or app-token (an app token whose instance no longer stands) */
+        subject: string;
+        /** the precise reason of the window's first occurrence */
+        reason: string;
+        /** occurrences in the window (one minute, one node) */
+        count: number;
+        firstAt: string;
+        lastAt: string;
+      }[];
+      next?: string;
+    };
+  };
   /** A single-use attestation challenge (base64url, 32 bytes) for this app and environment */
   postAttestChallenge: {
     params: never;
@@ -1353,6 +1392,8 @@ export interface Operations {
       maxAttestationsPerAppPerHour: number;
       reattestAfterSeconds: number;
       runtimeSecrets: string[];
+      /** the platform policy; key material (Play Integrity's keys) is sealed at rest and shown as "<sealed>", which a PUT may send back to keep it */
+      policy: Record<string, unknown>;
       platforms: string[];
       version: number;
     };
@@ -1365,7 +1406,7 @@ export interface Operations {
       /** App id, `app_…` */
       appId?: string;
       environment?: "live" | "test";
-      /** apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy) */
+      /** apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy); replaces the whole policy; a key sent as "<sealed>" keeps the stored one */
       policy?: Record<string, unknown>;
       appTokenTtlSeconds?: number;
       appTokenScopes?: string[];
@@ -1386,6 +1427,8 @@ export interface Operations {
       maxAttestationsPerAppPerHour: number;
       reattestAfterSeconds: number;
       runtimeSecrets: string[];
+      /** the platform policy; key material (Play Integrity's keys) is sealed at rest and shown as "<sealed>", which a PUT may send back to keep it */
+      policy: Record<string, unknown>;
       platforms: string[];
       version: number;
     };
@@ -1535,6 +1578,8 @@ export interface Operations {
       attested?: boolean;
       /** With an app token: the attested app instance (ins_…) */
       instanceId?: string;
+      /** A request with a Keyward-Assertion header: the assertion held (its counter is now spent) */
+      asserted?: boolean;
       /** RATE_LIMITED and USAGE_EXCEEDED: seconds until the credential may call again (as Retry-After) */
       retryAfterSeconds?: number;
       requestId: string;
@@ -2588,6 +2633,7 @@ export const ROUTES = {
   getDevices: { method: 'GET', path: '/v1/devices', public: false },
   postDevices: { method: 'POST', path: '/v1/devices', public: true },
   postDevicesByDeviceIdRevoke: { method: 'POST', path: '/v1/devices/{deviceId}/revoke', public: false },
+  getAppsByAppIdAttestationEvents: { method: 'GET', path: '/v1/apps/{appId}/attestation/events', public: false },
   postAttestChallenge: { method: 'POST', path: '/v1/attest/challenge', public: true },
   postAttest: { method: 'POST', path: '/v1/attest', public: true },
   getAttestSecrets: { method: 'GET', path: '/v1/attest/secrets', public: true },

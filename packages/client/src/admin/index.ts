@@ -167,6 +167,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       createDebugToken: (body: Body<'postAttestationDebugTokens'>) => call('postAttestationDebugTokens', { body }),
       debugTokens: (query: Query<'getAttestationDebugTokens'>) => call('getAttestationDebugTokens', { query }),
       revokeDebugToken: (debugTokenId: string, appId: string) => call('postAttestationDebugTokensByDebugTokenIdRevoke', { params: { debugTokenId }, body: { appId } }),
+      /** Failed and monitored attestations, aggregated per minute, newest first (`next` pages on). */
+      events: (appId: string, query: Query<'getAppsByAppIdAttestationEvents'> = {}) => call('getAppsByAppIdAttestationEvents', { params: { appId }, query }),
     },
     analytics: {
       /**

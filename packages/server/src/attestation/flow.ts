@@ -32,8 +32,13 @@ export interface AttestationFlowDeps {
   readonly now: Clock;
   readonly challengeTtlSeconds: number;
   /** Every attestation outcome, for `keyward_attestation_total{platform,code}`. */
-  readonly onOutcome?: (platform: string, code: string, reason: string) => void;
+  readonly onOutcome?: (platform: string, code: string, reason: string, appId: string, environment: Environment) => void;
+  /** Tests only (AttestationTestHooks.challengeBytes): the `test` environment's challenges; never used for `live`. */
+  readonly testChallengeBytes?: (appId: string) => Uint8Array;
 }
+
+/** Base64url of 12 to 64 bytes: 32 random bytes in normal operation; a recorded vector's nonce may be shorter (test hooks). */
+const CHALLENGE_RE = /^[A-Za-z0-9_-]{16,86}$/;
 
 /**
  * Steps 1–3 of the flow: a challenge, the platform's attestation over it, the instance registered
@@ -45,10 +50,17 @@ export class AttestationFlow {
 
   /** 32 random bytes, base64url, usable once by this app and environment within the TTL. */
   async challenge(appId: string, environment: Environment): Promise<{ challenge: string; expiresAtMs: number }> {
-    const challenge = randomBytes(32).toString('base64url');
+    const challenge = this.challengeBytes(appId, environment).toString('base64url');
     const ttlMs = this.deps.challengeTtlSeconds * 1000;
     await this.deps.singleUse.put(CHALLENGE_PREFIX + challenge, JSON.stringify({ appId, environment }), ttlMs);
     return { challenge, expiresAtMs: this.deps.now() + ttlMs };
+  }
+
+  private challengeBytes(appId: string, environment: Environment): Buffer {
+    const fixed = environment === 'test' ? this.deps.testChallengeBytes?.(appId) : undefined;
+    if (fixed === undefined) return randomBytes(32);
+    if (fixed.length < 12 || fixed.length > 64) throw new TypeError('a test challenge must be 12 to 64 bytes');
+    return Buffer.from(fixed);
   }
 
   /**
@@ -60,13 +72,13 @@ export class AttestationFlow {
   async attest(input: { readonly appId: string; readonly environment: Environment; readonly challenge: string; readonly payload: AttestationPayload }, by: Actor): Promise<AttestOutcome> {
     const platform: string = typeof input.payload?.platform === 'string' ? input.payload.platform : 'unknown';
     const outcome = await this.run(input, by);
-    this.deps.onOutcome?.(platform, outcome.ok ? 'VALID' : outcome.code, outcome.ok ? 'VALID' : outcome.reason);
+    this.deps.onOutcome?.(platform, outcome.ok ? 'VALID' : outcome.code, outcome.ok ? 'VALID' : outcome.reason, input.appId, input.environment);
     return outcome;
   }
 
   private async run(input: { readonly appId: string; readonly environment: Environment; readonly challenge: string; readonly payload: AttestationPayload }, by: Actor): Promise<AttestOutcome> {
     const { appId, environment, payload } = input;
-    const issued = typeof input.challenge === 'string' && /^[A-Za-z0-9_-]{43}$/.test(input.challenge) ? await this.deps.singleUse.take(CHALLENGE_PREFIX + input.challenge) : undefined;
+    const issued = typeof input.challenge === 'string' && CHALLENGE_RE.test(input.challenge) ? await this.deps.singleUse.take(CHALLENGE_PREFIX + input.challenge) : undefined;
     if (issued === undefined) return { ok: false, code: 'ATTESTATION_CHALLENGE_INVALID', reason: 'unknown_expired_or_used' };
     const owner = JSON.parse(issued) as { appId: string; environment: Environment };
     if (owner.appId !== appId || owner.environment !== environment) return { ok: false, code: 'ATTESTATION_CHALLENGE_INVALID', reason: 'issued_to_another_app' };

@@ -1,5 +1,5 @@
 import type { SchemeVerifier } from '../credentials/authenticate.js';
-import type { Caller } from '../credentials/caller.js';
+import type { Caller, CallerResult } from '../credentials/caller.js';
 import type { AttestationGate, PipelineRequest } from '../credentials/pipeline.js';
 import type { DenyCode } from '../errors/catalogue.js';
 import type { Environment } from '../keys/model.js';
@@ -12,6 +12,8 @@ import type { AttestationSettings } from './settings.js';
 import type { AttestationStore } from './store.js';
 
 type Refusal = { readonly ok: false; readonly code: DenyCode; readonly reason: string };
+type InstanceCheck = { readonly ok: true; readonly instance: AppInstance } | Refusal;
+const NO_INSTANCE_CLAIM: Refusal = { ok: false, code: 'ATTESTATION_INSTANCE_UNKNOWN', reason: 'NO_INSTANCE_CLAIM' };
 
 /**
  * What the request path needs of attestation (steps 4–5 of the flow): app tokens checked against
@@ -31,8 +33,12 @@ export class AttestationRequestGate implements AttestationGate {
       readonly assertionCheck: (platform: AttestationPlatform) => AssertionCheck;
       readonly now: Clock;
       readonly cacheTtlMs: number;
+      /** Tests only (AttestationTestHooks.assertionClientData): what a `test`-environment assertion is checked over. */
+      readonly testAssertionClientData?: (built: Uint8Array) => Uint8Array;
       /** Would-have-blocked events (metrics and analytics). */
       readonly onMonitored?: (code: DenyCode, route: string, caller: Caller) => void;
+      /** Attestation refusals answered to the caller (events): on a route, or an app token whose instance no longer stands (`subject` 'app-token'). */
+      readonly onRefused?: (code: DenyCode, reason: string, subject: string, caller: Caller) => void;
     },
   ) {}
 
@@ -59,25 +65,50 @@ export class AttestationRequestGate implements AttestationGate {
    * older than the attestation) is ATTESTATION_INSTANCE_UNKNOWN; revoked, superseded or older
    * than the app's `reattestAfterSeconds` is REATTESTATION_REQUIRED. Both tell the SDK to attest again.
    */
-  async checkInstance(caller: Caller): Promise<{ readonly ok: true; readonly instance: AppInstance } | Refusal> {
+  async checkInstance(caller: Caller): Promise<InstanceCheck> {
     const id = caller.instanceId;
-    if (id === undefined) return { ok: false, code: 'ATTESTATION_INSTANCE_UNKNOWN', reason: 'NO_INSTANCE_CLAIM' };
+    if (id === undefined) return NO_INSTANCE_CLAIM;
     const i = await this.instance(id);
-    if (!i || i.appId !== caller.appId || i.environment !== caller.environment) return { ok: false, code: 'ATTESTATION_INSTANCE_UNKNOWN', reason: 'INSTANCE_NOT_FOUND' };
+    if (!i || i.appId !== caller.appId || i.environment !== caller.environment) return this.decide(i, caller, undefined);
+    return this.decide(i, caller, await this.deps.settings.get(i.appId, i.environment));
+  }
+
+  /** The same decision from the caches alone, or undefined when either would need the store (the hot path's synchronous shortcut). */
+  private checkInstanceCached(caller: Caller): InstanceCheck | undefined {
+    const id = caller.instanceId;
+    if (id === undefined) return NO_INSTANCE_CLAIM;
+    const hit = this.instances.get(id);
+    if (!hit || hit.untilMs <= this.deps.now()) return undefined;
+    const i = hit.instance;
+    if (!i || i.appId !== caller.appId || i.environment !== caller.environment) return this.decide(i, caller, undefined);
+    const settings = this.deps.settings.cached(i.appId, i.environment);
+    return settings && this.decide(i, caller, settings);
+  }
+
+  private decide(i: AppInstance | undefined, caller: Caller, settings: { readonly reattestAfterSeconds: number } | undefined): InstanceCheck {
+    if (!i || i.appId !== caller.appId || i.environment !== caller.environment || settings === undefined) return { ok: false, code: 'ATTESTATION_INSTANCE_UNKNOWN', reason: 'INSTANCE_NOT_FOUND' };
     if (i.status !== 'active') return { ok: false, code: 'REATTESTATION_REQUIRED', reason: 'INSTANCE_REVOKED' };
-    const settings = await this.deps.settings.get(i.appId, i.environment);
     if (settings.reattestAfterSeconds > 0 && this.deps.now() - i.createdAtMs > settings.reattestAfterSeconds * 1000) return { ok: false, code: 'REATTESTATION_REQUIRED', reason: 'INSTANCE_TOO_OLD' };
     return { ok: true, instance: i };
   }
 
-  /** Wraps the token scheme: an app token passes only while its instance stands. */
+  /**
+   * Wraps the token scheme: an app token passes only while its instance stands. When the instance
+   * and the app's settings are cached (the common case) the check is synchronous: an app token
+   * costs one `then` on the token scheme's promise and no lookup promise (bench/cases/app-token.bench.ts).
+   */
   tokenScheme(inner: SchemeVerifier<string>): SchemeVerifier<string> {
-    return async (token, context) => {
-      const r = await inner(token, context);
-      if (!r.valid || r.caller.kind !== 'app-token') return r;
-      const checked = await this.checkInstance(r.caller);
-      return checked.ok ? r : { valid: false, code: checked.code, reason: checked.reason };
+    const after = (r: CallerResult, checked: InstanceCheck): CallerResult => {
+      if (checked.ok || !r.valid) return r;
+      this.deps.onRefused?.(checked.code, checked.reason, 'app-token', r.caller);
+      return { valid: false, code: checked.code, reason: checked.reason };
     };
+    return (token, context) =>
+      inner(token, context).then((r) => {
+        if (!r.valid || r.caller.kind !== 'app-token') return r;
+        const now = this.checkInstanceCached(r.caller);
+        return now !== undefined ? after(r, now) : this.checkInstance(r.caller).then((checked) => after(r, checked));
+      });
   }
 
   async monitorOnly(appId: string, environment: Environment): Promise<boolean> {
@@ -86,6 +117,10 @@ export class AttestationRequestGate implements AttestationGate {
 
   monitored(code: DenyCode, route: string, caller: Caller): void {
     this.deps.onMonitored?.(code, route, caller);
+  }
+
+  refused(code: DenyCode, reason: string, route: string, caller: Caller): void {
+    this.deps.onRefused?.(code, reason, route, caller);
   }
 
   /**
@@ -108,7 +143,8 @@ export class AttestationRequestGate implements AttestationGate {
     if (req.body && req.body.length > 0) {
       if (checkContentDigest(contentDigest, req.body) !== 'OK') return { ok: false, code: 'ASSERTION_INVALID', reason: 'CONTENT_DIGEST' };
     } else if (declaresBody) return { ok: false, code: 'ASSERTION_INVALID', reason: 'BODY_NOT_READ' }; // fail closed: a body nobody checked
-    const clientData = assertionClientData({ method: req.method, target: req.rawTarget, contentDigest, tokenJti: caller.id });
+    const built = assertionClientData({ method: req.method, target: req.rawTarget, contentDigest, tokenJti: caller.id });
+    const clientData = i.environment === 'test' && this.deps.testAssertionClientData ? this.deps.testAssertionClientData(built) : built;
     // The app's policy for this environment: Apple's check needs the team and bundle ids (RP ID hash).
     const settings = await this.deps.settings.get(i.appId, i.environment);
     const verdict = await this.deps.assertionCheck(i.platform)({ publicKeySpki: i.publicKeySpki, storedCounter: i.counter, assertion: header, clientData, policy: { ...settings.policy, environment: i.environment } });

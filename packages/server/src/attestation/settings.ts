@@ -2,8 +2,10 @@ import { KeywardError, type FieldError } from '../errors/keyward-error.js';
 import type { Environment } from '../keys/model.js';
 import type { Actor } from '../keys/service.js';
 import type { Clock } from '../lib/clock.js';
+import type { Keyring } from '../lib/sealed.js';
 import { SECRET_NAME_RE } from '../secrets/model.js';
 import { APP_TOKEN_TTL_BOUNDS, DEFAULT_ATTESTATION_CONFIG, type AttestationConfig, type AttestationConfigInput } from './model.js';
+import { openPolicy, resealPolicy, resolveMasks, sealPolicy } from './sealed-policy.js';
 import type { AttestationStore } from './store.js';
 
 /**
@@ -11,11 +13,20 @@ import type { AttestationStore } from './store.js';
  * through a short cache, written by operators with optimistic concurrency and an audit record.
  * An app that never configured attestation gets the defaults (enforcing, 1 h app tokens, no
  * platform policy: every platform verifier then refuses for want of a policy).
+ *
+ * The policy's key material (Play Integrity's keys: attestation/sealed-policy.ts) is sealed with
+ * the master keyring before it is stored and opened only into this cache, which the verifiers read.
  */
 export class AttestationSettings {
   private readonly cache = new Map<string, { readonly config: AttestationConfig; readonly untilMs: number }>();
 
-  constructor(private readonly deps: { readonly store: AttestationStore; readonly now: Clock; readonly cacheTtlMs: number; readonly maxAppTokenTtlSeconds: number }) {}
+  constructor(private readonly deps: { readonly store: AttestationStore; readonly keyring: Keyring; readonly now: Clock; readonly cacheTtlMs: number; readonly maxAppTokenTtlSeconds: number }) {}
+
+  /** The cached settings while their entry is fresh, else undefined (no store read): the request path's synchronous shortcut. */
+  cached(appId: string, environment: Environment): AttestationConfig | undefined {
+    const hit = this.cache.get(`${appId}\0${environment}`);
+    return hit && hit.untilMs > this.deps.now() ? hit.config : undefined;
+  }
 
   async get(appId: string, environment: Environment): Promise<AttestationConfig> {
     const k = `${appId}\0${environment}`;
@@ -23,7 +34,7 @@ export class AttestationSettings {
     const hit = this.cache.get(k);
     if (hit && hit.untilMs > now) return hit.config;
     const stored = await this.deps.store.getConfig(appId, environment);
-    const config = stored ?? { ...DEFAULT_ATTESTATION_CONFIG, appId, environment, updatedAtMs: 0, version: 0 };
+    const config = stored ? { ...stored, policy: openPolicy(stored.policy, this.deps.keyring, appId, environment) } : { ...DEFAULT_ATTESTATION_CONFIG, appId, environment, updatedAtMs: 0, version: 0 };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(k, { config, untilMs: now + this.deps.cacheTtlMs });
     return config;
@@ -36,13 +47,37 @@ export class AttestationSettings {
       const current = await this.get(appId, environment);
       const next: AttestationConfig = { ...current, ...patch, appId, environment, updatedAtMs: this.deps.now(), version: current.version + 1 };
       this.validate(next);
-      const outcome = await this.deps.store.putConfig(next, current.version, { ...by, action: 'attestation.config.update', target: appId, data: { environment, fields: Object.keys(patch).sort() } });
+      const policy = resolveMasks(next.policy, current.policy);
+      const outcome = await this.deps.store.putConfig({ ...next, policy: sealPolicy(policy, this.deps.keyring, appId, environment) }, current.version, { ...by, action: 'attestation.config.update', target: appId, data: { environment, fields: Object.keys(patch).sort() } });
       if (outcome === 'ok') {
         this.cache.delete(`${appId}\0${environment}`);
-        return next;
+        return { ...next, policy };
       }
     }
     throw new KeywardError('CONFLICT', 'the attestation settings changed concurrently; try again');
+  }
+
+  /**
+   * Master-key rotation (as SecretService.reseal): re-seals the policy key material of every app
+   * environment not sealed under the active master key (and seals any stored before sealing
+   * existed). A config changed meanwhile is read again on the next run: run until it reports 0.
+   */
+  async reseal(by: Actor): Promise<{ resealed: number }> {
+    let after: { appId: string; environment: Environment } | undefined;
+    let resealed = 0;
+    for (;;) {
+      const page = await this.deps.store.listAllConfigs(after, 500);
+      if (page.length === 0) break;
+      for (const c of page) {
+        const policy = resealPolicy(c.policy, this.deps.keyring, c.appId, c.environment);
+        if (policy === undefined) continue;
+        const outcome = await this.deps.store.putConfig({ ...c, policy, version: c.version + 1, updatedAtMs: this.deps.now() }, c.version, { ...by, action: 'attestation.config.reseal', target: c.appId, data: { environment: c.environment, masterKeyId: this.deps.keyring.activeId } });
+        if (outcome === 'ok') resealed++;
+        this.cache.delete(`${c.appId}\0${c.environment}`);
+      }
+      after = { appId: page[page.length - 1]!.appId, environment: page[page.length - 1]!.environment };
+    }
+    return { resealed };
   }
 
   private validate(c: AttestationConfig): void {

@@ -1,6 +1,7 @@
 import type { AuditDraft } from '../audit/model.js';
 import type { Environment } from '../keys/model.js';
 import type { WriteOutcome } from '../store/types.js';
+import type { AttestationEventSink } from './events.js';
 import type { AppInstance, AttestationConfig, DebugToken } from './model.js';
 
 /**
@@ -16,9 +17,10 @@ import type { AppInstance, AttestationConfig, DebugToken } from './model.js';
  *  - `insertDebugToken` enforces the cap of live tokens per app in the same transaction as the
  *    insert, so concurrent creations never exceed it.
  *  - Revocations are guarded on "not yet revoked": one winner, the first time stands.
+ *  - `recordEvents` inserts every event and its audit record in one transaction, or nothing.
  *  - Times are integer ms.
  */
-export interface AttestationStore {
+export interface AttestationStore extends AttestationEventSink {
   /** Atomic with its audit record. Throws if the id exists. */
   insertInstance(instance: AppInstance, audit: AuditDraft): Promise<void>;
   getInstance(id: string): Promise<AppInstance | undefined>;
@@ -40,7 +42,13 @@ export interface AttestationStore {
   revokeDebugToken(id: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome>;
   getDebugToken(id: string): Promise<DebugToken | undefined>;
 
+  /**
+   * The stored form: the policy's key material (attestation/sealed-policy.ts) arrives sealed and
+   * is returned as stored; opening it is the settings service's job, never the store's.
+   */
   getConfig(appId: string, environment: Environment): Promise<AttestationConfig | undefined>;
+  /** Every stored config, ordered by (appId, environment), the page after `after` (master-key re-sealing). */
+  listAllConfigs(after: { readonly appId: string; readonly environment: Environment } | undefined, limit: number): Promise<readonly AttestationConfig[]>;
   /**
    * Creates (expectedVersion 0) or replaces the config if its stored version is `expectedVersion`;
    * 'conflict' otherwise. Atomic with its audit record.

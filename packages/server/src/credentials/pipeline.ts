@@ -69,6 +69,8 @@ export interface AttestationGate {
   monitorOnly(appId: string, environment: Environment): Promise<boolean>;
   /** A refusal that monitor-only mode let through ("would have blocked"): metrics and analytics. */
   monitored(code: DenyCode, route: string, caller: Caller): void;
+  /** An attestation or assertion refusal answered to the caller (recorded as an event). */
+  refused?(code: DenyCode, reason: string, route: string, caller: Caller): void;
   verifyAssertion(caller: Caller, req: PipelineRequest): Promise<{ readonly ok: true } | { readonly ok: false; readonly code: DenyCode; readonly reason: string }>;
 }
 
@@ -147,13 +149,19 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
         decision = evaluate(accessMap, call, { ...caller, attested: true });
         if (decision.allowed) decision = { ...decision, resource: { ...decision.resource, require: decision.resource.require.filter((r) => r !== 'assertion') } };
       }
-      if (!decision.allowed) return deny(decision.code);
+      if (!decision.allowed) {
+        if (decision.code === 'ATTESTATION_REQUIRED' && decision.resource) options.attestation?.refused?.(decision.code, decision.reason, decision.resource.path, caller);
+        return deny(decision.code);
+      }
       resource = decision.resource;
       if (resource.require.includes('assertion')) {
         const asserted = options.attestation ? await options.attestation.verifyAssertion(caller, req) : ({ ok: false, code: 'ASSERTION_REQUIRED', reason: 'NO_ATTESTATION_GATE' } as const);
         if (!asserted.ok) {
           onDecision?.(asserted.code, asserted.reason);
-          if (!MONITORABLE.has(asserted.code) || !(await monitors(resource, caller))) return deny(asserted.code);
+          if (!MONITORABLE.has(asserted.code) || !(await monitors(resource, caller))) {
+            options.attestation?.refused?.(asserted.code, asserted.reason, resource.path, caller);
+            return deny(asserted.code);
+          }
           options.attestation!.monitored(asserted.code, resource.path, caller);
         }
       }

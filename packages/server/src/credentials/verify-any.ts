@@ -2,6 +2,10 @@ import type { Environment } from '../keys/model.js';
 import { missingScope } from '../keys/scopes.js';
 import { authenticate, SUBJECT_HEADER, type CredentialVerifiers } from './authenticate.js';
 import type { Caller } from './caller.js';
+import type { AttestationGate } from './pipeline.js';
+
+/** The per-request assertion header (attestation/assertion.ts); spelled here so credentials/ does not import attestation/. */
+const ASSERTION_HEADER = 'keyward-assertion';
 
 /** What to verify: a credential string (key, session key or token — told apart by form), or a whole signed request. */
 export type VerifyAnyInput =
@@ -15,16 +19,27 @@ export interface VerifyAnyContext {
   readonly scopes?: readonly string[];
 }
 
+/** What verifyAny needs beyond the credential schemes: the attestation gate, to check a request's assertion. */
+export interface VerifyAnyOptions {
+  readonly attestation?: Pick<AttestationGate, 'verifyAssertion'>;
+}
+
 /** One shape for every credential: the same fields whatever proved the caller. */
 export type VerifyAnyResult =
-  | ({ readonly valid: true; readonly code: 'VALID' } & Caller)
+  | ({ readonly valid: true; readonly code: 'VALID'; readonly asserted?: true } & Caller)
   | { readonly valid: false; readonly code: string; readonly retryAfterMs?: number };
 
 /**
  * The in-process verify for every scheme (keys, sessions, tokens, signed requests) — what
  * `POST /v1/verify` serves. A refusal carries only its public code; the reason goes to metrics.
+ *
+ * A whole request that carries a `Keyward-Assertion` header also has its assertion checked, as
+ * the gateway does on an assertion route (attestation/gate.ts: the app token's instance, the
+ * body's Content-Digest, the signature, then the counter's compare-and-set, which this call
+ * spends): `asserted: true` when it holds, its code when not. Without the gate it is refused
+ * (fail closed): a header nobody checked must not read as a pass.
  */
-export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAnyInput, context: VerifyAnyContext = {}, onReason?: (scheme: string, code: string, reason: string) => void): Promise<VerifyAnyResult> {
+export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAnyInput, context: VerifyAnyContext = {}, onReason?: (scheme: string, code: string, reason: string) => void, options: VerifyAnyOptions = {}): Promise<VerifyAnyResult> {
   const rawHeaders: string[] = [];
   let method = 'POST';
   let target = '/';
@@ -58,6 +73,17 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
   if (context.scopes?.length && missingScope(result.caller.scopes, context.scopes) !== undefined) {
     onReason?.(result.caller.scheme, 'INSUFFICIENT_SCOPES', 'SCOPES');
     return { valid: false, code: 'INSUFFICIENT_SCOPES' };
+  }
+  if ('request' in input && headers[ASSERTION_HEADER] !== undefined) {
+    const path = target.split('?')[0]!;
+    const asserted = options.attestation
+      ? await options.attestation.verifyAssertion(result.caller, { method, rawTarget: target, path, headers, rawHeaders, clientIp, requestId: 'verify', ...(body ? { body } : {}) })
+      : ({ ok: false, code: 'ASSERTION_INVALID', reason: 'NO_ATTESTATION_GATE' } as const);
+    if (!asserted.ok) {
+      onReason?.(result.caller.scheme, asserted.code, asserted.reason);
+      return { valid: false, code: asserted.code };
+    }
+    return { valid: true, code: 'VALID', ...result.caller, asserted: true };
   }
   return { valid: true, code: 'VALID', ...result.caller };
 }

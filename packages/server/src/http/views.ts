@@ -13,6 +13,7 @@ import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 import type { EndpointView } from '../webhooks/service.js';
 import type { DeliveryAttempt, WebhookDelivery } from '../webhooks/model.js';
 import type { LeakReport } from '../leaks/model.js';
+import type { AttestationEvent } from '../attestation/events.js';
 
 /** Domain → JSON. Times become RFC 3339 strings; nothing secret exists on these records. */
 export function appView(app: App) {
@@ -191,4 +192,8 @@ export function webhookAttemptView(a: DeliveryAttempt) {
 export function leakReportView(r: LeakReport) {
   const { firstReportedAtMs, lastReportedAtMs, ...rest } = r;
   return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs) };
+}
+
+export function attestationEventView({ firstAtMs, lastAtMs, ...e }: AttestationEvent) {
+  return { ...e, firstAt: iso(firstAtMs), lastAt: iso(lastAtMs) };
 }

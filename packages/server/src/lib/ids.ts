@@ -5,7 +5,7 @@ import { BASE62_ALPHABET, randomBase62, webRandomBytes } from '@keyward/protocol
  * logs and let the HTTP layer reject an id of the wrong type before any lookup. 22 base62 chars
  * ≈ 131 bits, so ids are unguessable even though they are not secrets.
  */
-export const ID_PREFIXES = ['app', 'key', 'req', 'aud', 'ses', 'sfm', 'dev', 'jwk', 'sec', 'evt', 'wh', 'idt', 'anm', 'ins', 'dbg', 'chl', 'whd', 'lkr'] as const;
+export const ID_PREFIXES = ['app', 'key', 'req', 'aud', 'ses', 'sfm', 'dev', 'jwk', 'sec', 'evt', 'wh', 'idt', 'anm', 'ins', 'dbg', 'chl', 'whd', 'lkr', 'ate'] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 const ID_BODY_LENGTH = 22;

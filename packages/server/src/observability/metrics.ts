@@ -37,6 +37,8 @@ export class Metrics {
   readonly attestations: Counter<'platform' | 'code'>;
   /** Calls monitor-only mode let through, by route and the code enforcement would have answered. */
   readonly attestationMonitored: Counter<'route' | 'code'>;
+  /** Attestation failures not kept as events because a window's cap was reached (attestation/events.ts). */
+  readonly attestationEventsDropped: Counter<'stage'>;
   /** Hot-path counts by credential → code → reason, folded into the Prometheus counter at scrape time. */
   private readonly pendingVerifications = new Map<string, Map<string, Map<string, number>>>();
   /** By route → method. */
@@ -100,6 +102,12 @@ export class Metrics {
       name: 'keyward_attestation_monitored_total',
       help: 'Calls let through by monitor-only mode that enforcement would have refused, by route and code',
       labelNames: ['route', 'code'],
+      registers: [this.registry],
+    });
+    this.attestationEventsDropped = new Counter({
+      name: 'keyward_attestation_events_dropped_total',
+      help: 'Attestation failures counted but not recorded as events: the per-minute cap of distinct events was reached on this node',
+      labelNames: ['stage'],
       registers: [this.registry],
     });
   }

@@ -92,13 +92,15 @@ type StoredKeyIds = ReadonlyMap<string, number>;
 const SEALED_QUERY = `SELECT sealed FROM (
   SELECT sealed_secret AS sealed FROM key_secrets WHERE sealed_secret IS NOT NULL
   UNION ALL SELECT sealed_private_jwk FROM jwt_signing_keys
-  UNION ALL SELECT sealed_value FROM server_secrets) s`;
+  UNION ALL SELECT sealed_value FROM server_secrets
+  UNION ALL SELECT sealed_secret FROM webhook_endpoints
+  UNION ALL SELECT config FROM attestation_configs) s`;
 
 function countIds(values: readonly string[]): StoredKeyIds {
   const ids = new Map<string, number>();
+  // A column holds one sealed value, or (attestation_configs) a JSON document with any number of them.
   for (const v of values) {
-    const id = v.split('.')[1] ?? '?';
-    ids.set(id, (ids.get(id) ?? 0) + 1);
+    for (const m of v.matchAll(/kws1\.([^.]*)\./g)) ids.set(m[1]!, (ids.get(m[1]!) ?? 0) + 1);
   }
   return ids;
 }

@@ -1,7 +1,6 @@
 /**
  * Webhook events and endpoints. The event catalogue is closed (an endpoint filter names only
- * these), but open to later features: anomaly and attestation events are declared here already so
- * endpoints can subscribe to them before anything emits them.
+ * these); a feature that notifies adds its type here (docs/webhooks.md lists each with its data).
  */
 export const WEBHOOK_EVENT_TYPES = [
   'key.created',

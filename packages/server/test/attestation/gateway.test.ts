@@ -62,4 +62,22 @@ describe('gateway: app tokens and assertions', () => {
     await swapped.body.text();
     expect(s.up.seen).toHaveLength(2);
   });
+
+  it('POST /v1/verify checks the assertion of a whole request with its body; a swapped body, a replay or an assertion beside a non-app-token are refused', async () => {
+    const s = await setup();
+    const body = '{"amount":5}';
+    const digest = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+    const asserted = (counter: number, sent = body, auth = `Bearer ${s.appToken}`) => ({
+      method: 'POST',
+      target: '/pay',
+      headers: [['authorization', auth], ['content-type', 'application/json'], ['content-digest', digest], ['keyward-assertion', s.device.assert(assertionClientData({ method: 'POST', target: '/pay', contentDigest: digest, tokenJti: s.jti }), counter)]],
+      bodyBase64: Buffer.from(sent).toString('base64'),
+    });
+    const verify = async (req: unknown) => (await s.api.server.inject({ method: 'POST', url: '/v1/verify', headers: { authorization: `Bearer ${s.api.root}` }, payload: { request: req } })).json();
+    expect(await verify(asserted(1))).toMatchObject({ valid: true, kind: 'app-token', asserted: true });
+    expect(await verify(asserted(1))).toMatchObject({ valid: false, code: 'ASSERTION_COUNTER_REPLAYED' });
+    expect(await verify(asserted(2, '{"amount":9}'))).toMatchObject({ valid: false, code: 'ASSERTION_INVALID' });
+    expect(await verify({ ...asserted(3), headers: asserted(3).headers.map(([n, v]) => (n === 'authorization' ? ['x-api-key', s.api.pk.test] : [n, v])).concat([['x-keyward-subject', 'u1']]) })).toMatchObject({ valid: false, code: 'ASSERTION_REQUIRED' });
+    expect((await s.api.kw.attestation.admin.getInstance(JSON.parse(Buffer.from(s.appToken.split('.')[1], 'base64url').toString()).kw_instance)).counter).toBe(1);
+  });
 });

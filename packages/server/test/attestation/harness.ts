@@ -8,12 +8,12 @@ import { simulatedVerifier } from './simulated-platform.js';
 export const T0 = Date.UTC(2026, 5, 1);
 
 /** A Keyward (memory SQLite, frozen clock) with the simulated platform verifier, an app, keys and an HTTP server. */
-export async function attestationApi() {
+export async function attestationApi(config: Record<string, unknown> = {}) {
   const clock = manualClock(T0);
   const kw = await createKeyward({
     store: openSqliteStore({ dataDir: ':memory:' }),
     now: clock,
-    config: { logLevel: 'silent', changePollIntervalMs: 0, usageFlushIntervalMs: 0 },
+    config: { logLevel: 'silent', changePollIntervalMs: 0, usageFlushIntervalMs: 0, ...config },
     attestationVerifiers: [simulatedVerifier],
   });
   const server = await buildServer(kw);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppInstance, AttestationConfig, DebugToken } from '../../src/attestation/model.js';
 import { DEFAULT_ATTESTATION_CONFIG } from '../../src/attestation/model.js';
+import type { AttestationEvent } from '../../src/attestation/events.js';
 import type { AttestationStore } from '../../src/attestation/store.js';
 import { newId } from '../../src/lib/ids.js';
 import { count, draft, race, T0, unwritable, type HarnessFactory } from './feature-harness.js';
@@ -100,6 +101,45 @@ export function attestationStoreConformance(name: string, make: HarnessFactory<A
       const racers = await race(4, () => h.store.putConfig({ ...c, version: 2, monitorOnly: false }, 1, draft('attestation.config.update', appId)));
       expect(count(racers, 'ok')).toBe(1);
       expect(await h.store.getConfig(appId, 'live')).toMatchObject({ version: 2, monitorOnly: false });
+      await h.close();
+    });
+
+    it('events: recorded with their audit records all or nothing; listed newest first, filtered and paged', async () => {
+      const h = await make();
+      const appId = await h.createApp();
+      const ev = (over: Partial<AttestationEvent>): AttestationEvent => ({ id: newId('ate'), appId, environment: 'test', stage: 'request', outcome: 'refused', code: 'ASSERTION_INVALID', subject: '/pay', reason: 'signature', count: 1, firstAtMs: T0, lastAtMs: T0, ...over });
+      const a = ev({ lastAtMs: T0 + 1 });
+      const b = ev({ lastAtMs: T0 + 2, outcome: 'monitored', count: 7 });
+      const c = ev({ lastAtMs: T0 + 3, environment: 'live', stage: 'attest', subject: 'apple' });
+      await h.store.recordEvents([a, b, c], T0 + 5);
+      expect((await h.audit()).filter((r) => r.action === 'attestation.failed').map((r) => (r.data as { eventId: string }).eventId)).toEqual([a.id, b.id, c.id]);
+      // An event naming no app breaks the batch: the valid one beside it and both audit records are not written.
+      await expect(h.store.recordEvents([ev({}), ev({ appId: 'app_doesnotexist0000000000' })], T0 + 6)).rejects.toThrow();
+      expect((await h.audit()).filter((r) => r.action === 'attestation.failed')).toHaveLength(3);
+      expect((await h.store.listEvents({ appId }, { limit: 10 })).items).toEqual([c, b, a]);
+      expect((await h.store.listEvents({ appId, environment: 'test' }, { limit: 10 })).items).toEqual([b, a]);
+      expect((await h.store.listEvents({ appId, outcome: 'monitored' }, { limit: 10 })).items).toEqual([b]);
+      expect((await h.store.listEvents({ appId, stage: 'attest' }, { limit: 10 })).items).toEqual([c]);
+      const first = await h.store.listEvents({ appId }, { limit: 2 });
+      expect(first.items).toEqual([c, b]);
+      expect(await h.store.listEvents({ appId }, { limit: 2, after: first.next! })).toEqual({ items: [a] });
+      await h.close();
+    });
+
+    it('listAllConfigs pages through every config in (appId, environment) order', async () => {
+      const h = await make();
+      const apps = [await h.createApp(), await h.createApp()].sort();
+      for (const appId of apps) for (const environment of ['test', 'live'] as const) await h.store.putConfig({ ...DEFAULT_ATTESTATION_CONFIG, appId, environment, updatedAtMs: T0, version: 1 }, 0, draft('attestation.config.update', appId));
+      const seen: string[] = [];
+      let after: { appId: string; environment: 'live' | 'test' } | undefined;
+      for (;;) {
+        const page = await h.store.listAllConfigs(after, 3);
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(3);
+        seen.push(...page.map((c) => `${c.appId}/${c.environment}`));
+        after = { appId: page.at(-1)!.appId, environment: page.at(-1)!.environment };
+      }
+      expect(seen).toEqual(apps.flatMap((a) => [`${a}/live`, `${a}/test`]));
       await h.close();
     });
   });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
+import { attestationEventView } from '../../http/views.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
+import { int } from '../flags.js';
 
 const when = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -58,6 +60,32 @@ export function attestationCommand(program: Command): void {
       await withLocal(cmd, async (kw, out) => {
         const i = await kw.attestation.admin.revokeInstance(id, CLI_ACTOR);
         out.result({ id: i.id, status: i.status }, () => `Revoked instance ${i.id}.`);
+      });
+    });
+  attestation
+    .command('events')
+    .description('Refused and monitor-only attestations, aggregated per minute, newest first (the same records as GET /v1/apps/{appId}/attestation/events)')
+    .requiredOption('--app <appId>', 'app id')
+    .option('--env <environment>', 'live|test')
+    .option('--outcome <outcome>', 'refused|monitored')
+    .option('--limit <n>', 'at most this many (default 100)', int(1))
+    .action(async (opts: { app: string; env?: string; outcome?: string; limit?: number }, cmd: Command) => {
+      if (opts.env !== undefined && opts.env !== 'live' && opts.env !== 'test') throw new KeywardError('VALIDATION_FAILED', '--env must be live or test');
+      if (opts.outcome !== undefined && opts.outcome !== 'refused' && opts.outcome !== 'monitored') throw new KeywardError('VALIDATION_FAILED', '--outcome must be refused or monitored');
+      await withLocal(cmd, async (kw, out) => {
+        await kw.apps.get(opts.app);
+        const filter = { appId: opts.app, ...(opts.env ? { environment: opts.env as 'live' | 'test' } : {}), ...(opts.outcome ? { outcome: opts.outcome as 'refused' | 'monitored' } : {}) };
+        const page = await kw.attestation.events.list(filter, { limit: Math.min(opts.limit ?? 100, 1000) });
+        out.list(page.items.map(attestationEventView), ['lastAt', 'environment', 'stage', 'outcome', 'code', 'subject', 'count']);
+      });
+    });
+  attestation
+    .command('reseal')
+    .description('Re-seal the key material of every attestation policy under the active master key (after adding one to KEYWARD_MASTER_KEYS)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withLocal(cmd, async (kw, out) => {
+        const result = await kw.attestation.settings.reseal(CLI_ACTOR);
+        out.result(result, () => `Re-sealed ${result.resealed} attestation setting(s) under master key ${kw.keyring.activeId}.`);
       });
     });
 }

@@ -1,13 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../attestation/model.js';
 import type { AttestationPayload } from '../../attestation/provider.js';
+import { maskPolicy, SEALED_MASK } from '../../attestation/sealed-policy.js';
 import { presented } from '../../credentials/extract.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
 import { idPattern } from '../../lib/ids.js';
 import { retryAfterSeconds } from '../../ratelimit/headers.js';
-import { AppId, ERROR_RESPONSES, Environment, iso, isoOrNull } from '../schemas.js';
+import { AppId, ERROR_RESPONSES, Environment, iso, isoOrNull, Limit, parseLimit } from '../schemas.js';
 import type { Server } from '../types.js';
+import { attestationEventView } from '../views.js';
 import { actorOf } from './actor.js';
 import { appScope, publishableScope } from './app-scope.js';
 
@@ -42,7 +44,7 @@ const ConfigBody = Type.Object(
   {
     appId: Type.Optional(AppId),
     environment: Type.Optional(Environment),
-    policy: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy)' })),
+    policy: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: `apple, android, playIntegrity, external (attestation/provider.ts AttestationPolicy); replaces the whole policy; a key sent as "${SEALED_MASK}" keeps the stored one` })),
     appTokenTtlSeconds: Type.Optional(Type.Integer()),
     appTokenScopes: Type.Optional(Type.Array(Type.String(), { maxItems: 32 })),
     monitorOnly: Type.Optional(Type.Boolean()),
@@ -63,9 +65,33 @@ const ConfigView = Type.Object({
   maxAttestationsPerAppPerHour: Type.Integer(),
   reattestAfterSeconds: Type.Integer(),
   runtimeSecrets: Type.Array(Type.String()),
-  platforms: Type.Array(Type.String({ description: 'platforms with a policy set (the policy itself may hold keys and is not shown)' })),
+  policy: Type.Record(Type.String(), Type.Unknown(), { description: `the platform policy; key material (Play Integrity's keys) is sealed at rest and shown as "${SEALED_MASK}", which a PUT may send back to keep it` }),
+  platforms: Type.Array(Type.String({ description: 'platforms with a policy set' })),
   version: Type.Integer(),
 });
+const EventView = Type.Object({
+  id: Type.String(),
+  appId: Type.String(),
+  environment: Type.String(),
+  stage: Type.Union([Type.Literal('attest'), Type.Literal('request')], { description: 'attest: POST /v1/attest refused; request: a route whose attestation or assertion requirement was not met' }),
+  outcome: Type.Union([Type.Literal('refused'), Type.Literal('monitored')], { description: 'monitored: monitor-only mode let the call through (enforcement would have refused it)' }),
+  code: Type.String(),
+  subject: Type.String({ description: "the platform (attest), the access map's resource path, or app-token (an app token whose instance no longer stands)" }),
+  reason: Type.String({ description: "the precise reason of the window's first occurrence" }),
+  count: Type.Integer({ description: 'occurrences in the window (one minute, one node)' }),
+  firstAt: Type.String({ format: 'date-time' }),
+  lastAt: Type.String({ format: 'date-time' }),
+});
+const EventQuery = Type.Object(
+  {
+    environment: Type.Optional(Environment),
+    outcome: Type.Optional(Type.Union([Type.Literal('refused'), Type.Literal('monitored')])),
+    stage: Type.Optional(Type.Union([Type.Literal('attest'), Type.Literal('request')])),
+    limit: Type.Optional(Limit),
+    after: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` of the previous page' })),
+  },
+  { additionalProperties: false },
+);
 const ScopeQuery = Type.Object({ appId: Type.Optional(AppId), environment: Type.Optional(Environment) }, { additionalProperties: false });
 
 /**
@@ -74,7 +100,20 @@ const ScopeQuery = Type.Object({ appId: Type.Optional(AppId), environment: Type.
  * only translates.
  */
 export function attestationRoutes(server: Server, kw: Pick<Keyward, 'attestation' | 'verifier' | 'credentials'>): void {
-  const { flow, admin, settings } = kw.attestation;
+  const { flow, admin, settings, events } = kw.attestation;
+
+  server.get(
+    '/v1/apps/:appId/attestation/events',
+    {
+      config: { auth: 'root', permission: 'attestation:read', apps: 'param' },
+      schema: { tags: ['attestation'], summary: "An app's failed and monitored attestations, aggregated per minute, newest first", params: Type.Object({ appId: AppId }), querystring: EventQuery, response: { 200: Type.Object({ items: Type.Array(EventView), next: Type.Optional(Type.String()) }), ...ERROR_RESPONSES } },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await events.list({ appId: request.params.appId, ...(q.environment ? { environment: q.environment } : {}), ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.stage ? { stage: q.stage } : {}) }, { limit: parseLimit(q.limit), ...(q.after ? { after: q.after } : {}) });
+      return { items: page.items.map(attestationEventView), ...(page.next ? { next: page.next } : {}) };
+    },
+  );
 
   server.post(
     '/v1/attest/challenge',
@@ -209,6 +248,7 @@ function configView(c: Awaited<ReturnType<Keyward['attestation']['settings']['ge
     maxAttestationsPerAppPerHour: c.maxAttestationsPerAppPerHour,
     reattestAfterSeconds: c.reattestAfterSeconds,
     runtimeSecrets: [...c.runtimeSecrets],
+    policy: maskPolicy(c.policy) as Record<string, unknown>,
     platforms: Object.keys(c.policy).sort(),
     version: c.version,
   };

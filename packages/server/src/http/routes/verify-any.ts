@@ -21,11 +21,12 @@ const Result = Type.Object({
   session: Type.Optional(Type.Boolean()),
   attested: Type.Optional(Type.Boolean({ description: 'The credential is an app token of an attested, active app instance' })),
   instanceId: Type.Optional(Type.String({ description: 'With an app token: the attested app instance (ins_…)' })),
+  asserted: Type.Optional(Type.Boolean({ description: 'A request with a Keyward-Assertion header: the assertion held (its counter is now spent)' })),
   retryAfterSeconds: Type.Optional(Type.Integer({ description: 'RATE_LIMITED and USAGE_EXCEEDED: seconds until the credential may call again (as Retry-After)' })),
   requestId: Type.String(),
 });
 
-export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' | 'metrics'>): void {
+export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' | 'metrics' | 'attestation'>): void {
   server.post(
     '/v1/verify',
     {
@@ -64,7 +65,7 @@ export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' 
       const input = b.credential !== undefined
         ? { credential: b.credential, ...(b.subject ? { subject: b.subject } : {}) }
         : { request: { method: b.request!.method, target: b.request!.target, headers: b.request!.headers, ...(b.request!.bodyBase64 ? { body: Buffer.from(b.request!.bodyBase64, 'base64') } : {}) } };
-      const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason));
+      const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason), { attestation: kw.attestation.gate });
       if (!r.valid) return r.retryAfterMs !== undefined ? { valid: false, code: r.code, retryAfterSeconds: retryAfterSeconds(r.retryAfterMs), requestId: String(request.id) } : { valid: false, code: r.code, requestId: String(request.id) };
       return { ...r, scopes: [...r.scopes], requestId: String(request.id) };
     },

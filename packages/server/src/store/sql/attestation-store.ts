@@ -8,9 +8,12 @@ import type { WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
+import type { AttestationEvent, AttestationEventFilter } from '../../attestation/events.js';
+import type { Page, PageRequest } from '../types.js';
+import { ATTESTATION_EVENT_MIGRATION, listAttestationEvents, recordAttestationEvents, type AttestationEventTables } from './attestation-event-store.js';
 
 /** The attestation tables (versions 700–799), merged into `Database`. */
-export interface AttestationTables {
+export interface AttestationTables extends AttestationEventTables {
   app_instances: {
     id: string;
     app_id: string;
@@ -87,6 +90,7 @@ export const ATTESTATION_MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  ATTESTATION_EVENT_MIGRATION,
 ];
 
 function instanceFromRow(r: AttestationTables['app_instances']): AppInstance {
@@ -108,6 +112,10 @@ function instanceFromRow(r: AttestationTables['app_instances']): AppInstance {
 
 function debugFromRow(r: AttestationTables['attestation_debug_tokens']): DebugToken {
   return { id: r.id, appId: r.app_id, name: r.name, tokenHash: r.token_hash, createdAtMs: Number(r.created_at_ms), revokedAtMs: r.revoked_at_ms === null ? null : Number(r.revoked_at_ms) };
+}
+
+function configFromRow(r: AttestationTables['attestation_configs']): AttestationConfig {
+  return { ...JSON.parse(r.config), appId: r.app_id, environment: r.environment as Environment, updatedAtMs: Number(r.updated_at_ms), version: Number(r.version) };
 }
 
 /** The SQL AttestationStore, for SQLite and PostgreSQL alike (the dialect only picks the row lock). */
@@ -205,8 +213,21 @@ export class SqlAttestationStore implements AttestationStore {
 
   async getConfig(appId: string, environment: Environment): Promise<AttestationConfig | undefined> {
     const r = await this.db.selectFrom('attestation_configs').selectAll().where('app_id', '=', appId).where('environment', '=', environment).executeTakeFirst();
-    if (!r) return undefined;
-    return { ...JSON.parse(r.config), appId: r.app_id, environment: r.environment as Environment, updatedAtMs: Number(r.updated_at_ms), version: Number(r.version) };
+    return r ? configFromRow(r) : undefined;
+  }
+
+  async listAllConfigs(after: { readonly appId: string; readonly environment: Environment } | undefined, limit: number): Promise<readonly AttestationConfig[]> {
+    let q = this.db.selectFrom('attestation_configs').selectAll();
+    if (after) q = q.where((eb) => eb.or([eb('app_id', '>', after.appId), eb.and([eb('app_id', '=', after.appId), eb('environment', '>', after.environment)])]));
+    return (await q.orderBy('app_id').orderBy('environment').limit(limit).execute()).map(configFromRow);
+  }
+
+  recordEvents(events: readonly AttestationEvent[], nowMs: number): Promise<void> {
+    return recordAttestationEvents(this.db, events, nowMs);
+  }
+
+  listEvents(filter: AttestationEventFilter, page: PageRequest): Promise<Page<AttestationEvent>> {
+    return listAttestationEvents(this.db, filter, page);
   }
 
   async putConfig(c: AttestationConfig, expectedVersion: number, audit: AuditDraft): Promise<'ok' | 'conflict'> {
