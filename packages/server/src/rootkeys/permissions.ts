@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'devices:write',
   'attestation:read',
   'attestation:write',
+  'signing-keys:read',
   'signing-keys:write',
   'metrics:read',
   'analytics:read',
