@@ -6,6 +6,7 @@ import { AppKeys } from './pages/AppKeys.js';
 import { Audit } from './pages/Audit.js';
 import { Anomalies } from './pages/Anomalies.js';
 import { useRoute } from './router.js';
+import { OPS_NAV, opsPage } from './ops/routes.js';
 import type { Session } from './types.js';
 
 /** The shell: sign-in when there is no session (keeping the page the user was on), else the routed page. */
@@ -39,6 +40,11 @@ export function App() {
           <a href="#/" aria-current={route === '/' ? 'page' : undefined}>Apps</a>
           <a href="#/audit" aria-current={route === '/audit' ? 'page' : undefined}>Audit log</a>
           <a href="#/security" aria-current={route === '/security' ? 'page' : undefined}>Security events</a>
+          {OPS_NAV.map(([r, label]) => (
+            <a key={r} href={`#${r}`} aria-current={route === r ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
         </nav>
         <span className="who">
           Signed in as <strong>{session.rootKey.name}</strong>
@@ -46,7 +52,7 @@ export function App() {
         </span>
       </header>
       <main id="main">
-        {appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />}
+        {opsPage(route) ?? (appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />)}
       </main>
     </>
   );
