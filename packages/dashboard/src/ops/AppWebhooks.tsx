@@ -100,7 +100,7 @@ export function AppWebhooks({ appId }: { appId: string }) {
                   <button type="button" aria-pressed={open === w.id} onClick={() => setOpen(open === w.id ? undefined : w.id)} aria-label={`Delivery log of ${w.url}`}>
                     Delivery log
                   </button>
-                  <button type="button" onClick={() => void run(async () => (await api('POST', `/v1/webhooks/${w.id}/test`), 'A webhook.test event is queued.'))} aria-label={`Send a test event to ${w.url}`}>
+                  <button type="button" onClick={() => void run(async () => (await api('POST', `/v1/webhooks/${w.id}/test`), 'A webhook.test event is queued.'))} aria-label={`Send test event to ${w.url}`}>
                     Send test event
                   </button>
                 </td>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { api } from '../api.js';
 import type { App } from '../types.js';
 
@@ -11,12 +11,16 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { 
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const latest = useRef(0);
-  // The caller names what the loader depends on, as with useCallback.
-  const run = useCallback(load, deps);
+  // A reload always runs the newest loader, even when called from an older render's closure
+  // (an action that started before the user switched environment or opened another log).
+  const loader = useRef(load);
+  useLayoutEffect(() => {
+    loader.current = load;
+  });
   const reload = useCallback(async () => {
     const mine = ++latest.current;
     try {
-      const answer = await run();
+      const answer = await loader.current();
       if (mine === latest.current) {
         setData(answer);
         setError(undefined);
@@ -24,8 +28,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { 
     } catch (err) {
       if (mine === latest.current) setError(err);
     }
-  }, [run]);
-  useEffect(() => void reload(), [reload]);
+  }, []);
+  // The caller names what the loader depends on, as with useEffect.
+  useEffect(() => void reload(), [reload, ...deps]);
   return { data, error, setError, reload };
 }
 
