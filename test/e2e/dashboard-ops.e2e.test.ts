@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -35,14 +36,19 @@ let api: ReturnType<typeof adminApi>;
 let appId: string;
 let publishable: string;
 let restrictedId: string;
+// A secret-scanning partner's signing key, generated here; the server reads its public half from a file.
+const reporter = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const REPORTER_ID = 'e2e-reporter';
 
 beforeAll(async () => {
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const policy = path.join(mkdtempSync(path.join(tmpdir(), 'kw-e2e-map-')), 'access-map.yaml');
   writeFileSync(policy, MAP);
+  const leakKeys = path.join(path.dirname(policy), 'leak-keys.json');
+  writeFileSync(leakKeys, JSON.stringify({ public_keys: [{ key_identifier: REPORTER_ID, key: reporter.publicKey.export({ type: 'spki', format: 'pem' }).toString(), is_current: true }] }));
   // Private addresses allowed so a webhook can point at a closed loopback port: every attempt fails fast and the same way.
-  kw = await startKeyward({ args: ['--policy', policy], env: { KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' } });
+  kw = await startKeyward({ args: ['--policy', policy], env: { KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', KEYWARD_LEAK_PUBLIC_KEYS_FILE: leakKeys } });
   api = adminApi(kw);
   browser = await launchBrowser();
   appId = (await api('POST', '/v1/apps', { name: 'Ops app' })).json.id as string;
@@ -65,6 +71,15 @@ async function signedIn(): Promise<{ context: BrowserContext; page: Page }> {
 
 const valid = async (credential: string) => ((await api('POST', '/v1/verify', { credential })).json as { valid: boolean }).valid;
 const rows = (page: Page) => page.locator('tbody tr');
+/** A key's verification through the API (a publishable key acts for a subject). */
+const keyValid = async (key: string) => ((await api('POST', '/v1/keys/verify', { key, ...(key.startsWith('kw_pk_') ? { subject: 'u1' } : {}) })).json as { valid: boolean }).valid;
+
+/** A leak report as GitHub's secret scanning sends it, signed with the reporter's key. */
+async function reportLeak(tokens: string[], key: KeyObject = reporter.privateKey): Promise<number> {
+  const body = JSON.stringify(tokens.map((token) => ({ token, type: 'keyward_key', url: 'https://github.com/acme/app/blob/abc/config.js', source: 'content' })));
+  const res = await fetch(`${kw.base}/v1/leaks`, { method: 'POST', headers: { 'content-type': 'application/json', 'github-public-key-identifier': REPORTER_ID, 'github-public-key-signature': sign('sha256', Buffer.from(body), { key, dsaEncoding: 'der' }).toString('base64') }, body });
+  return res.status;
+}
 
 /** Nothing wider than the phone's screen but the tables, which scroll on their own. */
 async function fitsPhone(page: Page, where: string): Promise<void> {
@@ -302,14 +317,8 @@ describe('the dashboard operations pages in Chromium against keyward start', () 
     await context.close();
   }, 90_000);
 
-  it('leak reports and the new pages are reachable and operable with the keyboard alone, with a visible focus', async () => {
+  it('the new pages are reachable and operable with the keyboard alone, with a visible focus', async () => {
     const { context, page } = await signedIn();
-    await page.getByRole('link', { name: 'Leak reports' }).click();
-    await page.getByRole('heading', { name: 'Leak reports' }).waitFor();
-    await expect.poll(() => page.getByText('No leak reports.').count()).toBe(1);
-    await axe(page, 'leak reports');
-    await shoot(page, 'leaks');
-
     await page.goto(`${kw.base}/#/apps/${appId}/sessions`);
     await page.getByRole('heading', { name: 'Sessions in live' }).waitFor();
     // Tab to the app's Settings tab: the focused element shows an outline, and Enter follows it.
@@ -334,4 +343,65 @@ describe('the dashboard operations pages in Chromium against keyward start', () 
     expect(await page.getByRole('radio', { name: 'test' }).isChecked()).toBe(true);
     await context.close();
   }, 90_000);
+
+  it('security events: keys seen in URLs get one-click revoke, rotate (new key shown once) and dismiss; leak reports of flagged keys get revoke and rotate', async () => {
+    // An app of its own: the settings test made the first app revoke keys seen in URLs at once.
+    const secApp = (await api('POST', '/v1/apps', { name: 'Security app' })).json.id as string;
+    const mk = async (kind: string, name: string) => (await api('POST', `/v1/apps/${secApp}/keys`, { kind, environment: 'live', name })).json as { key: { id: string }; secret: string };
+    const [toRevoke, toRotate, toDismiss] = [await mk('secret', 'to revoke'), await mk('secret', 'to rotate'), await mk('secret', 'to dismiss')];
+    for (const k of [toRevoke, toRotate, toDismiss]) {
+      const res = await fetch(`${kw.base}/v1/apps?api_key=${k.secret}`);
+      expect(((await res.json()) as { code: string }).code).toBe('KEY_IN_URL');
+    }
+    const open = async () => ((await api('GET', `/v1/apps/${secApp}/anomalies?status=open`)).json.items as { id: string; entity: string }[]).map((a) => a.entity);
+    await expect.poll(open, { timeout: 30_000 }).toEqual(expect.arrayContaining([toRevoke.key.id, toRotate.key.id, toDismiss.key.id]));
+
+    const { context, page } = await signedIn();
+    await page.getByRole('link', { name: 'Security events' }).click();
+    await page.getByRole('heading', { name: 'Security events' }).waitFor();
+    const row = (k: { key: { id: string } }) => page.locator('tr', { hasText: k.key.id });
+    await expect.poll(() => row(toRevoke).count()).toBe(1);
+    await axe(page, 'security events');
+    await shoot(page, 'security-events');
+
+    await row(toRevoke).getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => row(toRevoke).count()).toBe(0);
+    expect(await keyValid(toRevoke.secret)).toBe(false);
+
+    await row(toRotate).getByRole('button', { name: 'Rotate key' }).click();
+    const once = page.getByRole('dialog', { name: 'Copy your new key now' });
+    await once.waitFor();
+    const rotated = await once.getByLabel('Key').inputValue();
+    expect(rotated).toMatch(/^kw_sk_live_/);
+    await once.getByRole('button', { name: 'I have stored it' }).click();
+    expect([await keyValid(toRotate.secret), await keyValid(rotated)]).toEqual([false, true]);
+    await expect.poll(() => row(toRotate).count()).toBe(0);
+
+    await row(toDismiss).getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => row(toDismiss).count()).toBe(0);
+    expect(await keyValid(toDismiss.secret)).toBe(true);
+    expect(await open()).toEqual([]);
+
+    // Leak reports: publishable keys are flagged (left working) under the default leak action.
+    const [leakA, leakB] = [await mk('publishable', 'leaked A'), await mk('publishable', 'leaked B')];
+    expect(await reportLeak([leakA.secret, leakB.secret])).toBe(200);
+    expect([await keyValid(leakA.secret), await keyValid(leakB.secret)]).toEqual([true, true]);
+    await page.getByRole('link', { name: 'Leak reports' }).click();
+    await page.getByRole('heading', { name: 'Leak reports' }).waitFor();
+    const leakRow = (k: { key: { id: string } }) => page.locator('tr', { hasText: k.key.id });
+    await expect.poll(() => leakRow(leakA).textContent()).toMatch(/flagged/);
+    await axe(page, 'leak reports');
+    await fitsPhone(page, 'leak reports');
+    await shoot(page, 'leaks');
+    await leakRow(leakA).getByRole('button', { name: /^Revoke key/ }).click();
+    await page.getByRole('dialog', { name: `Revoke key ${leakA.key.id}?` }).getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => keyValid(leakA.secret)).toBe(false);
+    await leakRow(leakB).getByRole('button', { name: /^Rotate key/ }).click();
+    const leakOnce = page.getByRole('dialog', { name: 'Copy your new key now' });
+    await leakOnce.waitFor();
+    const newB = await leakOnce.getByLabel('Key').inputValue();
+    await leakOnce.getByRole('button', { name: 'I have stored it' }).click();
+    expect([await keyValid(leakB.secret), await keyValid(newB)]).toEqual([false, true]);
+    await context.close();
+  }, 120_000);
 });
