@@ -96,13 +96,15 @@ export function AppWebhooks({ appId }: { appId: string }) {
                 </td>
                 <td>{w.events.length ? w.events.join(', ') : 'every event'}</td>
                 <td>{w.enabled ? 'enabled' : 'disabled'}</td>
-                <td className="actions">
-                  <button type="button" aria-pressed={open === w.id} onClick={() => setOpen(open === w.id ? undefined : w.id)} aria-label={`Delivery log of ${w.url}`}>
-                    Delivery log
-                  </button>
-                  <button type="button" onClick={() => void run(async () => (await api('POST', `/v1/webhooks/${w.id}/test`), 'A webhook.test event is queued.'))} aria-label={`Send test event to ${w.url}`}>
-                    Send test event
-                  </button>
+                <td>
+                  <div className="actions">
+                    <button type="button" aria-pressed={open === w.id} onClick={() => setOpen(open === w.id ? undefined : w.id)} aria-label={`Delivery log of ${w.url}`}>
+                      Delivery log
+                    </button>
+                    <button type="button" onClick={() => void run(async () => (await api('POST', `/v1/webhooks/${w.id}/test`), 'A webhook.test event is queued.'))} aria-label={`Send test event to ${w.url}`}>
+                      Send test event
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}

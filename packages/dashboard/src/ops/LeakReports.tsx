@@ -73,21 +73,23 @@ export function LeakReports() {
                 </td>
                 <td>{r.keyId ? <code>{r.keyId}</code> : r.tokenType}</td>
                 <td>{OUTCOME[r.outcome] ?? r.outcome}</td>
-                <td className="actions">
-                  {r.outcome === 'flagged' && r.keyId && (
-                    <>
-                      <button type="button" className="danger" onClick={() => setRevoke(r)} aria-label={`Revoke key ${r.keyId}`}>
-                        Revoke key
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() => void run(async () => (setSecret((await api<{ secret: string }>('POST', `/v1/keys/${r.keyId}/rotate`, { gracePeriodSeconds: 0 })).secret), `Key ${r.keyId} rotated.`))}
-                        aria-label={`Rotate key ${r.keyId}`}
-                      >
-                        Rotate key
-                      </button>
-                    </>
-                  )}
+                <td>
+                  <div className="actions">
+                    {r.outcome === 'flagged' && r.keyId && (
+                      <>
+                        <button type="button" className="danger" onClick={() => setRevoke(r)} aria-label={`Revoke key ${r.keyId}`}>
+                          Revoke key
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() => void run(async () => (setSecret((await api<{ secret: string }>('POST', `/v1/keys/${r.keyId}/rotate`, { gracePeriodSeconds: 0 })).secret), `Key ${r.keyId} rotated.`))}
+                          aria-label={`Rotate key ${r.keyId}`}
+                        >
+                          Rotate key
+                        </button>
+                      </>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
