@@ -1845,7 +1845,7 @@ export interface Operations {
     query: never;
     body: {
       name: string;
-      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:read") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
+      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:read") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read") | ("leaks:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       expiresAt?: string | null;
@@ -1919,7 +1919,7 @@ export interface Operations {
     query: never;
     body: {
       name?: string;
-      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:read") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
+      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:read") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read") | ("leaks:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       enabled?: boolean;
@@ -2400,6 +2400,9 @@ export interface Operations {
         reportCount: number;
         firstReportedAt: string;
         lastReportedAt: string;
+        /** When an operator dismissed it; null while open */
+        dismissedAt: string | null;
+        dismissedBy: string | null;
       }[];
       next: string | null;
     };
@@ -2415,6 +2418,33 @@ export interface Operations {
       token_type: string;
       label: "true_positive" | "false_positive";
     }[];
+  };
+  /** Dismiss a leak report: handled (the key revoked or rotated) or a false alarm. Audited; the key is not touched; CONFLICT once dismissed */
+  postLeaksByLeakIdDismiss: {
+    params: {
+      leakId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** SHA-256 of the reported token, hex (the token itself is never stored) */
+      tokenHash: string;
+      tokenType: string;
+      url: string;
+      source: string;
+      keyId: string | null;
+      appId: string | null;
+      outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+      reportedBy: string;
+      reportCount: number;
+      firstReportedAt: string;
+      lastReportedAt: string;
+      /** When an operator dismissed it; null while open */
+      dismissedAt: string | null;
+      dismissedBy: string | null;
+    };
   };
   /** List an app's webhook endpoints */
   getAppsByAppIdWebhooks: {
@@ -2741,6 +2771,7 @@ export const ROUTES = {
   postPolicyExplain: { method: 'POST', path: '/v1/policy/explain', public: false },
   getLeaks: { method: 'GET', path: '/v1/leaks', public: false },
   postLeaks: { method: 'POST', path: '/v1/leaks', public: true },
+  postLeaksByLeakIdDismiss: { method: 'POST', path: '/v1/leaks/{leakId}/dismiss', public: false },
   getAppsByAppIdWebhooks: { method: 'GET', path: '/v1/apps/{appId}/webhooks', public: false },
   postAppsByAppIdWebhooks: { method: 'POST', path: '/v1/apps/{appId}/webhooks', public: false },
   getWebhooksByEndpointId: { method: 'GET', path: '/v1/webhooks/{endpointId}', public: false },

@@ -198,6 +198,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
     leaks: {
       /** Leak reports received (POST /v1/leaks is the reporter's, signed: not an SDK call). */
       list: (query: Query<'getLeaks'> = {}) => call('getLeaks', { query }),
+      /** Marks a report handled or a false alarm (the key is not touched: revoke or rotate it yourself). */
+      dismiss: (leakId: string) => call('postLeaksByLeakIdDismiss', { params: { leakId } }),
     },
     webhooks: {
       /** Create an endpoint: the answer holds its signing secret (`whsec_…`) once. */

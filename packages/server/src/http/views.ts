@@ -201,8 +201,8 @@ export function webhookAttemptView(a: DeliveryAttempt) {
 }
 
 export function leakReportView(r: LeakReport) {
-  const { firstReportedAtMs, lastReportedAtMs, ...rest } = r;
-  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs) };
+  const { firstReportedAtMs, lastReportedAtMs, dismissedAtMs, ...rest } = r;
+  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs), dismissedAt: isoOrNull(dismissedAtMs) };
 }
 
 /** The loaded access map as data (`GET /v1/policy`): what the map says, never a secret's value. */
