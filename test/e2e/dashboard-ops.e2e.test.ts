@@ -344,7 +344,7 @@ describe('the dashboard operations pages in Chromium against keyward start', () 
     await context.close();
   }, 90_000);
 
-  it('security events: keys seen in URLs get one-click revoke, rotate (new key shown once) and dismiss; leak reports of flagged keys get revoke and rotate', async () => {
+  it('security events: keys seen in URLs get one-click revoke, rotate (new key shown once) and dismiss; leak reports of flagged keys get revoke, rotate and dismiss', async () => {
     // An app of its own: the settings test made the first app revoke keys seen in URLs at once.
     const secApp = (await api('POST', '/v1/apps', { name: 'Security app' })).json.id as string;
     const mk = async (kind: string, name: string) => (await api('POST', `/v1/apps/${secApp}/keys`, { kind, environment: 'live', name })).json as { key: { id: string }; secret: string };
@@ -396,6 +396,12 @@ describe('the dashboard operations pages in Chromium against keyward start', () 
     await leakRow(leakA).getByRole('button', { name: /^Revoke key/ }).click();
     await page.getByRole('dialog', { name: `Revoke key ${leakA.key.id}?` }).getByRole('button', { name: 'Revoke key' }).click();
     await expect.poll(() => keyValid(leakA.secret)).toBe(false);
+    // Handled: the report is closed with a dismissal, which leaves it listed as such.
+    await leakRow(leakA).getByRole('button', { name: /^Dismiss report/ }).click();
+    await expect.poll(() => leakRow(leakA).textContent()).toMatch(/dismissed/);
+    expect(await leakRow(leakA).getByRole('button').count()).toBe(0);
+    const leaks = (await api('GET', `/v1/leaks?appId=${secApp}`)).json.items as { keyId: string; dismissedAt: string | null }[];
+    expect(leaks.map((l) => [l.keyId, l.dismissedAt !== null]).sort()).toEqual([[leakA.key.id, true], [leakB.key.id, false]].sort());
     await leakRow(leakB).getByRole('button', { name: /^Rotate key/ }).click();
     const leakOnce = page.getByRole('dialog', { name: 'Copy your new key now' });
     await leakOnce.waitFor();

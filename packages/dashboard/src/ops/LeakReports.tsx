@@ -15,7 +15,8 @@ const OUTCOME: Record<string, string> = {
 
 /**
  * Leak reports from secret-scanning partners, newest first. A flagged key (the app's leak action
- * left it working) gets the one-click answers: revoke it, or rotate it (the new key is shown once).
+ * left it working) gets the one-click answers: revoke it, or rotate it (the new key is shown once);
+ * any open report can be dismissed once it is handled or judged a false alarm.
  */
 export function LeakReports() {
   const list = useLoad(() => api<{ items: LeakRow[] }>('GET', '/v1/leaks?limit=100').then((r) => r.items), []);
@@ -72,10 +73,13 @@ export function LeakReports() {
                   )}
                 </td>
                 <td>{r.keyId ? <code>{r.keyId}</code> : r.tokenType}</td>
-                <td>{OUTCOME[r.outcome] ?? r.outcome}</td>
+                <td>
+                  {OUTCOME[r.outcome] ?? r.outcome}
+                  {r.dismissedAt ? `; dismissed ${when(r.dismissedAt)}` : ''}
+                </td>
                 <td>
                   <div className="actions">
-                    {r.outcome === 'flagged' && r.keyId && (
+                    {r.outcome === 'flagged' && r.keyId && !r.dismissedAt && (
                       <>
                         <button type="button" className="danger" onClick={() => setRevoke(r)} aria-label={`Revoke key ${r.keyId}`}>
                           Revoke key
@@ -88,6 +92,11 @@ export function LeakReports() {
                           Rotate key
                         </button>
                       </>
+                    )}
+                    {!r.dismissedAt && (
+                      <button type="button" onClick={() => void run(async () => (await api('POST', `/v1/leaks/${r.id}/dismiss`), 'Leak report dismissed.'))} aria-label={`Dismiss report ${r.id}`}>
+                        Dismiss
+                      </button>
                     )}
                   </div>
                 </td>

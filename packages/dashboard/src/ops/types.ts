@@ -73,6 +73,7 @@ export interface LeakRow {
   readonly outcome: string;
   readonly reportCount: number;
   readonly lastReportedAt: string;
+  readonly dismissedAt: string | null;
 }
 
 export interface WebhookEndpointRow {
