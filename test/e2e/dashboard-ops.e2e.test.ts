@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminApi, axe, launchBrowser, PHONE, LAPTOP, shoot, signIn, startKeyward, type Running } from './support.js';
+import { adminApi, axe as axeAt, launchBrowser, PHONE, LAPTOP, shoot, signIn, startKeyward, type Running } from './support.js';
 
 /**
  * The dashboard's operations pages in Chromium against a real `keyward start --policy`: sessions
@@ -79,6 +79,14 @@ async function reportLeak(tokens: string[], key: KeyObject = reporter.privateKey
   const body = JSON.stringify(tokens.map((token) => ({ token, type: 'keyward_key', url: 'https://github.com/acme/app/blob/abc/config.js', source: 'content' })));
   const res = await fetch(`${kw.base}/v1/leaks`, { method: 'POST', headers: { 'content-type': 'application/json', 'github-public-key-identifier': REPORTER_ID, 'github-public-key-signature': sign('sha256', Buffer.from(body), { key, dsaEncoding: 'der' }).toString('base64') }, body });
   return res.status;
+}
+
+/** axe-core at laptop and at phone width (where tables scroll sideways and must be reachable by keyboard). */
+async function axe(page: Page, where: string): Promise<void> {
+  await axeAt(page, where);
+  await page.setViewportSize(PHONE);
+  await axeAt(page, `${where} at phone width`);
+  await page.setViewportSize(LAPTOP);
 }
 
 /** Nothing wider than the phone's screen but the tables, which scroll on their own. */

@@ -75,7 +75,7 @@ export function AccessMap() {
         </p>
       ) : (
         <>
-          <table>
+          <table tabIndex={0}>
             <caption>Resources, most specific first. Anything not listed is denied.</caption>
             <thead>
               <tr>
@@ -105,7 +105,7 @@ export function AccessMap() {
             </tbody>
           </table>
           {(m.limits.length > 0 || m.quotas.length > 0) && (
-            <table>
+            <table tabIndex={0}>
               <caption>Rate limits and quotas</caption>
               <thead>
                 <tr>

@@ -97,7 +97,7 @@ export function AppAttestation({ appId }: { appId: string }) {
       ) : instances.data.length === 0 ? (
         <p>No attested instances in {env}.</p>
       ) : (
-        <table>
+        <table tabIndex={0}>
           <caption className="sr-only">Attested instances in {env}</caption>
           <thead>
             <tr>
@@ -153,7 +153,7 @@ export function AppAttestation({ appId }: { appId: string }) {
 function SampleTable({ caption, samples, columns, empty }: { caption: string; samples: readonly Sample[]; columns: readonly string[]; empty: string }) {
   if (samples.length === 0) return <p>{empty}</p>;
   return (
-    <table>
+    <table tabIndex={0}>
       <caption>{caption}</caption>
       <thead>
         <tr>

@@ -34,7 +34,7 @@ export function AppDevices({ appId }: { appId: string }) {
       ) : list.data.length === 0 ? (
         <p>No devices registered in {env}.</p>
       ) : (
-        <table>
+        <table tabIndex={0}>
           <caption className="sr-only">Devices in {env}</caption>
           <thead>
             <tr>

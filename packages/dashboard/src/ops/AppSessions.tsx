@@ -69,7 +69,7 @@ export function AppSessions({ appId }: { appId: string }) {
       ) : list.data.length === 0 ? (
         <p>No sessions match.</p>
       ) : (
-        <table>
+        <table tabIndex={0}>
           <caption className="sr-only">Sessions in {env}</caption>
           <thead>
             <tr>

@@ -8,6 +8,9 @@ import type { App } from '../types.js';
 import { ANOMALY_ACTIONS, ANOMALY_RULES, LEAK_ACTIONS, settingsBody, type SettingsErrors } from './settings-form.js';
 import { useApp } from './use-load.js';
 
+/** The app as `GET /v1/apps/{appId}` answers it, with the version a save moves on. */
+type VersionedApp = App & { readonly version?: number };
+
 const LEAK_LABEL: Record<string, string> = { auto: 'auto: flag publishable keys, revoke the rest', revoke: 'revoke every reported key', flag: 'flag only (rotate on your schedule)' };
 
 /** An app's settings: its name, browser origins (CORS), responses to anomalies and leaks, rotation and token defaults. */
@@ -17,7 +20,7 @@ export function AppSettings({ appId }: { appId: string }) {
   const [errors, setErrors] = useState<SettingsErrors>({});
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
-  const a = app.data;
+  const a: VersionedApp | undefined = app.data;
   const s = (a?.settings ?? {}) as { corsOrigins?: string[]; anomalyActions?: Record<string, string>; leakAction?: string; revokeKeysSeenInUrls?: boolean; defaultRotationGraceSeconds?: number; maxTokenTtlSeconds?: number };
 
   const save = async (e: FormEvent<HTMLFormElement>) => {
@@ -56,7 +59,7 @@ export function AppSettings({ appId }: { appId: string }) {
         <p role="status">Loading…</p>
       ) : (
         // Keyed by version: a save (or another operator's change) reloads the form with what the server holds.
-        <form key={String((a as unknown as { version?: number }).version ?? a.createdAt)} className="grid" onSubmit={save} noValidate>
+        <form key={String(a.version ?? a.createdAt)} className="grid" onSubmit={save} noValidate>
           <Field id="settingsName" label="Name" error={errors.name}>
             {(x) => <input {...x} name="settingsName" defaultValue={a.name} maxLength={128} required />}
           </Field>

@@ -78,7 +78,7 @@ export function AppWebhooks({ appId }: { appId: string }) {
       ) : endpoints.data.length === 0 ? (
         <p>No endpoints yet.</p>
       ) : (
-        <table>
+        <table tabIndex={0}>
           <caption className="sr-only">Webhook endpoints</caption>
           <thead>
             <tr>
@@ -122,7 +122,7 @@ export function AppWebhooks({ appId }: { appId: string }) {
           ) : deliveries.data.length === 0 ? (
             <p>No deliveries yet.</p>
           ) : (
-            <table aria-labelledby="deliveries-title">
+            <table tabIndex={0} aria-labelledby="deliveries-title">
               <thead>
                 <tr>
                   <th scope="col">Event</th>

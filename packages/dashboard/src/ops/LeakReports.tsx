@@ -45,7 +45,7 @@ export function LeakReports() {
       ) : list.data.length === 0 ? (
         <p>No leak reports.</p>
       ) : (
-        <table>
+        <table tabIndex={0}>
           <caption className="sr-only">Leak reports, newest first</caption>
           <thead>
             <tr>

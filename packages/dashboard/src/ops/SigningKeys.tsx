@@ -59,7 +59,7 @@ export function SigningKeys() {
       {list.data === undefined ? (
         <p role="status">Loading…</p>
       ) : (
-        <table>
+        <table tabIndex={0}>
           <caption className="sr-only">Signing keys, newest first</caption>
           <thead>
             <tr>
