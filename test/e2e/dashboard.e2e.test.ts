@@ -1,83 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminApi, axe, launchBrowser, shoot, startKeyward, type Running } from './support.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against a real
  * `keyward start`: sign in, create an app and a key, copy it from the show-once dialog, verify it
  * through the API, rotate it, revoke it, and see each change in the list and in the audit log.
  * axe-core checks every page for serious and critical accessibility violations; screenshots at
- * laptop and phone widths go to test-artifacts/screenshots/ (linked from the README).
+ * laptop and phone widths go to test-artifacts/screenshots/ (linked from the README). The setup
+ * shared with dashboard-ops.e2e.test.ts is in ./support.ts.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'packages/server/bin/keyward.js');
-const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
-
-let child: ChildProcess;
+let kw: Running;
 let base: string;
 let rootKey: string;
 let browser: Browser;
-const dir = mkdtempSync(path.join(tmpdir(), 'kw-e2e-'));
+let api: ReturnType<typeof adminApi>;
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [BIN, 'start', '--data', dir, '--port', '0'], { env: { ...process.env, KEYWARD_MASTER_KEYS: '', KEYWARD_HOST: '', KEYWARD_LOG_FORMAT: 'json' } });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  base = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`keyward did not start: ${out}`)), 30_000);
-    const check = () => {
-      const m = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]!);
-      } else setTimeout(check, 50);
-    };
-    check();
-  });
-  rootKey = /kw_root_[0-9A-Za-z]+/.exec(out)![0];
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  mkdirSync(SHOTS, { recursive: true });
+  kw = await startKeyward();
+  ({ base, rootKey } = kw);
+  api = adminApi(kw);
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  child?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  kw?.stop();
 });
-
-async function axe(page: Page, where: string): Promise<void> {
-  // Evaluated through DevTools, not as a <script>: the page's CSP (script-src 'self') stays on and is tested too.
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run();
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
-  });
-  expect(violations, `axe on ${where}`).toEqual([]);
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  for (const [label, size] of [
-    ['laptop', { width: 1280, height: 800 }],
-    ['phone', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function api(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${rootKey}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
 
 describe('the dashboard in Chromium against keyward start', () => {
   it('signs in, creates an app and a key, copies it once, rotates and revokes it, and shows each change in the list and the audit log', async () => {

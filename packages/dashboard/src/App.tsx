@@ -8,6 +8,7 @@ import { Anomalies } from './pages/Anomalies.js';
 import { returnPathOf, SIGN_IN, signInRoute } from './return-path.js';
 import { useRoute } from './router.js';
 import { useSessionExpiry } from './session-expiry.js';
+import { OPS_NAV, opsPage } from './ops/routes.js';
 import type { Session } from './types.js';
 
 // Loaded when first visited: the sign-in page, which every visit starts with, does not wait for them.
@@ -60,6 +61,11 @@ export function App() {
           <a href="#/" aria-current={route === '/' ? 'page' : undefined}>Apps</a>
           <a href="#/audit" aria-current={route === '/audit' ? 'page' : undefined}>Audit log</a>
           <a href="#/security" aria-current={route === '/security' ? 'page' : undefined}>Security events</a>
+          {OPS_NAV.map(([r, label]) => (
+            <a key={r} href={`#${r}`} aria-current={route === r ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
         </nav>
         <span className="who">
           Signed in as <strong>{session.rootKey.name}</strong>
@@ -75,7 +81,7 @@ export function App() {
           <Suspense fallback={<p role="status">Loading…</p>}>
             <Usage appId={usageMatch[1]!} />
           </Suspense>
-        ) : appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />}
+        ) : (opsPage(route) ?? (appMatch ? <AppKeys appId={appMatch[1]!} /> : route === '/audit' ? <Audit /> : route === '/security' ? <Anomalies /> : <Apps />))}
       </main>
     </>
   );

@@ -1187,6 +1187,29 @@ export interface Operations {
       keys: Record<string, string>[];
     };
   };
+  /** Every token signing key with its publish-first schedule: published, activates, retires; which signs and which verify now (newest first, public facts only) */
+  getSigningKeys: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      items: {
+        kid: string;
+        alg: string;
+        /** pending, active, published (replaced, still verifying until retiresAt) or retired */
+        state: string;
+        /** In the JWKS from then */
+        publishedAt: string;
+        /** Signs from then */
+        activatesAt: string;
+        /** Its tokens are refused from then (a replaced key); null while it signs or waits to */
+        retiresAt: string | null;
+        signsNow: boolean;
+        verifiesNow: boolean;
+      }[];
+    };
+  };
   /** Rotate the token signing key for an algorithm (default EdDSA). Audited. The new key is published in the JWKS first and signs from activatesAt; the old key keeps verifying until its tokens have expired. */
   postSigningKeysRotate: {
     params: never;
@@ -1867,7 +1890,7 @@ export interface Operations {
     query: never;
     body: {
       name: string;
-      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
+      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:read") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read") | ("leaks:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       expiresAt?: string | null;
@@ -1941,7 +1964,7 @@ export interface Operations {
     query: never;
     body: {
       name?: string;
-      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
+      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:read") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read") | ("leaks:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       enabled?: boolean;
@@ -2302,6 +2325,99 @@ export interface Operations {
       }[];
     };
   };
+  /** The access map the server was started with (`keyward start --policy`), as data: resources, limits, quotas, upstreams */
+  getPolicy: {
+    params: never;
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      /** false: the server was started without --policy (every other field empty) */
+      loaded: boolean;
+      audience: string | null;
+      resources: {
+        name: string;
+        path: string;
+        methods: string[] | ("*");
+        allow: string[];
+        scopes: string[];
+        subject: string | null;
+        subjectForAll: boolean;
+        require: string[];
+        environments: string[] | null;
+        minAppVersion: {
+          live?: string;
+          test?: string;
+        };
+        rateLimits: string[];
+        quota: string | null;
+        cost: number;
+        /** The server-held secret injected upstream (its name and header; never a value) */
+        injectSecret: {
+          name: string;
+          header: string;
+        } | null;
+        audience: string | null;
+        upstream: string | null;
+        /** Attestation in monitor-only mode on this route */
+        monitor: boolean;
+        line: number;
+      }[];
+      limits: {
+        name: string;
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+        by: string;
+      }[];
+      quotas: {
+        name: string;
+        amount: number;
+        refill: "daily" | "monthly" | {
+          intervalSeconds: number;
+        };
+        by: string;
+      }[];
+      upstreams: {
+        name: string;
+        url: string;
+        audience: string | null;
+      }[];
+    };
+  };
+  /** May this credential (or key id) make this call? The decision of the loaded access map with every check it made, as `keyward policy explain` prints it */
+  postPolicyExplain: {
+    params: never;
+    query: never;
+    body: {
+      /** The key, session key or token to test (in the body, never a URL; not stored or logged) */
+      credential?: string;
+      /** Key id, `key_…` */
+      keyId?: string;
+      method: string;
+      path: string;
+      /** The subject (X-Keyward-Subject) a credential without its own would act for */
+      subject?: string;
+      appVersion?: string;
+      /** Answer as if the request carried it */
+      assumeSigned?: boolean;
+      /** Answer as if the request carried it */
+      assumeAttested?: boolean;
+    };
+    bodyRequired: true;
+    response: {
+      allowed: boolean;
+      /** Why not: the code the request would get */
+      code?: string;
+      resource?: string;
+      steps: {
+        check: string;
+        ok: boolean;
+        detail: string;
+      }[];
+      conditions: string[];
+    };
+  };
   /** List leak reports, newest first (one app with appId; every app needs an all-app root key) */
   getLeaks: {
     params: never;
@@ -2329,6 +2445,9 @@ export interface Operations {
         reportCount: number;
         firstReportedAt: string;
         lastReportedAt: string;
+        /** When an operator dismissed it; null while open */
+        dismissedAt: string | null;
+        dismissedBy: string | null;
       }[];
       next: string | null;
     };
@@ -2344,6 +2463,33 @@ export interface Operations {
       token_type: string;
       label: "true_positive" | "false_positive";
     }[];
+  };
+  /** Dismiss a leak report: handled (the key revoked or rotated) or a false alarm. Audited; the key is not touched; CONFLICT once dismissed */
+  postLeaksByLeakIdDismiss: {
+    params: {
+      leakId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** SHA-256 of the reported token, hex (the token itself is never stored) */
+      tokenHash: string;
+      tokenType: string;
+      url: string;
+      source: string;
+      keyId: string | null;
+      appId: string | null;
+      outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+      reportedBy: string;
+      reportCount: number;
+      firstReportedAt: string;
+      lastReportedAt: string;
+      /** When an operator dismissed it; null while open */
+      dismissedAt: string | null;
+      dismissedBy: string | null;
+    };
   };
   /** List an app's webhook endpoints */
   getAppsByAppIdWebhooks: {
@@ -2629,6 +2775,7 @@ export const ROUTES = {
   postTokens: { method: 'POST', path: '/v1/tokens', public: false },
   postTokensVerify: { method: 'POST', path: '/v1/tokens/verify', public: false },
   getWellKnownJwksJson: { method: 'GET', path: '/.well-known/jwks.json', public: true },
+  getSigningKeys: { method: 'GET', path: '/v1/signing-keys', public: false },
   postSigningKeysRotate: { method: 'POST', path: '/v1/signing-keys/rotate', public: false },
   getDevices: { method: 'GET', path: '/v1/devices', public: false },
   postDevices: { method: 'POST', path: '/v1/devices', public: true },
@@ -2666,8 +2813,11 @@ export const ROUTES = {
   deleteIdentitiesByIdentityId: { method: 'DELETE', path: '/v1/identities/{identityId}', public: false },
   patchIdentitiesByIdentityId: { method: 'PATCH', path: '/v1/identities/{identityId}', public: false },
   getKeysByKeyIdAccess: { method: 'GET', path: '/v1/keys/{keyId}/access', public: false },
+  getPolicy: { method: 'GET', path: '/v1/policy', public: false },
+  postPolicyExplain: { method: 'POST', path: '/v1/policy/explain', public: false },
   getLeaks: { method: 'GET', path: '/v1/leaks', public: false },
   postLeaks: { method: 'POST', path: '/v1/leaks', public: true },
+  postLeaksByLeakIdDismiss: { method: 'POST', path: '/v1/leaks/{leakId}/dismiss', public: false },
   getAppsByAppIdWebhooks: { method: 'GET', path: '/v1/apps/{appId}/webhooks', public: false },
   postAppsByAppIdWebhooks: { method: 'POST', path: '/v1/apps/{appId}/webhooks', public: false },
   getWebhooksByEndpointId: { method: 'GET', path: '/v1/webhooks/{endpointId}', public: false },

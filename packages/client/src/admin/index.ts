@@ -127,7 +127,16 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       jwks: () => call('getWellKnownJwksJson', {}),
     },
     signingKeys: {
+      /** Every signing key with its publish-first schedule (published, activates, retires; which signs and verifies now). */
+      list: () => call('getSigningKeys', {}),
       rotate: (body: Body<'postSigningKeysRotate'> = {}) => call('postSigningKeysRotate', { body }),
+    },
+    /** The access map the server was started with (`keyward start --policy`). */
+    policy: {
+      /** The loaded map as data (`loaded: false` without one). */
+      get: () => call('getPolicy', {}),
+      /** May this credential (in the body, never a URL) or key id make this call? The answer of `keyward policy explain`. */
+      explain: (body: Body<'postPolicyExplain'>) => call('postPolicyExplain', { body }),
     },
     secrets: {
       /** Creates or replaces a server-held secret; the value is sealed and never read back. */
@@ -191,6 +200,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
     leaks: {
       /** Leak reports received (POST /v1/leaks is the reporter's, signed: not an SDK call). */
       list: (query: Query<'getLeaks'> = {}) => call('getLeaks', { query }),
+      /** Marks a report handled or a false alarm (the key is not touched: revoke or rotate it yourself). */
+      dismiss: (leakId: string) => call('postLeaksByLeakIdDismiss', { params: { leakId } }),
     },
     webhooks: {
       /** Create an endpoint: the answer holds its signing secret (`whsec_…`) once. */

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.js';
 import { ErrorText } from '../components/ErrorText.js';
+import { ShowOnce } from '../components/ShowOnce.js';
 
 interface Anomaly {
   readonly id: string;
@@ -21,14 +22,15 @@ export function Anomalies() {
   const [items, setItems] = useState<readonly Anomaly[]>();
   const [error, setError] = useState<unknown>();
   const [note, setNote] = useState<string>();
+  const [secret, setSecret] = useState<string>();
   const load = useCallback(() => api<{ items: Anomaly[] }>('GET', '/v1/anomalies?status=open').then((r) => setItems(r.items), setError), []);
   useEffect(() => void load(), [load]);
   const act = async (a: Anomaly, what: 'revoke' | 'rotate' | 'dismiss') => {
     try {
       if (what === 'revoke') await api('POST', `/v1/keys/${a.entity}/revoke`, { reason: `security event ${a.rule} (${a.id})` });
-      if (what === 'rotate') await api('POST', `/v1/keys/${a.entity}/rotate`, { gracePeriodSeconds: 0 });
+      if (what === 'rotate') setSecret((await api<{ secret: string }>('POST', `/v1/keys/${a.entity}/rotate`, { gracePeriodSeconds: 0 })).secret);
       await api('POST', `/v1/anomalies/${a.id}/${what === 'dismiss' ? 'dismiss' : 'resolve'}`);
-      setNote(what === 'rotate' ? 'Rotated. Give the new key to its owner from the app page (reissue shows it once).' : undefined);
+      setNote(what === 'rotate' ? 'Rotated: the old key stopped working. Give the new key, shown once, to its owner.' : undefined);
       setError(undefined);
       await load();
     } catch (err) {
@@ -40,6 +42,7 @@ export function Anomalies() {
       <h1 id="sec-title">Security events</h1>
       <ErrorText error={error} />
       {note && <p role="status">{note}</p>}
+      {secret && <ShowOnce secret={secret} onClose={() => setSecret(undefined)} />}
       {items === undefined ? (
         <p role="status">Loading…</p>
       ) : items.length === 0 ? (

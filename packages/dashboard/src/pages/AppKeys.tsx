@@ -6,13 +6,13 @@ import { parseKeyCreate, type FieldErrors } from '../validate.js';
 import { ShowOnce } from '../components/ShowOnce.js';
 import { KeyActions } from './KeyActions.js';
 import { KEY_KINDS, type App, type Key } from '../types.js';
-
-type Env = 'live' | 'test';
+import { useAppEnv } from '../app-env.js';
+import { AppTabs } from '../components/AppHeader.js';
 
 /** One app: its keys in one environment, filtered by kind and status; create, rotate, revoke, reissue. */
 export function AppKeys({ appId }: { appId: string }) {
   const [app, setApp] = useState<App>();
-  const [env, setEnv] = useState<Env>('live');
+  const [env, setEnv] = useAppEnv(appId);
   const [kind, setKind] = useState('');
   const [status, setStatus] = useState<'active' | 'all'>('active');
   const [keys, setKeys] = useState<readonly Key[]>();
@@ -63,9 +63,7 @@ export function AppKeys({ appId }: { appId: string }) {
         <a href="#/">← Apps</a>
       </p>
       <h1 id="app-title">{app?.name ?? 'App'}</h1>
-      <p>
-        <a href={`#/apps/${appId}/usage`}>Usage overview</a>
-      </p>
+      <AppTabs appId={appId} current="keys" />
       <fieldset className="env">
         <legend>Environment</legend>
         {(['live', 'test'] as const).map((e) => (

@@ -37,6 +37,7 @@ import { verifyRoutes } from './routes/verify.js';
 import { rootKeyRoutes } from './routes/root-keys.js';
 import { identityRoutes } from './routes/identities.js';
 import { keyAccessRoutes } from './routes/key-access.js';
+import { policyRoutes } from './routes/policy.js';
 import { leakRoutes } from './routes/leaks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { CompiledAccessMap } from '../policy/evaluate.js';
@@ -55,7 +56,7 @@ export interface BuildServerOptions {
   readonly corsRefreshMs?: number;
   /** Serve `POST /v1/keys/verify` through its lean path (default true; false sends it through Fastify, for the parity test). */
   readonly verifyFastPath?: boolean;
-  /** The access map `GET /v1/keys/{keyId}/access` evaluates (`keyward start --policy`). */
+  /** The access map `GET /v1/keys/{keyId}/access`, `GET /v1/policy` and `POST /v1/policy/explain` evaluate (`keyward start --policy`). */
   readonly accessMap?: CompiledAccessMap;
 }
 
@@ -246,6 +247,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   rootKeyRoutes(server, kw);
   identityRoutes(server, kw);
   keyAccessRoutes(server, kw, options.accessMap);
+  policyRoutes(server, kw, options.accessMap);
   await leakRoutes(server, kw);
   webhookRoutes(server, kw);
   for (const plugin of options.plugins ?? []) await plugin(server, kw);

@@ -8,7 +8,8 @@ import type { AuditRecord } from '../audit/model.js';
 import type { SecretView } from '../secrets/service.js';
 import type { Session } from '../sessions/model.js';
 import type { AnomalyRecord } from '../anomaly/store.js';
-import type { MintedToken, SigningKeyInfo, TokenResult } from '../tokens/index.js';
+import type { AccessMap } from '../policy/model.js';
+import type { MintedToken, SigningKeyInfo, SigningKeyScheduleEntry, TokenResult } from '../tokens/index.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 import type { EndpointView } from '../webhooks/service.js';
 import type { DeliveryAttempt, WebhookDelivery } from '../webhooks/model.js';
@@ -138,6 +139,17 @@ export function tokenVerificationView(r: TokenResult) {
   return { valid: true as const, code: 'VALID' as const, jti: c.jti, subject: c.subject, appId: c.appId, environment: c.environment, scopes: [...c.scopes], audience: c.audience, expiresAt: iso(c.expiresAtMs), singleUse: c.singleUse };
 }
 
+/** A signing key's place in the publish-first schedule (`GET /v1/signing-keys`). */
+export const signingKeyScheduleView = (e: SigningKeyScheduleEntry) => ({
+  kid: e.kid,
+  alg: e.alg,
+  state: e.state,
+  publishedAt: iso(e.publishedAtMs),
+  activatesAt: iso(e.activatesAtMs),
+  retiresAt: isoOrNull(e.retiresAtMs),
+  signsNow: e.signsNow,
+  verifiesNow: e.verifiesNow,
+});
 export const signingKeyView = (r: SigningKeyInfo) => ({ kid: r.kid, alg: r.alg, state: r.state, createdAt: iso(r.createdAtMs), activatesAt: iso(r.activatesAtMs) });
 
 /** A server-held secret's metadata (never its value), as the secrets routes answer. */
@@ -190,8 +202,40 @@ export function webhookAttemptView(a: DeliveryAttempt) {
 }
 
 export function leakReportView(r: LeakReport) {
-  const { firstReportedAtMs, lastReportedAtMs, ...rest } = r;
-  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs) };
+  const { firstReportedAtMs, lastReportedAtMs, dismissedAtMs, ...rest } = r;
+  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs), dismissedAt: isoOrNull(dismissedAtMs) };
+}
+
+/** The loaded access map as data (`GET /v1/policy`): what the map says, never a secret's value. */
+export function accessMapView(map: AccessMap | undefined) {
+  if (!map) return { loaded: false, audience: null, resources: [], limits: [], quotas: [], upstreams: [] };
+  return {
+    loaded: true,
+    audience: map.audience ?? null,
+    resources: map.resources.map((r) => ({
+      name: r.name,
+      path: r.path,
+      methods: r.methods === '*' ? ('*' as const) : [...r.methods],
+      allow: [...r.allow],
+      scopes: [...r.scopes],
+      subject: r.subject ?? null,
+      subjectForAll: r.subjectForAll,
+      require: [...r.require],
+      environments: r.environments ? [...r.environments] : null,
+      minAppVersion: { ...r.minAppVersion },
+      rateLimits: [...r.rateLimits],
+      quota: r.quota ?? null,
+      cost: r.cost,
+      injectSecret: r.injectSecret ? { name: r.injectSecret.name, header: r.injectSecret.header } : null,
+      audience: r.audience ?? null,
+      upstream: r.upstream ?? null,
+      monitor: r.monitor === true,
+      line: r.line,
+    })),
+    limits: Object.values(map.limits).map((l) => ({ name: l.name, rate: l.rate, windowSeconds: l.windowSeconds, burst: l.burst, by: l.by })),
+    quotas: Object.values(map.quotas).map((q) => ({ name: q.name, amount: q.amount, refill: typeof q.refill === 'string' ? q.refill : { intervalSeconds: q.refill.intervalSeconds }, by: q.by })),
+    upstreams: Object.values(map.upstreams).map((u) => ({ name: u.name, url: u.url, audience: u.audience ?? null })),
+  };
 }
 
 export function attestationEventView({ firstAtMs, lastAtMs, ...e }: AttestationEvent) {

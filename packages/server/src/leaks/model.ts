@@ -20,6 +20,13 @@ export interface LeakReport {
   readonly reportCount: number;
   readonly firstReportedAtMs: number;
   readonly lastReportedAtMs: number;
+  /**
+   * When an operator dismissed the report (handled, or a false alarm), ms; null while open. A
+   * dismissal changes nothing about the key: revoking or rotating it is its own action.
+   */
+  readonly dismissedAtMs: number | null;
+  /** Who dismissed it (a root key id). */
+  readonly dismissedBy: string | null;
 }
 
 /**

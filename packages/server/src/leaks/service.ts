@@ -1,4 +1,4 @@
-import { isKeywardError } from '../errors/keyward-error.js';
+import { isKeywardError, KeywardError } from '../errors/keyward-error.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import type { KeyService } from '../keys/service.js';
@@ -46,6 +46,24 @@ export class LeakService {
     return this.deps.leaks.listLeaks(query);
   }
 
+  /** One report, or NOT_FOUND. */
+  async get(id: string): Promise<LeakReport> {
+    const r = await this.deps.leaks.getLeak(id);
+    if (!r) throw new KeywardError('NOT_FOUND', 'leak report not found');
+    return r;
+  }
+
+  /**
+   * Marks a report handled (the operator revoked or rotated the key, or judged it a false alarm).
+   * Audited (`leak.dismiss`); CONFLICT once dismissed. The key is not touched.
+   */
+  async dismiss(id: string, by: { actor: string; requestId: string }): Promise<LeakReport> {
+    const done = await this.deps.leaks.dismissLeak(id, this.deps.now(), { ...by, action: 'leak.dismiss', target: id });
+    if (done === 'not_found') throw new KeywardError('NOT_FOUND', 'leak report not found');
+    if (done === 'already_dismissed') throw new KeywardError('CONFLICT', 'the leak report is already dismissed');
+    return this.get(id);
+  }
+
   private async one(entry: LeakEntry, reportedBy: string, requestId: string): Promise<LeakAnswer> {
     const tokenHash = sha256Hex(entry.token);
     const found = await this.deps.store.findKeyByHash(tokenHash);
@@ -87,6 +105,8 @@ export class LeakService {
       reportCount: 1,
       firstReportedAtMs: now,
       lastReportedAtMs: now,
+      dismissedAtMs: null,
+      dismissedBy: null,
     };
     const { first, report: stored } = await this.deps.leaks.recordLeak(report, {
       ...actor,

@@ -18,4 +18,11 @@ export interface LeakStore {
   /** Newest first (last reported), optionally one app's, after the cursor `before` (a report id). */
   listLeaks(query: { readonly appId?: string; readonly limit: number; readonly before?: string }): Promise<readonly LeakReport[]>;
   getLeak(id: string): Promise<LeakReport | undefined>;
+  /**
+   * Marks an open report dismissed, with its audit record in the same transaction. MUST be one
+   * guarded UPDATE (`dismissed_at_ms IS NULL`): of concurrent dismissals exactly one answers
+   * `dismissed` and is audited; the others answer `already_dismissed`. A later repeat of the same
+   * (token, URL) only counts and leaves it dismissed.
+   */
+  dismissLeak(id: string, nowMs: number, audit: AuditDraft): Promise<'dismissed' | 'already_dismissed' | 'not_found'>;
 }

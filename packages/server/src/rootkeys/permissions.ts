@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'devices:write',
   'attestation:read',
   'attestation:write',
+  'signing-keys:read',
   'signing-keys:write',
   'metrics:read',
   'analytics:read',
@@ -42,6 +43,7 @@ export const PERMISSIONS = [
   'webhooks:read',
   'webhooks:write',
   'leaks:read',
+  'leaks:write',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -56,3 +56,45 @@ function outranks(a: SigningKeyRecord, b: SigningKeyRecord): boolean {
   if ((a.state === 'active') !== (b.state === 'active')) return a.state === 'active';
   return a.kid > b.kid;
 }
+
+/** One signing key's place in the publish-first schedule, for operators (`GET /v1/signing-keys`). */
+export interface SigningKeyScheduleEntry {
+  readonly kid: string;
+  readonly alg: JwtAlgorithm;
+  readonly state: SigningKeyRecord['state'];
+  /** When it appeared in the JWKS (its creation), ms since the epoch. */
+  readonly publishedAtMs: number;
+  /** When it signs (or signed) from, ms. */
+  readonly activatesAtMs: number;
+  /** When its tokens stop being accepted (a replaced key), ms; null while it signs or waits to. */
+  readonly retiresAtMs: number | null;
+  /** It is the key `signingKeyFor` picks now. */
+  readonly signsNow: boolean;
+  /** Tokens it signed verify now (`acceptsTokens`). */
+  readonly verifiesNow: boolean;
+}
+
+/**
+ * The schedule as every node sees it at `nowMs`, newest first (then the latest to activate): derived from the rows and the clock
+ * by the same two functions that decide signing and verification, so what an operator reads is
+ * what the servers do, even before `activateSigningKeys` has recorded a due activation.
+ */
+export function signingKeySchedule(records: readonly SigningKeyRecord[], nowMs: number): SigningKeyScheduleEntry[] {
+  const signers = new Set<string>();
+  for (const alg of new Set(records.map((r) => r.alg))) {
+    const s = signingKeyFor(records, alg, nowMs);
+    if (s) signers.add(s.kid);
+  }
+  return [...records]
+    .sort((a, b) => b.createdAtMs - a.createdAtMs || b.activatesAtMs - a.activatesAtMs || (a.kid < b.kid ? 1 : -1))
+    .map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      state: r.state,
+      publishedAtMs: r.createdAtMs,
+      activatesAtMs: r.activatesAtMs,
+      retiresAtMs: r.retireAfterMs,
+      signsNow: signers.has(r.kid),
+      verifiesNow: acceptsTokens(r, nowMs),
+    }));
+}

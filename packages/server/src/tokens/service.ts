@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import type { Keyring } from '../lib/sealed.js';
 import { checkClaims, deny, type TokenExpectations, type TokenResult } from './claims.js';
 import { signToken, validateMintInput, type MintedToken, type MintInput } from './mint.js';
-import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, signingKeyFor } from './lifecycle.js';
+import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, signingKeyFor, signingKeySchedule, type SigningKeyScheduleEntry } from './lifecycle.js';
 import { generateSigningKey, SigningKeys } from './signing-keys.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm, type SigningKeyRecord, type SigningKeyState, type TokenStore } from './store.js';
 import { VerifiedTokenCache } from './verified-cache.js';
@@ -214,6 +214,15 @@ export class TokenService {
     const activated = await this.store.activateSigningKeys(nowMs, this.overlapMs(), SYSTEM);
     const retired = await this.store.retireSigningKeys(nowMs, SYSTEM);
     if (activated.length || retired.length) await this.keys.refresh(true);
+  }
+
+  /**
+   * Every signing key with its publish-first schedule (published, activates, retires; which signs
+   * and which verify now), newest first. Creates the first keys like `jwks()` does.
+   */
+  async schedule(): Promise<SigningKeyScheduleEntry[]> {
+    await this.init();
+    return signingKeySchedule(await this.store.listSigningKeys(), this.now());
   }
 
   /** The JWKS document: public parts of every key that verifies tokens now, pending keys included. */

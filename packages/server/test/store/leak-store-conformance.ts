@@ -19,6 +19,8 @@ export function makeLeak(over: Partial<LeakReport> = {}): LeakReport {
     reportCount: 1,
     firstReportedAtMs: T0,
     lastReportedAtMs: T0,
+    dismissedAtMs: null,
+    dismissedBy: null,
     ...over,
   };
 }
@@ -78,6 +80,30 @@ export function leakStoreConformance(name: string, make: HarnessFactory<LeakStor
       const page1 = await h.store.listLeaks({ limit: 2 });
       const page2 = await h.store.listLeaks({ limit: 2, before: page1[1]!.id });
       expect([...page1, ...page2].map((r) => r.id)).toEqual(all.slice(0, 4).map((r) => r.id));
+      await h.close();
+    });
+  
+    it('dismissal: one guarded write, audited once; racing dismissals see it done; a repeat report keeps it dismissed', async () => {
+      const h = await make();
+      const r = makeLeak();
+      await h.store.recordLeak(r, draft('leak.report', r.id));
+      const results = await race(5, () => h.store.dismissLeak(r.id, T0 + MINUTE, draft('leak.dismiss', r.id)));
+      expect(results.filter((x) => x === 'dismissed')).toHaveLength(1);
+      expect(results.filter((x) => x === 'already_dismissed')).toHaveLength(4);
+      expect(await h.store.getLeak(r.id)).toMatchObject({ dismissedAtMs: T0 + MINUTE, dismissedBy: 'test' });
+      expect((await h.audit()).filter((a) => a.action === 'leak.dismiss')).toHaveLength(1);
+      await h.store.recordLeak(makeLeak({ lastReportedAtMs: T0 + 2 * MINUTE }), draft('leak.report', 'again'));
+      expect(await h.store.getLeak(r.id)).toMatchObject({ reportCount: 2, dismissedAtMs: T0 + MINUTE });
+      expect(await h.store.dismissLeak('lkr_0000000000000000000000', T0, draft('leak.dismiss', 'x'))).toBe('not_found');
+      await h.close();
+    });
+
+    it('a dismissal whose audit record cannot be written does not happen', async () => {
+      const h = await make();
+      const r = makeLeak();
+      await h.store.recordLeak(r, draft('leak.report', r.id));
+      await expect(h.store.dismissLeak(r.id, T0, unwritable('leak.dismiss', r.id))).rejects.toThrow();
+      expect((await h.store.getLeak(r.id))!.dismissedAtMs).toBeNull();
       await h.close();
     });
   });

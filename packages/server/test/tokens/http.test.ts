@@ -27,6 +27,7 @@ describe('tokens over HTTP', () => {
     const table = server.routeTable.filter((r) => (r.url.includes('token') && !r.url.startsWith('/v1/attestation/')) || r.url.includes('jwks') || r.url.includes('signing-keys'));
     expect(table.map((r) => `${r.method} ${r.url} ${r.auth}`).sort()).toEqual([
       'GET /.well-known/jwks.json public',
+      'GET /v1/signing-keys root',
       'POST /v1/signing-keys/rotate root',
       'POST /v1/tokens root-or-secret',
       'POST /v1/tokens/verify root-or-secret',
@@ -134,5 +135,29 @@ describe('tokens over HTTP', () => {
     expect((await post(a, '/v1/tokens/verify', a.sk, { token: old.token })).json()).toMatchObject({ valid: false, code: 'TOKEN_INVALID' });
     const audit = await a.kw.store.listAudit({ limit: 100, target: kid });
     expect(audit[0]!.data).toMatchObject({ alg: 'EdDSA', immediate: true, revokePrevious: true, demoted: [old.kid] });
+  });
+
+  it('the schedule: a rotated key is listed as published, signs from activatesAt without a store write, and the replaced key shows when it retires', async () => {
+    const a = await setup();
+    const list = async () => (await a.server.inject({ method: 'GET', url: '/v1/signing-keys', headers: bearer(a.root) })).json().items as Array<Record<string, unknown>>;
+    expect((await a.server.inject({ method: 'GET', url: '/v1/signing-keys', headers: bearer(a.sk) })).json().code).toBe('FORBIDDEN');
+    const before = (await list()).filter((k) => k.alg === 'EdDSA');
+    expect(before).toEqual([expect.objectContaining({ state: 'active', signsNow: true, verifiesNow: true, retiresAt: null })]);
+    const { kid, activatesAt } = (await post(a, '/v1/signing-keys/rotate', a.root, { alg: 'EdDSA' })).json();
+    const pending = (await list()).filter((k) => k.alg === 'EdDSA');
+    expect(pending[0]).toMatchObject({ kid, state: 'pending', publishedAt: new Date(a.clock()).toISOString(), activatesAt, signsNow: false, verifiesNow: true });
+    expect(pending[1]).toMatchObject({ kid: before[0]!.kid, signsNow: true });
+    a.clock.advance(360_000);
+    // Due but not yet recorded: the list says what every node does now (the pending key signs).
+    const due = (await list()).filter((k) => k.alg === 'EdDSA');
+    expect(due.map((k) => [k.kid, k.state, k.signsNow])).toEqual([
+      [kid, 'pending', true],
+      [before[0]!.kid, 'active', false],
+    ]);
+    await a.kw.tokens.maintain();
+    const recorded = (await list()).filter((k) => k.alg === 'EdDSA');
+    expect(recorded[0]).toMatchObject({ kid, state: 'active', signsNow: true });
+    expect(recorded[1]).toMatchObject({ state: 'published', verifiesNow: true, signsNow: false });
+    expect(Date.parse(recorded[1]!.retiresAt as string)).toBeGreaterThan(a.clock());
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { authenticate } from '../../credentials/authenticate.js';
+import { explainCredential } from '../../credentials/explain.js';
 import { KeywardError } from '../../errors/keyward-error.js';
-import { compileAccessMap, explain } from '../../policy/evaluate.js';
+import { compileAccessMap } from '../../policy/evaluate.js';
 import { loadAccessMap, PolicyLoadError } from '../../policy/load.js';
 import { withLocal, type GlobalOptions } from '../context.js';
 import { createOutput } from '../output.js';
@@ -35,21 +35,17 @@ export function policyCommand(program: Command): void {
       if (!path.startsWith('/')) throw new KeywardError('VALIDATION_FAILED', 'the path starts with /');
       const map = compileAccessMap(loadAccessMap(opts.policy));
       await withLocal(cmd, async (kw, out) => {
-        const headers: Record<string, string> = { authorization: `Bearer ${opts.key}`, ...(opts.subject ? { 'x-keyward-subject': opts.subject } : {}) };
-        const auth = await authenticate({ method, rawTarget: path, headers, rawHeaders: Object.entries(headers).flat(), clientIp: '' }, kw.credentials);
-        if (!auth.valid) {
-          out.result({ allowed: false, code: auth.code, steps: [{ check: 'credential', ok: false, detail: auth.reason }] }, () => `DENIED ${auth.code}\n  ✗ credential${auth.reason !== auth.code ? `: ${auth.reason}` : ''}`);
-          process.exitCode = 1;
-          return;
-        }
-        const caller = { ...auth.caller, signed: auth.caller.signed || Boolean(opts.assumeSigned), attested: auth.caller.attested || Boolean(opts.assumeAttested) };
-        const { decision, steps } = explain(map, { method, path: path.split('?')[0]!, ...(opts.appVersion ? { appVersion: opts.appVersion } : {}) }, caller);
-        const assumed = [...(opts.assumeSigned ? ['signed'] : []), ...(opts.assumeAttested ? ['attested'] : [])];
-        const all = [{ check: 'credential', ok: true, detail: `${caller.kind} ${caller.id} (${caller.environment})${assumed.length ? `, assumed ${assumed.join(' and ')}` : ''}` }, ...steps];
-        out.result({ allowed: decision.allowed, ...(decision.allowed ? { resource: decision.resource.name } : { code: decision.code }), steps: all }, () =>
-          [`${decision.allowed ? 'ALLOWED' : `DENIED ${decision.code}`} ${method.toUpperCase()} ${path}`, ...all.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.check}${s.detail && s.detail !== s.check ? `: ${s.detail}` : ''}`)].join('\n'),
-        );
-        if (!decision.allowed) process.exitCode = 1;
+        const input = { credential: opts.key, method, path, ...(opts.subject ? { subject: opts.subject } : {}), ...(opts.appVersion ? { appVersion: opts.appVersion } : {}), assumeSigned: Boolean(opts.assumeSigned), assumeAttested: Boolean(opts.assumeAttested) };
+        const answer = await explainCredential(kw.credentials, map, input);
+        const { steps, ...verdict } = answer;
+        const json = answer.allowed ? { allowed: true, resource: answer.resource, steps } : { allowed: false, code: answer.code, steps };
+        out.result(json, () => {
+          const head = verdict.allowed ? 'ALLOWED' : `DENIED ${verdict.code}`;
+          // A refused credential stops before the call: its line names the reason only.
+          if (!verdict.allowed && steps.length === 1 && steps[0]!.check === 'credential') return `${head}\n  ✗ credential${steps[0]!.detail !== verdict.code ? `: ${steps[0]!.detail}` : ''}`;
+          return [`${head} ${method.toUpperCase()} ${path}`, ...steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.check}${s.detail && s.detail !== s.check ? `: ${s.detail}` : ''}`)].join('\n');
+        });
+        if (!answer.allowed) process.exitCode = 1;
       });
     });
 }

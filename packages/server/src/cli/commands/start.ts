@@ -21,7 +21,7 @@ export function startCommand(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
-    .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access (which calls a key may make)')
+    .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access, GET /v1/policy and POST /v1/policy/explain (the dashboard shows and explains it)')
     .option('--redis-url <url>', 'shared rate limits, replay cache and single-use state in Redis, redis://:password@host:6379/0 (env KEYWARD_REDIS_URL, preferred: argv is visible to other users)')
     .option('--leak-public-keys-file <file>', 'reporter public keys for POST /v1/leaks, GitHub /meta/public_keys/secret_scanning format (env KEYWARD_LEAK_PUBLIC_KEYS_FILE)')
     .option('--leak-public-keys-url <url>', 'the same document fetched over https and cached (env KEYWARD_LEAK_PUBLIC_KEYS_URL)')

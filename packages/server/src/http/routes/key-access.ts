@@ -6,6 +6,7 @@ import { decideKey } from '../../keys/decide.js';
 import type { Keyward } from '../../keyward.js';
 import { accessList, explain, type CompiledAccessMap, type PolicyDecision, type Step } from '../../policy/evaluate.js';
 import { ERROR_RESPONSES, KeyId } from '../schemas.js';
+import type { Operator } from '../auth.js';
 import type { Server } from '../types.js';
 import { appKeyFor } from './keys.js';
 
@@ -68,23 +69,39 @@ export function keyAccessRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now'
     async (request) => {
       const q = request.query;
       if ((q.method === undefined) !== (q.path === undefined)) throw new KeywardError('VALIDATION_FAILED', 'give method and path together', { errors: [{ pointer: q.method === undefined ? '/querystring/method' : '/querystring/path', message: 'required with the other' }] });
-      const key = await appKeyFor(kw, request.caller!, request.params.keyId);
-      if (!accessMap) throw new KeywardError('CONFLICT', 'no access map is loaded: start the server with --policy <file>');
-      // The key-level checks of a real verification (decideKey), minus the per-request ones named
-      // in `conditions`; the secret is irrelevant to what the key may do.
-      const conditions = [...(key.ipAllowList.length ? [`from an address on the key's allow-list (${key.ipAllowList.join(', ')})`] : []), ...(key.clientCertSha256 ? ['with the client certificate the key is bound to'] : [])];
-      const unbound = { ...key, ipAllowList: [], clientCertSha256: null };
-      const verdict = decideKey({ key: unbound, secret: { hash: '', keyId: key.id, start: key.start, createdAtMs: key.createdAtMs, expiresAtMs: null } }, { kinds: BEARER_KEY_KINDS, ...(q.subject ? { subject: q.subject } : {}) }, kw.now());
-      const subject = verdict.valid ? verdict.subject : (q.subject ?? key.subject);
-      const scopes = verdict.valid ? verdict.scopes : key.scopes;
-      const caller = { ...keyCaller(key, subject, scopes), signed: q.assumeSigned === 'true', attested: q.assumeAttested === 'true' };
-      const context = q.appVersion ? { appVersion: q.appVersion } : {};
-      const head = { keyId: key.id, usable: verdict.valid, ...(verdict.valid ? {} : { code: verdict.code }), conditions };
+      const { map, caller, context, head } = await keyAccessCaller(kw, accessMap, request.caller!, request.params.keyId, q);
       if (q.method && q.path) {
-        const { decision, steps } = explain(accessMap, { method: q.method, path: q.path.split('?')[0]!, ...context }, caller);
+        const { decision, steps } = explain(map, { method: q.method, path: q.path.split('?')[0]!, ...context }, caller);
         return { ...head, call: { method: q.method.toUpperCase(), path: q.path, ...callView(decision, steps) } };
       }
-      return { ...head, resources: accessList(accessMap, caller, context).map(({ resource, decision, steps }) => ({ path: resource.path, methods: resource.methods === '*' ? ('*' as const) : [...resource.methods], ...callView(decision, steps) })) };
+      return { ...head, resources: accessList(map, caller, context).map(({ resource, decision, steps }) => ({ path: resource.path, methods: resource.methods === '*' ? ('*' as const) : [...resource.methods], ...callView(decision, steps) })) };
     },
   );
+}
+
+/** What `GET /v1/keys/{keyId}/access` and `POST /v1/policy/explain` (with a key id) are told about the call. */
+export interface KeyAccessQuery {
+  readonly subject?: string;
+  readonly appVersion?: string;
+  readonly assumeSigned?: 'true' | 'false';
+  readonly assumeAttested?: 'true' | 'false';
+}
+
+/**
+ * The caller a key would be on a request, without its secret: the key-level checks of a real
+ * verification (decideKey), minus the per-request ones, which `head.conditions` names. Shared by
+ * both routes that explain a key by its id, so they cannot disagree.
+ */
+export async function keyAccessCaller(kw: Pick<Keyward, 'keys' | 'now'>, accessMap: CompiledAccessMap | undefined, operator: Operator, keyId: string, q: KeyAccessQuery) {
+  const key = await appKeyFor(kw, operator, keyId);
+  if (!accessMap) throw new KeywardError('CONFLICT', 'no access map is loaded: start the server with --policy <file>');
+  const conditions = [...(key.ipAllowList.length ? [`from an address on the key's allow-list (${key.ipAllowList.join(', ')})`] : []), ...(key.clientCertSha256 ? ['with the client certificate the key is bound to'] : [])];
+  const unbound = { ...key, ipAllowList: [], clientCertSha256: null };
+  const verdict = decideKey({ key: unbound, secret: { hash: '', keyId: key.id, start: key.start, createdAtMs: key.createdAtMs, expiresAtMs: null } }, { kinds: BEARER_KEY_KINDS, ...(q.subject ? { subject: q.subject } : {}) }, kw.now());
+  const subject = verdict.valid ? verdict.subject : (q.subject ?? key.subject);
+  const scopes = verdict.valid ? verdict.scopes : key.scopes;
+  const caller = { ...keyCaller(key, subject, scopes), signed: q.assumeSigned === 'true', attested: q.assumeAttested === 'true' };
+  const context = q.appVersion ? { appVersion: q.appVersion } : {};
+  const head = { keyId: key.id, usable: verdict.valid, ...(verdict.valid ? {} : { code: verdict.code }), conditions };
+  return { map: accessMap, key, caller, context, head };
 }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { actorOf } from './actor.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
 import { idPattern } from '../../lib/ids.js';
@@ -24,6 +25,8 @@ const LeakReportView = Type.Object({
   reportCount: Type.Integer(),
   firstReportedAt: Type.String({ format: 'date-time' }),
   lastReportedAt: Type.String({ format: 'date-time' }),
+  dismissedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When an operator dismissed it; null while open' }),
+  dismissedBy: Type.Union([Type.String(), Type.Null()]),
 });
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? undefined : v);
@@ -80,6 +83,24 @@ export async function leakRoutes(server: Server, kw: Pick<Keyward, 'leaks' | 'le
       const limit = Math.min(Math.max(Number(request.query.limit ?? 100), 1), 1000);
       const items = await kw.leaks.list({ limit, ...(request.query.appId ? { appId: request.query.appId } : {}), ...(request.query.before ? { before: request.query.before } : {}) });
       return { items: items.map(leakReportView), next: items.length === limit ? items[items.length - 1]!.id : null };
+    },
+  );
+
+  server.post(
+    '/v1/leaks/:leakId/dismiss',
+    {
+      config: { auth: 'root', permission: 'leaks:write', apps: 'handler' },
+      schema: {
+        tags: ['leaks'],
+        summary: 'Dismiss a leak report: handled (the key revoked or rotated) or a false alarm. Audited; the key is not touched; CONFLICT once dismissed',
+        params: Type.Object({ leakId: Type.String({ pattern: idPattern('lkr') }) }),
+        response: { 200: LeakReportView, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const report = await kw.leaks.get(request.params.leakId);
+      assertAppAccess(request.caller!, report.appId);
+      return leakReportView(await kw.leaks.dismiss(report.id, actorOf(request)));
     },
   );
 }

@@ -5,7 +5,7 @@ import { JWKS_MAX_AGE_SECONDS } from '../../tokens/lifecycle.js';
 import type { TokenService } from '../../tokens/service.js';
 import { AppId, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import type { Server } from '../types.js';
-import { mintedTokenView, signingKeyView, tokenVerificationView } from '../views.js';
+import { mintedTokenView, signingKeyScheduleView, signingKeyView, tokenVerificationView } from '../views.js';
 import { refuseKeywardClaims } from '../../tokens/claims.js';
 import { actorOf } from './actor.js';
 import { appScope } from './app-scope.js';
@@ -128,6 +128,35 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
     // before they sign, so a verifier's cached copy already holds the next key. Verifiers should
     // also refetch on an unknown kid (jose's createRemoteJWKSet does): an emergency rotation signs at once.
     async (_request, reply) => reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await tokens.jwks()),
+  );
+
+  server.get(
+    '/v1/signing-keys',
+    {
+      config: { auth: 'root', permission: 'signing-keys:read' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Every token signing key with its publish-first schedule: published, activates, retires; which signs and which verify now (newest first, public facts only)',
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                kid: Type.String(),
+                alg: Type.String(),
+                state: Type.String({ description: 'pending, active, published (replaced, still verifying until retiresAt) or retired' }),
+                publishedAt: Type.String({ description: 'In the JWKS from then' }),
+                activatesAt: Type.String({ description: 'Signs from then' }),
+                retiresAt: Type.Union([Type.String(), Type.Null()], { description: 'Its tokens are refused from then (a replaced key); null while it signs or waits to' }),
+                signsNow: Type.Boolean(),
+                verifiesNow: Type.Boolean(),
+              }),
+            ),
+          }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async () => ({ items: (await tokens.schedule()).map(signingKeyScheduleView) }),
   );
 
   server.post(

@@ -20,6 +20,8 @@ export interface LeakTables {
     report_count: number;
     first_reported_at_ms: number;
     last_reported_at_ms: number;
+    dismissed_at_ms: number | null;
+    dismissed_by: string | null;
   };
 }
 
@@ -51,6 +53,14 @@ export const LEAK_MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('leak_reports_last').on('leak_reports').columns(['last_reported_at_ms', 'id']).execute();
     },
   },
+  {
+    version: 651,
+    name: 'leak reports can be dismissed',
+    async up(db, dialect) {
+      await db.schema.alterTable('leak_reports').addColumn('dismissed_at_ms', bigint(dialect)).execute();
+      await db.schema.alterTable('leak_reports').addColumn('dismissed_by', 'text').execute();
+    },
+  },
 ];
 
 function fromRow(r: LeakTables['leak_reports']): LeakReport {
@@ -67,6 +77,8 @@ function fromRow(r: LeakTables['leak_reports']): LeakReport {
     reportCount: Number(r.report_count),
     firstReportedAtMs: Number(r.first_reported_at_ms),
     lastReportedAtMs: Number(r.last_reported_at_ms),
+    dismissedAtMs: r.dismissed_at_ms === null ? null : Number(r.dismissed_at_ms),
+    dismissedBy: r.dismissed_by,
   };
 }
 
@@ -92,6 +104,8 @@ export class SqlLeakStore implements LeakStore {
           report_count: 1,
           first_reported_at_ms: report.firstReportedAtMs,
           last_reported_at_ms: report.lastReportedAtMs,
+          dismissed_at_ms: null,
+          dismissed_by: null,
         })
         .onConflict((oc) =>
           oc.columns(['token_hash', 'url']).doUpdateSet({
@@ -123,5 +137,17 @@ export class SqlLeakStore implements LeakStore {
   async getLeak(id: string): Promise<LeakReport | undefined> {
     const row = await this.db.selectFrom('leak_reports').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? fromRow(row) : undefined;
+  }
+
+  async dismissLeak(id: string, nowMs: number, audit: AuditDraft): Promise<'dismissed' | 'already_dismissed' | 'not_found'> {
+    return this.db.transaction().execute(async (trx) => {
+      const done = await trx.updateTable('leak_reports').set({ dismissed_at_ms: nowMs, dismissed_by: audit.actor }).where('id', '=', id).where('dismissed_at_ms', 'is', null).executeTakeFirst();
+      if (Number(done.numUpdatedRows) === 1) {
+        await appendAuditIn(trx, audit, nowMs);
+        return 'dismissed';
+      }
+      const exists = await trx.selectFrom('leak_reports').select('id').where('id', '=', id).executeTakeFirst();
+      return exists ? 'already_dismissed' : 'not_found';
+    });
   }
 }

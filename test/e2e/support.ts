@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/**
+ * What the dashboard's browser tests share: a real `keyward start` on a fresh data directory, Debian's
+ * Chromium through playwright-core, axe-core (serious and critical violations fail), screenshots at
+ * laptop and phone widths into test-artifacts/screenshots/, and the admin API with the root key.
+ */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'packages/server/bin/keyward.js');
+export const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
+
+export interface Running {
+  readonly base: string;
+  readonly rootKey: string;
+  readonly dir: string;
+  stop(): void;
+}
+
+/** `keyward start` on port 0 in a new data directory; resolves once it logged its address. */
+export async function startKeyward(options: { args?: readonly string[]; env?: Record<string, string> } = {}): Promise<Running> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'start', '--data', dir, '--port', '0', ...(options.args ?? [])], { env: { ...process.env, KEYWARD_MASTER_KEYS: '', KEYWARD_HOST: '', KEYWARD_LOG_FORMAT: 'json', ...options.env } });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const base = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`keyward did not start: ${out}`)), 30_000);
+    const check = () => {
+      const m = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      } else if (child.exitCode !== null) {
+        clearTimeout(t);
+        reject(new Error(`keyward exited: ${out}`));
+      } else setTimeout(check, 50);
+    };
+    check();
+  });
+  const rootKey = /kw_root_[0-9A-Za-z]+/.exec(out)![0];
+  return {
+    base,
+    rootKey,
+    dir,
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export async function axe(page: Page, where: string): Promise<void> {
+  // Evaluated through DevTools, not as a <script>: the page's CSP (script-src 'self') stays on and is tested too.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run();
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+  });
+  expect(violations, `axe on ${where}`).toEqual([]);
+}
+
+export const LAPTOP = { width: 1280, height: 800 } as const;
+export const PHONE = { width: 390, height: 844 } as const;
+
+export async function shoot(page: Page, name: string): Promise<void> {
+  for (const [label, size] of [
+    ['laptop', LAPTOP],
+    ['phone', PHONE],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(LAPTOP);
+}
+
+/** The admin API with a key (the root key unless another is given). */
+export function adminApi(running: Pick<Running, 'base' | 'rootKey'>) {
+  return async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${running.base}${url}`, { method, headers: { authorization: `Bearer ${running.rootKey}`, 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+}
+
+/** Signs in through the form; resolves on the Apps page. */
+export async function signIn(page: Page, base: string, rootKey: string, hash = ''): Promise<void> {
+  await page.goto(`${base}/${hash}`);
+  await page.getByLabel('Root key').fill(rootKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
