@@ -68,11 +68,14 @@ export interface BenchNode {
   stop(): Promise<void>;
 }
 
-export type NodeBackend = { readonly kind: 'sqlite' } | { readonly kind: 'postgres'; readonly url: string; readonly redisKeyPrefix?: string };
+export type NodeBackend =
+  | { readonly kind: 'sqlite' }
+  | { readonly kind: 'postgres'; readonly url: string; readonly redisKeyPrefix?: string; readonly masterKeys?: string };
 
 /**
- * `keyward init` then `keyward start` on a new store. On PostgreSQL the node gets Redis with its
- * own key prefix unless `redisKeyPrefix` is '' (no Redis). Extra KEYWARD_* settings in `settings`.
+ * `keyward init` then `keyward start`. On PostgreSQL the node gets Redis with its own key prefix
+ * unless `redisKeyPrefix` is '' (no Redis); with `masterKeys` the store may exist already (a kept
+ * bench dataset), and init issues a new root key for this run. Extra KEYWARD_* settings in `settings`.
  */
 export async function startNode(label: string, backend: NodeBackend, settings: Record<string, string> = {}): Promise<BenchNode> {
   requireBuild();
@@ -83,9 +86,10 @@ export async function startNode(label: string, backend: NodeBackend, settings: R
     env = nodeEnv({ KEYWARD_DATA: dataDir, ...settings });
   } else {
     const redis = backend.redisKeyPrefix === '' ? {} : { KEYWARD_REDIS_URL: REDIS_URL, KEYWARD_REDIS_KEY_PREFIX: backend.redisKeyPrefix ?? `kwb-${randomBytes(6).toString('hex')}` };
-    env = nodeEnv({ KEYWARD_DATABASE_URL: backend.url, KEYWARD_MASTER_KEYS: `m1:${randomBytes(32).toString('base64')}`, ...redis, ...settings });
+    env = nodeEnv({ KEYWARD_DATABASE_URL: backend.url, KEYWARD_MASTER_KEYS: backend.masterKeys ?? `m1:${randomBytes(32).toString('base64')}`, ...redis, ...settings });
   }
-  const { stdout } = await runCli(process.execPath, [BIN, 'init', '--json'], { env, timeout: 120_000 });
+  const existing = backend.kind === 'postgres' && backend.masterKeys !== undefined;
+  const { stdout } = await runCli(process.execPath, [BIN, 'init', ...(existing ? ['--new-root-key'] : []), '--json'], { env, timeout: 120_000 });
   const root = (JSON.parse(stdout) as { rootKey: string }).rootKey;
   const proc = await spawnServing(label, ['start'], env, '/readyz');
   return nodeOn(label, proc, root, env, async () => {
