@@ -85,7 +85,7 @@ export async function startNode(label: string, backend: NodeBackend, settings: R
     dataDir = mkdtempSync(path.join(tmpdir(), 'kw-bench-node-'));
     env = nodeEnv({ KEYWARD_DATA: dataDir, ...settings });
   } else {
-    const redis = backend.redisKeyPrefix === '' ? {} : { KEYWARD_REDIS_URL: REDIS_URL, KEYWARD_REDIS_KEY_PREFIX: backend.redisKeyPrefix ?? `kwb-${randomBytes(6).toString('hex')}` };
+    const redis: Record<string, string> = backend.redisKeyPrefix === '' ? {} : { KEYWARD_REDIS_URL: REDIS_URL, KEYWARD_REDIS_KEY_PREFIX: backend.redisKeyPrefix ?? `kwb-${randomBytes(6).toString('hex')}` };
     env = nodeEnv({ KEYWARD_DATABASE_URL: backend.url, KEYWARD_MASTER_KEYS: backend.masterKeys ?? `m1:${randomBytes(32).toString('base64')}`, ...redis, ...settings });
   }
   const existing = backend.kind === 'postgres' && backend.masterKeys !== undefined;
@@ -181,7 +181,7 @@ export interface LoadSpec {
  * not share the bench's event loop; several run in parallel for several targets. `workers` > 0
  * gives it that many worker threads.
  */
-export async function loadInChild(spec: LoadSpec, durationSeconds: number, workers = 0): Promise<Measure & { readonly pid?: number }> {
+export async function loadInChild(spec: LoadSpec, durationSeconds: number, workers = 0): Promise<Measure & { readonly generatorCpuMicros: number }> {
   const bin = path.join(here, '../node_modules/autocannon/autocannon.js');
   const args = [bin, '-j', '-c', String(spec.connections), '-d', String(durationSeconds), '-m', 'POST', '-b', spec.body];
   for (const [k, v] of Object.entries(spec.headers)) args.push('-H', `${k}=${v}`);
@@ -192,9 +192,26 @@ export async function loadInChild(spec: LoadSpec, durationSeconds: number, worke
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  // Its CPU time, sampled until it exits (a process's /proc entry goes with it): under-counts by at most one sample.
+  let generatorCpuMicros = 0;
+  const sample = setInterval(() => {
+    try {
+      generatorCpuMicros = procCpuMicros(child.pid!);
+    } catch {
+      /* exiting */
+    }
+  }, 100);
   const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearInterval(sample);
   if (code !== 0) throw new Error(`autocannon exited ${code}: ${err.slice(-2000)}`);
   const result = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`load against ${spec.url} had ${result.non2xx} non-2xx and ${result.errors} errors`);
-  return { opsPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+  return { opsPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, generatorCpuMicros };
+}
+
+/** The machine's CPU time so far, µs summed over cores: busy (user, nice, system, irq, softirq), idle (idle, iowait) and steal (taken by the hypervisor for other guests). */
+export function machineCpuMicros(): { busy: number; idle: number; steal: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const us = (ticks: number) => (ticks * 1_000_000) / CLK_TCK;
+  return { busy: us(f[0]! + f[1]! + f[2]! + f[5]! + f[6]!), idle: us(f[3]! + f[4]!), steal: us(f[7] ?? 0) };
 }

@@ -15,6 +15,8 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** How long to wait for a connection (ms): an unreachable host fails start-up instead of hanging it. */
   readonly connectTimeoutMs?: number;
+  /** Named prepared statements for the verification lookup (KEYWARD_DATABASE_PREPARED_STATEMENTS; default true). */
+  readonly preparedStatements?: boolean;
 }
 
 /**
@@ -52,9 +54,23 @@ export function openPostgresStore(options: PostgresStoreOptions): SqlStore {
   // An idle client losing its connection (server restart) must not crash the process: the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: releaseBroken(pool) }) });
+  const guarded = releaseBroken(pool);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) });
   const store = new SqlStore(db, 'postgres', ALL_MIGRATIONS);
   store.postgresClient = client;
+  if (options.preparedStatements !== false) {
+    // pg prepares a named statement once per connection and then sends only Bind/Execute; the
+    // server plans it once (a generic plan after five runs), instead of parsing and planning the
+    // three-table lookup on every cache miss. Same pool, same guard, same timeouts as Kysely's queries.
+    store.preparedQuery = async (name, text, values) => {
+      const c = await guarded.connect();
+      try {
+        return (await c.query({ name, text, values: [...values] })).rows as unknown[];
+      } finally {
+        c.release();
+      }
+    };
+  }
   return store;
 }
 
