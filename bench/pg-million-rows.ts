@@ -3,15 +3,16 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import pg from 'pg';
 import { request } from 'undici';
-import { createKeyward } from '../../packages/server/src/keyward.js';
-import { sha256Hex } from '../../packages/server/src/lib/crypto.js';
-import { openPostgresStore } from '../../packages/server/src/store/postgres/open.js';
-import { percentile, type BenchCase, type BenchRow } from '../lib.js';
-import { procRssBytes, startNode, type BenchNode } from '../nodes.js';
-import { millionDataset, type MillionDataset } from '../pg-million.js';
+import { createKeyward } from '../packages/server/src/keyward.js';
+import { sha256Hex } from '../packages/server/src/lib/crypto.js';
+import { openPostgresStore } from '../packages/server/src/store/postgres/open.js';
+import { percentile, type BenchRow } from './lib.js';
+import { procRssBytes, startNode, type BenchNode } from './nodes.js';
+import type { MillionDataset } from './pg-million.js';
 
 /**
- * Issue #11's million-key rows on PostgreSQL (bench/pg-million.ts builds the store once, by COPY,
+ * Issue #11's million-key rows on PostgreSQL (cases/pg-million-miss.bench.ts and
+ * cases/pg-million-memory.bench.ts, one row each, so either can be run alone) (bench/pg-million.ts builds the store once, by COPY,
  * and keeps it for later runs):
  *  - a cache miss: KeyVerifier.verify with the cache cleared before each call, p99 under 2 ms,
  *    against the same lookup as a raw prepared statement on a pg client, alternated key by key;
@@ -21,19 +22,6 @@ import { millionDataset, type MillionDataset } from '../pg-million.js';
  *    90% of the fill, and, in this process with forced GCs, the heap and external memory of
  *    filling the same cache).
  */
-const bench: BenchCase = {
-  name: 'PostgreSQL: cache misses and memory with 1,000,000 keys',
-  async run({ quick, log }) {
-    const total = quick ? 100_000 : 1_000_000;
-    const cacheEntries = quick ? 10_000 : 100_000;
-    const data = await millionDataset(total, cacheEntries, log);
-    const rows: BenchRow[] = [];
-    rows.push(await cacheMisses(data, quick ? 2000 : 10_000, log));
-    rows.push(await memory(data, cacheEntries, log));
-    return rows;
-  },
-};
-export default bench;
 
 /** The forced GC this process needs for steady heap figures (tsx runs it without --expose-gc). */
 function gc(): void {
@@ -41,7 +29,7 @@ function gc(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-async function cacheMisses(data: MillionDataset, count: number, log: (line: string) => void): Promise<BenchRow> {
+export async function cacheMisses(data: MillionDataset, count: number, log: (line: string) => void): Promise<BenchRow> {
   const kw = await createKeyward({
     store: openPostgresStore({ url: data.url, poolSize: 10 }),
     config: { logLevel: 'silent', changePollIntervalMs: 0, usageFlushIntervalMs: 0, cacheTtlMs: 600_000, negativeCacheTtlMs: 0 },
@@ -103,7 +91,7 @@ async function cacheMisses(data: MillionDataset, count: number, log: (line: stri
   };
 }
 
-async function memory(data: MillionDataset, entries: number, log: (line: string) => void): Promise<BenchRow> {
+export async function memory(data: MillionDataset, entries: number, log: (line: string) => void): Promise<BenchRow> {
   // --- a real node ---------------------------------------------------------------------------
   const node = await startNode('million', { kind: 'postgres', url: data.url, masterKeys: data.masterKeys }, { KEYWARD_CACHE_MAX_ENTRIES: String(entries), KEYWARD_CACHE_TTL_MS: '3600000' });
   // The root key the bench authenticates with takes one entry of the same cache: one key fewer fills it.
