@@ -136,6 +136,13 @@ export function procCpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLK_TCK; // utime, stime: fields 14 and 15
 }
 
+/** Context switches of a process so far: voluntary (it waited: for the network, an event) and involuntary (the scheduler took the core away). */
+export function procContextSwitches(pid: number): { voluntary: number; involuntary: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const get = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { voluntary: get('voluntary_ctxt_switches'), involuntary: get('nonvoluntary_ctxt_switches') };
+}
+
 /** Resident set size of a process, bytes. */
 export function procRssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

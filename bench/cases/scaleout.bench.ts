@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { load } from '../http-load.js';
 import { median, type BenchCase, type BenchRow } from '../lib.js';
-import { freshDatabase, loadInChild, machineCpuMicros, makeKey, postgresCpuMicros, procCpuMicros, startNode, startPeer, type BenchNode, type LoadSpec } from '../nodes.js';
+import { freshDatabase, loadInChild, machineCpuMicros, makeKey, postgresCpuMicros, procContextSwitches, procCpuMicros, startNode, startPeer, type BenchNode, type LoadSpec } from '../nodes.js';
 
 /**
  * Issue #11: the aggregate throughput of 3 nodes against 1 on this machine, with the CPU limit
@@ -34,6 +34,8 @@ interface Round {
   /** Share of the machine's CPU capacity (cores × wall time), per consumer. */
   readonly share: { readonly nodes: number; readonly generator: number; readonly postgres: number; readonly others: number; readonly idle: number; readonly steal: number };
   readonly perNode: readonly number[];
+  /** Context switches of the nodes per request, voluntary (waits for work) and involuntary (preempted). */
+  readonly switches: { readonly voluntary: number; readonly involuntary: number };
 }
 
 const bench: BenchCase = {
@@ -54,6 +56,7 @@ const bench: BenchCase = {
       const runRound = async (setup: Setup, durationSeconds: number): Promise<Round> => {
         const used = nodes.slice(0, setup.nodes);
         const nodeCpu0 = nodes.map((n) => procCpuMicros(n.process.child.pid!));
+        const cs0 = nodes.map((n) => procContextSwitches(n.process.child.pid!));
         const pg0 = postgresCpuMicros();
         const self0 = process.cpuUsage();
         const m0 = machineCpuMicros();
@@ -74,7 +77,7 @@ const bench: BenchCase = {
         const m1 = machineCpuMicros();
         const perNode = nodes.map((n, i) => procCpuMicros(n.process.child.pid!) - nodeCpu0[i]!);
         const nodesCpu = perNode.reduce((a, b) => a + b, 0);
-        const pgCpu = postgresCpuMicros() - pg0;
+        const pgCpu = Math.max(0, postgresCpuMicros() - pg0); // a backend that exits mid-round takes its CPU out of the sum: an under-count
         const busy = m1.busy - m0.busy;
         const capacity = cores * wallMicros;
         const share = {
@@ -85,8 +88,14 @@ const bench: BenchCase = {
           idle: (m1.idle - m0.idle) / capacity,
           steal: (m1.steal - m0.steal) / capacity,
         };
-        const round = { opsPerSec: rate, share, perNode: perNode.map((c) => c / (rate * durationSeconds)) };
-        log(`  ${setup.name}: ${Math.round(rate)}/s; CPU share nodes ${pct(share.nodes)}, load generator ${pct(share.generator)}, PostgreSQL ${pct(share.postgres)}, other jobs ${pct(share.others)}, idle ${pct(share.idle)}, steal ${pct(share.steal)}; node CPU per request ${round.perNode.map((u) => u.toFixed(0)).join(' / ')} µs`);
+        const requests = rate * durationSeconds;
+        const cs = nodes.map((n, i) => {
+          const now = procContextSwitches(n.process.child.pid!);
+          return { voluntary: now.voluntary - cs0[i]!.voluntary, involuntary: now.involuntary - cs0[i]!.involuntary };
+        });
+        const switches = { voluntary: cs.reduce((a, c) => a + c.voluntary, 0) / requests, involuntary: cs.reduce((a, c) => a + c.involuntary, 0) / requests };
+        const round = { opsPerSec: rate, share, perNode: perNode.map((c) => c / requests), switches };
+        log(`  ${setup.name}: ${Math.round(rate)}/s; CPU share nodes ${pct(share.nodes)}, load generator ${pct(share.generator)}, PostgreSQL ${pct(share.postgres)}, other jobs ${pct(share.others)}, idle ${pct(share.idle)}, steal ${pct(share.steal)}; node CPU per request ${round.perNode.map((u) => u.toFixed(0)).join(' / ')} µs; node context switches per request ${switches.voluntary.toFixed(3)} voluntary, ${switches.involuntary.toFixed(3)} involuntary`);
         return round;
       };
       for (const s of SETUPS) await runRound(s, 1); // warm-up
@@ -102,7 +111,7 @@ const bench: BenchCase = {
           setup: s,
           rounds: rs,
           opsPerSec: mid((x) => x.opsPerSec),
-          line: `${s.name}: ${Math.round(mid((x) => x.opsPerSec)).toLocaleString('en-US')}/s, CPU share nodes ${pct(mid((x) => x.share.nodes))} / load generator ${pct(mid((x) => x.share.generator))} / PostgreSQL ${pct(mid((x) => x.share.postgres))} / other jobs ${pct(mid((x) => x.share.others))} / idle ${pct(mid((x) => x.share.idle))} / steal ${pct(mid((x) => x.share.steal))}, node CPU per request ${mid((x) => x.perNode.slice(0, s.nodes).reduce((a, b) => a + b, 0) / s.nodes).toFixed(0)} µs`,
+          line: `${s.name}: ${Math.round(mid((x) => x.opsPerSec)).toLocaleString('en-US')}/s, CPU share nodes ${pct(mid((x) => x.share.nodes))} / load generator ${pct(mid((x) => x.share.generator))} / PostgreSQL ${pct(mid((x) => x.share.postgres))} / other jobs ${pct(mid((x) => x.share.others))} / idle ${pct(mid((x) => x.share.idle))} / steal ${pct(mid((x) => x.share.steal))}, node CPU per request ${mid((x) => x.perNode.slice(0, s.nodes).reduce((a, b) => a + b, 0) / s.nodes).toFixed(0)} µs, node context switches per request ${mid((x) => x.switches.voluntary).toFixed(3)} voluntary / ${mid((x) => x.switches.involuntary).toFixed(3)} involuntary`,
         };
       });
       const base = summary[0]!;
