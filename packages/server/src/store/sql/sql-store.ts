@@ -34,6 +34,7 @@ export class SqlStore implements Store {
    * lookups, which the server then plans once per connection instead of on every call.
    */
   preparedQuery: ((name: string, sql: string, parameters: readonly unknown[]) => Promise<readonly unknown[]>) | undefined;
+  private keyLookupSql: string | undefined;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -122,14 +123,14 @@ export class SqlStore implements Store {
   }
 
   async findKeyByHash(hash: string): Promise<{ key: KeyRecord; secret: KeySecret } | undefined> {
-    const query = keyLookupQuery(this.db, hash);
     if (this.preparedQuery) {
-      // dialect: PostgreSQL runs the same SQL as a named prepared statement (store/sql/key-lookup.ts).
-      const compiled = query.compile();
-      const rows = await this.preparedQuery(KEY_LOOKUP_STATEMENT, compiled.sql, compiled.parameters);
+      // dialect: PostgreSQL runs the same SQL as a named prepared statement (store/sql/key-lookup.ts),
+      // its text built once (the hash is its only parameter), so a miss does not rebuild the query either.
+      this.keyLookupSql ??= keyLookupQuery(this.db, '').compile().sql;
+      const rows = await this.preparedQuery(KEY_LOOKUP_STATEMENT, this.keyLookupSql, [hash]);
       return rows[0] ? foundFromRow(rows[0] as KeyLookupRow) : undefined;
     }
-    const row = await query.executeTakeFirst();
+    const row = await keyLookupQuery(this.db, hash).executeTakeFirst();
     return row ? foundFromRow(row) : undefined;
   }
 
