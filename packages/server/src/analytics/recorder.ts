@@ -27,6 +27,13 @@ export interface VerificationRecorderOptions {
   readonly retention: AnalyticsRetention;
   /** Pruning runs after a flush at most this often (default 10 minutes). */
   readonly pruneIntervalMs?: number;
+  /**
+   * Pending (minute, key) entries kept at most (default 1,000,000). Normally a flush takes them
+   * every interval; while the store refuses flushes they pile up one per key per minute, so at
+   * the cap a new entry's counts are dropped (and counted in `droppedEntries`) rather than
+   * growing the process without bound. Analytics are operational figures, not a ledger.
+   */
+  readonly maxPendingEntries?: number;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -60,9 +67,13 @@ export class VerificationRecorder {
   private current = new Map<string, Pending>();
   private currentMinuteMs = Number.NaN;
   private currentGeneration = -1;
+  private readonly maxPending: number;
+  /** Entries refused at the cap since start-up (their counts are lost). */
+  droppedEntries = 0;
 
   constructor(private readonly options: VerificationRecorderOptions) {
     this.pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
+    this.maxPending = options.maxPendingEntries ?? 1_000_000;
     this.lastPruneMs = options.now();
     this.buffer = new FlushBuffer<Pending>({
       flushIntervalMs: options.flushIntervalMs,
@@ -95,7 +106,13 @@ export class VerificationRecorder {
     if (!p) {
       const id = `${minuteStartMs}|${key.id}`;
       p = this.buffer.get(id);
-      if (!p) this.buffer.set(id, (p = { minuteStartMs, appId: key.appId, keyId: key.id, identityId: identityOf(key), counts: new Map() }));
+      if (!p) {
+        if (this.buffer.size >= this.maxPending) {
+          this.droppedEntries++;
+          return;
+        }
+        this.buffer.set(id, (p = { minuteStartMs, appId: key.appId, keyId: key.id, identityId: identityOf(key), counts: new Map() }));
+      }
       this.current.set(key.id, p);
     }
     p.counts.set(decision.code, (p.counts.get(decision.code) ?? 0) + 1);

@@ -49,7 +49,7 @@ export class KeyCache {
       return undefined;
     }
     if (e.expiresAtMs <= this.options.now()) {
-      this.entries.delete(hash);
+      this.forget(hash, e);
       this.stats.misses++;
       return undefined;
     }
@@ -65,7 +65,9 @@ export class KeyCache {
 
   set(hash: string, value: CachedKey | null, loadGeneration: number): void {
     if (loadGeneration !== this.generation) return; // an invalidation happened during the load
-    if (this.entries.size >= this.options.maxEntries) this.evictOldest();
+    const previous = this.entries.get(hash);
+    if (previous) this.forget(hash, previous);
+    else if (this.entries.size >= this.options.maxEntries) this.evictOldest();
     const ttl = value === null ? this.options.negativeTtlMs : this.options.ttlMs;
     this.entries.set(hash, { value, expiresAtMs: this.options.now() + ttl });
     if (value) {
@@ -87,7 +89,8 @@ export class KeyCache {
   /** Forgets a negative entry (a hash just created must not stay "unknown"). */
   invalidateHash(hash: string): void {
     this.generation++;
-    this.entries.delete(hash);
+    const e = this.entries.get(hash);
+    if (e) this.forget(hash, e);
   }
 
   clear(): void {
@@ -100,14 +103,32 @@ export class KeyCache {
     return this.entries.size;
   }
 
+  /**
+   * Key ids in the by-id index. Never more than {@link size}: an entry leaving the cache (evicted,
+   * expired, replaced, invalidated) leaves the index too, so a store of 10^6 keys cycling through
+   * a cache of 10^5 keeps the index at 10^5 ids rather than one empty set per key ever seen.
+   */
+  get indexedKeyIds(): number {
+    return this.hashesByKeyId.size;
+  }
+
+  /** Removes one entry and its place in the by-id index (the key's set too, once empty). */
+  private forget(hash: string, e: Entry): void {
+    this.entries.delete(hash);
+    if (!e.value) return;
+    const set = this.hashesByKeyId.get(e.value.key.id);
+    if (!set) return;
+    set.delete(hash);
+    if (set.size === 0) this.hashesByKeyId.delete(e.value.key.id);
+  }
+
   private evictOldest(): void {
     // Map iterates in insertion order: drop the oldest tenth in one go to amortise the cost.
     const drop = Math.max(1, Math.floor(this.options.maxEntries / 10));
     let i = 0;
     for (const [hash, e] of this.entries) {
       if (i++ >= drop) break;
-      this.entries.delete(hash);
-      if (e.value) this.hashesByKeyId.get(e.value.key.id)?.delete(hash);
+      this.forget(hash, e);
     }
   }
 }

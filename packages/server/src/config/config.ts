@@ -40,6 +40,12 @@ export interface KeywardConfig {
    * within this bound instead of hanging it.
    */
   readonly databaseConnectTimeoutMs: number;
+  /**
+   * Run the verification lookup as a named prepared statement on PostgreSQL (planned once per
+   * connection). Turn off behind a pooler that cannot keep prepared statements across
+   * transactions (PgBouncer before 1.21 in transaction mode, or with max_prepared_statements = 0).
+   */
+  readonly databasePreparedStatements: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `json`: one JSON object per line (for collectors); `pretty`: readable lines; `auto`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: 'auto' | 'json' | 'pretty';
@@ -138,6 +144,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   redisKeyPrefix: 'kw',
   clusterNodes: 1,
   databaseConnectTimeoutMs: 5_000,
+  databasePreparedStatements: true,
   logLevel: 'info',
   logFormat: 'auto',
   cacheTtlMs: 60_000,
@@ -249,6 +256,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     redisKeyPrefix: str('redisKeyPrefix', 'KEYWARD_REDIS_KEY_PREFIX'),
     clusterNodes: int('clusterNodes', 'KEYWARD_CLUSTER_NODES', 1, 1000),
     databaseConnectTimeoutMs: int('databaseConnectTimeoutMs', 'KEYWARD_DATABASE_CONNECT_TIMEOUT_MS', 100, 600_000),
+    databasePreparedStatements: bool('databasePreparedStatements', 'KEYWARD_DATABASE_PREPARED_STATEMENTS'),
     logLevel,
     logFormat,
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveVerificationQuery } from '../../src/analytics/query.js';
+import { VerificationRecorder } from '../../src/analytics/recorder.js';
+import type { KeyDecision } from '../../src/keys/decide.js';
 import { FlushBuffer } from '../../src/lib/flush-buffer.js';
 import { manualClock } from '../../src/lib/clock.js';
 import { createKeyward } from '../../src/keyward.js';
@@ -35,6 +37,20 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('verification analytics recorder', () => {
+  it('bounded while the store refuses flushes: one entry per key per minute piles up only to maxPendingEntries, then new entries are dropped and counted', async () => {
+    const clock = manualClock(LATE);
+    const store = { addVerifications: async () => Promise.reject(new Error('store down')) } as unknown as SqlAnalyticsStore;
+    const recorder = new VerificationRecorder({ store, now: clock, flushIntervalMs: 0, retention: { minuteRetentionHours: 1, hourRetentionDays: 1, dayRetentionDays: 1 }, maxPendingEntries: 50 });
+    const decision = (i: number) => ({ valid: true, code: 'VALID', key: { id: `key_${i}`, appId: 'app_1', identityId: null } }) as unknown as KeyDecision;
+    for (let minute = 0; minute < 20; minute++) {
+      for (let i = 0; i < 5; i++) recorder.record(decision(i));
+      await recorder.flush(); // fails: the batch merges back
+      clock.advance(MINUTE);
+    }
+    expect(recorder.pendingEntries).toBe(50);
+    expect(recorder.droppedEntries).toBe(20 * 5 - 50);
+  });
+
   it('a verification writes nothing to the store; the flush writes the counts', async () => {
     const s = await setup();
     await s.kw.verifier.verify(s.secret); // loads the key into the cache (a read)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyCache } from '../../src/cache/key-cache.js';
+import { KeyCache, type CachedKey } from '../../src/cache/key-cache.js';
 import { ChangeWatcher, KeyVersionSource } from '../../src/cache/change-watcher.js';
 import { createKeyward } from '../../src/keyward.js';
 import { manualClock } from '../../src/lib/clock.js';
@@ -69,6 +69,24 @@ describe('verification cache', () => {
     const cache = new KeyCache({ ttlMs: 1000, negativeTtlMs: 1000, maxEntries: 100, now: manualClock() });
     for (let i = 0; i < 1000; i++) cache.set(`h${i}`, null, cache.beginLoad());
     expect(cache.size).toBeLessThanOrEqual(100);
+  });
+
+  it('bounded: the by-id index leaves with its entries (evicted, expired, replaced), so a large store cycling through a small cache holds no more ids than entries', () => {
+    const clock = manualClock();
+    const cache = new KeyCache({ ttlMs: 1000, negativeTtlMs: 1000, maxEntries: 100, now: clock });
+    const entry = (i: number) => ({ key: { id: `key_${i}` }, secret: { hash: `h${i}` } }) as unknown as CachedKey;
+    for (let i = 0; i < 10_000; i++) cache.set(`h${i}`, entry(i), cache.beginLoad()); // eviction
+    expect(cache.size).toBeLessThanOrEqual(100);
+    expect(cache.indexedKeyIds).toBeLessThanOrEqual(cache.size);
+    clock.advance(1000);
+    for (let i = 9_900; i < 10_000; i++) expect(cache.get(`h${i}`)).toBeUndefined(); // expiry
+    expect(cache.indexedKeyIds).toBe(0);
+    cache.set('h1', entry(1), cache.beginLoad());
+    cache.set('h1', null, cache.beginLoad()); // replaced by a negative entry (the secret was deleted)
+    expect(cache.indexedKeyIds).toBe(0);
+    cache.set('h2', entry(2), cache.beginLoad());
+    cache.invalidateHash('h2');
+    expect(cache.indexedKeyIds).toBe(0);
   });
 
   it('another process revoking on the same SQLite file is noticed by the change watcher', async () => {

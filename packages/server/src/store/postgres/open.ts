@@ -15,6 +15,8 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** How long to wait for a connection (ms): an unreachable host fails start-up instead of hanging it. */
   readonly connectTimeoutMs?: number;
+  /** Named prepared statements for the verification lookup (KEYWARD_DATABASE_PREPARED_STATEMENTS; default true). */
+  readonly preparedStatements?: boolean;
 }
 
 /**
@@ -52,9 +54,23 @@ export function openPostgresStore(options: PostgresStoreOptions): SqlStore {
   // An idle client losing its connection (server restart) must not crash the process: the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: releaseBroken(pool) }) });
+  const guarded = releaseBroken(pool);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) });
   const store = new SqlStore(db, 'postgres', ALL_MIGRATIONS);
   store.postgresClient = client;
+  if (options.preparedStatements !== false) {
+    // pg prepares a named statement once per connection and then sends only Bind/Execute; the
+    // server plans it once (a generic plan after five runs), instead of parsing and planning the
+    // three-table lookup on every cache miss. Same pool, same guard, same timeouts as Kysely's queries.
+    store.preparedQuery = async (name, text, values) => {
+      const c = await guarded.connect();
+      try {
+        return (await c.query({ name, text, values: [...values] })).rows as unknown[];
+      } finally {
+        c.release();
+      }
+    };
+  }
   return store;
 }
 
@@ -63,34 +79,48 @@ export function openPostgresStore(options: PostgresStoreOptions): SqlStore {
  * reset, a terminated connection) is destroyed when released instead of going back to the pool:
  * pg keeps such a client stuck behind its unanswered query, and every later request handed that
  * client would wait for its own timeout.
+ *
+ * A client's `query` is wrapped once, the first time the client is checked out, and its state is
+ * kept per client: pg-pool hands the same client out again and again, and wrapping on every
+ * checkout nested one wrapper per checkout (each query then walked all of them: about 1 ms of
+ * CPU per query after 2,000 checkouts, and a stack overflow after about 9,000, which crashed a
+ * node after some 10^5 queries). `release` is wrapped on every checkout because pg-pool sets a
+ * new one on every checkout (test/store/pg-pool.test.ts holds both).
  */
-function releaseBroken(pool: pg.Pool): pg.Pool {
+export function releaseBroken(pool: pg.Pool): pg.Pool {
   const connect = pool.connect.bind(pool);
+  const state = new WeakMap<pg.PoolClient, { broken: boolean }>();
   pool.connect = (async () => {
     const client = await connect();
-    let broken = false;
+    let s = state.get(client);
+    if (!s) {
+      const fresh = { broken: false };
+      s = fresh;
+      state.set(client, fresh);
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      Object.assign(client, {
+        query: async (...args: unknown[]) => {
+          try {
+            return await query(...args);
+          } catch (err) {
+            if (!(err as { severity?: string }).severity) fresh.broken = true; // no server-sent error: the connection itself failed
+            throw err;
+          }
+        },
+      });
+    }
+    const mine = s;
     // A checked-out client whose connection dies between two queries (mid-transaction) emits
     // 'error'; with no listener that would crash the process. Mark it, and drop it on release.
     const onError = () => {
-      broken = true;
+      mine.broken = true;
     };
     client.on('error', onError);
-    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
     const release = client.release.bind(client);
-    Object.assign(client, {
-      query: async (...args: unknown[]) => {
-        try {
-          return await query(...args);
-        } catch (err) {
-          if (!(err as { severity?: string }).severity) broken = true; // no server-sent error: the connection itself failed
-          throw err;
-        }
-      },
-      release: (err?: Error | boolean) => {
-        client.removeListener('error', onError);
-        return release(err ?? broken);
-      },
-    });
+    client.release = (err?: Error | boolean) => {
+      client.removeListener('error', onError);
+      return release(err ?? mine.broken);
+    };
     return client;
   }) as pg.Pool['connect'];
   return pool;

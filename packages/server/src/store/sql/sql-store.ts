@@ -8,7 +8,8 @@ import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } fr
 import { appendAuditIn, guardedWrite } from './audited-write.js';
 import type { ClientConfig } from 'pg';
 import { runMigrations, type Migration } from './migrations.js';
-import { appFromRow, appToRow, auditFromRow, identityOfKey, keyFromRow, keyPatchToSet, keyToRow, secretFromRow } from './rows.js';
+import { KEY_LOOKUP_STATEMENT, foundFromRow, keyLookupQuery, type KeyLookupRow } from './key-lookup.js';
+import { appFromRow, appToRow, auditFromRow, keyFromRow, keyPatchToSet, keyToRow, secretFromRow } from './rows.js';
 import { updateKeyKeepingFullRoot } from './root-keys.js';
 import type { Database } from './schema.js';
 
@@ -27,6 +28,13 @@ export class SqlStore implements Store {
    * the pool): the change listener holds one outside the pool (store/postgres/change-listener.ts).
    */
   postgresClient: ClientConfig | undefined;
+  /**
+   * Set on PostgreSQL unless prepared statements are turned off (KEYWARD_DATABASE_PREPARED_STATEMENTS):
+   * runs `sql` as the named prepared statement `name` on a pooled connection, for the hottest
+   * lookups, which the server then plans once per connection instead of on every call.
+   */
+  preparedQuery: ((name: string, sql: string, parameters: readonly unknown[]) => Promise<readonly unknown[]>) | undefined;
+  private keyLookupSql: string | undefined;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -115,23 +123,15 @@ export class SqlStore implements Store {
   }
 
   async findKeyByHash(hash: string): Promise<{ key: KeyRecord; secret: KeySecret } | undefined> {
-    // One query whether or not the hash exists: a found key must not take a second round trip
-    // that an unknown one skips (bench/cases/verify-timing.bench.ts compares the two). The key's
-    // identity comes in the same query, so it is cached with the key.
-    const row = await this.db
-      .selectFrom('key_secrets')
-      .innerJoin('keys', 'keys.id', 'key_secrets.key_id')
-      .leftJoin('identities', 'identities.id', 'keys.identity_id')
-      .selectAll('keys')
-      .select(['key_secrets.hash as s_hash', 'key_secrets.start as s_start', 'key_secrets.created_at_ms as s_created_at_ms', 'key_secrets.expires_at_ms as s_expires_at_ms', 'key_secrets.sealed_secret as s_sealed_secret'])
-      .select(['identities.external_id as i_external_id', 'identities.meta as i_meta', 'identities.ratelimit as i_ratelimit', 'identities.credits as i_credits'])
-      .where('key_secrets.hash', '=', hash)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const { s_hash, s_start, s_created_at_ms, s_expires_at_ms, s_sealed_secret, i_external_id, i_meta, i_ratelimit, i_credits, ...keyRow } = row;
-    const key = keyFromRow(keyRow);
-    const identity = keyRow.identity_id && i_external_id !== null ? identityOfKey(keyRow.identity_id, { external_id: i_external_id, meta: i_meta!, ratelimit: i_ratelimit, credits: i_credits }) : null;
-    return { key: identity ? { ...key, identity } : key, secret: secretFromRow({ hash: s_hash, key_id: keyRow.id, start: s_start, created_at_ms: s_created_at_ms, expires_at_ms: s_expires_at_ms, sealed_secret: s_sealed_secret ?? null }) };
+    if (this.preparedQuery) {
+      // dialect: PostgreSQL runs the same SQL as a named prepared statement (store/sql/key-lookup.ts),
+      // its text built once (the hash is its only parameter), so a miss does not rebuild the query either.
+      this.keyLookupSql ??= keyLookupQuery(this.db, '').compile().sql;
+      const rows = await this.preparedQuery(KEY_LOOKUP_STATEMENT, this.keyLookupSql, [hash]);
+      return rows[0] ? foundFromRow(rows[0] as KeyLookupRow) : undefined;
+    }
+    const row = await keyLookupQuery(this.db, hash).executeTakeFirst();
+    return row ? foundFromRow(row) : undefined;
   }
 
   async createKey(key: KeyRecord, secret: KeySecret, audit: AuditDraft): Promise<void> {

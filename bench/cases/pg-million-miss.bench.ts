@@ -1,0 +1,15 @@
+import type { BenchCase } from '../lib.js';
+import { millionDataset } from '../pg-million.js';
+import { cacheMisses } from '../pg-million-rows.js';
+
+/** PostgreSQL with 1,000,000 keys: cache misses (bench/pg-million-rows.ts). */
+const bench: BenchCase = {
+  name: 'PostgreSQL, 1,000,000 keys: cache misses',
+  async run({ quick, log }) {
+    const total = quick ? 100_000 : 1_000_000;
+    const cacheEntries = quick ? 10_000 : 100_000;
+    const data = await millionDataset(total, cacheEntries, log);
+    return [await cacheMisses(data, quick ? 2000 : 10_000, log)];
+  },
+};
+export default bench;
