@@ -261,10 +261,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     if (m.type === 'device') devices.forget(m.deviceId);
     else if (m.type === 'session') sessions.invalidateSession(m.sessionId);
     else if (m.type === 'signing_keys') tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
+    else if (m.type === 'token') tokens.tokenRevoked(m.jti).catch((err) => logger.error({ err }, 'token revocation refresh failed'));
     else if (m.type === 'all') {
       devices.clearCache();
       sessions.clearCache();
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
+      tokens.revocationsChanged().catch((err) => logger.error({ err }, 'token revocation refresh failed'));
     }
   });
   const secrets = new SecretService({ store: backend.secrets, keyring, now });

@@ -1177,6 +1177,33 @@ export interface Operations {
       requestId: string;
     };
   };
+  /** Revoke a token by its jti: it is refused everywhere (POST /v1/verify, the gateway, the middlewares, /v1/tokens/verify). Audited; revoking again changes nothing. */
+  postTokensByJtiRevoke: {
+    params: {
+      /** The `jti` claim (POST /v1/tokens answers it) */
+      jti: string;
+    };
+    query: never;
+    body: {
+      /** App id, `app_…` */
+      appId?: string;
+      environment?: "live" | "test";
+      reason?: string;
+    };
+    bodyRequired: true;
+    response: {
+      jti: string;
+      appId: string;
+      environment: string;
+      revoked: true;
+      /** It was revoked before (nothing changed) */
+      alreadyRevoked: boolean;
+      reason: string | null;
+      revokedAt: string;
+      /** When the revocation is dropped: no token of this jti verifies after it anyway */
+      expiresAt: string;
+    };
+  };
   /** Keyward's token signing keys (public parts only) */
   getWellKnownJwksJson: {
     params: never;
@@ -2583,6 +2610,7 @@ export const ROUTES = {
   putSubjectsBySubjectPassword: { method: 'PUT', path: '/v1/subjects/{subject}/password', public: false },
   postTokens: { method: 'POST', path: '/v1/tokens', public: false },
   postTokensVerify: { method: 'POST', path: '/v1/tokens/verify', public: false },
+  postTokensByJtiRevoke: { method: 'POST', path: '/v1/tokens/{jti}/revoke', public: false },
   getWellKnownJwksJson: { method: 'GET', path: '/.well-known/jwks.json', public: true },
   postSigningKeysRotate: { method: 'POST', path: '/v1/signing-keys/rotate', public: false },
   getDevices: { method: 'GET', path: '/v1/devices', public: false },

@@ -123,6 +123,11 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
     tokens: {
       create: (body: Body<'postTokens'>) => call('postTokens', { body }),
       verify: (body: Body<'postTokensVerify'>) => call('postTokensVerify', { body }),
+      /**
+       * Revokes a token by its `jti` for one app and environment (a root key names both; a
+       * secret key revokes in its own): refused by every verifier from then on.
+       */
+      revoke: (jti: string, body: Body<'postTokensByJtiRevoke'> = {}) => call('postTokensByJtiRevoke', { params: { jti }, body }),
       /** The public JWKS (what an upstream verifies tokens with). */
       jwks: () => call('getWellKnownJwksJson', {}),
     },

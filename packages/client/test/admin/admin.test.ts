@@ -114,12 +114,17 @@ describe('admin SDK against a real server', () => {
     await kw.sessions.setPassword('user_2', { ...scope, password: 'correct horse battery staple' });
   });
 
-  it('tokens and signing keys: mint, verify, JWKS, rotate', async () => {
+  it('tokens and signing keys: mint, verify, revoke, JWKS, rotate', async () => {
     const scope = { appId: api.appId, environment: 'live' as const };
     const minted = await kw.tokens.create({ subject: 'user_1', audience: 'orders', scopes: ['orders:read'], ttlSeconds: 300, ...scope });
     const verified = await kw.tokens.verify({ token: minted.token, audience: 'orders', ...scope });
     expect(verified).toMatchObject({ valid: true, code: 'VALID', subject: 'user_1', jti: minted.jti });
     expect((await kw.tokens.verify({ token: minted.token, audience: 'billing', ...scope })).valid).toBe(false);
+    const revoked = await kw.tokens.revoke(minted.jti, { ...scope, reason: 'leaked in a log' });
+    expect(revoked).toMatchObject({ jti: minted.jti, revoked: true, alreadyRevoked: false, reason: 'leaked in a log' });
+    expect(await kw.tokens.verify({ token: minted.token, audience: 'orders', ...scope })).toMatchObject({ valid: false, code: 'TOKEN_INVALID' });
+    expect((await kw.verify({ credential: minted.token })).valid).toBe(false);
+    expect((await kw.tokens.revoke(minted.jti, scope)).alreadyRevoked).toBe(true);
     const jwks = (await kw.tokens.jwks()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((k) => k.kid)).toContain(minted.kid);
     await kw.signingKeys.rotate({ immediate: true });

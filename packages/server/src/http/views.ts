@@ -9,6 +9,7 @@ import type { SecretView } from '../secrets/service.js';
 import type { Session } from '../sessions/model.js';
 import type { AnomalyRecord } from '../anomaly/store.js';
 import type { MintedToken, SigningKeyInfo, TokenResult } from '../tokens/index.js';
+import type { RevokedToken } from '../tokens/store.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 import type { EndpointView } from '../webhooks/service.js';
 import type { DeliveryAttempt, WebhookDelivery } from '../webhooks/model.js';
@@ -191,4 +192,9 @@ export function webhookAttemptView(a: DeliveryAttempt) {
 export function leakReportView(r: LeakReport) {
   const { firstReportedAtMs, lastReportedAtMs, ...rest } = r;
   return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs) };
+}
+
+/** A token revocation (tokens/store.ts RevokedToken) in the API's field names. */
+export function revokedTokenView(r: RevokedToken): { jti: string; appId: string; environment: string; reason: string | null; revokedAt: string; expiresAt: string } {
+  return { jti: r.jti, appId: r.appId, environment: r.environment, reason: r.reason, revokedAt: iso(r.revokedAtMs), expiresAt: iso(r.expiresAtMs) };
 }

@@ -191,4 +191,23 @@ describe('keyward audit, sessions and tokens', () => {
     const jwks = await json('signing-keys', 'list');
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(minted.kid);
   });
+
+  it('tokens revoke: the token is refused from then on, audited once; bad input names the flag and writes nothing', async () => {
+    const minted = await json('tokens', 'mint', '--app', appId, '--env', 'live', '--subject', 'u2', '--audience', 'uploads', '--ttl-seconds', '60');
+    expect((await json('tokens', 'verify', minted.token, '--audience', 'uploads')).valid).toBe(true);
+    const bad = await cli('tokens', 'revoke', 'not a jti', '--app', appId, '--env', 'live', '--json');
+    expect(bad.code).toBe(2);
+    expect(errorOf(bad.stderr)).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('<jti>') });
+    const noEnv = await cli('tokens', 'revoke', minted.jti, '--app', appId, '--json');
+    expect(noEnv.code).toBe(2);
+    expect((await json('audit', 'list', '--target', minted.jti)).items).toEqual([]);
+    const revoked = await json('tokens', 'revoke', minted.jti, '--app', appId, '--env', 'live', '--reason', 'leaked');
+    expect(revoked).toMatchObject({ jti: minted.jti, appId, environment: 'live', revoked: true, alreadyRevoked: false, reason: 'leaked' });
+    expectApiNames(revoked);
+    const refused = await cli('tokens', 'verify', minted.token, '--audience', 'uploads', '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).code).toBe('TOKEN_INVALID');
+    expect((await json('tokens', 'revoke', minted.jti, '--app', appId, '--env', 'live')).alreadyRevoked).toBe(true);
+    expect((await json('audit', 'list', '--target', minted.jti)).items.map((r: { action: string }) => r.action)).toEqual(['token.revoke']);
+  });
 });
