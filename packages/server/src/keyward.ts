@@ -222,7 +222,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   metrics.observeCacheSize(() => cache.size);
   const nonces = options.nonces ?? shared?.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const singleUse = options.singleUse ?? shared?.singleUse ?? backend.singleUse(now);
-  const apps = new AppService({ store, now });
+  // `tokens` is built below; a deletion asks it only when it runs.
+  const apps = new AppService({ store, now, bus, tokenRevocationMs: () => tokens.revocationLifetimeMs() });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
   const dispatcher = new WebhookDispatcher({
     store: backend.webhooks,

@@ -217,6 +217,28 @@ export interface Operations {
       version: number;
     };
   };
+  /** Delete an app. Refused (409 APP_HAS_CREDENTIALS) while it has live keys, sessions or devices, unless force=true: then every key, session, device and token of the app is revoked with it, in one audited transaction. */
+  deleteAppsByAppId: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: {
+      /** Revoke the live credentials with the app */
+      force?: "true" | "false";
+      /** Every revoked key's and session's reason (default: app deleted) */
+      reason?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      deleted: true;
+      revokedKeys: string[];
+      revokedSessions: number;
+      revokedDevices: number;
+    };
+  };
   /** Rename an app or change its settings */
   patchAppsByAppId: {
     params: {
@@ -2585,6 +2607,7 @@ export const ROUTES = {
   getApps: { method: 'GET', path: '/v1/apps', public: false },
   postApps: { method: 'POST', path: '/v1/apps', public: false },
   getAppsByAppId: { method: 'GET', path: '/v1/apps/{appId}', public: false },
+  deleteAppsByAppId: { method: 'DELETE', path: '/v1/apps/{appId}', public: false },
   patchAppsByAppId: { method: 'PATCH', path: '/v1/apps/{appId}', public: false },
   getAppsByAppIdPins: { method: 'GET', path: '/v1/apps/{appId}/pins', public: true },
   getAppsByAppIdKeys: { method: 'GET', path: '/v1/apps/{appId}/keys', public: false },

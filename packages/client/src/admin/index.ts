@@ -71,6 +71,12 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       all: (query: Omit<ListQuery<'getApps'>, 'after'> = {}) => every((after) => call('getApps', { query: listQuery({ ...query, after }) as Query<'getApps'> })),
       get: (appId: string) => call('getAppsByAppId', { params: { appId } }),
       update: (appId: string, patch: Body<'patchAppsByAppId'>) => call('patchAppsByAppId', { params: { appId }, body: patch }),
+      /**
+       * Deletes an app. Throws APP_HAS_CREDENTIALS while it has live keys, sessions or devices,
+       * unless `force`: then they, and its tokens, are revoked with it.
+       */
+      delete: (appId: string, options: { readonly force?: boolean; readonly reason?: string } = {}) =>
+        call('deleteAppsByAppId', { params: { appId }, query: { ...(options.force !== undefined ? { force: options.force ? 'true' : 'false' } : {}), ...(options.reason !== undefined ? { reason: options.reason } : {}) } }),
       /** The app's published certificate pin set (public: apps fetch it too). */
       pins: (appId: string) => call('getAppsByAppIdPins', { params: { appId } }),
     },

@@ -37,6 +37,15 @@ describe('admin SDK against a real server', () => {
     expect(every).toEqual([...page.items, ...rest.items].map((a) => a.id));
   });
 
+  it('apps: delete is refused with APP_HAS_CREDENTIALS while a key is live, then with force revokes it', async () => {
+    const app = await kw.apps.create({ name: 'doomed' });
+    const { key, secret } = await kw.keys.create({ appId: app.id, kind: 'secret', environment: 'live', name: 'backend' });
+    await expect(kw.apps.delete(app.id)).rejects.toMatchObject({ code: 'APP_HAS_CREDENTIALS', status: 409 });
+    expect(await kw.apps.delete(app.id, { force: true, reason: 'customer left' })).toEqual({ id: app.id, deleted: true, revokedKeys: [key.id], revokedSessions: 0, revokedDevices: 0 });
+    expect((await kw.keys.verify(secret)).code).toBe('INVALID_CREDENTIAL');
+    await expect(kw.apps.get(app.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('root keys and identities: least privilege refusals and shared identity data reach the SDK typed', async () => {
     const limited = await kw.rootKeys.create({ name: 'reader', permissions: ['apps:read'] });
     expect(limited.key.permissions).toEqual(['apps:read']);

@@ -61,14 +61,18 @@ export class RevokedTokens {
 
   /**
    * Whether a token of this jti, app and environment is revoked. A revocation for another app or
-   * environment does not apply (it was made with that app's authority).
+   * environment does not apply (it was made with that app's authority). The jti `*` revokes every
+   * token of its app and environment (a deleted app: Store.deleteApp).
    */
   has(jti: string, appId: string, environment: string, nowMs: number): boolean {
     if (this.entries.size === 0) return false;
-    const r = this.entries.get(entryKey(jti, appId, environment));
+    const r = this.entries.get(entryKey(jti, appId, environment)) ?? this.entries.get(entryKey(ALL_TOKENS, appId, environment));
     return r !== undefined && r.expiresAtMs > nowMs;
   }
 }
+
+/** The jti of a revocation of every token of an app and environment; never a real jti (the API's pattern excludes it). */
+export const ALL_TOKENS = '*';
 
 // A space cannot occur in a jti (the route's pattern), an app id or an environment.
 const entryKey = (jti: string, appId: string, environment: string): string => `${jti} ${appId} ${environment}`;

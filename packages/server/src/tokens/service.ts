@@ -10,7 +10,7 @@ import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, signingKeyFor } from './life
 import { generateSigningKey, SigningKeys } from './signing-keys.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm, type RevokedToken, type SigningKeyRecord, type SigningKeyState, type TokenStore } from './store.js';
 import { VerifiedTokenCache } from './verified-cache.js';
-import { RevokedTokens } from './revoked.js';
+import { ALL_TOKENS, RevokedTokens } from './revoked.js';
 import { verifySignedToken } from './verify.js';
 
 export interface TokenServiceOptions {
@@ -144,6 +144,11 @@ export class TokenService {
     await this.revoked.changed(jti);
   }
 
+  /** How long a revocation must be kept, ms: until no token it refuses could be accepted anyway. */
+  revocationLifetimeMs(): number {
+    return (this.maxTtlSeconds + this.toleranceSeconds) * 1000 + 1000;
+  }
+
   /** Any number of revocations may have changed (an unknown change kind): re-read them all. */
   async revocationsChanged(): Promise<void> {
     await this.revoked.reload();
@@ -157,6 +162,7 @@ export class TokenService {
    * (`changePollIntervalMs`, or at once with PostgreSQL NOTIFY); this one at once.
    */
   async revoke(input: { readonly jti: string; readonly appId: string; readonly environment: string; readonly reason?: string }, by: Actor): Promise<{ readonly revocation: RevokedToken; readonly alreadyRevoked: boolean }> {
+    if (input.jti === ALL_TOKENS) throw new KeywardError('VALIDATION_FAILED', 'not a jti', { errors: [{ pointer: '/jti', message: 'the jti claim of one token' }] });
     const nowMs = this.now();
     const revocation: RevokedToken = {
       jti: input.jti,
@@ -164,7 +170,7 @@ export class TokenService {
       environment: input.environment,
       reason: input.reason ?? null,
       revokedAtMs: nowMs,
-      expiresAtMs: nowMs + (this.maxTtlSeconds + this.toleranceSeconds) * 1000 + 1000,
+      expiresAtMs: nowMs + this.revocationLifetimeMs(),
     };
     const data = { appId: input.appId, environment: input.environment, ...(input.reason !== undefined ? { reason: input.reason } : {}) };
     const r = await this.store.revokeToken(revocation, { actor: by.actor, requestId: by.requestId, action: 'token.revoke', target: input.jti, data });

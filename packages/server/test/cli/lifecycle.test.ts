@@ -143,6 +143,23 @@ describe('keyward keys', () => {
   });
 });
 
+describe('keyward apps delete', () => {
+  it('is refused (exit 2, APP_HAS_CREDENTIALS) while the app has a live key; --force revokes it with the app', async () => {
+    const app = (await json('apps', 'create', 'doomed')).id as string;
+    const key = await json('keys', 'create', '--app', app, '--kind', 'secret', '--env', 'live', '--name', 'backend');
+    const refused = await cli('apps', 'delete', app, '--json');
+    expect(refused.code).toBe(2);
+    expect(errorOf(refused.stderr).code).toBe('APP_HAS_CREDENTIALS');
+    expect((await json('apps', 'get', app)).id).toBe(app);
+    const deleted = await json('apps', 'delete', app, '--force', '--reason', 'customer left');
+    expect(deleted).toEqual({ id: app, deleted: true, revokedKeys: [key.key.id], revokedSessions: 0, revokedDevices: 0 });
+    expect((await json('keys', 'get', key.key.id)).revokedReason).toBe('customer left');
+    expect((await cli('keys', 'verify', key.secret, '--json')).code).toBe(1);
+    expect(errorOf((await cli('apps', 'get', app, '--json')).stderr).code).toBe('NOT_FOUND');
+    expect((await json('apps', 'list')).items.map((a: { id: string }) => a.id)).not.toContain(app);
+  });
+});
+
 describe('keyward audit, sessions and tokens', () => {
   it('audit list pages with --after and next, filters by --target', async () => {
     const first = await json('audit', 'list', '--limit', '2');
