@@ -31,7 +31,9 @@ const callView = (decision: PolicyDecision, steps: Step[]) =>
  * explain` prints, for the caller the key would be (credentials/caller.ts `keyCaller`). Without
  * `method` and `path` every resource is listed; with them, that one call is explained.
  */
-export function keyAccessRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now'>, accessMap: CompiledAccessMap | undefined): void {
+export function keyAccessRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now'>, mapSource: CompiledAccessMap | (() => CompiledAccessMap | undefined) | undefined): void {
+  // A function is a reloading map (`keyward start --policy`, gateway/reload.ts): read per request.
+  const currentMap = typeof mapSource === 'function' ? mapSource : () => mapSource;
   server.get(
     '/v1/keys/:keyId/access',
     {
@@ -69,6 +71,7 @@ export function keyAccessRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now'
       const q = request.query;
       if ((q.method === undefined) !== (q.path === undefined)) throw new KeywardError('VALIDATION_FAILED', 'give method and path together', { errors: [{ pointer: q.method === undefined ? '/querystring/method' : '/querystring/path', message: 'required with the other' }] });
       const key = await appKeyFor(kw, request.caller!, request.params.keyId);
+      const accessMap = currentMap();
       if (!accessMap) throw new KeywardError('CONFLICT', 'no access map is loaded: start the server with --policy <file>');
       // The key-level checks of a real verification (decideKey), minus the per-request ones named
       // in `conditions`; the secret is irrelevant to what the key may do.
