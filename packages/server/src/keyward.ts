@@ -223,7 +223,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const nonces = options.nonces ?? shared?.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const singleUse = options.singleUse ?? shared?.singleUse ?? backend.singleUse(now);
   // `tokens` is built below; a deletion asks it only when it runs.
-  const apps = new AppService({ store, now, bus, tokenRevocationMs: () => tokens.revocationLifetimeMs() });
+  const apps = new AppService({ store, now, bus, tokenRevocationMs: (): number => tokens.revocationLifetimeMs() });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
   const dispatcher = new WebhookDispatcher({
     store: backend.webhooks,
