@@ -59,5 +59,7 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
     onReason?.(result.caller.scheme, 'INSUFFICIENT_SCOPES', 'SCOPES');
     return { valid: false, code: 'INSUFFICIENT_SCOPES' };
   }
-  return { valid: true, code: 'VALID', ...result.caller };
+  // The budgets are for the gateway's and middlewares' RateLimit headers, not part of the answer.
+  const { limitPolicies: _policies, credits: _credits, ...caller } = result.caller;
+  return { valid: true, code: 'VALID', ...caller };
 }
