@@ -78,6 +78,7 @@ export const CATALOGUE = {
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', kind: 'request' },
   CONFLICT: { status: 409, title: 'The resource changed or is in a state that forbids this', kind: 'request' },
   INSUFFICIENT_PERMISSION: { status: 403, title: 'The root key lacks the permission or app this operation needs', kind: 'request' },
+  APP_HAS_CREDENTIALS: { status: 409, title: 'The app still has live keys, sessions or devices: revoke them first, or delete with force', kind: 'request' },
   LAST_ROOT_KEY: { status: 409, title: 'This would leave no root key with full power; create another one first', kind: 'request' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is too large', kind: 'request' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', kind: 'request' },

@@ -111,6 +111,11 @@ describe('normalizeAuthority() and splitTarget()', () => {
     ['a:443', 'http', 'a:443'],
     ['a:8443', 'https', 'a:8443'],
     ['[::1]:443', 'https', '[::1]'],
+    // RFC 9110 §4.2.3: the scheme is case-insensitive too, and an empty port is the default one.
+    ['A.Example:443', 'HTTPS', 'a.example'],
+    ['a:80', 'Http', 'a'],
+    ['a:', 'https', 'a'],
+    ['[::1]:', 'http', '[::1]'],
   ])('%s over %s → %s', (authority, scheme, expected) => {
     expect(normalizeAuthority(authority, scheme)).toBe(expected);
   });

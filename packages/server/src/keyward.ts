@@ -224,7 +224,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   metrics.observeCacheSize(() => cache.size);
   const nonces = options.nonces ?? shared?.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const singleUse = options.singleUse ?? shared?.singleUse ?? backend.singleUse(now);
-  const apps = new AppService({ store, now });
+  // `tokens` is built below; a deletion asks it only when it runs.
+  const apps = new AppService({ store, now, bus, tokenRevocationMs: (): number => tokens.revocationLifetimeMs() });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
   const dispatcher = new WebhookDispatcher({
     store: backend.webhooks,
@@ -263,10 +264,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     if (m.type === 'device') devices.forget(m.deviceId);
     else if (m.type === 'session') sessions.invalidateSession(m.sessionId);
     else if (m.type === 'signing_keys') tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
+    else if (m.type === 'token') tokens.tokenRevoked(m.jti).catch((err) => logger.error({ err }, 'token revocation refresh failed'));
     else if (m.type === 'all') {
       devices.clearCache();
       sessions.clearCache();
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
+      tokens.revocationsChanged().catch((err) => logger.error({ err }, 'token revocation refresh failed'));
     }
   });
   const secrets = new SecretService({ store: backend.secrets, keyring, now });

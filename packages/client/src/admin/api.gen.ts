@@ -217,6 +217,28 @@ export interface Operations {
       version: number;
     };
   };
+  /** Delete an app. Refused (409 APP_HAS_CREDENTIALS) while it has live keys, sessions or devices, unless force=true: then every key, session, device and token of the app is revoked with it, in one audited transaction. */
+  deleteAppsByAppId: {
+    params: {
+      /** App id, `app_…` */
+      appId: string;
+    };
+    query: {
+      /** Revoke the live credentials with the app */
+      force?: "true" | "false";
+      /** Every revoked key's and session's reason (default: app deleted) */
+      reason?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      deleted: true;
+      revokedKeys: string[];
+      revokedSessions: number;
+      revokedDevices: number;
+    };
+  };
   /** Rename an app or change its settings */
   patchAppsByAppId: {
     params: {
@@ -1175,6 +1197,33 @@ export interface Operations {
       expiresAt?: string;
       singleUse?: boolean;
       requestId: string;
+    };
+  };
+  /** Revoke a token by its jti: it is refused everywhere (POST /v1/verify, the gateway, the middlewares, /v1/tokens/verify). Audited; revoking again changes nothing. */
+  postTokensByJtiRevoke: {
+    params: {
+      /** The `jti` claim (POST /v1/tokens answers it) */
+      jti: string;
+    };
+    query: never;
+    body: {
+      /** App id, `app_…` */
+      appId?: string;
+      environment?: "live" | "test";
+      reason?: string;
+    };
+    bodyRequired: true;
+    response: {
+      jti: string;
+      appId: string;
+      environment: string;
+      revoked: true;
+      /** It was revoked before (nothing changed) */
+      alreadyRevoked: boolean;
+      reason: string | null;
+      revokedAt: string;
+      /** When the revocation is dropped: no token of this jti verifies after it anyway */
+      expiresAt: string;
     };
   };
   /** Keyward's token signing keys (public parts only) */
@@ -2749,6 +2798,7 @@ export const ROUTES = {
   getApps: { method: 'GET', path: '/v1/apps', public: false },
   postApps: { method: 'POST', path: '/v1/apps', public: false },
   getAppsByAppId: { method: 'GET', path: '/v1/apps/{appId}', public: false },
+  deleteAppsByAppId: { method: 'DELETE', path: '/v1/apps/{appId}', public: false },
   patchAppsByAppId: { method: 'PATCH', path: '/v1/apps/{appId}', public: false },
   getAppsByAppIdPins: { method: 'GET', path: '/v1/apps/{appId}/pins', public: true },
   getAppsByAppIdKeys: { method: 'GET', path: '/v1/apps/{appId}/keys', public: false },
@@ -2774,6 +2824,7 @@ export const ROUTES = {
   putSubjectsBySubjectPassword: { method: 'PUT', path: '/v1/subjects/{subject}/password', public: false },
   postTokens: { method: 'POST', path: '/v1/tokens', public: false },
   postTokensVerify: { method: 'POST', path: '/v1/tokens/verify', public: false },
+  postTokensByJtiRevoke: { method: 'POST', path: '/v1/tokens/{jti}/revoke', public: false },
   getWellKnownJwksJson: { method: 'GET', path: '/.well-known/jwks.json', public: true },
   getSigningKeys: { method: 'GET', path: '/v1/signing-keys', public: false },
   postSigningKeysRotate: { method: 'POST', path: '/v1/signing-keys/rotate', public: false },

@@ -71,6 +71,12 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       all: (query: Omit<ListQuery<'getApps'>, 'after'> = {}) => every((after) => call('getApps', { query: listQuery({ ...query, after }) as Query<'getApps'> })),
       get: (appId: string) => call('getAppsByAppId', { params: { appId } }),
       update: (appId: string, patch: Body<'patchAppsByAppId'>) => call('patchAppsByAppId', { params: { appId }, body: patch }),
+      /**
+       * Deletes an app. Throws APP_HAS_CREDENTIALS while it has live keys, sessions or devices,
+       * unless `force`: then they, and its tokens, are revoked with it.
+       */
+      delete: (appId: string, options: { readonly force?: boolean; readonly reason?: string } = {}) =>
+        call('deleteAppsByAppId', { params: { appId }, query: { ...(options.force !== undefined ? { force: options.force ? 'true' : 'false' } : {}), ...(options.reason !== undefined ? { reason: options.reason } : {}) } }),
       /** The app's published certificate pin set (public: apps fetch it too). */
       pins: (appId: string) => call('getAppsByAppIdPins', { params: { appId } }),
     },
@@ -123,6 +129,11 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
     tokens: {
       create: (body: Body<'postTokens'>) => call('postTokens', { body }),
       verify: (body: Body<'postTokensVerify'>) => call('postTokensVerify', { body }),
+      /**
+       * Revokes a token by its `jti` for one app and environment (a root key names both; a
+       * secret key revokes in its own): refused by every verifier from then on.
+       */
+      revoke: (jti: string, body: Body<'postTokensByJtiRevoke'> = {}) => call('postTokensByJtiRevoke', { params: { jti }, body }),
       /** The public JWKS (what an upstream verifies tokens with). */
       jwks: () => call('getWellKnownJwksJson', {}),
     },

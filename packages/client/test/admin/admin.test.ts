@@ -37,6 +37,15 @@ describe('admin SDK against a real server', () => {
     expect(every).toEqual([...page.items, ...rest.items].map((a) => a.id));
   });
 
+  it('apps: delete is refused with APP_HAS_CREDENTIALS while a key is live, then with force revokes it', async () => {
+    const app = await kw.apps.create({ name: 'doomed' });
+    const { key, secret } = await kw.keys.create({ appId: app.id, kind: 'secret', environment: 'live', name: 'backend' });
+    await expect(kw.apps.delete(app.id)).rejects.toMatchObject({ code: 'APP_HAS_CREDENTIALS', status: 409 });
+    expect(await kw.apps.delete(app.id, { force: true, reason: 'customer left' })).toEqual({ id: app.id, deleted: true, revokedKeys: [key.id], revokedSessions: 0, revokedDevices: 0 });
+    expect((await kw.keys.verify(secret)).code).toBe('INVALID_CREDENTIAL');
+    await expect(kw.apps.get(app.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('root keys and identities: least privilege refusals and shared identity data reach the SDK typed', async () => {
     const limited = await kw.rootKeys.create({ name: 'reader', permissions: ['apps:read'] });
     expect(limited.key.permissions).toEqual(['apps:read']);
@@ -114,12 +123,17 @@ describe('admin SDK against a real server', () => {
     await kw.sessions.setPassword('user_2', { ...scope, password: 'correct horse battery staple' });
   });
 
-  it('tokens and signing keys: mint, verify, JWKS, rotate', async () => {
+  it('tokens and signing keys: mint, verify, revoke, JWKS, rotate', async () => {
     const scope = { appId: api.appId, environment: 'live' as const };
     const minted = await kw.tokens.create({ subject: 'user_1', audience: 'orders', scopes: ['orders:read'], ttlSeconds: 300, ...scope });
     const verified = await kw.tokens.verify({ token: minted.token, audience: 'orders', ...scope });
     expect(verified).toMatchObject({ valid: true, code: 'VALID', subject: 'user_1', jti: minted.jti });
     expect((await kw.tokens.verify({ token: minted.token, audience: 'billing', ...scope })).valid).toBe(false);
+    const revoked = await kw.tokens.revoke(minted.jti, { ...scope, reason: 'leaked in a log' });
+    expect(revoked).toMatchObject({ jti: minted.jti, revoked: true, alreadyRevoked: false, reason: 'leaked in a log' });
+    expect(await kw.tokens.verify({ token: minted.token, audience: 'orders', ...scope })).toMatchObject({ valid: false, code: 'TOKEN_INVALID' });
+    expect((await kw.verify({ credential: minted.token })).valid).toBe(false);
+    expect((await kw.tokens.revoke(minted.jti, scope)).alreadyRevoked).toBe(true);
     const jwks = (await kw.tokens.jwks()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((k) => k.kid)).toContain(minted.kid);
     await kw.signingKeys.rotate({ immediate: true });

@@ -63,10 +63,17 @@ export function splitTarget(rawTarget: string): SplitTarget {
   return q < 0 ? { path: rawTarget, query: undefined } : { path: rawTarget.slice(0, q), query: rawTarget.slice(q + 1) };
 }
 
-/** Authority normalised per RFC 9421 §2.2.3: lowercase host, default port dropped. */
+/**
+ * Authority normalised per RFC 9421 §2.2.3 and RFC 9110 §4.2.3: scheme and host compared
+ * case-insensitively (the host lowercased), the scheme's default port dropped, and an empty port
+ * (`host:`) read as the default. A client that sends `Host: API.example:443` over `HTTPS` signs
+ * the same `@authority` as one that sends `api.example`.
+ */
 export function normalizeAuthority(authority: string, scheme: string): string {
   let a = authority.trim().toLowerCase();
-  if ((scheme === 'https' && a.endsWith(':443')) || (scheme === 'http' && a.endsWith(':80'))) a = a.slice(0, a.lastIndexOf(':'));
+  const s = scheme.toLowerCase();
+  if (a.endsWith(':')) a = a.slice(0, -1);
+  else if ((s === 'https' && a.endsWith(':443')) || (s === 'http' && a.endsWith(':80'))) a = a.slice(0, a.lastIndexOf(':'));
   return a;
 }
 

@@ -2,6 +2,7 @@ import { KeywardError } from '../errors/keyward-error.js';
 import { newId } from '../lib/ids.js';
 import { isOriginEntry } from '../lib/origin.js';
 import type { Actor } from '../keys/service.js';
+import type { InvalidationBus } from '../cache/invalidation.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { checkIdentityProviders } from '../oidc/config.js';
 import { DEFAULT_APP_SETTINGS, type App, type AppSettings, type AppSettingsInput } from './model.js';
@@ -10,7 +11,17 @@ import { LEAK_ACTIONS } from '../leaks/model.js';
 export class AppService {
   private readonly cached = new Map<string, { readonly app: App; readonly untilMs: number }>();
 
-  constructor(private readonly deps: { readonly store: Store; readonly now: () => number; readonly cacheTtlMs?: number }) {}
+  constructor(
+    private readonly deps: {
+      readonly store: Store;
+      readonly now: () => number;
+      readonly cacheTtlMs?: number;
+      /** How long a deleted app's tokens stay refused, ms (TokenService.revocationLifetimeMs). */
+      readonly tokenRevocationMs?: () => number;
+      /** Told after a deletion so every cache of this process and its peers drops what it held. */
+      readonly bus?: InvalidationBus;
+    },
+  ) {}
 
   /**
    * For hot paths (signature policy, gateway): an app read at most once per `cacheTtlMs`
@@ -70,6 +81,44 @@ export class AppService {
     }
     throw new KeywardError('CONFLICT', 'the app changed concurrently; try again');
   }
+
+  /**
+   * Deletes an app. While it has live keys, sessions or devices the deletion is refused with
+   * APP_HAS_CREDENTIALS (nothing changes) unless `force`: then every one of them, and every token
+   * of the app, is revoked in the same transaction as the deletion and its one `app.delete` audit
+   * record. The app is then gone from get and list (NOT_FOUND), and its keys verify as
+   * INVALID_CREDENTIAL (revoked) in every process on the store (the change log), at once here.
+   */
+  async delete(id: string, options: { readonly force?: boolean; readonly reason?: string }, by: Actor): Promise<AppDeleted> {
+    const reason = options.reason ?? 'app deleted';
+    if (reason.length === 0 || reason.length > 512) throw new KeywardError('VALIDATION_FAILED', 'reason must be 1 to 512 characters', { errors: [{ pointer: '/body/reason', message: 'must be 1 to 512 characters' }] });
+    const force = options.force === true;
+    const nowMs = this.deps.now();
+    const r = await this.deps.store.deleteApp({ appId: id, force, reason, nowMs, tokensRevokedUntilMs: nowMs + (this.deps.tokenRevocationMs?.() ?? 7 * 86_400_000) }, (revoked) => ({
+      actor: by.actor,
+      requestId: by.requestId,
+      action: 'app.delete',
+      target: id,
+      data: { force, reason, revokedKeys: revoked.keys.slice(0, 100), revokedKeyCount: revoked.keys.length, revokedSessions: revoked.sessions, revokedDevices: revoked.devices },
+    }));
+    if (r.outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'app not found');
+    if (r.outcome === 'has_credentials') {
+      const { keys, sessions, devices } = r.live;
+      throw new KeywardError('APP_HAS_CREDENTIALS', `the app still has ${keys} live key(s), ${sessions} session(s) and ${devices} device(s): revoke them, or delete with force to revoke them with the app`);
+    }
+    this.cached.delete(id);
+    // Many keys at once: every cache drops everything rather than one message per key.
+    await this.deps.bus?.publish({ type: 'all' });
+    return { id, revokedKeys: r.revoked.keys, revokedSessions: r.revoked.sessions, revokedDevices: r.revoked.devices };
+  }
+}
+
+/** What `AppService.delete` revoked. */
+export interface AppDeleted {
+  readonly id: string;
+  readonly revokedKeys: readonly string[];
+  readonly revokedSessions: number;
+  readonly revokedDevices: number;
 }
 
 function validateName(name: string): void {

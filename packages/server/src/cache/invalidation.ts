@@ -13,6 +13,8 @@ export type Invalidation =
   | { readonly type: 'instance'; readonly instanceId: string }
   /** The JWT signing keys changed (rotation, retirement): re-read them, drop verified tokens. */
   | { readonly type: 'signing_keys' }
+  /** A token id was revoked: every process's TokenService re-reads that revocation. */
+  | { readonly type: 'token'; readonly jti: string }
   | { readonly type: 'all' };
 
 export interface InvalidationBus {

@@ -126,9 +126,19 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
   if (req.clientCertSha256) requirements.clientCertSha256 = req.clientCertSha256;
   if (context.deferCredits) requirements.deferCredits = true;
   const d = await v.keys.verify(value, requirements);
-  if (!d.valid) return d.retryAfterMs !== undefined ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs } : no(d.code, d.reason);
+  if (!d.valid) {
+    if (d.retryAfterMs === undefined) return no(d.code, d.reason);
+    return d.policies ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs, policies: d.policies } : { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs };
+  }
   const k = d.key;
   const caller: Caller = keyCaller(k, d.subject, d.scopes);
-  if (context.deferCredits && isMetered(k)) return { valid: true, code: 'VALID', caller: { ...caller, meteredKey: true } };
-  return { valid: true, code: 'VALID', caller };
+  if (d.policies === undefined && !(context.deferCredits && isMetered(k))) return { valid: true, code: 'VALID', caller };
+  // Budgets the gateway and middlewares report (and, for credits, spend) after the access map.
+  const budgeted: Mutable<Caller> = { ...caller };
+  if (d.policies) budgeted.limitPolicies = d.policies;
+  if (context.deferCredits && isMetered(k)) {
+    budgeted.meteredKey = true;
+    if (k.credits) budgeted.credits = k.credits;
+  }
+  return { valid: true, code: 'VALID', caller: budgeted };
 }

@@ -1,4 +1,6 @@
 import type { DenyCode } from '../errors/catalogue.js';
+import type { KeyCredits } from '../keys/credits.js';
+import type { PolicyState } from '../ratelimit/headers.js';
 import type { Environment, KeyKind, KeyRecord } from '../keys/model.js';
 
 /**
@@ -31,6 +33,10 @@ export interface Caller {
   readonly audience?: string;
   /** A key with credits whose spend was deferred (see `AuthContext.deferCredits`): the caller spends them. */
   readonly meteredKey?: boolean;
+  /** With `meteredKey`: the key's own credits (absent when only its identity is metered), for the RateLimit policy. */
+  readonly credits?: KeyCredits;
+  /** A key with its own (or its identity's) rate limit: what those limits said for this call (credentials/budgets.ts). */
+  readonly limitPolicies?: readonly PolicyState[];
 }
 
 /** `oidc`: an end user's token from the app's own identity provider (oidc/scheme.ts). */
@@ -38,7 +44,7 @@ export type CallerKind = Exclude<KeyKind, 'root' | 'refresh'> | 'token' | 'app-t
 
 export type CallerResult =
   | { readonly valid: true; readonly code: 'VALID'; readonly caller: Caller }
-  | { readonly valid: false; readonly code: DenyCode; readonly reason: string; readonly retryAfterMs?: number };
+  | { readonly valid: false; readonly code: DenyCode; readonly reason: string; readonly retryAfterMs?: number; /** A key refused by its own rate limit: its budgets as RateLimit policies. */ readonly policies?: readonly PolicyState[] };
 
 /**
  * The caller an app key is, once verified: `subject` and `scopes` as the verification decided them

@@ -4,10 +4,11 @@ import { CREDIT_LIMITS } from '../keys/credits.js';
 import type { Environment } from '../keys/model.js';
 import type { Clock } from '../lib/clock.js';
 import type { Mutable } from '../lib/mutable.js';
-import { evaluate, type CompiledAccessMap, type PolicyRequest } from '../policy/evaluate.js';
-import { enforceLimits } from '../policy/limits.js';
+import { evaluate, resourceFor, type CompiledAccessMap, type PolicyRequest } from '../policy/evaluate.js';
+import { enforceLimits, mapPolicies } from '../policy/limits.js';
+import { CREDITS_POLICY, creditsPolicy } from './budgets.js';
 import type { Resource } from '../policy/model.js';
-import { retryAfter } from '../ratelimit/headers.js';
+import { rateLimitHeaders, retryAfter, type PolicyState } from '../ratelimit/headers.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import { authenticate, type AuthContext, type AuthRequest, type CredentialVerifiers } from './authenticate.js';
 import type { Caller } from './caller.js';
@@ -79,6 +80,13 @@ const MONITORABLE: ReadonlySet<Code> = new Set(['ATTESTATION_REQUIRED', 'ASSERTI
 
 const APP_VERSION_HEADER = 'x-keyward-app-version';
 
+const NO_POLICIES: readonly PolicyState[] = [];
+
+/** The RateLimit headers of every budget of a call, in their one order (own limits, the map's, credits). */
+function budgetHeaders(own: readonly PolicyState[], map: readonly PolicyState[], credits: PolicyState | undefined): Record<string, string> {
+  return rateLimitHeaders(credits === undefined ? [...own, ...map] : [...own, ...map, credits]);
+}
+
 const deny = (code: Code, headers: Record<string, string> = {}, detail?: string): PipelineOutcome => (detail === undefined ? { allow: false, code, headers } : { allow: false, code, headers, detail });
 
 /**
@@ -123,6 +131,18 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
   if (options.appId) context.appId = options.appId;
   if (options.environment) context.environment = options.environment;
 
+  /**
+   * A key refused by its own (or its identity's) rate limit, before the map was reached: its
+   * policies with their state, and the map's for the route with none (nothing of them was
+   * counted), so the 429 lists the same policies as the 200.
+   */
+  const refusedByOwnLimit = (policies: readonly PolicyState[], req: PipelineRequest): Record<string, string> => {
+    const credits = policies.find((p) => p.name === CREDITS_POLICY);
+    const own = policies.filter((p) => p.name !== CREDITS_POLICY);
+    const resource = accessMap ? resourceFor(accessMap, req.method, req.path) : undefined;
+    return budgetHeaders(own, resource ? mapPolicies(accessMap!, resource, now()) : NO_POLICIES, credits);
+  };
+
   const monitors = async (r: Resource, caller: Caller): Promise<boolean> => options.attestation !== undefined && (r.monitor === true || (await options.attestation.monitorOnly(caller.appId, caller.environment)));
 
   return async (req) => {
@@ -133,7 +153,7 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
     }
     const auth = await authenticate(req, verifiers, context);
     if (verifiers.observe) observeAuth(verifiers.observe, req, auth, options.appId ?? null, now());
-    if (!auth.valid) return deny(auth.code, retryAfter(auth.retryAfterMs));
+    if (!auth.valid) return auth.policies ? deny(auth.code, refusedByOwnLimit(auth.policies, req)) : deny(auth.code, retryAfter(auth.retryAfterMs));
     const caller = auth.caller;
 
     let resource: Resource | undefined;
@@ -187,16 +207,28 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
       }
     }
 
+    // Every budget is one RateLimit policy, listed on every answer in one order: the key's own
+    // limits (already counted by the verification), the map's, then the key's credits.
+    const own = caller.limitPolicies ?? NO_POLICIES;
+    let mapStates: readonly PolicyState[] = NO_POLICIES;
     if (accessMap && resource) {
       const limited = await enforceLimits(accessMap, resource, caller, req.clientIp, limits, now());
-      if (!limited.ok) return deny(limited.code, limited.headers, limited.code === 'RATE_LIMITED' ? 'rate limit' : 'quota');
-      Object.assign(headers, limited.headers);
+      mapStates = limited.states;
+      if (!limited.ok) return deny(limited.code, budgetHeaders(own, mapStates, caller.credits ? creditsPolicy(caller.credits, now()) : undefined), limited.code === 'RATE_LIMITED' ? 'rate limit' : 'quota');
     }
 
+    let credits: PolicyState | undefined = caller.credits ? creditsPolicy(caller.credits, now()) : undefined;
     if (caller.meteredKey && cost > 0) {
       const spent = await verifiers.keys.spendDeferred(caller.id, cost);
-      if (!spent.ok) return deny(spent.code, retryAfter(spent.retryAfterMs), spent.code === 'USAGE_EXCEEDED' ? 'the key has no credits left' : undefined);
+      if (caller.credits && spent.remaining !== undefined && spent.resetAtMs !== undefined) credits = creditsPolicy(caller.credits, now(), { remaining: spent.remaining, resetAtMs: spent.resetAtMs, refused: !spent.ok });
+      if (!spent.ok && spent.code !== 'USAGE_EXCEEDED') return deny(spent.code);
+      if (!spent.ok) {
+        const listed = own.length > 0 || mapStates.length > 0 || credits !== undefined ? budgetHeaders(own, mapStates, credits) : {};
+        // Retry-After is never earlier than the refusing policy's t (ratelimit/headers.ts); without a listed policy, the wait alone.
+        return deny(spent.code, listed['retry-after'] !== undefined ? listed : { ...listed, ...retryAfter(spent.retryAfterMs) }, 'the key has no credits left');
+      }
     }
+    if (own.length > 0 || mapStates.length > 0 || credits !== undefined) Object.assign(headers, budgetHeaders(own, mapStates, credits));
     if (!resource) return { allow: true, caller, responseHeaders: headers };
     return injected === undefined ? { allow: true, caller, resource, responseHeaders: headers } : { allow: true, caller, resource, responseHeaders: headers, injected };
   };

@@ -74,6 +74,8 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
     onReason?.(result.caller.scheme, 'INSUFFICIENT_SCOPES', 'SCOPES');
     return { valid: false, code: 'INSUFFICIENT_SCOPES' };
   }
+  // The budgets are for the gateway's and middlewares' RateLimit headers, not part of the answer.
+  const { limitPolicies: _policies, credits: _credits, ...caller } = result.caller;
   if ('request' in input && headers[ASSERTION_HEADER] !== undefined) {
     const path = target.split('?')[0]!;
     const asserted = options.attestation
@@ -83,7 +85,7 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
       onReason?.(result.caller.scheme, asserted.code, asserted.reason);
       return { valid: false, code: asserted.code };
     }
-    return { valid: true, code: 'VALID', ...result.caller, asserted: true };
+    return { valid: true, code: 'VALID', ...caller, asserted: true };
   }
-  return { valid: true, code: 'VALID', ...result.caller };
+  return { valid: true, code: 'VALID', ...caller };
 }

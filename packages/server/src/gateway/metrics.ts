@@ -38,7 +38,7 @@ export class GatewayMetrics implements GatewayObserver {
   private readonly requests: Counter<'route' | 'outcome'>;
   private readonly refusals: Counter<'code'>;
   private readonly upstreamSeconds: Histogram<'upstream'>;
-  private readonly reloads: Counter<'outcome'>;
+  private readonly reloads: MapReloadCounter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -60,9 +60,7 @@ export class GatewayMetrics implements GatewayObserver {
         this.set(inFlight());
       },
     });
-    this.reloads = new Counter({ name: 'keyward_gateway_map_reloads_total', help: 'Access map reloads by outcome (applied, unchanged, refused)', labelNames: ['outcome'], registers });
-    // Present from the start, so an alert on refused reloads has a series to watch.
-    for (const outcome of ['applied', 'unchanged', 'refused']) this.reloads.labels(outcome).inc(0);
+    this.reloads = new MapReloadCounter(registry, 'keyward_gateway_map_reloads_total');
   }
 
   started(): void {
@@ -89,7 +87,7 @@ export class GatewayMetrics implements GatewayObserver {
   }
 
   reloaded(result: ReloadOutcome): void {
-    this.reloads.labels(result.outcome).inc();
+    this.reloads.reloaded(result);
   }
 
   private fold(): void {
@@ -97,5 +95,23 @@ export class GatewayMetrics implements GatewayObserver {
     this.pending.clear();
     for (const [code, n] of this.pendingRefusals) this.refusals.labels(code).inc(n);
     this.pendingRefusals.clear();
+  }
+}
+
+/**
+ * Access map reloads by outcome, for each process that reloads a map (the gateway, and
+ * `keyward start --policy` as `keyward_api_map_reloads_total`). Every outcome's series exists from
+ * the start, so an alert on refused reloads has a series to watch.
+ */
+export class MapReloadCounter {
+  private readonly counter: Counter<'outcome'>;
+
+  constructor(registry: Registry, name: string) {
+    this.counter = new Counter({ name, help: 'Access map reloads by outcome (applied, unchanged, refused)', labelNames: ['outcome'], registers: [registry] });
+    for (const outcome of ['applied', 'unchanged', 'refused']) this.counter.labels(outcome).inc(0);
+  }
+
+  reloaded(result: ReloadOutcome): void {
+    this.counter.labels(result.outcome).inc();
   }
 }

@@ -12,29 +12,36 @@ export type ReloadOutcome =
   | { readonly outcome: 'unchanged' }
   | { readonly outcome: 'refused'; readonly problems: readonly PolicyProblem[] };
 
-export interface ReloadingPolicyOptions {
+export interface ReloadingMapOptions<P> {
   /** The access map file (YAML or JSON). */
   readonly file: string;
   /** The map already loaded (and validated) at start-up, and the text it came from. */
   readonly initial: { readonly map: CompiledAccessMap; readonly text: string };
-  /** Builds the policy that serves one map (gateway/policy.ts); called once per applied map. */
-  readonly build: (map: CompiledAccessMap) => GatewayPolicy;
+  /** Builds what serves one map (the gateway's policy, gateway/policy.ts); called once per applied map. */
+  readonly build: (map: CompiledAccessMap) => P;
   /** Every reload's outcome, and why it ran (metrics and logs). */
   readonly onReload?: (result: ReloadOutcome, trigger: ReloadTrigger) => void;
   /** Quiet time after the last file event before the file is read (editors write in several steps). Default 250. */
   readonly debounceMs?: number;
 }
 
+export type ReloadingPolicyOptions = ReloadingMapOptions<GatewayPolicy>;
+
 export type ReloadTrigger = 'file' | 'signal' | 'manual';
 
-export interface ReloadingPolicy extends GatewayPolicy {
+/** An access map file, reloadable while the process runs, and what was built from its current map. */
+export interface ReloadingMap<P = unknown> {
   /** The map serving new requests now. */
   readonly current: CompiledAccessMap;
+  /** What `build` made of the current map. */
+  readonly built: P;
   /** Reads, validates and (if valid and different) swaps in the file's map. Never throws for a bad map. */
   reload(trigger?: ReloadTrigger): Promise<ReloadOutcome>;
   /** Reloads on changes to the file (fs.watch on its folder, debounced); returns the stop function. */
   watch(): () => void;
 }
+
+export interface ReloadingPolicy extends GatewayPolicy, ReloadingMap<GatewayPolicy> {}
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -52,6 +59,31 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
  * while another runs is run once after it.
  */
 export function createReloadingPolicy(options: ReloadingPolicyOptions): ReloadingPolicy {
+  const reloading = createReloadingMap(options);
+  return {
+    get current() {
+      return reloading.current;
+    },
+    get built() {
+      return reloading.built;
+    },
+    needsBody(req) {
+      return reloading.built.needsBody(req);
+    },
+    decide(req) {
+      return reloading.built.decide(req);
+    },
+    reload: (trigger) => reloading.reload(trigger),
+    watch: () => reloading.watch(),
+  };
+}
+
+/**
+ * The reload machinery itself, for any process that serves an access map: the gateway
+ * (`createReloadingPolicy`) and `keyward start --policy` (GET /v1/keys/{keyId}/access), so both
+ * reload, refuse and swap the same way.
+ */
+export function createReloadingMap<P>(options: ReloadingMapOptions<P>): ReloadingMap<P> {
   let map = options.initial.map;
   let policy = options.build(map);
   let applied = digest(options.initial.text);
@@ -106,11 +138,8 @@ export function createReloadingPolicy(options: ReloadingPolicyOptions): Reloadin
     get current() {
       return map;
     },
-    needsBody(req) {
-      return policy.needsBody(req);
-    },
-    decide(req) {
-      return policy.decide(req);
+    get built() {
+      return policy;
     },
     reload,
     watch() {

@@ -56,8 +56,8 @@ export interface BuildServerOptions {
   readonly corsRefreshMs?: number;
   /** Serve `POST /v1/keys/verify` through its lean path (default true; false sends it through Fastify, for the parity test). */
   readonly verifyFastPath?: boolean;
-  /** The access map `GET /v1/keys/{keyId}/access`, `GET /v1/policy` and `POST /v1/policy/explain` evaluate (`keyward start --policy`). */
-  readonly accessMap?: CompiledAccessMap;
+  /** The access map `GET /v1/keys/{keyId}/access`, `GET /v1/policy` and `POST /v1/policy/explain` evaluate (`keyward start --policy`), or a getter of the current one (reloading). */
+  readonly accessMap?: CompiledAccessMap | (() => CompiledAccessMap);
 }
 
 const AUTH_VALUES: readonly RouteAuth[] = ['public', 'root', 'root-or-secret'];

@@ -7,8 +7,9 @@ import type { Keyward } from '../keyward.js';
 import { authenticateRaw } from './auth.js';
 import { validationFailure } from './problem.js';
 import { problemResponse } from '../errors/problem.js';
-import { verifyForCaller, VerifyBody } from './routes/verify.js';
+import { verifyForCaller, VerifyBody, type VerifyResponseBody } from './routes/verify.js';
 import type { Server } from './types.js';
+import { endRequestTrace, setVerifyOutcome, startRecordedTrace, type RequestTrace } from '../observability/tracing.js';
 
 /** The one route the fast path serves. */
 export const FAST_VERIFY_URL = '/v1/keys/verify';
@@ -43,9 +44,19 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
   const logRequests = kw.logger.isLevelEnabled('info');
   // Never above the server's own body limit, so a body Fastify would refuse (413) is left to it.
   const maxBodyBytes = Math.min(MAX_FAST_BODY_BYTES, kw.config.bodyLimitBytes);
+  // Spans of requests in flight, only while an OpenTelemetry SDK records (observability/tracing.ts).
+  const traces = new WeakMap<IncomingMessage, RequestTrace>();
 
   function send(req: IncomingMessage, res: ServerResponse, requestId: string, startedAtMs: number, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
     const payload = JSON.stringify(body);
+    const t = traces.get(req);
+    if (t !== undefined) {
+      // The same span the Fastify route makes: route, status, Keyward code, and the outcome.
+      traces.delete(req);
+      t.span.setAttributes({ 'http.route': FAST_VERIFY_URL, 'keyward.request_id': requestId });
+      if (status === 200) setVerifyOutcome(t, body as VerifyResponseBody);
+      endRequestTrace(t, status, extraHeaders?.['x-keyward-code']);
+    }
     const headers: Record<string, string | number> = extraHeaders ? { ...extraHeaders } : {};
     headers['x-request-id'] = requestId;
     headers['cache-control'] = 'no-store';
@@ -121,9 +132,15 @@ export function createVerifyFastPath(kw: Keyward, server: Server, isClosing: () 
       if (!Number.isInteger(length) || length < 1 || length > maxBodyBytes) return false;
 
       const startedAtMs = performance.now();
+      const t = startRecordedTrace('POST', h, { 'http.request.method': 'POST', 'keyward.process': 'api' });
+      if (t !== undefined) traces.set(req, t);
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('error', () => res.destroy());
+      req.on('error', () => {
+        res.destroy();
+        traces.get(req)?.span.end();
+        traces.delete(req);
+      });
       req.on('end', () => {
         const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
         answer(req, res, text, startedAtMs);

@@ -10,6 +10,7 @@ import type { Session } from '../sessions/model.js';
 import type { AnomalyRecord } from '../anomaly/store.js';
 import type { AccessMap } from '../policy/model.js';
 import type { MintedToken, SigningKeyInfo, SigningKeyScheduleEntry, TokenResult } from '../tokens/index.js';
+import type { RevokedToken } from '../tokens/store.js';
 import { iso, isoOrNull, type KeyViewT } from './schemas.js';
 import type { EndpointView } from '../webhooks/service.js';
 import type { DeliveryAttempt, WebhookDelivery } from '../webhooks/model.js';
@@ -240,4 +241,9 @@ export function accessMapView(map: AccessMap | undefined) {
 
 export function attestationEventView({ firstAtMs, lastAtMs, ...e }: AttestationEvent) {
   return { ...e, firstAt: iso(firstAtMs), lastAt: iso(lastAtMs) };
+}
+
+/** A token revocation (tokens/store.ts RevokedToken) in the API's field names. */
+export function revokedTokenView(r: RevokedToken): { jti: string; appId: string; environment: string; reason: string | null; revokedAt: string; expiresAt: string } {
+  return { jti: r.jti, appId: r.appId, environment: r.environment, reason: r.reason, revokedAt: iso(r.revokedAtMs), expiresAt: iso(r.expiresAtMs) };
 }

@@ -1,3 +1,4 @@
+import type { PolicyState } from '../ratelimit/headers.js';
 import type { DenyCode } from '../errors/catalogue.js';
 import { ipInAnyCidr } from '../lib/cidr.js';
 import type { Environment, KeyKind, KeyRecord, KeySecret } from './model.js';
@@ -48,9 +49,13 @@ export type DenyReason =
   | 'CREDITS_EXHAUSTED'
   | 'IDENTITY_CREDITS_EXHAUSTED';
 
+/**
+ * `policies`: for a key with its own or its identity's rate limit, what those limits said for this
+ * call, as RateLimit policies (credentials/budgets.ts); the gateway and middlewares send them.
+ */
 export type KeyDecision =
-  | { readonly valid: true; readonly code: 'VALID'; readonly key: KeyRecord; readonly subject: string | null; readonly scopes: readonly string[]; readonly creditsRemaining?: number }
-  | { readonly valid: false; readonly code: DenyCode; readonly reason: DenyReason; readonly key?: KeyRecord; readonly retryAfterMs?: number };
+  | { readonly valid: true; readonly code: 'VALID'; readonly key: KeyRecord; readonly subject: string | null; readonly scopes: readonly string[]; readonly creditsRemaining?: number; readonly policies?: readonly PolicyState[] }
+  | { readonly valid: false; readonly code: DenyCode; readonly reason: DenyReason; readonly key?: KeyRecord; readonly retryAfterMs?: number; readonly policies?: readonly PolicyState[] };
 
 export const APP_KEY_KINDS: readonly KeyKind[] = ['publishable', 'secret', 'restricted', 'export', 'bearer', 'device', 'signing'];
 

@@ -7,6 +7,8 @@ import { decideKey, deny, type DenyReason, type KeyDecision, type VerifyRequirem
 import type { KeyRecord } from './model.js';
 import type { UsageRecorder } from './usage.js';
 import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
+import type { PolicyState } from '../ratelimit/headers.js';
+import { creditsPolicy, gcraPolicy, IDENTITY_POLICY, KEY_POLICY, ratePolicy } from '../credentials/budgets.js';
 
 export interface KeyVerifierDeps {
   readonly store: Pick<Store, 'findKeyByHash' | 'spendKeyCredits'>;
@@ -86,18 +88,27 @@ export class KeyVerifier {
    */
   private async limitAndSpend(valid: Extract<KeyDecision, { valid: true }>, req: VerifyRequirements): Promise<KeyDecision> {
     let decision: KeyDecision = valid;
+    // What each limit said, for the RateLimit headers of the gateway and middlewares.
+    const policies: PolicyState[] = [];
     const rl = valid.key.ratelimit;
     if (rl && this.deps.limits) {
       const limited = await this.deps.limits.consume(limitKey('rate', 'key', OWN_LIMIT_SCOPE, valid.key.id), { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 1);
+      policies.push(gcraPolicy(KEY_POLICY, rl, limited));
       if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'KEY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
     }
     const shared = valid.key.identity?.ratelimit;
-    if (decision.valid && shared && this.deps.limits) {
-      const limited = await this.deps.limits.consume(limitKey('rate', 'identity', 'credential', valid.key.identity!.id), { rate: shared.rate, windowMs: shared.windowSeconds * 1000, burst: shared.burst }, this.deps.now(), 1);
-      if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'IDENTITY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
+    if (shared && this.deps.limits) {
+      if (decision.valid) {
+        const limited = await this.deps.limits.consume(limitKey('rate', 'identity', 'credential', valid.key.identity!.id), { rate: shared.rate, windowMs: shared.windowSeconds * 1000, burst: shared.burst }, this.deps.now(), 1);
+        policies.push(gcraPolicy(IDENTITY_POLICY, shared, limited));
+        if (!limited.allowed) decision = { valid: false, code: 'RATE_LIMITED', reason: 'IDENTITY_RATE_LIMIT', key: valid.key, retryAfterMs: limited.retryAfterMs };
+      } else policies.push(ratePolicy(IDENTITY_POLICY, shared));
     }
+    // A refused call spends no credits; they are still one of its policies.
+    if (!decision.valid && valid.key.credits) policies.push(creditsPolicy(valid.key.credits, this.deps.now()));
     if (decision.valid && isMetered(decision.key) && !req.deferCredits) decision = await this.spend(decision, req.cost ?? 1);
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
+    if (policies.length > 0) decision = { ...decision, policies };
     return this.report(decision);
   }
 
@@ -114,13 +125,13 @@ export class KeyVerifier {
     const spent = await this.deps.store.spendKeyCredits(keyId, cost, now);
     switch (spent.outcome) {
       case 'spent':
-        return { ok: true, remaining: spent.remaining };
+        return { ok: true, remaining: spent.remaining, resetAtMs: spent.resetAtMs };
       case 'unmetered':
         return { ok: true };
       case 'not_found':
         return { ok: false, code: 'INVALID_CREDENTIAL' };
       case 'exhausted':
-        return spent.resetAtMs === null ? { ok: false, code: 'USAGE_EXCEEDED' } : { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: Math.max(0, spent.resetAtMs - now) };
+        return spent.resetAtMs === null ? { ok: false, code: 'USAGE_EXCEEDED', remaining: spent.remaining, resetAtMs: null } : { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: Math.max(0, spent.resetAtMs - now), remaining: spent.remaining, resetAtMs: spent.resetAtMs };
     }
   }
 
@@ -150,8 +161,8 @@ export function isMetered(key: KeyRecord): boolean {
 
 /** The outcome of {@link KeyVerifier.spendDeferred}: a refusal is a value, a broken store throws. */
 export type DeferredSpend =
-  | { readonly ok: true; readonly remaining?: number }
-  | { readonly ok: false; readonly code: 'USAGE_EXCEEDED' | 'INVALID_CREDENTIAL'; readonly retryAfterMs?: number };
+  | { readonly ok: true; readonly remaining?: number; readonly resetAtMs?: number | null }
+  | { readonly ok: false; readonly code: 'USAGE_EXCEEDED' | 'INVALID_CREDENTIAL'; readonly retryAfterMs?: number; readonly remaining?: number; readonly resetAtMs?: number | null };
 
 /** The caller-facing shape of a key verification (HTTP verify endpoint, SDK, middleware). */
 export interface KeyVerificationView {

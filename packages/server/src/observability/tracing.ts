@@ -93,6 +93,48 @@ export function startRequestTrace(name: string, headers: Readonly<Record<string,
 }
 
 /**
+ * The SERVER span of a request that calls nothing further (the verify fast path), or undefined
+ * when no SDK records: then nothing is allocated beyond the no-op span, and no trace context is
+ * made, because there is no next hop to send it to.
+ */
+export function startRecordedTrace(name: string, headers: Readonly<Record<string, string | string[] | undefined>>, attributes: Attributes): RequestTrace | undefined {
+  const parent = parseTraceparent(headers.traceparent);
+  const parentContext = parent
+    ? trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parseInt(parent.flags, 16) & TraceFlags.SAMPLED, isRemote: true })
+    : ROOT_CONTEXT;
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parentContext);
+  if (!span.isRecording()) return undefined;
+  const c = span.spanContext();
+  return { span, traceparent: `00-${c.traceId}-${c.spanId}-${(c.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? '01' : '00'}`, tracestate: undefined, traceId: c.traceId };
+}
+
+/** What a key verification decided, as far as a trace may know it. */
+export interface VerifyOutcome {
+  readonly valid: boolean;
+  readonly code: string;
+  readonly keyId?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly appId?: string | null | undefined;
+  readonly environment?: string | null | undefined;
+}
+
+/**
+ * Records a verification's outcome on the request's span: valid, code, and which key, kind, app
+ * and environment it was (ids, which are not secret). Never the key, its hash, the subject (an end
+ * user's identifier) or the metadata: traces leave the process for a collector Keyward does not
+ * control.
+ */
+export function setVerifyOutcome(t: RequestTrace | undefined, out: VerifyOutcome): void {
+  if (t === undefined || !t.span.isRecording()) return;
+  const a: Attributes = { 'keyward.verify.valid': out.valid, 'keyward.verify.code': out.code };
+  if (out.keyId !== undefined) a['keyward.key.id'] = out.keyId;
+  if (out.kind !== undefined) a['keyward.key.kind'] = out.kind;
+  if (typeof out.appId === 'string') a['keyward.app.id'] = out.appId;
+  if (typeof out.environment === 'string') a['keyward.environment'] = out.environment;
+  t.span.setAttributes(a);
+}
+
+/**
  * Sets the trace context on an upstream request's headers (the client's own `traceparent` and
  * `tracestate` never pass as they are).
  */

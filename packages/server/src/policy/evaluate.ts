@@ -69,13 +69,18 @@ export function explain(compiled: CompiledAccessMap, req: PolicyRequest, caller:
  * decision already names its resource).
  */
 export function routeFor(compiled: CompiledAccessMap, method: string, path: string): string | undefined {
+  return resourceFor(compiled, method, path)?.path;
+}
+
+/** The resource a request would match (path, then method), whoever calls: off the allowed path's hot path. */
+export function resourceFor(compiled: CompiledAccessMap, method: string, path: string): Resource | undefined {
   const segments = decodePath(path);
   if (!segments) return undefined;
   const m = method.toUpperCase();
   for (const route of compiled.routes) {
     if (!matchPattern(route.pattern, segments)) continue;
     const methods = route.resource.methods;
-    if (methods === '*' || methods.includes(m) || (m === 'HEAD' && methods.includes('GET'))) return route.resource.path;
+    if (methods === '*' || methods.includes(m) || (m === 'HEAD' && methods.includes('GET'))) return route.resource;
   }
   return undefined;
 }

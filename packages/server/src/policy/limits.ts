@@ -6,8 +6,8 @@ import { rateLimitHeaders, type PolicyState } from '../ratelimit/headers.js';
 import { limitKey, type LimitOp, type LimitOpResult, type RateLimitStore } from '../ratelimit/store.js';
 
 export type LimitOutcome =
-  | { readonly ok: true; readonly headers: Record<string, string> }
-  | { readonly ok: false; readonly code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; readonly headers: Record<string, string> };
+  | { readonly ok: true; readonly headers: Record<string, string>; readonly states: readonly PolicyState[] }
+  | { readonly ok: false; readonly code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; readonly headers: Record<string, string>; readonly states: readonly PolicyState[] };
 
 /** Whose budget a limit counts: the same buckets as the gateway, so one map means one thing. */
 function bucketOf(by: LimitScope, caller: Caller, clientIp: string): string {
@@ -39,7 +39,7 @@ export async function enforceLimits(compiled: CompiledAccessMap, resource: Resou
   for (const { name, spec } of specs) ops.push({ type: 'rate', key: limitKey('rate', name, spec.by, bucketOf(spec.by, caller, clientIp)), limit: { rate: spec.rate, windowMs: spec.windowSeconds * 1000, burst: spec.burst }, cost: 1 });
   const q = resource.quota && resource.cost > 0 ? compiled.map.quotas[resource.quota]! : undefined;
   if (q) ops.push({ type: 'quota', key: limitKey('quota', q.name, q.by, bucketOf(q.by, caller, clientIp)), quota: q, cost: resource.cost });
-  if (ops.length === 0) return { ok: true, headers: {} };
+  if (ops.length === 0) return { ok: true, headers: {}, states: [] };
   const decided = await store.consumeAll(ops, nowMs);
   // Every policy is reported, on a 200 and on a 429 alike; a refusal spent nothing anywhere, so
   // the policies that would have allowed it report what they had before it.
@@ -74,11 +74,25 @@ export async function enforceLimits(compiled: CompiledAccessMap, resource: Resou
     }
   }
   const headers = rateLimitHeaders(states);
-  return code === undefined ? { ok: true, headers } : { ok: false, code, headers };
+  return code === undefined ? { ok: true, headers, states } : { ok: false, code, headers, states };
+}
+
+/**
+ * The resource's map policies with no state (for an answer refused before they were counted, so
+ * `RateLimit-Policy` still lists the same policies as on any other answer).
+ */
+export function mapPolicies(compiled: CompiledAccessMap, resource: Resource, nowMs: number): PolicyState[] {
+  const out: PolicyState[] = resource.rateLimits.map((name) => {
+    const spec = compiled.map.limits[name]!;
+    return { name, quota: spec.rate, windowSeconds: spec.windowSeconds };
+  });
+  const q = resource.quota && resource.cost > 0 ? compiled.map.quotas[resource.quota]! : undefined;
+  if (q) out.push({ name: q.name, quota: q.amount, windowSeconds: quotaWindowSeconds(q.refill, nowMs) });
+  return out;
 }
 
 /** A quota's `w`: its refill period in seconds (a calendar month's length for `monthly`). */
-function quotaWindowSeconds(refill: Refill, nowMs: number): number {
+export function quotaWindowSeconds(refill: Refill, nowMs: number): number {
   const start = periodStart(refill, nowMs);
   return Math.round((periodEnd(refill, start) - start) / 1000);
 }

@@ -26,6 +26,13 @@ export class PolicyLoadError extends Error {
 const SCOPES: readonly LimitScope[] = ['credential', 'subject', 'app', 'ip'];
 const REQUIREMENTS: readonly Requirement[] = ['signature', 'session', 'attestation', 'assertion'];
 const UPSTREAM_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/**
+ * A rate limit's or quota's name: it is part of the limiter's bucket key (`rate:<name>:<by>:<id>`,
+ * so no `:` that could make two limits share a bucket) and the policy's name in the RateLimit
+ * headers (printable ASCII without quotes, so the sf-string is the name as written).
+ */
+const LIMIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const LIMIT_NAME_RULE = 'a limit or quota name is a letter or digit followed by letters, digits, -, _ or . (at most 64)';
 
 /** The parsed URL, or why it cannot be an upstream. */
 function upstreamUrl(value: unknown): URL | string {
@@ -131,6 +138,7 @@ class Validator {
     if (r.limits !== undefined) {
       const l = this.obj(r.limits, ['limits'], Object.keys((r.limits as object) ?? {}));
       for (const [name, spec] of Object.entries(l ?? {})) {
+        if (!LIMIT_NAME.test(name)) this.fail(['limits', name], LIMIT_NAME_RULE);
         const s = this.obj(spec, ['limits', name], ['rate', 'windowSeconds', 'burst', 'by']);
         if (!s) continue;
         const rate = this.int(s.rate, ['limits', name, 'rate'], 1, 1_000_000_000);
@@ -144,6 +152,9 @@ class Validator {
     if (r.quotas !== undefined) {
       const q = this.obj(r.quotas, ['quotas'], Object.keys((r.quotas as object) ?? {}));
       for (const [name, spec] of Object.entries(q ?? {})) {
+        if (!LIMIT_NAME.test(name)) this.fail(['quotas', name], LIMIT_NAME_RULE);
+        // Both are policies of the same RateLimit headers, where one name must mean one policy.
+        else if (Object.hasOwn(limits, name)) this.fail(['quotas', name], `a rate limit is already named "${name}": limit and quota names share the RateLimit-Policy header`);
         const s = this.obj(spec, ['quotas', name], ['amount', 'refill', 'by']);
         if (!s) continue;
         const amount = this.int(s.amount, ['quotas', name, 'amount'], 1, 1_000_000_000_000);

@@ -13,19 +13,26 @@
  *    than a refusing policy's `t`.
  *
  * Named rate limits (GCRA) and quotas (credits per period, `q` counting credits, so a call of
- * cost 5 spends 5) are both policies.
+ * cost 5 spends 5) are both policies, and so are the key's own budgets (credentials/budgets.ts):
+ * `"kw:key"` (its rate limit), `"kw:identity"` (its identity's) and `"kw:credits"` (its credits;
+ * no `w` for a one-off allowance that never refills). Their names hold a `:`, which no access-map
+ * name may (policy/load.ts), so they can never be confused with the map's.
+ *
+ * A policy whose state was not read for this answer (a call refused before it was counted) is
+ * listed in `RateLimit-Policy` only: the policy list is the same on every answer, and `RateLimit`
+ * never reports a state nobody measured.
  */
 export interface PolicyState {
   /** The policy's name in the access map. */
   readonly name: string;
   /** `q`: units per window. */
   readonly quota: number;
-  /** `w`: the window, in seconds. */
-  readonly windowSeconds: number;
-  /** `r`: units left after this call (or, on a refusal, left without it: a refused call spends nothing). */
-  readonly remaining: number;
-  /** ms until the whole quota is available again. */
-  readonly resetMs: number;
+  /** `w`: the window, in seconds (none: units that never come back, a one-off allowance). */
+  readonly windowSeconds?: number;
+  /** `r`: units left after this call (or, on a refusal, left without it: a refused call spends nothing). Unset: not measured for this answer. */
+  readonly remaining?: number;
+  /** ms until the whole quota is available again (unset: never, or not measured). */
+  readonly resetMs?: number;
   /** ms until the next call passes this policy; set when it refused this call or has no units left. */
   readonly nextMs?: number;
   /** This policy refused the call. */
@@ -39,16 +46,16 @@ export function rateLimitHeaders(policies: readonly PolicyState[]): Record<strin
   let retry = 0;
   for (const p of policies) {
     const name = sfString(p.name);
-    const t = p.nextMs !== undefined ? retryAfterSeconds(p.nextMs) : Math.max(0, Math.ceil(p.resetMs / 1000));
-    if (policy) {
-      policy += ', ';
-      limit += ', ';
-    }
-    policy += `${name};q=${p.quota};w=${p.windowSeconds}`;
-    limit += `${name};r=${Math.max(0, p.remaining)};t=${t}`;
-    if (p.refused && t > retry) retry = t;
+    if (policy) policy += ', ';
+    policy += p.windowSeconds === undefined ? `${name};q=${p.quota}` : `${name};q=${p.quota};w=${p.windowSeconds}`;
+    if (p.remaining === undefined) continue;
+    const t = p.nextMs !== undefined ? retryAfterSeconds(p.nextMs) : p.resetMs !== undefined ? Math.max(0, Math.ceil(p.resetMs / 1000)) : undefined;
+    if (limit) limit += ', ';
+    limit += t === undefined ? `${name};r=${Math.max(0, p.remaining)}` : `${name};r=${Math.max(0, p.remaining)};t=${t}`;
+    if (p.refused && t !== undefined && t > retry) retry = t;
   }
-  const headers: Record<string, string> = { 'ratelimit-policy': policy, ratelimit: limit };
+  const headers: Record<string, string> = { 'ratelimit-policy': policy };
+  if (limit) headers.ratelimit = limit;
   if (retry > 0) headers['retry-after'] = String(retry);
   return headers;
 }

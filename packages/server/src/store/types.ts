@@ -68,6 +68,15 @@ export interface Store {
     audit: AuditDraft,
   ): Promise<WriteOutcome>;
 
+  /**
+   * Deletes an app (an app deleted before, or none, is `not_found`). In ONE transaction with the
+   * audit record: refuses (`has_credentials`, nothing changed) while the app has live keys,
+   * sessions or devices unless `force`; otherwise revokes every one of them and every token of
+   * the app (until `tokensRevokedUntilMs`), and marks the app deleted, so `getApp` and `listApps`
+   * no longer return it. Of concurrent deletions exactly one answers `ok`.
+   */
+  deleteApp(deletion: AppDeletion, audit: (revoked: AppDeletionOutcome['revoked']) => AuditDraft): Promise<AppDeletionOutcome>;
+
   // ---- keys ----------------------------------------------------------------------------
   getKey(id: string): Promise<KeyRecord | undefined>;
   listKeys(filter: KeyFilter, page: PageRequest): Promise<Page<KeyRecord>>;
@@ -137,4 +146,23 @@ export interface Store {
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
   /** Appends an audit record that accompanies no other change (e.g. a key seen in a URL). */
   appendAudit(audit: AuditDraft, nowMs: number): Promise<AuditRecord>;
+}
+
+export interface AppDeletion {
+  readonly appId: string;
+  /** Revoke the app's live credentials rather than refuse. */
+  readonly force: boolean;
+  /** Recorded as the revocation reason of every key and session. */
+  readonly reason: string;
+  readonly nowMs: number;
+  /** Until when the app's tokens stay refused (ms): past it, no token it had can still be valid. */
+  readonly tokensRevokedUntilMs: number;
+}
+
+export interface AppDeletionOutcome {
+  readonly outcome: 'ok' | 'not_found' | 'has_credentials';
+  /** Live credentials the app had (keys not revoked or expired, sessions, devices). */
+  readonly live: { readonly keys: number; readonly sessions: number; readonly devices: number };
+  /** What the deletion revoked (empty unless `ok`). */
+  readonly revoked: { readonly keys: readonly string[]; readonly sessions: number; readonly devices: number };
 }

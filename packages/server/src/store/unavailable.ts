@@ -21,3 +21,16 @@ export function isStoreUnavailable(err: unknown): boolean {
   if (typeof e.message === 'string' && e.severity === undefined && PG_MESSAGES.test(e.message)) return true;
   return e.cause !== undefined && e.cause !== err ? isStoreUnavailable(e.cause) : false;
 }
+
+/**
+ * Whether an error is a unique-constraint violation (PostgreSQL SQLSTATE 23505, SQLite
+ * SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY). A check-then-write inside a READ COMMITTED transaction
+ * cannot see a concurrent writer's uncommitted row, so the unique index is what finally refuses
+ * the second writer: the store turns this error into an outcome (`exists`), never a 500.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; cause?: unknown };
+  if (e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
+  return e.cause !== undefined && e.cause !== err ? isUniqueViolation(e.cause) : false;
+}

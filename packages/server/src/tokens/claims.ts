@@ -63,7 +63,8 @@ export type TokenDenyReason =
   | 'OTHER_APP'
   | 'OTHER_ENVIRONMENT'
   | 'SCOPES'
-  | 'JTI_CONSUMED';
+  | 'JTI_CONSUMED'
+  | 'REVOKED'; // its jti was revoked (TokenService.revoke) for its app and environment
 
 export type TokenResult =
   | { readonly valid: true; readonly code: 'VALID'; readonly claims: TokenClaims }

@@ -8,8 +8,9 @@ import { checkClaims, deny, type TokenExpectations, type TokenResult } from './c
 import { signToken, validateMintInput, type MintedToken, type MintInput } from './mint.js';
 import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, signingKeyFor, signingKeySchedule, type SigningKeyScheduleEntry } from './lifecycle.js';
 import { generateSigningKey, SigningKeys } from './signing-keys.js';
-import { JWT_ALGORITHMS, type JwtAlgorithm, type SigningKeyRecord, type SigningKeyState, type TokenStore } from './store.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm, type RevokedToken, type SigningKeyRecord, type SigningKeyState, type TokenStore } from './store.js';
 import { VerifiedTokenCache } from './verified-cache.js';
+import { ALL_TOKENS, RevokedTokens } from './revoked.js';
 import { verifySignedToken } from './verify.js';
 
 export interface TokenServiceOptions {
@@ -98,6 +99,7 @@ export class TokenService {
   private readonly publishDelayMs: number;
   private readonly keys: SigningKeys;
   private readonly cache: VerifiedTokenCache;
+  private readonly revoked: RevokedTokens;
   private readonly timer: NodeJS.Timeout | undefined;
   private initialised: Promise<void> | undefined;
 
@@ -111,6 +113,7 @@ export class TokenService {
     this.refreshIntervalMs = int('keyRefreshIntervalMs', options.keyRefreshIntervalMs, 30_000, 0, 3_600_000);
     this.publishDelayMs = int('signingKeyPublishDelaySeconds', options.signingKeyPublishDelaySeconds, DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, 0, 86_400) * 1000;
     this.cache = new VerifiedTokenCache(int('verifiedCacheMaxEntries', options.verifiedCacheMaxEntries, 10_000, 0, 10_000_000));
+    this.revoked = new RevokedTokens(this.store, this.now);
     this.keys = new SigningKeys({ store: this.store, keyring: options.keyring, now: this.now, refreshIntervalMs: this.refreshIntervalMs });
     const maintenanceMs = int('maintenanceIntervalMs', options.maintenanceIntervalMs, 60_000, 0, 86_400_000);
     if (maintenanceMs > 0) {
@@ -131,6 +134,48 @@ export class TokenService {
   async signingKeysChanged(): Promise<void> {
     await this.keys.refresh(true);
     this.cache.clear();
+  }
+
+  /**
+   * A token id was revoked (the change feed: this process or another one on the store). Every
+   * verification after this resolves refuses it, cached or not.
+   */
+  async tokenRevoked(jti: string): Promise<void> {
+    await this.revoked.changed(jti);
+  }
+
+  /** How long a revocation must be kept, ms: until no token it refuses could be accepted anyway. */
+  revocationLifetimeMs(): number {
+    return (this.maxTtlSeconds + this.toleranceSeconds) * 1000 + 1000;
+  }
+
+  /** Any number of revocations may have changed (an unknown change kind): re-read them all. */
+  async revocationsChanged(): Promise<void> {
+    await this.revoked.reload();
+  }
+
+  /**
+   * Revokes a token by its jti for one app and environment (tokens are not stored: the revocation
+   * is, until no token of that jti could still be accepted, i.e. the longest TTL plus the clock
+   * tolerance from now). Atomic with its audit record (`token.revoke`); revoking again changes
+   * nothing. Every process on the store refuses the token from its next change-feed read
+   * (`changePollIntervalMs`, or at once with PostgreSQL NOTIFY); this one at once.
+   */
+  async revoke(input: { readonly jti: string; readonly appId: string; readonly environment: string; readonly reason?: string }, by: Actor): Promise<{ readonly revocation: RevokedToken; readonly alreadyRevoked: boolean }> {
+    if (input.jti === ALL_TOKENS) throw new KeywardError('VALIDATION_FAILED', 'not a jti', { errors: [{ pointer: '/jti', message: 'the jti claim of one token' }] });
+    const nowMs = this.now();
+    const revocation: RevokedToken = {
+      jti: input.jti,
+      appId: input.appId,
+      environment: input.environment,
+      reason: input.reason ?? null,
+      revokedAtMs: nowMs,
+      expiresAtMs: nowMs + this.revocationLifetimeMs(),
+    };
+    const data = { appId: input.appId, environment: input.environment, ...(input.reason !== undefined ? { reason: input.reason } : {}) };
+    const r = await this.store.revokeToken(revocation, { actor: by.actor, requestId: by.requestId, action: 'token.revoke', target: input.jti, data });
+    if (r.outcome === 'revoked') this.revoked.add(revocation);
+    return { revocation: r.revocation, alreadyRevoked: r.outcome === 'already_revoked' };
   }
 
   /** Tokens currently in the verified-token cache (for metrics). */
@@ -211,6 +256,8 @@ export class TokenService {
   async maintain(): Promise<void> {
     const nowMs = this.now();
     await this.store.pruneJtis(nowMs);
+    await this.store.pruneRevokedTokens(nowMs);
+    await this.revoked.reload();
     const activated = await this.store.activateSigningKeys(nowMs, this.overlapMs(), SYSTEM);
     const retired = await this.store.retireSigningKeys(nowMs, SYSTEM);
     if (activated.length || retired.length) await this.keys.refresh(true);
@@ -279,17 +326,22 @@ export class TokenService {
   /**
    * Verifies a token: `{valid: true, code: 'VALID', claims}` or `{valid: false, code, reason}`
    * for anything forged, expired, spent or not meant for this verifier. Throws only when the
-   * store fails. Order: cache → strict compact form → header (alg/kid/typ only, an alg we sign
+   * store fails. Order: revocations loaded (once) → cache → strict compact form → header (alg/kid/typ only, an alg we sign
    * with, typ JWT) → key by kid, looked up locally, alg pinned to the kid's → signature (jose,
    * `algorithms: [pinned]`) → iss, exp, nbf, iat, aud, required claims → audience, app,
-   * environment, scopes → single use.
+   * environment, scopes → revoked jti → single use.
    * A single-use token's jti is consumed last, so a forged or misdirected copy cannot burn it.
    */
   async verify(token: string, expect: TokenExpectations = {}): Promise<TokenResult> {
+    // Fail closed: no answer before this process knows every revocation (once, at first use).
+    if (!this.revoked.isReady) await this.revoked.ready();
     const nowMs = this.now();
     const cached = this.cache.get(token, nowMs);
     if (cached) {
-      if (this.keys.lookup(cached.kid, nowMs)) return checkClaims(cached, expect);
+      if (this.keys.lookup(cached.kid, nowMs)) {
+        const decided = checkClaims(cached, expect);
+        return decided.valid && this.revoked.has(cached.jti, cached.appId, cached.environment, nowMs) ? deny('TOKEN_INVALID', 'REVOKED') : decided;
+      }
       this.cache.delete(token);
     }
     const signed = await verifySignedToken(token, this.keys, {
@@ -303,6 +355,9 @@ export class TokenService {
     const decided = checkClaims(signed.claims, expect);
     if (!decided.valid) return decided;
     const claims = signed.claims;
+    // After every other check (a forged or misdirected token learns nothing from it), and before
+    // a single-use token's jti is consumed.
+    if (this.revoked.has(claims.jti, claims.appId, claims.environment, nowMs)) return deny('TOKEN_INVALID', 'REVOKED');
     if (claims.singleUse) {
       // Kept until the token could no longer be accepted anyway (exp + tolerance), then pruned.
       const keepUntilMs = claims.expiresAtMs + this.toleranceSeconds * 1000 + 1000;

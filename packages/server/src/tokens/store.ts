@@ -40,6 +40,22 @@ export interface SigningKeyRecord {
 }
 
 /**
+ * A revoked token id. Tokens are not stored, so a revocation names the jti together with the app
+ * and environment it is for: it refuses only a token of that jti whose `kw_app`/`kw_env` claims
+ * match, so one app's key cannot revoke another app's tokens.
+ */
+export interface RevokedToken {
+  readonly jti: string;
+  readonly appId: string;
+  readonly environment: string;
+  readonly reason: string | null;
+  /** Milliseconds since the epoch. */
+  readonly revokedAtMs: number;
+  /** When the row may be pruned (ms): no token of this jti can still be accepted after it. */
+  readonly expiresAtMs: number;
+}
+
+/**
  * Persistence for short-lived tokens. Every backend runs the same conformance suite
  * (test/tokens/token-store-conformance.ts).
  *
@@ -100,4 +116,17 @@ export interface TokenStore {
   consumeJti(jti: string, expiresAtMs: number, nowMs: number): Promise<'consumed' | 'already_used'>;
   /** Deletes spent jtis with `expiresAtMs <= nowMs` (their tokens can no longer verify). Returns how many. */
   pruneJtis(nowMs: number): Promise<number>;
+  /**
+   * Revokes a token id in one app and environment: one INSERT on the (jti, app, environment)
+   * primary key and its audit record, in one transaction (and, through a trigger, the change-log
+   * row that tells every process). Revoking again changes nothing, is not audited again, and
+   * answers `already_revoked` with the existing row.
+   */
+  revokeToken(revocation: RevokedToken, audit: AuditDraft): Promise<{ readonly outcome: 'revoked' | 'already_revoked'; readonly revocation: RevokedToken }>;
+  /** The revocations of one jti (one per app and environment that revoked it; expired rows until pruned). */
+  getRevokedTokens(jti: string): Promise<readonly RevokedToken[]>;
+  /** Every revocation with `expiresAtMs > nowMs`. Bounded by the longest token TTL: tokens are short-lived. */
+  listRevokedTokens(nowMs: number): Promise<readonly RevokedToken[]>;
+  /** Deletes revocations with `expiresAtMs <= nowMs`. Returns how many. */
+  pruneRevokedTokens(nowMs: number): Promise<number>;
 }

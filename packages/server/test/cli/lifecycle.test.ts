@@ -143,6 +143,23 @@ describe('keyward keys', () => {
   });
 });
 
+describe('keyward apps delete', () => {
+  it('is refused (exit 2, APP_HAS_CREDENTIALS) while the app has a live key; --force revokes it with the app', async () => {
+    const app = (await json('apps', 'create', 'doomed')).id as string;
+    const key = await json('keys', 'create', '--app', app, '--kind', 'secret', '--env', 'live', '--name', 'backend');
+    const refused = await cli('apps', 'delete', app, '--json');
+    expect(refused.code).toBe(2);
+    expect(errorOf(refused.stderr).code).toBe('APP_HAS_CREDENTIALS');
+    expect((await json('apps', 'get', app)).id).toBe(app);
+    const deleted = await json('apps', 'delete', app, '--force', '--reason', 'customer left');
+    expect(deleted).toEqual({ id: app, deleted: true, revokedKeys: [key.key.id], revokedSessions: 0, revokedDevices: 0 });
+    expect((await json('keys', 'get', key.key.id)).revokedReason).toBe('customer left');
+    expect((await cli('keys', 'verify', key.secret, '--json')).code).toBe(1);
+    expect(errorOf((await cli('apps', 'get', app, '--json')).stderr).code).toBe('NOT_FOUND');
+    expect((await json('apps', 'list')).items.map((a: { id: string }) => a.id)).not.toContain(app);
+  });
+});
+
 describe('keyward audit, sessions and tokens', () => {
   it('audit list pages with --after and next, filters by --target', async () => {
     const first = await json('audit', 'list', '--limit', '2');
@@ -190,5 +207,24 @@ describe('keyward audit, sessions and tokens', () => {
     expect(errorOf(tooLong.stderr)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ flag: '--ttl-seconds' }] });
     const jwks = await json('signing-keys', 'list');
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(minted.kid);
+  });
+
+  it('tokens revoke: the token is refused from then on, audited once; bad input names the flag and writes nothing', async () => {
+    const minted = await json('tokens', 'mint', '--app', appId, '--env', 'live', '--subject', 'u2', '--audience', 'uploads', '--ttl-seconds', '60');
+    expect((await json('tokens', 'verify', minted.token, '--audience', 'uploads')).valid).toBe(true);
+    const bad = await cli('tokens', 'revoke', 'not a jti', '--app', appId, '--env', 'live', '--json');
+    expect(bad.code).toBe(2);
+    expect(errorOf(bad.stderr)).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('<jti>') });
+    const noEnv = await cli('tokens', 'revoke', minted.jti, '--app', appId, '--json');
+    expect(noEnv.code).toBe(2);
+    expect((await json('audit', 'list', '--target', minted.jti)).items).toEqual([]);
+    const revoked = await json('tokens', 'revoke', minted.jti, '--app', appId, '--env', 'live', '--reason', 'leaked');
+    expect(revoked).toMatchObject({ jti: minted.jti, appId, environment: 'live', revoked: true, alreadyRevoked: false, reason: 'leaked' });
+    expectApiNames(revoked);
+    const refused = await cli('tokens', 'verify', minted.token, '--audience', 'uploads', '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).code).toBe('TOKEN_INVALID');
+    expect((await json('tokens', 'revoke', minted.jti, '--app', appId, '--env', 'live')).alreadyRevoked).toBe(true);
+    expect((await json('audit', 'list', '--target', minted.jti)).items.map((r: { action: string }) => r.action)).toEqual(['token.revoke']);
   });
 });

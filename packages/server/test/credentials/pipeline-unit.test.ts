@@ -14,7 +14,7 @@ import { authRequest, stubVerifiers, validKey } from './stubs.js';
  * pipeline.test.ts runs the same pipeline end to end in each adapter.
  */
 const KEY = 'kw_sk_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-const CREDITS = { amount: 10 } as unknown as KeyCredits;
+const CREDITS: KeyCredits = { amount: 10, refill: null };
 const MAP = compileAccessMap(
   parseAccessMap(`
 version: 1
@@ -186,9 +186,10 @@ describe('pipeline: limits and credits', () => {
   it('a rate limit allows the first call with its headers, then refuses with Retry-After, before credits', async () => {
     const { run, seen } = pipeline({ key: validKey({ credits: CREDITS }) }, { accessMap: MAP });
     const first = await run(request('/limited'));
-    expect(first).toMatchObject({ allow: true, responseHeaders: { 'ratelimit-policy': '"tight";q=1;w=60' } });
+    // The map's limit, then the key's credits (a one-off allowance: no window), on every answer.
+    expect(first).toMatchObject({ allow: true, responseHeaders: { 'ratelimit-policy': '"tight";q=1;w=60, "kw:credits";q=10' } });
     const second = await run(request('/limited'));
-    expect(second).toMatchObject({ allow: false, code: 'RATE_LIMITED', detail: 'rate limit', headers: { 'retry-after': expect.any(String) } });
+    expect(second).toMatchObject({ allow: false, code: 'RATE_LIMITED', detail: 'rate limit', headers: { 'retry-after': expect.any(String), 'ratelimit-policy': '"tight";q=1;w=60, "kw:credits";q=10' } });
     expect(seen.spends).toEqual([{ keyId: 'key_1', cost: 1 }]);
   });
 
@@ -216,7 +217,7 @@ describe('pipeline: limits and credits', () => {
 
   it('credits that run out are USAGE_EXCEEDED with the wait and a detail; a key deleted meanwhile is INVALID_CREDENTIAL', async () => {
     const empty = pipeline({ key: validKey({ credits: CREDITS }), spend: { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: 2500 } });
-    expect(await empty.run(request('/x'))).toEqual({ allow: false, code: 'USAGE_EXCEEDED', headers: { 'retry-after': '3' }, detail: 'the key has no credits left' });
+    expect(await empty.run(request('/x'))).toEqual({ allow: false, code: 'USAGE_EXCEEDED', headers: { 'ratelimit-policy': '"kw:credits";q=10', 'retry-after': '3' }, detail: 'the key has no credits left' });
     const gone = pipeline({ key: validKey({ credits: CREDITS }), spend: { ok: false, code: 'INVALID_CREDENTIAL' } });
     expect(await gone.run(request('/x'))).toStrictEqual({ allow: false, code: 'INVALID_CREDENTIAL', headers: {} });
   });

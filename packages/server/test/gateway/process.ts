@@ -44,7 +44,16 @@ export interface GatewayProcess {
 }
 
 export async function startGateway(args: string[], env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [BIN, 'gateway', '--port', '0', ...args], { env: { ...ENV, ...env } });
+  return startProcess(['gateway', '--port', '0', ...args], env, 'keyward gateway listening', (l) => `http://127.0.0.1:${String(l.port)}`);
+}
+
+/** `keyward start --port 0 …` as a real process; `base` is the address it logged. */
+export async function startServer(args: string[], env: Record<string, string> = {}): Promise<GatewayProcess> {
+  return startProcess(['start', '--port', '0', ...args], env, 'keyward listening', (l) => String(l.address));
+}
+
+async function startProcess(argv: string[], env: Record<string, string>, readyMsg: string, baseOf: (line: Record<string, unknown>) => string): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [BIN, ...argv], { env: { ...ENV, ...env } });
   let out = '';
   const lines: Record<string, unknown>[] = [];
   const onData = (c: Buffer) => {
@@ -73,11 +82,11 @@ export async function startGateway(args: string[], env: Record<string, string> =
       };
       check();
     });
-  const listening = await waitForLog((l) => l.msg === 'keyward gateway listening');
+  const listening = await waitForLog((l) => l.msg === readyMsg);
   const adminLine = lines.find((l) => typeof l.admin === 'string');
   return {
     child,
-    base: `http://127.0.0.1:${String(listening.port)}`,
+    base: baseOf(listening),
     admin: adminLine?.admin as string | undefined,
     logs: () => lines,
     waitForLog,

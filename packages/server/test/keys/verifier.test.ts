@@ -188,12 +188,13 @@ describe('KeyVerifier: rate limit and credits', () => {
 
 describe('KeyVerifier.spendDeferred()', () => {
   it.each([
-    [{ outcome: 'spent', remaining: 4, resetAtMs: null }, { ok: true, remaining: 4 }],
+    // The balance and the next refill come back too: the RateLimit policy of the key's credits.
+    [{ outcome: 'spent', remaining: 4, resetAtMs: null }, { ok: true, remaining: 4, resetAtMs: null }],
     [{ outcome: 'unmetered' }, { ok: true }],
     [{ outcome: 'not_found' }, { ok: false, code: 'INVALID_CREDENTIAL' }],
-    [{ outcome: 'exhausted', remaining: 0, resetAtMs: null }, { ok: false, code: 'USAGE_EXCEEDED' }],
-    [{ outcome: 'exhausted', remaining: 0, resetAtMs: NOW + 2_500 }, { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: 2_500 }],
-    [{ outcome: 'exhausted', remaining: 0, resetAtMs: NOW - 1 }, { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: 0 }],
+    [{ outcome: 'exhausted', remaining: 0, resetAtMs: null }, { ok: false, code: 'USAGE_EXCEEDED', remaining: 0, resetAtMs: null }],
+    [{ outcome: 'exhausted', remaining: 0, resetAtMs: NOW + 2_500 }, { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: 2_500, remaining: 0, resetAtMs: NOW + 2_500 }],
+    [{ outcome: 'exhausted', remaining: 0, resetAtMs: NOW - 1 }, { ok: false, code: 'USAGE_EXCEEDED', retryAfterMs: 0, remaining: 0, resetAtMs: NOW - 1 }],
   ] as const)('%j → %j', async (spend, expected) => {
     const s = setup({}, { spend });
     expect(await s.verifier.spendDeferred('key_1', 2)).toEqual(expected);

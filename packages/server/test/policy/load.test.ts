@@ -43,6 +43,32 @@ describe('access map loading', () => {
     );
   });
 
+  it('limit and quota names must be safe bucket-key and header tokens, and one name is one policy', () => {
+    const text = [
+      'version: 1', // 1
+      'limits:', // 2
+      '  "a:credential": { rate: 1, windowSeconds: 60, by: app }', // 3
+      '  "per user": { rate: 1, windowSeconds: 60, by: app }', // 4
+      '  "quo\\"te": { rate: 1, windowSeconds: 60, by: app }', // 5
+      '  "naïve": { rate: 1, windowSeconds: 60, by: app }', // 6
+      '  per-user.v2_ok: { rate: 1, windowSeconds: 60, by: app }', // 7
+      'quotas:', // 8
+      '  per-user.v2_ok: { amount: 5, refill: daily, by: app }', // 9
+      '  "": { amount: 5, refill: daily, by: app }', // 10
+      '  monthly: { amount: 5, refill: monthly, by: app }', // 11
+      'resources:', // 12
+      '  - { path: /a, allow: [secret], rateLimits: [per-user.v2_ok], quota: monthly }', // 13
+    ].join('\n');
+    expect(problems(text)).toEqual([
+      { line: 3, path: 'limits.a:credential' },
+      { line: 4, path: 'limits.per user' },
+      { line: 5, path: 'limits.quo"te' },
+      { line: 6, path: 'limits.naïve' },
+      { line: 9, path: 'quotas.per-user.v2_ok' },
+      { line: 10, path: 'quotas.' },
+    ]);
+  });
+
   it('YAML syntax errors and duplicate keys carry their line', () => {
     expect(problems('version: 1\nresources:\n  - path: /a\n    path: /b\n    allow: [secret]\n')[0]!.line).toBe(4);
     expect(problems('version: 1\nresources: [\n')[0]!.line).toBeGreaterThan(0);

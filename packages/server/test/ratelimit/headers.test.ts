@@ -98,4 +98,15 @@ describe('RateLimit headers (draft-ietf-httpapi-ratelimit-headers)', () => {
     const h = rateLimitHeaders([{ name: 'a"b\\c\u00e9', quota: 1, windowSeconds: 1, remaining: 1, resetMs: 1 }]);
     expect(h['ratelimit-policy']).toBe('"a\\"b\\\\c?";q=1;w=1');
   });
+
+  it('a policy not measured for this answer is listed in RateLimit-Policy only; one without a window has no w, one with no reset no t', () => {
+    const h = rateLimitHeaders([
+      { name: 'kw:key', quota: 2, windowSeconds: 60, remaining: 0, resetMs: 30_000, nextMs: 29_001, refused: true },
+      { name: 'per-app', quota: 100, windowSeconds: 60 },
+      { name: 'kw:credits', quota: 10 },
+    ]);
+    expect(h).toEqual({ 'ratelimit-policy': '"kw:key";q=2;w=60, "per-app";q=100;w=60, "kw:credits";q=10', ratelimit: '"kw:key";r=0;t=30', 'retry-after': '30' });
+    // A one-off allowance, spent out: r=0, no t, and no Retry-After (waiting would not help).
+    expect(rateLimitHeaders([{ name: 'kw:credits', quota: 10, remaining: 0, refused: true }])).toEqual({ 'ratelimit-policy': '"kw:credits";q=10', ratelimit: '"kw:credits";r=0' });
+  });
 });

@@ -30,6 +30,7 @@ describe('tokens over HTTP', () => {
       'GET /v1/signing-keys root',
       'POST /v1/signing-keys/rotate root',
       'POST /v1/tokens root-or-secret',
+      'POST /v1/tokens/:jti/revoke root-or-secret',
       'POST /v1/tokens/verify root-or-secret',
     ]);
   });

@@ -202,5 +202,34 @@ export function tokenStoreConformance(name: string, make: () => Promise<TokenSto
       expect(await h.store.consumeJti('b', T0 + 2000, T0 + 1000)).toBe('already_used');
       await h.close();
     });
+
+    it('revokeToken: of 20 concurrent revocations of one jti in one app exactly one inserts and audits; another app revokes its own', async () => {
+      const h = await make();
+      const rev = (i: number, appId = 'app_1') => ({ jti: 'jti-r', appId, environment: 'live', reason: null, revokedAtMs: T0 + i, expiresAtMs: T0 + 60_000 });
+      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => h.store.revokeToken(rev(i), { ...by, action: 'token.revoke', target: 'jti-r' })));
+      const won = outcomes.filter((o) => o.outcome === 'revoked');
+      expect(won).toHaveLength(1);
+      for (const o of outcomes) expect(o.revocation).toEqual(won[0]!.revocation);
+      expect((await h.audit()).filter((r) => r.action === 'token.revoke')).toHaveLength(1);
+      // The same jti in another app is a revocation of its own, not "already revoked".
+      expect((await h.store.revokeToken(rev(0, 'app_2'), { ...by, action: 'token.revoke', target: 'jti-r' })).outcome).toBe('revoked');
+      expect((await h.store.getRevokedTokens('jti-r')).map((r) => r.appId).sort()).toEqual(['app_1', 'app_2']);
+      expect(await h.store.getRevokedTokens('jti-other')).toEqual([]);
+      await h.close();
+    });
+
+    it('listRevokedTokens lists only live revocations; pruneRevokedTokens removes rows at or past their expiry', async () => {
+      const h = await make();
+      const audit = { ...by, action: 'token.revoke', target: 'x' };
+      await h.store.revokeToken({ jti: 'a', appId: 'app_1', environment: 'live', reason: 'leaked', revokedAtMs: T0, expiresAtMs: T0 + 1000 }, audit);
+      await h.store.revokeToken({ jti: 'b', appId: 'app_1', environment: 'test', reason: null, revokedAtMs: T0, expiresAtMs: T0 + 2000 }, audit);
+      expect((await h.store.listRevokedTokens(T0 + 999)).map((r) => r.jti).sort()).toEqual(['a', 'b']);
+      expect((await h.store.listRevokedTokens(T0 + 1000)).map((r) => r.jti)).toEqual(['b']);
+      expect(await h.store.pruneRevokedTokens(T0 + 999)).toBe(0);
+      expect(await h.store.pruneRevokedTokens(T0 + 1000)).toBe(1);
+      expect(await h.store.getRevokedTokens('a')).toEqual([]);
+      expect(await h.store.getRevokedTokens('b')).toEqual([{ jti: 'b', appId: 'app_1', environment: 'test', reason: null, revokedAtMs: T0, expiresAtMs: T0 + 2000 }]);
+      await h.close();
+    });
   });
 }

@@ -228,5 +228,9 @@ function bindAll(store: TokenStore): TokenStore {
     retireSigningKeys: (n, b) => store.retireSigningKeys(n, b),
     consumeJti: (j, e, n) => store.consumeJti(j, e, n),
     pruneJtis: (n) => store.pruneJtis(n),
+    revokeToken: (r, a) => store.revokeToken(r, a),
+    getRevokedTokens: (j) => store.getRevokedTokens(j),
+    listRevokedTokens: (n) => store.listRevokedTokens(n),
+    pruneRevokedTokens: (n) => store.pruneRevokedTokens(n),
   };
 }

@@ -99,4 +99,17 @@ export function appsCommand(program: Command): void {
       });
     },
   );
+  apps
+    .command('delete <appId>')
+    .description('Delete an app; refused while it has live keys, sessions or devices unless --force, which revokes them (and its tokens) with it')
+    .option('--force', 'revoke every key, session, device and token of the app with it')
+    .option('--reason <text>', 'the revocation reason recorded on each key and session (default: app deleted)')
+    .action(async (appId: string, opts: { force?: boolean; reason?: string }, cmd: Command) => {
+      if (opts.reason !== undefined && (opts.reason.length === 0 || opts.reason.length > 512)) usageError('--reason: 1 to 512 characters');
+      await withLocal(cmd, async (kw, out) => {
+        const r = await kw.apps.delete(appId, { force: opts.force === true, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, CLI_ACTOR);
+        const view = { id: r.id, deleted: true, revokedKeys: [...r.revokedKeys], revokedSessions: r.revokedSessions, revokedDevices: r.revokedDevices };
+        out.result(view, () => `Deleted app ${r.id}; revoked ${r.revokedKeys.length} key(s), ${r.revokedSessions} session(s), ${r.revokedDevices} device(s) and its tokens.`);
+      });
+    });
 }

@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import { isListenHost } from '../../config/config.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createAdminServer } from '../../gateway/admin.js';
-import type { GatewayMetrics } from '../../gateway/metrics.js';
-import type { ReloadingPolicy, ReloadingPolicyOptions } from '../../gateway/reload.js';
+import type { ReloadingMap, ReloadingMapOptions, ReloadOutcome } from '../../gateway/reload.js';
 import type { Registry } from 'prom-client';
 
 export interface AdminAddress {
@@ -66,7 +65,7 @@ export async function startAdmin(address: AdminAddress, registry: Registry, logg
  * Map reloads: on SIGHUP and on changes to the file. Each outcome is counted and logged; a refused
  * map is logged as POLICY_INVALID with every problem found, and the map already serving stays.
  */
-export function reloadOnChange(policy: ReloadingPolicy, logger: Logger, watchFile: boolean): () => void {
+export function reloadOnChange(policy: Pick<ReloadingMap, 'reload' | 'watch'>, logger: Logger, watchFile: boolean): () => void {
   const stopWatching = watchFile ? policy.watch() : () => {};
   const onSignal = () => void policy.reload('signal').catch((err: unknown) => logger.error({ err }, 'access map reload failed'));
   process.on('SIGHUP', onSignal);
@@ -77,7 +76,7 @@ export function reloadOnChange(policy: ReloadingPolicy, logger: Logger, watchFil
 }
 
 /** The `onReload` hook: counts and logs each outcome. */
-export function reportReload(metrics: GatewayMetrics, logger: Logger): NonNullable<ReloadingPolicyOptions['onReload']> {
+export function reportReload(metrics: { reloaded(result: ReloadOutcome): void }, logger: Logger): NonNullable<ReloadingMapOptions<unknown>['onReload']> {
   return (result, trigger) => {
     metrics.reloaded(result);
     if (result.outcome === 'applied') logger.info({ trigger, resources: result.resources }, 'access map reloaded');

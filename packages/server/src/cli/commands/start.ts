@@ -8,7 +8,10 @@ import { buildServer } from '../../http/server.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { createKeyward } from '../../keyward.js';
 import { compileAccessMap } from '../../policy/evaluate.js';
-import { loadAccessMap } from '../../policy/load.js';
+import { readAccessMap } from '../../policy/load.js';
+import { MapReloadCounter } from '../../gateway/metrics.js';
+import { createReloadingMap } from '../../gateway/reload.js';
+import { reloadOnChange, reportReload } from './gateway-ops.js';
 
 export function startCommand(program: Command): void {
   program
@@ -21,11 +24,12 @@ export function startCommand(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; reloaded when it changes)')
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--request-client-cert', 'ask clients for a certificate (for keys bound to one)')
-    .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access, GET /v1/policy and POST /v1/policy/explain (the dashboard shows and explains it)')
+    .option('--policy <file>', 'an access map, for GET /v1/keys/{keyId}/access, GET /v1/policy and POST /v1/policy/explain (the dashboard shows and explains it); reloaded on SIGHUP and when it changes, as the gateway does')
+    .option('--no-watch-policy', 'do not reload the access map when its file changes (SIGHUP still reloads it)')
     .option('--redis-url <url>', 'shared rate limits, replay cache and single-use state in Redis, redis://:password@host:6379/0 (env KEYWARD_REDIS_URL, preferred: argv is visible to other users)')
     .option('--leak-public-keys-file <file>', 'reporter public keys for POST /v1/leaks, GitHub /meta/public_keys/secret_scanning format (env KEYWARD_LEAK_PUBLIC_KEYS_FILE)')
     .option('--leak-public-keys-url <url>', 'the same document fetched over https and cached (env KEYWARD_LEAK_PUBLIC_KEYS_URL)')
-    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string; redisUrl?: string; leakPublicKeysFile?: string; leakPublicKeysUrl?: string }, cmd: Command) => {
+    .action(async (opts: { port?: string; host?: string; logLevel?: string; logFormat?: string; tlsCert?: string; tlsKey?: string; requestClientCert?: boolean; policy?: string; watchPolicy: boolean; redisUrl?: string; leakPublicKeysFile?: string; leakPublicKeysUrl?: string }, cmd: Command) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KeywardError('VALIDATION_FAILED', '--tls-cert and --tls-key go together');
       const config = cliConfig(cmd.optsWithGlobals<GlobalOptions>(), {
         ...(opts.port ? { port: opts.port } : {}),
@@ -37,8 +41,15 @@ export function startCommand(program: Command): void {
         ...(opts.leakPublicKeysUrl ? { leakPublicKeysUrl: opts.leakPublicKeysUrl } : {}),
       });
       // Loaded (and refused if invalid) before any state is created.
-      const accessMap = opts.policy ? compileAccessMap(loadAccessMap(opts.policy)) : undefined;
+      const loaded = opts.policy ? readAccessMap(opts.policy) : undefined;
+      const initialMap = loaded ? compileAccessMap(loaded.map) : undefined;
       const kw = await createKeyward({ config, defaultMetrics: true });
+      // The same reload machinery as `keyward gateway` (gateway/reload.ts, cli/commands/gateway-ops.ts):
+      // an invalid new map is refused with a log line and a metric, and the old one keeps serving.
+      const reloading =
+        opts.policy && loaded && initialMap
+          ? createReloadingMap({ file: opts.policy, initial: { map: initialMap, text: loaded.text }, build: () => undefined, onReload: reportReload(new MapReloadCounter(kw.metrics.registry, 'keyward_api_map_reloads_total'), kw.logger) })
+          : undefined;
       const root = await ensureRootKey(kw);
       if (root.created) {
         process.stderr.write(
@@ -55,7 +66,7 @@ export function startCommand(program: Command): void {
       }
       const server = await buildServer(kw, {
         ...(opts.tlsCert && opts.tlsKey ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey, requestClientCert: Boolean(opts.requestClientCert) } } : {}),
-        ...(accessMap ? { accessMap } : {}),
+        ...(reloading ? { accessMap: () => reloading.current } : {}),
       });
       let address: string;
       try {
@@ -71,7 +82,8 @@ export function startCommand(program: Command): void {
       if (!opts.tlsCert && !isLoopbackHost(config.host)) {
         kw.logger.warn({ host: config.host }, 'serving plain HTTP on a non-loopback address: keys and tokens cross the network unencrypted; use --tls-cert/--tls-key or a TLS-terminating proxy');
       }
-      kw.logger.info({ address, data: config.dataDir, store: kw.store.backend }, 'keyward listening');
+      const stopReloading = reloading ? reloadOnChange(reloading, kw.logger, opts.watchPolicy) : () => {};
+      kw.logger.info({ address, data: config.dataDir, store: kw.store.backend, ...(opts.policy ? { policy: opts.policy, resources: initialMap!.map.resources.length } : {}) }, 'keyward listening');
       const sockets = trackConnections(server.server);
       let closing = false;
       // Graceful shutdown: stop accepting, close idle keep-alive connections at once (waiting out
@@ -80,6 +92,7 @@ export function startCommand(program: Command): void {
       const shutdown = async (signal: string) => {
         if (closing) return;
         closing = true;
+        stopReloading();
         kw.logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutting down');
         const http = server.server;
         const deadline = setTimeout(() => http.closeAllConnections(), config.shutdownTimeoutMs);

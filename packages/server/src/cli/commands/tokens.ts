@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
-import { mintedTokenView, tokenVerificationView } from '../../http/views.js';
+import { mintedTokenView, revokedTokenView, tokenVerificationView } from '../../http/views.js';
 import { refuseKeywardClaims } from '../../tokens/claims.js';
-import { withLocal } from '../context.js';
+import { CLI_ACTOR, withLocal } from '../context.js';
 import { fieldFlags } from '../error-output.js';
-import { int, json, list } from '../flags.js';
+import { int, json, list, usageError } from '../flags.js';
 import { ENVIRONMENTS } from './keys.js';
 
-/** `keyward tokens mint|verify`: POST /v1/tokens and /v1/tokens/verify, on the local store. */
+/** `keyward tokens mint|verify|revoke`: POST /v1/tokens, /v1/tokens/verify and /v1/tokens/{jti}/revoke, on the local store. */
 export function tokensCommand(program: Command): void {
   const tokens = program.command('tokens').description('Short-lived JWTs for one subject, audience and set of scopes');
   fieldFlags(
@@ -56,6 +56,22 @@ export function tokensCommand(program: Command): void {
         const view = tokenVerificationView(r);
         out.result(view, () => (view.valid ? `VALID ${view.jti} for ${view.subject} (aud ${view.audience}, until ${view.expiresAt})` : `NOT VALID: ${view.code}`));
         if (!view.valid) process.exitCode = 1;
+      });
+    });
+  tokens
+    .command('revoke <jti>')
+    .description('Revoke a token by its jti for one app and environment: refused everywhere from now on (audited; again changes nothing)')
+    .requiredOption('--app <appId>', 'the app the token was minted for')
+    .addOption(new Option('--env <environment>', 'its environment').choices(ENVIRONMENTS).makeOptionMandatory())
+    .option('--reason <text>', 'why (kept in the audit log)')
+    .action(async (jti: string, opts: { app: string; env: 'live' | 'test'; reason?: string }, cmd: Command) => {
+      if (!/^[A-Za-z0-9._~-]{1,128}$/.test(jti)) usageError('<jti>: the token\'s jti claim (1 to 128 of A-Z a-z 0-9 . _ ~ -)');
+      if (opts.reason !== undefined && (opts.reason.length === 0 || opts.reason.length > 512)) usageError('--reason: 1 to 512 characters');
+      await withLocal(cmd, async (kw, out) => {
+        const app = await kw.apps.get(opts.app);
+        const r = await kw.tokens.revoke({ jti, appId: app.id, environment: opts.env, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, CLI_ACTOR);
+        const view = { ...revokedTokenView(r.revocation), revoked: true, alreadyRevoked: r.alreadyRevoked };
+        out.result(view, () => (r.alreadyRevoked ? `Token ${jti} was already revoked (${view.revokedAt}).` : `Revoked token ${jti}; every process on this store refuses it.`));
       });
     });
 }

@@ -68,6 +68,34 @@ export function appRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'now' | 'to
     },
     async (request) => appView(await kw.apps.update(request.params.appId, request.body, actorOf(request))),
   );
+
+  server.delete(
+    '/v1/apps/:appId',
+    {
+      config: { auth: 'root', permission: 'apps:write', apps: 'param' },
+      schema: {
+        tags: ['apps'],
+        summary: 'Delete an app. Refused (409 APP_HAS_CREDENTIALS) while it has live keys, sessions or devices, unless force=true: then every key, session, device and token of the app is revoked with it, in one audited transaction.',
+        description: 'The app is then gone from GET and list (404), and its keys verify as INVALID_CREDENTIAL in every process on the store.',
+        params: Type.Object({ appId: AppId }),
+        querystring: Type.Object(
+          {
+            force: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'Revoke the live credentials with the app' })),
+            reason: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: "Every revoked key's and session's reason (default: app deleted)" })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ id: Type.String(), deleted: Type.Literal(true), revokedKeys: Type.Array(Type.String()), revokedSessions: Type.Integer(), revokedDevices: Type.Integer() }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => {
+      const r = await kw.apps.delete(request.params.appId, { force: request.query.force === 'true', ...(request.query.reason !== undefined ? { reason: request.query.reason } : {}) }, actorOf(request));
+      return { id: r.id, deleted: true as const, revokedKeys: [...r.revokedKeys], revokedSessions: r.revokedSessions, revokedDevices: r.revokedDevices };
+    },
+  );
 }
 
 /**

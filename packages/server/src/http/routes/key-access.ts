@@ -32,7 +32,9 @@ const callView = (decision: PolicyDecision, steps: Step[]) =>
  * explain` prints, for the caller the key would be (credentials/caller.ts `keyCaller`). Without
  * `method` and `path` every resource is listed; with them, that one call is explained.
  */
-export function keyAccessRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now'>, accessMap: CompiledAccessMap | undefined): void {
+export function keyAccessRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now'>, mapSource: CompiledAccessMap | (() => CompiledAccessMap | undefined) | undefined): void {
+  // A function is a reloading map (`keyward start --policy`, gateway/reload.ts): read per request.
+  const currentMap = typeof mapSource === 'function' ? mapSource : () => mapSource;
   server.get(
     '/v1/keys/:keyId/access',
     {
@@ -69,7 +71,7 @@ export function keyAccessRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now'
     async (request) => {
       const q = request.query;
       if ((q.method === undefined) !== (q.path === undefined)) throw new KeywardError('VALIDATION_FAILED', 'give method and path together', { errors: [{ pointer: q.method === undefined ? '/querystring/method' : '/querystring/path', message: 'required with the other' }] });
-      const { map, caller, context, head } = await keyAccessCaller(kw, accessMap, request.caller!, request.params.keyId, q);
+      const { map, caller, context, head } = await keyAccessCaller(kw, currentMap(), request.caller!, request.params.keyId, q);
       if (q.method && q.path) {
         const { decision, steps } = explain(map, { method: q.method, path: q.path.split('?')[0]!, ...context }, caller);
         return { ...head, call: { method: q.method.toUpperCase(), path: q.path, ...callView(decision, steps) } };

@@ -67,14 +67,16 @@ const ExplainView = Type.Object({
  * (credentials/explain.ts) for a credential, or of `GET /v1/keys/{keyId}/access` for a key id.
  * The map is server-wide, so both need a root key for every app.
  */
-export function policyRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now' | 'credentials'>, accessMap: CompiledAccessMap | undefined): void {
+export function policyRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now' | 'credentials'>, mapSource: CompiledAccessMap | (() => CompiledAccessMap | undefined) | undefined): void {
+  // A function is a reloading map (`keyward start --policy`, gateway/reload.ts): read per request.
+  const currentMap = typeof mapSource === 'function' ? mapSource : () => mapSource;
   server.get(
     '/v1/policy',
     {
       config: { auth: 'root', permission: 'keys:read' },
       schema: { tags: ['keys'], summary: 'The access map the server was started with (`keyward start --policy`), as data: resources, limits, quotas, upstreams', response: { 200: MapView, ...ERROR_RESPONSES } },
     },
-    async () => accessMapView(accessMap?.map),
+    async () => accessMapView(currentMap()?.map),
   );
 
   server.post(
@@ -90,6 +92,7 @@ export function policyRoutes(server: Server, kw: Pick<Keyward, 'keys' | 'now' | 
       },
     },
     async (request) => {
+      const accessMap = currentMap();
       const b = request.body;
       if ((b.credential === undefined) === (b.keyId === undefined)) {
         const pointer = b.credential === undefined ? '/body/credential' : '/body/keyId';

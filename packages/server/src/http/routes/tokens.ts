@@ -5,7 +5,8 @@ import { JWKS_MAX_AGE_SECONDS } from '../../tokens/lifecycle.js';
 import type { TokenService } from '../../tokens/service.js';
 import { AppId, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import type { Server } from '../types.js';
-import { mintedTokenView, signingKeyScheduleView, signingKeyView, tokenVerificationView } from '../views.js';
+import { mintedTokenView, revokedTokenView, signingKeyScheduleView, signingKeyView, tokenVerificationView } from '../views.js';
+import { assertAppAccess } from '../auth.js';
 import { refuseKeywardClaims } from '../../tokens/claims.js';
 import { actorOf } from './actor.js';
 import { appScope } from './app-scope.js';
@@ -115,6 +116,41 @@ export function tokenRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'metrics'
       const r = await tokens.verify(b.token, { ...scope, ...(b.audience !== undefined ? { audience: b.audience } : {}), ...(b.scopes ? { requiredScopes: b.scopes } : {}) });
       kw.metrics.verification('token', r.code, r.valid ? 'VALID' : r.reason);
       return { ...tokenVerificationView(r), requestId: String(request.id) };
+    },
+  );
+
+  server.post(
+    '/v1/tokens/:jti/revoke',
+    {
+      config: { auth: 'root-or-secret', permission: 'tokens:write', apps: 'handler' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke a token by its jti: it is refused everywhere (POST /v1/verify, the gateway, the middlewares, /v1/tokens/verify). Audited; revoking again changes nothing.',
+        description:
+          'Tokens are not stored, so the revocation names the app and environment (a root key names both; a secret key revokes in its own): it refuses only a token of that jti minted for them. It is kept until no token of the jti could still be accepted (the longest TTL plus the clock tolerance). Other processes on the store refuse it from their next change-log read.',
+        params: Type.Object({ jti: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._~-]+$', description: 'The `jti` claim (POST /v1/tokens answers it)' }) }),
+        body: Type.Object({ appId: Type.Optional(AppId), environment: Type.Optional(Environment), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            jti: Type.String(),
+            appId: Type.String(),
+            environment: Type.String(),
+            revoked: Type.Literal(true),
+            alreadyRevoked: Type.Boolean({ description: 'It was revoked before (nothing changed)' }),
+            reason: Type.Union([Type.String(), Type.Null()]),
+            revokedAt: Type.String(),
+            expiresAt: Type.String({ description: 'When the revocation is dropped: no token of this jti verifies after it anyway' }),
+          }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => {
+      const scope = appScope(request, request.body);
+      assertAppAccess(request.caller!, scope.appId);
+      await kw.apps.get(scope.appId);
+      const r = await tokens.revoke({ jti: request.params.jti, ...scope, ...(request.body.reason !== undefined ? { reason: request.body.reason } : {}) }, actorOf(request));
+      return { ...revokedTokenView(r.revocation), revoked: true as const, alreadyRevoked: r.alreadyRevoked };
     },
   );
 

@@ -8,6 +8,7 @@ import type { Keyward } from '../../keyward.js';
 import { Nullable, AppId, AppKeyKind, ERROR_RESPONSES, Environment, Scope } from '../schemas.js';
 import { assertAppAccess, authorizeRoute, type Operator } from '../auth.js';
 import type { Server } from '../types.js';
+import { setVerifyOutcome } from '../../observability/tracing.js';
 
 export const VerifyBody = Type.Object(
   {
@@ -58,7 +59,11 @@ export function verifyRoutes(server: Server, kw: Pick<Keyward, 'verifier'>): voi
         response: { 200: VerifyResponse, ...ERROR_RESPONSES },
       },
     },
-    async (request) => verifyForCaller(kw, request.caller!, request.body, String(request.id)),
+    async (request) => {
+      const out = await verifyForCaller(kw, request.caller!, request.body, String(request.id));
+      setVerifyOutcome(request.trace, out);
+      return out;
+    },
   );
 }
 

@@ -5,6 +5,7 @@ import type { Page, PageRequest, WriteOutcome } from '../types.js';
 import { identityFromRow } from './rows.js';
 import type { Database } from './schema.js';
 import { appendAuditIn, missOutcome } from './audited-write.js';
+import { isUniqueViolation } from '../unavailable.js';
 
 /**
  * Identities on the core store's connection (the table is a core migration, version 7, because
@@ -67,8 +68,22 @@ export class SqlIdentityStore {
     return (await this.db.selectFrom('keys').select('id').where('identity_id', '=', id).execute()).map((r) => r.id);
   }
 
-  /** Guarded on `expectedVersion`; `exists` when the new externalId is taken in the app. */
+  /**
+   * Guarded on `expectedVersion`; `exists` when the new externalId is taken in the app. The check
+   * below answers the common case; a concurrent rename to the same value that commits between the
+   * check and the UPDATE is refused by the unique index (the UPDATE waits for the other
+   * transaction, then fails), and that refusal is the same `exists` with nothing written.
+   */
   async update(id: string, patch: IdentityPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome | 'exists'> {
+    try {
+      return await this.updateOnce(id, patch, expectedVersion, nowMs, audit);
+    } catch (err) {
+      if (patch.externalId !== undefined && isUniqueViolation(err)) return 'exists';
+      throw err;
+    }
+  }
+
+  private async updateOnce(id: string, patch: IdentityPatch, expectedVersion: number, nowMs: number, audit: AuditDraft): Promise<WriteOutcome | 'exists'> {
     const set: Partial<Database['identities']> = {};
     if (patch.externalId !== undefined) set.external_id = patch.externalId;
     if (patch.meta !== undefined) set.meta = JSON.stringify(patch.meta);

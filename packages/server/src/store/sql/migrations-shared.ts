@@ -13,9 +13,9 @@ export interface SharedTables {
 }
 
 /** The change kinds a cache can act on (see cache/change-watcher.ts). */
-export type ChangeKind = 'key' | 'device' | 'session' | 'signing_key' | 'instance';
+export type ChangeKind = 'key' | 'device' | 'session' | 'signing_key' | 'instance' | 'token';
 
-const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
+export const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 
 /**
  * Triggers rather than application code write the change rows: every writer of the file (this
@@ -44,7 +44,7 @@ const SQLITE_TRIGGERS = [
  * The same change feed on PostgreSQL: one trigger function per kind, writing in the changing
  * transaction, stamped with the database's clock (so every node's rows share one time base).
  */
-const PG_NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+export const PG_NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 const pgTrigger = (name: string, table: string, when: string, kind: string, id: string, event = 'UPDATE') => [
   `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('${kind}', ${id}, ${PG_NOW_MS}); RETURN NULL; END $$`,

@@ -158,6 +158,14 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('identities_external_idx').on('identities').columns(['app_id', 'external_id']).unique().execute();
     },
   },
+  {
+    version: 8,
+    name: 'deleted apps',
+    async up(db, dialect) {
+      // A deleted app keeps its row: keys, sessions and audit records refer to it.
+      await db.schema.alterTable('apps').addColumn('deleted_at_ms', bigint(dialect)).execute();
+    },
+  },
 ];
 
 /** Column type for integer milliseconds and counters: 64-bit on PostgreSQL, SQLite's INTEGER is already. */

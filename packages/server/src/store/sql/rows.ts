@@ -26,6 +26,7 @@ export function appToRow(a: App): Database['apps'] {
     created_at_ms: a.createdAtMs,
     updated_at_ms: a.updatedAtMs,
     version: a.version,
+    deleted_at_ms: null,
   };
 }
 

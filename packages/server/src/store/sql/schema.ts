@@ -26,6 +26,8 @@ export interface CoreTables {
     created_at_ms: number;
     updated_at_ms: number;
     version: number;
+    /** From version 8: set when the app was deleted (the row stays for its keys and audit records). */
+    deleted_at_ms: number | null;
   };
   keys: {
     id: string;

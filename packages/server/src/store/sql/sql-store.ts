@@ -4,7 +4,7 @@ import type { CreditSpend } from '../../keys/credits.js';
 import { spendKeyCreditsSql } from './credit-spend.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
-import type { KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
+import type { AppDeletion, AppDeletionOutcome, KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
 import type { ClientConfig } from 'pg';
 import { runMigrations, type Migration } from './migrations.js';
@@ -12,6 +12,7 @@ import { KEY_LOOKUP_STATEMENT, foundFromRow, keyLookupQuery, type KeyLookupRow }
 import { appFromRow, appToRow, auditFromRow, keyFromRow, keyPatchToSet, keyToRow, secretFromRow } from './rows.js';
 import { updateKeyKeepingFullRoot } from './root-keys.js';
 import type { Database } from './schema.js';
+import { deleteAppIn } from './app-delete.js';
 
 type Db = Kysely<Database>;
 
@@ -62,12 +63,12 @@ export class SqlStore implements Store {
   // ---- apps -------------------------------------------------------------------------------
 
   async getApp(id: string): Promise<App | undefined> {
-    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).where('deleted_at_ms', 'is', null).executeTakeFirst();
     return row ? appFromRow(row) : undefined;
   }
 
   async listApps(page: PageRequest): Promise<Page<App>> {
-    let q = this.db.selectFrom('apps').selectAll().orderBy('id').limit(page.limit + 1);
+    let q = this.db.selectFrom('apps').selectAll().where('deleted_at_ms', 'is', null).orderBy('id').limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
     const rows = await q.execute();
     return paginate(rows.map(appFromRow), page.limit, (a) => a.id);
@@ -98,9 +99,14 @@ export class SqlStore implements Store {
         })
         .where('id', '=', id)
         .where('version', '=', expectedVersion)
+        .where('deleted_at_ms', 'is', null)
         .executeTakeFirst();
       return guardedWrite(trx, res, { table: 'apps', id }, audit, nowMs);
     });
+  }
+
+  deleteApp(deletion: AppDeletion, audit: (revoked: AppDeletionOutcome['revoked']) => AuditDraft): Promise<AppDeletionOutcome> {
+    return deleteAppIn(this.db, deletion, audit);
   }
 
   // ---- keys -------------------------------------------------------------------------------

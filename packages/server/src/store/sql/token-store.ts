@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AuditDraft } from '../../audit/model.js';
-import type { SigningKeyRecord, TokenStore } from '../../tokens/store.js';
+import type { RevokedToken, SigningKeyRecord, TokenStore } from '../../tokens/store.js';
 import type { TokenDb, TokenTables } from './migrations-tokens.js';
 import type { Database } from './schema.js';
 import { appendAuditIn } from './audited-write.js';
@@ -140,4 +140,37 @@ export class SqlTokenStore implements TokenStore {
     const res = await this.db.deleteFrom('consumed_jtis').where('expires_at_ms', '<=', nowMs).executeTakeFirst();
     return Number(res.numDeletedRows);
   }
+
+  async revokeToken(revocation: RevokedToken, audit: AuditDraft): Promise<{ readonly outcome: 'revoked' | 'already_revoked'; readonly revocation: RevokedToken }> {
+    const inserted = await this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .insertInto('revoked_tokens')
+        .values({ jti: revocation.jti, app_id: revocation.appId, environment: revocation.environment, reason: revocation.reason, revoked_at_ms: revocation.revokedAtMs, expires_at_ms: revocation.expiresAtMs })
+        .onConflict((oc) => oc.columns(['jti', 'app_id', 'environment']).doNothing())
+        .executeTakeFirst();
+      if (Number(res.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+      await appendAuditIn(trx, audit, revocation.revokedAtMs);
+      return true;
+    });
+    if (inserted) return { outcome: 'revoked', revocation };
+    const existing = (await this.getRevokedTokens(revocation.jti)).find((r) => r.appId === revocation.appId && r.environment === revocation.environment);
+    return { outcome: 'already_revoked', revocation: existing ?? revocation };
+  }
+
+  async getRevokedTokens(jti: string): Promise<readonly RevokedToken[]> {
+    return (await this.db.selectFrom('revoked_tokens').selectAll().where('jti', '=', jti).execute()).map(revokedFromRow);
+  }
+
+  async listRevokedTokens(nowMs: number): Promise<readonly RevokedToken[]> {
+    return (await this.db.selectFrom('revoked_tokens').selectAll().where('expires_at_ms', '>', nowMs).execute()).map(revokedFromRow);
+  }
+
+  async pruneRevokedTokens(nowMs: number): Promise<number> {
+    const res = await this.db.deleteFrom('revoked_tokens').where('expires_at_ms', '<=', nowMs).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}
+
+function revokedFromRow(r: TokenTables['revoked_tokens']): RevokedToken {
+  return { jti: r.jti, appId: r.app_id, environment: r.environment, reason: r.reason, revokedAtMs: Number(r.revoked_at_ms), expiresAtMs: Number(r.expires_at_ms) };
 }
