@@ -38,7 +38,6 @@ import { redisSharedState } from './state/redis/shared-state.js';
 import { backendFor, openStore } from './store/factory.js';
 import { WebhookService } from './webhooks/service.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import type { WebhookEvent } from './webhooks/model.js';
 import { LeakService } from './leaks/service.js';
 import { leakKeySource, type LeakKeySource } from './leaks/public-keys.js';
 import type { SqlStore } from './store/sql/sql-store.js';
@@ -235,10 +234,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     onAttempt: (d, o) => logger.info({ deliveryId: d.id, endpointId: d.endpointId, attempt: o.attempt.attempt, status: o.status, statusCode: o.attempt.statusCode, error: o.attempt.error }, 'webhook attempt'),
   });
   const webhooks = new WebhookService({ store: backend.webhooks, keyring, now, allowPrivateAddresses: config.webhookAllowPrivateAddresses, onQueued: () => dispatcher.wake() });
-  // Events are queued after the change they describe has committed; a failure to queue is logged,
-  // never turned into a failure of the change itself (which has already happened).
-  const emit = (event: WebhookEvent): Promise<unknown> => webhooks.emit(event).catch((err) => logger.error({ err, type: event.type }, 'could not queue a webhook event'));
-  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id), emit });
+  // Events are queued by the store in the transaction of the change they describe
+  // (AuditDraft.events, store/sql/outbox.ts); the services only wake the dispatcher after the commit.
+  const wake = (): void => dispatcher.wake();
+  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id), onEventsQueued: wake });
   const devices = new DeviceService({ store: backend.devices, keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
@@ -299,7 +298,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
     onAnomaly: (a) => {
       metrics.anomalies.inc({ rule: a.rule, action: a.action, outcome: a.actionOutcome });
-      if (a.appId) void emit({ type: 'anomaly.detected', appId: a.appId, data: { anomalyId: a.id, rule: a.rule, entity: a.entity, credentialKind: a.credentialKind, action: a.action, actionOutcome: a.actionOutcome, detail: { ...a.detail } } });
+      if (a.appId) wake();
     },
   });
   await anomalies.start();
@@ -359,7 +358,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     attestation,
     webhooks,
     dispatcher,
-    leaks: new LeakService({ store, keys, leaks: backend.leaks, now, emit }),
+    leaks: new LeakService({ store, keys, leaks: backend.leaks, now, onEventsQueued: wake }),
     leakKeys,
     ready: async () => {
       await store.ping();

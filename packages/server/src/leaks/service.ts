@@ -22,7 +22,8 @@ export const LEAKED_REASON = 'leaked';
  * Acts on verified leak reports (the route checks the signature and parses; the CLI reads a key
  * from stdin): each token is looked up by hash; a Keyward key is revoked or flagged as its app's
  * `leakAction` says, through the key service (the one path that revokes); every outcome is
- * recorded and audited (leak-store), and notified (`leak.reported`). Idempotent: a repeated report
+ * recorded and audited (leak-store), and notified (`leak.reported`, queued in the report's
+ * transaction). Idempotent: a repeated report
  * finds the key already revoked (or already flagged) and changes nothing but the report's count.
  */
 export class LeakService {
@@ -32,7 +33,8 @@ export class LeakService {
       readonly keys: KeyService;
       readonly leaks: LeakStore;
       readonly now: () => number;
-      readonly emit: (event: WebhookEvent) => Promise<unknown>;
+      /** After a report queued a webhook event (committed with the report, in its transaction): wake the dispatcher. */
+      readonly onEventsQueued?: () => void;
     },
   ) {}
 
@@ -88,13 +90,17 @@ export class LeakService {
       firstReportedAtMs: now,
       lastReportedAtMs: now,
     };
-    const { first, report: stored } = await this.deps.leaks.recordLeak(report, {
+    // The event rides on the report's audit record: both are written for a first report only, in
+    // one transaction with the report row, so a crash cannot keep one without the other.
+    const event: WebhookEvent = { type: 'leak.reported', appId: report.appId, data: { leakReportId: report.id, keyId: report.keyId, outcome, url: entry.url, source: entry.source, tokenType: entry.type } };
+    const { first } = await this.deps.leaks.recordLeak(report, {
       ...actor,
       action: 'leak.report',
       target: report.id,
       data: { keyId: report.keyId, outcome, tokenType: entry.type, url: entry.url, source: entry.source },
+      ...(found ? { events: [event] } : {}),
     });
-    if (first && found) await this.deps.emit({ type: 'leak.reported', appId: stored.appId, data: { leakReportId: stored.id, keyId: stored.keyId, outcome, url: entry.url, source: entry.source, tokenType: entry.type } });
+    if (first && found) this.deps.onEventsQueued?.();
     return { token_hash: tokenHash, token_type: entry.type, label: found ? 'true_positive' : 'false_positive' };
   }
 

@@ -4,6 +4,7 @@ import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint,
 import type { AttemptOutcome, EndpointPatch, WebhookStore } from '../../webhooks/store.js';
 import type { WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
+import { insertDeliveries } from './outbox.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -218,29 +219,7 @@ export class SqlWebhookStore implements WebhookStore {
 
   async enqueue(deliveries: readonly WebhookDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('webhook_deliveries')
-        .values(
-          deliveries.map((d) => ({
-            id: d.id,
-            endpoint_id: d.endpointId,
-            app_id: d.appId,
-            event_type: d.eventType,
-            payload: d.payload,
-            status: 'pending',
-            attempts: 0,
-            next_attempt_at_ms: d.nextAttemptAtMs ?? d.createdAtMs,
-            lease_owner: null,
-            lease_until_ms: null,
-            last_status_code: null,
-            last_error: null,
-            created_at_ms: d.createdAtMs,
-            updated_at_ms: d.createdAtMs,
-          })),
-        )
-        .execute();
-    });
+    await this.db.transaction().execute((trx) => insertDeliveries(trx, deliveries));
   }
 
   async claimDue(nowMs: number, limit: number, owner: string, leaseMs: number): Promise<readonly WebhookDelivery[]> {
