@@ -230,6 +230,9 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     timeoutMs: config.webhookTimeoutMs,
     pollIntervalMs: config.webhookPollIntervalMs,
     allowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    deliveryRetentionDays: config.webhookDeliveryRetentionDays,
+    pruneIntervalMs: config.webhookPruneIntervalMs,
+    onPruned: (n) => logger.info({ deleted: n }, 'webhook deliveries past their retention pruned'),
     onError: (err) => logger.error({ err }, 'webhook dispatch failed; the lease expires and another poll retries'),
     onAttempt: (d, o) => logger.info({ deliveryId: d.id, endpointId: d.endpointId, attempt: o.attempt.attempt, status: o.status, statusCode: o.attempt.statusCode, error: o.attempt.error }, 'webhook attempt'),
   });

@@ -102,6 +102,14 @@ export const WEBHOOK_MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 601,
+    name: 'webhook delivery retention index',
+    async up(db) {
+      // Retention (pruneDeliveries) reads finished deliveries by age: without this, every prune scans the table.
+      await db.schema.createIndex('webhook_deliveries_finished').on('webhook_deliveries').columns(['status', 'updated_at_ms']).execute();
+    },
+  },
 ];
 
 function endpointFromRow(r: WebhookTables['webhook_endpoints']): WebhookEndpoint {
@@ -289,6 +297,26 @@ export class SqlWebhookStore implements WebhookStore {
 
   async listAttempts(deliveryId: string): Promise<readonly DeliveryAttempt[]> {
     return (await this.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt').execute()).map(attemptFromRow);
+  }
+
+  async pruneDeliveries(beforeMs: number, limit: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids = (
+        await trx.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['delivered', 'failed']).where('updated_at_ms', '<', beforeMs).orderBy('updated_at_ms').limit(limit).execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      // Lock them first with an UPDATE that repeats the condition (PostgreSQL re-checks it after
+      // the row lock, and a racing redelivery then waits for this commit and finds nothing): a
+      // delivery made pending again since the SELECT stays, with its log. The attempts go before
+      // their delivery (they reference it).
+      const gone = (
+        await trx.updateTable('webhook_deliveries').set({ lease_owner: 'pruning' }).where('id', 'in', ids).where('status', 'in', ['delivered', 'failed']).where('updated_at_ms', '<', beforeMs).returning('id').execute()
+      ).map((r) => r.id);
+      if (gone.length === 0) return 0;
+      await trx.deleteFrom('webhook_attempts').where('delivery_id', 'in', gone).execute();
+      await trx.deleteFrom('webhook_deliveries').where('id', 'in', gone).execute();
+      return gone.length;
+    });
   }
 
   async redeliver(id: string, nowMs: number): Promise<'ok' | 'not_found'> {
