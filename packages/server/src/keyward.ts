@@ -367,7 +367,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
       await store.ping();
       return store.backend;
     },
-    verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
+    verify: (input, context = {}) =>
+      verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason), { now, ...observedIp('credential' in input ? input.clientIp : input.request.clientIp) }),
     async close() {
       await watcher.stop();
       await anomalies.stop();
@@ -387,3 +388,5 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   };
 }
 
+/** The in-process verify's caller-given address, for anomaly detection (absent: none). */
+const observedIp = (ip: string | undefined): { clientIp?: string } => (ip ? { clientIp: ip } : {});

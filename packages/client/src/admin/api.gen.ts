@@ -1516,6 +1516,10 @@ export interface Operations {
       /** App id, `app_…` */
       appId?: string;
       environment?: "live" | "test";
+      /** The end user's IP address as your backend saw it: for anomaly detection only (many networks), never for authentication */
+      clientIp?: string;
+      /** The end user's User-Agent as your backend saw it, for anomaly detection (default: the signed request's own) */
+      userAgent?: string;
     };
     bodyRequired: true;
     response: {

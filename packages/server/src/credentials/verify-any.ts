@@ -2,6 +2,7 @@ import type { Environment } from '../keys/model.js';
 import { missingScope } from '../keys/scopes.js';
 import { authenticate, SUBJECT_HEADER, type CredentialVerifiers } from './authenticate.js';
 import type { Caller } from './caller.js';
+import { observeAuthentication } from './observe.js';
 
 /** What to verify: a credential string (key, session key or token — told apart by form), or a whole signed request. */
 export type VerifyAnyInput =
@@ -15,6 +16,19 @@ export interface VerifyAnyContext {
   readonly scopes?: readonly string[];
 }
 
+/**
+ * Anomaly detection's view of one verification through the verify API (`verifiers.observe`):
+ * where the end user's request came from, as the calling backend saw it. Only observed, never
+ * used to authenticate (an IP allow-list is judged on the address the verifier itself sees), so a
+ * backend that reports a wrong address can fool the detector, not the check.
+ */
+export interface VerifyAnyObservation {
+  readonly now: () => number;
+  readonly clientIp?: string;
+  /** Default: the `user-agent` of a signed request's headers. */
+  readonly userAgent?: string;
+}
+
 /** One shape for every credential: the same fields whatever proved the caller. */
 export type VerifyAnyResult =
   | ({ readonly valid: true; readonly code: 'VALID' } & Caller)
@@ -24,7 +38,13 @@ export type VerifyAnyResult =
  * The in-process verify for every scheme (keys, sessions, tokens, signed requests) — what
  * `POST /v1/verify` serves. A refusal carries only its public code; the reason goes to metrics.
  */
-export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAnyInput, context: VerifyAnyContext = {}, onReason?: (scheme: string, code: string, reason: string) => void): Promise<VerifyAnyResult> {
+export async function verifyAny(
+  verifiers: CredentialVerifiers,
+  input: VerifyAnyInput,
+  context: VerifyAnyContext = {},
+  onReason?: (scheme: string, code: string, reason: string) => void,
+  observed?: VerifyAnyObservation,
+): Promise<VerifyAnyResult> {
   const rawHeaders: string[] = [];
   let method = 'POST';
   let target = '/';
@@ -50,6 +70,10 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
     ...(context.appId ? { appId: context.appId } : {}),
     ...(context.environment ? { environment: context.environment } : {}),
   });
+  // In memory, synchronous: a burst of failures against one app, a key from many networks.
+  if (observed && verifiers.observe) {
+    observeAuthentication(verifiers.observe, { clientIp: observed.clientIp ?? null, userAgent: observed.userAgent ?? headers['user-agent'] ?? null }, result, context.appId ?? null, observed.now());
+  }
   if (!result.valid) {
     onReason?.('any', result.code, result.reason);
     // A rate-limited or spent key says when it may call again, as /v1/keys/verify does.
