@@ -1826,7 +1826,7 @@ export interface Operations {
     query: never;
     body: {
       name: string;
-      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
+      permissions: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read") | ("leaks:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       expiresAt?: string | null;
@@ -1900,7 +1900,7 @@ export interface Operations {
     query: never;
     body: {
       name?: string;
-      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read"))[];
+      permissions?: (("*") | ("apps:read") | ("apps:write") | ("keys:read") | ("keys:write") | ("credentials:verify") | ("identities:read") | ("identities:write") | ("audit:read") | ("secrets:read") | ("secrets:write") | ("sessions:read") | ("sessions:write") | ("tokens:write") | ("devices:read") | ("devices:write") | ("attestation:read") | ("attestation:write") | ("signing-keys:write") | ("metrics:read") | ("analytics:read") | ("anomalies:read") | ("anomalies:write") | ("rootkeys:read") | ("rootkeys:write") | ("webhooks:read") | ("webhooks:write") | ("leaks:read") | ("leaks:write"))[];
       /** Restrict the key to these apps; null: every app */
       appIds?: string[] | null;
       enabled?: boolean;
@@ -2267,6 +2267,7 @@ export interface Operations {
     query: {
       /** App id, `app_…` */
       appId?: string;
+      status?: "open" | "dismissed" | "resolved";
       /** Page size, 1–1000 (default 100) */
       limit?: string;
       before?: string;
@@ -2288,6 +2289,10 @@ export interface Operations {
         reportCount: number;
         firstReportedAt: string;
         lastReportedAt: string;
+        /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+        status: "open" | "dismissed" | "resolved";
+        closedAt: string | null;
+        closedBy: string | null;
       }[];
       next: string | null;
     };
@@ -2303,6 +2308,90 @@ export interface Operations {
       token_type: string;
       label: "true_positive" | "false_positive";
     }[];
+  };
+  /** One leak report */
+  getLeaksByLeakReportId: {
+    params: {
+      leakReportId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** SHA-256 of the reported token, hex (the token itself is never stored) */
+      tokenHash: string;
+      tokenType: string;
+      url: string;
+      source: string;
+      keyId: string | null;
+      appId: string | null;
+      outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+      reportedBy: string;
+      reportCount: number;
+      firstReportedAt: string;
+      lastReportedAt: string;
+      /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
+  };
+  /** Dismiss an open leak report (looked at, nothing to do); CONFLICT unless open. The key is left as it is. */
+  postLeaksByLeakReportIdDismiss: {
+    params: {
+      leakReportId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** SHA-256 of the reported token, hex (the token itself is never stored) */
+      tokenHash: string;
+      tokenType: string;
+      url: string;
+      source: string;
+      keyId: string | null;
+      appId: string | null;
+      outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+      reportedBy: string;
+      reportCount: number;
+      firstReportedAt: string;
+      lastReportedAt: string;
+      /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
+  };
+  /** Revoke the key a leak report names (reason leaked; a flagged publishable key once its replacement shipped) and mark an open report resolved. Idempotent; CONFLICT for a report naming no key */
+  postLeaksByLeakReportIdRevoke: {
+    params: {
+      leakReportId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** SHA-256 of the reported token, hex (the token itself is never stored) */
+      tokenHash: string;
+      tokenType: string;
+      url: string;
+      source: string;
+      keyId: string | null;
+      appId: string | null;
+      outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+      reportedBy: string;
+      reportCount: number;
+      firstReportedAt: string;
+      lastReportedAt: string;
+      /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
   };
   /** List an app's webhook endpoints */
   getAppsByAppIdWebhooks: {
@@ -2626,6 +2715,9 @@ export const ROUTES = {
   getKeysByKeyIdAccess: { method: 'GET', path: '/v1/keys/{keyId}/access', public: false },
   getLeaks: { method: 'GET', path: '/v1/leaks', public: false },
   postLeaks: { method: 'POST', path: '/v1/leaks', public: true },
+  getLeaksByLeakReportId: { method: 'GET', path: '/v1/leaks/{leakReportId}', public: false },
+  postLeaksByLeakReportIdDismiss: { method: 'POST', path: '/v1/leaks/{leakReportId}/dismiss', public: false },
+  postLeaksByLeakReportIdRevoke: { method: 'POST', path: '/v1/leaks/{leakReportId}/revoke', public: false },
   getAppsByAppIdWebhooks: { method: 'GET', path: '/v1/apps/{appId}/webhooks', public: false },
   postAppsByAppIdWebhooks: { method: 'POST', path: '/v1/apps/{appId}/webhooks', public: false },
   getWebhooksByEndpointId: { method: 'GET', path: '/v1/webhooks/{endpointId}', public: false },

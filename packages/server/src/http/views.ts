@@ -189,6 +189,6 @@ export function webhookAttemptView(a: DeliveryAttempt) {
 }
 
 export function leakReportView(r: LeakReport) {
-  const { firstReportedAtMs, lastReportedAtMs, ...rest } = r;
-  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs) };
+  const { firstReportedAtMs, lastReportedAtMs, closedAtMs, ...rest } = r;
+  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs), closedAt: closedAtMs === null ? null : iso(closedAtMs) };
 }

@@ -42,6 +42,7 @@ export const PERMISSIONS = [
   'webhooks:read',
   'webhooks:write',
   'leaks:read',
+  'leaks:write',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

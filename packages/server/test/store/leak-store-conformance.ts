@@ -19,6 +19,9 @@ export function makeLeak(over: Partial<LeakReport> = {}): LeakReport {
     reportCount: 1,
     firstReportedAtMs: T0,
     lastReportedAtMs: T0,
+    status: 'open',
+    closedAtMs: null,
+    closedBy: null,
     ...over,
   };
 }
@@ -64,6 +67,29 @@ export function leakStoreConformance(name: string, make: HarnessFactory<LeakStor
       const r = makeLeak();
       await expect(h.store.recordLeak(r, unwritable('leak.report', r.id))).rejects.toThrow();
       expect(await h.store.getLeak(r.id)).toBeUndefined();
+      await h.close();
+    });
+
+    it('closeLeak: open → dismissed or resolved once, audited with it; of racing operators one wins; a repeat report leaves it closed', async () => {
+      const h = await make();
+      const r = makeLeak();
+      await h.store.recordLeak(r, draft('leak.report', r.id));
+      const outcomes = await race(5, (i) => h.store.closeLeak(r.id, i % 2 ? 'resolved' : 'dismissed', `op${i}`, T0 + MINUTE, draft('leak.close', r.id)));
+      expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'conflict')).toHaveLength(4);
+      const closed = await h.store.getLeak(r.id);
+      expect(closed).toMatchObject({ closedAtMs: T0 + MINUTE, closedBy: expect.stringMatching(/^op\d$/) });
+      expect(['dismissed', 'resolved']).toContain(closed!.status);
+      expect((await h.audit()).map((a) => a.action)).toEqual(['leak.report', 'leak.close']);
+      await h.store.recordLeak(makeLeak({ lastReportedAtMs: T0 + 2 * MINUTE }), draft('leak.report', 'again'));
+      expect(await h.store.getLeak(r.id)).toMatchObject({ status: closed!.status, reportCount: 2 });
+      expect(await h.store.closeLeak(newId('lkr'), 'dismissed', 'op', T0, draft('leak.close', 'x'))).toBe('not_found');
+      // Filtered by status; an unwritable audit record closes nothing.
+      const o = makeLeak({ url: 'https://e.example/open' });
+      await h.store.recordLeak(o, draft('leak.report', o.id));
+      expect((await h.store.listLeaks({ limit: 10, status: 'open' })).map((x) => x.id)).toEqual([o.id]);
+      await expect(h.store.closeLeak(o.id, 'dismissed', 'op', T0, unwritable('leak.close', o.id))).rejects.toThrow();
+      expect((await h.store.getLeak(o.id))?.status).toBe('open');
       await h.close();
     });
 
