@@ -4,6 +4,7 @@ import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint,
 import type { AttemptOutcome, EndpointPatch, WebhookStore } from '../../webhooks/store.js';
 import type { WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
+import { subscribes } from '../../webhooks/outbox.js';
 import { insertDeliveries } from './outbox.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
@@ -222,7 +223,7 @@ export class SqlWebhookStore implements WebhookStore {
 
   async subscribers(appId: string, type: WebhookEventType): Promise<readonly WebhookEndpoint[]> {
     const all = (await this.db.selectFrom('webhook_endpoints').selectAll().where('app_id', '=', appId).where('enabled', '=', 1).orderBy('created_at_ms').execute()).map(endpointFromRow);
-    return all.filter((e) => e.events.length === 0 || e.events.includes(type));
+    return all.filter((e) => subscribes(e, type));
   }
 
   async enqueue(deliveries: readonly WebhookDelivery[]): Promise<void> {
