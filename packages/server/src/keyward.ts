@@ -38,7 +38,6 @@ import { redisSharedState } from './state/redis/shared-state.js';
 import { backendFor, openStore } from './store/factory.js';
 import { WebhookService } from './webhooks/service.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import type { WebhookEvent } from './webhooks/model.js';
 import { LeakService } from './leaks/service.js';
 import { leakKeySource, type LeakKeySource } from './leaks/public-keys.js';
 import type { SqlStore } from './store/sql/sql-store.js';
@@ -234,14 +233,17 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     timeoutMs: config.webhookTimeoutMs,
     pollIntervalMs: config.webhookPollIntervalMs,
     allowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    deliveryRetentionDays: config.webhookDeliveryRetentionDays,
+    pruneIntervalMs: config.webhookPruneIntervalMs,
+    onPruned: (n) => logger.info({ deleted: n }, 'webhook deliveries past their retention pruned'),
     onError: (err) => logger.error({ err }, 'webhook dispatch failed; the lease expires and another poll retries'),
     onAttempt: (d, o) => logger.info({ deliveryId: d.id, endpointId: d.endpointId, attempt: o.attempt.attempt, status: o.status, statusCode: o.attempt.statusCode, error: o.attempt.error }, 'webhook attempt'),
   });
   const webhooks = new WebhookService({ store: backend.webhooks, keyring, now, allowPrivateAddresses: config.webhookAllowPrivateAddresses, onQueued: () => dispatcher.wake() });
-  // Events are queued after the change they describe has committed; a failure to queue is logged,
-  // never turned into a failure of the change itself (which has already happened).
-  const emit = (event: WebhookEvent): Promise<unknown> => webhooks.emit(event).catch((err) => logger.error({ err, type: event.type }, 'could not queue a webhook event'));
-  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id), emit });
+  // Events are queued by the store in the transaction of the change they describe
+  // (AuditDraft.events, store/sql/outbox.ts); the services only wake the dispatcher after the commit.
+  const wake = (): void => dispatcher.wake();
+  const keys = new KeyService({ store, cache, bus, now, keyring, identityApp: (id) => identities.appOf(id), onEventsQueued: wake });
   const devices = new DeviceService({ store: backend.devices, keys, now });
   const signingKeys = new SigningKeyResolver({ store, keyring, bus: feed, now, cacheTtlMs: config.cacheTtlMs, devices: devices.lookup });
   const sessions = new SessionService({
@@ -288,7 +290,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     ...(options.attestationVerifiers ? { verifiers: options.attestationVerifiers } : {}),
     ...(options.assertionChecks ? { assertionChecks: options.assertionChecks } : {}),
     ...(options.attestationTestHooks ? { testHooks: options.attestationTestHooks } : {}),
-    emit,
+    onEventsQueued: wake,
     onError: (err) => logger.error({ err }, 'attestation events flush failed; will retry'),
   });
   if (options.watchChanges !== false) await watcher.start();
@@ -308,7 +310,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     },
     onAnomaly: (a) => {
       metrics.anomalies.inc({ rule: a.rule, action: a.action, outcome: a.actionOutcome });
-      if (a.appId) void emit({ type: 'anomaly.detected', appId: a.appId, data: { anomalyId: a.id, rule: a.rule, entity: a.entity, credentialKind: a.credentialKind, action: a.action, actionOutcome: a.actionOutcome, detail: { ...a.detail } } });
+      if (a.appId) wake();
     },
   });
   await anomalies.start();
@@ -368,13 +370,14 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     attestation,
     webhooks,
     dispatcher,
-    leaks: new LeakService({ store, keys, leaks: backend.leaks, now, emit }),
+    leaks: new LeakService({ store, keys, leaks: backend.leaks, now, onEventsQueued: wake }),
     leakKeys,
     ready: async () => {
       await store.ping();
       return store.backend;
     },
-    verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason), { attestation: attestation.gate }),
+    verify: (input, context = {}) =>
+      verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason), { attestation: attestation.gate, observed: { now, ...observedIp('credential' in input ? input.clientIp : input.request.clientIp) } }),
     async close() {
       await watcher.stop();
       await anomalies.stop();
@@ -395,3 +398,5 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   };
 }
 
+/** The in-process verify's caller-given address, for anomaly detection (absent: none). */
+const observedIp = (ip: string | undefined): { clientIp?: string } => (ip ? { clientIp: ip } : {});

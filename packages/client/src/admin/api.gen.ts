@@ -1631,6 +1631,10 @@ export interface Operations {
       /** App id, `app_…` */
       appId?: string;
       environment?: "live" | "test";
+      /** The end user's IP address as your backend saw it: for anomaly detection only (many networks), never for authentication */
+      clientIp?: string;
+      /** The end user's User-Agent as your backend saw it, for anomaly detection (default: the signed request's own) */
+      userAgent?: string;
     };
     bodyRequired: true;
     response: {
@@ -2473,6 +2477,7 @@ export interface Operations {
     query: {
       /** App id, `app_…` */
       appId?: string;
+      status?: "open" | "dismissed" | "resolved";
       /** Page size, 1–1000 (default 100) */
       limit?: string;
       before?: string;
@@ -2494,9 +2499,10 @@ export interface Operations {
         reportCount: number;
         firstReportedAt: string;
         lastReportedAt: string;
-        /** When an operator dismissed it; null while open */
-        dismissedAt: string | null;
-        dismissedBy: string | null;
+        /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+        status: "open" | "dismissed" | "resolved";
+        closedAt: string | null;
+        closedBy: string | null;
       }[];
       next: string | null;
     };
@@ -2513,10 +2519,10 @@ export interface Operations {
       label: "true_positive" | "false_positive";
     }[];
   };
-  /** Dismiss a leak report: handled (the key revoked or rotated) or a false alarm. Audited; the key is not touched; CONFLICT once dismissed */
-  postLeaksByLeakIdDismiss: {
+  /** One leak report */
+  getLeaksByLeakReportId: {
     params: {
-      leakId: string;
+      leakReportId: string;
     };
     query: never;
     body: never;
@@ -2535,9 +2541,66 @@ export interface Operations {
       reportCount: number;
       firstReportedAt: string;
       lastReportedAt: string;
-      /** When an operator dismissed it; null while open */
-      dismissedAt: string | null;
-      dismissedBy: string | null;
+      /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
+  };
+  /** Dismiss an open leak report (looked at, nothing to do); CONFLICT unless open. The key is left as it is. */
+  postLeaksByLeakReportIdDismiss: {
+    params: {
+      leakReportId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** SHA-256 of the reported token, hex (the token itself is never stored) */
+      tokenHash: string;
+      tokenType: string;
+      url: string;
+      source: string;
+      keyId: string | null;
+      appId: string | null;
+      outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+      reportedBy: string;
+      reportCount: number;
+      firstReportedAt: string;
+      lastReportedAt: string;
+      /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
+    };
+  };
+  /** Revoke the key a leak report names (reason leaked; a flagged publishable key once its replacement shipped) and mark an open report resolved. Idempotent; CONFLICT for a report naming no key */
+  postLeaksByLeakReportIdRevoke: {
+    params: {
+      leakReportId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      id: string;
+      /** SHA-256 of the reported token, hex (the token itself is never stored) */
+      tokenHash: string;
+      tokenType: string;
+      url: string;
+      source: string;
+      keyId: string | null;
+      appId: string | null;
+      outcome: "revoked" | "flagged" | "already_revoked" | "false_positive";
+      reportedBy: string;
+      reportCount: number;
+      firstReportedAt: string;
+      lastReportedAt: string;
+      /** The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did */
+      status: "open" | "dismissed" | "resolved";
+      closedAt: string | null;
+      closedBy: string | null;
     };
   };
   /** List an app's webhook endpoints */
@@ -2868,7 +2931,9 @@ export const ROUTES = {
   postPolicyExplain: { method: 'POST', path: '/v1/policy/explain', public: false },
   getLeaks: { method: 'GET', path: '/v1/leaks', public: false },
   postLeaks: { method: 'POST', path: '/v1/leaks', public: true },
-  postLeaksByLeakIdDismiss: { method: 'POST', path: '/v1/leaks/{leakId}/dismiss', public: false },
+  getLeaksByLeakReportId: { method: 'GET', path: '/v1/leaks/{leakReportId}', public: false },
+  postLeaksByLeakReportIdDismiss: { method: 'POST', path: '/v1/leaks/{leakReportId}/dismiss', public: false },
+  postLeaksByLeakReportIdRevoke: { method: 'POST', path: '/v1/leaks/{leakReportId}/revoke', public: false },
   getAppsByAppIdWebhooks: { method: 'GET', path: '/v1/apps/{appId}/webhooks', public: false },
   postAppsByAppIdWebhooks: { method: 'POST', path: '/v1/apps/{appId}/webhooks', public: false },
   getWebhooksByEndpointId: { method: 'GET', path: '/v1/webhooks/{endpointId}', public: false },

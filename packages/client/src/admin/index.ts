@@ -211,8 +211,11 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
     leaks: {
       /** Leak reports received (POST /v1/leaks is the reporter's, signed: not an SDK call). */
       list: (query: Query<'getLeaks'> = {}) => call('getLeaks', { query }),
-      /** Marks a report handled or a false alarm (the key is not touched: revoke or rotate it yourself). */
-      dismiss: (leakId: string) => call('postLeaksByLeakIdDismiss', { params: { leakId } }),
+      get: (leakReportId: string) => call('getLeaksByLeakReportId', { params: { leakReportId } }),
+      /** Looked at, nothing to do: the report closes as `dismissed`; the key is left as it is. */
+      dismiss: (leakReportId: string) => call('postLeaksByLeakReportIdDismiss', { params: { leakReportId } }),
+      /** Revokes the key the report names (reason `leaked`) and closes an open report as `resolved`. */
+      revoke: (leakReportId: string) => call('postLeaksByLeakReportIdRevoke', { params: { leakReportId } }),
     },
     webhooks: {
       /** Create an endpoint: the answer holds its signing secret (`whsec_…`) once. */

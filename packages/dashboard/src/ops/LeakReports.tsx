@@ -32,7 +32,7 @@ export function LeakReports() {
       list.setError(err);
     }
   };
-  const revokeKey = (r: LeakRow) => void run(async () => (await api('POST', `/v1/keys/${r.keyId}/revoke`, { reason: `leak report ${r.id}` }), `Key ${r.keyId} revoked.`));
+  const revokeKey = (r: LeakRow) => void run(async () => (await api('POST', `/v1/leaks/${r.id}/revoke`), `Key ${r.keyId} revoked.`));
   return (
     <section aria-labelledby="leaks-title">
       <h1 id="leaks-title">Leak reports</h1>
@@ -75,11 +75,11 @@ export function LeakReports() {
                 <td>{r.keyId ? <code>{r.keyId}</code> : r.tokenType}</td>
                 <td>
                   {OUTCOME[r.outcome] ?? r.outcome}
-                  {r.dismissedAt ? `; dismissed ${when(r.dismissedAt)}` : ''}
+                  {r.status !== 'open' ? `; ${r.status}${r.closedAt ? ` ${when(r.closedAt)}` : ''}` : ''}
                 </td>
                 <td>
                   <div className="actions">
-                    {r.outcome === 'flagged' && r.keyId && !r.dismissedAt && (
+                    {r.outcome === 'flagged' && r.keyId && r.status === 'open' && (
                       <>
                         <button type="button" className="danger" onClick={() => setRevoke(r)} aria-label={`Revoke key ${r.keyId}`}>
                           Revoke key
@@ -93,7 +93,7 @@ export function LeakReports() {
                         </button>
                       </>
                     )}
-                    {!r.dismissedAt && (
+                    {r.status === 'open' && (
                       <button type="button" onClick={() => void run(async () => (await api('POST', `/v1/leaks/${r.id}/dismiss`), 'Leak report dismissed.'))} aria-label={`Dismiss report ${r.id}`}>
                         Dismiss
                       </button>

@@ -73,7 +73,9 @@ export interface LeakRow {
   readonly outcome: string;
   readonly reportCount: number;
   readonly lastReportedAt: string;
-  readonly dismissedAt: string | null;
+  /** The review (leaks/model.ts): open until dismissed, or resolved by revoking its key. */
+  readonly status: 'open' | 'dismissed' | 'resolved';
+  readonly closedAt: string | null;
 }
 
 export interface WebhookEndpointRow {

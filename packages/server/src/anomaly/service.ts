@@ -5,6 +5,7 @@ import type { Actor } from '../keys/service.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Page, PageRequest, WriteOutcome } from '../store/types.js';
+import type { WebhookEvent } from '../webhooks/model.js';
 import { AnomalyDetector, type BaselineEntry } from './detector.js';
 import { DEFAULT_ANOMALY_ACTIONS, type Anomaly, type AnomalyAction, type AnomalyThresholds, type Observation } from './model.js';
 import type { AnomalyFilter, AnomalyRecord, AnomalyStore } from './store.js';
@@ -28,7 +29,10 @@ export interface AnomalyServiceOptions {
   readonly snapshotIntervalMs: number;
   readonly now: Clock;
   readonly logger: Logger;
-  /** Every anomaly, after it was recorded and acted on (metrics, webhooks). */
+  /**
+   * Every anomaly, after it was recorded and acted on (metrics; waking the webhook dispatcher).
+   * Its `anomaly.detected` event is already queued, in the record's transaction.
+   */
   readonly onAnomaly?: (record: AnomalyRecord) => void;
 }
 
@@ -139,7 +143,14 @@ export class AnomalyService {
     const action: AnomalyAction = settings?.anomalyActions?.[a.rule] ?? DEFAULT_ANOMALY_ACTIONS[a.rule];
     const outcome = await this.act(a, action);
     const record: AnomalyRecord = { id: newId('anm'), rule: a.rule, appId: a.appId, entity: a.entity, credentialKind: a.credentialKind, detectedAtMs: a.atMs, detail: a.detail, action, actionOutcome: outcome, status: 'open', closedAtMs: null, closedBy: null };
-    await this.options.store.record(record, { actor: SYSTEM.actor, requestId: SYSTEM.requestId, action: 'anomaly.detected', target: a.entity, data: { rule: a.rule, action, outcome, ...a.detail } });
+    await this.options.store.record(record, {
+      actor: SYSTEM.actor,
+      requestId: SYSTEM.requestId,
+      action: 'anomaly.detected',
+      target: a.entity,
+      data: { rule: a.rule, action, outcome, ...a.detail },
+      events: [anomalyEvent(record)],
+    });
     this.options.logger.warn({ anomaly: record.id, rule: a.rule, entity: a.entity, appId: a.appId, action, outcome }, 'anomaly detected');
     this.options.onAnomaly?.(record);
   }
@@ -175,4 +186,13 @@ export class AnomalyService {
       return 'failed';
     }
   }
+}
+
+/** The webhook event of a recorded anomaly (no app: none, as for root keys). */
+export function anomalyEvent(a: AnomalyRecord): WebhookEvent {
+  return {
+    type: 'anomaly.detected',
+    appId: a.appId,
+    data: { anomalyId: a.id, rule: a.rule, entity: a.entity, credentialKind: a.credentialKind, action: a.action, actionOutcome: a.actionOutcome, detail: { ...a.detail } },
+  };
 }

@@ -51,7 +51,8 @@ export interface AttestationDeps {
   readonly assertionChecks?: ReadonlyMap<AttestationPlatform, AssertionCheck>;
   readonly testHooks?: AttestationTestHooks;
   /** Queues webhook events (`attestation.failed`). */
-  readonly emit?: (event: WebhookEvent) => unknown;
+  /** Wakes the webhook dispatcher after events were queued (their outbox rows commit with the events). */
+  readonly onEventsQueued?: () => void;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -87,7 +88,7 @@ export function createAttestation(d: AttestationDeps): Attestation {
     now,
     // The window is a minute; stores configured to flush only on demand (tests, CLI) do the same here.
     flushIntervalMs: config.usageFlushIntervalMs === 0 ? 0 : ATTESTATION_EVENT_WINDOW_MS,
-    ...(d.emit ? { emit: d.emit } : {}),
+    ...(d.onEventsQueued ? { onEventsQueued: d.onEventsQueued } : {}),
     ...(d.onError ? { onError: d.onError } : {}),
     onDropped: (o) => metrics.attestationEventsDropped.inc({ stage: o.stage }),
   });

@@ -78,8 +78,8 @@ export class AttestationEventRecorder {
       /** 0: write only on `flush`/`stop` (tests, one-shot CLI processes). */
       readonly flushIntervalMs: number;
       readonly maxPerWindow?: number;
-      /** Queues the `attestation.failed` webhook event (webhooks/service.ts `emit`). */
-      readonly emit?: (event: WebhookEvent) => unknown;
+      /** Called after a batch is written: its `attestation.failed` webhooks are queued in the same transaction; this wakes the dispatcher. */
+      readonly onEventsQueued?: () => void;
       readonly onDropped?: (occurrence: AttestationOccurrence) => void;
       readonly onError?: (err: unknown) => void;
     },
@@ -134,16 +134,6 @@ export class AttestationEventRecorder {
   private async write(pending: readonly AttestationEvent[]): Promise<void> {
     const events = pending.map((e) => ({ ...e, id: newId('ate') }));
     await this.deps.store.recordEvents(events, this.deps.now());
-    // Written: from here nothing may reject, or the batch would be merged back and recorded twice.
-    // Queued after the commit, like anomaly.detected (the outbox is its own write).
-    const emit = this.deps.emit;
-    if (!emit) return;
-    await Promise.allSettled(events.map(async (e) =>
-      emit({
-        type: 'attestation.failed',
-        appId: e.appId,
-        data: { eventId: e.id, environment: e.environment, stage: e.stage, outcome: e.outcome, code: e.code, subject: e.subject, reason: e.reason, count: e.count, firstAt: new Date(e.firstAtMs).toISOString(), lastAt: new Date(e.lastAtMs).toISOString() },
-      }),
-    ));
+    this.deps.onEventsQueued?.();
   }
 }

@@ -1,3 +1,5 @@
+import type { WebhookEvent } from '../webhooks/model.js';
+
 /** What a caller supplies; the store adds sequence, time, and chain hashes atomically. */
 export interface AuditDraft {
   /** Who: a key id (`key_…`), `cli`, or `system`. */
@@ -9,6 +11,12 @@ export interface AuditDraft {
   readonly requestId: string;
   /** Non-secret details (never a key, secret or password). */
   readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * Webhook events the change emits. The store queues their deliveries in the same transaction
+   * as this record (store/sql/outbox.ts): the change, its audit record and its notifications
+   * commit together or not at all. Not part of the audit record or its hash.
+   */
+  readonly events?: readonly WebhookEvent[];
 }
 
 export interface AuditRecord extends AuditDraft {

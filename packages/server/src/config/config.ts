@@ -129,6 +129,10 @@ export interface KeywardConfig {
   readonly webhookPollIntervalMs: number;
   /** Allow webhook URLs on loopback, private and reserved addresses, and plain http (tests, internal receivers). Default false. */
   readonly webhookAllowPrivateAddresses: boolean;
+  /** Delivered and failed webhook deliveries, with their attempt logs, are deleted this long after their last attempt, days. */
+  readonly webhookDeliveryRetentionDays: number;
+  /** How often each node prunes the webhook delivery log past its retention, ms (0: never). */
+  readonly webhookPruneIntervalMs: number;
 }
 
 export const DEFAULT_CONFIG: KeywardConfig = {
@@ -181,6 +185,8 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   webhookTimeoutMs: 10_000,
   webhookPollIntervalMs: 1_000,
   webhookAllowPrivateAddresses: false,
+  webhookDeliveryRetentionDays: 30,
+  webhookPruneIntervalMs: 3_600_000,
 };
 
 export class ConfigError extends Error {
@@ -292,6 +298,8 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     webhookTimeoutMs: int('webhookTimeoutMs', 'KEYWARD_WEBHOOK_TIMEOUT_MS', 100, 60_000),
     webhookPollIntervalMs: int('webhookPollIntervalMs', 'KEYWARD_WEBHOOK_POLL_INTERVAL_MS', 0, 3_600_000),
     webhookAllowPrivateAddresses: bool('webhookAllowPrivateAddresses', 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES'),
+    webhookDeliveryRetentionDays: int('webhookDeliveryRetentionDays', 'KEYWARD_WEBHOOK_DELIVERY_RETENTION_DAYS', 1, 3650),
+    webhookPruneIntervalMs: int('webhookPruneIntervalMs', 'KEYWARD_WEBHOOK_PRUNE_INTERVAL_MS', 0, 86_400_000),
   };
   const revUrl = pick('attestationRevocationListUrl', 'KEYWARD_ATTESTATION_REVOCATION_LIST_URL');
   if (revUrl.value !== undefined && !/^https?:\/\/[^\s/]+/.test(String(revUrl.value))) problems.push(`${revUrl.from}=${String(revUrl.value)}: must be an http(s) URL like https://android.googleapis.com/attestation/status`);

@@ -1,4 +1,3 @@
-import type { Observation } from '../anomaly/model.js';
 import type { Code, DenyCode } from '../errors/catalogue.js';
 import { CREDIT_LIMITS } from '../keys/credits.js';
 import type { Environment } from '../keys/model.js';
@@ -13,6 +12,7 @@ import type { RateLimitStore } from '../ratelimit/store.js';
 import { authenticate, type AuthContext, type AuthRequest, type CredentialVerifiers } from './authenticate.js';
 import type { Caller } from './caller.js';
 import { keysInTarget } from './extract.js';
+import { observeAuthentication } from './observe.js';
 
 /**
  * A request as the pipeline sees it. `path` is the raw path the client sent, without the query
@@ -110,20 +110,6 @@ const deny = (code: Code, headers: Record<string, string> = {}, detail?: string)
  *  7. the key's credits, by the call's cost. Credits come last: a call refused by the map, the
  *     secret check, the authorizer or a limit must not cost the caller anything.
  */
-const SIGNATURE_FAILURES: ReadonlySet<Code> = new Set(['SIGNATURE_INVALID', 'SIGNATURE_EXPIRED', 'SIGNATURE_REPLAYED', 'SIGNATURE_COVERAGE', 'DIGEST_MISMATCH']);
-
-/** One observation per authenticated (or refused) request; a request without any credential is not a failed verification. */
-function observeAuth(observe: (o: Observation) => void, req: PipelineRequest, auth: Awaited<ReturnType<typeof authenticate>>, appId: string | null, atMs: number): void {
-  const ua = req.headers['user-agent'];
-  const userAgent = typeof ua === 'string' ? ua : null;
-  if (auth.valid) {
-    const c = auth.caller;
-    observe({ atMs, appId: c.appId, credentialId: c.id, credentialKind: c.kind, subject: c.subject ?? null, clientIp: req.clientIp, userAgent, failed: false, signatureFailed: false });
-  } else if (auth.code !== 'CREDENTIAL_MISSING') {
-    observe({ atMs, appId, credentialId: null, credentialKind: null, subject: null, clientIp: req.clientIp, userAgent, failed: true, signatureFailed: SIGNATURE_FAILURES.has(auth.code) });
-  }
-}
-
 export function createPipeline(options: PipelineOptions): (req: PipelineRequest) => Promise<PipelineOutcome> {
   const { verifiers, accessMap, authorize, limits, now, onDecision, secrets } = options;
   // Built once, by assignment (per-request spreads are a measurable cost here).
@@ -152,7 +138,10 @@ export function createPipeline(options: PipelineOptions): (req: PipelineRequest)
       return deny('KEY_IN_URL', {}, 'send keys in the Authorization or X-Api-Key header, never in a URL; this key is now marked exposed');
     }
     const auth = await authenticate(req, verifiers, context);
-    if (verifiers.observe) observeAuth(verifiers.observe, req, auth, options.appId ?? null, now());
+    if (verifiers.observe) {
+      const ua = req.headers['user-agent'];
+      observeAuthentication(verifiers.observe, { clientIp: req.clientIp, userAgent: typeof ua === 'string' ? ua : null }, auth, options.appId ?? null, now());
+    }
     if (!auth.valid) return auth.policies ? deny(auth.code, refusedByOwnLimit(auth.policies, req)) : deny(auth.code, retryAfter(auth.retryAfterMs));
     const caller = auth.caller;
 

@@ -6,6 +6,7 @@ import type { AttestationGate } from './pipeline.js';
 
 /** The per-request assertion header (attestation/assertion.ts); spelled here so credentials/ does not import attestation/. */
 const ASSERTION_HEADER = 'keyward-assertion';
+import { observeAuthentication } from './observe.js';
 
 /** What to verify: a credential string (key, session key or token — told apart by form), or a whole signed request. */
 export type VerifyAnyInput =
@@ -22,6 +23,21 @@ export interface VerifyAnyContext {
 /** What verifyAny needs beyond the credential schemes: the attestation gate, to check a request's assertion. */
 export interface VerifyAnyOptions {
   readonly attestation?: Pick<AttestationGate, 'verifyAssertion'>;
+  /** Anomaly detection's view of the request (VerifyAnyObservation). */
+  readonly observed?: VerifyAnyObservation;
+}
+
+/**
+ * Anomaly detection's view of one verification through the verify API (`verifiers.observe`):
+ * where the end user's request came from, as the calling backend saw it. Only observed, never
+ * used to authenticate (an IP allow-list is judged on the address the verifier itself sees), so a
+ * backend that reports a wrong address can fool the detector, not the check.
+ */
+export interface VerifyAnyObservation {
+  readonly now: () => number;
+  readonly clientIp?: string;
+  /** Default: the `user-agent` of a signed request's headers. */
+  readonly userAgent?: string;
 }
 
 /** One shape for every credential: the same fields whatever proved the caller. */
@@ -40,6 +56,7 @@ export type VerifyAnyResult =
  * (fail closed): a header nobody checked must not read as a pass.
  */
 export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAnyInput, context: VerifyAnyContext = {}, onReason?: (scheme: string, code: string, reason: string) => void, options: VerifyAnyOptions = {}): Promise<VerifyAnyResult> {
+  const { observed } = options;
   const rawHeaders: string[] = [];
   let method = 'POST';
   let target = '/';
@@ -65,6 +82,10 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
     ...(context.appId ? { appId: context.appId } : {}),
     ...(context.environment ? { environment: context.environment } : {}),
   });
+  // In memory, synchronous: a burst of failures against one app, a key from many networks.
+  if (observed && verifiers.observe) {
+    observeAuthentication(verifiers.observe, { clientIp: observed.clientIp ?? null, userAgent: observed.userAgent ?? headers['user-agent'] ?? null }, result, context.appId ?? null, observed.now());
+  }
   if (!result.valid) {
     onReason?.('any', result.code, result.reason);
     // A rate-limited or spent key says when it may call again, as /v1/keys/verify does.

@@ -203,8 +203,8 @@ export function webhookAttemptView(a: DeliveryAttempt) {
 }
 
 export function leakReportView(r: LeakReport) {
-  const { firstReportedAtMs, lastReportedAtMs, dismissedAtMs, ...rest } = r;
-  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs), dismissedAt: isoOrNull(dismissedAtMs) };
+  const { firstReportedAtMs, lastReportedAtMs, closedAtMs, ...rest } = r;
+  return { ...rest, firstReportedAt: iso(firstReportedAtMs), lastReportedAt: iso(lastReportedAtMs), closedAt: closedAtMs === null ? null : iso(closedAtMs) };
 }
 
 /** The loaded access map as data (`GET /v1/policy`): what the map says, never a secret's value. */

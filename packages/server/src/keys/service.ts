@@ -62,16 +62,13 @@ export class KeyService {
       /** Looks an identity up, so a key is attached only to an existing identity of its own app. */
       readonly identityApp?: (identityId: string) => Promise<string | undefined>;
       /**
-       * Key events (created, revoked, rotated, disabled, exposed) for webhooks, called after each
-       * change has committed; it must not throw (webhooks/service.ts `emit`, errors logged).
+       * Called after a change that carried webhook events (created, revoked, rotated, disabled,
+       * exposed) committed, so the dispatcher delivers without waiting for its next poll. The
+       * events themselves are queued by the store in the change's transaction (`AuditDraft.events`).
        */
-      readonly emit?: (event: WebhookEvent) => Promise<unknown>;
+      readonly onEventsQueued?: () => void;
     },
   ) {}
-
-  private async event(type: WebhookEventType, key: Pick<KeyRecord, 'id' | 'appId' | 'kind' | 'environment'>, data: Record<string, unknown> = {}): Promise<void> {
-    await this.deps.emit?.({ type, appId: key.appId, data: { keyId: key.id, kind: key.kind, environment: key.environment, ...data } });
-  }
 
   async create(input: CreateKeyInput, by: Actor): Promise<IssuedKey> {
     const now = this.deps.now();
@@ -83,9 +80,9 @@ export class KeyService {
     if (input.identityId) await this.assertIdentity(input.identityId, input.appId);
     const secret = generateKey(input.kind, input.environment);
     const { key, secretRow } = buildKey(input, secret, now, this.deps.keyring);
-    await this.deps.store.createKey(key, secretRow, audit(by, 'key.create', key.id, describe(key)));
+    await this.deps.store.createKey(key, secretRow, audit(by, 'key.create', key.id, describe(key), [keyEvent('key.created', key, { name: key.name })]));
     this.deps.cache.invalidateHash(secretRow.hash);
-    await this.event('key.created', key, { name: key.name });
+    this.deps.onEventsQueued?.();
     return { key, secret };
   }
 
@@ -144,12 +141,12 @@ export class KeyService {
       const oldHashes = await this.deps.store.listSecretHashes(key.id);
       const outcome = await this.deps.store.rotateKey(
         { keyId, expectedVersion: key.version, newSecret: secretRow, oldSecretsExpireAtMs: now + gracePeriodSeconds * 1000, nowMs: now },
-        audit(by, 'key.rotate', key.id, { gracePeriodSeconds, previousSecrets: oldHashes.length }),
+        audit(by, 'key.rotate', key.id, { gracePeriodSeconds, previousSecrets: oldHashes.length }, [keyEvent('key.rotated', key, { gracePeriodSeconds })]),
       );
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
       if (outcome === 'ok') {
         await this.invalidate(key.id);
-        await this.event('key.rotated', key, { gracePeriodSeconds });
+        this.deps.onEventsQueued?.();
         return { key: await this.get(keyId), secret };
       }
     }
@@ -192,16 +189,16 @@ export class KeyService {
         key,
         built.secretRow,
         old.revokedAtMs === null ? { keyId: old.id, expectedVersion: old.version, reason, nowMs: now } : undefined,
-        { reissue: audit(by, 'key.reissue', key.id, { from: old.id }), revoke: audit(by, 'key.revoke', old.id, { reason }) },
+        {
+          reissue: audit(by, 'key.reissue', key.id, { from: old.id }, [keyEvent('key.created', key, { name: key.name, reissuedFromId: old.id })]),
+          revoke: audit(by, 'key.revoke', old.id, { reason }, [keyEvent('key.revoked', old, { reason })]),
+        },
       );
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
       if (outcome !== 'ok') continue;
       this.deps.cache.invalidateHash(built.secretRow.hash);
-      if (old.revokedAtMs === null) {
-        await this.invalidate(old.id);
-        await this.event('key.revoked', old, { reason });
-      }
-      await this.event('key.created', key, { name: key.name, reissuedFromId: old.id });
+      if (old.revokedAtMs === null) await this.invalidate(old.id);
+      this.deps.onEventsQueued?.();
       return { key, secret };
     }
     throw new KeywardError('CONFLICT', 'the key changed concurrently; try again');
@@ -282,15 +279,16 @@ export class KeyService {
       if (!change) return key;
       // Root keys: the store also keeps one full-power root key, whichever path revokes, disables
       // or weakens one (the admin API, the CLI, a key seen in a URL).
+      const draft = audit(by, change.action, keyId, change.data, (change.events ?? []).map((e) => keyEvent(e.type, key, e.data)));
       const outcome =
         key.kind === 'root'
-          ? await this.deps.store.updateKeyKeepingFullRoot(keyId, change.patch, key.version, this.deps.now(), audit(by, change.action, keyId, change.data))
-          : await this.deps.store.updateKey(keyId, change.patch, key.version, this.deps.now(), audit(by, change.action, keyId, change.data));
+          ? await this.deps.store.updateKeyKeepingFullRoot(keyId, change.patch, key.version, this.deps.now(), draft)
+          : await this.deps.store.updateKey(keyId, change.patch, key.version, this.deps.now(), draft);
       if (outcome === 'last_full_root') throw new KeywardError('LAST_ROOT_KEY', 'this is the last root key with full power (every permission, every app, no expiry); create another one before revoking, disabling or reducing it');
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'key not found');
       if (outcome === 'ok') {
         await this.invalidate(keyId);
-        for (const e of change.events ?? []) await this.event(e.type, key, e.data);
+        if (change.events?.length) this.deps.onEventsQueued?.();
         return this.get(keyId);
       }
     }
@@ -360,6 +358,11 @@ function describe(key: KeyRecord): Record<string, unknown> {
   return d;
 }
 
-function audit(by: Actor, action: string, target: string, data: Record<string, unknown>): AuditDraft {
-  return { actor: by.actor, requestId: by.requestId, action, target, data };
+function audit(by: Actor, action: string, target: string, data: Record<string, unknown>, events: readonly WebhookEvent[] = []): AuditDraft {
+  return { actor: by.actor, requestId: by.requestId, action, target, data, ...(events.length ? { events } : {}) };
+}
+
+/** A key event as webhooks carry it: ids and kinds, never the secret. */
+function keyEvent(type: WebhookEventType, key: Pick<KeyRecord, 'id' | 'appId' | 'kind' | 'environment'>, data: Record<string, unknown> = {}): WebhookEvent {
+  return { type, appId: key.appId, data: { keyId: key.id, kind: key.kind, environment: key.environment, ...data } };
 }

@@ -5,6 +5,13 @@
  */
 export type LeakOutcome = 'revoked' | 'flagged' | 'already_revoked' | 'false_positive';
 
+/**
+ * An operator's review of a report: `open` until someone acts; `dismissed` (looked at, nothing to
+ * do: a false alarm, a test key); `resolved` (the key it names was revoked from the report).
+ */
+export type LeakStatus = 'open' | 'dismissed' | 'resolved';
+export const LEAK_STATUSES: readonly LeakStatus[] = ['open', 'dismissed', 'resolved'];
+
 export interface LeakReport {
   readonly id: string;
   readonly tokenHash: string;
@@ -20,13 +27,11 @@ export interface LeakReport {
   readonly reportCount: number;
   readonly firstReportedAtMs: number;
   readonly lastReportedAtMs: number;
-  /**
-   * When an operator dismissed the report (handled, or a false alarm), ms; null while open. A
-   * dismissal changes nothing about the key: revoking or rotating it is its own action.
-   */
-  readonly dismissedAtMs: number | null;
-  /** Who dismissed it (a root key id). */
-  readonly dismissedBy: string | null;
+  /** The review; `outcome` stays what the report itself did. */
+  readonly status: LeakStatus;
+  readonly closedAtMs: number | null;
+  /** The actor who dismissed or resolved it. */
+  readonly closedBy: string | null;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { isKeywardError, KeywardError } from '../errors/keyward-error.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
-import type { KeyService } from '../keys/service.js';
+import type { Actor, KeyService } from '../keys/service.js';
 import type { Store } from '../store/types.js';
 import type { WebhookEvent } from '../webhooks/model.js';
-import { decideLeakAction, type LeakOutcome, type LeakReport } from './model.js';
+import { decideLeakAction, type LeakOutcome, type LeakReport, type LeakStatus } from './model.js';
 import type { LeakEntry } from './report.js';
 import type { LeakStore } from './store.js';
 
@@ -22,7 +22,8 @@ export const LEAKED_REASON = 'leaked';
  * Acts on verified leak reports (the route checks the signature and parses; the CLI reads a key
  * from stdin): each token is looked up by hash; a Keyward key is revoked or flagged as its app's
  * `leakAction` says, through the key service (the one path that revokes); every outcome is
- * recorded and audited (leak-store), and notified (`leak.reported`). Idempotent: a repeated report
+ * recorded and audited (leak-store), and notified (`leak.reported`, queued in the report's
+ * transaction). Idempotent: a repeated report
  * finds the key already revoked (or already flagged) and changes nothing but the report's count.
  */
 export class LeakService {
@@ -32,7 +33,8 @@ export class LeakService {
       readonly keys: KeyService;
       readonly leaks: LeakStore;
       readonly now: () => number;
-      readonly emit: (event: WebhookEvent) => Promise<unknown>;
+      /** After a report queued a webhook event (committed with the report, in its transaction): wake the dispatcher. */
+      readonly onEventsQueued?: () => void;
     },
   ) {}
 
@@ -42,26 +44,51 @@ export class LeakService {
     return answers;
   }
 
-  list(query: { appId?: string; limit: number; before?: string }): Promise<readonly LeakReport[]> {
+  list(query: { appId?: string; status?: LeakStatus; limit: number; before?: string }): Promise<readonly LeakReport[]> {
     return this.deps.leaks.listLeaks(query);
   }
 
-  /** One report, or NOT_FOUND. */
-  async get(id: string): Promise<LeakReport> {
-    const r = await this.deps.leaks.getLeak(id);
-    if (!r) throw new KeywardError('NOT_FOUND', 'leak report not found');
-    return r;
+  get(id: string): Promise<LeakReport | undefined> {
+    return this.deps.leaks.getLeak(id);
+  }
+
+  /** An operator looked at an open report and there is nothing to do (a false alarm, a test key). CONFLICT unless open. */
+  async dismiss(id: string, by: Actor): Promise<LeakReport> {
+    await this.close(await this.load(id), 'dismissed', by);
+    return (await this.deps.leaks.getLeak(id))!;
   }
 
   /**
-   * Marks a report handled (the operator revoked or rotated the key, or judged it a false alarm).
-   * Audited (`leak.dismiss`); CONFLICT once dismissed. The key is not touched.
+   * An operator revokes the key a report names (a flagged publishable key, once its app has
+   * shipped a replacement), through the key service like every revocation (reason `leaked`,
+   * audited, its `key.revoked` webhook in the same transaction), then marks the report resolved.
+   * Idempotent on the key; a report naming no key (a false positive) is CONFLICT. The report of a
+   * key revoked from a dismissed report stays dismissed.
    */
-  async dismiss(id: string, by: { actor: string; requestId: string }): Promise<LeakReport> {
-    const done = await this.deps.leaks.dismissLeak(id, this.deps.now(), { ...by, action: 'leak.dismiss', target: id });
-    if (done === 'not_found') throw new KeywardError('NOT_FOUND', 'leak report not found');
-    if (done === 'already_dismissed') throw new KeywardError('CONFLICT', 'the leak report is already dismissed');
-    return this.get(id);
+  async revokeReported(id: string, by: Actor): Promise<LeakReport> {
+    const report = await this.load(id);
+    if (report.keyId === null) throw new KeywardError('CONFLICT', 'this report names no Keyward key (a false positive): nothing to revoke');
+    await this.deps.keys.revoke(report.keyId, LEAKED_REASON, by);
+    if (report.status === 'open') await this.close(report, 'resolved', by, true);
+    return (await this.deps.leaks.getLeak(id))!;
+  }
+
+  private async load(id: string): Promise<LeakReport> {
+    const report = await this.deps.leaks.getLeak(id);
+    if (!report) throw new KeywardError('NOT_FOUND', 'leak report not found');
+    return report;
+  }
+
+  private async close(report: LeakReport, status: 'dismissed' | 'resolved', by: Actor, racedOk = false): Promise<void> {
+    const outcome = await this.deps.leaks.closeLeak(report.id, status, by.actor, this.deps.now(), {
+      ...by,
+      action: status === 'dismissed' ? 'leak.dismiss' : 'leak.resolve',
+      target: report.id,
+      data: { keyId: report.keyId, appId: report.appId },
+    });
+    if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'leak report not found');
+    // Revoking from a report another operator closed meanwhile: the key is revoked either way.
+    if (outcome === 'conflict' && !racedOk) throw new KeywardError('CONFLICT', `the leak report is already ${(await this.deps.leaks.getLeak(report.id))?.status ?? 'closed'}`);
   }
 
   private async one(entry: LeakEntry, reportedBy: string, requestId: string): Promise<LeakAnswer> {
@@ -105,16 +132,21 @@ export class LeakService {
       reportCount: 1,
       firstReportedAtMs: now,
       lastReportedAtMs: now,
-      dismissedAtMs: null,
-      dismissedBy: null,
+      status: 'open',
+      closedAtMs: null,
+      closedBy: null,
     };
-    const { first, report: stored } = await this.deps.leaks.recordLeak(report, {
+    // The event rides on the report's audit record: both are written for a first report only, in
+    // one transaction with the report row, so a crash cannot keep one without the other.
+    const event: WebhookEvent = { type: 'leak.reported', appId: report.appId, data: { leakReportId: report.id, keyId: report.keyId, outcome, url: entry.url, source: entry.source, tokenType: entry.type } };
+    const { first } = await this.deps.leaks.recordLeak(report, {
       ...actor,
       action: 'leak.report',
       target: report.id,
       data: { keyId: report.keyId, outcome, tokenType: entry.type, url: entry.url, source: entry.source },
+      ...(found ? { events: [event] } : {}),
     });
-    if (first && found) await this.deps.emit({ type: 'leak.reported', appId: stored.appId, data: { leakReportId: stored.id, keyId: stored.keyId, outcome, url: entry.url, source: entry.source, tokenType: entry.type } });
+    if (first && found) this.deps.onEventsQueued?.();
     return { token_hash: tokenHash, token_type: entry.type, label: found ? 'true_positive' : 'false_positive' };
   }
 

@@ -1,5 +1,6 @@
 import type { AuditDraft } from '../audit/model.js';
-import type { LeakReport } from './model.js';
+import type { WriteOutcome } from '../store/types.js';
+import type { LeakReport, LeakStatus } from './model.js';
 
 /**
  * Leak reports. Every backend passes test/store/leak-store-conformance.ts.
@@ -11,18 +12,15 @@ import type { LeakReport } from './model.js';
  *  - The row and its audit record commit together; the audit record is written for the first
  *    report of a (token, URL) only (a repeat is counted, not audited again).
  *  - Only hashes are stored, never a token.
+ *  - `closeLeak` is guarded: only an `open` report closes (of two operators at once, one wins),
+ *    and its audit record commits with it. A repeat report of a closed one leaves it closed.
  */
 export interface LeakStore {
   /** Inserts, or counts a repeat. `first` says which happened; the stored row is returned either way. */
   recordLeak(report: LeakReport, audit: AuditDraft): Promise<{ readonly first: boolean; readonly report: LeakReport }>;
   /** Newest first (last reported), optionally one app's, after the cursor `before` (a report id). */
-  listLeaks(query: { readonly appId?: string; readonly limit: number; readonly before?: string }): Promise<readonly LeakReport[]>;
+  listLeaks(query: { readonly appId?: string; readonly status?: LeakStatus; readonly limit: number; readonly before?: string }): Promise<readonly LeakReport[]>;
   getLeak(id: string): Promise<LeakReport | undefined>;
-  /**
-   * Marks an open report dismissed, with its audit record in the same transaction. MUST be one
-   * guarded UPDATE (`dismissed_at_ms IS NULL`): of concurrent dismissals exactly one answers
-   * `dismissed` and is audited; the others answer `already_dismissed`. A later repeat of the same
-   * (token, URL) only counts and leaves it dismissed.
-   */
-  dismissLeak(id: string, nowMs: number, audit: AuditDraft): Promise<'dismissed' | 'already_dismissed' | 'not_found'>;
+  /** open → `status`; 'conflict' when it is not open, 'not_found' when unknown; audited only on 'ok'. */
+  closeLeak(id: string, status: Exclude<LeakStatus, 'open'>, by: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome>;
 }

@@ -1,5 +1,5 @@
 import { expand } from './expand.js';
-import { scanText } from './scanner.js';
+import { scanPath, scanText } from './scanner.js';
 import type { SourceFile } from './sources/source.js';
 import type { Finding, Rule } from './types.js';
 
@@ -50,11 +50,12 @@ export async function runScan(source: (warn: (path: string, message: string) => 
   let files = 0;
   let bytes = 0;
   let suppressed = 0;
+  const pathRules = options.rules.some((r) => r.pathOnly);
   for await (const file of source(warn)) {
     files++;
     bytes += file.bytes.length;
-    for await (const text of expand(file, warn)) {
-      for (const f of scanText(text, options.rules, file.base)) {
+    const keep = (found: readonly Finding[]): void => {
+      for (const f of found) {
         if (options.baseline?.has(f.fingerprint)) {
           suppressed++;
           continue;
@@ -65,6 +66,12 @@ export async function runScan(source: (warn: (path: string, message: string) => 
         }
         findings.push(file.commit ? { ...f, commit: file.commit } : f);
       }
+    };
+    // Path-only rules judge the file name, so a binary file expand() skips is still reported.
+    if (pathRules) keep(scanPath(file.path, options.rules, file.base));
+    for await (const text of expand(file, warn)) {
+      if (pathRules && text.path !== file.path) keep(scanPath(text.path, options.rules, file.base));
+      keep(scanText(text, options.rules, file.base));
     }
     options.onProgress?.(files, bytes, findings.length);
   }

@@ -24,6 +24,7 @@ export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Fi
   const found: Finding[] = [];
   let lines: number[] | undefined;
   for (const rule of rules) {
+    if (rule.pathOnly) continue;
     if (rule.path) {
       rule.path.lastIndex = 0;
       if (!rule.path.test(inTree)) continue;
@@ -60,6 +61,27 @@ export function scanText(input: ScanText, rules: readonly Rule[], base = ''): Fi
     }
   }
   return sortFindings(found);
+}
+
+/**
+ * gitleaks path-only rules (`path` and no `regex`) over one file name: one finding per matching
+ * rule, for the file as a whole (gitleaks' `Match` is "file detected: PATH"; it has no line). The
+ * finding has no secret, so its fingerprint hashes the path instead: a baseline entry accepts
+ * that file, and `--git` reports it once per path. Line and column are 1 (SARIF regions start
+ * at 1). Pure, like scanText; runScan calls it for every file a source yields (before expand(),
+ * so binary files such as keystores count) and for every entry of a bundle.
+ */
+export function scanPath(path: string, rules: readonly Rule[], base = ''): Finding[] {
+  const inTree = base && path.startsWith(base) ? path.slice(base.length) : path;
+  const found: Finding[] = [];
+  for (const rule of rules) {
+    if (!rule.pathOnly || !rule.path) continue;
+    rule.path.lastIndex = 0;
+    if (!rule.path.test(inTree)) continue;
+    if (rule.acceptPath && !rule.acceptPath(inTree)) continue;
+    found.push({ ruleId: rule.id, description: rule.description, path, line: 1, column: 1, secret: '', redacted: `file detected: ${path}`, fingerprint: fingerprint(rule.id, `\0file\0${inTree}`) });
+  }
+  return found;
 }
 
 const LITERALS = new WeakMap<readonly Rule[], RegExp | null>();

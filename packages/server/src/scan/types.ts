@@ -33,6 +33,13 @@ export interface Rule {
   readonly accept?: (secret: string, line: string, path: string, match: RegExpExecArray) => boolean;
   /** Only files whose path matches (gitleaks `path`). */
   readonly path?: RegExp;
+  /**
+   * A gitleaks path-only rule (`path`, no `regex`): the file itself is the finding (a `.p12`
+   * bundle, an `id_rsa`), whatever it holds, binary included. `regex` is then never run.
+   */
+  readonly pathOnly?: boolean;
+  /** Path-only rules: false drops the file (the allow-lists' path stage, gitleaks' checkCommitOrPathAllowed). */
+  readonly acceptPath?: (path: string) => boolean;
 }
 
 export interface Finding {

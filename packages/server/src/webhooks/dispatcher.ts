@@ -26,7 +26,16 @@ export interface DispatcherOptions {
   readonly owner?: string;
   readonly onError?: (err: unknown) => void;
   readonly onAttempt?: (d: WebhookDelivery, outcome: AttemptOutcome) => void;
+  /** Finished deliveries (delivered or failed) and their attempt logs are kept this long after their last change, days (undefined: forever). */
+  readonly deliveryRetentionDays?: number;
+  /** How often this node prunes past the retention, ms (0 or undefined: never; `prune()` still works). */
+  readonly pruneIntervalMs?: number;
+  /** After a prune that deleted something (metrics, logs). */
+  readonly onPruned?: (deleted: number) => void;
 }
+
+/** Rows deleted per prune transaction: short transactions, so pruning never holds the outbox for long. */
+export const PRUNE_BATCH = 500;
 
 /** Bytes of a receiver's answer read before it is dropped: the status is what counts. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -44,6 +53,8 @@ export class WebhookDispatcher {
   private readonly owner: string;
   private readonly leaseMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<number> | undefined;
   private running: Promise<number> | undefined;
   private wakeRequested = false;
   private stopped = false;
@@ -55,6 +66,12 @@ export class WebhookDispatcher {
   }
 
   start(): void {
+    // Pruning runs on every node that starts a dispatcher, delivering or not (a node kept for the
+    // API only still keeps the log bounded); racing nodes delete each row once.
+    if ((this.o.pruneIntervalMs ?? 0) > 0 && this.o.deliveryRetentionDays !== undefined && !this.pruneTimer) {
+      this.pruneTimer = setInterval(() => void this.prune().catch((err) => this.o.onError?.(err)), this.o.pruneIntervalMs);
+      this.pruneTimer.unref();
+    }
     if (this.o.pollIntervalMs <= 0 || this.timer) return;
     this.timer = setInterval(() => this.wake(), this.o.pollIntervalMs);
     this.timer.unref();
@@ -96,8 +113,33 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.timer = undefined;
+    this.pruneTimer = undefined;
     await this.running?.catch(() => {});
+    await this.pruning?.catch(() => {});
+  }
+
+  /**
+   * Retention: deletes finished deliveries (and their attempts) whose last change is older than
+   * `deliveryRetentionDays` at the clock's now, in batches of PRUNE_BATCH until none is left;
+   * resolves with how many. Pending deliveries are never pruned. Coalesces with a prune running.
+   */
+  prune(): Promise<number> {
+    if (this.o.deliveryRetentionDays === undefined) return Promise.resolve(0);
+    if (this.pruning) return this.pruning;
+    const beforeMs = this.o.now() - this.o.deliveryRetentionDays * 86_400_000;
+    this.pruning = (async () => {
+      let total = 0;
+      try {
+        for (let n = PRUNE_BATCH; n === PRUNE_BATCH && !this.stopped; total += n) n = await this.o.store.pruneDeliveries(beforeMs, PRUNE_BATCH);
+      } finally {
+        this.pruning = undefined;
+      }
+      if (total > 0) this.o.onPruned?.(total);
+      return total;
+    })();
+    return this.pruning;
   }
 
   private async attempt(d: WebhookDelivery): Promise<void> {

@@ -2,7 +2,8 @@ import { KeywardError } from '../errors/keyward-error.js';
 import { newId } from '../lib/ids.js';
 import type { Keyring } from '../lib/sealed.js';
 import type { Actor } from '../keys/service.js';
-import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEvent, type WebhookEventType } from './model.js';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEventType } from './model.js';
+import { deliveriesFor } from './outbox.js';
 import { newWebhookSecret } from './signing.js';
 import { endpointUrlProblem } from './ssrf.js';
 import type { WebhookStore } from './store.js';
@@ -24,9 +25,12 @@ export interface EndpointInput {
 const MAX_ENDPOINTS_PER_APP = 20;
 
 /**
- * Webhook endpoints (per app) and the one way events enter the outbox: `emit`. Every feature that
- * notifies (keys, leak reports, later anomaly detection and attestation) calls `emit` with a
- * catalogued type; the dispatcher (dispatcher.ts) delivers. Nothing here knows about HTTP.
+ * Webhook endpoints (per app), their delivery log, test sends and redelivery. Events do not pass
+ * through here: a feature that notifies (keys, leak reports, anomaly detection) puts its events
+ * on the audit draft of the change they describe (`AuditDraft.events`), and the store queues them
+ * in that change's transaction (store/sql/outbox.ts), so a crash can never keep the change and
+ * lose its event, or the reverse. The dispatcher (dispatcher.ts) delivers. Nothing here knows
+ * about HTTP.
  */
 export class WebhookService {
   constructor(
@@ -133,24 +137,10 @@ export class WebhookService {
   /** Queues a `webhook.test` event for this endpoint only (whatever its filter); returns the delivery. */
   async sendTest(id: string): Promise<WebhookDelivery> {
     const e = await this.load(id);
-    const [d] = this.deliveriesFor([e], { type: 'webhook.test', appId: e.appId, data: { endpointId: e.id } });
+    const [d] = deliveriesFor([e], { type: 'webhook.test', appId: e.appId, data: { endpointId: e.id } }, this.deps.now());
     await this.deps.store.enqueue([d!]);
     this.deps.onQueued?.();
     return (await this.deps.store.getDelivery(d!.id))!;
-  }
-
-  /**
-   * Queues `event` for every enabled endpoint of its app subscribed to its type. Events of no
-   * app (root keys) go nowhere. Resolves once the rows are in the outbox: from then on a restart
-   * loses nothing.
-   */
-  async emit(event: WebhookEvent): Promise<number> {
-    if (event.appId === null) return 0;
-    const endpoints = await this.deps.store.subscribers(event.appId, event.type);
-    if (endpoints.length === 0) return 0;
-    await this.deps.store.enqueue(this.deliveriesFor(endpoints, event));
-    this.deps.onQueued?.();
-    return endpoints.length;
   }
 
   async deliveries(endpointId: string, options: { limit: number; status?: DeliveryStatus }): Promise<readonly WebhookDelivery[]> {
@@ -177,26 +167,6 @@ export class WebhookService {
 
   async appOfDelivery(id: string): Promise<string | undefined> {
     return (await this.deps.store.getDelivery(id))?.appId;
-  }
-
-  private deliveriesFor(endpoints: readonly WebhookEndpoint[], event: WebhookEvent): WebhookDelivery[] {
-    const now = this.deps.now();
-    // The Standard Webhooks payload shape: {type, timestamp, data}; the same body on every attempt.
-    const payload = JSON.stringify({ type: event.type, timestamp: new Date(now).toISOString(), data: { appId: event.appId, ...event.data } });
-    return endpoints.map((e) => ({
-      id: newId('whd'),
-      endpointId: e.id,
-      appId: e.appId,
-      eventType: event.type,
-      payload,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAtMs: now,
-      lastStatusCode: null,
-      lastError: null,
-      createdAtMs: now,
-      updatedAtMs: now,
-    }));
   }
 
   private async load(id: string): Promise<WebhookEndpoint> {

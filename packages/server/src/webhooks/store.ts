@@ -26,6 +26,7 @@ export interface AttemptOutcome {
  *  - `recordAttempt` applies only while the caller still holds the lease (`owner`), and writes the
  *    attempt log row and the delivery's new state together, or neither.
  *  - Deleting an endpoint deletes its deliveries and their attempts in the same transaction.
+ *  - Pruning (retention) deletes only finished deliveries, each with its attempts, or neither.
  *  - Secrets are only ever stored sealed; times are integer ms.
  */
 export interface WebhookStore {
@@ -60,4 +61,11 @@ export interface WebhookStore {
    * attempt past an exhausted budget, numbered on in the log. 'not_found' if unknown.
    */
   redeliver(id: string, nowMs: number): Promise<'ok' | 'not_found'>;
+  /**
+   * Retention: deletes up to `limit` finished deliveries (`delivered` or `failed`) last changed
+   * before `beforeMs`, oldest first, each with its attempt log in the same transaction; returns
+   * how many. Pending deliveries are never pruned (they are still owed). Racing pruners delete
+   * each row once; a delivery redelivered meanwhile is `pending` again and kept.
+   */
+  pruneDeliveries(beforeMs: number, limit: number): Promise<number>;
 }

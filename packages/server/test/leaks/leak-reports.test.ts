@@ -206,16 +206,16 @@ describe('POST /v1/leaks: acting on reports', () => {
   it('POST /v1/leaks/{id}/dismiss marks a report handled, audited, without touching the key; twice is CONFLICT; leaks:write and the app are checked', async () => {
     const k = await newKey('publishable', flagApp);
     expect((await signed(report({ token: k.secret, url: 'https://github.com/o/r/blob/d/dismiss.js' }))).statusCode).toBe(200);
-    const listed = (await server.inject({ method: 'GET', url: `/v1/leaks?appId=${flagApp}`, headers: bearer(root) })).json().items as { id: string; keyId: string; dismissedAt: string | null }[];
+    const listed = (await server.inject({ method: 'GET', url: `/v1/leaks?appId=${flagApp}`, headers: bearer(root) })).json().items as { id: string; keyId: string; status: string }[];
     const row = listed.find((r) => r.keyId === k.key.id)!;
-    expect(row.dismissedAt).toBeNull();
+    expect(row.status).toBe('open');
     const reader = await kw.rootKeys.create({ name: 'reader', permissions: ['leaks:read'] }, CLI);
     expect((await server.inject({ method: 'POST', url: `/v1/leaks/${row.id}/dismiss`, headers: bearer(reader.secret) })).json().code).toBe('INSUFFICIENT_PERMISSION');
     const otherApp = await kw.rootKeys.create({ name: 'other app', permissions: ['leaks:write'], appIds: [appId] }, CLI);
     expect((await server.inject({ method: 'POST', url: `/v1/leaks/${row.id}/dismiss`, headers: bearer(otherApp.secret) })).json().code).toBe('INSUFFICIENT_PERMISSION');
     const done = await server.inject({ method: 'POST', url: `/v1/leaks/${row.id}/dismiss`, headers: bearer(root) });
     expect(done.statusCode).toBe(200);
-    expect(done.json()).toMatchObject({ id: row.id, dismissedAt: expect.any(String), dismissedBy: expect.stringMatching(/^key_/) });
+    expect(done.json()).toMatchObject({ id: row.id, status: 'dismissed', closedAt: expect.any(String), closedBy: expect.stringMatching(/^key_/) });
     expect((await server.inject({ method: 'POST', url: `/v1/leaks/${row.id}/dismiss`, headers: bearer(root) })).json().code).toBe('CONFLICT');
     expect((await kw.verifier.verify(k.secret, { subject: 'u1' })).valid).toBe(true);
     expect((await kw.store.listAudit({ limit: 10, target: row.id })).map((a) => a.action)).toEqual(['leak.report', 'leak.dismiss']);

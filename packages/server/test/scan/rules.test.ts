@@ -117,8 +117,10 @@ stopwords = ["testtoken"]
 
   it('loads rules, honours per-rule and global allow-lists, keeps Keyward keys on and the built-ins off', () => {
     const rules = buildRules([{ file: 'team.toml', text: toml }], w);
-    expect(rules.map((r) => r.id)).toEqual(['keyward-key', 'acme-token']);
-    expect(warn.join('\n')).toContain('path-only');
+    expect(rules.map((r) => r.id)).toEqual(['keyward-key', 'acme-token', 'path-only']);
+    expect(warn).toEqual([]);
+    // A path-only rule never reads content: a .pem file's text is not its finding (scanPath is).
+    expect(scanText({ path: 'k.pem', text: 'nothing here' }, rules)).toEqual([]);
     const real = 'acme_q8z1k2m3n4b5v6c7x8l9p0ow';
     expect(scanText({ path: 'src/a.ts', text: `t = ACME_${real.slice(5).toUpperCase()}` }, rules).map((f) => f.ruleId)).toEqual(['acme-token']);
     expect(scanText({ path: 'src/a.ts', text: `t = ${real}` }, rules)).toHaveLength(1);
@@ -136,6 +138,7 @@ stopwords = ["testtoken"]
   it.each([
     ['bad TOML', 'rules = ['],
     ['a rule without id', '[[rules]]\nregex = "a"'],
+    ['a rule with neither regex nor path', "[[rules]]\nid = 'x'\ndescription = 'y'"],
     ['a regex that does not compile', "[[rules]]\nid = 'x'\nregex = '''(unclosed'''"],
     ['a secretGroup past the groups', "[[rules]]\nid = 'x'\nregex = '''a(b)'''\nsecretGroup = 3"],
   ])('%s is SCAN_RULES_INVALID', (_name, text) => {

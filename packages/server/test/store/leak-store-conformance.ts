@@ -19,8 +19,9 @@ export function makeLeak(over: Partial<LeakReport> = {}): LeakReport {
     reportCount: 1,
     firstReportedAtMs: T0,
     lastReportedAtMs: T0,
-    dismissedAtMs: null,
-    dismissedBy: null,
+    status: 'open',
+    closedAtMs: null,
+    closedBy: null,
     ...over,
   };
 }
@@ -69,6 +70,29 @@ export function leakStoreConformance(name: string, make: HarnessFactory<LeakStor
       await h.close();
     });
 
+    it('closeLeak: open → dismissed or resolved once, audited with it; of racing operators one wins; a repeat report leaves it closed', async () => {
+      const h = await make();
+      const r = makeLeak();
+      await h.store.recordLeak(r, draft('leak.report', r.id));
+      const outcomes = await race(5, (i) => h.store.closeLeak(r.id, i % 2 ? 'resolved' : 'dismissed', `op${i}`, T0 + MINUTE, draft('leak.close', r.id)));
+      expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'conflict')).toHaveLength(4);
+      const closed = await h.store.getLeak(r.id);
+      expect(closed).toMatchObject({ closedAtMs: T0 + MINUTE, closedBy: expect.stringMatching(/^op\d$/) });
+      expect(['dismissed', 'resolved']).toContain(closed!.status);
+      expect((await h.audit()).map((a) => a.action)).toEqual(['leak.report', 'leak.close']);
+      await h.store.recordLeak(makeLeak({ lastReportedAtMs: T0 + 2 * MINUTE }), draft('leak.report', 'again'));
+      expect(await h.store.getLeak(r.id)).toMatchObject({ status: closed!.status, reportCount: 2 });
+      expect(await h.store.closeLeak(newId('lkr'), 'dismissed', 'op', T0, draft('leak.close', 'x'))).toBe('not_found');
+      // Filtered by status; an unwritable audit record closes nothing.
+      const o = makeLeak({ url: 'https://e.example/open' });
+      await h.store.recordLeak(o, draft('leak.report', o.id));
+      expect((await h.store.listLeaks({ limit: 10, status: 'open' })).map((x) => x.id)).toEqual([o.id]);
+      await expect(h.store.closeLeak(o.id, 'dismissed', 'op', T0, unwritable('leak.close', o.id))).rejects.toThrow();
+      expect((await h.store.getLeak(o.id))?.status).toBe('open');
+      await h.close();
+    });
+
     it('lists newest first, per app, with a cursor', async () => {
       const h = await make();
       const appId = await h.createApp();
@@ -80,30 +104,6 @@ export function leakStoreConformance(name: string, make: HarnessFactory<LeakStor
       const page1 = await h.store.listLeaks({ limit: 2 });
       const page2 = await h.store.listLeaks({ limit: 2, before: page1[1]!.id });
       expect([...page1, ...page2].map((r) => r.id)).toEqual(all.slice(0, 4).map((r) => r.id));
-      await h.close();
-    });
-  
-    it('dismissal: one guarded write, audited once; racing dismissals see it done; a repeat report keeps it dismissed', async () => {
-      const h = await make();
-      const r = makeLeak();
-      await h.store.recordLeak(r, draft('leak.report', r.id));
-      const results = await race(5, () => h.store.dismissLeak(r.id, T0 + MINUTE, draft('leak.dismiss', r.id)));
-      expect(results.filter((x) => x === 'dismissed')).toHaveLength(1);
-      expect(results.filter((x) => x === 'already_dismissed')).toHaveLength(4);
-      expect(await h.store.getLeak(r.id)).toMatchObject({ dismissedAtMs: T0 + MINUTE, dismissedBy: 'test' });
-      expect((await h.audit()).filter((a) => a.action === 'leak.dismiss')).toHaveLength(1);
-      await h.store.recordLeak(makeLeak({ lastReportedAtMs: T0 + 2 * MINUTE }), draft('leak.report', 'again'));
-      expect(await h.store.getLeak(r.id)).toMatchObject({ reportCount: 2, dismissedAtMs: T0 + MINUTE });
-      expect(await h.store.dismissLeak('lkr_0000000000000000000000', T0, draft('leak.dismiss', 'x'))).toBe('not_found');
-      await h.close();
-    });
-
-    it('a dismissal whose audit record cannot be written does not happen', async () => {
-      const h = await make();
-      const r = makeLeak();
-      await h.store.recordLeak(r, draft('leak.report', r.id));
-      await expect(h.store.dismissLeak(r.id, T0, unwritable('leak.dismiss', r.id))).rejects.toThrow();
-      expect((await h.store.getLeak(r.id))!.dismissedAtMs).toBeNull();
       await h.close();
     });
   });

@@ -129,6 +129,39 @@ export function webhookStoreConformance(name: string, make: HarnessFactory<Webho
       await h.close();
     });
 
+    it('pruneDeliveries: only finished deliveries older than the cutoff, each with its attempts, in bounded batches; pending ones stay', async () => {
+      const h = await make();
+      const appId = await h.createApp();
+      const e = makeEndpoint(appId);
+      await h.store.createEndpoint(e, draft('webhook.create', e.id));
+      // Due in this order, one claim each; `pending` is never due, so it stays pending.
+      const old = Array.from({ length: 5 }, (_, i) => makeDelivery(e, { nextAttemptAtMs: T0 + i }));
+      const recent = makeDelivery(e, { nextAttemptAtMs: T0 + 10 });
+      const pending = makeDelivery(e, { nextAttemptAtMs: T0 + 1000 * DAY_MS });
+      await h.store.enqueue([...old, pending, recent]);
+      const finish = async (id: string, atMs: number, status: 'delivered' | 'failed') => {
+        expect((await h.store.claimDue(T0 + 10, 1, 'n', MINUTE)).map((d) => d.id)).toEqual([id]);
+        expect(await h.store.recordAttempt(id, 'n', { attempt: attempt(id, 1, status === 'delivered' ? 204 : 500, atMs), status, nextAttemptAtMs: null })).toBe(true);
+      };
+      for (const [i, d] of old.entries()) await finish(d.id, T0 + i, i % 2 ? 'failed' : 'delivered');
+      await finish(recent.id, T0 + DAY_MS, 'delivered');
+      const cutoff = T0 + DAY_MS;
+      expect(await h.store.pruneDeliveries(cutoff, 2)).toBe(2);
+      expect(await h.store.pruneDeliveries(cutoff, 100)).toBe(3);
+      expect(await h.store.pruneDeliveries(cutoff, 100)).toBe(0);
+      for (const d of old) {
+        expect(await h.store.getDelivery(d.id)).toBeUndefined();
+        expect(await h.store.listAttempts(d.id)).toEqual([]);
+      }
+      // The cutoff is exclusive; a pending delivery is still owed, however old.
+      expect((await h.store.getDelivery(recent.id))?.status).toBe('delivered');
+      expect(await h.store.listAttempts(recent.id)).toHaveLength(1);
+      expect((await h.store.getDelivery(pending.id))?.status).toBe('pending');
+      expect(await h.store.pruneDeliveries(T0 + DAY_MS * 100, 100)).toBe(1);
+      expect((await h.store.getDelivery(pending.id))?.status).toBe('pending');
+      await h.close();
+    });
+
     it('enqueue is all or none', async () => {
       const h = await make();
       const appId = await h.createApp();

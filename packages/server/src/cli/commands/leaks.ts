@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { leakReportView } from '../../http/views.js';
+import { LEAK_STATUSES, type LeakStatus } from '../../leaks/model.js';
 import { CLI_ACTOR, withLocal } from '../context.js';
 import { readStdin } from '../stdin.js';
 
@@ -26,13 +27,34 @@ export function leaksCommand(program: Command): void {
     .command('list')
     .description('Leak reports, newest first')
     .option('--app <appId>', 'only this app')
+    .option('--status <status>', `only reports with this review status (${LEAK_STATUSES.join(', ')})`)
     .option('--limit <n>', 'how many (1–1000)', '100')
-    .action(async (opts: { app?: string; limit: string }, cmd: Command) => {
+    .action(async (opts: { app?: string; status?: string; limit: string }, cmd: Command) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new KeywardError('VALIDATION_FAILED', '--limit must be 1 to 1000', { errors: [{ pointer: '--limit', message: '1 to 1000' }] });
+      const status = opts.status as LeakStatus | undefined;
+      if (status !== undefined && !LEAK_STATUSES.includes(status)) throw new KeywardError('VALIDATION_FAILED', `--status must be one of ${LEAK_STATUSES.join(', ')}`, { errors: [{ pointer: '--status', message: LEAK_STATUSES.join(', ') }] });
       await withLocal(cmd, async (kw, out) => {
-        const items = await kw.leaks.list({ limit, ...(opts.app ? { appId: opts.app } : {}) });
-        out.list(items.map(leakReportView), ['id', 'lastReportedAt', 'outcome', 'keyId', 'appId', 'reportCount', 'url']);
+        const items = await kw.leaks.list({ limit, ...(opts.app ? { appId: opts.app } : {}), ...(status ? { status } : {}) });
+        out.list(items.map(leakReportView), ['id', 'lastReportedAt', 'outcome', 'status', 'keyId', 'appId', 'reportCount', 'url']);
+      });
+    });
+  leaks
+    .command('dismiss <leakReportId>')
+    .description('Close an open leak report as dismissed (looked at, nothing to do); the key is left as it is')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      await withLocal(cmd, async (kw, out) => {
+        const r = leakReportView(await kw.leaks.dismiss(id, CLI_ACTOR));
+        out.result(r, () => `Leak report ${r.id} dismissed.`);
+      });
+    });
+  leaks
+    .command('revoke <leakReportId>')
+    .description('Revoke the key a leak report names (reason leaked) and close the report as resolved')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      await withLocal(cmd, async (kw, out) => {
+        const r = leakReportView(await kw.leaks.revokeReported(id, CLI_ACTOR));
+        out.result(r, () => `Key ${r.keyId} revoked; leak report ${r.id} ${r.status}.`);
       });
     });
 }

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { actorOf } from './actor.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { Keyward } from '../../keyward.js';
 import { idPattern } from '../../lib/ids.js';
@@ -9,6 +8,7 @@ import { assertAppAccess } from '../auth.js';
 import { AppId, ERROR_RESPONSES, Limit } from '../schemas.js';
 import type { Server } from '../types.js';
 import { leakReportView } from '../views.js';
+import { actorOf } from './actor.js';
 
 const REFUSAL_CODES = { unsigned: 'LEAK_REPORT_UNSIGNED', unknown_key: 'LEAK_REPORT_KEY_UNKNOWN', bad_signature: 'LEAK_REPORT_SIGNATURE_INVALID' } as const satisfies Record<LeakSignatureRefusal, string>;
 
@@ -25,9 +25,12 @@ const LeakReportView = Type.Object({
   reportCount: Type.Integer(),
   firstReportedAt: Type.String({ format: 'date-time' }),
   lastReportedAt: Type.String({ format: 'date-time' }),
-  dismissedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When an operator dismissed it; null while open' }),
-  dismissedBy: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union([Type.Literal('open'), Type.Literal('dismissed'), Type.Literal('resolved')], { description: 'The review: open until an operator dismisses it or revokes its key (resolved); outcome stays what the report did' }),
+  closedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  closedBy: Type.Union([Type.String(), Type.Null()]),
 });
+
+const LeakReportId = Type.String({ pattern: idPattern('lkr') });
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? undefined : v);
 
@@ -74,33 +77,64 @@ export async function leakRoutes(server: Server, kw: Pick<Keyward, 'leaks' | 'le
       schema: {
         tags: ['leaks'],
         summary: 'List leak reports, newest first (one app with appId; every app needs an all-app root key)',
-        querystring: Type.Object({ appId: Type.Optional(AppId), limit: Type.Optional(Limit), before: Type.Optional(Type.String({ pattern: idPattern('lkr') })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { appId: Type.Optional(AppId), status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('dismissed'), Type.Literal('resolved')])), limit: Type.Optional(Limit), before: Type.Optional(LeakReportId) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ items: Type.Array(LeakReportView), next: Type.Union([Type.String(), Type.Null()]) }), ...ERROR_RESPONSES },
       },
     },
     async (request) => {
       assertAppAccess(request.caller!, request.query.appId ?? null);
       const limit = Math.min(Math.max(Number(request.query.limit ?? 100), 1), 1000);
-      const items = await kw.leaks.list({ limit, ...(request.query.appId ? { appId: request.query.appId } : {}), ...(request.query.before ? { before: request.query.before } : {}) });
+      const q = request.query;
+      const items = await kw.leaks.list({ limit, ...(q.appId ? { appId: q.appId } : {}), ...(q.status ? { status: q.status } : {}), ...(q.before ? { before: q.before } : {}) });
       return { items: items.map(leakReportView), next: items.length === limit ? items[items.length - 1]!.id : null };
     },
   );
 
+  /** One report; 404 also for a report of an app the root key does not cover. */
+  const load = async (request: { caller?: Parameters<typeof assertAppAccess>[0]; params: { leakReportId: string } }) => {
+    const r = await kw.leaks.get(request.params.leakReportId);
+    if (!r) throw new KeywardError('NOT_FOUND', 'leak report not found');
+    assertAppAccess(request.caller!, r.appId);
+    return r;
+  };
+
+  server.get(
+    '/v1/leaks/:leakReportId',
+    {
+      config: { auth: 'root', permission: 'leaks:read', apps: 'handler' },
+      schema: { tags: ['leaks'], summary: 'One leak report', params: Type.Object({ leakReportId: LeakReportId }), response: { 200: LeakReportView, ...ERROR_RESPONSES } },
+    },
+    async (request) => leakReportView(await load(request)),
+  );
+
   server.post(
-    '/v1/leaks/:leakId/dismiss',
+    '/v1/leaks/:leakReportId/dismiss',
     {
       config: { auth: 'root', permission: 'leaks:write', apps: 'handler' },
       schema: {
         tags: ['leaks'],
-        summary: 'Dismiss a leak report: handled (the key revoked or rotated) or a false alarm. Audited; the key is not touched; CONFLICT once dismissed',
-        params: Type.Object({ leakId: Type.String({ pattern: idPattern('lkr') }) }),
+        summary: 'Dismiss an open leak report (looked at, nothing to do); CONFLICT unless open. The key is left as it is.',
+        params: Type.Object({ leakReportId: LeakReportId }),
         response: { 200: LeakReportView, ...ERROR_RESPONSES },
       },
     },
-    async (request) => {
-      const report = await kw.leaks.get(request.params.leakId);
-      assertAppAccess(request.caller!, report.appId);
-      return leakReportView(await kw.leaks.dismiss(report.id, actorOf(request)));
+    async (request) => leakReportView(await kw.leaks.dismiss((await load(request)).id, actorOf(request))),
+  );
+
+  server.post(
+    '/v1/leaks/:leakReportId/revoke',
+    {
+      config: { auth: 'root', permission: 'keys:write', apps: 'handler' },
+      schema: {
+        tags: ['leaks'],
+        summary: "Revoke the key a leak report names (reason leaked; a flagged publishable key once its replacement shipped) and mark an open report resolved. Idempotent; CONFLICT for a report naming no key",
+        params: Type.Object({ leakReportId: LeakReportId }),
+        response: { 200: LeakReportView, ...ERROR_RESPONSES },
+      },
     },
+    async (request) => leakReportView(await kw.leaks.revokeReported((await load(request)).id, actorOf(request))),
   );
 }

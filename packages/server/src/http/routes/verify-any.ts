@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { verifyAny } from '../../credentials/verify-any.js';
 import { KeywardError } from '../../errors/keyward-error.js';
@@ -26,7 +27,7 @@ const Result = Type.Object({
   requestId: Type.String(),
 });
 
-export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' | 'metrics' | 'attestation'>): void {
+export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' | 'metrics' | 'attestation' | 'now'>): void {
   server.post(
     '/v1/verify',
     {
@@ -52,6 +53,8 @@ export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' 
             scopes: Type.Optional(Type.Array(Scope, { maxItems: 32 })),
             appId: Type.Optional(AppId),
             environment: Type.Optional(Environment),
+            clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 45, description: "The end user's IP address as your backend saw it: for anomaly detection only (many networks), never for authentication" })),
+            userAgent: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: "The end user's User-Agent as your backend saw it, for anomaly detection (default: the signed request's own)" })),
           },
           { additionalProperties: false },
         ),
@@ -61,11 +64,14 @@ export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' 
     async (request) => {
       const b = request.body;
       if ((b.credential === undefined) === (b.request === undefined)) throw new KeywardError('VALIDATION_FAILED', 'send exactly one of credential or request');
+      if (b.clientIp !== undefined && isIP(b.clientIp) === 0) throw new KeywardError('VALIDATION_FAILED', '/body/clientIp: an IPv4 or IPv6 address', { errors: [{ pointer: '/body/clientIp', message: 'an IPv4 or IPv6 address' }] });
       const scope = request.caller!.key.kind === 'root' ? { ...(b.appId ? { appId: b.appId } : {}), ...(b.environment ? { environment: b.environment } : {}) } : appScope(request, b);
       const input = b.credential !== undefined
         ? { credential: b.credential, ...(b.subject ? { subject: b.subject } : {}) }
         : { request: { method: b.request!.method, target: b.request!.target, headers: b.request!.headers, ...(b.request!.bodyBase64 ? { body: Buffer.from(b.request!.bodyBase64, 'base64') } : {}) } };
-      const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason), { attestation: kw.attestation.gate });
+      // Anomaly detection sees every verification here too (in memory; no store write per request).
+      const observed = { now: kw.now, ...(b.clientIp ? { clientIp: b.clientIp } : {}), ...(b.userAgent ? { userAgent: b.userAgent } : {}) };
+      const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason), { attestation: kw.attestation.gate, observed });
       if (!r.valid) return r.retryAfterMs !== undefined ? { valid: false, code: r.code, retryAfterSeconds: retryAfterSeconds(r.retryAfterMs), requestId: String(request.id) } : { valid: false, code: r.code, requestId: String(request.id) };
       return { ...r, scopes: [...r.scopes], requestId: String(request.id) };
     },

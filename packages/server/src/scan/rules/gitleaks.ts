@@ -9,8 +9,10 @@ import { goRegexToJs } from './go-regex.js';
  * per-rule allow-lists (`[rules.allowlist]` and `[[rules.allowlists]]`) and global ones
  * (`[allowlist]`, `[[allowlists]]` with `targetRules`), each with regexes, regexTarget
  * (secret, match, line), paths, stopwords and condition (OR, AND); `[extend] useDefault`.
- * Not supported, with a warning: path-only rules (no regex), `commits` in allow-lists,
- * `[extend] path` (point --rules at that file too).
+ * Path-only rules (`path`, no `regex`) report the file itself, as gitleaks does; their
+ * allow-lists are judged at gitleaks' path stage (`pathAllowed`).
+ * Not supported, with a warning: `commits` in allow-lists, `[extend] path` (point --rules at
+ * that file too).
  */
 export interface LoadedRules {
   readonly rules: readonly Rule[];
@@ -86,6 +88,18 @@ export function allowed(a: Allowlist, ruleId: string, secret: string, match: str
   return a.condition === 'AND' ? checks.every(Boolean) : checks.some(Boolean);
 }
 
+/**
+ * gitleaks' path stage (checkCommitOrPathAllowed), the only one a path-only finding meets: with
+ * OR, a matching path allows the file; with AND, a list that also has regexes or stopwords never
+ * allows at this stage (those are content checks, and a path-only finding has no content).
+ */
+export function pathAllowed(a: Allowlist, ruleId: string, path: string): boolean {
+  if (a.targetRules.length > 0 && !a.targetRules.includes(ruleId)) return false;
+  if (a.paths.length === 0) return false;
+  if (a.condition === 'AND' && (a.regexes.length > 0 || a.stopwords.length > 0)) return false;
+  return a.paths.some((r) => hit(r, path));
+}
+
 /** Parses one gitleaks TOML file. Errors name the file and the rule; SCAN_RULES_INVALID. */
 export function loadGitleaksRules(file: string, text: string, warn: Warn): LoadedRules {
   let doc: Table;
@@ -110,8 +124,29 @@ export function loadGitleaksRules(file: string, text: string, warn: Warn): Loade
     const id = t.id;
     const where = `rules[${i}]${str(id) ? ` (${id})` : ''}`;
     if (!str(id) || id.length === 0) fail(file, where, 'id is required');
+    const lists: Allowlist[] = [];
+    if (t.allowlist !== undefined) lists.push(allowlist(file, `${where}.allowlist`, t.allowlist, warn));
+    if (t.allowlists !== undefined) {
+      if (!Array.isArray(t.allowlists)) fail(file, `${where}.allowlists`, 'must be an array of tables');
+      t.allowlists.forEach((a, j) => lists.push(allowlist(file, `${where}.allowlists[${j}]`, a, warn)));
+    }
     if (t.regex === undefined) {
-      warn(file, `${where}: rules without a regex (path-only) are not supported, skipped`);
+      // gitleaks refuses a rule with neither (config validation): it could never match anything.
+      if (t.path === undefined) fail(file, where, 'a rule needs a regex, a path or both');
+      if (!str(t.path)) fail(file, `${where}.path`, 'must be a string');
+      rules.push({
+        id,
+        description: str(t.description) ? t.description : id,
+        // Never run (scanText skips path-only rules); present so every rule has the same shape.
+        regex: /(?!)/g,
+        secretGroup: 0,
+        keywords: [],
+        entropy: 0,
+        source: 'custom',
+        path: regex(file, `${where}.path`, t.path),
+        pathOnly: true,
+        ...(lists.length ? { acceptPath: (p: string) => !lists.some((a) => pathAllowed(a, id, p)) } : {}),
+      });
       return;
     }
     if (!str(t.regex)) fail(file, `${where}.regex`, 'must be a string');
@@ -121,12 +156,6 @@ export function loadGitleaksRules(file: string, text: string, warn: Warn): Loade
     if (!Number.isInteger(secretGroup) || secretGroup < 0 || secretGroup > groups) fail(file, `${where}.secretGroup`, `must be a group of the regex (0 to ${groups})`);
     const entropy = t.entropy === undefined ? 0 : Number(t.entropy);
     if (!Number.isFinite(entropy) || entropy < 0) fail(file, `${where}.entropy`, 'must be a non-negative number');
-    const lists: Allowlist[] = [];
-    if (t.allowlist !== undefined) lists.push(allowlist(file, `${where}.allowlist`, t.allowlist, warn));
-    if (t.allowlists !== undefined) {
-      if (!Array.isArray(t.allowlists)) fail(file, `${where}.allowlists`, 'must be an array of tables');
-      t.allowlists.forEach((a, j) => lists.push(allowlist(file, `${where}.allowlists[${j}]`, a, warn)));
-    }
     rules.push({
       id,
       description: str(t.description) ? t.description : id,
@@ -145,6 +174,10 @@ export function loadGitleaksRules(file: string, text: string, warn: Warn): Loade
 /** A rule with the global allow-lists folded into its own check. */
 export function withAllowlists(rule: Rule, lists: readonly Allowlist[]): Rule {
   if (lists.length === 0 || rule.source === 'keyward') return rule;
+  if (rule.pathOnly) {
+    const ownPath = rule.acceptPath;
+    return { ...rule, acceptPath: (p) => (ownPath ? ownPath(p) : true) && !lists.some((a) => pathAllowed(a, rule.id, p)) };
+  }
   const own = rule.accept;
   return { ...rule, accept: (secret, line, path, m) => (own ? own(secret, line, path, m) : true) && !lists.some((a) => allowed(a, rule.id, secret, m[0], line, path)) };
 }

@@ -72,7 +72,10 @@ export async function recordAttestationEvents(db: Kysely<Database>, events: read
         .insertInto('attestation_events')
         .values({ id: e.id, app_id: e.appId, environment: e.environment, stage: e.stage, outcome: e.outcome, code: e.code, subject: e.subject, reason: e.reason, count: e.count, first_at_ms: e.firstAtMs, last_at_ms: e.lastAtMs })
         .execute();
-      await appendAuditIn(trx, { actor: 'system:attestation', requestId: 'attestation-events', action: 'attestation.failed', target: e.appId, data: { eventId: e.id, environment: e.environment, stage: e.stage, outcome: e.outcome, code: e.code, subject: e.subject, reason: e.reason, count: e.count } }, nowMs);
+      // The `attestation.failed` webhook is queued in the same transaction (the transactional outbox).
+      const data = { eventId: e.id, environment: e.environment, stage: e.stage, outcome: e.outcome, code: e.code, subject: e.subject, reason: e.reason, count: e.count };
+      const webhook = { type: 'attestation.failed' as const, appId: e.appId, data: { ...data, firstAt: new Date(e.firstAtMs).toISOString(), lastAt: new Date(e.lastAtMs).toISOString() } };
+      await appendAuditIn(trx, { actor: 'system:attestation', requestId: 'attestation-events', action: 'attestation.failed', target: e.appId, data, events: [webhook] }, nowMs);
     }
   });
 }

@@ -5,6 +5,7 @@ import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import { newId } from '../../lib/ids.js';
 import type { WriteOutcome } from '../types.js';
+import { enqueueEventsIn } from './outbox.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -37,13 +38,17 @@ export async function missOutcome(trx: Db, table: keyof Database, id: string, id
 }
 
 /**
- * Appends to the hash chain inside the caller's transaction. Claiming the head row first
+ * Appends to the hash chain inside the caller's transaction, and queues the draft's webhook
+ * events there too (outbox.ts), so a change's notifications are lost or kept with it. Claiming the head row first
  * serialises concurrent appenders (a row lock on PostgreSQL, the single writer on SQLite) so the
  * chain never forks.
  */
 export async function appendAuditIn(trx: Db, draft: AuditDraft, nowMs: number): Promise<AuditRecord> {
   try {
-    return await appendAuditRecord(trx, draft, nowMs);
+    const record = await appendAuditRecord(trx, draft, nowMs);
+    // The transactional outbox: the change's webhook events are queued here, in its transaction.
+    if (draft.events?.length) await enqueueEventsIn(trx, draft.events, nowMs);
+    return record;
   } catch (err) {
     // Thrown inside the change's transaction, so the change rolls back with it: the caller gets
     // 503 AUDIT_UNAVAILABLE ("not made"), never a 500 that leaves them guessing; when the whole

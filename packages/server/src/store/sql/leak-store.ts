@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { AuditDraft } from '../../audit/model.js';
-import type { LeakOutcome, LeakReport } from '../../leaks/model.js';
+import type { LeakOutcome, LeakReport, LeakStatus } from '../../leaks/model.js';
 import type { LeakStore } from '../../leaks/store.js';
-import { appendAuditIn } from './audited-write.js';
+import type { WriteOutcome } from '../types.js';
+import { appendAuditIn, guardedWrite } from './audited-write.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -20,8 +21,9 @@ export interface LeakTables {
     report_count: number;
     first_reported_at_ms: number;
     last_reported_at_ms: number;
-    dismissed_at_ms: number | null;
-    dismissed_by: string | null;
+    status: string;
+    closed_at_ms: number | null;
+    closed_by: string | null;
   };
 }
 
@@ -55,10 +57,12 @@ export const LEAK_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 651,
-    name: 'leak reports can be dismissed',
+    name: 'leak report review (status, closed at, closed by)',
     async up(db, dialect) {
-      await db.schema.alterTable('leak_reports').addColumn('dismissed_at_ms', bigint(dialect)).execute();
-      await db.schema.alterTable('leak_reports').addColumn('dismissed_by', 'text').execute();
+      // Reports received before this migration are open: nobody has reviewed them yet.
+      await db.schema.alterTable('leak_reports').addColumn('status', 'text', (c) => c.notNull().defaultTo('open')).execute();
+      await db.schema.alterTable('leak_reports').addColumn('closed_at_ms', bigint(dialect)).execute();
+      await db.schema.alterTable('leak_reports').addColumn('closed_by', 'text').execute();
     },
   },
 ];
@@ -77,8 +81,9 @@ function fromRow(r: LeakTables['leak_reports']): LeakReport {
     reportCount: Number(r.report_count),
     firstReportedAtMs: Number(r.first_reported_at_ms),
     lastReportedAtMs: Number(r.last_reported_at_ms),
-    dismissedAtMs: r.dismissed_at_ms === null ? null : Number(r.dismissed_at_ms),
-    dismissedBy: r.dismissed_by,
+    status: r.status as LeakStatus,
+    closedAtMs: r.closed_at_ms === null ? null : Number(r.closed_at_ms),
+    closedBy: r.closed_by,
   };
 }
 
@@ -104,8 +109,9 @@ export class SqlLeakStore implements LeakStore {
           report_count: 1,
           first_reported_at_ms: report.firstReportedAtMs,
           last_reported_at_ms: report.lastReportedAtMs,
-          dismissed_at_ms: null,
-          dismissed_by: null,
+          status: 'open',
+          closed_at_ms: null,
+          closed_by: null,
         })
         .onConflict((oc) =>
           oc.columns(['token_hash', 'url']).doUpdateSet({
@@ -122,9 +128,10 @@ export class SqlLeakStore implements LeakStore {
     });
   }
 
-  async listLeaks(query: { readonly appId?: string; readonly limit: number; readonly before?: string }): Promise<readonly LeakReport[]> {
+  async listLeaks(query: { readonly appId?: string; readonly status?: LeakStatus; readonly limit: number; readonly before?: string }): Promise<readonly LeakReport[]> {
     let q = this.db.selectFrom('leak_reports').selectAll().orderBy('last_reported_at_ms', 'desc').orderBy('id', 'desc').limit(query.limit);
     if (query.appId) q = q.where('app_id', '=', query.appId);
+    if (query.status) q = q.where('status', '=', query.status);
     if (query.before) {
       const cursor = await this.getLeak(query.before);
       if (!cursor) return [];
@@ -134,20 +141,15 @@ export class SqlLeakStore implements LeakStore {
     return (await q.execute()).map(fromRow);
   }
 
+  async closeLeak(id: string, status: Exclude<LeakStatus, 'open'>, by: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('leak_reports').set({ status, closed_at_ms: nowMs, closed_by: by }).where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+      return guardedWrite(trx, res, { table: 'leak_reports', id }, audit, nowMs);
+    });
+  }
+
   async getLeak(id: string): Promise<LeakReport | undefined> {
     const row = await this.db.selectFrom('leak_reports').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? fromRow(row) : undefined;
-  }
-
-  async dismissLeak(id: string, nowMs: number, audit: AuditDraft): Promise<'dismissed' | 'already_dismissed' | 'not_found'> {
-    return this.db.transaction().execute(async (trx) => {
-      const done = await trx.updateTable('leak_reports').set({ dismissed_at_ms: nowMs, dismissed_by: audit.actor }).where('id', '=', id).where('dismissed_at_ms', 'is', null).executeTakeFirst();
-      if (Number(done.numUpdatedRows) === 1) {
-        await appendAuditIn(trx, audit, nowMs);
-        return 'dismissed';
-      }
-      const exists = await trx.selectFrom('leak_reports').select('id').where('id', '=', id).executeTakeFirst();
-      return exists ? 'already_dismissed' : 'not_found';
-    });
   }
 }

@@ -4,6 +4,8 @@ import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint,
 import type { AttemptOutcome, EndpointPatch, WebhookStore } from '../../webhooks/store.js';
 import type { WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
+import { subscribes } from '../../webhooks/outbox.js';
+import { insertDeliveries } from './outbox.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -99,6 +101,14 @@ export const WEBHOOK_MIGRATIONS: readonly Migration[] = [
         .addColumn('duration_ms', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
         .execute();
+    },
+  },
+  {
+    version: 601,
+    name: 'webhook delivery retention index',
+    async up(db) {
+      // Retention (pruneDeliveries) reads finished deliveries by age: without this, every prune scans the table.
+      await db.schema.createIndex('webhook_deliveries_finished').on('webhook_deliveries').columns(['status', 'updated_at_ms']).execute();
     },
   },
 ];
@@ -213,34 +223,12 @@ export class SqlWebhookStore implements WebhookStore {
 
   async subscribers(appId: string, type: WebhookEventType): Promise<readonly WebhookEndpoint[]> {
     const all = (await this.db.selectFrom('webhook_endpoints').selectAll().where('app_id', '=', appId).where('enabled', '=', 1).orderBy('created_at_ms').execute()).map(endpointFromRow);
-    return all.filter((e) => e.events.length === 0 || e.events.includes(type));
+    return all.filter((e) => subscribes(e, type));
   }
 
   async enqueue(deliveries: readonly WebhookDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('webhook_deliveries')
-        .values(
-          deliveries.map((d) => ({
-            id: d.id,
-            endpoint_id: d.endpointId,
-            app_id: d.appId,
-            event_type: d.eventType,
-            payload: d.payload,
-            status: 'pending',
-            attempts: 0,
-            next_attempt_at_ms: d.nextAttemptAtMs ?? d.createdAtMs,
-            lease_owner: null,
-            lease_until_ms: null,
-            last_status_code: null,
-            last_error: null,
-            created_at_ms: d.createdAtMs,
-            updated_at_ms: d.createdAtMs,
-          })),
-        )
-        .execute();
-    });
+    await this.db.transaction().execute((trx) => insertDeliveries(trx, deliveries));
   }
 
   async claimDue(nowMs: number, limit: number, owner: string, leaseMs: number): Promise<readonly WebhookDelivery[]> {
@@ -310,6 +298,26 @@ export class SqlWebhookStore implements WebhookStore {
 
   async listAttempts(deliveryId: string): Promise<readonly DeliveryAttempt[]> {
     return (await this.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt').execute()).map(attemptFromRow);
+  }
+
+  async pruneDeliveries(beforeMs: number, limit: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids = (
+        await trx.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['delivered', 'failed']).where('updated_at_ms', '<', beforeMs).orderBy('updated_at_ms').limit(limit).execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      // Lock them first with an UPDATE that repeats the condition (PostgreSQL re-checks it after
+      // the row lock, and a racing redelivery then waits for this commit and finds nothing): a
+      // delivery made pending again since the SELECT stays, with its log. The attempts go before
+      // their delivery (they reference it).
+      const gone = (
+        await trx.updateTable('webhook_deliveries').set({ lease_owner: 'pruning' }).where('id', 'in', ids).where('status', 'in', ['delivered', 'failed']).where('updated_at_ms', '<', beforeMs).returning('id').execute()
+      ).map((r) => r.id);
+      if (gone.length === 0) return 0;
+      await trx.deleteFrom('webhook_attempts').where('delivery_id', 'in', gone).execute();
+      await trx.deleteFrom('webhook_deliveries').where('id', 'in', gone).execute();
+      return gone.length;
+    });
   }
 
   async redeliver(id: string, nowMs: number): Promise<'ok' | 'not_found'> {
