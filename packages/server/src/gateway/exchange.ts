@@ -161,7 +161,7 @@ export class Exchange {
     this.trace = startRequestTrace(req.method ?? 'GET', req.headers, { 'http.request.method': req.method ?? '', 'keyward.process': 'gateway', 'keyward.request_id': this.requestId });
     if (observer !== undefined) {
       observer.started();
-      res.once('close', () => observer.ended());
+      this.hookClose(); // its `ended` is the one close listener's too
     }
   }
 
@@ -185,6 +185,7 @@ export class Exchange {
   }
 
   private closed(): void {
+    this.observer?.ended();
     if (!this.res.writableFinished) this.gone = true;
     const held = this.held;
     if (held !== undefined) for (let i = 0; i < held.length; i += 2) (held[i] as InFlight).release(held[i + 1] as string);
