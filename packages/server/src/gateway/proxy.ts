@@ -64,7 +64,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     }
     const clientIp = options.clientIp(req);
     if (!ex.hold(perClient, clientIp)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight from this address');
-    const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId };
+    const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId, connection: req.socket };
     const cert = clientCertOf(req).clientCertSha256;
     if (cert) view.clientCertSha256 = cert;
     if (options.policy.needsBody(view)) {

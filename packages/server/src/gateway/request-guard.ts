@@ -131,6 +131,7 @@ export function upstreamHeaders(req: IncomingMessage, options: { readonly keepCo
 function decidedNames(decided: Readonly<Record<string, string>>): Set<string> | undefined {
   let names: Set<string> | undefined;
   for (const k in decided) {
+    if (k.startsWith('x-keyward-')) continue; // the identity headers, as the policy spells them
     const n = canonicalName(k.toLowerCase());
     // (`cookie` is stripped only without keepCookies: a decided cookie header still goes in the set.)
     if ((STRIPPED.has(n) && n !== 'cookie') || n.startsWith('x-keyward-')) continue;
