@@ -87,6 +87,8 @@ export const CATALOGUE = {
   PATH_NOT_CANONICAL: { status: 400, title: 'The path uses dot segments, path parameters, encoded slashes or other forms servers resolve differently', kind: 'request' },
   REQUEST_TIMEOUT: { status: 408, title: 'The request headers or body arrived too slowly', kind: 'request' },
   TOO_MANY_IN_FLIGHT: { status: 429, title: 'Too many requests in flight for this client address or credential', kind: 'request' },
+  // Never sent (the client is gone): the gateway's log and metrics record it, as nginx's 499.
+  CLIENT_CLOSED_REQUEST: { status: 499, title: 'The client closed the connection before the answer; nothing more was sent upstream for it', kind: 'request' },
 
   // ---- leak reports (POST /v1/leaks): refused before the body is parsed, nothing revoked ------
   LEAK_REPORT_UNSIGNED: { status: 401, title: 'The leak report lacks its Github-Public-Key-Identifier or Github-Public-Key-Signature header', kind: 'request' },

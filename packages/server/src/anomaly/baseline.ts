@@ -48,7 +48,9 @@ export function advance(b: RateBaseline, atMs: number, alpha: number): RateBasel
 }
 
 export function add(b: RateBaseline, n = 1): RateBaseline {
-  return { ...b, count: b.count + n };
+  // Spelled out rather than `{ ...b, count }`: this runs once per authenticated request (the
+  // pipeline feeds every outcome to the detector), and the spread showed on the gateway's profile.
+  return { minuteStartMs: b.minuteStartMs, count: b.count + n, mean: b.mean, variance: b.variance, minutes: b.minutes };
 }
 
 /** The count above which the current minute is a spike, given the thresholds. */

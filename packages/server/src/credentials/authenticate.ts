@@ -6,6 +6,8 @@ import type { Environment } from '../keys/model.js';
 import type { VerifyRequirements } from '../keys/decide.js';
 import type { KeyKind } from '../keys/model.js';
 import { isMetered, type KeyVerifier } from '../keys/verifier.js';
+import type { KeyDecision } from '../keys/decide.js';
+import { digestsEqual } from '../lib/crypto.js';
 import { keyCaller, type Caller, type CallerResult } from './caller.js';
 import { isKeywardJwt, looksLikeJwt, presented } from './extract.js';
 import type { ExternalToken } from '../oidc/scheme.js';
@@ -20,6 +22,12 @@ export interface AuthRequest {
   readonly body?: Uint8Array;
   /** SHA-256 (hex) of the TLS client certificate, when the connection presented one. */
   readonly clientCertSha256?: string;
+  /**
+   * The client connection the request came on (the gateway passes its socket): the SHA-256 of the
+   * last key accepted on it is remembered, so a client repeating its key over keep-alive is not
+   * hashed again (see `verifyKeyOn`).
+   */
+  readonly connection?: object;
 }
 
 /** What the caller of `authenticate()` requires of every credential. */
@@ -125,7 +133,7 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
   if (subject !== undefined) requirements.subject = subject;
   if (req.clientCertSha256) requirements.clientCertSha256 = req.clientCertSha256;
   if (context.deferCredits) requirements.deferCredits = true;
-  const d = await v.keys.verify(value, requirements);
+  const d = await verifyKeyOn(v.keys, value, requirements, req.connection);
   if (!d.valid) {
     if (d.retryAfterMs === undefined) return no(d.code, d.reason);
     return d.policies ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs, policies: d.policies } : { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs };
@@ -141,4 +149,29 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
     if (k.credits) budgeted.credits = k.credits;
   }
   return { valid: true, code: 'VALID', caller: budgeted };
+}
+
+/**
+ * The key each connection last presented and had accepted, with its SHA-256, as the HTTP layer
+ * keeps it for operators (http/auth.ts; docs/threat-model.md): an app repeats its key on every
+ * request of a keep-alive connection, and hashing it each time was a measurable share of the
+ * gateway's decision. Only the hash is skipped: the verifier still looks the digest up and makes
+ * its whole decision on every request, so a revocation applies to the next one. The match is
+ * constant-time (behind a proxy one connection can carry several clients' requests); only accepted
+ * keys are remembered, one per connection, and the entry goes with the socket.
+ */
+const lastKey = new WeakMap<object, { readonly presented: string; readonly hash: string }>();
+
+function verifyKeyOn(keys: KeyVerifier, presented: string, requirements: VerifyRequirements, connection: object | undefined): KeyDecision | Promise<KeyDecision> {
+  if (connection === undefined) return keys.verify(presented, requirements);
+  const known = lastKey.get(connection);
+  if (known !== undefined && known.presented.length === presented.length && digestsEqual(known.presented, presented)) return keys.verifyDigest(known.hash, requirements);
+  const hash = keys.digest(presented);
+  if (typeof hash !== 'string') return hash;
+  const decision = keys.verifyDigest(hash, requirements);
+  const remember = (d: KeyDecision): KeyDecision => {
+    if (d.valid) lastKey.set(connection, { presented, hash });
+    return d;
+  };
+  return decision instanceof Promise ? decision.then(remember) : remember(decision);
 }

@@ -146,6 +146,8 @@ export class Exchange {
   private held: (InFlight | string)[] | undefined;
   private stopWatch: (() => void) | undefined;
   private closeHooked = false;
+  /** The client's connection closed before its answer was written (set by the one `close` listener). */
+  private gone = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -159,7 +161,7 @@ export class Exchange {
     this.trace = startRequestTrace(req.method ?? 'GET', req.headers, { 'http.request.method': req.method ?? '', 'keyward.process': 'gateway', 'keyward.request_id': this.requestId });
     if (observer !== undefined) {
       observer.started();
-      res.once('close', () => observer.ended());
+      this.hookClose(); // its `ended` is the one close listener's too
     }
   }
 
@@ -183,11 +185,30 @@ export class Exchange {
   }
 
   private closed(): void {
+    this.observer?.ended();
+    if (!this.res.writableFinished) this.gone = true;
     const held = this.held;
     if (held !== undefined) for (let i = 0; i < held.length; i += 2) (held[i] as InFlight).release(held[i + 1] as string);
     this.held = undefined;
     this.stopWatch?.();
     this.upstream?.clientClosed();
+    // Logged now, not when some later step notices: an exchange the client left is reported once, as abandoned.
+    if (this.gone) this.abandon();
+  }
+
+  /**
+   * The client went away before its answer was written: nothing may be sent upstream for it any
+   * more (a request the client abandoned must not still run, e.g. a payment it gave up on and
+   * retried). The listener is in place before the exchange's first await (`hold` of the client
+   * address slot), and `res.destroyed` covers a close Node reported without the listener.
+   */
+  get clientGone(): boolean {
+    return this.gone || this.res.destroyed;
+  }
+
+  /** Records an exchange the client abandoned before the gateway answered (499, nginx's "client closed request"); nothing is written. */
+  abandon(): void {
+    this.done(CATALOGUE.CLIENT_CLOSED_REQUEST.status, 'CLIENT_CLOSED_REQUEST');
   }
 
   /** Sends 100 Continue, once, if the client asked for it: called only when its body will be read. */
@@ -225,7 +246,10 @@ export class Exchange {
   done(status: number, code?: Code): void {
     if (this.logged) return;
     this.logged = true;
-    if (this.trace.span.isRecording()) this.res.once('close', () => endRequestTrace(this.trace, status, code));
+    if (this.trace.span.isRecording()) {
+      if (this.clientGone) endRequestTrace(this.trace, status, code);
+      else this.res.once('close', () => endRequestTrace(this.trace, status, code));
+    }
     this.observer?.answered(this.route, status, code);
     if (!this.onRequest) return;
     const info: Parameters<RequestLog>[0] & { code?: Code } = { requestId: this.requestId, method: this.req.method ?? '', path: maskKeys(pathOf(this.req.url ?? '/')), status, ms: performance.now() - this.startedMs };

@@ -38,7 +38,7 @@ export interface GatewayPolicyOptions {
 export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolicy & { identityFor(caller: Caller): Promise<string> } {
   const { kw, map } = options;
   const identityCache = new Map<string, { token: string; untilMs: number }>();
-  const lastByCredential = new Map<string, { caller: Caller; token: string; untilMs: number }>();
+  const lastByCredential = new Map<string, { caller: Caller; token: string; untilMs: number; headers?: Readonly<Record<string, string>> }>();
   const identityTtl = options.identityTtlSeconds ?? 60;
   const pipelineOptions: Mutable<PipelineOptions> = {
     verifiers: kw.credentials,
@@ -89,6 +89,21 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
     return minted.token;
   }
 
+  /**
+   * The identity headers the upstream receives, made once per remembered identity (they are a
+   * function of the same caller fields as the token, compared by `sameIdentity`), not rebuilt per
+   * request. Shared and read-only: a route that injects a secret copies them.
+   */
+  async function identityHeaders(caller: Caller): Promise<Readonly<Record<string, string>>> {
+    const last = lastByCredential.get(caller.id);
+    if (last !== undefined && last.untilMs > kw.now() && sameIdentity(last.caller, caller)) return (last.headers ??= identityHeadersOf(last.caller, last.token));
+    const token = await identityFor(caller);
+    const remembered = lastByCredential.get(caller.id);
+    // identityFor has just remembered this caller with this token: keep its headers with it.
+    if (remembered !== undefined && remembered.token === token && remembered.caller === caller) return (remembered.headers ??= identityHeadersOf(caller, token));
+    return identityHeadersOf(caller, token);
+  }
+
   function rememberLast(caller: Caller, entry: { token: string; untilMs: number }): void {
     if (lastByCredential.size > 50_000) lastByCredential.clear();
     lastByCredential.set(caller.id, { caller, token: entry.token, untilMs: entry.untilMs });
@@ -111,16 +126,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       }
       const { caller, resource, injected } = outcome;
 
-      const upstreamHeaders: Record<string, string> = {
-        'x-keyward-identity': await identityFor(caller),
-        'x-keyward-app': caller.appId,
-        'x-keyward-environment': caller.environment,
-        'x-keyward-credential-kind': caller.kind,
-        'x-keyward-credential-id': caller.id,
-        'x-keyward-scopes': caller.scopes.join(' '),
-        'x-keyward-signed': String(caller.signed),
-      };
-      if (caller.subject !== null) upstreamHeaders['x-keyward-subject'] = caller.subject;
+      let upstreamHeaders = await identityHeaders(caller);
       const inject = resource?.injectSecret;
       const responseHeaders = outcome.responseHeaders;
       // The pipeline opened the secret before any credit was spent (SECRET_NOT_SET when missing).
@@ -128,7 +134,7 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       if (inject && injected === undefined) return { allow: false, code: 'SECRET_NOT_SET', responseHeaders };
       if (inject && injected !== undefined) {
         // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
-        upstreamHeaders[inject.header] = inject.format.split('{secret}').join(injected);
+        upstreamHeaders = { ...upstreamHeaders, [inject.header]: inject.format.split('{secret}').join(injected) };
       }
       const allowed: Mutable<Extract<GatewayDecision, { allow: true }>> = { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
       if (resource !== undefined) {
@@ -150,6 +156,21 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       return allowed;
     },
   };
+}
+
+/** What the upstream is told of the verified caller, beside the identity token. */
+function identityHeadersOf(caller: Caller, token: string): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {
+    'x-keyward-identity': token,
+    'x-keyward-app': caller.appId,
+    'x-keyward-environment': caller.environment,
+    'x-keyward-credential-kind': caller.kind,
+    'x-keyward-credential-id': caller.id,
+    'x-keyward-scopes': caller.scopes.join(' '),
+    'x-keyward-signed': String(caller.signed),
+  };
+  if (caller.subject !== null) headers['x-keyward-subject'] = caller.subject;
+  return headers;
 }
 
 /** Every field that goes into the identity token (the same fields as the cache key in identityFor). */

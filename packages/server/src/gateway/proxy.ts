@@ -64,7 +64,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     }
     const clientIp = options.clientIp(req);
     if (!ex.hold(perClient, clientIp)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight from this address');
-    const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId };
+    const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId, connection: req.socket };
     const cert = clientCertOf(req).clientCertSha256;
     if (cert) view.clientCertSha256 = cert;
     if (options.policy.needsBody(view)) {
@@ -73,6 +73,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       ex.watchBody(bodies);
       const read = await readBody(req, maxBody);
       if (ex.answered) return;
+      if (ex.clientGone) return ex.abandon();
       if (read === 'too_large') return ex.refuse('PAYLOAD_TOO_LARGE', `signed bodies are limited to ${maxBody} bytes`);
       view.body = read;
     }
@@ -85,6 +86,8 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
       return ex.refuse('STORE_UNAVAILABLE', 'the gateway could not decide; failing closed');
     }
     ex.route = decision.route;
+    // The decision may have waited on the store: a client that left meanwhile gets nothing forwarded.
+    if (ex.clientGone) return ex.abandon();
     if (!decision.allow) return ex.refuse(decision.code, decision.detail, decision.responseHeaders);
     if (decision.credentialId !== undefined && !ex.hold(perCredential, decision.credentialId)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight for this credential');
 
@@ -111,6 +114,7 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     const ex = new Exchange(req, res, options.onRequest, expectsContinue, options.observer);
     proxy(ex).catch((err) => {
       if (ex.answered) return; // already answered (a slow body): the error is the aborted read
+      if (ex.clientGone) return ex.abandon(); // the client left mid-body: the error is its aborted read
       options.onError?.(err, ex.requestId);
       if (!res.headersSent) ex.refuse('INTERNAL');
       else res.destroy();

@@ -123,9 +123,20 @@ export function upstreamHeaders(req: IncomingMessage, options: { readonly keepCo
   return out;
 }
 
-function decidedNames(decided: Readonly<Record<string, string>>): Set<string> {
-  const names = new Set<string>();
-  for (const k in decided) names.add(canonicalName(k.toLowerCase()));
+/**
+ * The names the decision sets that the strip rules above would not already drop (an injected
+ * secret's header); undefined when there are none, the usual case: the identity headers are all
+ * `x-keyward-*`, stripped anyway, so no set is built per request for them.
+ */
+function decidedNames(decided: Readonly<Record<string, string>>): Set<string> | undefined {
+  let names: Set<string> | undefined;
+  for (const k in decided) {
+    if (k.startsWith('x-keyward-')) continue; // the identity headers, as the policy spells them
+    const n = canonicalName(k.toLowerCase());
+    // (`cookie` is stripped only without keepCookies: a decided cookie header still goes in the set.)
+    if ((STRIPPED.has(n) && n !== 'cookie') || n.startsWith('x-keyward-')) continue;
+    (names ??= new Set()).add(n);
+  }
   return names;
 }
 

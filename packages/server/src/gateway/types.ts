@@ -20,6 +20,8 @@ export interface GatewayRequest {
   readonly requestId: string;
   /** Present only when the decision asked for the body (signed requests with Content-Digest). */
   readonly body?: Buffer;
+  /** The client's connection (its socket), for what is remembered per connection (credentials/authenticate.ts). */
+  readonly connection?: object;
 }
 
 export type GatewayDecision =

@@ -1,7 +1,7 @@
 import type { Caller } from '../credentials/caller.js';
 import type { CompiledAccessMap } from './evaluate.js';
 import type { LimitScope, Resource } from './model.js';
-import { periodEnd, periodStart, type Refill } from '../ratelimit/gcra.js';
+import { periodEnd, periodStart, type GcraLimit, type Refill } from '../ratelimit/gcra.js';
 import { rateLimitHeaders, type PolicyState } from '../ratelimit/headers.js';
 import { limitKey, type LimitOp, type LimitOpResult, type RateLimitStore } from '../ratelimit/store.js';
 
@@ -31,14 +31,42 @@ function bucketOf(by: LimitScope, caller: Caller, clientIp: string): string {
  * after the map allowed the call, so a denied call never spends budget. A throw means the limiter
  * store is broken (fail closed: the route does not run).
  */
+type LimitSpec = CompiledAccessMap['map']['limits'][string];
+type QuotaSpec = CompiledAccessMap['map']['quotas'][string];
+
+/** What a resource's budgets are, worked out once per resource of a loaded map rather than per call. */
+interface LimitPlan {
+  readonly compiled: CompiledAccessMap;
+  readonly specs: readonly { readonly name: string; readonly spec: LimitSpec; readonly limit: GcraLimit; readonly keyPrefix: string }[];
+  readonly quota: { readonly q: QuotaSpec; readonly keyPrefix: string } | undefined;
+}
+
+/** Per resource object of a compiled map (a reloaded map brings new resource objects, so new plans). */
+const plans = new WeakMap<Resource, LimitPlan>();
+
+function planOf(compiled: CompiledAccessMap, resource: Resource): LimitPlan {
+  const known = plans.get(resource);
+  if (known !== undefined && known.compiled === compiled) return known;
+  const specs = resource.rateLimits.map((name) => {
+    const spec = compiled.map.limits[name]!;
+    // limitKey(kind, name, scope, id) with the id left off: the per-call bucket is appended.
+    return { name, spec, limit: { rate: spec.rate, windowMs: spec.windowSeconds * 1000, burst: spec.burst }, keyPrefix: limitKey('rate', name, spec.by, '') };
+  });
+  const q = resource.quota && resource.cost > 0 ? compiled.map.quotas[resource.quota]! : undefined;
+  const plan: LimitPlan = { compiled, specs, quota: q ? { q, keyPrefix: limitKey('quota', q.name, q.by, '') } : undefined };
+  plans.set(resource, plan);
+  return plan;
+}
+
 export async function enforceLimits(compiled: CompiledAccessMap, resource: Resource, caller: Caller, clientIp: string, store: RateLimitStore, nowMs: number): Promise<LimitOutcome> {
   // Every limit is decided first and spent only if all allow (one atomic consumeAll): a call
   // refused by a later limit spends nothing from the earlier ones.
+  const plan = planOf(compiled, resource);
+  const specs = plan.specs;
   const ops: LimitOp[] = [];
-  const specs = resource.rateLimits.map((name) => ({ name, spec: compiled.map.limits[name]! }));
-  for (const { name, spec } of specs) ops.push({ type: 'rate', key: limitKey('rate', name, spec.by, bucketOf(spec.by, caller, clientIp)), limit: { rate: spec.rate, windowMs: spec.windowSeconds * 1000, burst: spec.burst }, cost: 1 });
-  const q = resource.quota && resource.cost > 0 ? compiled.map.quotas[resource.quota]! : undefined;
-  if (q) ops.push({ type: 'quota', key: limitKey('quota', q.name, q.by, bucketOf(q.by, caller, clientIp)), quota: q, cost: resource.cost });
+  for (const { spec, limit, keyPrefix } of specs) ops.push({ type: 'rate', key: keyPrefix + bucketOf(spec.by, caller, clientIp), limit, cost: 1 });
+  const q = plan.quota?.q;
+  if (q) ops.push({ type: 'quota', key: plan.quota!.keyPrefix + bucketOf(q.by, caller, clientIp), quota: q, cost: resource.cost });
   if (ops.length === 0) return { ok: true, headers: {}, states: [] };
   const decided = await store.consumeAll(ops, nowMs);
   // Every policy is reported, on a 200 and on a 429 alike; a refusal spent nothing anywhere, so

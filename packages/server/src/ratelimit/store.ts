@@ -58,23 +58,24 @@ export function decideAll(
   readTat: (key: string) => number | undefined,
   readQuota: (key: string) => QuotaState | undefined,
 ): { results: LimitOpResult[]; writes: LimitWrite[] } {
-  const tats = new Map<string, number | undefined>();
-  const quotas = new Map<string, QuotaState | undefined>();
+  // What earlier ops of this call did to a key; with one op (the usual call) there is nothing to carry.
+  const tats = ops.length > 1 ? new Map<string, number | undefined>() : undefined;
+  const quotas = ops.length > 1 ? new Map<string, QuotaState | undefined>() : undefined;
   const results: LimitOpResult[] = [];
   const writes: LimitWrite[] = [];
   let allAllowed = true;
   for (const op of ops) {
     if (op.type === 'rate') {
-      const tat = tats.has(op.key) ? tats.get(op.key) : readTat(op.key);
+      const tat = tats?.has(op.key) ? tats.get(op.key) : readTat(op.key);
       const d = gcra(tat, op.limit, nowMs, op.cost);
-      tats.set(op.key, d.allowed ? d.tatMs : tat);
+      tats?.set(op.key, d.allowed ? d.tatMs : tat);
       if (d.allowed) writes.push({ type: 'rate', key: op.key, tatMs: d.tatMs });
       allAllowed &&= d.allowed;
       results.push({ type: 'rate', decision: d });
     } else {
-      const state = quotas.has(op.key) ? quotas.get(op.key) : readQuota(op.key);
+      const state = quotas?.has(op.key) ? quotas.get(op.key) : readQuota(op.key);
       const r = spendQuota(state, op.quota.amount, op.quota.refill, nowMs, op.cost);
-      quotas.set(op.key, r.state);
+      quotas?.set(op.key, r.state);
       writes.push({ type: 'quota', key: op.key, state: r.state, expiresAtMs: nowMs + r.resetMs });
       allAllowed &&= r.allowed;
       results.push({ type: 'quota', decision: { allowed: r.allowed, remaining: r.remaining, resetMs: r.resetMs } });
