@@ -16,6 +16,7 @@ import { KeyVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
+import { checkReadiness, type Readiness } from './observability/readiness.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
 import { RootKeyService } from './rootkeys/service.js';
@@ -114,8 +115,11 @@ export interface Keyward {
   readonly leaks: LeakService;
   /** The reporters' public keys for `POST /v1/leaks`. */
   readonly leakKeys: LeakKeySource;
-  /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
-  ready(): Promise<string>;
+  /**
+   * Readiness: resolves when the store (and Redis, when configured) answers; otherwise rejects with
+   * NOT_READY naming each failing dependency (observability/readiness.ts).
+   */
+  ready(): Promise<Readiness>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
   verify(input: VerifyAnyInput, context?: VerifyAnyContext): Promise<VerifyAnyResult>;
   close(): Promise<void>;
@@ -361,10 +365,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     dispatcher,
     leaks: new LeakService({ store, keys, leaks: backend.leaks, now, emit }),
     leakKeys,
-    ready: async () => {
-      await store.ping();
-      return store.backend;
-    },
+    ready: () =>
+      checkReadiness(store.backend, [{ name: 'store', ping: () => store.ping() }, ...(redis ? [{ name: 'redis' as const, ping: () => redis.ping() }] : [])], (dependency, err) =>
+        logger.warn({ err, dependency }, 'readiness: a dependency does not answer'),
+      ),
     verify: (input, context = {}) => verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason)),
     async close() {
       await watcher.stop();

@@ -17,6 +17,8 @@ export interface RedisConnection {
   readonly keyPrefix: string;
   /** Whether the connection is up right now (commands issued while it is down fail at once). */
   available(): boolean;
+  /** One PING within the command timeout (readiness); rejects at once while disconnected. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,9 @@ export async function connectRedis(options: RedisOptions): Promise<RedisConnecti
     client,
     keyPrefix: options.keyPrefix,
     available: () => client.status === 'ready',
+    async ping() {
+      await client.ping();
+    },
     async close() {
       started = false;
       await client.quit().catch(() => client.disconnect());
