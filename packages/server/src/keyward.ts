@@ -226,7 +226,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   metrics.observeCacheSize(() => cache.size);
   const nonces = options.nonces ?? shared?.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const singleUse = options.singleUse ?? shared?.singleUse ?? backend.singleUse(now);
-  const apps = new AppService({ store, now });
+  const apps = new AppService({ store, now, cacheTtlMs: config.appCacheTtlMs });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
   const dispatcher = new WebhookDispatcher({
     store: backend.webhooks,
@@ -262,10 +262,12 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     onError: (err) => logger.error({ err }, 'token maintenance failed'),
   });
   feed.subscribe((m) => {
-    if (m.type === 'device') devices.forget(m.deviceId);
+    if (m.type === 'app') apps.forget(m.appId);
+    else if (m.type === 'device') devices.forget(m.deviceId);
     else if (m.type === 'session') sessions.invalidateSession(m.sessionId);
     else if (m.type === 'signing_keys') tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
     else if (m.type === 'all') {
+      apps.clear();
       devices.clearCache();
       sessions.clearCache();
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));

@@ -47,7 +47,7 @@ export interface AttestationDeps {
 /** Built once by the container (keyward.ts). The debug verifier is always installed; it refuses outside `test`. */
 export function createAttestation(d: AttestationDeps): Attestation {
   const { config, store, metrics, now } = d;
-  const settings = new AttestationSettings({ store, now, cacheTtlMs: config.cacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
+  const settings = new AttestationSettings({ store, now, cacheTtlMs: config.appCacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
   const gate = new AttestationRequestGate({
     store,
     settings,
@@ -73,7 +73,11 @@ export function createAttestation(d: AttestationDeps): Attestation {
   });
   d.feed.subscribe((m) => {
     if (m.type === 'instance') gate.forget(m.instanceId);
-    else if (m.type === 'all') gate.clear();
+    else if (m.type === 'app') settings.forgetApp(m.appId);
+    else if (m.type === 'all') {
+      gate.clear();
+      settings.clear();
+    }
   });
   return { settings, gate, flow, admin: new AttestationAdmin({ store, core: d.core, settings, gate, secrets: d.secrets, now }) };
 }

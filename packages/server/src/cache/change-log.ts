@@ -67,5 +67,6 @@ export function changeToInvalidation(kind: string, entityId: string): Invalidati
   if (kind === 'session') return { type: 'session', sessionId: entityId };
   if (kind === 'instance') return { type: 'instance', instanceId: entityId };
   if (kind === 'signing_key') return { type: 'signing_keys' };
+  if (kind === 'app') return { type: 'app', appId: entityId };
   return { type: 'all' }; // an unknown kind from a newer writer: drop everything, fail safe
 }

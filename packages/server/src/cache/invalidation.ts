@@ -11,6 +11,8 @@ export type Invalidation =
   | { readonly type: 'session'; readonly sessionId: string }
   /** An attested app instance was revoked (or superseded): its app tokens must stop verifying. */
   | { readonly type: 'instance'; readonly instanceId: string }
+  /** An app's settings changed (its record or its attestation settings): re-read it before the next use. */
+  | { readonly type: 'app'; readonly appId: string }
   /** The JWT signing keys changed (rotation, retirement): re-read them, drop verified tokens. */
   | { readonly type: 'signing_keys' }
   | { readonly type: 'all' };

@@ -46,6 +46,12 @@ export interface KeywardConfig {
   readonly cacheTtlMs: number;
   readonly negativeCacheTtlMs: number;
   readonly cacheMaxEntries: number;
+  /**
+   * Backstop TTL of each node's copy of app settings (CORS origins, identity providers, attestation
+   * settings, anomaly and leak actions …), ms. A change reaches every node through the change feed
+   * at once; this bounds the lag only if the feed fails.
+   */
+  readonly appCacheTtlMs: number;
   readonly usageFlushIntervalMs: number;
   /** How often to look for keys changed by other processes sharing the store (0 = never). */
   readonly changePollIntervalMs: number;
@@ -143,6 +149,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   cacheTtlMs: 60_000,
   negativeCacheTtlMs: 5_000,
   cacheMaxEntries: 100_000,
+  appCacheTtlMs: 5_000,
   usageFlushIntervalMs: 1_000,
   changePollIntervalMs: 250,
   bodyLimitBytes: 64 * 1024,
@@ -254,6 +261,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),
     negativeCacheTtlMs: int('negativeCacheTtlMs', 'KEYWARD_NEGATIVE_CACHE_TTL_MS', 0, 600_000),
     cacheMaxEntries: int('cacheMaxEntries', 'KEYWARD_CACHE_MAX_ENTRIES', 1, 100_000_000),
+    appCacheTtlMs: int('appCacheTtlMs', 'KEYWARD_APP_CACHE_TTL_MS', 0, 3_600_000),
     usageFlushIntervalMs: int('usageFlushIntervalMs', 'KEYWARD_USAGE_FLUSH_INTERVAL_MS', 0, 3_600_000),
     changePollIntervalMs: int('changePollIntervalMs', 'KEYWARD_CHANGE_POLL_INTERVAL_MS', 0, 60_000),
     bodyLimitBytes: int('bodyLimitBytes', 'KEYWARD_BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024),

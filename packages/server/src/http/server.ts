@@ -136,7 +136,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   // belongs to (the path's app, else the caller's), or of any app when none is known yet.
   const appOrigins = new AppCorsOrigins(kw.store);
   await appOrigins.refresh();
-  appOrigins.start(options.corsRefreshMs ?? 5000, (err) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones'));
+  const corsReadFailed = (err: unknown) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones');
+  appOrigins.start(options.corsRefreshMs ?? kw.config.appCacheTtlMs, corsReadFailed);
+  appOrigins.follow(kw.feed, corsReadFailed); // an app changed here or on another node
   server.addHook('onClose', async () => appOrigins.stop());
   const configOrigins = kw.config.corsOrigins;
   const cors = new Cors({
