@@ -157,7 +157,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   // Redis first, then the keyring: a bad URL or master key stops start-up before any store (or
   // master key file) is created.
-  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs, keyPrefix: config.redisKeyPrefix }) : undefined;
+  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs, keyPrefix: config.redisKeyPrefix, clusterNodes: config.redisClusterNodes }) : undefined;
   let keyring: Keyring;
   let leakKeys: LeakKeySource;
   let store: SqlStore;
