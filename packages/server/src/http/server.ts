@@ -198,7 +198,10 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   });
   // An app's settings changed here: its CORS origins apply at once, not at the next refresh.
   server.addHook('onResponse', (request, reply, done) => {
-    if (request.method !== 'GET' && reply.statusCode < 300 && (request.routeOptions.url ?? '').startsWith('/v1/apps')) void appOrigins.refresh().catch(() => {});
+    // Only the app routes themselves (a key mutation under /v1/apps/:appId/keys changes no origin;
+    // changes made elsewhere arrive by the change feed, `follow` above).
+    const url = request.routeOptions.url ?? '';
+    if (request.method !== 'GET' && reply.statusCode < 300 && (url === '/v1/apps' || url === '/v1/apps/:appId')) void appOrigins.refresh().catch(() => {});
     done();
   });
 

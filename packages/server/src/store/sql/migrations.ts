@@ -158,6 +158,15 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('identities_external_idx').on('identities').columns(['app_id', 'external_id']).unique().execute();
     },
   },
+  {
+    version: 8,
+    name: 'the audit head keeps the previous link (one-statement appends on PostgreSQL)',
+    async up(db) {
+      // Set by every PostgreSQL append (audited-write.ts) so its RETURNING has the previous hash;
+      // SQLite appends leave it as it is. Informational only: audit verify reads audit_log.
+      await db.schema.alterTable('audit_head').addColumn('prev_hash', 'text').execute();
+    },
+  },
 ];
 
 /** Column type for integer milliseconds and counters: 64-bit on PostgreSQL, SQLite's INTEGER is already. */
