@@ -187,7 +187,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const feed = new LocalInvalidationBus();
   const unsubscribe = bus.subscribe((m) => void feed.publish(m));
   feed.subscribe((m) => {
-    if (m.type === 'key') cache.invalidateKey(m.keyId);
+    if (m.type === 'key' && m.revoked) cache.markRevoked(m.keyId, now());
+    else if (m.type === 'key') cache.invalidateKey(m.keyId);
     else if (m.type === 'all') cache.clear();
   });
   const watcher = new ChangeWatcher(await backend.changes(now), (m) => void feed.publish(m), {

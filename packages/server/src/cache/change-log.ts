@@ -63,6 +63,7 @@ export class ChangeLogSource implements ChangeSource {
 /** One change-log row (or NOTIFY payload) as the message every cache acts on. */
 export function changeToInvalidation(kind: string, entityId: string): Invalidation {
   if (kind === 'key') return { type: 'key', keyId: entityId };
+  if (kind === 'key_revoked') return { type: 'key', keyId: entityId, revoked: true };
   if (kind === 'device') return { type: 'device', deviceId: entityId };
   if (kind === 'session') return { type: 'session', sessionId: entityId };
   if (kind === 'instance') return { type: 'instance', instanceId: entityId };

@@ -4,7 +4,8 @@
  * (Redis pub/sub), so a revocation reaches every node's cache.
  */
 export type Invalidation =
-  | { readonly type: 'key'; readonly keyId: string }
+  /** A key changed; `revoked`: the change was its revocation (so caches may refuse it at once, without a re-read). */
+  | { readonly type: 'key'; readonly keyId: string; readonly revoked?: true }
   /** A device was revoked: its public key must stop verifying signatures. */
   | { readonly type: 'device'; readonly deviceId: string }
   /** A session was revoked or its session key rotated. */
