@@ -16,6 +16,7 @@ import { KeyVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
+import { checkReadiness, type Readiness } from './observability/readiness.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
 import { RootKeyService } from './rootkeys/service.js';
@@ -113,8 +114,11 @@ export interface Keyward {
   readonly leaks: LeakService;
   /** The reporters' public keys for `POST /v1/leaks`. */
   readonly leakKeys: LeakKeySource;
-  /** Readiness: resolves with the store backend's name when the store answers, rejects otherwise. */
-  ready(): Promise<string>;
+  /**
+   * Readiness: resolves when the store (and Redis, when configured) answers; otherwise rejects with
+   * NOT_READY naming each failing dependency (observability/readiness.ts).
+   */
+  ready(): Promise<Readiness>;
   /** Verify any credential (key, session, token, signed request) with one answer shape. */
   verify(input: VerifyAnyInput, context?: VerifyAnyContext): Promise<VerifyAnyResult>;
   close(): Promise<void>;
@@ -154,7 +158,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   // Redis first, then the keyring: a bad URL or master key stops start-up before any store (or
   // master key file) is created.
-  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs, keyPrefix: config.redisKeyPrefix }) : undefined;
+  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs, keyPrefix: config.redisKeyPrefix, clusterNodes: config.redisClusterNodes }) : undefined;
   let keyring: Keyring;
   let leakKeys: LeakKeySource;
   let store: SqlStore;
@@ -184,7 +188,8 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const feed = new LocalInvalidationBus();
   const unsubscribe = bus.subscribe((m) => void feed.publish(m));
   feed.subscribe((m) => {
-    if (m.type === 'key') cache.invalidateKey(m.keyId);
+    if (m.type === 'key' && m.revoked) cache.markRevoked(m.keyId, now());
+    else if (m.type === 'key') cache.invalidateKey(m.keyId);
     else if (m.type === 'all') cache.clear();
   });
   const watcher = new ChangeWatcher(await backend.changes(now), (m) => void feed.publish(m), {
@@ -224,7 +229,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
   const nonces = options.nonces ?? shared?.nonces ?? backend.nonces({ maxPerKey: config.nonceCacheMaxPerKey, now });
   const singleUse = options.singleUse ?? shared?.singleUse ?? backend.singleUse(now);
   // `tokens` is built below; a deletion asks it only when it runs.
-  const apps = new AppService({ store, now, bus, tokenRevocationMs: (): number => tokens.revocationLifetimeMs() });
+  const apps = new AppService({ store, now, bus, tokenRevocationMs: (): number => tokens.revocationLifetimeMs(), cacheTtlMs: config.appCacheTtlMs });
   const identities = new IdentityService({ store: backend.identities, core: store, cache, bus, now });
   const dispatcher = new WebhookDispatcher({
     store: backend.webhooks,
@@ -263,11 +268,13 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     onError: (err) => logger.error({ err }, 'token maintenance failed'),
   });
   feed.subscribe((m) => {
-    if (m.type === 'device') devices.forget(m.deviceId);
+    if (m.type === 'app') apps.forget(m.appId);
+    else if (m.type === 'device') devices.forget(m.deviceId);
     else if (m.type === 'session') sessions.invalidateSession(m.sessionId);
     else if (m.type === 'signing_keys') tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
     else if (m.type === 'token') tokens.tokenRevoked(m.jti).catch((err) => logger.error({ err }, 'token revocation refresh failed'));
     else if (m.type === 'all') {
+      apps.clear();
       devices.clearCache();
       sessions.clearCache();
       tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
@@ -372,10 +379,10 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     dispatcher,
     leaks: new LeakService({ store, keys, leaks: backend.leaks, now, onEventsQueued: wake }),
     leakKeys,
-    ready: async () => {
-      await store.ping();
-      return store.backend;
-    },
+    ready: () =>
+      checkReadiness(store.backend, [{ name: 'store', ping: () => store.ping() }, ...(redis ? [{ name: 'redis' as const, ping: () => redis.ping() }] : [])], (dependency, err) =>
+        logger.warn({ err, dependency }, 'readiness: a dependency does not answer'),
+      ),
     verify: (input, context = {}) =>
       verifyAny(credentials, input, context, (scheme, code, reason) => metrics.verification(scheme, code, reason), { attestation: attestation.gate, observed: { now, ...observedIp('credential' in input ? input.clientIp : input.request.clientIp) } }),
     async close() {

@@ -27,7 +27,7 @@ export interface Operations {
       status: "ok";
     };
   };
-  /** Readiness: the store answers */
+  /** Readiness: the store and, when configured, Redis answer (503 NOT_READY lists each failing one as /dependencies/<name>) */
   getReadyz: {
     params: never;
     query: never;
@@ -36,6 +36,7 @@ export interface Operations {
     response: {
       status: "ready";
       store: string;
+      redis?: "ready";
     };
   };
   /** Prometheus metrics (needs a root key: bearer_token in the scrape config) */

@@ -10,6 +10,8 @@ import { LEAK_ACTIONS } from '../leaks/model.js';
 
 export class AppService {
   private readonly cached = new Map<string, { readonly app: App; readonly untilMs: number }>();
+  /** Bumped by every {@link forget}/{@link clear}: a read that began before one does not fill the cache. */
+  private generation = 0;
 
   constructor(
     private readonly deps: {
@@ -24,16 +26,33 @@ export class AppService {
   ) {}
 
   /**
-   * For hot paths (signature policy, gateway): an app read at most once per `cacheTtlMs`
-   * (default 5 s). Settings changes made through this process apply at once.
+   * For hot paths (signature policy, gateway, anomaly actions): an app read at most once per
+   * `cacheTtlMs` (default 5 s). A settings change made anywhere reaches {@link forget} through the
+   * change feed (kind `app`), so the TTL is only the backstop. Fill-race safe: a read that started
+   * before an invalidation answers its caller but is not cached, so it cannot bring old settings back.
    */
   async getCached(id: string): Promise<App | undefined> {
     const now = this.deps.now();
     const hit = this.cached.get(id);
     if (hit && hit.untilMs > now) return hit.app;
+    const generation = this.generation;
     const app = await this.deps.store.getApp(id);
-    if (app) this.cached.set(id, { app, untilMs: now + (this.deps.cacheTtlMs ?? 5000) });
+    if (app && generation === this.generation) {
+      if (this.cached.size >= 100_000) this.cached.clear(); // bounded: one entry per app in use
+      this.cached.set(id, { app, untilMs: now + (this.deps.cacheTtlMs ?? 5000) });
+    }
     return app;
+  }
+
+  /** Drops one app's cached record (its settings changed here or on another node). */
+  forget(id: string): void {
+    this.generation++;
+    this.cached.delete(id);
+  }
+
+  clear(): void {
+    this.generation++;
+    this.cached.clear();
   }
 
   async create(input: { name: string; settings?: AppSettingsInput }, by: Actor): Promise<App> {
@@ -74,7 +93,7 @@ export class AppService {
         { actor: by.actor, requestId: by.requestId, action: 'app.update', target: id, data: { name: patch.name, settings: patch.settings } },
       );
       if (outcome === 'ok') {
-        this.cached.delete(id);
+        this.forget(id);
         return this.get(id);
       }
       if (outcome === 'not_found') throw new KeywardError('NOT_FOUND', 'app not found');

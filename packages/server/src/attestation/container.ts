@@ -93,7 +93,7 @@ export function createAttestation(d: AttestationDeps): Attestation {
     onDropped: (o) => metrics.attestationEventsDropped.inc({ stage: o.stage }),
   });
   events.start();
-  const settings = new AttestationSettings({ store, keyring: d.keyring, now, cacheTtlMs: config.cacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
+  const settings = new AttestationSettings({ store, keyring: d.keyring, now, cacheTtlMs: config.appCacheTtlMs, maxAppTokenTtlSeconds: config.tokenMaxTtlSeconds });
   const gate = new AttestationRequestGate({
     store,
     settings,
@@ -126,7 +126,11 @@ export function createAttestation(d: AttestationDeps): Attestation {
   });
   d.feed.subscribe((m) => {
     if (m.type === 'instance') gate.forget(m.instanceId);
-    else if (m.type === 'all') gate.clear();
+    else if (m.type === 'app') settings.forgetApp(m.appId);
+    else if (m.type === 'all') {
+      gate.clear();
+      settings.clear();
+    }
   });
   return { settings, gate, flow, events, admin: new AttestationAdmin({ store, core: d.core, settings, gate, secrets: d.secrets, now }) };
 }

@@ -19,6 +19,7 @@ import type { AttestationStore } from './store.js';
  */
 export class AttestationSettings {
   private readonly cache = new Map<string, { readonly config: AttestationConfig; readonly untilMs: number }>();
+  private generation = 0;
 
   constructor(private readonly deps: { readonly store: AttestationStore; readonly keyring: Keyring; readonly now: Clock; readonly cacheTtlMs: number; readonly maxAppTokenTtlSeconds: number }) {}
 
@@ -33,11 +34,28 @@ export class AttestationSettings {
     const now = this.deps.now();
     const hit = this.cache.get(k);
     if (hit && hit.untilMs > now) return hit.config;
+    const generation = this.generation;
     const stored = await this.deps.store.getConfig(appId, environment);
     const config = stored ? { ...stored, policy: openPolicy(stored.policy, this.deps.keyring, appId, environment) } : { ...DEFAULT_ATTESTATION_CONFIG, appId, environment, updatedAtMs: 0, version: 0 };
+    if (generation !== this.generation) return config; // invalidated meanwhile: answer, but do not cache what may be old
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(k, { config, untilMs: now + this.deps.cacheTtlMs });
     return config;
+  }
+
+  /**
+   * Drops an app's settings in both environments: they changed here or on another node (the
+   * change feed's kind `app`, written by a trigger on `attestation_configs`), so the TTL is only
+   * the backstop. Reads that began before this do not fill the cache.
+   */
+  forgetApp(appId: string): void {
+    this.generation++;
+    for (const env of ['live', 'test'] as const) this.cache.delete(`${appId}\0${env}`);
+  }
+
+  clear(): void {
+    this.generation++;
+    this.cache.clear();
   }
 
   /** Merges `patch` over the current settings; VALIDATION_FAILED naming each bad field; CONFLICT after repeated races. */

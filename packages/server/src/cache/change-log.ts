@@ -63,10 +63,12 @@ export class ChangeLogSource implements ChangeSource {
 /** One change-log row (or NOTIFY payload) as the message every cache acts on. */
 export function changeToInvalidation(kind: string, entityId: string): Invalidation {
   if (kind === 'key') return { type: 'key', keyId: entityId };
+  if (kind === 'key_revoked') return { type: 'key', keyId: entityId, revoked: true };
   if (kind === 'device') return { type: 'device', deviceId: entityId };
   if (kind === 'session') return { type: 'session', sessionId: entityId };
   if (kind === 'instance') return { type: 'instance', instanceId: entityId };
   if (kind === 'signing_key') return { type: 'signing_keys' };
   if (kind === 'token') return { type: 'token', jti: entityId };
+  if (kind === 'app') return { type: 'app', appId: entityId };
   return { type: 'all' }; // an unknown kind from a newer writer: drop everything, fail safe
 }

@@ -4,13 +4,16 @@
  * (Redis pub/sub), so a revocation reaches every node's cache.
  */
 export type Invalidation =
-  | { readonly type: 'key'; readonly keyId: string }
+  /** A key changed; `revoked`: the change was its revocation (so caches may refuse it at once, without a re-read). */
+  | { readonly type: 'key'; readonly keyId: string; readonly revoked?: true }
   /** A device was revoked: its public key must stop verifying signatures. */
   | { readonly type: 'device'; readonly deviceId: string }
   /** A session was revoked or its session key rotated. */
   | { readonly type: 'session'; readonly sessionId: string }
   /** An attested app instance was revoked (or superseded): its app tokens must stop verifying. */
   | { readonly type: 'instance'; readonly instanceId: string }
+  /** An app's settings changed (its record or its attestation settings): re-read it before the next use. */
+  | { readonly type: 'app'; readonly appId: string }
   /** The JWT signing keys changed (rotation, retirement): re-read them, drop verified tokens. */
   | { readonly type: 'signing_keys' }
   /** A token id was revoked: every process's TokenService re-reads that revocation. */

@@ -86,6 +86,27 @@ export class KeyCache {
     this.hashesByKeyId.delete(keyId);
   }
 
+  /**
+   * A key was revoked (another node said so, through the change feed): its cached secrets stay,
+   * marked revoked as of `atMs`, so the next presentation is refused from memory, with no store
+   * read on the way (under load that read was most of a revocation's latency on other nodes).
+   * Safe because revocation is final: a revoked key never verifies again, so the mark can only
+   * ever be right or early-refusing, never let anything through. In-flight loads are dropped as by
+   * {@link invalidateKey}.
+   */
+  markRevoked(keyId: string, atMs: number): void {
+    this.generation++;
+    this.stats.invalidations++;
+    const hashes = this.hashesByKeyId.get(keyId);
+    if (!hashes) return;
+    for (const h of hashes) {
+      const e = this.entries.get(h);
+      if (!e?.value) continue;
+      const revokedAtMs = e.value.key.revokedAtMs !== null && e.value.key.revokedAtMs <= atMs ? e.value.key.revokedAtMs : atMs;
+      this.entries.set(h, { value: { key: { ...e.value.key, revokedAtMs }, secret: e.value.secret }, expiresAtMs: e.expiresAtMs });
+    }
+  }
+
   /** Forgets a negative entry (a hash just created must not stay "unknown"). */
   invalidateHash(hash: string): void {
     this.generation++;

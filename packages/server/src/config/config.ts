@@ -23,6 +23,14 @@ export interface KeywardConfig {
    * (shared by every node; state/redis/). Empty = they stay in the store.
    */
   readonly redisUrl: string;
+  /**
+   * Redis Cluster (`KEYWARD_REDIS_CLUSTER_NODES=host:port,…`): set, Keyward talks to a Cluster
+   * through ioredis's Cluster client. The nodes listed and the host of `redisUrl` are the seeds the
+   * client learns the slot map from (one reachable seed is enough); `redisUrl` still carries the
+   * user, password and TLS (`rediss:`) every node is reached with, and must name database 0 (a
+   * Cluster has no others). Empty: one Redis endpoint.
+   */
+  readonly redisClusterNodes: readonly string[];
   /** Longest one Redis command may take before it fails (a nonce check then fails closed, a limit falls back). */
   readonly redisCommandTimeoutMs: number;
   /** Longest a (re)connection to Redis may take, including at start-up. */
@@ -52,6 +60,12 @@ export interface KeywardConfig {
   readonly cacheTtlMs: number;
   readonly negativeCacheTtlMs: number;
   readonly cacheMaxEntries: number;
+  /**
+   * Backstop TTL of each node's copy of app settings (CORS origins, identity providers, attestation
+   * settings, anomaly and leak actions …), ms. A change reaches every node through the change feed
+   * at once; this bounds the lag only if the feed fails.
+   */
+  readonly appCacheTtlMs: number;
   readonly usageFlushIntervalMs: number;
   /** How often to look for keys changed by other processes sharing the store (0 = never). */
   readonly changePollIntervalMs: number;
@@ -146,6 +160,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   redisCommandTimeoutMs: 500,
   redisConnectTimeoutMs: 3_000,
   redisKeyPrefix: 'kw',
+  redisClusterNodes: [],
   clusterNodes: 1,
   databaseConnectTimeoutMs: 5_000,
   databasePreparedStatements: true,
@@ -154,6 +169,7 @@ export const DEFAULT_CONFIG: KeywardConfig = {
   cacheTtlMs: 60_000,
   negativeCacheTtlMs: 5_000,
   cacheMaxEntries: 100_000,
+  appCacheTtlMs: 5_000,
   usageFlushIntervalMs: 1_000,
   changePollIntervalMs: 250,
   bodyLimitBytes: 64 * 1024,
@@ -248,8 +264,14 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   const badOrigins = corsOrigins.filter((o) => !isOriginEntry(o));
   if (badOrigins.length) problems.push(`${corsPick.from}: ${badOrigins.join(', ')}: each must be an origin like https://app.example.com (lowercase, no path) or *`);
 
+  const clusterPick = pick('redisClusterNodes', 'KEYWARD_REDIS_CLUSTER_NODES');
+  const redisClusterNodes = clusterPick.value === undefined ? [] : String(clusterPick.value).split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const badNodes = redisClusterNodes.filter((n) => !isHostPort(n));
+  if (badNodes.length) problems.push(`${clusterPick.from}: ${badNodes.join(', ')}: each must be host:port, e.g. 10.0.0.5:6379`);
+
   const config: KeywardConfig = {
     corsOrigins,
+    redisClusterNodes,
     host: str('host', 'KEYWARD_HOST'),
     port: int('port', 'KEYWARD_PORT', 0, 65535),
     dataDir: str('dataDir', 'KEYWARD_DATA'),
@@ -268,6 +290,7 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
     cacheTtlMs: int('cacheTtlMs', 'KEYWARD_CACHE_TTL_MS', 0, 3_600_000),
     negativeCacheTtlMs: int('negativeCacheTtlMs', 'KEYWARD_NEGATIVE_CACHE_TTL_MS', 0, 600_000),
     cacheMaxEntries: int('cacheMaxEntries', 'KEYWARD_CACHE_MAX_ENTRIES', 1, 100_000_000),
+    appCacheTtlMs: int('appCacheTtlMs', 'KEYWARD_APP_CACHE_TTL_MS', 0, 3_600_000),
     usageFlushIntervalMs: int('usageFlushIntervalMs', 'KEYWARD_USAGE_FLUSH_INTERVAL_MS', 0, 3_600_000),
     changePollIntervalMs: int('changePollIntervalMs', 'KEYWARD_CHANGE_POLL_INTERVAL_MS', 0, 60_000),
     bodyLimitBytes: int('bodyLimitBytes', 'KEYWARD_BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024),
@@ -315,6 +338,10 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
   if (dbPick.value !== undefined && !isPostgresUrl(String(dbPick.value))) problems.push(`${dbPick.from}: must be a URL like postgres://user:password@host:5432/database (value not shown: it may hold a password)`);
   const redisPick = pick('redisUrl', 'KEYWARD_REDIS_URL');
   if (redisPick.value !== undefined && !isRedisUrl(String(redisPick.value))) problems.push(`${redisPick.from}: must be a URL like redis://:password@host:6379/0 or rediss://… (value not shown: it may hold a password)`);
+  if (redisClusterNodes.length && config.redisUrl === '') problems.push(`${clusterPick.from} needs KEYWARD_REDIS_URL too: its host is the first node, and its user, password and TLS apply to every node`);
+  if (redisClusterNodes.length && config.redisUrl !== '' && isRedisUrl(config.redisUrl) && !/^\/?0?$/.test(new URL(config.redisUrl).pathname)) {
+    problems.push(`${redisPick.from}: a Redis Cluster has only database 0; remove the /<db> from the URL (value not shown: it may hold a password)`);
+  }
   const prefixPick = pick('redisKeyPrefix', 'KEYWARD_REDIS_KEY_PREFIX');
   // Braces would break the hash tags that keep each script on one Cluster slot (state/redis/keys.ts).
   if (prefixPick.value !== undefined && !/^[A-Za-z0-9_.:-]{1,64}$/.test(String(prefixPick.value))) problems.push(`${prefixPick.from}=${String(prefixPick.value)}: must be 1 to 64 letters, digits or _ . : -`);
@@ -325,6 +352,12 @@ export function loadConfig(flags: Partial<Record<keyof KeywardConfig, string | n
 /** A `postgres:` or `postgresql:` URL with a host. */
 export function isPostgresUrl(value: string): boolean {
   return isUrlWithHost(value, ['postgres:', 'postgresql:']);
+}
+
+/** `host:port` (a name, an IPv4 address or a bracketed IPv6 address, and a port 1–65535). */
+export function isHostPort(value: string): boolean {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
 }
 
 /** A `redis:` or `rediss:` (TLS) URL with a host. */

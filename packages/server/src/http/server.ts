@@ -137,7 +137,9 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   // belongs to (the path's app, else the caller's), or of any app when none is known yet.
   const appOrigins = new AppCorsOrigins(kw.store);
   await appOrigins.refresh();
-  appOrigins.start(options.corsRefreshMs ?? 5000, (err) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones'));
+  const corsReadFailed = (err: unknown) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones');
+  appOrigins.start(options.corsRefreshMs ?? kw.config.appCacheTtlMs, corsReadFailed);
+  appOrigins.follow(kw.feed, corsReadFailed); // an app changed here or on another node
   server.addHook('onClose', async () => appOrigins.stop());
   const configOrigins = kw.config.corsOrigins;
   const cors = new Cors({
@@ -197,7 +199,10 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   });
   // An app's settings changed here: its CORS origins apply at once, not at the next refresh.
   server.addHook('onResponse', (request, reply, done) => {
-    if (request.method !== 'GET' && reply.statusCode < 300 && (request.routeOptions.url ?? '').startsWith('/v1/apps')) void appOrigins.refresh().catch(() => {});
+    // Only the app routes themselves (a key mutation under /v1/apps/:appId/keys changes no origin;
+    // changes made elsewhere arrive by the change feed, `follow` above).
+    const url = request.routeOptions.url ?? '';
+    if (request.method !== 'GET' && reply.statusCode < 300 && (url === '/v1/apps' || url === '/v1/apps/:appId')) void appOrigins.refresh().catch(() => {});
     done();
   });
 

@@ -30,12 +30,18 @@ const TIMEOUTS = { headersTimeout: 30_000, bodyTimeout: 30_000 };
  * PostgreSQL schema of the local server (so parallel test files never meet), and optionally a
  * `keyward gateway` on the same store in front of a loopback upstream whose access map lets app
  * secret keys GET /orders/{id}. The store is made with `keyward init`; one app is created.
+ * `store: 'sqlite'` puts every process on one SQLite file instead; `env` adds variables to all.
  */
-export async function startCluster(options: { nodes?: number; gateway?: boolean } = {}): Promise<Cluster> {
+export async function startCluster(options: { nodes?: number; gateway?: boolean; env?: Record<string, string>; store?: 'postgres' | 'sqlite' } = {}): Promise<Cluster> {
   const schema = await freshSchema();
   const databaseUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const env = clusterEnv(databaseUrl, `m1:${randomBytes(32).toString('base64')}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-cluster-'));
+  const env = { ...clusterEnv(databaseUrl, `m1:${randomBytes(32).toString('base64')}`), ...options.env };
+  if (options.store === 'sqlite') {
+    // Every process on one SQLite file (as `keyward start` and `keyward gateway` on one machine).
+    delete env.KEYWARD_DATABASE_URL;
+    env.KEYWARD_DATA = path.join(dir, 'data');
+  }
   const cleanups: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   const close = async () => {
     while (cleanups.length) await cleanups.pop()!().catch(() => {});

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSigner } from '../../../client/src/signer.js';
 import { authenticate } from '../../src/credentials/authenticate.js';
-import { manualClock } from '../../src/lib/clock.js';
 import { SqliteRateLimitStore } from '../../src/ratelimit/sqlite-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../src/ratelimit/store.js';
 import { MemoryNonceStore, type NonceStore } from '../../src/signatures/nonce-store.js';
@@ -18,13 +17,14 @@ import { pgStore } from '../store/pg-harness.js';
 import { RedisNonceStore } from '../../src/state/redis/nonce-store.js';
 import { RedisRateLimitStore } from '../../src/state/redis/ratelimit-store.js';
 import { connection, privateRedis, type PrivateRedis } from './redis/redis-harness.js';
+import { nonceStoreConformance } from './nonce-conformance.js';
+import { rateLimitStoreConformance } from './ratelimit-conformance.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const T0 = Date.UTC(2026, 5, 1);
 
 let redisServer: PrivateRedis | undefined;
 /** A connection with a fresh key prefix to this file's private redis-server. */
@@ -61,35 +61,7 @@ const nonceStores: [string, (o: { maxPerKey: number; now: () => number }) => Pro
   ['redis', async (o) => new RedisNonceStore(await redis(), o)],
 ];
 
-describe.each(nonceStores)('NonceStore conformance: %s', (_name, make) => {
-  it('a nonce is fresh once, replayed while live, fresh again after it expired', async () => {
-    const clock = manualClock(T0);
-    const s = await make({ maxPerKey: 10, now: clock });
-    expect(await s.checkAndRemember('k1', 'n1', T0 + 1000)).toBe('fresh');
-    expect(await s.checkAndRemember('k1', 'n1', T0 + 1000)).toBe('replayed');
-    expect(await s.checkAndRemember('k2', 'n1', T0 + 1000)).toBe('fresh'); // per key
-    clock.set(T0 + 1000);
-    expect(await s.checkAndRemember('k1', 'n1', T0 + 2000)).toBe('fresh');
-  });
-
-  it('a full key answers over_capacity and forgets no live nonce; expired ones make room', async () => {
-    const clock = manualClock(T0);
-    const s = await make({ maxPerKey: 3, now: clock });
-    for (const n of ['a', 'b', 'c']) expect(await s.checkAndRemember('k', n, T0 + 1000)).toBe('fresh');
-    expect(await s.checkAndRemember('k', 'd', T0 + 1000)).toBe('over_capacity');
-    expect(await s.checkAndRemember('k', 'a', T0 + 1000)).toBe('replayed');
-    expect(await s.checkAndRemember('other', 'a', T0 + 1000)).toBe('fresh');
-    clock.set(T0 + 1000);
-    expect(await s.checkAndRemember('k', 'd', T0 + 2000)).toBe('fresh');
-  });
-
-  it('of concurrent checks of one nonce exactly one is fresh', async () => {
-    const s = await make({ maxPerKey: 1000, now: () => T0 });
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => s.checkAndRemember('k', 'same', T0 + 1000)));
-    expect(outcomes.filter((o) => o === 'fresh')).toHaveLength(1);
-    expect(outcomes.filter((o) => o === 'replayed')).toHaveLength(19);
-  });
-});
+for (const [name, make] of nonceStores) nonceStoreConformance(name, make);
 
 const limitStores: [string, () => Promise<RateLimitStore>][] = [
   ['memory', async () => new MemoryRateLimitStore()],
@@ -98,49 +70,7 @@ const limitStores: [string, () => Promise<RateLimitStore>][] = [
   ['redis', async () => new RedisRateLimitStore(await redis())],
 ];
 
-describe.each(limitStores)('RateLimitStore conformance: %s', (_name, make) => {
-  const limit = { rate: 3, windowMs: 60_000, burst: 3 };
-
-  it('GCRA: burst admitted, then refused with a retry time, one more after an interval', async () => {
-    const s = await make();
-    for (let i = 0; i < 3; i++) expect(await s.consume('r', limit, T0, 1)).toMatchObject({ allowed: true, remaining: 2 - i });
-    const refused = await s.consume('r', limit, T0, 1);
-    expect(refused).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 20_000 });
-    expect(await s.consume('r', limit, T0 + 20_000, 1)).toMatchObject({ allowed: true });
-    expect(await s.consume('other', limit, T0, 1)).toMatchObject({ allowed: true, remaining: 2 });
-  });
-
-  it('quota: spends by cost, refuses past the amount, refills next period', async () => {
-    const s = await make();
-    const q = { amount: 5, refill: { intervalSeconds: 3600 } as const };
-    expect(await s.spend('q', q, T0, 3)).toMatchObject({ allowed: true, remaining: 2 });
-    expect(await s.spend('q', q, T0, 3)).toMatchObject({ allowed: false, remaining: 2 });
-    expect(await s.spend('q', q, T0 + 3_600_000, 3)).toMatchObject({ allowed: true, remaining: 2 });
-  });
-
-  it('consumeAll is all or nothing: a refusal by a later op spends nothing from the earlier ones', async () => {
-    const s = await make();
-    const tight = { rate: 1, windowMs: 60_000, burst: 1 };
-    expect((await s.consumeAll([{ type: 'rate', key: 'tight', limit: tight, cost: 1 }], T0))[0]!.decision.allowed).toBe(true);
-    const r = await s.consumeAll(
-      [
-        { type: 'rate', key: 'wide', limit, cost: 1 },
-        { type: 'rate', key: 'tight', limit: tight, cost: 1 },
-        { type: 'quota', key: 'q', quota: { amount: 5, refill: 'daily' }, cost: 1 },
-      ],
-      T0,
-    );
-    expect(r.map((x) => x.decision.allowed)).toEqual([true, false, true]);
-    expect(await s.consume('wide', limit, T0, 0)).toMatchObject({ remaining: 3 });
-    expect(await s.spend('q', { amount: 5, refill: 'daily' }, T0, 0)).toMatchObject({ remaining: 5 });
-  });
-
-  it('concurrent consumes never over-admit', async () => {
-    const s = await make();
-    const results = await Promise.all(Array.from({ length: 20 }, () => s.consume('c', limit, T0, 1)));
-    expect(results.filter((d) => d.allowed)).toHaveLength(3);
-  });
-});
+for (const [name, make] of limitStores) rateLimitStoreConformance(name, make);
 
 describe.each(SHARED_BACKENDS)('two processes on one %s store share the replay cache, the rate limits and the credits', (backend) => {
   it('the same signed request is accepted exactly once across both (SIGNATURE_REPLAYED on the other)', async () => {

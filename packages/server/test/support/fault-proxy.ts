@@ -28,7 +28,8 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: { readonly host: string; readonly port: number }): Promise<FaultProxy> {
+/** `listenPort`: a fixed local port (a test's own range); default, one the OS picks. */
+export async function startFaultProxy(target: { readonly host: string; readonly port: number }, listenPort = 0): Promise<FaultProxy> {
   let mode: FaultMode = { kind: 'pass' };
   let accepted = 0;
   const open = new Set<net.Socket>();
@@ -69,7 +70,7 @@ export async function startFaultProxy(target: { readonly host: string; readonly 
     relay(client, upstream);
     relay(upstream, client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,

@@ -109,7 +109,9 @@ export function gatewayCommand(program: Command): void {
       // Browser callers: the CORS origins of the fronted app (--app), or of any app.
       const corsOrigins = new AppCorsOrigins(kw.store);
       await corsOrigins.refresh();
-      corsOrigins.start(5000, (err) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones'));
+      const corsReadFailed = (err: unknown) => kw.logger.error({ err }, 'reading the apps\' CORS origins failed; keeping the previous ones');
+      corsOrigins.start(kw.config.appCacheTtlMs, corsReadFailed);
+      corsOrigins.follow(kw.feed, corsReadFailed); // an app changed on a node or by the CLI
       const metrics = new GatewayMetrics(kw.metrics.registry);
       // Every map (the first and each reload) gets a policy built the same way; the swap is atomic (gateway/reload.ts).
       const policy = createReloadingPolicy({

@@ -3,6 +3,7 @@ import type { Keyward } from '../../keyward.js';
 import { ProblemSchema } from '../schemas.js';
 import type { Server } from '../types.js';
 import { sendProblem } from '../problem.js';
+import { isKeywardError } from '../../errors/keyward-error.js';
 
 export function healthRoutes(server: Server, kw: Pick<Keyward, 'metrics' | 'ready'>): void {
   server.get(
@@ -15,14 +16,19 @@ export function healthRoutes(server: Server, kw: Pick<Keyward, 'metrics' | 'read
     '/readyz',
     {
       config: { auth: 'public' },
-      schema: { tags: ['operations'], summary: 'Readiness: the store answers', response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }), 503: ProblemSchema } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: the store and, when configured, Redis answer (503 NOT_READY lists each failing one as /dependencies/<name>)',
+        response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String(), redis: Type.Optional(Type.Literal('ready')) }), 503: ProblemSchema },
+      },
     },
     async (_request, reply) => {
       try {
-        return { status: 'ready' as const, store: await kw.ready() };
+        return { status: 'ready' as const, ...(await kw.ready()) };
       } catch (err) {
-        reply.request.log.error({ err, requestId: reply.request.id }, 'store ping failed');
-        return sendProblem(reply, 'NOT_READY', 'the store does not answer');
+        if (isKeywardError(err) && err.code === 'NOT_READY') return sendProblem(reply, err.code, err.detail, err.errors);
+        reply.request.log.error({ err, requestId: reply.request.id }, 'readiness check failed');
+        return sendProblem(reply, 'NOT_READY', 'the readiness check failed');
       }
     },
   );

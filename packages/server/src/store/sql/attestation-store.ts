@@ -91,6 +91,24 @@ export const ATTESTATION_MIGRATIONS: readonly Migration[] = [
     },
   },
   ATTESTATION_EVENT_MIGRATION,
+  {
+    version: 711,
+    name: 'attestation settings changes on the change log (kind app)',
+    // An app's attestation settings (monitor-only, platform policy, token TTL) are app settings
+    // per environment: a change reaches every node's settings cache by the feed, not by its TTL.
+    async up(db, dialect) {
+      if (dialect === 'sqlite') {
+        for (const event of ['INSERT', 'UPDATE']) {
+          await sql.raw(`CREATE TRIGGER change_log_attestation_configs_${event.toLowerCase()} AFTER ${event} ON attestation_configs
+            BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('app', NEW.app_id, ${NOW_MS_SQLITE}); END`).execute(db);
+        }
+      } else {
+        await sql.raw(`CREATE FUNCTION change_log_attestation_configs_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('app', NEW.app_id, ${NOW_MS_PG}); RETURN NULL; END $$`).execute(db);
+        await sql.raw(`CREATE TRIGGER change_log_attestation_configs AFTER INSERT OR UPDATE ON attestation_configs FOR EACH ROW EXECUTE FUNCTION change_log_attestation_configs_fn()`).execute(db);
+      }
+    },
+  },
 ];
 
 function instanceFromRow(r: AttestationTables['app_instances']): AppInstance {

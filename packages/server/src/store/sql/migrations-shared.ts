@@ -13,7 +13,7 @@ export interface SharedTables {
 }
 
 /** The change kinds a cache can act on (see cache/change-watcher.ts). */
-export type ChangeKind = 'key' | 'device' | 'session' | 'signing_key' | 'instance' | 'token';
+export type ChangeKind = 'key' | 'key_revoked' | 'device' | 'session' | 'signing_key' | 'instance' | 'token' | 'app';
 
 export const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 
@@ -85,6 +85,28 @@ const PG_NOTIFY = [
   `CREATE TRIGGER change_log_notify AFTER INSERT ON change_log FOR EACH ROW EXECUTE FUNCTION change_log_notify_fn()`,
 ];
 
+/**
+ * App settings (CORS origins, identity providers, anomaly and leak actions, signature policy …)
+ * change far less often than keys, but a node that keeps an old copy for its cache TTL lets an
+ * origin or an identity provider the operator just removed through for seconds. So an app's row
+ * changing version writes a change row too (kind `app`), and every node drops its copy on the same
+ * feed as a revocation (NOTIFY on PostgreSQL, the poll on both). Older binaries read an unknown
+ * kind as "drop everything", which is safe.
+ */
+const APP_TRIGGER_SQLITE = `CREATE TRIGGER change_log_apps AFTER UPDATE ON apps WHEN NEW.version <> OLD.version
+     BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES ('app', NEW.id, ${NOW_MS}); END`;
+
+/**
+ * A key's revocation gets its own kind, `key_revoked`, so other nodes can refuse the key from
+ * their caches at once (KeyCache.markRevoked) instead of dropping it and reading it again: that
+ * read, on a loaded database, was most of the time a revocation took to be seen elsewhere. Only a
+ * revocation that is already in effect by the database's clock; anything else stays `key`
+ * (drop and re-read), which is always correct. Older binaries read the new kind as "drop
+ * everything", which is safe.
+ */
+const KEY_KIND_SQLITE = `CASE WHEN NEW.revoked_at_ms IS NOT NULL AND OLD.revoked_at_ms IS NULL AND NEW.revoked_at_ms <= ${NOW_MS} THEN 'key_revoked' ELSE 'key' END`;
+const KEY_KIND_PG = `CASE WHEN NEW.revoked_at_ms IS NOT NULL AND OLD.revoked_at_ms IS NULL AND NEW.revoked_at_ms <= ${PG_NOW_MS} THEN 'key_revoked' ELSE 'key' END`;
+
 export const SHARED_MIGRATIONS: readonly Migration[] = [
   {
     version: 400,
@@ -131,6 +153,32 @@ export const SHARED_MIGRATIONS: readonly Migration[] = [
       // SQLite has no push channel: processes on one file keep to the poll (changePollIntervalMs).
       if (dialect !== 'postgres') return;
       for (const t of PG_NOTIFY) await sql.raw(t).execute(db);
+    },
+  },
+  {
+    version: 420,
+    name: 'app settings changes on the change log',
+    async up(db, dialect) {
+      const statements = dialect === 'sqlite' ? [APP_TRIGGER_SQLITE] : pgTrigger('change_log_apps', 'apps', 'NEW.version <> OLD.version', 'app', 'NEW.id');
+      for (const t of statements) await sql.raw(t).execute(db);
+    },
+  },
+  {
+    version: 430,
+    name: 'key revocations on the change log as their own kind',
+    async up(db, dialect) {
+      const statements =
+        dialect === 'sqlite'
+          ? [
+              'DROP TRIGGER change_log_keys',
+              `CREATE TRIGGER change_log_keys AFTER UPDATE ON keys WHEN NEW.version <> OLD.version
+                 BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES (${KEY_KIND_SQLITE}, NEW.id, ${NOW_MS}); END`,
+            ]
+          : [
+              `CREATE OR REPLACE FUNCTION change_log_keys_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN INSERT INTO change_log (kind, entity_id, at_ms) VALUES (${KEY_KIND_PG}, NEW.id, ${PG_NOW_MS}); RETURN NULL; END $$`,
+            ];
+      for (const t of statements) await sql.raw(t).execute(db);
     },
   },
 ];

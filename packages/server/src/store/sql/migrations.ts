@@ -166,6 +166,15 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       await db.schema.alterTable('apps').addColumn('deleted_at_ms', bigint(dialect)).execute();
     },
   },
+  {
+    version: 9,
+    name: 'the audit head keeps the previous link (one-statement appends on PostgreSQL)',
+    async up(db) {
+      // Set by every PostgreSQL append (audited-write.ts) so its RETURNING has the previous hash;
+      // SQLite appends leave it as it is. Informational only: audit verify reads audit_log.
+      await db.schema.alterTable('audit_head').addColumn('prev_hash', 'text').execute();
+    },
+  },
 ];
 
 /** Column type for integer milliseconds and counters: 64-bit on PostgreSQL, SQLite's INTEGER is already. */

@@ -94,7 +94,7 @@ export interface CoreTables {
     hash: string;
   };
   /** One row (id = 1): the chain head. Updating it inside each audited transaction serialises appends across nodes. */
-  audit_head: { id: number; seq: number; hash: string };
+  audit_head: { id: number; seq: number; hash: string; prev_hash: string | null };
   extra_placeholder_never_used?: { id: Generated<number> };
 }
 

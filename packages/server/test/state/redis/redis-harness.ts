@@ -37,10 +37,11 @@ afterAll(async () => {
 
 /**
  * A private `redis-server --port N --save ''` for one test file, so tests neither see nor touch
- * the shared Redis. `args` add server options (a password, renamed commands). Stopped after the file.
+ * the shared Redis. `args` add server options (a password, renamed commands); `fixedPort` puts it
+ * on a port of the test's own range instead of one the OS picks. Stopped after the file.
  */
-export async function privateRedis(args: readonly string[] = [], password?: string): Promise<PrivateRedis> {
-  const port = await freePort();
+export async function privateRedis(args: readonly string[] = [], password?: string, fixedPort?: number): Promise<PrivateRedis> {
+  const port = fixedPort ?? (await freePort());
   let child: ChildProcess | undefined;
   const r: PrivateRedis = {
     port,
