@@ -8,7 +8,6 @@ import type { SecretService } from '../secrets/service.js';
 import type { SingleUseStore } from '../state/single-use.js';
 import type { SqlStore } from '../store/sql/sql-store.js';
 import type { TokenService } from '../tokens/service.js';
-import type { WebhookEvent } from '../webhooks/model.js';
 import { AttestationAdmin } from './admin.js';
 import { assertionChecks, type AssertionCheck } from './assertion.js';
 import { debugVerifier } from './debug/verifier.js';

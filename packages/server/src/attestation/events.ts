@@ -3,7 +3,6 @@ import type { Clock } from '../lib/clock.js';
 import { FlushBuffer } from '../lib/flush-buffer.js';
 import { newId } from '../lib/ids.js';
 import type { Page, PageRequest } from '../store/types.js';
-import type { WebhookEvent } from '../webhooks/model.js';
 
 /**
  * A failed or missing attestation, aggregated: every occurrence of one (app, environment, stage,
