@@ -282,6 +282,19 @@ describe('the dashboard operations pages in Chromium against keyward start', () 
     // The JWKS already carries it: publish first, then sign.
     const jwks = (await (await fetch(`${kw.base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((k) => k.kid)).toContain(pending.kid);
+    // Revoke a minted token by its jti: the form checks its fields first, then the token is refused.
+    const minted = (await api('POST', '/v1/tokens', { subject: 'user_9', audience: 'uploads', scopes: ['files:write'], ttlSeconds: 300, appId, environment: 'live' })).json as { token: string; jti: string };
+    const tokenCode = async () => (await api('POST', '/v1/tokens/verify', { token: minted.token, audience: 'uploads' })).json.code as string | undefined;
+    expect(await tokenCode()).toBe('VALID');
+    await page.getByLabel('Token id (jti)').fill('not a jti');
+    await page.getByRole('button', { name: 'Revoke token' }).click();
+    await expect.poll(() => page.getByLabel('Token id (jti)').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('App id').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Token id (jti)').fill(minted.jti);
+    await page.getByLabel('App id').fill(appId);
+    await page.getByRole('button', { name: 'Revoke token' }).click();
+    await expect.poll(() => page.getByText(`Token ${minted.jti} revoked.`).count()).toBe(1);
+    expect(await tokenCode()).toBe('TOKEN_INVALID');
     await axe(page, 'signing keys');
     await fitsPhone(page, 'signing keys');
     await shoot(page, 'signing-keys');

@@ -10,6 +10,7 @@ import { outcomesFrom } from '../src/ops/AppAttestation.js';
 import { webhookUrlError } from '../src/ops/AppWebhooks.js';
 import { explainBody, type ExplainFields } from '../src/ops/explain-form.js';
 import { counterSamples } from '../src/ops/metrics.js';
+import { revokeTokenErrors } from '../src/ops/RevokeToken.js';
 import { opsPage } from '../src/ops/routes.js';
 import { isOrigin, settingsBody, type SettingsFields } from '../src/ops/settings-form.js';
 import { signingKeyStatus } from '../src/ops/SigningKeys.js';
@@ -156,5 +157,17 @@ describe('app pages', () => {
     const dialog = renderToStaticMarkup(<Confirm title="Revoke it?" confirmLabel="Revoke" danger onConfirm={() => {}} onClose={() => {}} />);
     expect(dialog).toMatch(/<dialog aria-label="Revoke it\?">/);
     expect(dialog).toMatch(/<button type="button" class="danger">Revoke<\/button><button type="button">Cancel<\/button>/);
+  });
+});
+
+describe('the token revocation form', () => {
+  it('names each bad field and lets a well-formed revocation through', () => {
+    const good = { jti: 'tok_1.a-b~c', appId: 'app_0123456789abcdefghijkl', environment: 'live', reason: '' };
+    expect(revokeTokenErrors(good)).toEqual({});
+    expect(Object.keys(revokeTokenErrors({ ...good, jti: 'has space' }))).toEqual(['jti']);
+    expect(Object.keys(revokeTokenErrors({ ...good, jti: 'x'.repeat(129) }))).toEqual(['jti']);
+    expect(Object.keys(revokeTokenErrors({ ...good, appId: 'app_short' }))).toEqual(['appId']);
+    expect(Object.keys(revokeTokenErrors({ ...good, environment: 'prod' }))).toEqual(['environment']);
+    expect(Object.keys(revokeTokenErrors({ ...good, reason: 'r'.repeat(513) }))).toEqual(['reason']);
   });
 });

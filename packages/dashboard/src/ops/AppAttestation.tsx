@@ -5,7 +5,7 @@ import { AppHeader } from '../components/AppHeader.js';
 import { Confirm } from '../components/Confirm.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { counterSamples, fetchMetrics, type Sample } from './metrics.js';
-import type { InstanceRow } from './types.js';
+import type { AttestationEventRow, InstanceRow } from './types.js';
 import { useApp, useLoad, when } from './use-load.js';
 
 interface AttestationConfig {
@@ -38,6 +38,7 @@ export function AppAttestation({ appId }: { appId: string }) {
   const scope = new URLSearchParams({ appId, environment: env }).toString();
   const config = useLoad(() => api<AttestationConfig>('GET', `/v1/attestation/config?${scope}`), [scope]);
   const instances = useLoad(() => api<{ items: InstanceRow[] }>('GET', `/v1/attestation/instances?${scope}`).then((r) => r.items), [scope]);
+  const events = useLoad(() => api<{ items: AttestationEventRow[] }>('GET', `/v1/apps/${appId}/attestation/events?environment=${env}&limit=50`).then((r) => r.items), [appId, env]);
   const outcomes = useLoad(async () => {
     const text = await fetchMetrics().catch(() => undefined);
     return text === undefined ? null : outcomesFrom(text);
@@ -77,6 +78,43 @@ export function AppAttestation({ appId }: { appId: string }) {
         <button type="button" onClick={() => setConfirm({ kind: 'monitor', to: !c.monitorOnly })}>
           {c.monitorOnly ? 'Enforce attestation' : 'Switch to monitor-only'}
         </button>
+      )}
+
+      <h3>Failed and monitored attestations of this app</h3>
+      <p className="help">Aggregated per minute. <em>Monitored</em> means monitor-only mode let the call through and enforcement would have blocked it; <em>refused</em> means it was blocked.</p>
+      <ErrorText error={events.error} />
+      {events.data === undefined ? (
+        events.error ? null : <p role="status">Loading…</p>
+      ) : events.data.length === 0 ? (
+        <p>No failed or monitored attestations in {env}.</p>
+      ) : (
+        <table tabIndex={0}>
+          <caption>Attestation events in {env}, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Last seen</th>
+              <th scope="col">Stage</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Code</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Count</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.data.map((e) => (
+              <tr key={e.id}>
+                <td>{when(e.lastAt)}</td>
+                <td>{e.stage === 'attest' ? 'attestation' : 'request'}</td>
+                <td>{e.outcome === 'monitored' ? 'monitored (would have been blocked)' : 'refused'}</td>
+                <td>
+                  <code>{e.code}</code>
+                </td>
+                <td>{e.subject || '—'}</td>
+                <td>{e.count}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
 
       <h3>Outcomes (server-wide, every app)</h3>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api.js';
 import { Confirm } from '../components/Confirm.js';
 import { ErrorText } from '../components/ErrorText.js';
+import { RevokeToken } from './RevokeToken.js';
 import type { SigningKeyRow } from './types.js';
 import { useLoad, when } from './use-load.js';
 
@@ -118,6 +119,7 @@ export function SigningKeys() {
           </p>
         </Confirm>
       )}
+      <RevokeToken />
     </section>
   );
 }

@@ -104,3 +104,16 @@ export interface InstanceRow {
   readonly revokedAt?: string | null;
   readonly [field: string]: unknown;
 }
+
+/** One aggregated attestation event (GET /v1/apps/{appId}/attestation/events). */
+export interface AttestationEventRow {
+  readonly id: string;
+  readonly environment: string;
+  readonly stage: 'attest' | 'request';
+  readonly outcome: 'refused' | 'monitored';
+  readonly code: string;
+  readonly subject: string;
+  readonly count: number;
+  readonly firstAt: string;
+  readonly lastAt: string;
+}
