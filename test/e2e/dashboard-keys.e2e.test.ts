@@ -105,6 +105,8 @@ describe('keys and usage in the dashboard', () => {
     expect((await verify({ ip: '203.0.113.9', scopes: ['invoices:write'] })).code).toBe('VALID');
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect.poll(() => page.getByTestId('credits-state').textContent()).toMatch(/^4 of 5 left, refilled daily/);
+    // The limiter's state now (GET /v1/keys/{keyId}/limits): the one allowed call took one of the burst of 10.
+    await expect.poll(() => page.getByTestId('ratelimit-state').textContent()).toMatch(/^9 of 10 left now, full again at /);
 
     // The key's history from the audit log.
     const history = page.getByRole('table', { name: /Audit records of this key/ });

@@ -171,3 +171,12 @@ describe('the key edit form', () => {
     expect(html).toMatch(/<option value="daily" selected="">/);
   });
 });
+
+describe("a key's rate limit now, in words", () => {
+  it('says how many calls are left and when the bucket is full again, or that it is full', async () => {
+    const { limitNowWords } = await import('../src/pages/KeyPage.js');
+    const now = Date.UTC(2026, 5, 1, 12);
+    expect(limitNowWords({ remaining: 3, fullAt: new Date(now + 24_000).toISOString() }, 5, now)).toMatch(/^3 of 5 left now, full again at /);
+    expect(limitNowWords({ remaining: 5, fullAt: new Date(now).toISOString() }, 5, now)).toBe('5 of 5 left now (full)');
+  });
+});

@@ -2379,6 +2379,38 @@ export interface Operations {
       }[];
     };
   };
+  /** A key's rate-limit state now (its own limit and its identity's), read without spending, and its credit balance */
+  getKeysByKeyIdLimits: {
+    params: {
+      /** Key id, `key_…` */
+      keyId: string;
+    };
+    query: never;
+    body: never;
+    bodyRequired: false;
+    response: {
+      keyId: string;
+      ratelimit: {
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+        /** Calls the bucket allows right now */
+        remaining: number;
+        /** When the bucket is full again if no call comes */
+        fullAt: string;
+      } | null;
+      identityRatelimit: {
+        rate: number;
+        windowSeconds: number;
+        burst: number;
+        /** Calls the bucket allows right now */
+        remaining: number;
+        /** When the bucket is full again if no call comes */
+        fullAt: string;
+      } | null;
+      creditsRemaining: number | null;
+    };
+  };
   /** The access map the server was started with (`keyward start --policy`), as data: resources, limits, quotas, upstreams */
   getPolicy: {
     params: never;
@@ -2928,6 +2960,7 @@ export const ROUTES = {
   deleteIdentitiesByIdentityId: { method: 'DELETE', path: '/v1/identities/{identityId}', public: false },
   patchIdentitiesByIdentityId: { method: 'PATCH', path: '/v1/identities/{identityId}', public: false },
   getKeysByKeyIdAccess: { method: 'GET', path: '/v1/keys/{keyId}/access', public: false },
+  getKeysByKeyIdLimits: { method: 'GET', path: '/v1/keys/{keyId}/limits', public: false },
   getPolicy: { method: 'GET', path: '/v1/policy', public: false },
   postPolicyExplain: { method: 'POST', path: '/v1/policy/explain', public: false },
   getLeaks: { method: 'GET', path: '/v1/leaks', public: false },

@@ -101,6 +101,8 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
       lookup: (secrets: readonly string[]) => call('postKeysLookup', { body: { secrets: [...secrets] } }),
       /** Which calls of the server's access map the key may make, and why not (or one call, with `method` and `path`). */
       access: (keyId: string, query: Query<'getKeysByKeyIdAccess'> = {}) => call('getKeysByKeyIdAccess', { params: { keyId }, query }),
+      /** The key's rate-limit state now (its own and its identity's), read without spending, and its credit balance. */
+      limits: (keyId: string) => call('getKeysByKeyIdLimits', { params: { keyId } }),
       /**
        * Verifies a key and answers `{valid, code, …}`. An invalid, revoked, expired or rate-limited
        * key is a value, never an exception; so is a malformed one (`KEY_MALFORMED`, which the

@@ -18,14 +18,49 @@ function refillWords(r: NonNullable<KeyDetail['credits']>['refill']): string {
   return `refilled ${r} (UTC)`;
 }
 
+/** GET /v1/keys/{keyId}/limits: the limiter's state now, read without spending. */
+interface LimitNow {
+  readonly remaining: number;
+  readonly fullAt: string;
+}
+interface LimitsNow {
+  readonly ratelimit: LimitNow | null;
+  readonly identityRatelimit: (LimitNow & { readonly rate: number; readonly windowSeconds: number }) | null;
+}
+
+/** The words for a bucket's state now: calls left in the burst, and when it is full again. */
+export function limitNowWords(s: LimitNow, burst: number, nowMs: number): string {
+  const full = s.remaining >= burst || Date.parse(s.fullAt) <= nowMs;
+  return `${s.remaining.toLocaleString('en-US')} of ${burst.toLocaleString('en-US')} left now${full ? ' (full)' : `, full again at ${new Date(s.fullAt).toLocaleTimeString()}`}`;
+}
+
 /** A key's rate limit and credits as they stand (credits: the balance when read, before a refill due). */
 function LimitsState({ k }: { k: KeyDetail }) {
+  const [now, setNow] = useState<LimitsNow>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    // Read again whenever the key is (its page's Refresh): the state moves with every call.
+    api<LimitsNow>('GET', `/v1/keys/${k.id}/limits`).then(setNow, setError);
+  }, [k]);
   return (
     <section aria-labelledby="limits-title">
       <h2 id="limits-title">Rate limit and credits</h2>
+      <ErrorText error={error} />
       <dl className="facts">
         <dt>Rate limit</dt>
         <dd>{k.ratelimit ? `${k.ratelimit.rate.toLocaleString('en-US')} requests per ${k.ratelimit.windowSeconds.toLocaleString('en-US')} s, bursts up to ${k.ratelimit.burst.toLocaleString('en-US')}` : 'none on the key itself (an access map may still limit it)'}</dd>
+        {k.ratelimit && now?.ratelimit && (
+          <>
+            <dt>Rate limit now</dt>
+            <dd data-testid="ratelimit-state">{limitNowWords(now.ratelimit, k.ratelimit.burst, Date.now())}</dd>
+          </>
+        )}
+        {now?.identityRatelimit && (
+          <>
+            <dt>Identity&apos;s shared limit now</dt>
+            <dd>{`${now.identityRatelimit.remaining.toLocaleString('en-US')} left (${now.identityRatelimit.rate.toLocaleString('en-US')} per ${now.identityRatelimit.windowSeconds.toLocaleString('en-US')} s, shared by the identity's keys)`}</dd>
+          </>
+        )}
         <dt>Credits</dt>
         <dd data-testid="credits-state">
           {k.credits

@@ -37,6 +37,7 @@ import { verifyRoutes } from './routes/verify.js';
 import { rootKeyRoutes } from './routes/root-keys.js';
 import { identityRoutes } from './routes/identities.js';
 import { keyAccessRoutes } from './routes/key-access.js';
+import { keyLimitRoutes } from './routes/key-limits.js';
 import { policyRoutes } from './routes/policy.js';
 import { leakRoutes } from './routes/leaks.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -252,6 +253,7 @@ export async function buildServer(kw: Keyward, options: BuildServerOptions = {})
   rootKeyRoutes(server, kw);
   identityRoutes(server, kw);
   keyAccessRoutes(server, kw, options.accessMap);
+  keyLimitRoutes(server, kw);
   policyRoutes(server, kw, options.accessMap);
   await leakRoutes(server, kw);
   webhookRoutes(server, kw);

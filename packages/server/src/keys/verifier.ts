@@ -4,7 +4,7 @@ import type { Mutable } from '../lib/mutable.js';
 import { digestsEqual, sha256Hex } from '../lib/crypto.js';
 import type { Store } from '../store/types.js';
 import { decideKey, deny, type DenyReason, type KeyDecision, type VerifyRequirements } from './decide.js';
-import type { KeyRecord } from './model.js';
+import type { KeyRateLimit, KeyRecord } from './model.js';
 import type { UsageRecorder } from './usage.js';
 import { limitKey, type RateLimitStore } from '../ratelimit/store.js';
 import type { PolicyState } from '../ratelimit/headers.js';
@@ -27,6 +27,12 @@ export interface KeyVerifierDeps {
  * counted by credential, on the same store — can share this bucket.
  */
 const OWN_LIMIT_SCOPE = 'own';
+
+/** A rate limit's state: calls left in the burst now, and ms until the bucket is full again. */
+export interface LimitNow {
+  readonly remaining: number;
+  readonly resetMs: number;
+}
 
 /**
  * The verification hot path: checksum → hash → cache (or one store read) → pure decision.
@@ -110,6 +116,23 @@ export class KeyVerifier {
     if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
     if (policies.length > 0) decision = { ...decision, policies };
     return this.report(decision);
+  }
+
+  /**
+   * Where a key's own rate limit and its identity's stand now, read without spending: a GCRA step
+   * of cost 0 moves nothing (its stored arrival time becomes max(tat, now), the same state). The
+   * limiter keys are the ones `limitAndSpend` uses, so the answer is the bucket calls spend from.
+   */
+  async limitState(keyId: string, own: KeyRateLimit | null | undefined, identity?: { readonly id: string; readonly ratelimit: KeyRateLimit | null }): Promise<{ readonly key: LimitNow | null; readonly identity: LimitNow | null }> {
+    const read = async (key: string, rl: KeyRateLimit | null | undefined): Promise<LimitNow | null> => {
+      if (!rl || !this.deps.limits) return null;
+      const d = await this.deps.limits.consume(key, { rate: rl.rate, windowMs: rl.windowSeconds * 1000, burst: rl.burst }, this.deps.now(), 0);
+      return { remaining: d.remaining, resetMs: d.resetMs };
+    };
+    return {
+      key: await read(limitKey('rate', 'key', OWN_LIMIT_SCOPE, keyId), own),
+      identity: identity ? await read(limitKey('rate', 'identity', 'credential', identity.id), identity.ratelimit) : null,
+    };
   }
 
   /**
