@@ -56,7 +56,7 @@ const bench: BenchCase = {
         `two \`keyward start\` processes of the built CLI, 50 connections each from autocannon in its own process, ${rounds} alternated rounds of ${seconds} s; PostgreSQL 15 (database of its own) and Redis 7 (key prefix of its own) on loopback`,
         `node CPU per request (median of rounds): PostgreSQL + Redis ${us(cpu.postgres)} µs, SQLite ${us(cpu.sqlite)} µs (${((median(cpu.sqlite) / median(cpu.postgres)) * 100).toFixed(1)}%)`,
         `per request on the PostgreSQL node: ${median(perRequest.redis).toFixed(4)} Redis commands (the whole Redis server's count, which other jobs share: an upper bound) and ${median(perRequest.pgXacts).toFixed(4)} PostgreSQL transactions in its database (the usage and analytics flushes, the change poll)`,
-        `the machine was shared with 7 other helpers' jobs (load average ${loadavg()[0]!.toFixed(1)} at the end)`,
+        `load average ${loadavg()[0]!.toFixed(1)} at the end`,
       ].join('; ');
       log(notes);
       return [

@@ -116,7 +116,7 @@ const bench: BenchCase = {
       });
       const base = summary[0]!;
       const paired = (name: string) => median(results.get(name)!.map((x, i) => x.opsPerSec / base.rounds[i]!.opsPerSec));
-      const notes = `medians of ${rounds} alternated rounds of ${seconds} s, every setup in every round; shares are of the machine's ${cores} cores × wall time, from /proc (nodes, autocannon, every postgres process, the machine's total; "other jobs" is the machine's busy time minus ours, i.e. the 7 other helpers sharing this VM). ${summary.map((x) => x.line).join('; ')}. Load average ${loadavg()[0]!.toFixed(1)} at the end`;
+      const notes = `medians of ${rounds} alternated rounds of ${seconds} s, every setup in every round; shares are of the machine's ${cores} cores × wall time, from /proc (nodes, autocannon, every postgres process, the machine's total; "other jobs" is the machine's busy time minus ours, i.e. whatever else shares this VM). ${summary.map((x) => x.line).join('; ')}. Load average ${loadavg()[0]!.toFixed(1)} at the end`;
       log(notes);
       const rows: BenchRow[] = summary.slice(1).map((x) => ({
         name: `aggregate throughput, ${x.setup.name} vs 1 node (warm-cache verify)`,
