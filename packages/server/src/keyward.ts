@@ -16,6 +16,7 @@ import { KeyVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadKeyring, type Keyring } from './lib/sealed.js';
 import { createLogger } from './observability/logger.js';
+import { routeInvalidations } from './cache/feed-routing.js';
 import { checkReadiness, type Readiness } from './observability/readiness.js';
 import { Metrics } from './observability/metrics.js';
 import { SecretService } from './secrets/service.js';
@@ -267,20 +268,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     appMaxTtlSeconds: async (appId) => (await apps.getCached(appId))?.settings.maxTokenTtlSeconds,
     onError: (err) => logger.error({ err }, 'token maintenance failed'),
   });
-  feed.subscribe((m) => {
-    if (m.type === 'app') apps.forget(m.appId);
-    else if (m.type === 'device') devices.forget(m.deviceId);
-    else if (m.type === 'session') sessions.invalidateSession(m.sessionId);
-    else if (m.type === 'signing_keys') tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
-    else if (m.type === 'token') tokens.tokenRevoked(m.jti).catch((err) => logger.error({ err }, 'token revocation refresh failed'));
-    else if (m.type === 'all') {
-      apps.clear();
-      devices.clearCache();
-      sessions.clearCache();
-      tokens.signingKeysChanged().catch((err) => logger.error({ err }, 'signing key refresh failed'));
-      tokens.revocationsChanged().catch((err) => logger.error({ err }, 'token revocation refresh failed'));
-    }
-  });
+  routeInvalidations(feed, { apps, devices, sessions, tokens }, logger);
   const secrets = new SecretService({ store: backend.secrets, keyring, now });
   const attestation = createAttestation({
     config,
