@@ -38,6 +38,19 @@ export const KeySettings = {
   identityId: Type.Union([Type.String({ pattern: idPattern('idt') }), Type.Null()], { description: 'Attach the key to an identity of its app (shared metadata, rate limit, credits); null detaches it' }),
 };
 
+/** The settings a key may be created with or changed to, each optional: one list, so create and update cannot drift apart. */
+const OptionalKeySettings = {
+  scopes: Type.Optional(KeySettings.scopes),
+  meta: Type.Optional(KeySettings.meta),
+  subject: Type.Optional(KeySettings.subject),
+  expiresAt: Type.Optional(KeySettings.expiresAt),
+  ipAllowList: Type.Optional(KeySettings.ipAllowList),
+  clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
+  ratelimit: Type.Optional(KeySettings.ratelimit),
+  credits: Type.Optional(KeySettings.credits),
+  identityId: Type.Optional(KeySettings.identityId),
+};
+
 function parseTime(value: string | null | undefined): number | null | undefined {
   if (value === undefined || value === null) return value;
   const ms = Date.parse(value);
@@ -71,15 +84,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
             kind: AppKeyKind,
             environment: Environment,
             name: KeySettings.name,
-            scopes: Type.Optional(KeySettings.scopes),
-            meta: Type.Optional(KeySettings.meta),
-            subject: Type.Optional(KeySettings.subject),
-            expiresAt: Type.Optional(KeySettings.expiresAt),
-            ipAllowList: Type.Optional(KeySettings.ipAllowList),
-            clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
-            ratelimit: Type.Optional(KeySettings.ratelimit),
-            credits: Type.Optional(KeySettings.credits),
-            identityId: Type.Optional(KeySettings.identityId),
+            ...OptionalKeySettings,
           },
           { additionalProperties: false },
         ),
@@ -199,15 +204,7 @@ export function keyRoutes(server: Server, kw: Pick<Keyward, 'apps' | 'keys' | 'u
         body: Type.Object(
           {
             name: Type.Optional(KeySettings.name),
-            scopes: Type.Optional(KeySettings.scopes),
-            meta: Type.Optional(KeySettings.meta),
-            subject: Type.Optional(KeySettings.subject),
-            expiresAt: Type.Optional(KeySettings.expiresAt),
-            ipAllowList: Type.Optional(KeySettings.ipAllowList),
-            clientCertSha256: Type.Optional(KeySettings.clientCertSha256),
-            ratelimit: Type.Optional(KeySettings.ratelimit),
-            credits: Type.Optional(KeySettings.credits),
-            identityId: Type.Optional(KeySettings.identityId),
+            ...OptionalKeySettings,
             enabled: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },
