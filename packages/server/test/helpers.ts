@@ -17,10 +17,10 @@ export async function makeKeyward(options: { startMs?: number; cacheTtlMs?: numb
   return { kw, clock };
 }
 
-/** An app with a root key, ready for HTTP tests. */
-export async function makeApi(): Promise<{ kw: Keyward; server: Server; root: string; appId: string; clock: ReturnType<typeof manualClock> }> {
+/** An app with a root key, ready for HTTP tests (server options such as an access map passed through). */
+export async function makeApi(serverOptions: Parameters<typeof buildServer>[1] = {}): Promise<{ kw: Keyward; server: Server; root: string; appId: string; clock: ReturnType<typeof manualClock> }> {
   const { kw, clock } = await makeKeyward();
-  const server = await buildServer(kw);
+  const server = await buildServer(kw, serverOptions);
   const root = (await kw.keys.create({ appId: null, environment: null, kind: 'root', name: 'root' }, CLI)).secret;
   const app = await kw.apps.create({ name: 'demo' }, CLI);
   return { kw, server, root, appId: app.id, clock };

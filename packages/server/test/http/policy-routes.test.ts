@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/http/server.js';
 import type { Keyward } from '../../src/keyward.js';
 import { compileAccessMap } from '../../src/policy/evaluate.js';
 import { parseAccessMap } from '../../src/policy/load.js';
-import { bearer, CLI, makeKeyward } from '../helpers.js';
+import { bearer, CLI, makeApi } from '../helpers.js';
 
 const MAP = compileAccessMap(
   parseAccessMap(`
@@ -35,12 +34,9 @@ afterEach(async () => {
 });
 
 async function setup(accessMap: typeof MAP | null = MAP) {
-  const { kw } = await makeKeyward();
-  open.push(kw);
-  const server = await buildServer(kw, accessMap ? { accessMap } : {});
-  const root = (await kw.keys.create({ appId: null, environment: null, kind: 'root', name: 'root' }, CLI)).secret;
-  const app = await kw.apps.create({ name: 'demo' }, CLI);
-  return { kw, server, root, appId: app.id };
+  const api = await makeApi(accessMap ? { accessMap } : {});
+  open.push(api.kw);
+  return api;
 }
 
 describe('GET /v1/policy', () => {
