@@ -52,7 +52,7 @@ export function eventSeriesConformance(name: string, make: HarnessFactory<EventS
       await leaks.recordLeak(makeLeak({ appId, url: 'https://a', firstReportedAtMs: at + MINUTE, lastReportedAtMs: at + MINUTE }), draft('leak.report', 'l1b'));
       await leaks.recordLeak(makeLeak({ appId: null, url: 'https://c', firstReportedAtMs: at, lastReportedAtMs: at }), draft('leak.report', 'l3'));
       await anomalies.record(anomaly(appId, { detectedAtMs: at }), draft('anomaly.detected', 'a1'));
-      await anomalies.record(anomaly(appId, { rule: 'failure_burst', detectedAtMs: at + MINUTE }), draft('anomaly.detected', 'a2'));
+      await anomalies.record(anomaly(appId, { rule: 'verification_failures', detectedAtMs: at + MINUTE }), draft('anomaly.detected', 'a2'));
       await anomalies.record(anomaly(null, { detectedAtMs: at }), draft('anomaly.detected', 'a3'));
       const e = makeEndpoint(appId);
       await webhooks.createEndpoint(e, draft('webhook.create', e.id));
@@ -82,7 +82,7 @@ export function eventSeriesConformance(name: string, make: HarnessFactory<EventS
       ]);
       expect(minute.anomalies).toEqual([
         { startMs: m0, rule: 'traffic_spike', count: 1 },
-        { startMs: m0 + MINUTE, rule: 'failure_burst', count: 1 },
+        { startMs: m0 + MINUTE, rule: 'verification_failures', count: 1 },
       ]);
       expect(minute.webhooks).toEqual([
         { startMs: m0, status: 'delivered', count: 1 },
@@ -93,8 +93,8 @@ export function eventSeriesConformance(name: string, make: HarnessFactory<EventS
       // Hours and days sum the same rows at their UTC boundaries.
       const day = await series.countEvents({ granularity: 'day', fromMs: T0, toMs: T0 + DAY, appId });
       expect(day.anomalies).toEqual([
-        { startMs: T0, rule: 'failure_burst', count: 1 },
         { startMs: T0, rule: 'traffic_spike', count: 1 },
+        { startMs: T0, rule: 'verification_failures', count: 1 },
       ]);
       expect(day.webhooks.map((w) => [w.startMs, w.status, w.count])).toEqual([
         [T0, 'delivered', 1],
