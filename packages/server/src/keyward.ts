@@ -66,8 +66,7 @@ export interface Keyward {
   readonly usage: UsageRecorder;
   /** Verification outcomes per key, app and identity, counted in memory and flushed with usage (analytics/recorder.ts). */
   readonly analytics: VerificationRecorder;
-  /** Attestation, leak, anomaly and webhook counts per bucket (analytics/event-series.ts). */
-  readonly eventSeries: EventSeries;
+  readonly eventSeries: EventSeries; // attestation, leak, anomaly and webhook counts per bucket (analytics/event-series.ts)
   readonly apps: AppService;
   readonly keys: KeyService;
   readonly verifier: KeyVerifier;
