@@ -2,19 +2,22 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstInteractiveMs } from './first-interactive.js';
 import { adminApi, checkAndShoot, startKeyward, type Running } from './harness.js';
+import { LAPTOP, PHONE } from './support.js';
 
 /**
  * The keys-and-usage part of the dashboard in Chromium against a real `keyward start`: a deep link
  * to a key's page survives sign-in (the return path), the key is edited through its form (client
  * checks first, then the PATCH, then the server's refusal in plain words), its usage chart draws
  * the verifications made through the API split by outcome, its history comes from the audit log,
- * and the app's usage overview ranks its keys and the rejection reasons. axe-core finds no serious
- * or critical violation on any new page, at laptop and phone widths.
+ * and the app's usage overview ranks its keys (on the server) and the rejection reasons, and charts
+ * the attestation refusal an install caused. axe-core finds no serious or critical violation on any
+ * new page, at laptop and phone widths.
  */
 let kw: Running;
 let appId: string;
 let keyId: string;
 let secret: string;
+let publishable: string;
 
 beforeAll(async () => {
   // Counts reach the store in batches; a short interval keeps the test from waiting on them.
@@ -23,7 +26,7 @@ beforeAll(async () => {
   const issued = (await adminApi(kw, 'POST', `/v1/apps/${appId}/keys`, { kind: 'restricted', environment: 'live', name: 'billing backend', scopes: ['invoices:read'] })).json;
   keyId = (issued.key as { id: string }).id;
   secret = issued.secret as string;
-  await adminApi(kw, 'POST', `/v1/apps/${appId}/keys`, { kind: 'publishable', environment: 'live', name: 'iOS app', scopes: ['profile:read'] });
+  publishable = (await adminApi(kw, 'POST', `/v1/apps/${appId}/keys`, { kind: 'publishable', environment: 'live', name: 'iOS app', scopes: ['profile:read'] })).json.secret as string;
 }, 60_000);
 
 afterAll(async () => {
@@ -120,16 +123,36 @@ describe('keys and usage in the dashboard', () => {
     await form.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/^Someone changed this at the same time\. Reload and try again\. \(The server says: .*revoked/);
 
+    // An install of the iOS app attests over a challenge this server never issued: its publishable
+    // key verifies (one more request, for that key) and the attestation is refused.
+    const attest = await fetch(`${kw.base}/v1/attest`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': publishable }, body: JSON.stringify({ challenge: 'A'.repeat(43), payload: { platform: 'debug', token: 'x' } }) });
+    expect(((await attest.json()) as { code: string }).code).toBe('ATTESTATION_CHALLENGE_INVALID');
+
     // The app's usage overview: requests and rejections over time, top keys, rejection reasons.
     await page.goto(`${kw.base}/#/apps/${appId}/usage`);
     await page.getByRole('heading', { name: 'Usage of Usage demo' }).waitFor();
     const overview = page.getByRole('figure', { name: /Requests and rejections/ });
-    await expect.poll(() => overview.getAttribute('data-points'), { timeout: 30_000 }).toBe(String(9 + 4)); // 9 requests, of which 4 rejected
+    await expect.poll(() => overview.getAttribute('data-points'), { timeout: 30_000 }).toBe(String(10 + 4)); // 10 requests, of which 4 rejected
     await overview.locator('canvas').first().waitFor();
-    await expect.poll(() => page.getByRole('table', { name: /most requests/ }).textContent()).toMatch(/billing backend \(live\)94/);
-    const reasons = page.getByRole('table', { name: /by reason/ });
+    // Ranked by the server (GET /v1/analytics/top-keys), most requests first.
+    await expect.poll(() => page.getByRole('table', { name: /most requests/ }).locator('tbody').textContent()).toBe('billing backend (live)94iOS app (live)10');
+    const reasons = page.getByRole('table', { name: 'Rejections in the window by reason' });
     await expect.poll(() => reasons.textContent()).toMatch(/missing scopeINSUFFICIENT_SCOPES3.*IP not allowedIP_NOT_ALLOWED1/s);
+    // The security series (GET /v1/analytics/events): the refused attestation, drawn, and by reason.
+    const attestations = page.getByRole('figure', { name: /^Attestations per minute/ });
+    await expect.poll(() => attestations.getAttribute('data-points')).toBe('1');
+    await attestations.locator('canvas').first().waitFor();
+    await expect.poll(() => attestations.locator('.u-legend').textContent()).toMatch(/passed.*refused.*would have blocked \(monitor-only\)/);
+    await expect.poll(() => page.getByRole('table', { name: 'Refused attestations, by reason' }).locator('tbody').textContent()).toBe('ATTESTATION_CHALLENGE_INVALID1');
+    // The families with nothing in the window say so instead of drawing flat lines.
+    for (const empty of ['No leak reports in this window.', 'No anomalies in this window.', 'No webhook deliveries in this window.']) expect(await page.getByText(empty).count(), empty).toBe(1);
     await checkAndShoot(page, 'usage');
+    // At phone width nothing but the tables (which scroll on their own) is wider than the screen.
+    await page.setViewportSize(PHONE);
+    const overflow = () => page.evaluate(() => [...document.querySelectorAll('main *')].filter((e) => !e.closest('table') && e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => `${e.tagName}.${e.className}`));
+    // The charts redraw at the new width when their ResizeObserver fires (after layout), so this is polled.
+    await expect.poll(overflow).toEqual([]);
+    await page.setViewportSize(LAPTOP);
     await context.close();
   }, 180_000);
 

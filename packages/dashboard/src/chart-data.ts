@@ -39,7 +39,8 @@ export interface Aligned {
   readonly series: Series[];
 }
 
-function slots(a: Analytics): { xs: number[]; index: Map<number, number> } {
+/** Every bucket of the answer's window, in order, and where each bucket start sits (shared with series-data.ts). */
+export function slots(a: Pick<Analytics, 'granularity' | 'from' | 'to'>): { xs: number[]; index: Map<number, number> } {
   const size = BUCKET_MS[a.granularity];
   const from = Date.parse(a.from);
   const to = Date.parse(a.to);
@@ -99,21 +100,17 @@ export interface KeyUsage {
   readonly rejections: number;
 }
 
-/** Keys ordered by requests in the window (then rejections, then name), keys without any left out, at most `limit`. */
-export function topKeys(rows: readonly { id: string; name: string; analytics: Analytics }[], limit: number): KeyUsage[] {
-  return rows
-    .map(({ id, name, analytics }) => {
-      let requests = 0;
-      let valid = 0;
-      for (const b of analytics.buckets) {
-        requests += b.total;
-        valid += b.valid;
-      }
-      return { id, name, requests, rejections: requests - valid };
-    })
-    .filter((k) => k.requests > 0)
-    .sort((x, y) => y.requests - x.requests || y.rejections - x.rejections || x.name.localeCompare(y.name))
-    .slice(0, limit);
+/** The top-keys answer (`GET /v1/analytics/top-keys`): ranked by the server, one request. */
+export interface TopKeys {
+  readonly granularity: Granularity;
+  readonly from: string;
+  readonly to: string;
+  readonly keys: readonly { keyId: string; name: string | null; environment: string | null; kind: string | null; start: string | null; total: number; valid: number; rejected: number }[];
+}
+
+/** The server's ranking as the table shows it, in the server's order: "name (environment)"; a key that is gone goes by its id. */
+export function topKeyRows(answer: TopKeys): KeyUsage[] {
+  return answer.keys.map((k) => ({ id: k.keyId, name: `${k.name ?? k.keyId}${k.environment ? ` (${k.environment})` : ''}`, requests: k.total, rejections: k.rejected }));
 }
 
 /** Plain words for the verify codes a chart legend and the reasons table show (docs/errors.md). */

@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ApiError, fieldOf, plainWords, serverFieldErrors } from '../src/api.js';
-import { reasonTotals, requestsAndRejections, seriesByOutcome, topKeys, type Analytics } from '../src/chart-data.js';
+import { reasonTotals, requestsAndRejections, seriesByOutcome, topKeyRows, type Analytics } from '../src/chart-data.js';
 import { UsageChart } from '../src/chart/UsageChart.js';
 import { KeyEdit } from '../src/pages/KeyEdit.js';
 import { returnPathOf, safeReturnPath, signInRoute } from '../src/return-path.js';
@@ -138,11 +138,17 @@ describe('chart data (chart-data.ts)', () => {
       { code: 'INSUFFICIENT_SCOPES', count: 3 },
       { code: 'RATE_LIMITED', count: 2 },
     ]);
-    const quiet: Analytics = { ...ANSWER, buckets: [] };
-    const one: Analytics = { ...ANSWER, buckets: [ANSWER.buckets[1]!] };
-    expect(topKeys([{ id: 'k1', name: 'a', analytics: one }, { id: 'k2', name: 'b', analytics: ANSWER }, { id: 'k3', name: 'c', analytics: quiet }], 10)).toEqual([
-      { id: 'k2', name: 'b', requests: 9, rejections: 5 },
-      { id: 'k1', name: 'a', requests: 4, rejections: 3 },
+    // Top keys come ranked from the server (one request); the table keeps its order and names each key with its environment.
+    const top = topKeyRows({
+      granularity: 'minute', from: ANSWER.from, to: ANSWER.to,
+      keys: [
+        { keyId: 'key_b', name: 'b', environment: 'live', kind: 'secret', start: 'kw_sk_live_ab', total: 9, valid: 4, rejected: 5 },
+        { keyId: 'key_gone', name: null, environment: null, kind: null, start: null, total: 4, valid: 1, rejected: 3 },
+      ],
+    });
+    expect(top).toEqual([
+      { id: 'key_b', name: 'b (live)', requests: 9, rejections: 5 },
+      { id: 'key_gone', name: 'key_gone', requests: 4, rejections: 3 },
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { VerificationRecorder } from './analytics/recorder.js';
+import { EventSeries } from './analytics/event-series.js';
 import { AppService } from './apps/service.js';
 import { ConsoleService } from './console/service.js';
 import { AnomalyService } from './anomaly/service.js';
@@ -65,6 +66,7 @@ export interface Keyward {
   readonly usage: UsageRecorder;
   /** Verification outcomes per key, app and identity, counted in memory and flushed with usage (analytics/recorder.ts). */
   readonly analytics: VerificationRecorder;
+  readonly eventSeries: EventSeries; // attestation, leak, anomaly and webhook counts per bucket (analytics/event-series.ts)
   readonly apps: AppService;
   readonly keys: KeyService;
   readonly verifier: KeyVerifier;
@@ -344,6 +346,7 @@ export async function createKeyward(options: CreateKeywardOptions = {}): Promise
     bus,
     usage,
     analytics,
+    eventSeries: new EventSeries({ store: backend.eventSeries, flush: () => attestation.events.flush() }),
     apps,
     keys,
     verifier,

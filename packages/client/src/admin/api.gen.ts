@@ -1700,6 +1700,111 @@ export interface Operations {
       }[];
     };
   };
+  /** The keys with the most verifications in a window, ranked by the server, with their valid and rejected counts */
+  getAnalyticsTopKeys: {
+    params: never;
+    query: {
+      /** Bucket size (UTC); default hour */
+      granularity?: "minute" | "hour" | "day";
+      /** Default: 1 h (minute), 24 h (hour) or 30 d (day) before `to` */
+      from?: string;
+      /** Default: now (the bucket in progress included) */
+      to?: string;
+      /** App id, `app_…` */
+      appId?: string;
+      /** Identity id (keys that belong to one) */
+      identityId?: string;
+      /** How many keys, 1–100 (default 10) */
+      limit?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      /** Bucket size (UTC); default hour */
+      granularity: "minute" | "hour" | "day";
+      /** Start of the first bucket (inclusive) */
+      from: string;
+      /** End of the last bucket (exclusive) */
+      to: string;
+      /** Most verifications first (ties by key id); keys without any in the window are left out */
+      keys: {
+        /** Key id, `key_…` */
+        keyId: string;
+        /** null when the key no longer exists */
+        name: string | null;
+        environment: string | null;
+        kind: string | null;
+        /** The display prefix (never the secret) */
+        start: string | null;
+        /** Verifications in the window, every outcome */
+        total: number;
+        /** Of which VALID */
+        valid: number;
+        /** Of which refused (total − valid) */
+        rejected: number;
+      }[];
+    };
+  };
+  /** Security and operations series per bucket: attestation outcomes (with what monitor-only let through), leak reports, anomalies, webhook deliveries */
+  getAnalyticsEvents: {
+    params: never;
+    query: {
+      /** Bucket size (UTC); default hour */
+      granularity?: "minute" | "hour" | "day";
+      /** Default: 1 h (minute), 24 h (hour) or 30 d (day) before `to` */
+      from?: string;
+      /** Default: now (the bucket in progress included) */
+      to?: string;
+      /** App id, `app_…` */
+      appId?: string;
+    };
+    body: never;
+    bodyRequired: false;
+    response: {
+      /** Bucket size (UTC); default hour */
+      granularity: "minute" | "hour" | "day";
+      /** Start of the first bucket (inclusive) */
+      from: string;
+      /** End of the last bucket (exclusive) */
+      to: string;
+      /** Buckets with at least one count, oldest first (empty buckets are left out) */
+      buckets: {
+        start: string;
+        attestation: {
+          /** Successful attestations (app instances registered) */
+          passed: number;
+          /** Attestation refusals answered to the caller (POST /v1/attest and route requirements) */
+          refused: number;
+          /** Would have been refused: monitor-only mode let them through */
+          monitored: number;
+          /** Refusals per catalogue code */
+          refusedByCode: Record<string, number>;
+          /** Monitor-only passes per catalogue code */
+          monitoredByCode: Record<string, number>;
+        };
+        leaks: {
+          /** Distinct leak reports first received in the bucket */
+          reported: number;
+          /** Per status now (open, dismissed, resolved) */
+          byStatus: Record<string, number>;
+          /** Per the partner's source */
+          bySource: Record<string, number>;
+        };
+        anomalies: {
+          /** Anomaly rules that fired */
+          detected: number;
+          /** Per rule (docs/anomalies.md) */
+          byRule: Record<string, number>;
+        };
+        webhooks: {
+          delivered: number;
+          failed: number;
+          /** Deliveries queued in the bucket, by status now */
+          pending: number;
+        };
+      }[];
+    };
+  };
   /** An app's anomalies, newest first */
   getAppsByAppIdAnomalies: {
     params: {
@@ -2940,6 +3045,8 @@ export const ROUTES = {
   postAttestationDebugTokensByDebugTokenIdRevoke: { method: 'POST', path: '/v1/attestation/debug-tokens/{debugTokenId}/revoke', public: false },
   postVerify: { method: 'POST', path: '/v1/verify', public: false },
   getAnalyticsVerifications: { method: 'GET', path: '/v1/analytics/verifications', public: false },
+  getAnalyticsTopKeys: { method: 'GET', path: '/v1/analytics/top-keys', public: false },
+  getAnalyticsEvents: { method: 'GET', path: '/v1/analytics/events', public: false },
   getAppsByAppIdAnomalies: { method: 'GET', path: '/v1/apps/{appId}/anomalies', public: false },
   getAnomalies: { method: 'GET', path: '/v1/anomalies', public: false },
   getAnomaliesByAnomalyId: { method: 'GET', path: '/v1/anomalies/{anomalyId}', public: false },

@@ -199,6 +199,12 @@ export function createKeywardAdmin(options: KeywardAdminOptions) {
        */
       verifications: ({ from, to, ...query }: Omit<Query<'getAnalyticsVerifications'>, 'from' | 'to'> & { readonly from?: Date | string; readonly to?: Date | string } = {}) =>
         call('getAnalyticsVerifications', { query: { ...query, from: from instanceof Date ? from.toISOString() : from, to: to instanceof Date ? to.toISOString() : to } }),
+      /** The keys with the most verifications in the window, ranked by the server (`limit` 1–100, default 10), with valid and rejected counts. */
+      topKeys: ({ from, to, limit, ...query }: Omit<Query<'getAnalyticsTopKeys'>, 'from' | 'to' | 'limit'> & { readonly from?: Date | string; readonly to?: Date | string; readonly limit?: number } = {}) =>
+        call('getAnalyticsTopKeys', { query: { ...query, from: from instanceof Date ? from.toISOString() : from, to: to instanceof Date ? to.toISOString() : to, limit: limit === undefined ? undefined : String(limit) } }),
+      /** Attestation outcomes (with what monitor-only let through), leak reports, anomalies and webhook deliveries per bucket. */
+      events: ({ from, to, ...query }: Omit<Query<'getAnalyticsEvents'>, 'from' | 'to'> & { readonly from?: Date | string; readonly to?: Date | string } = {}) =>
+        call('getAnalyticsEvents', { query: { ...query, from: from instanceof Date ? from.toISOString() : from, to: to instanceof Date ? to.toISOString() : to } }),
     },
     anomalies: {
       /** An app's anomalies (newest first), or every anomaly across apps without `appId` (needs a root key for every app). */

@@ -173,6 +173,13 @@ describe('admin SDK against a real server', () => {
     expect(byApp.buckets[0]!.total).toBeGreaterThan(3);
     const err = await kw.analytics.verifications({ granularity: 'minute', from: '2020-01-01T00:00:00Z' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    // The same counts ranked by the server: this key's three verifications, one of them refused.
+    const top = await kw.analytics.topKeys({ appId: api.appId, granularity: 'minute', limit: 100 });
+    expect(top.keys.find((k) => k.keyId === key.id)).toMatchObject({ name: 'counted', environment: 'live', kind: 'secret', total: 3, valid: 2, rejected: 1 });
+    expect(await kw.analytics.topKeys({ appId: api.appId, limit: 101 }).catch((e: unknown) => e)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    const events = await kw.analytics.events({ appId: api.appId, granularity: 'day', from: new Date(Date.UTC(2026, 4, 1)) });
+    expect(events.from).toBe('2026-05-01T00:00:00.000Z');
+    expect(Array.isArray(events.buckets)).toBe(true);
   });
 
   it('errors: a typed KeywardApiError with the catalogue code, status and the request id; network failures apart', async () => {

@@ -28,5 +28,7 @@ describe('admin SDK types', () => {
     expectTypeOf<KeywardApiError['code']>().toEqualTypeOf<ApiErrorCode>();
     expectTypeOf<Code>().toMatchTypeOf<ApiErrorCode>();
     expectTypeOf<Awaited<ReturnType<typeof kw.analytics.verifications>>['buckets'][number]['outcomes']>().toEqualTypeOf<Record<string, number>>();
+    expectTypeOf<Awaited<ReturnType<typeof kw.analytics.topKeys>>['keys'][number]['rejected']>().toEqualTypeOf<number>();
+    expectTypeOf<Awaited<ReturnType<typeof kw.analytics.events>>['buckets'][number]['attestation']['monitored']>().toEqualTypeOf<number>();
   });
 });

@@ -6,15 +6,17 @@ import type { Drawn } from './draw.js';
  * A time chart of verification counts (uPlot, drawn on a canvas), with the same numbers in a
  * table for screen readers and for anyone who wants the figures. `data-points` on the figure says
  * how many requests it holds, so a test can tell a drawn, non-empty chart from an empty one.
+ * `empty`, when given, is said instead of drawing a chart whose every value is zero.
  */
-export function UsageChart({ id, title, data, heightPx = 240 }: { id: string; title: string; data: Aligned; heightPx?: number }) {
+export function UsageChart({ id, title, data, heightPx = 240, empty }: { id: string; title: string; data: Aligned; heightPx?: number; empty?: string }) {
   const box = useRef<HTMLDivElement>(null);
   const [failed, setFailed] = useState(false);
   const total = data.series.reduce((n, s) => n + s.values.reduce((a, b) => a + b, 0), 0);
+  const blank = data.series.length === 0 || (empty !== undefined && total === 0);
 
   useEffect(() => {
     const el = box.current;
-    if (!el || data.series.length === 0) return;
+    if (!el || blank) return;
     let drawn: Drawn | undefined;
     let gone = false;
     const observer = new ResizeObserver(() => drawn?.resize(el.clientWidth));
@@ -32,14 +34,14 @@ export function UsageChart({ id, title, data, heightPx = 240 }: { id: string; ti
       observer.disconnect();
       drawn?.destroy();
     };
-  }, [data, heightPx]);
+  }, [data, heightPx, blank]);
 
   const rows = data.xs.map((x, i) => ({ x, values: data.series.map((s) => s.values[i] ?? 0) })).filter((r) => r.values.some((v) => v > 0));
   return (
     <figure className="chart" aria-labelledby={`${id}-title`} data-points={total}>
       <figcaption id={`${id}-title`}>{title}</figcaption>
-      {data.series.length === 0 ? (
-        <p>No verifications in this window.</p>
+      {blank ? (
+        <p>{empty ?? 'No verifications in this window.'}</p>
       ) : (
         <div ref={box} className="chart-canvas" aria-hidden="true" />
       )}

@@ -1,51 +1,27 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api.js';
-import { fetchAnalytics, WINDOWS } from '../analytics.js';
-import { codeWords, reasonTotals, requestsAndRejections, topKeys, type Analytics, type Granularity, type KeyUsage } from '../chart-data.js';
+import { fetchAnalytics, fetchEventSeries, fetchTopKeys, WINDOWS } from '../analytics.js';
+import { codeWords, reasonTotals, requestsAndRejections, topKeyRows, type Analytics, type Granularity, type KeyUsage } from '../chart-data.js';
 import { UsageChart } from '../chart/UsageChart.js';
 import { ErrorText } from '../components/ErrorText.js';
-import type { App, Key } from '../types.js';
+import type { EventSeries } from '../series-data.js';
+import type { App } from '../types.js';
+import { UsageSecurity } from './UsageSecurity.js';
 
-/** How many of the app's keys are asked about for the top-keys table, and how many at a time. */
-const TOP_CANDIDATES = 50;
-const PARALLEL = 4;
+/** How many keys the top-keys table shows (the server ranks them: one request). */
 const TOP_SHOWN = 10;
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /**
- * The analytics API counts per app or per key but does not rank keys, so the top keys are the
- * app's most used keys (lifetime `usageCount`, both environments, revoked ones too), each asked for
- * the same window, ranked by requests in it. Bounded: at most TOP_CANDIDATES queries, PARALLEL at once.
+ * Usage of one app (`#/apps/app_…/usage`): requests and rejections over time, the top keys, the
+ * rejection reasons, and the security and operations series (UsageSecurity). Three requests per
+ * window, whatever the number of keys.
  */
-async function loadTopKeys(appId: string, granularity: Granularity): Promise<KeyUsage[]> {
-  const lists = await Promise.all((['live', 'test'] as const).map((environment) => api<{ items: Key[] }>('GET', `/v1/apps/${appId}/keys?${new URLSearchParams({ environment, includeRevoked: 'true', limit: '100' })}`)));
-  const candidates = lists
-    .flatMap((l) => l.items)
-    .filter((k) => k.usageCount > 0)
-    .sort((a, b) => b.usageCount - a.usageCount)
-    .slice(0, TOP_CANDIDATES);
-  const rows = await mapLimit(candidates, PARALLEL, async (k) => ({ id: k.id, name: `${k.name} (${k.environment ?? ''})`, analytics: await fetchAnalytics({ keyId: k.id }, granularity) }));
-  return topKeys(rows, TOP_SHOWN);
-}
-
-/** Usage of one app (`#/apps/app_…/usage`): requests and rejections over time, the top keys, the rejection reasons. */
 export function Usage({ appId }: { appId: string }) {
   const [app, setApp] = useState<App>();
   const [granularity, setGranularity] = useState<Granularity>('minute');
   const [usage, setUsage] = useState<Analytics>();
   const [top, setTop] = useState<KeyUsage[]>();
+  const [events, setEvents] = useState<EventSeries>();
   const [error, setError] = useState<unknown>();
   const [tick, setTick] = useState(0);
 
@@ -55,11 +31,12 @@ export function Usage({ appId }: { appId: string }) {
   useEffect(() => {
     let current = true;
     setError(undefined);
-    Promise.all([fetchAnalytics({ appId }, granularity), loadTopKeys(appId, granularity)]).then(
-      ([a, t]) => {
+    Promise.all([fetchAnalytics({ appId }, granularity), fetchTopKeys(appId, granularity, TOP_SHOWN), fetchEventSeries(appId, granularity)]).then(
+      ([a, t, e]) => {
         if (!current) return;
         setUsage(a);
-        setTop(t);
+        setTop(topKeyRows(t));
+        setEvents(e);
       },
       (err) => current && setError(err),
     );
@@ -153,6 +130,7 @@ export function Usage({ appId }: { appId: string }) {
               )}
             </section>
           </div>
+          {events && <UsageSecurity appId={appId} granularity={granularity} series={events} />}
         </>
       )}
     </section>

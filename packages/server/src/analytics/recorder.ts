@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { FlushBuffer } from '../lib/flush-buffer.js';
 import { bucketStart, GRANULARITIES, retentionCutoffs, toBuckets, type AnalyticsRetention, type VerificationBucket, type VerificationCount, type VerificationQuery } from './model.js';
 import type { AnalyticsStore } from './store.js';
+import type { KeyTotal } from './top-keys.js';
 
 /** One key's counts in one minute, by code. */
 interface Pending {
@@ -154,5 +155,10 @@ export class VerificationRecorder {
     await this.flush();
     return toBuckets(await this.options.store.queryVerifications(query));
   }
-}
 
+  /** The most verified keys of a query's window, pending counts written first (like `query`). */
+  async topKeys(query: VerificationQuery, limit: number): Promise<readonly KeyTotal[]> {
+    await this.flush();
+    return this.options.store.topKeys(query, limit);
+  }
+}

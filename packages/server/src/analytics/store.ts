@@ -1,4 +1,5 @@
 import type { Granularity, VerificationCount, VerificationQuery, VerificationTotal } from './model.js';
+import type { KeyTotal } from './top-keys.js';
 
 /**
  * Where verification analytics are kept. Every backend passes
@@ -18,6 +19,13 @@ export interface AnalyticsStore {
   addVerifications(counts: readonly VerificationCount[]): Promise<void>;
   /** Totals per (bucket, code) over every row matching the filters, ordered by bucket then code. */
   queryVerifications(query: VerificationQuery): Promise<readonly VerificationTotal[]>;
+  /**
+   * The `limit` keys with the most verifications matching the query (its `keyId` filter is
+   * ignored), most first, ties by key id; each with its VALID count and the key's display fields
+   * (null when the key row is gone). ONE grouped, ordered, limited query: the store ranks, the
+   * caller never fetches every key.
+   */
+  topKeys(query: VerificationQuery, limit: number): Promise<readonly KeyTotal[]>;
   /** Deletes rows of `granularity` whose bucket starts before `beforeMs`; returns how many. */
   pruneVerifications(granularity: Granularity, beforeMs: number): Promise<number>;
 }

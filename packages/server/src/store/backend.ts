@@ -1,4 +1,5 @@
 import type { AnalyticsStore } from '../analytics/store.js';
+import type { EventSeriesStore } from '../analytics/event-series.js';
 import type { AnomalyStore } from '../anomaly/store.js';
 import type { ConsoleSessionStore } from '../console/store.js';
 import type { AttestationStore } from '../attestation/store.js';
@@ -33,6 +34,8 @@ export interface StoreBackend {
   readonly tokens: TokenStore;
   readonly secrets: SecretStore;
   readonly analytics: AnalyticsStore;
+  /** The usage overview's security and operations series, counted from the feature tables (read-only). */
+  readonly eventSeries: EventSeriesStore;
   readonly anomalies: AnomalyStore;
   readonly console: ConsoleSessionStore;
   /** App instances, debug tokens and attestation settings (attestation/store.ts). */

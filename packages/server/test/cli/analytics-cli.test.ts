@@ -46,6 +46,13 @@ describe('keyward analytics verifications', () => {
     expect(tableOut.stdout).toMatch(/START\s+TOTAL\s+VALID\s+INSUFFICIENT_SCOPES/);
     // One row (unless the commands straddled UTC midnight): 3 in all, 2 valid, 1 short of a scope.
     if (answer.buckets.length === 1) expect(tableOut.stdout).toMatch(/Z\s+3\s+2\s+1\n/);
+
+    // The same counts ranked per key, and the security series (nothing attested or reported here).
+    const top = JSON.parse((await cli(dir, 'analytics', 'top-keys', '--app', app.id, '--granularity', 'day', '--limit', '5', '--json')).stdout) as { keys: { keyId: string; name: string; total: number; valid: number; rejected: number }[] };
+    expect(top.keys).toEqual([expect.objectContaining({ keyId: created.key.id, name: 'etl', total: 3, valid: 2, rejected: 1 })]);
+    const events = await cli(dir, 'analytics', 'events', '--app', app.id, '--granularity', 'day', '--json');
+    expect(events.code).toBe(0);
+    expect(JSON.parse(events.stdout)).toMatchObject({ granularity: 'day', buckets: [] });
   }, 180_000); // eight CLI processes, each starting tsx: slow on a loaded machine
 
   it('bad flags exit 2 naming the flag; a missing store is STORE_NOT_FOUND and creates nothing', async () => {
@@ -59,6 +66,10 @@ describe('keyward analytics verifications', () => {
     const inverted = await cli(dir, 'analytics', 'verifications', '--from', '2026-06-02T00:00:00Z', '--to', '2026-06-01T00:00:00Z', '--json');
     expect(inverted.code).toBe(2);
     expect(JSON.parse(inverted.stderr)).toMatchObject({ error: { code: 'VALIDATION_FAILED', errors: [{ flag: '--from' }] } });
+    const limit = await cli(dir, 'analytics', 'top-keys', '--limit', '0', '--json');
+    expect(limit.code).toBe(2);
+    expect(JSON.parse(limit.stderr)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect(JSON.parse(limit.stderr).error.detail).toContain('--limit');
     const unknown = await cli(dir, 'analytics', 'verifications', '--app', 'app_0000000000000000000000');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error NOT_FOUND');

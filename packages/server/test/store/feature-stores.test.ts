@@ -26,6 +26,9 @@ import { webhookStoreConformance } from './webhook-store-conformance.js';
 import { leakStoreConformance } from './leak-store-conformance.js';
 import { SqlWebhookStore } from '../../src/store/sql/webhook-store.js';
 import { SqlLeakStore } from '../../src/store/sql/leak-store.js';
+import { SqlEventSeriesStore } from '../../src/store/sql/event-series-store.js';
+import { eventSeriesConformance } from './event-series-conformance.js';
+import { topKeysConformance } from './top-keys-conformance.js';
 
 /** The feature stores share the core store's Kysely connection (and so its transactions and audit chain). */
 function harness<S>(open: () => Promise<SqlStore>, build: (sql: SqlStore) => S): HarnessFactory<S> {
@@ -72,5 +75,10 @@ for (const [label, open] of [
   attestationStoreConformance(label, harness(open, (sql) => new SqlAttestationStore(sql.db, sql.backend)));
   webhookStoreConformance(label, harness(open, (sql) => new SqlWebhookStore(sql.db)));
   leakStoreConformance(label, harness(open, (sql) => new SqlLeakStore(sql.db)));
+  topKeysConformance(label, harness(open, (sql) => ({ core: sql, analytics: new SqlAnalyticsStore(sql.db) })));
+  eventSeriesConformance(
+    label,
+    harness(open, (sql) => ({ series: new SqlEventSeriesStore(sql.db), attestation: new SqlAttestationStore(sql.db, sql.backend), leaks: new SqlLeakStore(sql.db), anomalies: new SqlAnomalyStore(sql.db), webhooks: new SqlWebhookStore(sql.db) })),
+  );
   identityStoreConformance(label, harness(open, (sql) => ({ core: sql, identities: new SqlIdentityStore(sql.db) })));
 }

@@ -3,6 +3,7 @@ import { ChangeLogSource } from '../../cache/change-log.js';
 import { KeywardError } from '../../errors/keyward-error.js';
 import type { StoreBackend } from '../backend.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
+import { SqlEventSeriesStore } from '../sql/event-series-store.js';
 import { SqlAnomalyStore } from '../sql/anomaly-store.js';
 import { SqlConsoleSessionStore } from '../sql/console-store.js';
 import { SqlAttestationStore } from '../sql/attestation-store.js';
@@ -33,6 +34,7 @@ export function postgresBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    eventSeries: new SqlEventSeriesStore(store.db),
     anomalies: new SqlAnomalyStore(store.db),
     console: new SqlConsoleSessionStore(store.db),
     attestation: new SqlAttestationStore(store.db, 'postgres'),

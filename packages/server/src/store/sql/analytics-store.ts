@@ -3,6 +3,7 @@ import type { AnalyticsStore } from '../../analytics/store.js';
 import { bucketStart, GRANULARITIES, type Granularity, type VerificationCount, type VerificationQuery, type VerificationTotal } from '../../analytics/model.js';
 import { type Migration, bigint } from './migrations.js';
 import type { Database } from './schema.js';
+import type { KeyTotal } from '../../analytics/top-keys.js';
 
 export interface AnalyticsTables {
   verification_buckets: {
@@ -95,6 +96,26 @@ export class SqlAnalyticsStore implements AnalyticsStore {
     if (q.identityId !== undefined) query = query.where('identity_id', '=', q.identityId);
     const rows = await query.groupBy(['bucket_start_ms', 'code']).orderBy('bucket_start_ms').orderBy('code').execute();
     return rows.map((r) => ({ startMs: Number(r.bucket_start_ms), code: r.code, count: Number(r.total) }));
+  }
+
+  async topKeys(q: VerificationQuery, limit: number): Promise<readonly KeyTotal[]> {
+    // Ranked inside the grouped subquery, so the join to `keys` touches only the `limit` winners.
+    let ranked = this.db
+      .selectFrom('verification_buckets')
+      .select(['key_id', sql<number>`SUM(count)`.as('total'), sql<number>`SUM(CASE WHEN code = 'VALID' THEN count ELSE 0 END)`.as('valid')])
+      .where('granularity', '=', q.granularity)
+      .where('bucket_start_ms', '>=', q.fromMs)
+      .where('bucket_start_ms', '<', q.toMs);
+    if (q.appId !== undefined) ranked = ranked.where('app_id', '=', q.appId);
+    if (q.identityId !== undefined) ranked = ranked.where('identity_id', '=', q.identityId);
+    const rows = await this.db
+      .selectFrom(ranked.groupBy('key_id').orderBy(sql`SUM(count)`, 'desc').orderBy('key_id').limit(limit).as('t'))
+      .leftJoin('keys', 'keys.id', 't.key_id')
+      .select(['t.key_id', 't.total', 't.valid', 'keys.name', 'keys.environment', 'keys.kind', 'keys.start'])
+      .orderBy('t.total', 'desc')
+      .orderBy('t.key_id')
+      .execute();
+    return rows.map((r) => ({ keyId: r.key_id, total: Number(r.total), valid: Number(r.valid), name: r.name ?? null, environment: r.environment ?? null, kind: r.kind ?? null, start: r.start ?? null }));
   }
 
   async pruneVerifications(granularity: Granularity, beforeMs: number): Promise<number> {

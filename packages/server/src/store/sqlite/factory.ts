@@ -7,6 +7,7 @@ import type { StoreBackend } from '../backend.js';
 import { sqliteCreditSpender } from '../sqlite-credits.js';
 import { SharedSqlite } from '../sqlite-shared.js';
 import { SqlAnalyticsStore } from '../sql/analytics-store.js';
+import { SqlEventSeriesStore } from '../sql/event-series-store.js';
 import { SqlAnomalyStore } from '../sql/anomaly-store.js';
 import { SqlConsoleSessionStore } from '../sql/console-store.js';
 import { SqlAttestationStore } from '../sql/attestation-store.js';
@@ -35,6 +36,7 @@ export function sqliteBackend(store: SqlStore): StoreBackend {
     tokens: new SqlTokenStore(store.db),
     secrets: new SqlSecretStore(store.db),
     analytics: new SqlAnalyticsStore(store.db),
+    eventSeries: new SqlEventSeriesStore(store.db),
     anomalies: new SqlAnomalyStore(store.db),
     console: new SqlConsoleSessionStore(store.db),
     attestation: new SqlAttestationStore(store.db, 'sqlite'),
