@@ -15,7 +15,11 @@ export async function queryVerificationAnalytics(
   options: { readonly label?: FieldLabel; readonly authorize?: (appId: string | null) => void } = {},
 ): Promise<VerificationAnalytics> {
   const query = resolveVerificationQuery(input, kw.now(), options.label);
-  if (input.appId) await kw.apps.get(input.appId);
+  // A root key kept to other apps is refused before any read, so it cannot learn whether an app exists.
+  if (input.appId) {
+    options.authorize?.(input.appId);
+    await kw.apps.get(input.appId);
+  }
   const appId = input.keyId ? (await kw.keys.get(input.keyId)).appId : (input.appId ?? null);
   if (input.appId && appId !== input.appId) throw new KeywardError('NOT_FOUND', 'the key does not belong to this app');
   options.authorize?.(appId);

@@ -122,7 +122,7 @@ describe('who may read the usage overview', () => {
     const elsewhere = (await a.kw.rootKeys.create({ name: 'other only', permissions: ['analytics:read'], appIds: [other.id] }, CLI)).secret;
     const noPermission = (await a.kw.rootKeys.create({ name: 'keys only', permissions: ['keys:read'] }, CLI)).secret;
     const secret = (await a.kw.keys.create({ appId: a.appId, environment: 'live', kind: 'secret', name: 's' }, CLI)).secret;
-    for (const path of ['/v1/analytics/top-keys', '/v1/analytics/events']) {
+    for (const path of ['/v1/analytics/verifications', '/v1/analytics/top-keys', '/v1/analytics/events']) {
       expect((await a.get(`${path}?appId=${a.appId}`, noPermission)).body.code, path).toBe('INSUFFICIENT_PERMISSION');
       expect((await a.get(`${path}?appId=${a.appId}`, elsewhere)).body.code, path).toBe('INSUFFICIENT_PERMISSION');
       // Every app is more than it holds; an app that does not exist is refused the same way (nothing read first).
