@@ -3,25 +3,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { ConfigError, type KeywardConfig } from '../config/config.js';
+import { ConfigError, DEFAULT_CONFIG, isHostPort, type KeywardConfig } from '../config/config.js';
 import { loadKeyring, type Keyring } from '../lib/sealed.js';
 import { PolicyLoadError, loadAccessMap } from '../policy/load.js';
 import { openPostgresStore } from '../store/postgres/open.js';
 import { ALL_MIGRATIONS } from '../store/sql/all-migrations.js';
-import { openRedisProbe, type RespValue } from './redis-probe.js';
+import { fail, ok, skewCheck, skip, warn, type Check } from './check.js';
+import { redisChecks } from './doctor-redis.js';
+
+export { skewCheck, type Check, type CheckStatus } from './check.js';
 
 /**
  * `keyward doctor`: each check says what it looked at, what is wrong and how to fix it. Checks
  * never change anything (no store is created, no master key generated, no migration run).
  */
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
-export interface Check {
-  readonly name: string;
-  readonly status: CheckStatus;
-  readonly detail: string;
-  /** What to do about a warn or fail. */
-  readonly fix?: string;
-}
 export interface DoctorReport {
   readonly ok: boolean;
   readonly checks: readonly Check[];
@@ -31,6 +26,7 @@ export interface DoctorInput {
   /** The configuration, or why it could not be loaded. */
   readonly config: KeywardConfig | ConfigError;
   readonly env: NodeJS.ProcessEnv;
+  /** The Redis to check (a Cluster's first seed when the configuration lists KEYWARD_REDIS_CLUSTER_NODES). */
   readonly redisUrl?: string;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -43,10 +39,6 @@ export interface DoctorInput {
 }
 
 const LATEST = Math.max(...ALL_MIGRATIONS.map((m) => m.version));
-const ok = (name: string, detail: string): Check => ({ name, status: 'ok', detail });
-const fail = (name: string, detail: string, fix: string): Check => ({ name, status: 'fail', detail, fix });
-const warn = (name: string, detail: string, fix: string): Check => ({ name, status: 'warn', detail, fix });
-const skip = (name: string, detail: string): Check => ({ name, status: 'skip', detail });
 
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const now = input.now ?? Date.now;
@@ -60,11 +52,20 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     const stored = config.databaseUrl ? await postgresChecks(config, input, now, checks) : sqliteChecks(config, checks);
     if (keyring && stored) checks.push(sealedCheck(keyring, stored));
   }
-  if (input.redisUrl) checks.push(...(await redisChecks(input.redisUrl, input, now)));
+  if (input.redisUrl) checks.push(...(await redisChecks(input.redisUrl, clusterSeeds(input), { timeoutMs: input.timeoutMs, maxSkewMs: input.maxSkewMs, now, keyPrefix: (input.config instanceof ConfigError ? DEFAULT_CONFIG : input.config).redisKeyPrefix })));
   else checks.push(skip('redis', 'KEYWARD_REDIS_URL is not set: shared state stays in the store'));
   checks.push(tlsCheck(input, now));
   checks.push(policyCheck(input.policy));
   return { ok: !checks.some((c) => c.status === 'fail'), checks };
+}
+
+/**
+ * KEYWARD_REDIS_CLUSTER_NODES as the configuration read it; from the raw variable when the
+ * configuration failed elsewhere, so a Cluster is still checked as one (the config check fails anyway).
+ */
+function clusterSeeds(input: DoctorInput): readonly string[] {
+  if (!(input.config instanceof ConfigError)) return input.config.redisClusterNodes;
+  return (input.env.KEYWARD_REDIS_CLUSTER_NODES ?? '').split(',').map((n) => n.trim()).filter(isHostPort);
 }
 
 /** The master keys every node needs, without generating the embedded one (loadKeyring would). */
@@ -167,50 +168,6 @@ async function postgresChecks(config: KeywardConfig, input: DoctorInput, now: ()
   } finally {
     await store.close().catch(() => {});
   }
-}
-
-/** Offset of another clock from ours, taking the midpoint of the round trip as the moment it was read. */
-export function skewCheck(name: string, remoteMs: number, sentMs: number, receivedMs: number, maxSkewMs: number): Check {
-  const skew = Math.round(remoteMs - (sentMs + receivedMs) / 2);
-  const detail = `${skew >= 0 ? '+' : ''}${skew} ms against this machine (round trip ${receivedMs - sentMs} ms)`;
-  if (Math.abs(skew) > maxSkewMs) return fail(name, `${detail}, more than ${maxSkewMs} ms`, 'run NTP (chrony, systemd-timesyncd) on every node and on the database and Redis hosts');
-  return ok(name, detail);
-}
-
-async function redisChecks(url: string, input: DoctorInput, now: () => number): Promise<Check[]> {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return [fail('redis', 'KEYWARD_REDIS_URL is not a URL', 'set KEYWARD_REDIS_URL=redis://[:password@]host:6379[/db]')];
-  }
-  const where = `Redis ${u.hostname}:${u.port || 6379}`;
-  let probe;
-  try {
-    probe = await openRedisProbe(url, input.timeoutMs);
-  } catch (err) {
-    return [fail('redis', `${where}: ${(err as Error).message}`, 'check KEYWARD_REDIS_URL (host, port, password) and that Redis accepts connections from this host')];
-  }
-  const checks: Check[] = [];
-  try {
-    const pong = await probe.command('PING');
-    checks.push(pong === 'PONG' ? ok('redis', `${where}: PING answered`) : fail('redis', `${where}: PING answered ${String(pong)}`, 'point KEYWARD_REDIS_URL at a Redis server'));
-    try {
-      const lua = await probe.command('EVAL', 'return 1', '0');
-      checks.push(lua === 1 ? ok('redis-lua', `${where}: runs Lua scripts`) : fail('redis-lua', `EVAL answered ${String(lua)}`, 'use Redis 6 or later with scripting enabled'));
-    } catch (err) {
-      checks.push(fail('redis-lua', `${where}: EVAL refused: ${(err as Error).message}`, 'Keyward\'s limits and single-use checks are Lua scripts: allow EVAL/EVALSHA for this user (ACL) or use a Redis that has scripting'));
-    }
-    const t0 = now();
-    const time = (await probe.command('TIME')) as RespValue[];
-    const t1 = now();
-    checks.push(skewCheck('clock-redis', Number(time[0]) * 1000 + Number(time[1]) / 1000, t0, t1, input.maxSkewMs));
-  } catch (err) {
-    checks.push(fail('redis', `${where}: ${(err as Error).message}`, 'check the Redis password (AUTH) and ACL of KEYWARD_REDIS_URL'));
-  } finally {
-    probe.close();
-  }
-  return checks;
 }
 
 function tlsCheck(input: DoctorInput, now: () => number): Check {

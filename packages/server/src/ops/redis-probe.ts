@@ -2,7 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 /**
- * The few Redis commands `keyward doctor` sends (AUTH, PING, EVAL, TIME), spoken in RESP over
+ * The few Redis commands `keyward doctor` sends (AUTH, PING, INFO, CLUSTER INFO/SLOTS, EVAL, TIME), spoken in RESP over
  * one socket with a deadline. A probe of its own rather than the server's Redis client: the doctor
  * must diagnose a Redis that the client would refuse to start with (no Lua, wrong password).
  */
@@ -19,7 +19,9 @@ export async function openRedisProbe(url: string, timeoutMs: number): Promise<Re
   const u = new URL(url);
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error('must be a redis:// or rediss:// URL');
   const port = Number(u.port || 6379);
-  const socket: net.Socket = u.protocol === 'rediss:' ? tls.connect({ host: u.hostname, port, servername: u.hostname }) : net.connect({ host: u.hostname, port });
+  // URL keeps an IPv6 host in brackets; SNI carries host names only (RFC 6066), never an address.
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const socket: net.Socket = u.protocol === 'rediss:' ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }) }) : net.connect({ host, port });
   socket.setTimeout(timeoutMs);
   let buffer = Buffer.alloc(0);
   const waiting: Array<{ resolve: (v: RespValue) => void; reject: (e: Error) => void }> = [];

@@ -13,6 +13,7 @@
  *    over the shards by key id.
  *  - single-use entries: `<prefix>:su:<key>`, one key per entry (a one-key script is always on one slot).
  *  - usage counters: `{<prefix>:usage}:…`, two hashes, their staged copies and the flusher's lock.
+ *  - `{<prefix>:doctor:<n>}`: never written; `keyward doctor` reads it to run a keyed script on each master.
  *
  * Parts that come from callers are escaped so that a `{` or `}` in them can never move the tag.
  */
@@ -25,6 +26,11 @@ export interface RedisKeys {
   quota(limiterKey: string): string;
   nonces(keyId: string): string;
   singleUse(key: string): string;
+  /**
+   * A key `keyward doctor` only reads (EXISTS, inside EVAL) to prove that a keyed script runs on a
+   * Cluster master: `n` is varied until the key's slot is one that master owns.
+   */
+  doctorProbe(n: number): string;
   /** Usage counters: live and staged hashes and the flusher's lock, one tag (one script touches all). */
   usage: { readonly counts: string; readonly lastUsed: string; readonly stagedCounts: string; readonly stagedLastUsed: string; readonly lock: string };
 }
@@ -36,6 +42,7 @@ export function redisKeys(prefix: string): RedisKeys {
     quota: (k) => `{${p}:rl}:q:${escapePart(k)}`,
     nonces: (keyId) => `{${p}:n:${escapePart(keyId)}}`,
     singleUse: (k) => `${p}:su:${escapePart(k)}`,
+    doctorProbe: (n) => `{${p}:doctor:${n}}`,
     usage: { counts: `{${p}:usage}:n`, lastUsed: `{${p}:usage}:t`, stagedCounts: `{${p}:usage}:sn`, stagedLastUsed: `{${p}:usage}:st`, lock: `{${p}:usage}:lock` },
   };
 }
