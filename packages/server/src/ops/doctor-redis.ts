@@ -91,7 +91,7 @@ async function clusterChecks(url: string, seeds: readonly string[], o: RedisDoct
       return checks;
     }
     checks.push(coverageCheck(members));
-    const masters = members[0]!.nodes.filter((n) => n.master && n.slots.length > 0);
+    const masters = members[0]!.nodes.filter((n) => n.master && n.slots.length > 0).sort((a, b) => a.slots[0]![0] - b.slots[0]![0]);
     checks.push(...(await Promise.all(masters.map((m) => keyedScriptCheck(url, m, members, o)))));
   } finally {
     for (const m of members) m.probe.close();
