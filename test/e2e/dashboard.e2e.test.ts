@@ -8,7 +8,7 @@ import { adminApi, axe, launchBrowser, shoot, startKeyward, type Running } from 
  * through the API, rotate it, revoke it, and see each change in the list and in the audit log.
  * axe-core checks every page for serious and critical accessibility violations; screenshots at
  * laptop and phone widths go to test-artifacts/screenshots/ (linked from the README). The setup
- * shared with dashboard-ops.e2e.test.ts is in ./support.ts.
+ * shared with the other dashboard e2e files is in ./support.ts.
  */
 let kw: Running;
 let base: string;
