@@ -81,6 +81,10 @@ describe('attestation outcomes in the usage overview, from real attempts', () =>
       await upstream.close();
     }
 
+    // Listed by the API: the gateway's events (written as it stopped) and this server's own (written as they are listed).
+    const events = (await api('GET', `/v1/apps/${appId}/attestation/events`)).json.items as { environment: string; stage: string; outcome: string; code: string; count: number }[];
+    expect(events.map((e) => `${e.environment} ${e.stage} ${e.outcome} ${e.code} ×${e.count}`).sort()).toEqual(['live attest refused DEBUG_TOKEN_NOT_ALLOWED ×1', 'live request monitored ATTESTATION_REQUIRED ×2', 'test request refused ATTESTATION_REQUIRED ×1']);
+
     const { context, page } = await signedIn(browser, kw);
     await page.goto(`${kw.base}/#/apps/${appId}/usage`);
     await page.getByRole('heading', { name: 'Usage of Attested app' }).waitFor();
@@ -97,9 +101,6 @@ describe('attestation outcomes in the usage overview, from real attempts', () =>
     // And by code: what monitor-only let through, and what was refused.
     expect(await page.getByRole('table', { name: 'Would have blocked (monitor-only), by reason' }).locator('tbody').textContent()).toBe('ATTESTATION_REQUIRED2');
     expect(await page.getByRole('table', { name: 'Refused attestations, by reason' }).locator('tbody tr').allTextContents()).toEqual(expect.arrayContaining(['ATTESTATION_REQUIRED1', 'DEBUG_TOKEN_NOT_ALLOWED1']));
-    // The same events as the API lists them (this server's own refusal was written when the overview asked for the series).
-    const events = (await api('GET', `/v1/apps/${appId}/attestation/events`)).json.items as { environment: string; stage: string; outcome: string; code: string; count: number }[];
-    expect(events.map((e) => `${e.environment} ${e.stage} ${e.outcome} ${e.code} ×${e.count}`).sort()).toEqual(['live attest refused DEBUG_TOKEN_NOT_ALLOWED ×1', 'live request monitored ATTESTATION_REQUIRED ×2', 'test request refused ATTESTATION_REQUIRED ×1']);
     await axeBothWidths(page, 'usage with attestation outcomes');
     await shoot(page, 'usage-attestation');
     await context.close();
