@@ -176,6 +176,10 @@ describe("an app's operations pages in Chromium against keyward start", () => {
     await axe(page, 'webhooks');
     await fitsPhone(page, 'webhooks');
     await shoot(page, 'webhooks');
+    // The app's usage overview charts the delivery (and its redelivery is the same row: one delivery).
+    await page.goto(`${kw.base}/#/apps/${appId}/usage`);
+    await page.getByRole('heading', { name: 'Usage of Ops app' }).waitFor();
+    await expect.poll(() => page.getByRole('figure', { name: /^Webhook deliveries per minute/ }).getAttribute('data-points'), { timeout: 30_000 }).toBe('1');
     await context.close();
   }, 150_000);
 

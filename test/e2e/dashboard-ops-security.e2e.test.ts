@@ -213,6 +213,14 @@ describe('the operations pages beyond one app in Chromium against keyward start'
     await leakRow(leakB).getByRole('button', { name: /^Dismiss report/ }).click();
     await expect.poll(() => leakRow(leakB).textContent()).toMatch(/dismissed/);
     expect(await leakRow(leakB).getByRole('button').count()).toBe(0);
+
+    // The app's usage overview charts what happened: the three keys seen in URLs as anomalies, the two leak reports (one resolved, one dismissed).
+    await page.goto(`${kw.base}/#/apps/${secApp}/usage`);
+    await page.getByRole('heading', { name: 'Usage of Security app' }).waitFor();
+    await expect.poll(() => page.getByRole('figure', { name: /^Anomalies per minute/ }).getAttribute('data-points'), { timeout: 30_000 }).toBe('3');
+    expect(await page.getByRole('figure', { name: /^Leak reports per minute/ }).getAttribute('data-points')).toBe('2');
+    await expect.poll(() => page.getByRole('figure', { name: /^Leak reports per minute/ }).locator('.u-legend').textContent()).toMatch(/dismissed.*resolved|resolved.*dismissed/);
+    expect(await page.getByRole('table', { name: 'Leak reports by source' }).locator('tbody tr td').last().textContent()).toBe('2');
     await context.close();
   }, 120_000);
 });
