@@ -121,7 +121,7 @@ describe('the dashboard in Chromium against keyward start', () => {
     await context.close();
   }, 120_000);
 
-  it('filters keys by kind, reissues one (the new key shown once, the old one refused), and filters and pages the audit log', async () => {
+  it('filters keys by kind, reissues one (the new key shown once, the old one refused; its display prefix and last-used time in the list), and filters and pages the audit log', async () => {
     const app = (await api('POST', '/v1/apps', { name: 'Filter app' })).json.id as string;
     const mk = async (kind: string, name: string, extra: Record<string, unknown> = {}) => (await api('POST', `/v1/apps/${app}/keys`, { kind, environment: 'live', name, ...extra })).json as { key: { id: string }; secret: string };
     const [web, server] = [await mk('publishable', 'web'), await mk('secret', 'server')];
@@ -150,6 +150,24 @@ describe('the dashboard in Chromium against keyward start', () => {
     expect(reissued).toMatch(/^kw_pk_live_/);
     expect([await verify(web.secret), await verify(reissued)]).toEqual([false, true]);
     await expect.poll(names).toEqual(['web']); // the new key, with the old one's settings; the old one is revoked
+    // Its row: the display prefix of the new key, and once the verification's usage is written (about a second), when it was last used.
+    const row = page.locator('tbody tr', { hasText: 'web' });
+    const start = ((await api('GET', `/v1/apps/${app}/keys?kind=publishable`)).json.items as { start: string }[])[0]!.start;
+    expect(start).toMatch(/^kw_pk_live_\w+…$/);
+    expect(reissued.startsWith(start.slice(0, -1))).toBe(true);
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe(start);
+    await expect
+      .poll(
+        async () => {
+          await page.getByLabel('Filter by kind').selectOption('');
+          await page.getByLabel('Filter by kind').selectOption('publishable');
+          return row.locator('td').nth(4).textContent();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .not.toBe('never');
+    const listed = (await api('GET', `/v1/apps/${app}/keys?kind=publishable`)).json.items as { lastUsedAt: string | null }[];
+    expect(listed.map((k) => k.lastUsedAt !== null)).toEqual([true]);
     await page.getByLabel('Filter by status').selectOption('all');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
 
