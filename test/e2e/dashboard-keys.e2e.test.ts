@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstInteractiveMs } from './first-interactive.js';
-import { adminApi, checkAndShoot, startKeyward, type Running } from './harness.js';
+import { adminApi, axe, checkAndShoot, startKeyward, type Running } from './harness.js';
 import { LAPTOP, PHONE } from './support.js';
 
 /**
@@ -198,6 +198,44 @@ describe('keys and usage in the dashboard', () => {
     await revoke.getByRole('button', { name: 'Cancel' }).click();
     const ios = ((await adminApi(kw, 'GET', `/v1/apps/${appId}/keys`)).json.items as { name: string; revokedAt: string | null; version: number }[]).find((k) => k.name === 'iOS app')!;
     expect(ios).toMatchObject({ revokedAt: null, version: 1 });
+    await context.close();
+  }, 60_000);
+
+  it('creates a publishable key bound to a subject (a device key must name one first); the API verifies it for that subject only', async () => {
+    const context = await kw.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${kw.base}/#/apps/${appId}`);
+    await signIn(page);
+    await page.getByRole('heading', { name: 'Usage demo' }).waitFor();
+    const keys = async (q = '') => (await adminApi(kw, 'GET', `/v1/apps/${appId}/keys?includeRevoked=true${q}`)).json.items as { name: string; kind: string; id: string }[];
+    const before = (await keys()).length;
+    // A device key without a subject is refused on the client, beside the field, and nothing is sent.
+    await page.getByLabel('Kind', { exact: true }).selectOption('device');
+    await page.getByLabel('Name', { exact: true }).fill('install');
+    await expect.poll(() => page.locator('#newSubject-help').textContent()).toMatch(/^Required/);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect.poll(() => page.locator('#newSubject-error').textContent()).toMatch(/device/);
+    expect(await page.getByLabel(/^Subject/).getAttribute('aria-invalid')).toBe('true');
+    expect((await keys()).length).toBe(before);
+    await axe(page, 'key create form with a subject error');
+
+    await page.getByLabel('Kind', { exact: true }).selectOption('publishable');
+    await page.getByLabel('Name', { exact: true }).fill('web app');
+    await page.getByLabel('Subject (optional)').fill(' user_42 ');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const once = page.getByRole('dialog', { name: 'Copy your new key now' });
+    await once.waitFor();
+    const key = await once.getByLabel('Key').inputValue();
+    expect(key).toMatch(/^kw_pk_live_/);
+    await once.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.locator('#newSubject-error').count()).toBe(0);
+    // Sent trimmed and stored on the key: the list by subject finds it.
+    expect((await keys('&subject=user_42')).map((k) => [k.name, k.kind])).toEqual([['web app', 'publishable']]);
+    const check = async (body: Record<string, unknown>) => (await adminApi(kw, 'POST', '/v1/keys/verify', { key, ...body })).json as { valid: boolean; code: string; subject?: string | null };
+    // Bound to user_42: valid for it with or without naming it, refused for anyone else.
+    expect(await check({})).toMatchObject({ valid: true, code: 'VALID', subject: 'user_42' });
+    expect(await check({ subject: 'user_42' })).toMatchObject({ valid: true, subject: 'user_42' });
+    expect(await check({ subject: 'user_7' })).toMatchObject({ valid: false, code: 'SUBJECT_MISMATCH' });
     await context.close();
   }, 60_000);
 

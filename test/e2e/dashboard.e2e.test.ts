@@ -8,7 +8,7 @@ import { adminApi, axe, launchBrowser, shoot, startKeyward, type Running } from 
  * through the API, rotate it, revoke it, and see each change in the list and in the audit log.
  * axe-core checks every page for serious and critical accessibility violations; screenshots at
  * laptop and phone widths go to test-artifacts/screenshots/ (linked from the README). The setup
- * shared with dashboard-ops.e2e.test.ts is in ./support.ts.
+ * shared with the other dashboard e2e files is in ./support.ts.
  */
 let kw: Running;
 let base: string;
@@ -118,6 +118,76 @@ describe('the dashboard in Chromium against keyward start', () => {
     const res = await fetch(`${base}/v1/apps`, { headers: { cookie: `kw_console=${cookie!.value}` } });
     expect(((await res.json()) as { code: string }).code).toBe('UNAUTHORIZED');
     expect(interactiveMs).toBeLessThan(10_000); // loose: the < 1 s target is measured by the benchmark, not here
+    await context.close();
+  }, 120_000);
+
+  it('filters keys by kind, reissues one (the new key shown once, the old one refused; its display prefix and last-used time in the list), and filters and pages the audit log', async () => {
+    const app = (await api('POST', '/v1/apps', { name: 'Filter app' })).json.id as string;
+    const mk = async (kind: string, name: string, extra: Record<string, unknown> = {}) => (await api('POST', `/v1/apps/${app}/keys`, { kind, environment: 'live', name, ...extra })).json as { key: { id: string }; secret: string };
+    const [web, server] = [await mk('publishable', 'web'), await mk('secret', 'server')];
+    await mk('restricted', 'etl', { scopes: ['reports:read'] });
+    // Enough records that the audit log has a second page (50 a page).
+    for (let i = 0; i < 50; i++) await api('PATCH', `/v1/keys/${server.key.id}`, { meta: { n: i } });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/#/apps/${app}`);
+    await page.getByLabel('Root key').fill(rootKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Filter app' }).waitFor();
+    const names = () => page.locator('tbody tr td:first-child').allTextContents();
+    await expect.poll(names).toEqual(expect.arrayContaining(['web', 'server', 'etl']));
+    await page.getByLabel('Filter by kind').selectOption('secret');
+    await expect.poll(names).toEqual(['server']);
+    await page.getByLabel('Filter by kind').selectOption('publishable');
+    await expect.poll(names).toEqual(['web']);
+
+    await page.locator('tr', { hasText: 'web' }).getByRole('button', { name: /^Reissue/ }).click();
+    const once = page.getByRole('dialog', { name: 'Copy your new key now' });
+    await once.waitFor();
+    const reissued = await once.getByLabel('Key').inputValue();
+    await once.getByRole('button', { name: 'I have stored it' }).click();
+    const verify = async (k: string) => ((await api('POST', '/v1/keys/verify', { key: k, subject: 'u1' })).json as { valid: boolean }).valid;
+    expect(reissued).toMatch(/^kw_pk_live_/);
+    expect([await verify(web.secret), await verify(reissued)]).toEqual([false, true]);
+    await expect.poll(names).toEqual(['web']); // the new key, with the old one's settings; the old one is revoked
+    // Its row: the display prefix of the new key, and once the verification's usage is written (about a second), when it was last used.
+    const row = page.locator('tbody tr', { hasText: 'web' });
+    const start = ((await api('GET', `/v1/apps/${app}/keys?kind=publishable`)).json.items as { start: string }[])[0]!.start;
+    expect(start).toMatch(/^kw_pk_live_\w+…$/);
+    expect(reissued.startsWith(start.slice(0, -1))).toBe(true);
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe(start);
+    await expect
+      .poll(
+        async () => {
+          await page.getByLabel('Filter by kind').selectOption('');
+          await page.getByLabel('Filter by kind').selectOption('publishable');
+          return row.locator('td').nth(4).textContent();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .not.toBe('never');
+    const listed = (await api('GET', `/v1/apps/${app}/keys?kind=publishable`)).json.items as { lastUsedAt: string | null }[];
+    expect(listed.map((k) => k.lastUsedAt !== null)).toEqual([true]);
+    await page.getByLabel('Filter by status').selectOption('all');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const rows = page.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    const firstSeq = await rows.first().locator('td').first().textContent();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => rows.first().locator('td').first().textContent()).not.toBe(firstSeq);
+    expect(Number(await rows.first().locator('td').first().textContent())).toBeGreaterThan(Number(firstSeq));
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => rows.first().locator('td').first().textContent()).toBe(firstSeq);
+    // Filtered by one key: its creation and its 50 edits; the next page holds the rest.
+    await page.getByLabel('Target id').fill(server.key.id);
+    await expect.poll(async () => new Set(await rows.locator('td:nth-child(5)').allTextContents())).toEqual(new Set([server.key.id]));
+    expect(await rows.count()).toBe(50);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toMatch(/key\.update/);
     await context.close();
   }, 120_000);
 

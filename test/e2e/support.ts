@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /**
@@ -101,4 +101,36 @@ export async function signIn(page: Page, base: string, rootKey: string, hash = '
   await page.goto(`${base}/${hash}`);
   await page.getByLabel('Root key').fill(rootKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A new browser context signed in through the form, on the Apps page. */
+export async function signedIn(browser: Browser, running: Pick<Running, 'base' | 'rootKey'>): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, running.base, running.rootKey);
+  await page.getByRole('heading', { name: 'Apps' }).waitFor();
+  return { context, page };
+}
+
+/** axe-core at laptop and at phone width (where tables scroll sideways and must be reachable by keyboard). */
+export async function axeBothWidths(page: Page, where: string): Promise<void> {
+  await axe(page, where);
+  await page.setViewportSize(PHONE);
+  await axe(page, `${where} at phone width`);
+  await page.setViewportSize(LAPTOP);
+}
+
+/** Nothing wider than the phone's screen but the tables, which scroll on their own. */
+export async function fitsPhone(page: Page, where: string): Promise<void> {
+  await page.setViewportSize(PHONE);
+  const { overflow, culprits } = await page.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    // What sticks out, outside the tables (which scroll on their own), to name in the failure.
+    culprits: [...document.querySelectorAll('body *')]
+      .filter((e) => !e.closest('table') && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`),
+  }));
+  expect(overflow, `horizontal overflow on ${where} at phone width: ${culprits.join(', ')}`).toBeLessThanOrEqual(0);
+  await page.setViewportSize(LAPTOP);
 }

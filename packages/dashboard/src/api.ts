@@ -60,6 +60,7 @@ const PLAIN: Record<string, string> = {
   NOT_FOUND: 'It does not exist any more.',
   ROUTE_NOT_FOUND: 'The server does not know this request. It may be an older version of Keyward.',
   FORBIDDEN: 'This request was refused. Reload the page and try again.',
+  APP_HAS_CREDENTIALS: 'The app still has live keys, sessions or devices. Revoke them first, or delete the app and revoke everything with it.',
   LAST_ROOT_KEY: 'This is the last root key with full power. Create another one first.',
   PAYLOAD_TOO_LARGE: 'What you entered is too large for the server to accept.',
   RATE_LIMITED: 'Too many requests. Wait a moment and try again.',

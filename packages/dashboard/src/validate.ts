@@ -18,6 +18,7 @@ export const LIMITS = {
   metaMaxDepth: 16,
   ipAllowListMax: 32,
   reasonMaxChars: 512,
+  subjectMaxChars: 256,
   graceMaxSeconds: 7_776_000,
   creditsMaxAmount: 1_000_000_000_000,
   creditsMinIntervalSeconds: 60,
@@ -153,16 +154,39 @@ export interface KeyCreateFields {
   readonly kind: string;
   readonly name: string;
   readonly scopes: string;
+  /** Who the key acts for; empty for none. */
+  readonly subject: string;
 }
 
-export function parseKeyCreate(f: KeyCreateFields): Parsed<{ kind: string; name: string; scopes?: string[] }> {
+/** Kinds the server refuses to create without a subject (keys/validate.ts: a device credential names its device). */
+export const SUBJECT_REQUIRED_KINDS: ReadonlySet<string> = new Set(['device']);
+
+/**
+ * A key's subject: optional for every kind but `device` (keys/validate.ts). A publishable key
+ * without one is still subject-bound (keys/decide.ts SUBJECT_BOUND_KINDS): each request must name
+ * its subject, so binding it here fixes it to one user. 1 to 256 characters, as the route's schema
+ * and keys/validate.ts say; counted in UTF-16 units, the stricter of the two counts (the schema's
+ * is in code points), so what passes here passes there. Trimmed: a subject pasted with a trailing
+ * space would otherwise never match the one the app sends.
+ */
+export function checkSubject(text: string, kind: string): string | undefined {
+  const subject = text.trim();
+  if (!subject) return SUBJECT_REQUIRED_KINDS.has(kind) ? `A ${kind} key must name its subject (the device it belongs to).` : undefined;
+  if (subject.length > LIMITS.subjectMaxChars) return `At most ${LIMITS.subjectMaxChars} characters.`;
+  return undefined;
+}
+
+export function parseKeyCreate(f: KeyCreateFields): Parsed<{ kind: string; name: string; scopes?: string[]; subject?: string }> {
   const errors: FieldErrors = {};
   const nameError = checkName(f.name);
   if (nameError) errors.newName = nameError;
   const scopes = listItems(f.scopes);
   const scopeError = checkScopes(scopes, f.kind);
   if (scopeError) errors.newScopes = scopeError;
-  return result({ kind: f.kind, name: f.name.trim(), ...(scopes.length ? { scopes } : {}) }, errors);
+  const subjectError = checkSubject(f.subject, f.kind);
+  if (subjectError) errors.newSubject = subjectError;
+  const subject = f.subject.trim();
+  return result({ kind: f.kind, name: f.name.trim(), ...(scopes.length ? { scopes } : {}), ...(subject ? { subject } : {}) }, errors);
 }
 
 /** The key edit form's fields, as text (what the inputs hold). */

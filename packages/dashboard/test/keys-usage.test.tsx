@@ -6,7 +6,8 @@ import { UsageChart } from '../src/chart/UsageChart.js';
 import { KeyEdit } from '../src/pages/KeyEdit.js';
 import { returnPathOf, safeReturnPath, signInRoute } from '../src/return-path.js';
 import type { KeyDetail } from '../src/types.js';
-import { changedOnly, isCidrOrIp, parseGraceSeconds, parseKeyCreate, parseKeyEdit, parseMeta, parseReason, parseAppName, type KeyEditFields } from '../src/validate.js';
+import { validateKeySettings } from '../../server/src/keys/validate.js';
+import { changedOnly, checkSubject, isCidrOrIp, parseGraceSeconds, parseKeyCreate, parseKeyEdit, parseMeta, parseReason, parseAppName, type KeyEditFields } from '../src/validate.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
 const EDIT: KeyEditFields = { kind: 'secret', scopes: 'users:read, users:write', expiresAt: '', meta: '', ipAllowList: '', rateEnabled: false, rate: '', windowSeconds: '', burst: '', creditsEnabled: false, creditsAmount: '', refill: 'none', refillSeconds: '' };
@@ -64,10 +65,10 @@ describe('form validation (validate.ts)', () => {
     expect(parseAppName('  ').errors?.appName).toBeDefined();
     expect(parseAppName('x'.repeat(129)).errors?.appName).toMatch(/128/);
     expect(parseAppName(' My app ').value).toBe('My app');
-    expect(parseKeyCreate({ kind: 'restricted', name: 'etl', scopes: '' }).errors?.newScopes).toMatch(/at least one scope/);
-    expect(parseKeyCreate({ kind: 'export', name: 'etl', scopes: 'users:write' }).errors?.newScopes).toMatch(/read-only/);
-    expect(parseKeyCreate({ kind: 'secret', name: '', scopes: 'no spaces allowed' }).errors).toEqual({ newName: expect.any(String), newScopes: expect.stringContaining('no spaces allowed') });
-    expect(parseKeyCreate({ kind: 'publishable', name: 'iOS', scopes: 'profile:read,' }).value).toEqual({ kind: 'publishable', name: 'iOS', scopes: ['profile:read'] });
+    expect(parseKeyCreate({ kind: 'restricted', name: 'etl', scopes: '', subject: '' }).errors?.newScopes).toMatch(/at least one scope/);
+    expect(parseKeyCreate({ kind: 'export', name: 'etl', scopes: 'users:write', subject: '' }).errors?.newScopes).toMatch(/read-only/);
+    expect(parseKeyCreate({ kind: 'secret', name: '', scopes: 'no spaces allowed', subject: '' }).errors).toEqual({ newName: expect.any(String), newScopes: expect.stringContaining('no spaces allowed') });
+    expect(parseKeyCreate({ kind: 'publishable', name: 'iOS', scopes: 'profile:read,', subject: '' }).value).toEqual({ kind: 'publishable', name: 'iOS', scopes: ['profile:read'] });
     expect(parseGraceSeconds('').errors?.grace).toBeDefined();
     expect(parseGraceSeconds('-5').errors?.grace).toBeDefined();
     expect(parseGraceSeconds('7776001').errors?.grace).toMatch(/90 days/);
@@ -75,6 +76,33 @@ describe('form validation (validate.ts)', () => {
     expect(parseReason('   ').errors?.reason).toBeDefined();
     expect(parseReason('y'.repeat(513)).errors?.reason).toMatch(/512/);
     expect(parseReason(' teammate left ').value).toBe('teammate left');
+  });
+});
+
+describe('the subject of a new key', () => {
+  it('is required for device keys only, and sent trimmed; empty sends none', () => {
+    expect(parseKeyCreate({ kind: 'device', name: 'd', scopes: '', subject: '  ' }).errors).toEqual({ newSubject: expect.stringMatching(/device/) });
+    expect(parseKeyCreate({ kind: 'device', name: 'd', scopes: '', subject: ' ins_42 ' }).value).toEqual({ kind: 'device', name: 'd', subject: 'ins_42' });
+    expect(parseKeyCreate({ kind: 'publishable', name: 'iOS', scopes: '', subject: 'user_42' }).value).toEqual({ kind: 'publishable', name: 'iOS', subject: 'user_42' });
+    for (const kind of ['publishable', 'secret', 'restricted']) expect(parseKeyCreate({ kind, name: 'k', scopes: 'a:read', subject: '' }).value, kind).not.toHaveProperty('subject');
+    expect(parseKeyCreate({ kind: 'publishable', name: 'iOS', scopes: '', subject: 'u'.repeat(257) }).errors?.newSubject).toMatch(/256/);
+  });
+
+  it("accepts exactly the subjects the server's own check accepts (keys/validate.ts), for each kind", () => {
+    const samples = ['', '   ', 'u1', ' u1 ', 'user@example.com', 'x'.repeat(256), 'x'.repeat(257), '😀'.repeat(128), '😀'.repeat(129)];
+    for (const kind of ['publishable', 'device', 'secret']) {
+      for (const text of samples) {
+        // What the form sends for this text: the trimmed subject, or nothing.
+        const sent = text.trim() || undefined;
+        let serverOk = true;
+        try {
+          validateKeySettings({ kind: kind as 'publishable', name: 'k', ...(sent !== undefined ? { subject: sent } : {}) }, NOW, 'create');
+        } catch {
+          serverOk = false;
+        }
+        expect(checkSubject(text, kind) === undefined, `${kind} ${JSON.stringify(text.slice(0, 12))}…(${text.length})`).toBe(serverOk);
+      }
+    }
   });
 });
 

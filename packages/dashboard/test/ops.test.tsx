@@ -10,6 +10,8 @@ import { outcomesFrom } from '../src/ops/AppAttestation.js';
 import { webhookUrlError } from '../src/ops/AppWebhooks.js';
 import { explainBody, type ExplainFields } from '../src/ops/explain-form.js';
 import { counterSamples } from '../src/ops/metrics.js';
+import { afterRefusal, DeleteApp, namesApp } from '../src/ops/DeleteApp.js';
+import { ApiError } from '../src/api.js';
 import { revokeTokenErrors } from '../src/ops/RevokeToken.js';
 import { opsPage } from '../src/ops/routes.js';
 import { isOrigin, settingsBody, type SettingsFields } from '../src/ops/settings-form.js';
@@ -169,5 +171,34 @@ describe('the token revocation form', () => {
     expect(Object.keys(revokeTokenErrors({ ...good, appId: 'app_short' }))).toEqual(['appId']);
     expect(Object.keys(revokeTokenErrors({ ...good, environment: 'prod' }))).toEqual(['environment']);
     expect(Object.keys(revokeTokenErrors({ ...good, reason: 'r'.repeat(513) }))).toEqual(['reason']);
+  });
+});
+
+describe('deleting an app', () => {
+  const blocked = new ApiError({ code: 'APP_HAS_CREDENTIALS', title: 't', status: 409, detail: 'the app still has 2 live key(s), 0 session(s) and 0 device(s)' });
+
+  it('only APP_HAS_CREDENTIALS leads on to deleting with everything revoked; any other refusal is an error', () => {
+    expect(afterRefusal(blocked)).toEqual({ at: 'blocked', problem: blocked });
+    expect(afterRefusal(new ApiError({ code: 'INSUFFICIENT_PERMISSION', title: 't', status: 403 }))).toBeUndefined();
+    expect(afterRefusal(new ApiError({ code: 'NOT_FOUND', title: 't', status: 404 }))).toBeUndefined();
+    expect(afterRefusal(new TypeError('fetch failed'))).toBeUndefined();
+  });
+
+  it("the server's refusal reads in plain words, with its counts, and offers the forced delete", () => {
+    const html = renderToStaticMarkup(<DeleteApp appId={APP} name="Demo" initial={{ at: 'blocked', problem: blocked }} />);
+    expect(html).toMatch(/<div role="alert" class="warning"><p>The app still has live keys, sessions or devices\. Revoke them first, or delete the app and revoke everything with it\. \(The server says: the app still has 2 live key\(s\)/);
+    expect(html).toContain('>Delete and revoke everything…</button>');
+    // The first step: a button, no dialog yet.
+    const idle = renderToStaticMarkup(<DeleteApp appId={APP} name="Demo" />);
+    expect(idle).toContain('<button type="button" class="danger">Delete app</button>');
+    expect(idle).not.toContain('<dialog');
+  });
+
+  it("the forced delete waits for the app's name, typed in a labelled field", () => {
+    const html = renderToStaticMarkup(<DeleteApp appId={APP} name="Demo" initial={{ at: 'force', problem: blocked }} />);
+    expect(html).toContain('<dialog aria-label="Delete Demo and revoke everything?">');
+    expect(html).toContain('<label for="confirm-app-name">Type the app&#x27;s name, Demo, to confirm</label><input id="confirm-app-name"');
+    expect(html).toContain('<button type="button" class="danger" disabled="">Delete and revoke everything</button>');
+    expect([namesApp('Demo', 'Demo'), namesApp(' Demo ', 'Demo'), namesApp('demo', 'Demo'), namesApp('Dem', 'Demo'), namesApp('', ''), namesApp('  ', ' ')]).toEqual([true, true, false, false, false, false]);
   });
 });

@@ -5,6 +5,7 @@ import { AppHeader } from '../components/AppHeader.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { Field } from '../components/Field.js';
 import type { App } from '../types.js';
+import { DeleteApp } from './DeleteApp.js';
 import { ANOMALY_ACTIONS, ANOMALY_RULES, LEAK_ACTIONS, settingsBody, type SettingsErrors } from './settings-form.js';
 import { useApp } from './use-load.js';
 
@@ -112,6 +113,7 @@ export function AppSettings({ appId }: { appId: string }) {
           </div>
         </form>
       )}
+      {a && <DeleteApp appId={appId} name={a.name} />}
     </section>
   );
 }

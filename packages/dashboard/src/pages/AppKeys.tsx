@@ -1,13 +1,23 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api } from '../api.js';
+import { api, serverFieldErrors } from '../api.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { describedBy, FieldError } from '../components/FieldError.js';
-import { parseKeyCreate, type FieldErrors } from '../validate.js';
+import { parseKeyCreate, SUBJECT_REQUIRED_KINDS, type FieldErrors } from '../validate.js';
 import { ShowOnce } from '../components/ShowOnce.js';
 import { KeyActions } from './KeyActions.js';
 import { KEY_KINDS, type App, type Key } from '../types.js';
 import { useAppEnv } from '../app-env.js';
 import { AppTabs } from '../components/AppHeader.js';
+
+/** The create form's inputs by the body field the server names in a problem's `errors[].pointer`. */
+const CREATE_FIELDS: Record<string, string> = { name: 'newName', scopes: 'newScopes', subject: 'newSubject' };
+
+/** What the subject field says for the kind chosen (keys/validate.ts, keys/decide.ts). */
+function subjectHelp(kind: string): string {
+  if (SUBJECT_REQUIRED_KINDS.has(kind)) return 'Required: the device this credential belongs to.';
+  if (kind === 'publishable') return 'Optional: binds the key to one user. Without one, every request must name the user it acts for.';
+  return 'Optional: the user or service this key acts for.';
+}
 
 /** One app: its keys in one environment, filtered by kind and status; create, rotate, revoke, reissue. */
 export function AppKeys({ appId }: { appId: string }) {
@@ -19,6 +29,8 @@ export function AppKeys({ appId }: { appId: string }) {
   const [error, setError] = useState<unknown>();
   const [secret, setSecret] = useState<string>();
   const [invalid, setInvalid] = useState<FieldErrors>({});
+  // The kind chosen in the create form: it decides what the subject field asks for.
+  const [newKind, setNewKind] = useState('publishable');
 
   // Only the newest list request may fill the table: an older answer arriving late (a reload
   // after a revoke racing a filter change) must not overwrite what the filters now ask for.
@@ -42,17 +54,21 @@ export function AppKeys({ appId }: { appId: string }) {
     e.preventDefault();
     const f = e.currentTarget;
     const get = (n: string) => (f.elements.namedItem(n) as HTMLInputElement | HTMLSelectElement).value.trim();
-    const parsed = parseKeyCreate({ kind: get('newKind'), name: get('newName'), scopes: get('newScopes') });
+    const parsed = parseKeyCreate({ kind: get('newKind'), name: get('newName'), scopes: get('newScopes'), subject: get('newSubject') });
     setInvalid(parsed.errors ?? {});
     if (parsed.errors) return;
     const body = { ...parsed.value, environment: env };
     try {
       const issued = await api<{ key: Key; secret: string }>('POST', `/v1/apps/${appId}/keys`, body);
       f.reset();
+      setNewKind('publishable');
       setError(undefined);
       setSecret(issued.secret);
       await load();
     } catch (err) {
+      // The server's field errors go beside the fields they name, and the whole problem above the list.
+      const byField = serverFieldErrors(err);
+      setInvalid(Object.fromEntries(Object.entries(CREATE_FIELDS).flatMap(([body, input]) => (byField[body] ? [[input, byField[body]]] : []))));
       setError(err);
     }
   };
@@ -76,7 +92,7 @@ export function AppKeys({ appId }: { appId: string }) {
       <h2>Create a key in {env}</h2>
       <form className="grid" onSubmit={create} noValidate>
         <label htmlFor="newKind">Kind</label>
-        <select id="newKind" name="newKind" defaultValue="publishable">
+        <select id="newKind" name="newKind" defaultValue="publishable" onChange={(e) => setNewKind(e.target.value)}>
           {KEY_KINDS.map((k) => (
             <option key={k}>{k}</option>
           ))}
@@ -87,6 +103,12 @@ export function AppKeys({ appId }: { appId: string }) {
         <label htmlFor="newScopes">Scopes (comma-separated, optional)</label>
         <input id="newScopes" name="newScopes" {...describedBy('newScopes', invalid.newScopes)} />
         <FieldError id="newScopes-error" message={invalid.newScopes} />
+        <label htmlFor="newSubject">{SUBJECT_REQUIRED_KINDS.has(newKind) ? 'Subject' : 'Subject (optional)'}</label>
+        <input id="newSubject" name="newSubject" maxLength={256} spellCheck={false} {...describedBy('newSubject', invalid.newSubject, 'newSubject-help')} />
+        <span id="newSubject-help" className="help">
+          {subjectHelp(newKind)}
+        </span>
+        <FieldError id="newSubject-error" message={invalid.newSubject} />
         <button type="submit">Create key</button>
       </form>
       <ErrorText error={error} />

@@ -126,7 +126,14 @@ export class AttestationEventRecorder {
     this.buffer.set(key, { ...o, id: '', subject, reason: o.reason.slice(0, REASON_MAX), count: 1, firstAtMs: nowMs, lastAtMs: nowMs });
   }
 
-  list(filter: AttestationEventFilter, page: PageRequest): Promise<Page<AttestationEvent>> {
+  /**
+   * This node's pending occurrences are written first, as the usage overview's series does
+   * (analytics/event-series.ts): the dashboard's attestation page and its usage overview then agree,
+   * and an operator sees the failure just caused instead of one up to a window late. Only root
+   * keys list, so this cannot be used to multiply the rows written per window from outside.
+   */
+  async list(filter: AttestationEventFilter, page: PageRequest): Promise<Page<AttestationEvent>> {
+    await this.flush();
     return this.deps.store.listEvents(filter, page);
   }
 

@@ -113,6 +113,12 @@ describe('attestation events', () => {
     expect((await s.list('?stage=request')).items.filter((e) => e.subject === '/feed').map((e) => e.count)).toEqual([1, 2]);
   });
 
+  it("listing writes this node's pending occurrences first: a refusal just caused is listed at once, not a window later", async () => {
+    const s = await setup();
+    expect((await s.call('/feed', { 'x-api-key': s.api.pk.test, 'x-keyward-subject': 'u1' })).code).toBe('ATTESTATION_REQUIRED');
+    expect((await s.list()).items).toMatchObject([{ stage: 'request', outcome: 'refused', code: 'ATTESTATION_REQUIRED', subject: '/feed', count: 1 }]);
+  });
+
   it('an app token whose instance was revoked is refused and recorded with subject app-token', async () => {
     const s = await setup();
     const device = simulatedDevice();
