@@ -35,8 +35,9 @@ describe('dashboard sign-in over HTTPS', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=keyward', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     const server: GatewayProcess = await startServer(['--data', path.join(dir, 'data'), '--tls-cert', cert, '--tls-key', key]);
     cleanups.push(() => server.stop());
-    // The log line names the port; the listener speaks TLS.
-    const base = server.base.replace(/^http:/, 'https:');
+    // The log line names the address with the scheme the listener speaks.
+    expect(server.base).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const base = server.base;
     const rootKey = /kw_root_[0-9A-Za-z]+/.exec(JSON.stringify(server.logs()))![0];
     const signed = await post(`${base}/v1/console/session`, readFileSync(cert), { rootKey });
     expect(signed.status).toBe(201);

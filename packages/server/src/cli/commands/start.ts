@@ -79,6 +79,8 @@ export function startCommand(program: Command): void {
         if (code === 'EACCES') throw new KeywardError('CONFIG_INVALID', `--port ${config.port}: not permitted (ports below 1024 need privileges)`);
         throw err;
       }
+      // Fastify names the scheme from its own options; the TLS listener is made by serverFactory.
+      if (opts.tlsCert) address = address.replace(/^http:/, 'https:');
       if (!opts.tlsCert && !isLoopbackHost(config.host)) {
         kw.logger.warn({ host: config.host }, 'serving plain HTTP on a non-loopback address: keys and tokens cross the network unencrypted; use --tls-cert/--tls-key or a TLS-terminating proxy');
       }
