@@ -74,7 +74,7 @@ async function settle(url: string, log: (line: string) => void): Promise<string>
     await c.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
     const warm = await c.query<{ blocks: string }>('SELECT COALESCE(sum(pg_prewarm(r)), 0) AS blocks FROM unnest($1::regclass[]) r', [LOOKUP_RELATIONS]);
     const mib = (Number(warm.rows[0]!.blocks) * 8192) / 1048576;
-    const did = `shared_buffers ${BENCH_PG_SETTINGS.shared_buffers}, the rest PostgreSQL's defaults; before measuring: VACUUM (ANALYZE) of keys and key_secrets (${Number(dead.rows[0]!.n).toLocaleString('en-US')} dead row versions from earlier runs' usage writes), CHECKPOINT, pg_prewarm of the lookup's tables and indexes (${mib.toFixed(0)} MiB)`;
+    const did = `sized as docs/operations.md ("Sizing") recommends for production: shared_buffers ${BENCH_PG_SETTINGS.shared_buffers}, which holds the lookup's tables and indexes, the rest PostgreSQL's defaults; before measuring: VACUUM (ANALYZE) of keys and key_secrets (${Number(dead.rows[0]!.n).toLocaleString('en-US')} dead row versions from earlier runs' usage writes), CHECKPOINT, pg_prewarm of the lookup's tables and indexes (${mib.toFixed(0)} MiB)`;
     log(`${did}, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return did;
   });
