@@ -15,7 +15,7 @@
  * they run as the `postgres` system user, as in test/support/private-pg.ts.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +45,9 @@ export async function startBenchPostgres(name: string, log: (line: string) => vo
     return asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, file), ...args], { env }) : run(path.join(bin, file), args, { env });
   };
   const ctl = (...args: string[]) => exec('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), ...args]);
-  if (!existsSync(path.join(data, 'PG_VERSION'))) {
+  // A directory left by another major version (the machine's PostgreSQL upgraded) cannot start: start over.
+  const version = path.basename(path.dirname(bin));
+  if (!existsSync(path.join(data, 'PG_VERSION')) || readFileSync(path.join(data, 'PG_VERSION'), 'utf8').trim() !== version) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     if (asRoot) {
