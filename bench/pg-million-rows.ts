@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import pg from 'pg';
@@ -29,6 +30,22 @@ function gc(): void {
   (runInNewContext('gc') as () => void)();
 }
 
+/**
+ * What PostgreSQL did besides answering during the measured loop: blocks read from outside
+ * shared_buffers (page cache or disk) and autovacuum runs on the lookup's tables. A backend
+ * publishes its counters once it has been idle for a second, so each reading waits that long
+ * (outside the measured loop) for the pool's connections to publish theirs.
+ */
+async function serverCounters(client: pg.Client): Promise<{ blocksRead: number; autovacuums: number; autovacuumRunning: number }> {
+  await new Promise((r) => setTimeout(r, 1500));
+  const r = await client.query<{ blks_read: string; av: string; running: string }>(
+    `SELECT (SELECT blks_read FROM pg_stat_database WHERE datname = current_database()) AS blks_read,
+            (SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_user_tables WHERE relname IN ('keys', 'key_secrets')) AS av,
+            (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker') AS running`,
+  );
+  return { blocksRead: Number(r.rows[0]!.blks_read), autovacuums: Number(r.rows[0]!.av), autovacuumRunning: Number(r.rows[0]!.running) };
+}
+
 export async function cacheMisses(data: MillionDataset, count: number, log: (line: string) => void): Promise<BenchRow> {
   const kw = await createKeyward({
     store: openPostgresStore({ url: data.url, poolSize: 10 }),
@@ -39,6 +56,13 @@ export async function cacheMisses(data: MillionDataset, count: number, log: (lin
   const probe = data.sample.slice(0, count);
   const lat: number[] = [];
   const base: number[] = [];
+  // This process's GC pauses during the measured loop (both sides run in it alike).
+  const gcPauses: number[] = [];
+  let before: Awaited<ReturnType<typeof serverCounters>>;
+  let after: Awaited<ReturnType<typeof serverCounters>>;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  });
   try {
     // Warm-up: JIT, the pool's connections, and the index pages both sides read.
     for (const key of probe.slice(0, 500)) {
@@ -46,6 +70,8 @@ export async function cacheMisses(data: MillionDataset, count: number, log: (lin
       await kw.verifier.verify(key);
       await raw.query({ name: 'lookup', text: 'SELECT k.* FROM key_secrets s JOIN keys k ON k.id = s.key_id WHERE s.hash = $1', values: [sha256Hex(key)] });
     }
+    before = await serverCounters(raw);
+    gcObserver.observe({ entryTypes: ['gc'] });
     for (let i = 0; i < probe.length; i++) {
       const key = probe[i]!;
       kw.cache.clear();
@@ -70,7 +96,10 @@ export async function cacheMisses(data: MillionDataset, count: number, log: (lin
         await keyward();
       }
     }
+    gcObserver.disconnect();
+    after = await serverCounters(raw);
   } finally {
+    gcObserver.disconnect();
     await raw.end();
     await kw.close();
   }
@@ -78,7 +107,9 @@ export async function cacheMisses(data: MillionDataset, count: number, log: (lin
   base.sort((a, b) => a - b);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / 1000;
   const fmt = (xs: number[], p: number) => percentile(xs, p).toFixed(3);
-  const notes = `${probe.length} random keys of ${data.total.toLocaleString('en-US')} in a database of their own on the local PostgreSQL 15 over loopback, the cache cleared before each, Keyward and the raw lookup alternated key by key; Keyward p50 ${fmt(lat, 50)} / p99 ${fmt(lat, 99)} / p99.9 ${fmt(lat, 99.9)} ms, raw p50 ${fmt(base, 50)} / p99 ${fmt(base, 99)} ms; load average ${loadavg()[0]!.toFixed(1)} at the end`;
+  const server = `${after.blocksRead - before.blocksRead} blocks read from outside shared_buffers and ${after.autovacuums - before.autovacuums} autovacuum or autoanalyze runs on keys and key_secrets during the measurement (${after.autovacuumRunning} autovacuum workers running at the end)`;
+  const gcs = `${gcPauses.length} GC pauses in the bench process during the measurement, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms`;
+  const notes = `${probe.length} random keys of ${data.total.toLocaleString('en-US')} in a database of their own on the bench's own PostgreSQL 15 cluster over loopback (bench/pg-instance.ts: ${data.setup}), the cache cleared before each, Keyward and the raw lookup alternated key by key; Keyward p50 ${fmt(lat, 50)} / p99 ${fmt(lat, 99)} / p99.9 ${fmt(lat, 99.9)} ms, raw p50 ${fmt(base, 50)} / p99 ${fmt(base, 99)} / p99.9 ${fmt(base, 99.9)} ms; ${server}; ${gcs}; load average ${loadavg()[0]!.toFixed(1)} at the end`;
   log(notes);
   return {
     name: `PostgreSQL cache-miss verify, ${data.total.toLocaleString('en-US')} keys`,

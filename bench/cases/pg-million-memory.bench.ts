@@ -9,7 +9,11 @@ const bench: BenchCase = {
     const total = quick ? 100_000 : 1_000_000;
     const cacheEntries = quick ? 10_000 : 100_000;
     const data = await millionDataset(total, cacheEntries, log);
-    return [await memory(data, cacheEntries, log)];
+    try {
+      return [await memory(data, cacheEntries, log)];
+    } finally {
+      await data.stop();
+    }
   },
 };
 export default bench;

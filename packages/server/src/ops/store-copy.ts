@@ -12,7 +12,8 @@ import { SqlStore } from '../store/sql/sql-store.js';
  *
  * The whole write is one PostgreSQL transaction that checks the counts and the audit chain before
  * it commits: a failure anywhere (a lost connection, a mismatch) leaves the target as empty as it
- * was, never half-written.
+ * was, never half-written. The copied tables are then vacuumed and analyzed, as after any bulk
+ * import.
  */
 
 /** Tables not copied: the target records its own migrations, and the change log only feeds caches, which start empty. */
@@ -31,6 +32,11 @@ export interface StoreCopyResult {
   readonly tables: readonly TableCopy[];
   readonly rows: number;
   readonly audit: AuditVerification;
+  /**
+   * Whether the `VACUUM (ANALYZE)` run after the commit succeeded. False leaves the copy as
+   * committed, complete and verified; the operator then runs it (docs/operations.md).
+   */
+  readonly analyzed: boolean;
 }
 
 export interface StoreCopyOptions {
@@ -56,7 +62,7 @@ export async function copySqliteToPostgres(sourceFile: string, target: SqlStore,
     await refuseNonEmpty(target.db, tables);
     let done = 0;
     options.onProgress?.(0, total);
-    return await target.db.transaction().execute(async (trx) => {
+    const copy = await target.db.transaction().execute(async (trx) => {
       for (const t of tables) if (SEEDED.has(t)) await sql`DELETE FROM ${sql.table(t)}`.execute(trx);
       const copied: TableCopy[] = [];
       for (const table of tables) {
@@ -84,6 +90,12 @@ export async function copySqliteToPostgres(sourceFile: string, target: SqlStore,
       if (!audit.ok) throw new KeywardError('STORE_COPY_INCOMPLETE', `the copied audit chain does not verify (${audit.problem} at record ${audit.brokenAtSeq}); nothing was written`);
       return { tables: copied, rows: done, audit };
     });
+    // A bulk-loaded table has no statistics, visibility map or hint bits: until a vacuum, the
+    // planner guesses and the first read of every page (a node's first cache miss on each key)
+    // sets its hint bits and dirties it. Outside the copy's transaction (VACUUM refuses one), so
+    // a failure here cannot undo a copy that committed: it is reported instead.
+    const analyzed = await sql`VACUUM (ANALYZE) ${sql.join(tables.map((t) => sql.table(t)))}`.execute(target.db).then(() => true, () => false);
+    return { ...copy, analyzed };
   } finally {
     source.close();
   }

@@ -102,6 +102,26 @@ describe('keyward store copy (SQLite → PostgreSQL)', () => {
     }
   });
 
+  it('vacuums and analyzes the copied tables once the copy has committed, as after any bulk import (docs/operations.md)', async () => {
+    const src = await populatedStore();
+    const schema = await freshSchema();
+    const r = await runCli(['store', 'copy', '--from', src.dir, '--to', urlFor(schema), '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { analyzed: boolean }).analyzed).toBe(true);
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      // Manual runs only (last_vacuum, not last_autovacuum): autovacuum cannot pass this for the copy.
+      const stats = await c.query<{ relname: string; vacuumed: boolean; analyzed: boolean }>(
+        `SELECT relname, last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE schemaname = $1 AND relname IN ('keys', 'key_secrets', 'audit_log') ORDER BY relname`,
+        [schema],
+      );
+      expect(stats.rows).toEqual(['audit_log', 'key_secrets', 'keys'].map((relname) => ({ relname, vacuumed: true, analyzed: true })));
+    } finally {
+      await c.end();
+    }
+  });
+
   it('refuses to write into a store that already holds data (STORE_TARGET_NOT_EMPTY, exit 2) and changes nothing there', async () => {
     const src = await populatedStore();
     const schema = await freshSchema();

@@ -39,7 +39,7 @@ export function opsCommand(program: Command): void {
       try {
         await target.migrate();
         const result = await copySqliteToPostgres(file, target, { batchRows: opts.batch, onProgress: progress('copying', process.stderr, { quiet: true }) });
-        out.result(result, () => [...result.tables.filter((t) => t.rows > 0).map((t) => `${t.table.padEnd(24)} ${t.rows}`), `copied ${result.rows} rows; counts match; audit chain intact (${result.audit.records} records)`].join('\n'));
+        out.result(result, () => [...result.tables.filter((t) => t.rows > 0).map((t) => `${t.table.padEnd(24)} ${t.rows}`), `copied ${result.rows} rows; counts match; audit chain intact (${result.audit.records} records)`, result.analyzed ? 'tables vacuumed and analyzed' : 'VACUUM (ANALYZE) of the copied tables failed: run it on the target (docs/operations.md)'].join('\n'));
       } finally {
         await target.close();
       }
