@@ -37,6 +37,20 @@ function paddingIsValid(b64: string): boolean {
 
 const NO_PARAMS: Parameters = [];
 
+/**
+ * The parameter keys every signed request repeats (RFC 9421 §2.3), answered as these constants
+ * rather than a new string per request; the same characters either way.
+ */
+const COMMON_KEYS = ['created', 'expires', 'nonce', 'keyid', 'alg', 'tag'];
+function commonKey(s: string, start: number, end: number): string | undefined {
+  const first = s.charCodeAt(start);
+  for (let k = 0; k < COMMON_KEYS.length; k++) {
+    const key = COMMON_KEYS[k]!;
+    if (key.length === end - start && key.charCodeAt(0) === first && s.startsWith(key, start)) return key;
+  }
+  return undefined;
+}
+
 class Parser {
   i = 0;
   /**
@@ -67,12 +81,17 @@ class Parser {
     return this.i >= this.s.length;
   }
 
+  // The scanners below keep the cursor in a local and store it once: they run for every parameter
+  // of every signed request.
   key(): string {
-    const c = this.s.charCodeAt(this.i);
+    const s = this.s;
+    const start = this.i;
+    const c = s.charCodeAt(start);
     if (!(isLcAlpha(c) || c === 42)) this.fail('expected a key');
-    const start = this.i++;
-    while (this.i < this.s.length && isKeyChar(this.s.charCodeAt(this.i))) this.i++;
-    return this.s.slice(start, this.i);
+    let i = start + 1;
+    while (i < s.length && isKeyChar(s.charCodeAt(i))) i++;
+    this.i = i;
+    return commonKey(s, start, i) ?? s.slice(start, i);
   }
 
   bareItem(): BareItem {
@@ -86,21 +105,22 @@ class Parser {
   }
 
   number(): number | Decimal {
+    const s = this.s;
     const start = this.i;
-    const negative = this.s.charCodeAt(this.i) === 45;
-    if (negative) this.i++;
-    const firstDigit = this.i;
-    let intDigits = 0;
-    while (this.i < this.s.length && isDigit(this.s.charCodeAt(this.i))) {
-      this.i++;
-      intDigits++;
-    }
+    const negative = s.charCodeAt(start) === 45;
+    const firstDigit = negative ? start + 1 : start;
+    let i = firstDigit;
+    // Accumulated as it is scanned: at most 15 digits, so every step is exact in a double.
+    let value = 0;
+    for (let c = s.charCodeAt(i); isDigit(c); c = s.charCodeAt(++i)) value = value * 10 + (c - 48);
+    const intDigits = i - firstDigit;
+    this.i = i;
     if (intDigits === 0) this.fail('expected a digit');
-    if (this.s.charCodeAt(this.i) !== 46 /* . */) {
+    if (s.charCodeAt(i) !== 46 /* . */) {
       if (intDigits > 15) this.fail('integer too long');
       // `01` and `-0` parse, but serialise as `1` and `0`.
       if (this.s.charCodeAt(firstDigit) === 48 && (intDigits > 1 || negative)) this.canonical = false;
-      return Number(this.s.slice(start, this.i));
+      return negative ? -value : value;
     }
     if (intDigits > 12) this.fail('decimal too long');
     this.i++;

@@ -1,4 +1,5 @@
 import {
+  base64Decode,
   ByteSequence,
   isInnerList,
   parseDictionary,
@@ -135,11 +136,44 @@ function withParams(label: string, components: readonly ComponentId[], component
 
 /** Parses `Signature`: label → signature bytes. Duplicate labels are errors. */
 export function parseSignatureField(fieldValue: string): Map<string, Uint8Array> {
+  const one = singleByteSequence(fieldValue);
+  if (one !== undefined) return one;
   const out = new Map<string, Uint8Array>();
   for (const [label, member] of parseDictionary(fieldValue)) {
     if (isInnerList(member) || !(member.value instanceof ByteSequence)) throw new SignatureHeaderError(`Signature ${label} is not a byte sequence`);
     out.set(label, member.value.bytes);
   }
+  return out;
+}
+
+/**
+ * The usual `Signature` field, one member `label=:base64:` with no parameters, read without the
+ * general dictionary parser. Anything else (a second member, parameters, spaces, a bad key or
+ * alphabet) returns undefined and the full parser decides, so both paths accept the same texts.
+ */
+function singleByteSequence(fieldValue: string): Map<string, Uint8Array> | undefined {
+  const eq = fieldValue.indexOf('=');
+  if (eq < 1 || fieldValue.charCodeAt(eq + 1) !== 58 /* : */ || fieldValue.charCodeAt(fieldValue.length - 1) !== 58) return undefined;
+  const c0 = fieldValue.charCodeAt(0);
+  if (!((c0 >= 97 && c0 <= 122) || c0 === 42)) return undefined;
+  for (let i = 1; i < eq; i++) {
+    const c = fieldValue.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 42)) return undefined;
+  }
+  const end = fieldValue.length - 1;
+  const start = eq + 2;
+  if (end <= start || (end - start) % 4 !== 0 || fieldValue.indexOf(':', start) !== end) return undefined;
+  const b64 = fieldValue.slice(start, end);
+  const pad = b64.indexOf('=');
+  if (pad >= 0 && (b64.length - pad > 2 || b64.charCodeAt(b64.length - 1) !== 61)) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = base64Decode(b64);
+  } catch {
+    return undefined;
+  }
+  const out = new Map<string, Uint8Array>();
+  out.set(fieldValue.slice(0, eq), bytes);
   return out;
 }
 

@@ -70,6 +70,16 @@ export function splitTarget(rawTarget: string): SplitTarget {
  * the same `@authority` as one that sends `api.example`.
  */
 export function normalizeAuthority(authority: string, scheme: string): string {
+  // A server sees one Host over and over: the last answer is kept (strings compare by value).
+  if (authority === lastAuthority.authority && scheme === lastAuthority.scheme) return lastAuthority.normalized;
+  const normalized = normalize(authority, scheme);
+  lastAuthority = { authority, scheme, normalized };
+  return normalized;
+}
+
+let lastAuthority = { authority: '', scheme: '', normalized: '' };
+
+function normalize(authority: string, scheme: string): string {
   let a = authority.trim().toLowerCase();
   const s = scheme.toLowerCase();
   if (a.endsWith(':')) a = a.slice(0, -1);

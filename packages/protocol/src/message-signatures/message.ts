@@ -33,13 +33,28 @@ export function fromRawHeaders(
 
 /** All values of a field, by case-insensitive name, in order. */
 export function fieldValues(view: HttpMessageView, name: string): string[] {
-  const lower = name.toLowerCase();
-  const out: string[] = [];
+  // Callers almost always pass a lowercase literal; lowercasing it anyway costs a builtin call each time.
+  const lower = isLowerAscii(name) ? name : name.toLowerCase();
   const lines = view.headerLines;
-  for (let i = 0; i < lines.length; i++) {
-    const n = lines[i]![0];
-    // Node's rawHeaders keep the sender's case; most senders use lowercase (HTTP/2 requires it).
-    if (n === lower || (n.length === lower.length && n.toLowerCase() === lower)) out.push(lines[i]![1]);
-  }
+  // Counted first, so the array is made at its size: a pushed-to empty array reserves 17 slots, and
+  // this runs for several fields of every signed request.
+  let n = 0;
+  for (let i = 0; i < lines.length; i++) if (isNamed(lines[i]![0], lower)) n++;
+  const out = new Array<string>(n);
+  if (n === 0) return out;
+  for (let i = 0, j = 0; j < n; i++) if (isNamed(lines[i]![0], lower)) out[j++] = lines[i]![1];
   return out;
+}
+
+/** Node's rawHeaders keep the sender's case; most senders use lowercase (HTTP/2 requires it). */
+function isNamed(n: string, lower: string): boolean {
+  return n === lower || (n.length === lower.length && n.toLowerCase() === lower);
+}
+
+function isLowerAscii(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return false;
+  }
+  return true;
 }

@@ -40,6 +40,21 @@ function requiredIds(names: readonly string[]): readonly string[] {
   return ids;
 }
 
+/**
+ * Which required component a covered list lacks (the first, in required order) and whether it
+ * covers content-digest. Parsed inputs of a known head share one `componentIds` array, so the
+ * answer is kept per array and required list instead of searched again on every request.
+ */
+const coverage = new WeakMap<readonly string[], { readonly required: readonly string[]; readonly missing: string | undefined; readonly digest: boolean }>();
+function coverageOf(covered: readonly string[], required: readonly string[]) {
+  let c = coverage.get(covered);
+  if (c === undefined || c.required !== required) {
+    c = { required, missing: required.find((id) => !covered.includes(id)), digest: covered.includes('"content-digest"') };
+    coverage.set(covered, c);
+  }
+  return c;
+}
+
 export type SignatureVerification<Owner> =
   | {
       readonly valid: true;
@@ -135,11 +150,10 @@ function verifyOne<Owner>(
   if (requireNonce && (input.nonce === undefined || input.nonce.length < 8 || input.nonce.length > 128)) return no('SIGNATURE_INVALID', 'NO_USABLE_NONCE');
   if (options.tag !== undefined && input.tag !== options.tag) return no('SIGNATURE_INVALID', 'WRONG_TAG');
 
-  const coveredIds = input.componentIds;
   const hasBody = body !== undefined && body.length > 0;
-  const required = requiredIds(options.requiredComponents ?? DEFAULT_REQUIRED_COMPONENTS);
-  for (const id of required) if (!coveredIds.includes(id)) return no('SIGNATURE_COVERAGE', `NOT_COVERED: ${id.slice(1, -1)}`);
-  const coversDigest = coveredIds.includes('"content-digest"');
+  const covered = coverageOf(input.componentIds, requiredIds(options.requiredComponents ?? DEFAULT_REQUIRED_COMPONENTS));
+  if (covered.missing !== undefined) return no('SIGNATURE_COVERAGE', `NOT_COVERED: ${covered.missing.slice(1, -1)}`);
+  const coversDigest = covered.digest;
   if (hasBody && !coversDigest) return no('SIGNATURE_COVERAGE', 'NOT_COVERED: content-digest');
 
   const nowSeconds = Math.floor(options.now() / 1000);

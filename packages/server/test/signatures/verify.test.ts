@@ -57,6 +57,18 @@ describe('request signatures: SDK signer → server verifier', () => {
     expect(await verifyRequestSignature(view, undefined, strict)).toMatchObject({ valid: false, code: 'SIGNATURE_COVERAGE' });
   });
 
+  it('coverage is judged per policy: the same head, remembered under the default list, is refused under a stricter one', async () => {
+    const k = await keyPair('hmac-sha256');
+    // Two requests with one Signature-Input head share its parsed component list (the head cache).
+    const a = await signedMessage(k.signer, { method: 'GET', url: 'https://a.example/one' });
+    const b = await signedMessage(k.signer, { method: 'GET', url: 'https://a.example/two' });
+    expect((await verifyRequestSignature(a.view, undefined, verifyOptions(k.verify, k.keyId))).valid).toBe(true);
+    const strict = { ...verifyOptions(k.verify, k.keyId), requiredComponents: ['@method', '@authority', '@path', '@query', 'x-required'] };
+    expect(await verifyRequestSignature(b.view, undefined, strict)).toMatchObject({ valid: false, code: 'SIGNATURE_COVERAGE', reason: 'NOT_COVERED: x-required' });
+    // And back: the stricter answer is not kept for the default list either.
+    expect((await verifyRequestSignature(b.view, undefined, verifyOptions(k.verify, k.keyId))).valid).toBe(true);
+  });
+
   it('a body without a covered Content-Digest is refused', async () => {
     const k = await keyPair('hmac-sha256');
     const { view } = await signedMessage(k.signer, { method: 'POST', url: 'https://a.example/x' });
