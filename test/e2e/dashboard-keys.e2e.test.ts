@@ -296,6 +296,16 @@ describe('keys and usage in the dashboard', () => {
     expect(await expires.getAttribute('aria-invalid')).toBe('true');
     expect(await stored()).toBe(at);
     expect((await check()).code).toBe('VALID');
+
+    // Once an expiry is reached the key is refused, and the dashboard says "expired", not "active".
+    // (The API takes seconds; the form holds minutes, so this one is set through the API.)
+    await page.clock.setFixedTime(Date.now() + 60_000); // a clock a minute fast: past the expiry however slow this runs
+    expect((await adminApi(kw, 'PATCH', `/v1/keys/${id}`, { expiresAt: new Date(Date.now() + 1_500).toISOString() })).status).toBe(200);
+    await expect.poll(async () => (await check()).code, { timeout: 10_000, interval: 250 }).toBe('CREDENTIAL_EXPIRED');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('key-status').textContent()).toBe('expired');
+    await page.goto(`${kw.base}/#/apps/${appId}`);
+    await expect.poll(() => page.locator('tr', { hasText: 'nightly export' }).textContent()).toMatch(/secret.*expired/);
     await context.close();
   }, 60_000);
 
