@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { adminApi as apiOf, axe, LAPTOP, launchBrowser, PHONE, SHOTS, startKeyward as start } from './support.js';
+import { adminApi as apiOf, axe, LAPTOP, launchBrowser, noSecretShown, PHONE, SHOTS, startKeyward as start } from './support.js';
 
 /**
  * The keys-and-usage browser tests' shape of the shared e2e support (support.ts): a started
@@ -35,11 +35,12 @@ export async function startKeyward(env: Record<string, string> = {}): Promise<Ru
   };
 }
 
-/** axe at laptop and phone widths, and a full-page screenshot at each. */
+/** axe at laptop and phone widths, and a full-page screenshot at each (refused while a whole secret is on the page). */
 export async function checkAndShoot(page: Page, name: string): Promise<void> {
   for (const [label, size] of WIDTHS) {
     await page.setViewportSize(size);
     await axe(page, `${name} (${label})`);
+    await noSecretShown(page, `${name} (${label})`);
     await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize(LAPTOP);

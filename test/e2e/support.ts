@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { findKeysInText } from '@keyward/protocol';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /**
@@ -76,13 +77,45 @@ export async function axe(page: Page, where: string): Promise<void> {
 export const LAPTOP = { width: 1280, height: 800 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
 
-export async function shoot(page: Page, name: string): Promise<void> {
+/** Webhook secrets and attestation debug tokens; Keyward's own keys are found by their checksum (findKeysInText). */
+const OTHER_SECRETS = /whsec_[A-Za-z0-9+/=]{20,}|kwdbg_[A-Za-z0-9_-]{43}/g;
+
+/**
+ * Fails when a whole secret is on the page outside `mask`: the screenshots are committed to
+ * docs/screenshots/, and a key shown once (even a test server's) must not be published with them.
+ * Reads every text node and every input's value, hidden ones too, so it errs on the side of failing;
+ * it counts what it finds and never prints it.
+ */
+export async function noSecretShown(page: Page, where: string, mask: readonly Locator[] = []): Promise<void> {
+  const masked = (await Promise.all(mask.map((l) => l.elementHandles()))).flat();
+  const text = await page.evaluate((hidden) => {
+    const isMasked = (n: Node) => hidden.some((m) => m.contains(n));
+    const parts: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) if (!isMasked(n)) parts.push(n.textContent ?? '');
+    for (const el of document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea')) if (!isMasked(el)) parts.push(el.value);
+    return parts.join('\n');
+  }, masked);
+  const found = findKeysInText(text).length + (text.match(OTHER_SECRETS)?.length ?? 0);
+  expect(found, `whole secrets visible in the ${where} screenshot (mask them: shoot's mask option)`).toBe(0);
+}
+
+export interface ShotOptions {
+  /** Elements drawn over with a plain box, such as the show-once dialog's key field. */
+  readonly mask?: readonly Locator[];
+  /** false: only the viewport, as when a modal dialog is open (its backdrop covers only the viewport). */
+  readonly fullPage?: boolean;
+}
+
+export async function shoot(page: Page, name: string, options: ShotOptions = {}): Promise<void> {
+  const mask = [...(options.mask ?? [])];
   for (const [label, size] of [
     ['laptop', LAPTOP],
     ['phone', PHONE],
   ] as const) {
     await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
+    await noSecretShown(page, `${name} (${label})`, mask);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: options.fullPage ?? true, mask, maskColor: '#5b6270' });
   }
   await page.setViewportSize(LAPTOP);
 }

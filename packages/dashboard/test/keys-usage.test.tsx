@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, fieldOf, plainWords, serverFieldErrors } from '../src/api.js';
 import { reasonTotals, requestsAndRejections, seriesByOutcome, topKeyRows, type Analytics } from '../src/chart-data.js';
 import { UsageChart } from '../src/chart/UsageChart.js';
+import { keyStatus } from '../src/key-status.js';
 import { KeyEdit } from '../src/pages/KeyEdit.js';
 import { returnPathOf, safeReturnPath, signInRoute } from '../src/return-path.js';
 import type { KeyDetail } from '../src/types.js';
@@ -212,5 +213,17 @@ describe("a key's rate limit now, in words", () => {
     const now = Date.UTC(2026, 5, 1, 12);
     expect(limitNowWords({ remaining: 3, fullAt: new Date(now + 24_000).toISOString() }, 5, now)).toMatch(/^3 of 5 left now, full again at /);
     expect(limitNowWords({ remaining: 5, fullAt: new Date(now).toISOString() }, 5, now)).toBe('5 of 5 left now (full)');
+  });
+});
+
+describe('key status in words (key-status.ts)', () => {
+  const live = { revokedAt: null, revokedReason: null, enabled: true, expiresAt: null };
+  it('an expiry reached reads "expired", not "active"; revoked and disabled come first, as verification refuses them first', () => {
+    expect(keyStatus(live, NOW)).toBe('active');
+    expect(keyStatus({ ...live, expiresAt: new Date(NOW + 1).toISOString() }, NOW)).toBe('active');
+    expect(keyStatus({ ...live, expiresAt: new Date(NOW).toISOString() }, NOW)).toBe('expired');
+    const expired = { ...live, expiresAt: new Date(NOW - 60_000).toISOString() };
+    expect(keyStatus({ ...expired, enabled: false }, NOW)).toBe('disabled');
+    expect(keyStatus({ ...expired, enabled: false, revokedAt: new Date(NOW - 1).toISOString(), revokedReason: 'leaked' }, NOW)).toBe('revoked (leaked)');
   });
 });

@@ -6,6 +6,7 @@ import { parseKeyCreate, SUBJECT_REQUIRED_KINDS, type FieldErrors } from '../val
 import { ShowOnce } from '../components/ShowOnce.js';
 import { KeyActions } from './KeyActions.js';
 import { KEY_KINDS, type App, type Key } from '../types.js';
+import { keyStatus } from '../key-status.js';
 import { useAppEnv } from '../app-env.js';
 import { AppTabs } from '../components/AppHeader.js';
 
@@ -156,7 +157,7 @@ export function AppKeys({ appId }: { appId: string }) {
                 <td>
                   <code>{k.start}</code>
                 </td>
-                <td>{k.revokedAt ? `revoked (${k.revokedReason ?? ''})` : k.enabled ? 'active' : 'disabled'}</td>
+                <td>{keyStatus(k, Date.now())}</td>
                 <td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : 'never'}</td>
                 <td>{!k.revokedAt && <KeyActions keyRecord={k} onSecret={setSecret} onChanged={load} onError={setError} />}</td>
               </tr>

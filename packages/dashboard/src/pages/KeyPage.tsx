@@ -4,6 +4,7 @@ import { fetchAnalytics, WINDOWS } from '../analytics.js';
 import { seriesByOutcome, type Analytics, type Granularity } from '../chart-data.js';
 import { UsageChart } from '../chart/UsageChart.js';
 import { ErrorText } from '../components/ErrorText.js';
+import { keyStatus } from '../key-status.js';
 import type { KeyDetail } from '../types.js';
 import { KeyEdit } from './KeyEdit.js';
 import { KeyHistory } from './KeyHistory.js';
@@ -123,7 +124,7 @@ export function KeyPage({ keyId }: { keyId: string }) {
       </section>
     );
   }
-  const status = key.revokedAt ? `revoked (${key.revokedReason ?? ''})` : key.enabled ? 'active' : 'disabled';
+  const status = keyStatus(key, Date.now());
   return (
     <section aria-labelledby="key-title">
       <p>{key.appId && <a href={`#/apps/${key.appId}`}>← Keys of this app</a>}</p>
