@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSignatureField } from '../src/message-signatures/index.js';
+import { isCanonicalBase64 } from '../src/base64.js';
+import { parseSignatureField, parseSignatureFieldText } from '../src/message-signatures/index.js';
 import { ByteSequence, isInnerList, parseDictionary } from '../src/structured-fields.js';
 
 /**
@@ -81,5 +82,49 @@ describe('parseSignatureField', () => {
     const got = parseSignatureField(`kw=:${sig}:`);
     expect([...got.keys()]).toEqual(['kw']);
     expect(Buffer.from(got.get('kw')!).toString('base64')).toBe(sig);
+  });
+
+  it.each(texts)('parseSignatureFieldText(%j) gives the canonical text of the same bytes, or refuses too', (text) => {
+    const bytes = answer(text);
+    let got: Map<string, string> | 'refused';
+    try {
+      got = parseSignatureFieldText(text);
+    } catch {
+      got = 'refused';
+    }
+    if (bytes === 'refused') expect(got).toBe('refused');
+    else expect([...(got as Map<string, string>)]).toEqual([...bytes].map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+  });
+});
+
+describe('isCanonicalBase64', () => {
+  // What the structured-field parser accepts as a byte sequence's content, by its own checks.
+  const accepted = (text: string) => {
+    try {
+      const member = parseDictionary(`b=:${text}:`)[0]![1];
+      return !isInnerList(member) && member.value instanceof ByteSequence;
+    } catch {
+      return false;
+    }
+  };
+
+  it('accepts exactly what the parser accepts, over every string of up to four characters from a small alphabet', () => {
+    const alphabet = ['A', 'B', 'Q', 'g', '/', '+', '=', '-', ' ', '\u00e9'];
+    const texts = [''];
+    for (let length = 1; length <= 4; length++) for (const prefix of texts.filter((t) => t.length === length - 1)) for (const c of alphabet) texts.push(prefix + c);
+    let canonical = 0;
+    for (const text of texts) {
+      expect(isCanonicalBase64(text), JSON.stringify(text)).toBe(accepted(text));
+      if (accepted(text)) canonical++;
+    }
+    expect(canonical).toBeGreaterThan(100);
+  });
+
+  it('checks the leftover bits of a padded end', () => {
+    expect(isCanonicalBase64('AQ==')).toBe(true);
+    expect(isCanonicalBase64('AR==')).toBe(false);
+    expect(isCanonicalBase64('AAE=')).toBe(true);
+    expect(isCanonicalBase64('AAF=')).toBe(false);
+    expect(isCanonicalBase64(sig)).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
+import { isCanonicalBase64 } from '../base64.js';
 import {
   base64Decode,
+  base64Encode,
   ByteSequence,
   isInnerList,
   parseDictionary,
@@ -12,6 +14,7 @@ import {
   type Member,
 } from '../structured-fields.js';
 import { ComponentError, componentValue, serializeComponentId, splitTarget, type ComponentId } from './components.js';
+import { readCommonParams, type SignatureParams } from './common-params.js';
 import type { HttpMessageView } from './message.js';
 
 /** One signature's metadata from `Signature-Input` (RFC 9421 §2.3). */
@@ -67,6 +70,12 @@ function knownHead(fieldValue: string): SignatureInput | undefined {
     head = HEADS.get(text);
     if (head === undefined) return undefined;
     lastHead = { text, head };
+  }
+  const common = readCommonParams(fieldValue, close + 1);
+  if (common !== undefined) {
+    // Text the scanner accepts is canonical: the @signature-params line is the text as received.
+    const raw: InnerList = { items: head.items, params: common.list, canonicalText: fieldValue.slice(head.label.length + 1) };
+    return inputOf(head.label, head.components, head.componentIds, common, raw);
   }
   const rest = parseParametersAt(fieldValue, close + 1);
   // Anything after the parameters (another member, trailing space): the full parser decides.
@@ -130,18 +139,35 @@ function withParams(label: string, components: readonly ComponentId[], component
       // RFC 9421 §2.3: unknown parameters are signed but ignored
     }
   }
-  // One object shape for every input (absent parameters are `undefined`), so the hot path stays monomorphic.
-  return { label, components, componentIds, created, expires, nonce, alg, keyid, tag, raw: member } as SignatureInput;
+  return inputOf(label, components, componentIds, { list: member.params, created, expires, nonce, alg, keyid, tag }, member);
+}
+
+/** One object shape for every input (absent parameters are `undefined`), so the hot path stays monomorphic. */
+function inputOf(label: string, components: readonly ComponentId[], componentIds: readonly string[], p: SignatureParams, raw: InnerList): SignatureInput {
+  return { label, components, componentIds, created: p.created, expires: p.expires, nonce: p.nonce, alg: p.alg, keyid: p.keyid, tag: p.tag, raw } as SignatureInput;
 }
 
 /** Parses `Signature`: label → signature bytes. Duplicate labels are errors. */
 export function parseSignatureField(fieldValue: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const [label, text] of parseSignatureFieldText(fieldValue)) out.set(label, base64Decode(text));
+  return out;
+}
+
+/**
+ * Parses `Signature`: label → the signature as its canonical base64 text, exactly as received
+ * (RFC 8941 byte sequences have one canonical spelling, and any other is refused here). An HMAC
+ * verifier compares this text with the MAC's own base64, which spares it decoding the signature
+ * and making a buffer of the MAC. Duplicate labels are errors.
+ */
+export function parseSignatureFieldText(fieldValue: string): Map<string, string> {
   const one = singleByteSequence(fieldValue);
   if (one !== undefined) return one;
-  const out = new Map<string, Uint8Array>();
+  const out = new Map<string, string>();
   for (const [label, member] of parseDictionary(fieldValue)) {
     if (isInnerList(member) || !(member.value instanceof ByteSequence)) throw new SignatureHeaderError(`Signature ${label} is not a byte sequence`);
-    out.set(label, member.value.bytes);
+    // The parser decoded strictly, so encoding again gives back the text it read.
+    out.set(label, base64Encode(member.value.bytes));
   }
   return out;
 }
@@ -149,9 +175,10 @@ export function parseSignatureField(fieldValue: string): Map<string, Uint8Array>
 /**
  * The usual `Signature` field, one member `label=:base64:` with no parameters, read without the
  * general dictionary parser. Anything else (a second member, parameters, spaces, a bad key or
- * alphabet) returns undefined and the full parser decides, so both paths accept the same texts.
+ * base64 that is not canonical) returns undefined and the full parser decides, so both paths
+ * accept the same texts.
  */
-function singleByteSequence(fieldValue: string): Map<string, Uint8Array> | undefined {
+function singleByteSequence(fieldValue: string): Map<string, string> | undefined {
   const eq = fieldValue.indexOf('=');
   if (eq < 1 || fieldValue.charCodeAt(eq + 1) !== 58 /* : */ || fieldValue.charCodeAt(fieldValue.length - 1) !== 58) return undefined;
   const c0 = fieldValue.charCodeAt(0);
@@ -160,20 +187,10 @@ function singleByteSequence(fieldValue: string): Map<string, Uint8Array> | undef
     const c = fieldValue.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 42)) return undefined;
   }
-  const end = fieldValue.length - 1;
-  const start = eq + 2;
-  if (end <= start || (end - start) % 4 !== 0 || fieldValue.indexOf(':', start) !== end) return undefined;
-  const b64 = fieldValue.slice(start, end);
-  const pad = b64.indexOf('=');
-  if (pad >= 0 && (b64.length - pad > 2 || b64.charCodeAt(b64.length - 1) !== 61)) return undefined;
-  let bytes: Uint8Array;
-  try {
-    bytes = base64Decode(b64);
-  } catch {
-    return undefined;
-  }
-  const out = new Map<string, Uint8Array>();
-  out.set(fieldValue.slice(0, eq), bytes);
+  const b64 = fieldValue.slice(eq + 2, fieldValue.length - 1);
+  if (b64.length === 0 || !isCanonicalBase64(b64)) return undefined;
+  const out = new Map<string, string>();
+  out.set(fieldValue.slice(0, eq), b64);
   return out;
 }
 

@@ -36,19 +36,17 @@ export function fieldValues(view: HttpMessageView, name: string): string[] {
   // Callers almost always pass a lowercase literal; lowercasing it anyway costs a builtin call each time.
   const lower = isLowerAscii(name) ? name : name.toLowerCase();
   const lines = view.headerLines;
-  // Counted first, so the array is made at its size: a pushed-to empty array reserves 17 slots, and
-  // this runs for several fields of every signed request.
-  let n = 0;
-  for (let i = 0; i < lines.length; i++) if (isNamed(lines[i]![0], lower)) n++;
-  const out = new Array<string>(n);
-  if (n === 0) return out;
-  for (let i = 0, j = 0; j < n; i++) if (isNamed(lines[i]![0], lower)) out[j++] = lines[i]![1];
-  return out;
-}
-
-/** Node's rawHeaders keep the sender's case; most senders use lowercase (HTTP/2 requires it). */
-function isNamed(n: string, lower: string): boolean {
-  return n === lower || (n.length === lower.length && n.toLowerCase() === lower);
+  let out: string[] | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const n = lines[i]![0];
+    // Length first: most lines are other fields, and this skips a string comparison for each.
+    // Node's rawHeaders keep the sender's case; most senders use lowercase (HTTP/2 requires it).
+    if (n.length !== lower.length || (n !== lower && n.toLowerCase() !== lower)) continue;
+    // A literal holds exactly the one value (a pushed-to empty array would reserve 17 slots).
+    if (out === undefined) out = [lines[i]![1]];
+    else out.push(lines[i]![1]);
+  }
+  return out ?? [];
 }
 
 function isLowerAscii(name: string): boolean {

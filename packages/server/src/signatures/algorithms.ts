@@ -1,4 +1,5 @@
-import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, createSecretKey, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+import { base64Decode } from '@keyward/protocol';
 
 /**
  * The algorithms Keyward verifies (RFC 9421 §3.3). The algorithm always comes from the key's
@@ -22,41 +23,50 @@ function secretKeyObject(secret: Uint8Array): KeyObject {
   return ko;
 }
 
-/** Where verifySignatureBytes copies an HMAC signature for the comparison (synchronous use only). */
-const macScratch = Buffer.allocUnsafeSlow(32);
-
-/** Constant-time for HMAC (every candidate secret is checked, no early exit on a match). */
-export function verifySignatureBytes(key: VerificationKey, base: string, signature: Uint8Array): boolean {
+/**
+ * Whether `signature` (the canonical base64 text from the Signature field) signs `base` with the
+ * key. Constant-time for HMAC: every candidate secret is checked, with no early exit on a match,
+ * and each comparison reads every character. An HMAC is compared as base64 text: canonical base64
+ * has one spelling per byte string, so equal texts are equal MACs, and the MAC never becomes a
+ * buffer (a buffer per request cost more than the HMAC itself under load).
+ */
+export function verifySignature(key: VerificationKey, base: string, signature: string): boolean {
   switch (key.alg) {
     case 'hmac-sha256': {
-      if (signature.length !== 32) return false;
-      // The parsed signature is a small on-heap Uint8Array; handed to native code as it is, V8 first
-      // moves it off the heap (a malloc and a sweep per request). One off-heap copy, reused.
-      macScratch.set(signature);
+      if (signature.length !== 44) return false; // 32 bytes
       let ok = false;
       for (const secret of key.secrets) {
-        const mac = createHmac('sha256', secretKeyObject(secret)).update(base, 'utf8').digest();
-        ok = timingSafeEqual(mac, macScratch) || ok;
+        const mac = createHmac('sha256', secretKeyObject(secret)).update(base, 'utf8').digest('base64');
+        ok = sameText(mac, signature) || ok;
       }
       return ok;
     }
   }
   const data = Buffer.from(base, 'utf8');
+  const bytes = base64Decode(signature);
   switch (key.alg) {
     case 'ed25519':
-      return key.publicKey.asymmetricKeyType === 'ed25519' && cryptoVerify(null, data, key.publicKey, signature);
+      return key.publicKey.asymmetricKeyType === 'ed25519' && cryptoVerify(null, data, key.publicKey, bytes);
     case 'ecdsa-p256-sha256':
       return (
         key.publicKey.asymmetricKeyType === 'ec' &&
         key.publicKey.asymmetricKeyDetails?.namedCurve === 'prime256v1' &&
-        signature.length === 64 &&
-        cryptoVerify('sha256', data, { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+        bytes.length === 64 &&
+        cryptoVerify('sha256', data, { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, bytes)
       );
     case 'rsa-pss-sha512':
-      return cryptoVerify('sha512', data, { key: key.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 }, signature);
+      return cryptoVerify('sha512', data, { key: key.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 }, bytes);
     case 'rsa-v1_5-sha256':
-      return cryptoVerify('sha256', data, { key: key.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
+      return cryptoVerify('sha256', data, { key: key.publicKey, padding: constants.RSA_PKCS1_PADDING }, bytes);
   }
+}
+
+/** Equal texts of one (public) length, in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Imports a public JWK for a device key: only Ed25519 (OKP) and P-256 (EC), public members only. */

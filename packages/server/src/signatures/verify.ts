@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   buildSignatureBase,
   parseContentDigest,
-  parseSignatureField,
+  parseSignatureFieldText,
   parseSignatureInput,
   StructuredFieldError,
   SignatureHeaderError,
@@ -11,7 +11,7 @@ import {
   type SignatureInput,
 } from '@keyward/protocol';
 import type { DenyCode } from '../errors/catalogue.js';
-import { verifySignatureBytes, type SignatureAlgorithm, type VerificationKey } from './algorithms.js';
+import { verifySignature, type SignatureAlgorithm, type VerificationKey } from './algorithms.js';
 import type { NonceOutcome, NonceStore } from './nonce-store.js';
 
 /** A key a signature may name, as registered with Keyward. `owner` is opaque to the verifier. */
@@ -102,10 +102,10 @@ export function verifyRequestSignature<Owner>(view: HttpMessageView, body: Uint8
   if (inputLines.length === 0 && sigLines.length === 0) return no('SIGNATURE_REQUIRED', 'NO_SIGNATURE');
   if (inputLines.length === 0 || sigLines.length === 0) return no('SIGNATURE_INVALID', 'INCOMPLETE_SIGNATURE_HEADERS');
   let inputs: SignatureInput[];
-  let signatures: Map<string, Uint8Array>;
+  let signatures: Map<string, string>;
   try {
     inputs = parseSignatureInput(joinLines(inputLines));
-    signatures = parseSignatureField(joinLines(sigLines));
+    signatures = parseSignatureFieldText(joinLines(sigLines));
   } catch (err) {
     if (err instanceof StructuredFieldError || err instanceof SignatureHeaderError) return no('SIGNATURE_INVALID', `MALFORMED_HEADERS: ${err.message}`);
     throw err;
@@ -122,7 +122,7 @@ function firstValid<Owner>(
   view: HttpMessageView,
   body: Uint8Array | undefined,
   inputs: readonly SignatureInput[],
-  signatures: ReadonlyMap<string, Uint8Array>,
+  signatures: ReadonlyMap<string, string>,
   options: VerifyRequestOptions<Owner>,
   from: number,
   first: SignatureVerification<Owner> | undefined,
@@ -140,10 +140,10 @@ function verifyOne<Owner>(
   view: HttpMessageView,
   body: Uint8Array | undefined,
   input: SignatureInput,
-  signature: Uint8Array | undefined,
+  signature: string | undefined,
   options: VerifyRequestOptions<Owner>,
 ): MaybePromise<SignatureVerification<Owner>> {
-  if (!signature) return no('SIGNATURE_INVALID', 'LABEL_WITHOUT_SIGNATURE');
+  if (signature === undefined) return no('SIGNATURE_INVALID', 'LABEL_WITHOUT_SIGNATURE');
   if (input.keyid === undefined) return no('SIGNATURE_INVALID', 'NO_KEYID');
   if (input.created === undefined) return no('SIGNATURE_INVALID', 'NO_CREATED');
   const requireNonce = options.requireNonce ?? true;
@@ -173,7 +173,7 @@ function withKey<Owner>(
   view: HttpMessageView,
   body: Uint8Array | undefined,
   input: SignatureInput,
-  signature: Uint8Array,
+  signature: string,
   options: VerifyRequestOptions<Owner>,
   key: ResolvedSigningKey<Owner> | undefined,
   checksDigest: boolean,
@@ -187,7 +187,7 @@ function withKey<Owner>(
   // NON_ASCII is reported bare (RFC 9421 §2.5); the other reasons carry which component failed.
   if (!built.ok) return no('SIGNATURE_INVALID', built.reason === 'NON_ASCII' ? 'NON_ASCII' : `${built.reason}: ${built.message}`);
   const base = built.base;
-  if (!verifySignatureBytes(key, base, signature)) return no('SIGNATURE_INVALID', 'BAD_SIGNATURE');
+  if (!verifySignature(key, base, signature)) return no('SIGNATURE_INVALID', 'BAD_SIGNATURE');
 
   if (checksDigest) {
     const digest = checkDigest(view, body ?? new Uint8Array());
