@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, fieldOf, plainWords, serverFieldErrors } from '../src/api.js';
 import { reasonTotals, requestsAndRejections, seriesByOutcome, topKeyRows, type Analytics } from '../src/chart-data.js';
 import { UsageChart } from '../src/chart/UsageChart.js';
-import { keyStatus } from '../src/key-status.js';
+import { keyStatus, matchesStatus, needsRevoked, STATUS_FILTERS } from '../src/key-status.js';
 import { KeyEdit } from '../src/pages/KeyEdit.js';
 import { returnPathOf, safeReturnPath, signInRoute } from '../src/return-path.js';
 import type { KeyDetail } from '../src/types.js';
@@ -225,5 +225,29 @@ describe('key status in words (key-status.ts)', () => {
     const expired = { ...live, expiresAt: new Date(NOW - 60_000).toISOString() };
     expect(keyStatus({ ...expired, enabled: false }, NOW)).toBe('disabled');
     expect(keyStatus({ ...expired, enabled: false, revokedAt: new Date(NOW - 1).toISOString(), revokedReason: 'leaked' }, NOW)).toBe('revoked (leaked)');
+  });
+});
+
+describe('the key list status filter (key-status.ts)', () => {
+  const base = { revokedAt: null, revokedReason: null, enabled: true, expiresAt: null };
+  const keys = {
+    active: base,
+    disabled: { ...base, enabled: false },
+    expired: { ...base, expiresAt: new Date(NOW - 1).toISOString() },
+    revoked: { ...base, revokedAt: new Date(NOW - 1).toISOString(), revokedReason: 'leaked' },
+  };
+  const shown = (filter: Parameters<typeof matchesStatus>[1]) => Object.entries(keys).filter(([, k]) => matchesStatus(k, filter, NOW)).map(([name]) => name);
+
+  it('each status shows only its own keys; "not revoked" shows what the server lists by default', () => {
+    expect(shown('active')).toEqual(['active']);
+    expect(shown('disabled')).toEqual(['disabled']);
+    expect(shown('expired')).toEqual(['expired']);
+    expect(shown('revoked')).toEqual(['revoked']);
+    expect(shown('unrevoked')).toEqual(['active', 'disabled', 'expired']);
+    expect(shown('all')).toEqual(['active', 'disabled', 'expired', 'revoked']);
+  });
+
+  it('asks the server for revoked keys only where the filter can show them', () => {
+    expect(STATUS_FILTERS.filter(([f]) => needsRevoked(f)).map(([f]) => f)).toEqual(['revoked', 'all']);
   });
 });

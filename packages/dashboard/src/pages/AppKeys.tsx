@@ -6,7 +6,7 @@ import { parseKeyCreate, SUBJECT_REQUIRED_KINDS, type FieldErrors } from '../val
 import { ShowOnce } from '../components/ShowOnce.js';
 import { KeyActions } from './KeyActions.js';
 import { KEY_KINDS, type App, type Key } from '../types.js';
-import { keyStatus } from '../key-status.js';
+import { keyStatus, matchesStatus, needsRevoked, STATUS_FILTERS, type StatusFilter } from '../key-status.js';
 import { useAppEnv } from '../app-env.js';
 import { AppTabs } from '../components/AppHeader.js';
 
@@ -25,7 +25,7 @@ export function AppKeys({ appId }: { appId: string }) {
   const [app, setApp] = useState<App>();
   const [env, setEnv] = useAppEnv(appId);
   const [kind, setKind] = useState('');
-  const [status, setStatus] = useState<'active' | 'all'>('active');
+  const [status, setStatus] = useState<StatusFilter>('unrevoked');
   const [keys, setKeys] = useState<readonly Key[]>();
   const [error, setError] = useState<unknown>();
   const [secret, setSecret] = useState<string>();
@@ -36,8 +36,9 @@ export function AppKeys({ appId }: { appId: string }) {
   // Only the newest list request may fill the table: an older answer arriving late (a reload
   // after a revoke racing a filter change) must not overwrite what the filters now ask for.
   const latest = useRef(0);
+  const withRevoked = needsRevoked(status);
   const load = useCallback(async () => {
-    const q = new URLSearchParams({ environment: env, ...(kind ? { kind } : {}), ...(status === 'all' ? { includeRevoked: 'true' } : {}) });
+    const q = new URLSearchParams({ environment: env, ...(kind ? { kind } : {}), ...(withRevoked ? { includeRevoked: 'true' } : {}) });
     const mine = ++latest.current;
     try {
       const items = (await api<{ items: Key[] }>('GET', `/v1/apps/${appId}/keys?${q}`)).items;
@@ -45,11 +46,13 @@ export function AppKeys({ appId }: { appId: string }) {
     } catch (err) {
       if (mine === latest.current) setError(err);
     }
-  }, [appId, env, kind, status]);
+  }, [appId, env, kind, withRevoked]);
   useEffect(() => {
     api<App>('GET', `/v1/apps/${appId}`).then(setApp, setError);
   }, [appId]);
   useEffect(() => void load(), [load]);
+  // Disabled and expired keys come with the unrevoked ones: told apart here, by the words shown.
+  const shown = keys?.filter((k) => matchesStatus(k, status, Date.now()));
 
   const create = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -125,14 +128,17 @@ export function AppKeys({ appId }: { appId: string }) {
           ))}
         </select>
         <label htmlFor="filterStatus">Filter by status</label>
-        <select id="filterStatus" value={status} onChange={(e) => setStatus(e.target.value as 'active' | 'all')}>
-          <option value="active">active</option>
-          <option value="all">all, revoked too</option>
+        <select id="filterStatus" value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
+          {STATUS_FILTERS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
         </select>
       </div>
-      {keys === undefined ? (
+      {shown === undefined ? (
         <p role="status">Loading…</p>
-      ) : keys.length === 0 ? (
+      ) : shown.length === 0 ? (
         <p>No keys match.</p>
       ) : (
         <table>
@@ -148,7 +154,7 @@ export function AppKeys({ appId }: { appId: string }) {
             </tr>
           </thead>
           <tbody>
-            {keys.map((k) => (
+            {shown.map((k) => (
               <tr key={k.id} data-key-id={k.id}>
                 <td>
                   <a href={`#/keys/${k.id}`}>{k.name}</a>
