@@ -22,6 +22,7 @@ const MODULES: Record<string, readonly string[]> = {
     'packages/protocol/src/message-signatures/base.ts',
     'packages/protocol/src/message-signatures/components.ts',
     'packages/protocol/src/message-signatures/message.ts',
+    'packages/protocol/src/message-signatures/common-params.ts',
   ],
   'structured-fields': ['packages/protocol/src/structured-fields.ts'],
   tokens: ['packages/server/src/tokens/verify.ts', 'packages/server/src/tokens/claims.ts'],

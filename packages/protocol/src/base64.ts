@@ -63,25 +63,6 @@ export function base64Decode(text: string): Uint8Array {
   return out; // exactly filled: ⌊3·end/4⌋ bytes for every length that gets here
 }
 
-/**
- * Whether `text` is base64 exactly as `base64Decode` (with the structured-field parser's padding
- * and length checks) would accept it: the alphabet, a length in fours, at most two `=` and only at
- * the end, and zero leftover bits. Checks without decoding, for callers that compare the text.
- */
-export function isCanonicalBase64(text: string): boolean {
-  const length = text.length;
-  if (length % 4 !== 0) return false;
-  let end = length;
-  if (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
-  if (end > 0 && text.charCodeAt(end - 1) === 61) end--;
-  for (let i = 0; i < end; i++) if (sextet(text, i) < 0) return false;
-  const rest = end % 4;
-  // rest 0: no padding; 2: one byte in `xx==`; 3: two bytes in `xxx=` (rest 1 needs length ≢ 0 mod 4).
-  if (rest === 2) return (sextet(text, end - 1) & 0x0f) === 0;
-  if (rest === 3) return (sextet(text, end - 1) & 0x03) === 0;
-  return rest === 0;
-}
-
 /** The 6-bit value of the base64 character at `i`, or -1 outside the alphabet. */
 function sextet(text: string, i: number): number {
   const code = text.charCodeAt(i);

@@ -13,7 +13,14 @@ export class Token {
   constructor(readonly value: string) {}
 }
 export class ByteSequence {
-  constructor(readonly bytes: Uint8Array) {}
+  /**
+   * `text`: the base64 the parser read it from. Its decoding is strict (one spelling per byte
+   * string), so the text is the canonical encoding of `bytes`; a verifier can compare it as it is.
+   */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly text?: string,
+  ) {}
 }
 export type Parameters = ReadonlyArray<readonly [string, BareItem]>;
 export interface Item {

@@ -37,20 +37,6 @@ function paddingIsValid(b64: string): boolean {
 
 const NO_PARAMS: Parameters = [];
 
-/**
- * The parameter keys every signed request repeats (RFC 9421 §2.3), answered as these constants
- * rather than a new string per request; the same characters either way.
- */
-const COMMON_KEYS = ['created', 'expires', 'nonce', 'keyid', 'alg', 'tag'];
-function commonKey(s: string, start: number, end: number): string | undefined {
-  const first = s.charCodeAt(start);
-  for (let k = 0; k < COMMON_KEYS.length; k++) {
-    const key = COMMON_KEYS[k]!;
-    if (key.length === end - start && key.charCodeAt(0) === first && s.startsWith(key, start)) return key;
-  }
-  return undefined;
-}
-
 class Parser {
   i = 0;
   /**
@@ -91,7 +77,7 @@ class Parser {
     let i = start + 1;
     while (i < s.length && isKeyChar(s.charCodeAt(i))) i++;
     this.i = i;
-    return commonKey(s, start, i) ?? s.slice(start, i);
+    return s.slice(start, i);
   }
 
   bareItem(): BareItem {
@@ -184,7 +170,7 @@ class Parser {
     if (b64.length % 4 !== 0 || !paddingIsValid(b64)) this.fail('bad base64');
     this.i = end + 1;
     try {
-      return new ByteSequence(base64Decode(b64));
+      return new ByteSequence(base64Decode(b64), b64);
     } catch {
       return this.fail('bad base64');
     }

@@ -120,6 +120,16 @@ describe('normalizeAuthority() and splitTarget()', () => {
     expect(normalizeAuthority(authority, scheme)).toBe(expected);
   });
 
+  it('one authority under two schemes in turn, and two authorities under one: each normalised for its own', () => {
+    // normalizeAuthority keeps its last answer; it must be keyed by both inputs.
+    expect(normalizeAuthority('a:443', 'https')).toBe('a');
+    expect(normalizeAuthority('a:443', 'http')).toBe('a:443');
+    expect(normalizeAuthority('a:443', 'https')).toBe('a');
+    expect(normalizeAuthority('b:443', 'https')).toBe('b');
+    expect(normalizeAuthority('b:443', 'https')).toBe('b');
+    expect(normalizeAuthority('B:443', 'https')).toBe('b');
+  });
+
   it('splits at the first ?', () => {
     expect(splitTarget('/a?b?c')).toEqual({ path: '/a', query: 'b?c' });
     expect(splitTarget('/a')).toEqual({ path: '/a', query: undefined });

@@ -51,4 +51,48 @@ describe('Signature-Input heads parsed once', () => {
     expect(parseSignatureInput(`${spaced};created=1`)[0]!.raw.canonicalText).toBeUndefined();
     expect(parseSignatureInput(`${spaced};created=2`)[0]).toMatchObject({ created: 2, componentIds: ['"@method"', '"@path"'] });
   });
+
+  // The remembered head's parsed items are shared, not parsed again: the same objects come back.
+  // That sharing is what the cache is for, and what these tests watch to see it used or bypassed.
+  it('a repeated head is parsed once: later inputs share its component list', () => {
+    const head = `${label()}=("@method" "@path")`;
+    const first = parseSignatureInput(`${head};created=1`)[0]!;
+    const second = parseSignatureInput(`${head};created=2;nonce="n"`)[0]!;
+    const third = parseSignatureInput(`${head};created=3;flag`)[0]!; // the general parameter path
+    expect(second.componentIds).toBe(first.componentIds);
+    expect(second.components).toBe(first.components);
+    expect(third.componentIds).toBe(first.componentIds);
+    expect(third).toMatchObject({ created: 3, nonce: undefined });
+  });
+
+  it('a head that is not canonical, or is followed by another member, is not remembered', () => {
+    const spaced = `${label()}=( "@method")`;
+    expect(parseSignatureInput(`${spaced};created=1`)[0]!.componentIds).not.toBe(parseSignatureInput(`${spaced};created=2`)[0]!.componentIds);
+    const l = label();
+    const fromPair = parseSignatureInput(`${l}=("@method");created=1, x${l}=("@path")`)[0]!;
+    expect(parseSignatureInput(`${l}=("@method");created=2`)[0]!.componentIds).not.toBe(fromPair.componentIds);
+  });
+
+  it('two heads in turn both stay remembered; the store holds 256 heads, and the next new one starts it over', () => {
+    const a = `${label()}=("@method")`;
+    const b = `${label()}=("@path")`;
+    const idsOf = (head: string) => parseSignatureInput(`${head};created=1`)[0]!.componentIds;
+    const fresh = () => idsOf(`${label()}=("@authority")`);
+    let aIds = idsOf(a);
+    const bIds = idsOf(b);
+    expect(idsOf(a)).toBe(aIds);
+    expect(idsOf(b)).toBe(bIds);
+    // Other tests in this file left heads behind: add new ones until the store starts over.
+    let n = 0;
+    for (; n < 300; n++) {
+      fresh();
+      if (idsOf(a) !== aIds) break; // evicted; parsing `a` again remembered it beside the newest head
+    }
+    expect(n).toBeLessThan(300);
+    aIds = idsOf(a);
+    for (let k = 0; k < 254; k++) fresh(); // 256 heads now
+    expect(idsOf(a)).toBe(aIds);
+    fresh(); // the 257th: the store starts over with it alone
+    expect(idsOf(a)).not.toBe(aIds);
+  });
 });

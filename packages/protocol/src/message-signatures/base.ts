@@ -1,7 +1,4 @@
-import { isCanonicalBase64 } from '../base64.js';
 import {
-  base64Decode,
-  base64Encode,
   ByteSequence,
   isInnerList,
   parseDictionary,
@@ -149,49 +146,25 @@ function inputOf(label: string, components: readonly ComponentId[], componentIds
 
 /** Parses `Signature`: label → signature bytes. Duplicate labels are errors. */
 export function parseSignatureField(fieldValue: string): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  for (const [label, text] of parseSignatureFieldText(fieldValue)) out.set(label, base64Decode(text));
-  return out;
+  return new Map(byteSequences(fieldValue).map(([label, b]) => [label, b.bytes]));
 }
 
 /**
- * Parses `Signature`: label → the signature as its canonical base64 text, exactly as received
- * (RFC 8941 byte sequences have one canonical spelling, and any other is refused here). An HMAC
- * verifier compares this text with the MAC's own base64, which spares it decoding the signature
- * and making a buffer of the MAC. Duplicate labels are errors.
+ * Parses `Signature`: label → the signature as its base64 text, exactly as received. The parser
+ * decodes strictly (one spelling per byte string), so equal texts are equal signatures: an HMAC
+ * verifier compares this text with the MAC's own base64 and never makes a buffer of the MAC.
  */
 export function parseSignatureFieldText(fieldValue: string): Map<string, string> {
-  const one = singleByteSequence(fieldValue);
-  if (one !== undefined) return one;
-  const out = new Map<string, string>();
-  for (const [label, member] of parseDictionary(fieldValue)) {
-    if (isInnerList(member) || !(member.value instanceof ByteSequence)) throw new SignatureHeaderError(`Signature ${label} is not a byte sequence`);
-    // The parser decoded strictly, so encoding again gives back the text it read.
-    out.set(label, base64Encode(member.value.bytes));
-  }
-  return out;
+  // The parser records the text of every byte sequence it reads.
+  return new Map(byteSequences(fieldValue).map(([label, b]) => [label, b.text!]));
 }
 
-/**
- * The usual `Signature` field, one member `label=:base64:` with no parameters, read without the
- * general dictionary parser. Anything else (a second member, parameters, spaces, a bad key or
- * base64 that is not canonical) returns undefined and the full parser decides, so both paths
- * accept the same texts.
- */
-function singleByteSequence(fieldValue: string): Map<string, string> | undefined {
-  const eq = fieldValue.indexOf('=');
-  if (eq < 1 || fieldValue.charCodeAt(eq + 1) !== 58 /* : */ || fieldValue.charCodeAt(fieldValue.length - 1) !== 58) return undefined;
-  const c0 = fieldValue.charCodeAt(0);
-  if (!((c0 >= 97 && c0 <= 122) || c0 === 42)) return undefined;
-  for (let i = 1; i < eq; i++) {
-    const c = fieldValue.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 42)) return undefined;
-  }
-  const b64 = fieldValue.slice(eq + 2, fieldValue.length - 1);
-  if (b64.length === 0 || !isCanonicalBase64(b64)) return undefined;
-  const out = new Map<string, string>();
-  out.set(fieldValue.slice(0, eq), b64);
-  return out;
+/** Every member of `Signature`, each a byte sequence. Duplicate labels are errors. */
+function byteSequences(fieldValue: string): [string, ByteSequence][] {
+  return parseDictionary(fieldValue).map(([label, member]) => {
+    if (isInnerList(member) || !(member.value instanceof ByteSequence)) throw new SignatureHeaderError(`Signature ${label} is not a byte sequence`);
+    return [label, member.value];
+  });
 }
 
 /** A built signature base, or why none can be built — a value, so the verifier needs no try/catch. */

@@ -33,8 +33,7 @@ export function fromRawHeaders(
 
 /** All values of a field, by case-insensitive name, in order. */
 export function fieldValues(view: HttpMessageView, name: string): string[] {
-  // Callers almost always pass a lowercase literal; lowercasing it anyway costs a builtin call each time.
-  const lower = isLowerAscii(name) ? name : name.toLowerCase();
+  const lower = name.toLowerCase();
   const lines = view.headerLines;
   let out: string[] | undefined;
   for (let i = 0; i < lines.length; i++) {
@@ -47,12 +46,4 @@ export function fieldValues(view: HttpMessageView, name: string): string[] {
     else out.push(lines[i]![1]);
   }
   return out ?? [];
-}
-
-function isLowerAscii(name: string): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if ((c >= 65 && c <= 90) || c > 127) return false;
-  }
-  return true;
 }
