@@ -63,6 +63,25 @@ export function base64Decode(text: string): Uint8Array {
   return out; // exactly filled: ⌊3·end/4⌋ bytes for every length that gets here
 }
 
+/**
+ * Whether `text` is the content of a byte sequence the structured-field parser accepts (RFC 8941
+ * §4.2.7): a length in fours, at most two `=` and only at the end, the alphabet, and zero leftover
+ * bits, so one byte string has one spelling. Checks without decoding, for a verifier that compares
+ * the text itself; held to the parser's answers by protocol/test/signature-field.test.ts.
+ */
+export function isCanonicalBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  let end = text.length;
+  if (text.charCodeAt(end - 1) === 61 /* = */) end--;
+  if (text.charCodeAt(end - 1) === 61) end--;
+  for (let i = 0; i < end; i++) if (sextet(text, i) < 0) return false;
+  // Left over: 2 characters (`xx==`, one byte) keep 4 bits, 3 (`xxx=`, two bytes) keep 2; all zero.
+  const rest = end % 4;
+  if (rest === 2) return (sextet(text, end - 1) & 0x0f) === 0;
+  if (rest === 3) return (sextet(text, end - 1) & 0x03) === 0;
+  return true; // rest 0: whole groups (a length in fours leaves no rest of 1)
+}
+
 /** The 6-bit value of the base64 character at `i`, or -1 outside the alphabet. */
 function sextet(text: string, i: number): number {
   const code = text.charCodeAt(i);

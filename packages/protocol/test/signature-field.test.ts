@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseSignatureField, parseSignatureFieldText } from '../src/message-signatures/index.js';
-import { ByteSequence, isInnerList, parseDictionary } from '../src/structured-fields.js';
+import { isCanonicalBase64 } from '../src/base64.js';
+import { parseSignatureField, parseSignatureFieldText, SignatureHeaderError } from '../src/message-signatures/index.js';
+import { ByteSequence, isInnerList, parseDictionary, StructuredFieldError } from '../src/structured-fields.js';
 
 /**
  * parseSignatureField and parseSignatureFieldText (the verifier's: the base64 as received, for
@@ -20,11 +21,17 @@ function viaDictionary(text: string): Map<string, Uint8Array> | 'refused' {
   }
 }
 
+/** The verifier turns these two into SIGNATURE_INVALID; anything else thrown would be a 500. */
+const refusal = (err: unknown) => {
+  if (err instanceof StructuredFieldError || err instanceof SignatureHeaderError) return 'refused' as const;
+  throw err;
+};
+
 function answer(text: string): Map<string, Uint8Array> | 'refused' {
   try {
     return parseSignatureField(text);
-  } catch {
-    return 'refused';
+  } catch (err) {
+    return refusal(err);
   }
 }
 
@@ -60,6 +67,16 @@ const texts = [
   `=:${sig}:`,
   `sig=:AA::AA:`,
   `sig=:${sig}::`,
+  'a;b=:AAAA:',
+  'a,b=:AAAA:',
+  'aB=:AAAA:',
+  'a =:AAAA:',
+  '\tsig=:AAAA:',
+  'sig=:',
+  'sig==:AAAA:',
+  'sig=:AAAA:x:',
+  'sig=:AAAA',
+  'sig=xAAAA:',
   'sig=1',
   'sig=("a")',
   'sig',
@@ -88,11 +105,41 @@ describe('parseSignatureField', () => {
     let got: Map<string, string> | 'refused';
     try {
       got = parseSignatureFieldText(text);
-    } catch {
-      got = 'refused';
+    } catch (err) {
+      got = refusal(err);
     }
     if (bytes === 'refused') expect(got).toBe('refused');
     else expect([...(got as Map<string, string>)]).toEqual([...bytes].map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
   });
 });
 
+describe('isCanonicalBase64', () => {
+  // What the structured-field parser accepts as a byte sequence's content, by its own checks.
+  const accepted = (text: string) => {
+    try {
+      const member = parseDictionary(`b=:${text}:`)[0]![1];
+      return !isInnerList(member) && member.value instanceof ByteSequence;
+    } catch {
+      return false;
+    }
+  };
+
+  it('accepts exactly what the parser accepts, over every string of up to four characters from a small alphabet', () => {
+    const alphabet = ['A', 'B', 'Q', 'g', '/', '+', '=', '-', ' ', '\u00e9'];
+    const texts = [''];
+    for (let length = 1; length <= 4; length++) for (const prefix of texts.filter((t) => t.length === length - 1)) for (const c of alphabet) texts.push(prefix + c);
+    let canonical = 0;
+    for (const text of texts) {
+      expect(isCanonicalBase64(text), JSON.stringify(text)).toBe(accepted(text));
+      if (accepted(text)) canonical++;
+    }
+    expect(canonical).toBeGreaterThan(100);
+  });
+
+  it('checks the leftover bits of a padded end, and longer texts', () => {
+    for (const [text, ok] of [['AQ==', true], ['AR==', false], ['AAE=', true], ['AAF=', false], [sig, true], [`A${sig.slice(1)}`, true], [`${sig.slice(0, -2)}Z=`, false], [`${sig}AAAA`, false]] as const) {
+      expect(isCanonicalBase64(text), text).toBe(ok);
+      expect(accepted(text), text).toBe(ok);
+    }
+  });
+});

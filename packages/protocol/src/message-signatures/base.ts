@@ -1,5 +1,8 @@
+import { isCanonicalBase64 } from '../base64.js';
 import {
   ByteSequence,
+  isKey,
+  StructuredFieldError,
   isInnerList,
   parseDictionary,
   parseParametersAt,
@@ -146,7 +149,9 @@ function inputOf(label: string, components: readonly ComponentId[], componentIds
 
 /** Parses `Signature`: label → signature bytes. Duplicate labels are errors. */
 export function parseSignatureField(fieldValue: string): Map<string, Uint8Array> {
-  return new Map(byteSequences(fieldValue).map(([label, b]) => [label, b.bytes]));
+  const out = new Map<string, Uint8Array>();
+  for (const [label, member] of parseDictionary(fieldValue)) out.set(label, byteSequence(label, member).bytes);
+  return out;
 }
 
 /**
@@ -155,16 +160,37 @@ export function parseSignatureField(fieldValue: string): Map<string, Uint8Array>
  * verifier compares this text with the MAC's own base64 and never makes a buffer of the MAC.
  */
 export function parseSignatureFieldText(fieldValue: string): Map<string, string> {
+  const one = singleMember(fieldValue);
+  if (one !== undefined) return one;
+  const out = new Map<string, string>();
   // The parser records the text of every byte sequence it reads.
-  return new Map(byteSequences(fieldValue).map(([label, b]) => [label, b.text!]));
+  for (const [label, member] of parseDictionary(fieldValue)) out.set(label, byteSequence(label, member).text!);
+  return out;
 }
 
-/** Every member of `Signature`, each a byte sequence. Duplicate labels are errors. */
-function byteSequences(fieldValue: string): [string, ByteSequence][] {
-  return parseDictionary(fieldValue).map(([label, member]) => {
-    if (isInnerList(member) || !(member.value instanceof ByteSequence)) throw new SignatureHeaderError(`Signature ${label} is not a byte sequence`);
-    return [label, member.value];
-  });
+/**
+ * `Signature` in the shape signers send, one member `label=:base64:`, decided here without the
+ * dictionary parser, by its rules: the label must be a key and the base64 canonical, or the field
+ * is refused. Only other shapes (more members, parameters, a leading space) go to the general
+ * parser; for this shape the two can only agree (`protocol/test/signature-field.test.ts`).
+ */
+function singleMember(fieldValue: string): Map<string, string> | undefined {
+  const eq = fieldValue.indexOf('=');
+  const last = fieldValue.length - 1;
+  // `=` then `:`, a last `:` and none between: nothing follows the bytes, no second member.
+  if (eq < 0 || fieldValue.charCodeAt(eq + 1) !== 58 /* : */ || fieldValue.indexOf(':', eq + 2) !== last || fieldValue.charCodeAt(0) === 32) return undefined;
+  const label = fieldValue.slice(0, eq);
+  if (!isKey(label)) throw new StructuredFieldError('a Signature label is not a key');
+  const text = fieldValue.slice(eq + 2, last);
+  if (!isCanonicalBase64(text)) throw new StructuredFieldError(`Signature ${label}: bad base64`);
+  const out = new Map<string, string>();
+  out.set(label, text);
+  return out;
+}
+
+function byteSequence(label: string, member: Member): ByteSequence {
+  if (isInnerList(member) || !(member.value instanceof ByteSequence)) throw new SignatureHeaderError(`Signature ${label} is not a byte sequence`);
+  return member.value;
 }
 
 /** A built signature base, or why none can be built — a value, so the verifier needs no try/catch. */
