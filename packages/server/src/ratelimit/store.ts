@@ -122,7 +122,14 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const { results, writes } = decideAll(ops, nowMs, (k) => this.tats.get(k)?.tatMs, (k) => this.quotas.get(k));
     for (const w of writes) {
       if (w.type === 'rate') {
-        if (this.tats.size >= this.maxKeys && !this.tats.has(w.key)) this.evict(this.tats);
+        // A bucket already held is updated in place (Map order, and so eviction order, is unchanged either way).
+        const held = this.tats.get(w.key);
+        if (held !== undefined) {
+          held.tatMs = w.tatMs;
+          held.expiresAtMs = w.tatMs;
+          continue;
+        }
+        if (this.tats.size >= this.maxKeys) this.evict(this.tats);
         this.tats.set(w.key, { tatMs: w.tatMs, expiresAtMs: w.tatMs });
       } else {
         if (this.quotas.size >= this.maxKeys && !this.quotas.has(w.key)) this.evict(this.quotas);
