@@ -104,7 +104,7 @@ describe('parseSignatureField', () => {
     expect(Buffer.from(got.get('kw')!).toString('base64')).toBe(sig);
   });
 
-  it('parseSignatureFieldText gives, for every text, the canonical base64 of the same bytes, or refuses too', () => {
+  it('parseSignatureFieldText gives the canonical base64 of the same bytes for every text or refuses too', () => {
     for (const text of texts) {
       const bytes = answer(text);
       let got: Map<string, string> | 'refused';
