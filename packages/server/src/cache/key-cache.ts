@@ -42,14 +42,13 @@ export class KeyCache {
   constructor(private readonly options: KeyCacheOptions) {}
 
   /** `undefined`: not cached; `null`: cached as unknown; otherwise the record. */
-  /** `nowMs`: the caller's clock reading, when it has one for this request already. */
-  get(hash: string, nowMs?: number): CachedKey | null | undefined {
+  get(hash: string): CachedKey | null | undefined {
     const e = this.entries.get(hash);
     if (e === undefined) {
       this.stats.misses++;
       return undefined;
     }
-    if (e.expiresAtMs <= (nowMs ?? this.options.now())) {
+    if (e.expiresAtMs <= this.options.now()) {
       this.forget(hash, e);
       this.stats.misses++;
       return undefined;
