@@ -3,8 +3,9 @@ import { compareLatencyAtRate, compareLoads, startServer } from '../http-load.js
 
 /**
  * The gateway vs a bare undici proxy to the same upstream, both on loopback at 50 connections,
- * measured alternately. Targets (issue #4): throughput ≥ 80% of the bare proxy; added p99 ≤ 2 ms
- * for a cached key with a rate limit, measured at a fixed rate below saturation.
+ * measured alternately. Targets: throughput ≥ 85% of the bare proxy (issue #9; #4 asked 80%);
+ * added p99 ≤ 2 ms for a cached key with a rate limit, measured at a fixed rate below saturation.
+ * The bare proxy gets the same pool (128 connections, no pipelining) and keep-alive as the gateway.
  */
 const bench: BenchCase = {
   name: 'gateway vs bare proxy',
@@ -47,13 +48,14 @@ const bench: BenchCase = {
           notes: 'the other baseline the issue names; same upstream and load',
         },
         {
-          name: `gateway GET, 50 connections at a fixed ${rate.toLocaleString('en-US')} req/s: added p99`,
+          // One row name whatever the rate (the rate is in the note), so each run replaces the row rather than adding one.
+          name: "gateway GET, 50 connections at half the bare proxy's saturation rate: added p99",
           subjectLabel: 'Keyward gateway (key auth, policy, limit)',
           baselineLabel: 'bare undici proxy',
           subject: { opsPerSec: rate, p50Ms: latency.subjectP50Ms, p99Ms: latency.subjectP99Ms },
           baseline: { opsPerSec: rate, p50Ms: latency.baselineP50Ms, p99Ms: latency.baselineP99Ms },
           target: { maxAddedP99Ms: 2 },
-          notes: `both driven at half the bare proxy's saturation rate; median p99 of alternating rounds (p50 ${latency.subjectP50Ms} / ${latency.baselineP50Ms} ms)`,
+          notes: `both driven at ${rate.toLocaleString('en-US')} req/s, half the bare proxy's saturation rate; median p99 of alternating rounds (p50 ${latency.subjectP50Ms} / ${latency.baselineP50Ms} ms)`,
         },
       ];
     } finally {

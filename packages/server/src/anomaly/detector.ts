@@ -39,6 +39,9 @@ const NO_APP = '(none)';
 export class AnomalyDetector {
   private readonly credentials = new Map<string, CredentialState>();
   private readonly apps = new Map<string, AppState>();
+  /** The entity each map holds last (its most recently seen), so touching it again moves nothing. */
+  private newestCredential: string | undefined;
+  private newestApp: string | undefined;
 
   constructor(
     private readonly thresholds: AnomalyThresholds,
@@ -49,8 +52,9 @@ export class AnomalyDetector {
     return this.credentials.size + this.apps.size;
   }
 
-  observe(o: Observation): Anomaly[] {
-    const out: Anomaly[] = [];
+  /** The anomalies this observation raised (usually none: then one shared empty list, nothing allocated). */
+  observe(o: Observation): readonly Anomaly[] {
+    let out: Anomaly[] | undefined;
     const t = this.thresholds;
     if (o.failed || o.signatureFailed) {
       const appKey = o.appId ?? NO_APP;
@@ -58,21 +62,21 @@ export class AnomalyDetector {
       app.failures = add(advance(app.failures, o.atMs, t.baselineAlpha));
       const n = app.failures.count;
       if (n >= t.minFailuresPerMinute && n >= t.failureFactor * Math.max(app.failures.mean, 1) && this.fire(app.cooldowns, 'verification_failures', o.atMs)) {
-        out.push({ rule: 'verification_failures', appId: o.appId, entity: appKey, credentialKind: null, atMs: o.atMs, detail: { failuresThisMinute: n, usualPerMinute: round(app.failures.mean) } });
+        (out ??= []).push({ rule: 'verification_failures', appId: o.appId, entity: appKey, credentialKind: null, atMs: o.atMs, detail: { failuresThisMinute: n, usualPerMinute: round(app.failures.mean) } });
       }
     }
-    if (o.credentialId === null) return out;
+    if (o.credentialId === null) return out ?? NONE;
     const c = this.touchCredential(o);
     if (o.failed || o.signatureFailed) {
       c.failures = add(advance(c.failures, o.atMs, t.baselineAlpha));
       if (o.signatureFailed) c.signatureFailures = add(advance(c.signatureFailures, o.atMs, t.baselineAlpha));
-      return out;
+      return out ?? NONE;
     }
     const warm = c.rate.minutes >= t.warmupMinutes;
     c.rate = add(advance(c.rate, o.atMs, t.baselineAlpha));
     const limit = spikeThreshold(c.rate, t);
     if (warm && c.rate.count > limit && this.fire(c.cooldowns, 'traffic_spike', o.atMs)) {
-      out.push({ rule: 'traffic_spike', appId: c.appId, entity: o.credentialId, credentialKind: c.kind, atMs: o.atMs, detail: { requestsThisMinute: c.rate.count, usualPerMinute: round(c.rate.mean), threshold: round(limit) } });
+      (out ??= []).push({ rule: 'traffic_spike', appId: c.appId, entity: o.credentialId, credentialKind: c.kind, atMs: o.atMs, detail: { requestsThisMinute: c.rate.count, usualPerMinute: round(c.rate.mean), threshold: round(limit) } });
     }
     if (o.clientIp !== null && c.kind !== null && ONE_USER_KINDS.has(c.kind)) {
       const cutoff = o.atMs - t.networkWindowMs;
@@ -82,7 +86,7 @@ export class AnomalyDetector {
       c.networks = networks;
       const distinct = Object.keys(networks).length;
       if (distinct > t.maxNetworks && this.fire(c.cooldowns, 'many_networks', o.atMs)) {
-        out.push({ rule: 'many_networks', appId: c.appId, entity: o.credentialId, credentialKind: c.kind, atMs: o.atMs, detail: { networks: distinct, windowMinutes: t.networkWindowMs / 60_000, threshold: t.maxNetworks } });
+        (out ??= []).push({ rule: 'many_networks', appId: c.appId, entity: o.credentialId, credentialKind: c.kind, atMs: o.atMs, detail: { networks: distinct, windowMinutes: t.networkWindowMs / 60_000, threshold: t.maxNetworks } });
       }
     }
     if (o.subject !== null) c.subjects = remember(c.subjects, o.subject, t.maxUserAgentsPerKey);
@@ -90,10 +94,10 @@ export class AnomalyDetector {
       const known = c.userAgents.length;
       c.userAgents = remember(c.userAgents, o.userAgent, t.maxUserAgentsPerKey);
       if (warm && known > 0 && this.fire(c.cooldowns, 'new_user_agent', o.atMs)) {
-        out.push({ rule: 'new_user_agent', appId: c.appId, entity: o.credentialId, credentialKind: c.kind, atMs: o.atMs, detail: { knownUserAgents: known } });
+        (out ??= []).push({ rule: 'new_user_agent', appId: c.appId, entity: o.credentialId, credentialKind: c.kind, atMs: o.atMs, detail: { knownUserAgents: known } });
       }
     }
-    return out;
+    return out ?? NONE;
   }
 
   /** A key was seen in a URL: always an anomaly (once per cooldown per key). */
@@ -118,6 +122,8 @@ export class AnomalyDetector {
 
   /** Loads persisted baselines (oldest first), keeping at most `maxEntities` of each kind. */
   restore(entries: readonly BaselineEntry[]): void {
+    this.newestCredential = undefined;
+    this.newestApp = undefined;
     for (const e of entries) {
       if (e.type === 'app') this.put(this.apps, e.entity, e.state);
       else this.put(this.credentials, e.entity, e.state);
@@ -135,10 +141,15 @@ export class AnomalyDetector {
     const id = o.credentialId!;
     const existing = this.credentials.get(id);
     if (existing) {
-      this.credentials.delete(id);
-      this.credentials.set(id, existing);
+      // Already the most recently seen (the usual case: a busy key's requests follow each other): nothing to reorder.
+      if (this.newestCredential !== id) {
+        this.credentials.delete(id);
+        this.credentials.set(id, existing);
+        this.newestCredential = id;
+      }
       return existing;
     }
+    this.newestCredential = id;
     const fresh: CredentialState = {
       appId: o.appId,
       kind: o.credentialKind,
@@ -157,10 +168,14 @@ export class AnomalyDetector {
   private touchApp(appId: string, atMs: number): AppState {
     const existing = this.apps.get(appId);
     if (existing) {
-      this.apps.delete(appId);
-      this.apps.set(appId, existing);
+      if (this.newestApp !== appId) {
+        this.apps.delete(appId);
+        this.apps.set(appId, existing);
+        this.newestApp = appId;
+      }
       return existing;
     }
+    this.newestApp = appId;
     const fresh: AppState = { failures: newBaseline(atMs), cooldowns: {} };
     this.put(this.apps, appId, fresh);
     return fresh;
@@ -177,10 +192,14 @@ export class AnomalyDetector {
 }
 
 /** Newest last, at most `max` entries. */
-function remember(list: readonly string[], value: string, max: number): string[] {
+function remember(list: string[], value: string, max: number): string[] {
+  // Already the newest (a subject repeating its calls): the list as it is, no copy per request.
+  if (list.length > 0 && list[list.length - 1] === value) return list;
   const next = list.filter((v) => v !== value);
   next.push(value.slice(0, 256));
   return next.length > max ? next.slice(next.length - max) : next;
 }
 
 const round = (n: number): number => Math.round(n * 100) / 100;
+
+const NONE: readonly Anomaly[] = Object.freeze([]);

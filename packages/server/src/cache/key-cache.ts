@@ -42,13 +42,14 @@ export class KeyCache {
   constructor(private readonly options: KeyCacheOptions) {}
 
   /** `undefined`: not cached; `null`: cached as unknown; otherwise the record. */
-  get(hash: string): CachedKey | null | undefined {
+  /** `nowMs`: the caller's clock reading, when it has one for this request already. */
+  get(hash: string, nowMs?: number): CachedKey | null | undefined {
     const e = this.entries.get(hash);
     if (e === undefined) {
       this.stats.misses++;
       return undefined;
     }
-    if (e.expiresAtMs <= this.options.now()) {
+    if (e.expiresAtMs <= (nowMs ?? this.options.now())) {
       this.forget(hash, e);
       this.stats.misses++;
       return undefined;

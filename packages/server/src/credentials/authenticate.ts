@@ -11,6 +11,7 @@ import { digestsEqual } from '../lib/crypto.js';
 import { keyCaller, type Caller, type CallerResult } from './caller.js';
 import { isKeywardJwt, looksLikeJwt, presented } from './extract.js';
 import type { ExternalToken } from '../oidc/scheme.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 
 /** The request as the authenticator sees it: raw enough for signature bases. */
 export interface AuthRequest {
@@ -88,24 +89,29 @@ const no = (code: DenyCode, reason: string): CallerResult => ({ valid: false, co
  *    request fails, it is never ignored in favour of the bearer credential (no stripping or
  *    downgrade). When both are present they must name the same app and environment.
  * Root and refresh tokens are never accepted here.
+ *
+ * Synchronous when the answer needs no I/O (a cached key, no signature): see lib/maybe-promise.ts.
  */
-export async function authenticate(req: AuthRequest, verifiers: CredentialVerifiers, context: AuthContext = {}): Promise<CallerResult> {
+export function authenticate(req: AuthRequest, verifiers: CredentialVerifiers, context: AuthContext = {}): MaybePromise<CallerResult> {
   const p = presented(req.headers);
   if (p.type === 'none') return no('CREDENTIAL_MISSING', 'NONE');
   if (p.type === 'ambiguous') return no('INVALID_CREDENTIAL', 'AMBIGUOUS');
   if (p.type === 'malformed') return no('INVALID_CREDENTIAL', 'MALFORMED_AUTHORIZATION');
-
-  let bearer: CallerResult | undefined;
-  if (p.type === 'bearer') {
-    bearer = await verifyBearer(p.value, req, verifiers, context);
-    if (!bearer.valid) return bearer;
-  }
   const hasSignature = req.headers['signature-input'] !== undefined || req.headers.signature !== undefined;
-  if (!hasSignature) return bearer!;
+  if (p.type === 'signature') return withSignature(req, verifiers, context, undefined);
+  const bearer = verifyBearer(p.value, req, verifiers, context);
+  // Without a signature the bearer credential's answer is the answer (synchronous for a cached key).
+  if (!hasSignature) return bearer;
+  if (bearer instanceof Promise) return bearer.then((b) => (b.valid ? withSignature(req, verifiers, context, b) : b));
+  return bearer.valid ? withSignature(req, verifiers, context, bearer) : bearer;
+}
+
+/** A present signature is always verified; with a valid bearer credential both must name one app and environment. */
+async function withSignature(req: AuthRequest, verifiers: CredentialVerifiers, context: AuthContext, bearer: Extract<CallerResult, { valid: true }> | undefined): Promise<CallerResult> {
   if (!verifiers.signatures) return no('SIGNATURE_INVALID', 'SIGNATURES_NOT_CONFIGURED');
   const signed = await verifiers.signatures(req, context);
   if (!signed.valid) return signed;
-  if (!bearer?.valid) return signed;
+  if (bearer === undefined) return signed;
   const a = bearer.caller;
   const s = signed.caller;
   if (a.appId !== s.appId || a.environment !== s.environment) return no('INVALID_CREDENTIAL', 'SIGNATURE_OTHER_APP');
@@ -114,7 +120,7 @@ export async function authenticate(req: AuthRequest, verifiers: CredentialVerifi
   return { valid: true, code: 'VALID', caller: { ...a, signed: true, signedBy: s.id } };
 }
 
-async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifiers, context: AuthContext): Promise<CallerResult> {
+function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifiers, context: AuthContext): MaybePromise<CallerResult> {
   if (looksLikeJwt(value)) {
     if (v.oidc !== undefined && !isKeywardJwt(value)) {
       const app = req.headers[APP_HEADER];
@@ -133,7 +139,12 @@ async function verifyBearer(value: string, req: AuthRequest, v: CredentialVerifi
   if (subject !== undefined) requirements.subject = subject;
   if (req.clientCertSha256) requirements.clientCertSha256 = req.clientCertSha256;
   if (context.deferCredits) requirements.deferCredits = true;
-  const d = await verifyKeyOn(v.keys, value, requirements, req.connection);
+  const d = verifyKeyOn(v.keys, value, requirements, req.connection);
+  return d instanceof Promise ? d.then((decided) => keyResult(decided, context)) : keyResult(d, context);
+}
+
+/** A key verification's decision as the caller it proves (or its refusal). */
+function keyResult(d: KeyDecision, context: AuthContext): CallerResult {
   if (!d.valid) {
     if (d.retryAfterMs === undefined) return no(d.code, d.reason);
     return d.policies ? { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs, policies: d.policies } : { valid: false, code: d.code, reason: d.reason, retryAfterMs: d.retryAfterMs };

@@ -12,15 +12,16 @@ const SIGNATURE_FAILURES: ReadonlySet<Code> = new Set(['SIGNATURE_INVALID', 'SIG
  */
 export function observeAuthentication(
   observe: (o: Observation) => void,
-  seen: { readonly clientIp: string | null; readonly userAgent: string | null },
+  clientIp: string | null,
+  userAgent: string | null,
   auth: CallerResult,
   appId: string | null,
   atMs: number,
 ): void {
   if (auth.valid) {
     const c = auth.caller;
-    observe({ atMs, appId: c.appId, credentialId: c.id, credentialKind: c.kind, subject: c.subject ?? null, clientIp: seen.clientIp, userAgent: seen.userAgent, failed: false, signatureFailed: false });
+    observe({ atMs, appId: c.appId, credentialId: c.id, credentialKind: c.kind, subject: c.subject ?? null, clientIp, userAgent, failed: false, signatureFailed: false });
   } else if (auth.code !== 'CREDENTIAL_MISSING') {
-    observe({ atMs, appId, credentialId: null, credentialKind: null, subject: null, clientIp: seen.clientIp, userAgent: seen.userAgent, failed: true, signatureFailed: SIGNATURE_FAILURES.has(auth.code) });
+    observe({ atMs, appId, credentialId: null, credentialKind: null, subject: null, clientIp, userAgent, failed: true, signatureFailed: SIGNATURE_FAILURES.has(auth.code) });
   }
 }

@@ -4,13 +4,14 @@ import type { Environment } from '../keys/model.js';
 import type { Clock } from '../lib/clock.js';
 import type { Mutable } from '../lib/mutable.js';
 import { evaluate, resourceFor, type CompiledAccessMap, type PolicyRequest } from '../policy/evaluate.js';
-import { enforceLimits, mapPolicies } from '../policy/limits.js';
+import { enforceLimits, mapPolicies, type LimitOutcome } from '../policy/limits.js';
 import { CREDITS_POLICY, creditsPolicy } from './budgets.js';
 import type { Resource } from '../policy/model.js';
 import { rateLimitHeaders, retryAfter, type PolicyState } from '../ratelimit/headers.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
 import { authenticate, type AuthContext, type AuthRequest, type CredentialVerifiers } from './authenticate.js';
-import type { Caller } from './caller.js';
+import type { Caller, CallerResult } from './caller.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import { keysInTarget } from './extract.js';
 import { observeAuthentication } from './observe.js';
 
@@ -110,115 +111,192 @@ const deny = (code: Code, headers: Record<string, string> = {}, detail?: string)
  *  7. the key's credits, by the call's cost. Credits come last: a call refused by the map, the
  *     secret check, the authorizer or a limit must not cost the caller anything.
  */
-export function createPipeline(options: PipelineOptions): (req: PipelineRequest) => Promise<PipelineOutcome> {
-  const { verifiers, accessMap, authorize, limits, now, onDecision, secrets } = options;
+export function createPipeline(options: PipelineOptions): (req: PipelineRequest) => MaybePromise<PipelineOutcome> {
+  const { verifiers, accessMap, authorize, limits, now, onDecision, secrets, attestation } = options;
   // Built once, by assignment (per-request spreads are a measurable cost here).
   const context: Mutable<AuthContext> = { deferCredits: true };
   if (options.appId) context.appId = options.appId;
   if (options.environment) context.environment = options.environment;
+
+  /*
+   * The steps below run synchronously as long as none needs I/O (a cached key, the in-memory or
+   * SQLite limiter, no secret, authorizer, assertion or credits): then a call allocates no promise
+   * and waits no microtask turn (lib/maybe-promise.ts). Each step ends by calling the next; a step
+   * that awaits continues in `then`. The clock is read once per synchronous stretch and passed on,
+   * and read again after anything awaited.
+   */
 
   /**
    * A key refused by its own (or its identity's) rate limit, before the map was reached: its
    * policies with their state, and the map's for the route with none (nothing of them was
    * counted), so the 429 lists the same policies as the 200.
    */
-  const refusedByOwnLimit = (policies: readonly PolicyState[], req: PipelineRequest): Record<string, string> => {
+  const refusedByOwnLimit = (policies: readonly PolicyState[], req: PipelineRequest, nowMs: number): Record<string, string> => {
     const credits = policies.find((p) => p.name === CREDITS_POLICY);
     const own = policies.filter((p) => p.name !== CREDITS_POLICY);
     const resource = accessMap ? resourceFor(accessMap, req.method, req.path) : undefined;
-    return budgetHeaders(own, resource ? mapPolicies(accessMap!, resource, now()) : NO_POLICIES, credits);
+    return budgetHeaders(own, resource ? mapPolicies(accessMap!, resource, nowMs) : NO_POLICIES, credits);
   };
 
-  const monitors = async (r: Resource, caller: Caller): Promise<boolean> => options.attestation !== undefined && (r.monitor === true || (await options.attestation.monitorOnly(caller.appId, caller.environment)));
+  const monitors = async (r: Resource, caller: Caller): Promise<boolean> => attestation !== undefined && (r.monitor === true || (await attestation.monitorOnly(caller.appId, caller.environment)));
 
-  return async (req) => {
-    const inUrl = keysInTarget(req.rawTarget);
-    if (inUrl.length > 0) {
-      await verifiers.reportKeysInUrl?.(inUrl, { where: options.where, requestId: req.requestId });
-      return deny('KEY_IN_URL', {}, 'send keys in the Authorization or X-Api-Key header, never in a URL; this key is now marked exposed');
-    }
-    const auth = await authenticate(req, verifiers, context);
+  /** 1. A key in the URL: flagged (exposed, audited, maybe revoked) before the refusal is answered. */
+  const keyInUrl = async (inUrl: readonly string[], req: PipelineRequest): Promise<PipelineOutcome> => {
+    await verifiers.reportKeysInUrl?.(inUrl, { where: options.where, requestId: req.requestId });
+    return deny('KEY_IN_URL', {}, 'send keys in the Authorization or X-Api-Key header, never in a URL; this key is now marked exposed');
+  };
+
+  /** 2. The authentication's outcome, observed for anomaly detection, then the access map. */
+  const authenticated = (req: PipelineRequest, auth: CallerResult): MaybePromise<PipelineOutcome> => {
+    const nowMs = now();
     if (verifiers.observe) {
       const ua = req.headers['user-agent'];
-      observeAuthentication(verifiers.observe, { clientIp: req.clientIp, userAgent: typeof ua === 'string' ? ua : null }, auth, options.appId ?? null, now());
+      observeAuthentication(verifiers.observe, req.clientIp, typeof ua === 'string' ? ua : null, auth, options.appId ?? null, nowMs);
     }
-    if (!auth.valid) return auth.policies ? deny(auth.code, refusedByOwnLimit(auth.policies, req)) : deny(auth.code, retryAfter(auth.retryAfterMs));
-    const caller = auth.caller;
+    if (!auth.valid) return auth.policies ? deny(auth.code, refusedByOwnLimit(auth.policies, req, nowMs)) : deny(auth.code, retryAfter(auth.retryAfterMs));
+    const call: Call = { req, caller: auth.caller, resource: undefined, injected: undefined, headers: {}, cost: 1 };
+    return accessMap ? mapped(call, accessMap, nowMs) : withSecret(call, nowMs);
+  };
 
-    let resource: Resource | undefined;
-    if (accessMap) {
-      const call: Mutable<PolicyRequest> = { method: req.method, path: req.path };
-      const version = req.headers[APP_VERSION_HEADER];
-      if (typeof version === 'string') call.appVersion = version;
-      if (options.audience !== undefined) call.audience = options.audience;
-      let decision = evaluate(accessMap, call, caller);
-      onDecision?.(decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
-      if (!decision.allowed && decision.code === 'ATTESTATION_REQUIRED' && decision.resource && (await monitors(decision.resource, caller))) {
-        options.attestation!.monitored(decision.code, decision.resource.path, caller);
-        decision = evaluate(accessMap, call, { ...caller, attested: true });
-        if (decision.allowed) decision = { ...decision, resource: { ...decision.resource, require: decision.resource.require.filter((r) => r !== 'assertion') } };
-      }
-      if (!decision.allowed) {
-        if (decision.code === 'ATTESTATION_REQUIRED' && decision.resource) options.attestation?.refused?.(decision.code, decision.reason, decision.resource.path, caller);
-        return deny(decision.code);
-      }
-      resource = decision.resource;
-      if (resource.require.includes('assertion')) {
-        const asserted = options.attestation ? await options.attestation.verifyAssertion(caller, req) : ({ ok: false, code: 'ASSERTION_REQUIRED', reason: 'NO_ATTESTATION_GATE' } as const);
-        if (!asserted.ok) {
-          onDecision?.(asserted.code, asserted.reason);
-          if (!MONITORABLE.has(asserted.code) || !(await monitors(resource, caller))) {
-            options.attestation?.refused?.(asserted.code, asserted.reason, resource.path, caller);
-            return deny(asserted.code);
-          }
-          options.attestation!.monitored(asserted.code, resource.path, caller);
-        }
-      }
+  /** 3. The access map (deny by default); a missing attestation may be only monitored. */
+  const mapped = (call: Call, map: CompiledAccessMap, nowMs: number): MaybePromise<PipelineOutcome> => {
+    const { req, caller } = call;
+    const request: Mutable<PolicyRequest> = { method: req.method, path: req.path };
+    const version = req.headers[APP_VERSION_HEADER];
+    if (typeof version === 'string') request.appVersion = version;
+    if (options.audience !== undefined) request.audience = options.audience;
+    const decision = evaluate(map, request, caller);
+    onDecision?.(decision.allowed ? 'VALID' : decision.code, decision.allowed ? 'VALID' : decision.reason);
+    if (decision.allowed) return asserted(call, decision.resource, nowMs);
+    if (decision.code === 'ATTESTATION_REQUIRED' && decision.resource && attestation !== undefined) return unattested(call, map, request, decision.resource, decision.reason);
+    return deny(decision.code);
+  };
+
+  /** 3, monitor-only: the missing attestation is recorded and the map decides as if the caller were attested. */
+  const unattested = async (call: Call, map: CompiledAccessMap, request: PolicyRequest, resource: Resource, reason: string): Promise<PipelineOutcome> => {
+    const { caller } = call;
+    if (!(await monitors(resource, caller))) {
+      attestation!.refused?.('ATTESTATION_REQUIRED', reason, resource.path, caller);
+      return deny('ATTESTATION_REQUIRED');
     }
+    attestation!.monitored('ATTESTATION_REQUIRED', resource.path, caller);
+    const decision = evaluate(map, request, { ...caller, attested: true });
+    if (!decision.allowed) {
+      if (decision.code === 'ATTESTATION_REQUIRED' && decision.resource) attestation!.refused?.(decision.code, decision.reason, decision.resource.path, caller);
+      return deny(decision.code);
+    }
+    return asserted(call, { ...decision.resource, require: decision.resource.require.filter((r) => r !== 'assertion') }, now());
+  };
 
-    let injected: string | undefined;
-    const inject = resource?.injectSecret;
-    if (inject && secrets) {
-      injected = await secrets.reveal(caller.appId, caller.environment, inject.name);
+  /** 3, then: the per-request assertion where the resource requires one (monitor-only mode records a failure). */
+  const asserted = (call: Call, resource: Resource, nowMs: number): MaybePromise<PipelineOutcome> => {
+    call.resource = resource;
+    call.cost = resource.cost;
+    return resource.require.includes('assertion') ? assertion(call, resource) : withSecret(call, nowMs);
+  };
+
+  const assertion = async (call: Call, resource: Resource): Promise<PipelineOutcome> => {
+    const { caller } = call;
+    const checked = attestation ? await attestation.verifyAssertion(caller, call.req) : ({ ok: false, code: 'ASSERTION_REQUIRED', reason: 'NO_ATTESTATION_GATE' } as const);
+    if (!checked.ok) {
+      onDecision?.(checked.code, checked.reason);
+      if (!MONITORABLE.has(checked.code) || !(await monitors(resource, caller))) {
+        attestation?.refused?.(checked.code, checked.reason, resource.path, caller);
+        return deny(checked.code);
+      }
+      attestation!.monitored(checked.code, resource.path, caller);
+    }
+    return withSecret(call, now());
+  };
+
+  /** 4. The server-held secret the resource injects: SECRET_NOT_SET, before anything is spent, when it was never set. */
+  const withSecret = (call: Call, nowMs: number): MaybePromise<PipelineOutcome> => {
+    const inject = call.resource?.injectSecret;
+    if (!inject || !secrets) return authorized(call, nowMs);
+    return secrets.reveal(call.caller.appId, call.caller.environment, inject.name).then((injected) => {
       if (injected === undefined) return deny('SECRET_NOT_SET', {}, 'a server-held secret this route needs is not set; an operator must set it');
-    }
+      call.injected = injected;
+      return authorized(call, now());
+    });
+  };
 
-    const headers: Record<string, string> = {};
-    let cost = resource ? resource.cost : 1;
-    if (authorize) {
-      const decision = await authorize(caller, req);
+  /** 5. The embedding app's own decision, which may also set the call's cost. */
+  const authorized = (call: Call, nowMs: number): MaybePromise<PipelineOutcome> => {
+    if (!authorize) return budgets(call, nowMs);
+    return authorize(call.caller, call.req).then((decision) => {
       if (!decision.allowed) return deny(decision.code, { ...decision.responseHeaders });
-      Object.assign(headers, decision.responseHeaders);
+      Object.assign(call.headers, decision.responseHeaders);
       if (decision.cost !== undefined) {
         // A negative cost would credit the key: developer misuse, not a refusal.
         if (!Number.isInteger(decision.cost) || decision.cost < 0 || decision.cost > CREDIT_LIMITS.maxCostPerCall) throw new TypeError(`authorize() returned cost ${decision.cost}: a whole number from 0 to ${CREDIT_LIMITS.maxCostPerCall}`);
-        cost = decision.cost;
+        call.cost = decision.cost;
       }
-    }
+      return budgets(call, now());
+    });
+  };
 
-    // Every budget is one RateLimit policy, listed on every answer in one order: the key's own
-    // limits (already counted by the verification), the map's, then the key's credits.
-    const own = caller.limitPolicies ?? NO_POLICIES;
-    let mapStates: readonly PolicyState[] = NO_POLICIES;
-    if (accessMap && resource) {
-      const limited = await enforceLimits(accessMap, resource, caller, req.clientIp, limits, now());
-      mapStates = limited.states;
-      if (!limited.ok) return deny(limited.code, budgetHeaders(own, mapStates, caller.credits ? creditsPolicy(caller.credits, now()) : undefined), limited.code === 'RATE_LIMITED' ? 'rate limit' : 'quota');
-    }
+  /**
+   * 6. The map's rate limits and quota. Every budget is one RateLimit policy, listed on every
+   * answer in one order: the key's own limits (already counted by the verification), the map's,
+   * then the key's credits.
+   */
+  const budgets = (call: Call, nowMs: number): MaybePromise<PipelineOutcome> => {
+    if (!accessMap || !call.resource) return credited(call, NO_POLICIES, nowMs);
+    const limited = enforceLimits(accessMap, call.resource, call.caller, call.req.clientIp, limits, nowMs);
+    return limited instanceof Promise ? limited.then((l) => limitsSpent(call, l, now())) : limitsSpent(call, limited, nowMs);
+  };
 
-    let credits: PolicyState | undefined = caller.credits ? creditsPolicy(caller.credits, now()) : undefined;
-    if (caller.meteredKey && cost > 0) {
-      const spent = await verifiers.keys.spendDeferred(caller.id, cost);
-      if (caller.credits && spent.remaining !== undefined && spent.resetAtMs !== undefined) credits = creditsPolicy(caller.credits, now(), { remaining: spent.remaining, resetAtMs: spent.resetAtMs, refused: !spent.ok });
+  const limitsSpent = (call: Call, limited: LimitOutcome, nowMs: number): MaybePromise<PipelineOutcome> => {
+    if (limited.ok) return credited(call, limited.states, nowMs);
+    const { caller } = call;
+    return deny(limited.code, budgetHeaders(caller.limitPolicies ?? NO_POLICIES, limited.states, caller.credits ? creditsPolicy(caller.credits, nowMs) : undefined), limited.code === 'RATE_LIMITED' ? 'rate limit' : 'quota');
+  };
+
+  /** 7. The key's credits, by the call's cost: last, so a call refused by anything before costs nothing. */
+  const credited = (call: Call, mapStates: readonly PolicyState[], nowMs: number): MaybePromise<PipelineOutcome> => {
+    const { caller } = call;
+    const credits: PolicyState | undefined = caller.credits ? creditsPolicy(caller.credits, nowMs) : undefined;
+    if (!caller.meteredKey || call.cost <= 0) return allowed(call, mapStates, credits);
+    return verifiers.keys.spendDeferred(caller.id, call.cost).then((spent) => {
+      const own = caller.limitPolicies ?? NO_POLICIES;
+      let after = credits;
+      if (caller.credits && spent.remaining !== undefined && spent.resetAtMs !== undefined) after = creditsPolicy(caller.credits, now(), { remaining: spent.remaining, resetAtMs: spent.resetAtMs, refused: !spent.ok });
       if (!spent.ok && spent.code !== 'USAGE_EXCEEDED') return deny(spent.code);
       if (!spent.ok) {
-        const listed = own.length > 0 || mapStates.length > 0 || credits !== undefined ? budgetHeaders(own, mapStates, credits) : {};
+        const listed = own.length > 0 || mapStates.length > 0 || after !== undefined ? budgetHeaders(own, mapStates, after) : {};
         // Retry-After is never earlier than the refusing policy's t (ratelimit/headers.ts); without a listed policy, the wait alone.
         return deny(spent.code, listed['retry-after'] !== undefined ? listed : { ...listed, ...retryAfter(spent.retryAfterMs) }, 'the key has no credits left');
       }
-    }
+      return allowed(call, mapStates, after);
+    });
+  };
+
+  const allowed = (call: Call, mapStates: readonly PolicyState[], credits: PolicyState | undefined): PipelineOutcome => {
+    const { caller, resource, injected, headers } = call;
+    const own = caller.limitPolicies ?? NO_POLICIES;
     if (own.length > 0 || mapStates.length > 0 || credits !== undefined) Object.assign(headers, budgetHeaders(own, mapStates, credits));
     if (!resource) return { allow: true, caller, responseHeaders: headers };
     return injected === undefined ? { allow: true, caller, resource, responseHeaders: headers } : { allow: true, caller, resource, responseHeaders: headers, injected };
   };
+
+  return (req) => {
+    const inUrl = keysInTarget(req.rawTarget);
+    if (inUrl.length > 0) return keyInUrl(inUrl, req);
+    const auth = authenticate(req, verifiers, context);
+    return auth instanceof Promise ? auth.then((a) => authenticated(req, a)) : authenticated(req, auth);
+  };
+}
+
+/** One call's progress through steps 3–7: one object per request, filled in as the steps pass. */
+interface Call {
+  readonly req: PipelineRequest;
+  readonly caller: Caller;
+  /** The map's resource, once the map allowed the call (none without a map). */
+  resource: Resource | undefined;
+  /** The opened `injectSecret` value. */
+  injected: string | undefined;
+  /** The authorizer's response headers; the budgets' are added last. */
+  readonly headers: Record<string, string>;
+  /** What a metered key pays: the resource's cost (1 without a map), or the authorizer's. */
+  cost: number;
 }

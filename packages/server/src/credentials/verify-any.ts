@@ -84,7 +84,7 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
   });
   // In memory, synchronous: a burst of failures against one app, a key from many networks.
   if (observed && verifiers.observe) {
-    observeAuthentication(verifiers.observe, { clientIp: observed.clientIp ?? null, userAgent: observed.userAgent ?? headers['user-agent'] ?? null }, result, context.appId ?? null, observed.now());
+    observeAuthentication(verifiers.observe, observed.clientIp ?? null, observed.userAgent ?? headers['user-agent'] ?? null, result, context.appId ?? null, observed.now());
   }
   if (!result.valid) {
     onReason?.('any', result.code, result.reason);

@@ -42,6 +42,8 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
     private readonly upstreamName: string,
   ) {
     if (scrubBody && scrub !== undefined && !scrub.empty) this.body = new BodyScrubber(scrub);
+    // The clock is read only for what reports it (the latency metric).
+    this.dispatchedMs = ex.observer !== undefined ? performance.now() : 0;
   }
 
   /** Set on routes that inject a secret: the body streams through it (scrub.ts). */
@@ -53,7 +55,7 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
     if (this.controller && !this.controller.aborted) this.controller.abort(err);
   }
 
-  private readonly dispatchedMs = performance.now();
+  private readonly dispatchedMs: number;
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -132,7 +134,8 @@ export class Exchange {
   readonly requestId: string;
   /** The request's span (a no-op one without an OpenTelemetry SDK) and the traceparent the upstream gets. */
   readonly trace: RequestTrace;
-  private readonly startedMs = performance.now();
+  /** When the request began, for the request log's duration (read only when there is a log). */
+  private readonly startedMs: number;
   private logged = false;
   /** True once the gateway itself answered with a problem. */
   answered = false;
@@ -157,6 +160,7 @@ export class Exchange {
     private readonly expectsContinue: boolean,
     readonly observer: GatewayObserver | undefined,
   ) {
+    this.startedMs = onRequest !== undefined ? performance.now() : 0;
     this.requestId = req.headers['x-request-id'] === undefined ? newRequestId() : requestIdFrom(req.headers['x-request-id']);
     this.trace = startRequestTrace(req.method ?? 'GET', req.headers, { 'http.request.method': req.method ?? '', 'keyward.process': 'gateway', 'keyward.request_id': this.requestId });
     if (observer !== undefined) {

@@ -1,10 +1,12 @@
 import type { Mutable } from '../lib/mutable.js';
 import type { Caller } from '../credentials/caller.js';
-import { createPipeline, type PipelineOptions } from '../credentials/pipeline.js';
+import { createPipeline, type PipelineOptions, type PipelineOutcome } from '../credentials/pipeline.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { Environment } from '../keys/model.js';
 import type { Keyward } from '../keyward.js';
 import { routeFor, type CompiledAccessMap } from '../policy/evaluate.js';
 import type { RateLimitStore } from '../ratelimit/store.js';
+import type { ScrubSet } from './scrub.js';
 import { SecretScrubCache } from './secret-scrub.js';
 import type { GatewayDecision, GatewayPolicy, GatewayRequest } from './types.js';
 
@@ -92,21 +94,64 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
   /**
    * The identity headers the upstream receives, made once per remembered identity (they are a
    * function of the same caller fields as the token, compared by `sameIdentity`), not rebuilt per
-   * request. Shared and read-only: a route that injects a secret copies them.
+   * request. Shared and read-only: a route that injects a secret copies them. Synchronous while
+   * the remembered token is fresh (lib/maybe-promise.ts).
    */
-  async function identityHeaders(caller: Caller): Promise<Readonly<Record<string, string>>> {
+  function identityHeaders(caller: Caller): MaybePromise<Readonly<Record<string, string>>> {
     const last = lastByCredential.get(caller.id);
     if (last !== undefined && last.untilMs > kw.now() && sameIdentity(last.caller, caller)) return (last.headers ??= identityHeadersOf(last.caller, last.token));
-    const token = await identityFor(caller);
-    const remembered = lastByCredential.get(caller.id);
-    // identityFor has just remembered this caller with this token: keep its headers with it.
-    if (remembered !== undefined && remembered.token === token && remembered.caller === caller) return (remembered.headers ??= identityHeadersOf(caller, token));
-    return identityHeadersOf(caller, token);
+    return identityFor(caller).then((token) => {
+      const remembered = lastByCredential.get(caller.id);
+      // identityFor has just remembered this caller with this token: keep its headers with it.
+      if (remembered !== undefined && remembered.token === token && remembered.caller === caller) return (remembered.headers ??= identityHeadersOf(caller, token));
+      return identityHeadersOf(caller, token);
+    });
   }
 
   function rememberLast(caller: Caller, entry: { token: string; untilMs: number }): void {
     if (lastByCredential.size > 50_000) lastByCredential.clear();
     lastByCredential.set(caller.id, { caller, token: entry.token, untilMs: entry.untilMs });
+  }
+
+  /** The pipeline's outcome as the gateway's decision: a refusal with its route, or the headers to add. */
+  function decided(req: GatewayRequest, outcome: PipelineOutcome): MaybePromise<GatewayDecision> {
+    if (!outcome.allow) {
+      const refused: Mutable<Extract<GatewayDecision, { allow: false }>> = { allow: false, code: outcome.code, responseHeaders: outcome.headers };
+      if (outcome.detail !== undefined) refused.detail = outcome.detail;
+      const route = routeFor(map, req.method, req.path);
+      if (route !== undefined) refused.route = route;
+      return refused;
+    }
+    const identity = identityHeaders(outcome.caller);
+    return identity instanceof Promise ? identity.then((h) => allowed(outcome, h)) : allowed(outcome, identity);
+  }
+
+  function allowed(outcome: Extract<PipelineOutcome, { allow: true }>, identity: Readonly<Record<string, string>>): MaybePromise<GatewayDecision> {
+    const { caller, resource, injected } = outcome;
+    let upstreamHeaders = identity;
+    const inject = resource?.injectSecret;
+    const responseHeaders = outcome.responseHeaders;
+    // The pipeline opened the secret before any credit was spent (SECRET_NOT_SET when missing).
+    // Fail closed should that ever change: a route that injects is never forwarded without its secret.
+    if (inject && injected === undefined) return { allow: false, code: 'SECRET_NOT_SET', responseHeaders };
+    if (inject && injected !== undefined) {
+      // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
+      upstreamHeaders = { ...upstreamHeaders, [inject.header]: inject.format.split('{secret}').join(injected) };
+    }
+    const decision: Mutable<Extract<GatewayDecision, { allow: true }>> = { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
+    if (resource !== undefined) {
+      decision.route = resource.path;
+      // The loader guarantees a resource's upstream is declared; a missing one would be a bug, and
+      // the default upstream is never a silent stand-in for the service the map named.
+      if (resource.upstream !== undefined) {
+        const spec = map.map.upstreams[resource.upstream];
+        if (spec === undefined) throw new Error(`resource ${resource.name} names undeclared upstream ${resource.upstream}`);
+        decision.upstream = spec;
+      }
+    }
+    if (!scrubCache.active) return decision;
+    const scrub = scrubCache.get(caller.appId, caller.environment, kw.now());
+    return scrub instanceof Promise ? scrub.then((s) => withScrub(decision, s, injected)) : withScrub(decision, scrub, injected);
   }
 
   return {
@@ -115,47 +160,20 @@ export function createGatewayPolicy(options: GatewayPolicyOptions): GatewayPolic
       // A signature or an attestation assertion covers the body (its Content-Digest): read it first.
       return (req.headers['signature-input'] !== undefined || req.headers.signature !== undefined || req.headers['keyward-assertion'] !== undefined) && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
     },
-    async decide(req: GatewayRequest): Promise<GatewayDecision> {
-      const outcome = await pipeline(req);
-      if (!outcome.allow) {
-        const refused: Mutable<Extract<GatewayDecision, { allow: false }>> = { allow: false, code: outcome.code, responseHeaders: outcome.headers };
-        if (outcome.detail !== undefined) refused.detail = outcome.detail;
-        const route = routeFor(map, req.method, req.path);
-        if (route !== undefined) refused.route = route;
-        return refused;
-      }
-      const { caller, resource, injected } = outcome;
-
-      let upstreamHeaders = await identityHeaders(caller);
-      const inject = resource?.injectSecret;
-      const responseHeaders = outcome.responseHeaders;
-      // The pipeline opened the secret before any credit was spent (SECRET_NOT_SET when missing).
-      // Fail closed should that ever change: a route that injects is never forwarded without its secret.
-      if (inject && injected === undefined) return { allow: false, code: 'SECRET_NOT_SET', responseHeaders };
-      if (inject && injected !== undefined) {
-        // split/join, not String.replace: a value holding `$&`, `$'` or `$\`` is injected verbatim.
-        upstreamHeaders = { ...upstreamHeaders, [inject.header]: inject.format.split('{secret}').join(injected) };
-      }
-      const allowed: Mutable<Extract<GatewayDecision, { allow: true }>> = { allow: true, upstreamHeaders, responseHeaders, credentialId: caller.id };
-      if (resource !== undefined) {
-        allowed.route = resource.path;
-        // The loader guarantees a resource's upstream is declared; a missing one would be a bug, and
-        // the default upstream is never a silent stand-in for the service the map named.
-        if (resource.upstream !== undefined) {
-          const spec = map.map.upstreams[resource.upstream];
-          if (spec === undefined) throw new Error(`resource ${resource.name} names undeclared upstream ${resource.upstream}`);
-          allowed.upstream = spec;
-        }
-      }
-      if (!scrubCache.active) return allowed;
-      const scrub = await scrubCache.get(caller.appId, caller.environment, kw.now());
-      if (injected !== undefined) {
-        allowed.scrub = SecretScrubCache.withValue(scrub, injected);
-        allowed.scrubBody = true;
-      } else allowed.scrub = scrub;
-      return allowed;
+    decide(req: GatewayRequest): MaybePromise<GatewayDecision> {
+      const outcome = pipeline(req);
+      return outcome instanceof Promise ? outcome.then((o) => decided(req, o)) : decided(req, outcome);
     },
   };
+}
+
+/** The secret values the response must not echo: every injected secret of the app, and this route's own value fresh. */
+function withScrub(decision: Mutable<Extract<GatewayDecision, { allow: true }>>, scrub: ScrubSet, injected: string | undefined): GatewayDecision {
+  if (injected !== undefined) {
+    decision.scrub = SecretScrubCache.withValue(scrub, injected);
+    decision.scrubBody = true;
+  } else decision.scrub = scrub;
+  return decision;
 }
 
 /** What the upstream is told of the verified caller, beside the identity token. */

@@ -13,7 +13,8 @@ import { forwardingHeaders } from './forwarded.js';
 import { resolveLimits, type GatewayOptions } from './options.js';
 import { guardRequest, upstreamHeaders } from './request-guard.js';
 import { pathProblem } from './target.js';
-import type { GatewayRequest } from './types.js';
+import type { GatewayDecision, GatewayRequest } from './types.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import { answerPreflight } from './cors.js';
 import { UpstreamPools } from './upstreams.js';
 import { askForScannableBody, Exchange, pathOf, UpstreamResponse } from './exchange.js';
@@ -46,7 +47,12 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
   const perCredential = new InFlight(limits.maxInFlightPerCredential);
   const tls = Boolean(options.tls);
 
-  async function proxy(ex: Exchange): Promise<void> {
+  /**
+   * One request, in the order of its checks. Synchronous from the request event to the upstream
+   * dispatch when the decision needed no I/O (lib/maybe-promise.ts): no promise and no microtask
+   * turn per request; a signed body or a decision that waits on the store continues in `then`.
+   */
+  function proxy(ex: Exchange): MaybePromise<void> {
     const { req, requestId } = ex;
     const method = req.method ?? 'GET';
     if (REFUSED_METHODS.has(method)) return ex.refuse('METHOD_NOT_ALLOWED', `${method} is never forwarded`, ALLOW);
@@ -67,35 +73,52 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     const view: Mutable<GatewayRequest> = { method, rawTarget, path, headers: req.headers, rawHeaders: req.rawHeaders, clientIp, requestId, connection: req.socket };
     const cert = clientCertOf(req).clientCertSha256;
     if (cert) view.clientCertSha256 = cert;
-    if (options.policy.needsBody(view)) {
-      // A signed body is part of the decision, so it is read first (and 100 Continue sent for it).
-      ex.continueIfAsked();
-      ex.watchBody(bodies);
-      const read = await readBody(req, maxBody);
-      if (ex.answered) return;
-      if (ex.clientGone) return ex.abandon();
-      if (read === 'too_large') return ex.refuse('PAYLOAD_TOO_LARGE', `signed bodies are limited to ${maxBody} bytes`);
-      view.body = read;
-    }
-    const body = view.body;
-    let decision;
+    return options.policy.needsBody(view) ? readThenDecide(ex, view) : decide(ex, view);
+  }
+
+  /** A signed body is part of the decision, so it is read first (and 100 Continue sent for it). */
+  async function readThenDecide(ex: Exchange, view: Mutable<GatewayRequest>): Promise<void> {
+    ex.continueIfAsked();
+    ex.watchBody(bodies);
+    const read = await readBody(ex.req, maxBody);
+    if (ex.answered) return;
+    if (ex.clientGone) return ex.abandon();
+    if (read === 'too_large') return ex.refuse('PAYLOAD_TOO_LARGE', `signed bodies are limited to ${maxBody} bytes`);
+    view.body = read;
+    return decide(ex, view);
+  }
+
+  /** The policy's decision; a throw or a rejection means a broken dependency: fail closed. */
+  function decide(ex: Exchange, view: GatewayRequest): MaybePromise<void> {
+    let decision: MaybePromise<GatewayDecision>;
     try {
-      decision = await options.policy.decide(view);
+      decision = options.policy.decide(view);
     } catch (err) {
-      options.onError?.(err, requestId);
-      return ex.refuse('STORE_UNAVAILABLE', 'the gateway could not decide; failing closed');
+      return undecided(ex, err);
     }
+    if (decision instanceof Promise) return decision.then((d) => forward(ex, view, d), (err: unknown) => undecided(ex, err));
+    forward(ex, view, decision);
+  }
+
+  function undecided(ex: Exchange, err: unknown): void {
+    options.onError?.(err, ex.requestId);
+    ex.refuse('STORE_UNAVAILABLE', 'the gateway could not decide; failing closed');
+  }
+
+  function forward(ex: Exchange, view: GatewayRequest, decision: GatewayDecision): void {
+    const { req } = ex;
     ex.route = decision.route;
     // The decision may have waited on the store: a client that left meanwhile gets nothing forwarded.
     if (ex.clientGone) return ex.abandon();
     if (!decision.allow) return ex.refuse(decision.code, decision.detail, decision.responseHeaders);
     if (decision.credentialId !== undefined && !ex.hold(perCredential, decision.credentialId)) return ex.refuse('TOO_MANY_IN_FLIGHT', 'too many requests in flight for this credential');
 
+    const body = view.body;
     const headers = upstreamHeaders(req, { keepCookies: options.keepCookies ?? false, decided: decision.upstreamHeaders });
     Object.assign(headers, decision.upstreamHeaders);
-    forwardingHeaders(req, { clientIp, tls, peerTrusted: options.peerTrusted?.(req) ?? false }, headers);
-    if (cert) headers['x-keyward-client-cert-sha256'] = cert;
-    headers['x-request-id'] = requestId;
+    forwardingHeaders(req, { clientIp: view.clientIp, tls, peerTrusted: options.peerTrusted?.(req) ?? false }, headers);
+    if (view.clientCertSha256) headers['x-keyward-client-cert-sha256'] = view.clientCertSha256;
+    headers['x-request-id'] = ex.requestId;
     propagate(ex.trace, headers);
     if (decision.scrubBody) askForScannableBody(headers);
     const hasBody = body !== undefined ? body.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
@@ -107,18 +130,26 @@ export function createGateway(options: GatewayOptions): { server: Server; handle
     const target = upstreams.target(decision.upstream);
     const handler = new UpstreamResponse(ex, decision.responseHeaders, options.onError, decision.scrub, decision.scrubBody === true, target.name);
     ex.upstream = handler;
-    target.pool.dispatch({ method: method as never, path: target.basePath + rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
+    target.pool.dispatch({ method: view.method as never, path: target.basePath + view.rawTarget, headers, body: body ?? (hasBody ? req : null) }, handler);
+  }
+
+  /** What no step handled: an error before any answer is a 500, after the status line a cut connection. */
+  function failed(ex: Exchange, err: unknown): void {
+    if (ex.answered) return; // already answered (a slow body): the error is the aborted read
+    if (ex.clientGone) return ex.abandon(); // the client left mid-body: the error is its aborted read
+    options.onError?.(err, ex.requestId);
+    if (!ex.res.headersSent) ex.refuse('INTERNAL');
+    else ex.res.destroy();
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
     const ex = new Exchange(req, res, options.onRequest, expectsContinue, options.observer);
-    proxy(ex).catch((err) => {
-      if (ex.answered) return; // already answered (a slow body): the error is the aborted read
-      if (ex.clientGone) return ex.abandon(); // the client left mid-body: the error is its aborted read
-      options.onError?.(err, ex.requestId);
-      if (!res.headersSent) ex.refuse('INTERNAL');
-      else res.destroy();
-    });
+    try {
+      const pending = proxy(ex);
+      if (pending instanceof Promise) pending.catch((err: unknown) => failed(ex, err));
+    } catch (err) {
+      failed(ex, err);
+    }
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => handle(req, res, false);
 

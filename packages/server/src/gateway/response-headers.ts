@@ -31,7 +31,8 @@ export function guardResponseHeaders(headers: Record<string, string | string[]>,
 
 /** `x-keyward-…` in any case, and the `_` spelling some servers and CGI layers map it to. */
 export function isKeywardName(name: string): boolean {
-  if (name.length < 10) return false;
+  // Most names do not start with x: refused before any slice or case fold (once per response header).
+  if (name.length < 10 || (name.charCodeAt(0) | 0x20) !== 0x78) return false;
   const head = name.slice(0, 10).toLowerCase();
   return head === 'x-keyward-' || head === 'x_keyward_' || head === 'x-keyward_' || head === 'x_keyward-';
 }

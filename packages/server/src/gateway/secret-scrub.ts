@@ -1,5 +1,6 @@
 import type { Environment } from '../keys/model.js';
 import type { CompiledAccessMap } from '../policy/evaluate.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import { ScrubSet } from './scrub.js';
 
 /** What the cache needs of the secret service: the gateway-only plaintext read. */
@@ -34,10 +35,15 @@ export class SecretScrubCache {
     return this.names.length > 0;
   }
 
-  async get(appId: string, environment: Environment, nowMs: number): Promise<ScrubSet> {
+  /** Synchronous while the entry is fresh (lib/maybe-promise.ts); reads the secrets again once it expired. */
+  get(appId: string, environment: Environment, nowMs: number): MaybePromise<ScrubSet> {
     const id = `${appId}|${environment}`;
     const hit = this.entries.get(id);
     if (hit !== undefined && hit.untilMs > nowMs) return hit.set;
+    return this.load(id, appId, environment, nowMs);
+  }
+
+  private async load(id: string, appId: string, environment: Environment, nowMs: number): Promise<ScrubSet> {
     const values: string[] = [];
     for (const name of this.names) {
       const v = await this.secrets.reveal(appId, environment, name);

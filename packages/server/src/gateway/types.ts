@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Code } from '../errors/catalogue.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { ScrubSet } from './scrub.js';
 
 /** What the gateway's decision sees of a client request. Nothing here is HTTP-framework specific. */
@@ -54,6 +55,9 @@ export type GatewayDecision =
 export interface GatewayPolicy {
   /** True when this request's credential needs the body in hand (e.g. a Content-Digest to check). */
   needsBody(req: Omit<GatewayRequest, 'body'>): boolean;
-  /** Authenticate, authorise, rate-limit. Must not throw for a "no"; a throw means broken (→ 503, fail closed). */
-  decide(req: GatewayRequest): Promise<GatewayDecision>;
+  /**
+   * Authenticate, authorise, rate-limit. Must not throw for a "no"; a throw or a rejection means
+   * broken (→ 503, fail closed). Synchronous when nothing needed I/O (lib/maybe-promise.ts).
+   */
+  decide(req: GatewayRequest): MaybePromise<GatewayDecision>;
 }

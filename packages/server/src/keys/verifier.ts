@@ -64,9 +64,11 @@ export class KeyVerifier {
    * check after the hash — cache or store, revocation, the whole decision — runs as in `verify`.
    */
   verifyDigest(hash: string, req: VerifyRequirements = {}): KeyDecision | Promise<KeyDecision> {
-    const found = this.deps.cache.get(hash);
+    // One clock read for the cache's expiry, the decision and the usage record of a cached key.
+    const nowMs = this.deps.now();
+    const found = this.deps.cache.get(hash, nowMs);
     if (found === undefined) return this.verifyUncached(hash, req);
-    return this.finish(found ?? undefined, req);
+    return this.finish(found ?? undefined, req, nowMs);
   }
 
   private async verifyUncached(hash: string, req: VerifyRequirements): Promise<KeyDecision> {
@@ -78,13 +80,13 @@ export class KeyVerifier {
     // match a different hash. Cache hits are keyed by the exact hash string already.
     if (found && !digestsEqual(found.secret.hash, hash)) found = null;
     cache.set(hash, found, generation);
-    return this.finish(found ?? undefined, req);
+    return this.finish(found ?? undefined, req, this.deps.now());
   }
 
-  private finish(found: Parameters<typeof decideKey>[0], req: VerifyRequirements): KeyDecision | Promise<KeyDecision> {
-    const decision = decideKey(found, req, this.deps.now());
+  private finish(found: Parameters<typeof decideKey>[0], req: VerifyRequirements, nowMs: number): KeyDecision | Promise<KeyDecision> {
+    const decision = decideKey(found, req, nowMs);
     if (decision.valid && (((decision.key.ratelimit || decision.key.identity?.ratelimit) && this.deps.limits) || (isMetered(decision.key) && !req.deferCredits))) return this.limitAndSpend(decision, req);
-    if (decision.valid) this.deps.usage.record(decision.key.id, this.deps.now());
+    if (decision.valid) this.deps.usage.record(decision.key.id, nowMs);
     return this.report(decision);
   }
 

@@ -4,6 +4,7 @@ import type { LimitScope, Resource } from './model.js';
 import { periodEnd, periodStart, type GcraLimit, type Refill } from '../ratelimit/gcra.js';
 import { rateLimitHeaders, type PolicyState } from '../ratelimit/headers.js';
 import { limitKey, type LimitOp, type LimitOpResult, type RateLimitStore } from '../ratelimit/store.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 
 export type LimitOutcome =
   | { readonly ok: true; readonly headers: Record<string, string>; readonly states: readonly PolicyState[] }
@@ -58,7 +59,7 @@ function planOf(compiled: CompiledAccessMap, resource: Resource): LimitPlan {
   return plan;
 }
 
-export async function enforceLimits(compiled: CompiledAccessMap, resource: Resource, caller: Caller, clientIp: string, store: RateLimitStore, nowMs: number): Promise<LimitOutcome> {
+export function enforceLimits(compiled: CompiledAccessMap, resource: Resource, caller: Caller, clientIp: string, store: RateLimitStore, nowMs: number): MaybePromise<LimitOutcome> {
   // Every limit is decided first and spent only if all allow (one atomic consumeAll): a call
   // refused by a later limit spends nothing from the earlier ones.
   const plan = planOf(compiled, resource);
@@ -68,7 +69,15 @@ export async function enforceLimits(compiled: CompiledAccessMap, resource: Resou
   const q = plan.quota?.q;
   if (q) ops.push({ type: 'quota', key: plan.quota!.keyPrefix + bucketOf(q.by, caller, clientIp), quota: q, cost: resource.cost });
   if (ops.length === 0) return { ok: true, headers: {}, states: [] };
-  const decided = await store.consumeAll(ops, nowMs);
+  const decided = store.consumeAll(ops, nowMs);
+  // Synchronous on a store that needed no I/O (lib/maybe-promise.ts).
+  return decided instanceof Promise ? decided.then((d) => limitOutcome(plan, resource, d, nowMs)) : limitOutcome(plan, resource, decided, nowMs);
+}
+
+/** What the limiter decided, as the call's RateLimit policies (and its refusal code, if any). */
+function limitOutcome(plan: LimitPlan, resource: Resource, decided: readonly LimitOpResult[], nowMs: number): LimitOutcome {
+  const specs = plan.specs;
+  const q = plan.quota?.q;
   // Every policy is reported, on a 200 and on a 429 alike; a refusal spent nothing anywhere, so
   // the policies that would have allowed it report what they had before it.
   const allowed = decided.every((r) => r.decision.allowed);

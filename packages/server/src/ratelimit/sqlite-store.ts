@@ -1,4 +1,5 @@
 import type { SharedSqlite } from '../store/sqlite-shared.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import { ConsumeAllStore, decideAll, type LimitOp, type LimitOpResult } from './store.js';
 
 /**
@@ -51,12 +52,15 @@ export class SqliteRateLimitStore extends ConsumeAllStore {
     });
   }
 
+  /** Synchronous unless a sweep is due or the file is busy (then it waits its turn): lib/maybe-promise.ts. */
+  consumeAll(ops: readonly LimitOp[], nowMs: number): MaybePromise<readonly LimitOpResult[]> {
+    if (nowMs - this.lastSweepMs >= (this.options.sweepIntervalMs ?? 10_000)) return this.sweepThenRun(ops, nowMs);
+    return this.run(ops, nowMs);
+  }
 
-  async consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
-    if (nowMs - this.lastSweepMs >= (this.options.sweepIntervalMs ?? 10_000)) {
-      this.lastSweepMs = nowMs;
-      await Promise.resolve(this.sweep(nowMs)).catch(() => {}); // a busy sweep waits for the next interval
-    }
+  private async sweepThenRun(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
+    this.lastSweepMs = nowMs;
+    await Promise.resolve(this.sweep(nowMs)).catch(() => {}); // a busy sweep waits for the next interval
     return this.run(ops, nowMs);
   }
 }

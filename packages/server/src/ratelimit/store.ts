@@ -1,3 +1,4 @@
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import { gcra, spendQuota, type GcraDecision, type GcraLimit, type QuotaState, type Refill } from './gcra.js';
 
 /**
@@ -15,8 +16,11 @@ export interface RateLimitStore {
    * Several limits for one call, all or nothing: every operation is decided against the current
    * state, and the spends are written only if every one allowed, in one atomic step. A refusal by
    * any limit therefore spends nothing from the others (policy/limits.ts).
+   *
+   * A store that decides without I/O (memory, SQLite when not busy) may answer synchronously
+   * (lib/maybe-promise.ts); callers `await` the result or check for a promise.
    */
-  consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]>;
+  consumeAll(ops: readonly LimitOp[], nowMs: number): MaybePromise<readonly LimitOpResult[]>;
 }
 
 /**
@@ -24,7 +28,7 @@ export interface RateLimitStore {
  * every backend decides single limits exactly as it decides combined ones.
  */
 export abstract class ConsumeAllStore implements RateLimitStore {
-  abstract consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]>;
+  abstract consumeAll(ops: readonly LimitOp[], nowMs: number): MaybePromise<readonly LimitOpResult[]>;
 
   async consume(key: string, limit: GcraLimit, nowMs: number, cost: number): Promise<GcraDecision> {
     const [r] = await this.consumeAll([{ type: 'rate', key, limit, cost }], nowMs);
@@ -113,12 +117,19 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { allowed: r.allowed, remaining: r.remaining, resetMs: r.resetMs };
   }
 
-  async consumeAll(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
+  consumeAll(ops: readonly LimitOp[], nowMs: number): readonly LimitOpResult[] {
     this.sweep(nowMs);
     const { results, writes } = decideAll(ops, nowMs, (k) => this.tats.get(k)?.tatMs, (k) => this.quotas.get(k));
     for (const w of writes) {
       if (w.type === 'rate') {
-        if (this.tats.size >= this.maxKeys && !this.tats.has(w.key)) this.evict(this.tats);
+        // A bucket already held is updated in place (Map order, and so eviction order, is unchanged either way).
+        const held = this.tats.get(w.key);
+        if (held !== undefined) {
+          held.tatMs = w.tatMs;
+          held.expiresAtMs = w.tatMs;
+          continue;
+        }
+        if (this.tats.size >= this.maxKeys) this.evict(this.tats);
         this.tats.set(w.key, { tatMs: w.tatMs, expiresAtMs: w.tatMs });
       } else {
         if (this.quotas.size >= this.maxKeys && !this.quotas.has(w.key)) this.evict(this.quotas);

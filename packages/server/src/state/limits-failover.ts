@@ -87,7 +87,7 @@ export class FailoverRateLimitStore extends ConsumeAllStore {
     return false;
   }
 
-  private local(ops: readonly LimitOp[], nowMs: number): Promise<readonly LimitOpResult[]> {
+  private local(ops: readonly LimitOp[], nowMs: number): readonly LimitOpResult[] {
     this.options.onFallback();
     return this.fallback.consumeAll(ops.map((op) => share(op, this.options.nodes)), nowMs);
   }

@@ -108,6 +108,22 @@ describe('pipeline: authentication', () => {
     expect(await run(request('/nowhere'))).toMatchObject({ allow: false, code: 'ACCESS_DENIED' });
   });
 
+  it('answers a value, not a promise, when no step needs I/O; a step that waits makes it a promise with the same outcome', async () => {
+    // Synchronous key answer, in-memory limiter: nothing to wait for (lib/maybe-promise.ts).
+    const { run } = pipeline({}, { accessMap: MAP });
+    const now = run(request('/limited'));
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(now).toMatchObject({ allow: true, resource: { name: 'limited' }, responseHeaders: { ratelimit: '"tight";r=0;t=60' } });
+    // The same call with a key that needs the store: a promise, and the limit it already spent refuses the call.
+    const stub = stubVerifiers({});
+    const verify = stub.verifiers.keys.verify.bind(stub.verifiers.keys);
+    const slow = createPipeline({ verifiers: { ...stub.verifiers, keys: { ...stub.verifiers.keys, verify: async (v: string, r: Parameters<typeof verify>[1]) => verify(v, r) } as typeof stub.verifiers.keys }, where: 'test', limits: new MemoryRateLimitStore(), now: manualClock(Date.UTC(2026, 5, 1)), accessMap: MAP });
+    const first = slow(request('/limited'));
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ allow: true, resource: { name: 'limited' } });
+    expect(await slow(request('/limited'))).toMatchObject({ allow: false, code: 'RATE_LIMITED' });
+  });
+
   it('without a map every authenticated caller passes, with no resource', async () => {
     const { run } = pipeline({});
     const outcome = await run(request('/anything'));

@@ -110,6 +110,34 @@ describe('gateway proxy', () => {
     expect(up.seen).toHaveLength(0);
   });
 
+  it('a policy that throws (synchronously) or rejects fails closed: 503 STORE_UNAVAILABLE, the error reported, nothing forwarded', async () => {
+    const up = await startUpstream();
+    cleanups.push(up.close);
+    const broken = new Error('store down');
+    const allow = { allow: true, upstreamHeaders: {}, responseHeaders: {} } as const;
+    // decide may answer a value (no I/O needed) or a promise: a broken dependency surfaces either way.
+    const policies: [string, GatewayPolicy['decide']][] = [
+      ['throws', () => { throw broken; }],
+      ['rejects', () => Promise.reject(broken)],
+      ['answers synchronously', () => allow],
+    ];
+    for (const [name, decide] of policies) {
+      const errors: unknown[] = [];
+      const gw = await start(up.url, { needsBody: () => false, decide }, { onError: (err) => errors.push(err) });
+      const res = await request(`${gw}/v1/things`);
+      const body = (await res.body.json()) as { code?: string };
+      if (name === 'answers synchronously') {
+        expect(res.statusCode, name).toBe(200);
+        expect(errors, name).toEqual([]);
+      } else {
+        expect(res.statusCode, name).toBe(503);
+        expect(body.code, name).toBe('STORE_UNAVAILABLE');
+        expect(errors, name).toEqual([broken]);
+      }
+    }
+    expect(up.seen).toHaveLength(1); // only the allowed one
+  });
+
   it('oversized headers get 431 and no upstream traffic', async () => {
     const up = await startUpstream();
     cleanups.push(up.close);
