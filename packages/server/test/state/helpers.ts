@@ -19,12 +19,12 @@ export type SharedBackend = (typeof SHARED_BACKENDS)[number];
  * run: separate stores, caches and connections, sharing only the SQLite file or the PostgreSQL
  * schema. Real clock (signatures are time-bound).
  */
-export async function twoInstances(config: Record<string, unknown> = {}, backend: SharedBackend = 'sqlite'): Promise<{ a: Keyward; b: Keyward; dir: string; close: () => Promise<void> }> {
+export async function twoInstances(config: Record<string, unknown> = {}, backend: SharedBackend = 'sqlite', aNow?: () => number): Promise<{ a: Keyward; b: Keyward; dir: string; close: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-shared-'));
   const opts = { config: { logLevel: 'silent' as const, changePollIntervalMs: POLL_MS, usageFlushIntervalMs: 0, ...config } };
   const schema = backend === 'postgres' ? await freshSchema() : undefined;
   const open = () => (schema ? openPostgresStore({ url: PG_URL, poolSize: 4, schema }) : openSqliteStore({ dataDir: dir }));
-  const a = await createKeyward({ ...opts, store: open() });
+  const a = await createKeyward({ ...opts, store: open(), ...(aNow ? { now: aNow } : {}) });
   const b = await createKeyward({ ...opts, store: open(), keyring: a.keyring });
   return {
     a,
