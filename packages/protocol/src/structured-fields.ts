@@ -37,18 +37,6 @@ function paddingIsValid(b64: string): boolean {
 
 const NO_PARAMS: Parameters = [];
 
-/** A byte sequence's length and padding (base64Decode checks the alphabet and leftover bits). */
-const hasBase64Shape = (b64: string) => b64.length % 4 === 0 && paddingIsValid(b64);
-
-/** The content of a byte sequence (between its colons, RFC 8941 §4.2.7), strictly decoded. */
-function decoded(b64: string): ByteSequence | undefined {
-  try {
-    return new ByteSequence(base64Decode(b64), b64);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether `text` is a whole key (RFC 8941 §3.1.2): lcalpha or `*`, then lcalpha, digits, `_-.*`. */
 export function isKey(text: string): boolean {
   const c = text.charCodeAt(0);
@@ -186,9 +174,14 @@ class Parser {
     const end = this.s.indexOf(':', this.i);
     if (end < 0) this.fail('unterminated byte sequence');
     const b64 = this.s.slice(this.i, end);
-    if (!hasBase64Shape(b64)) this.fail('bad base64');
+    // base64Decode refuses any character outside the alphabet; padding and length are checked here.
+    if (b64.length % 4 !== 0 || !paddingIsValid(b64)) this.fail('bad base64');
     this.i = end + 1;
-    return decoded(b64) ?? this.fail('bad base64');
+    try {
+      return new ByteSequence(base64Decode(b64), b64);
+    } catch {
+      return this.fail('bad base64');
+    }
   }
 
   boolean(): boolean {
