@@ -1622,7 +1622,7 @@ export interface Operations {
       subject?: string;
       request?: {
         method: string;
-        /** The request target exactly as sent, e.g. /v1/x?y=1 */
+        /** The request target exactly as sent, e.g. /v1/x?y=1. One carrying a key, as sent or percent-encoded, answers {valid: false, code: KEY_IN_URL} and every real key in it is marked exposed (revoked when its app says so) */
         target: string;
         /** Header lines as sent, duplicates kept */
         headers: [string, string][];

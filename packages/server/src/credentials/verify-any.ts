@@ -1,12 +1,14 @@
 import type { Environment } from '../keys/model.js';
 import { missingScope } from '../keys/scopes.js';
+import { newRequestId } from '../lib/ids.js';
 import { authenticate, SUBJECT_HEADER, type CredentialVerifiers } from './authenticate.js';
 import type { Caller } from './caller.js';
+import { keysInTarget } from './extract.js';
+import { observeAuthentication } from './observe.js';
 import type { AttestationGate } from './pipeline.js';
 
 /** The per-request assertion header (attestation/assertion.ts); spelled here so credentials/ does not import attestation/. */
 const ASSERTION_HEADER = 'keyward-assertion';
-import { observeAuthentication } from './observe.js';
 
 /** What to verify: a credential string (key, session key or token — told apart by form), or a whole signed request. */
 export type VerifyAnyInput =
@@ -25,6 +27,8 @@ export interface VerifyAnyOptions {
   readonly attestation?: Pick<AttestationGate, 'verifyAssertion'>;
   /** Anomaly detection's view of the request (VerifyAnyObservation). */
   readonly observed?: VerifyAnyObservation;
+  /** The verify call's own request id, for the audit record of a key found in a request's target (default: a new one). */
+  readonly requestId?: string;
 }
 
 /**
@@ -54,6 +58,11 @@ export type VerifyAnyResult =
  * body's Content-Digest, the signature, then the counter's compare-and-set, which this call
  * spends): `asserted: true` when it holds, its code when not. Without the gate it is refused
  * (fail closed): a header nobody checked must not read as a pass.
+ *
+ * A whole request whose target carries a key (as sent or percent-encoded, found by the pipeline's
+ * own `keysInTarget`) is refused with `KEY_IN_URL` before anything is verified, as the gateway and
+ * the middleware refuse it: every real key found is reported through `reportKeysInUrl` (marked
+ * exposed, audited as seen at `verify` with the request id, revoked when its app says so).
  */
 export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAnyInput, context: VerifyAnyContext = {}, onReason?: (scheme: string, code: string, reason: string) => void, options: VerifyAnyOptions = {}): Promise<VerifyAnyResult> {
   const { observed } = options;
@@ -67,9 +76,16 @@ export async function verifyAny(verifiers: CredentialVerifiers, input: VerifyAny
     if (input.subject) rawHeaders.push(SUBJECT_HEADER, input.subject);
     clientIp = input.clientIp ?? '';
   } else {
+    target = input.request.target;
+    // Cheap when the target holds no `kw_` and no `%` (mayHoldKey): nothing is decoded.
+    const inUrl = keysInTarget(target);
+    if (inUrl.length > 0) {
+      await verifiers.reportKeysInUrl?.(inUrl, { where: 'verify', requestId: options.requestId ?? newRequestId() });
+      onReason?.('any', 'KEY_IN_URL', 'KEY_IN_TARGET');
+      return { valid: false, code: 'KEY_IN_URL' };
+    }
     for (const [n, v] of input.request.headers) rawHeaders.push(n, v);
     method = input.request.method;
-    target = input.request.target;
     body = input.request.body;
     clientIp = input.request.clientIp ?? '';
   }

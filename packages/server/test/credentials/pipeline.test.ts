@@ -7,14 +7,16 @@ import type { Keyward } from '../../src/keyward.js';
 import { compileAccessMap } from '../../src/policy/evaluate.js';
 import { parseAccessMap } from '../../src/policy/load.js';
 import { MemoryRateLimitStore } from '../../src/ratelimit/store.js';
+import { createSigner } from '../../../client/src/signer.js';
 import { startUpstream } from '../gateway/upstream.js';
-import { CLI, makeApi, makeKeyward } from '../helpers.js';
+import { bearer, CLI, makeApi, makeKeyward } from '../helpers.js';
 import { FRAMEWORKS } from '../middleware/probes.js';
 
 /**
  * The one pipeline, seen through every adapter: the admin API, the gateway and the three
  * middlewares must refuse a key in a URL in every spelling, flag the key, answer with the same
- * problem body (request id included) and challenge every 401.
+ * problem body (request id included) and challenge every 401. `POST /v1/verify` applies the same
+ * key-in-URL rule to the target of the request it is asked about (answered as a result, not a problem).
  */
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -122,6 +124,35 @@ describe('admin API and gateway on the pipeline', () => {
       await res.body.dump();
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+  });
+});
+
+describe('POST /v1/verify on the pipeline’s key-in-URL rule', () => {
+  it('a signed request whose target carries a key, in every spelling, answers KEY_IN_URL and the key is marked exposed, audited with the verify call’s request id', async () => {
+    const api = await makeApi();
+    cleanups.push(() => api.kw.close());
+    api.clock.set(Date.now());
+    const { app } = await keyFor(api.kw, true);
+    const signing = await api.kw.keys.create({ appId: app.id, environment: 'live', kind: 'signing', name: 'hk' }, CLI);
+    const signer = createSigner({ keyId: signing.key.id, alg: 'hmac-sha256', key: signing.secret });
+    const verify = async (target: string) => {
+      const signed = await signer.sign({ method: 'GET', url: new URL(`https://api.example.com${target}`), headers: new Headers() }, Math.floor(Date.now() / 1000));
+      const res = await api.server.inject({ method: 'POST', url: '/v1/verify', headers: bearer(api.root), payload: { request: { method: 'GET', target, headers: [['Host', 'api.example.com'], ...Object.entries(signed)] } } });
+      expect(res.statusCode).toBe(200);
+      return res.json() as { valid: boolean; code: string; requestId: string };
+    };
+    // The same signer on a clean target: the signature alone would pass.
+    expect(await verify('/me?key=none')).toMatchObject({ valid: true, code: 'VALID', id: signing.key.id });
+    for (const [how, spell] of SPELLINGS) {
+      const sk = await api.kw.keys.create({ appId: app.id, environment: 'live', kind: 'secret', name: 'srv' }, CLI);
+      const answer = await verify(spell(sk.secret));
+      expect(answer, how).toStrictEqual({ valid: false, code: 'KEY_IN_URL', requestId: expect.any(String) });
+      const key = await api.kw.keys.get(sk.key.id);
+      expect(key.exposedAtMs, how).not.toBeNull();
+      expect(key.revokedReason, how).toBe('exposed: url (verify)');
+      const audit = await exposureAudit(api.kw, sk.key.id);
+      expect(audit.map((a) => [a.action, a.requestId]), how).toEqual([['key.exposed_revoked', answer.requestId]]);
     }
   });
 });

@@ -1,3 +1,4 @@
+import { generateKey } from '@keyward/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/anomaly/model.js';
 import type { Caller } from '../../src/credentials/caller.js';
@@ -9,7 +10,8 @@ import { SIGNATURE_HEADERS, caller, stubVerifiers, validKey } from './stubs.js';
 /**
  * verifyAny() beyond the credential itself, on stand-in verifiers: the wait a refusal carries,
  * what anomaly detection observes, and a whole request's Keyward-Assertion (checked by the gate,
- * refused without one). verify-any.test.ts covers how the input becomes an AuthRequest.
+ * refused without one), and a request whose target carries a key. verify-any.test.ts covers how
+ * the input becomes an AuthRequest.
  */
 const KEY = 'kw_sk_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const NOW = Date.UTC(2026, 5, 1);
@@ -127,5 +129,67 @@ describe('verifyAny(): a request’s Keyward-Assertion', () => {
     expect(result).toMatchObject({ valid: true, id: 'key_1' });
     expect(result).not.toHaveProperty('limitPolicies');
     expect(result).not.toHaveProperty('credits');
+  });
+});
+
+describe('verifyAny(): a key in the request’s target', () => {
+  const inUrl = generateKey('secret', 'live', (n) => new Uint8Array(n).fill(5));
+  const other = generateKey('publishable', 'live', (n) => new Uint8Array(n).fill(9));
+  const hex = (k: string) => [...k].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+
+  function reporting(answers: Parameters<typeof stubVerifiers>[0] = SIGNER) {
+    const reports: { keys: readonly string[]; seen: { where: string; requestId: string } }[] = [];
+    const observedSeen: Observation[] = [];
+    const stub = stubVerifiers({ ...answers, reportKeysInUrl: async (keys, seen) => void reports.push({ keys, seen }) });
+    return { verifiers: { ...stub.verifiers, observe: (o: Observation) => void observedSeen.push(o) }, seen: stub.seen, reports, observedSeen };
+  }
+
+  it('is refused with KEY_IN_URL before anything is verified or observed, even with a valid signature, and the key is reported', async () => {
+    const { verifiers, seen, reports, observedSeen } = reporting();
+    const reasons: string[][] = [];
+    const result = await verifyAny(verifiers, signedRequest([], { target: `/x?k=${inUrl}` }), {}, (...r) => reasons.push(r), { observed: { now: () => NOW }, requestId: 'req_verify1' });
+    expect(result).toStrictEqual({ valid: false, code: 'KEY_IN_URL' });
+    expect(reports).toEqual([{ keys: [inUrl], seen: { where: 'verify', requestId: 'req_verify1' } }]);
+    expect(seen.signatures).toEqual([]);
+    expect(seen.keys).toEqual([]);
+    expect(observedSeen).toEqual([]);
+    expect(reasons).toEqual([['any', 'KEY_IN_URL', 'KEY_IN_TARGET']]);
+  });
+
+  it.each([
+    ['in the path', `/users/${inUrl}/profile`],
+    ['with %5F for the underscores', `/x?key=${inUrl.replaceAll('_', '%5F')}`],
+    ['percent-encoded twice', `/x?key=${inUrl.replaceAll('_', '%255F')}`],
+    ['every character percent-encoded', `/x?key=${hex(inUrl)}`],
+  ])('is found %s, as the gateway finds it', async (_how, target) => {
+    const { verifiers, seen, reports } = reporting();
+    expect(await verifyAny(verifiers, signedRequest([], { target }), {}, undefined, { requestId: 'req_2' })).toStrictEqual({ valid: false, code: 'KEY_IN_URL' });
+    expect(reports).toEqual([{ keys: [inUrl], seen: { where: 'verify', requestId: 'req_2' } }]);
+    expect(seen.signatures).toEqual([]);
+  });
+
+  it('every key in the target is reported, whatever credential the request carries', async () => {
+    const { verifiers, seen, reports } = reporting({});
+    const result = await verifyAny(verifiers, { request: { method: 'GET', target: `/a/${inUrl}?o=${encodeURIComponent(other)}`, headers: [['Authorization', `Bearer ${KEY}`]] } });
+    expect(result).toStrictEqual({ valid: false, code: 'KEY_IN_URL' });
+    expect([...reports[0]!.keys].sort()).toEqual([inUrl, other].sort());
+    expect(seen.keys).toEqual([]);
+  });
+
+  it('without the caller’s request id the audit gets a fresh one; without a reporter the request is refused all the same', async () => {
+    const { verifiers, reports } = reporting();
+    await verifyAny(verifiers, signedRequest([], { target: `/x?k=${inUrl}` }));
+    expect(reports[0]!.seen.requestId).toMatch(/^req_[0-9A-Za-z]{22}$/);
+    expect(await verifyAny(stubVerifiers(SIGNER).verifiers, signedRequest([], { target: `/x?k=${inUrl}` }))).toStrictEqual({ valid: false, code: 'KEY_IN_URL' });
+  });
+
+  it('a target without a key is verified as usual, key-like text and percent signs included, and nothing is reported', async () => {
+    const { verifiers, seen, reports } = reporting();
+    const almost = `${inUrl.slice(0, -1)}${inUrl.endsWith('A') ? 'B' : 'A'}`;
+    for (const target of ['/pay?x=1', '/x?q=%41%42&kw_x=1', `/x?k=${almost}`]) {
+      expect(await verifyAny(verifiers, signedRequest([], { target }))).toStrictEqual({ valid: true, code: 'VALID', ...caller({ instanceId: 'ins_1' }) });
+    }
+    expect(seen.signatures.map((s) => s.req.rawTarget)).toEqual(['/pay?x=1', '/x?q=%41%42&kw_x=1', `/x?k=${almost}`]);
+    expect(reports).toEqual([]);
   });
 });

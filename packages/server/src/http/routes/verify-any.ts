@@ -43,7 +43,7 @@ export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' 
               Type.Object(
                 {
                   method: Type.String({ minLength: 1, maxLength: 16 }),
-                  target: Type.String({ minLength: 1, maxLength: 8192, description: 'The request target exactly as sent, e.g. /v1/x?y=1' }),
+                  target: Type.String({ minLength: 1, maxLength: 8192, description: 'The request target exactly as sent, e.g. /v1/x?y=1. One carrying a key, as sent or percent-encoded, answers {valid: false, code: KEY_IN_URL} and every real key in it is marked exposed (revoked when its app says so)' }),
                   headers: Type.Array(Type.Tuple([Type.String({ maxLength: 256 }), Type.String({ maxLength: 8192 })]), { maxItems: 100, description: 'Header lines as sent, duplicates kept' }),
                   bodyBase64: Type.Optional(Type.String({ maxLength: 1_400_000 })),
                 },
@@ -71,7 +71,7 @@ export function verifyAnyRoutes(server: Server, kw: Pick<Keyward, 'credentials' 
         : { request: { method: b.request!.method, target: b.request!.target, headers: b.request!.headers, ...(b.request!.bodyBase64 ? { body: Buffer.from(b.request!.bodyBase64, 'base64') } : {}) } };
       // Anomaly detection sees every verification here too (in memory; no store write per request).
       const observed = { now: kw.now, ...(b.clientIp ? { clientIp: b.clientIp } : {}), ...(b.userAgent ? { userAgent: b.userAgent } : {}) };
-      const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason), { attestation: kw.attestation.gate, observed });
+      const r = await verifyAny(kw.credentials, input, { ...scope, ...(b.scopes ? { scopes: b.scopes } : {}) }, (scheme, code, reason) => kw.metrics.verification(scheme, code, reason), { attestation: kw.attestation.gate, observed, requestId: String(request.id) });
       if (!r.valid) return r.retryAfterMs !== undefined ? { valid: false, code: r.code, retryAfterSeconds: retryAfterSeconds(r.retryAfterMs), requestId: String(request.id) } : { valid: false, code: r.code, requestId: String(request.id) };
       return { ...r, scopes: [...r.scopes], requestId: String(request.id) };
     },
