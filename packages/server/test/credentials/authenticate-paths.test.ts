@@ -270,3 +270,14 @@ describe('authenticate(): the key a connection presented last', () => {
     expect(calls).toEqual({ verify: [KEY_A], digest: [], verifyDigest: [] });
   });
 });
+
+describe('authenticate(): a key beside an Authorization: Signature scheme', () => {
+  it('is refused as AMBIGUOUS, not dropped in favour of the valid signature', async () => {
+    const { v, seen } = schemes({ signature: valid(signer) });
+    const { keys, calls } = fakeKeys();
+    const unknownKey = KEY_B.replace('b', 'c');
+    expect(await authenticate(request({ authorization: 'Signature x', ...SIG, 'x-api-key': unknownKey }), { keys, ...v })).toStrictEqual({ valid: false, code: 'INVALID_CREDENTIAL', reason: 'AMBIGUOUS' });
+    expect(seen.signatures).toBe(0);
+    expect(calls.verify).toEqual([]);
+  });
+});

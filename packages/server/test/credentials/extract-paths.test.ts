@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearerToken, isKeywardJwt } from '../../src/credentials/extract.js';
+import { bearerToken, isKeywardJwt, presented } from '../../src/credentials/extract.js';
 
 /**
  * The two shortcuts of the credential parser that extract.test.ts does not pin: the usual
@@ -107,5 +107,18 @@ describe('isKeywardJwt(): the memory of decoded headers', () => {
     expect(decodes(fresh())).toBe(1);
     expect(decodes(probe)).toBe(1);
     expect(decodes(held[0]!)).toBe(1);
+  });
+});
+
+describe('presented(): an X-Api-Key beside a non-Bearer Authorization', () => {
+  const SIG = { 'signature-input': 'sig=("@method");created=1;keyid="k"', signature: 'sig=:AAAA:' };
+  const KEY = 'kw_sk_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+
+  it('beside an Authorization: Signature scheme it is ambiguous, not silently dropped for the signature', () => {
+    expect(presented({ authorization: 'Signature x', ...SIG, 'x-api-key': KEY })).toEqual({ type: 'ambiguous' });
+  });
+
+  it('repeated beside an Authorization: Signature scheme it is ambiguous too', () => {
+    expect(presented({ authorization: 'Signature x', ...SIG, 'x-api-key': [KEY, KEY] })).toEqual({ type: 'ambiguous' });
   });
 });
