@@ -26,6 +26,7 @@ export default defineConfig({
       'packages/server/test/keys/decide.test.ts',
       'packages/server/test/keys/verifier.test.ts',
       'packages/server/test/keys/decide-boundaries.test.ts',
+      'packages/server/test/keys/verifier-budgets.test.ts',
       'packages/server/test/signatures/*.test.ts',
       'packages/server/test/tokens/verify.test.ts',
       'packages/server/test/sessions/decide.test.ts',

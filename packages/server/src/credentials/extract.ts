@@ -31,8 +31,9 @@ export function presented(headers: IncomingHttpHeaders): Presented {
   let bearer: string | undefined;
   if (auth !== undefined) {
     bearer = bearerToken(auth);
-    // `Authorization: Signature …` style schemes: the RFC 9421 fields carry the credential.
-    if (bearer === undefined) return headers['signature-input'] !== undefined ? SIGNATURE : MALFORMED;
+    // `Authorization: Signature …` style schemes: the RFC 9421 fields carry the credential. An
+    // X-Api-Key beside one is a second credential, refused like any two, never dropped unverified.
+    if (bearer === undefined) return headers['signature-input'] === undefined ? MALFORMED : apiKey === undefined ? SIGNATURE : AMBIGUOUS;
   }
   if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return AMBIGUOUS;
   const value = bearer ?? apiKey;

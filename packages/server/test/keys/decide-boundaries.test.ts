@@ -94,7 +94,9 @@ describe('publicCode() and deny()', () => {
     ['IP_NOT_ALLOWED', 'IP_NOT_ALLOWED'],
     ['CLIENT_CERT_MISMATCH', 'CLIENT_CERT_MISMATCH'],
     ['KEY_RATE_LIMIT', 'RATE_LIMITED'],
+    ['IDENTITY_RATE_LIMIT', 'RATE_LIMITED'],
     ['CREDITS_EXHAUSTED', 'USAGE_EXCEEDED'],
+    ['IDENTITY_CREDITS_EXHAUSTED', 'USAGE_EXCEEDED'],
   ] as const)('%s is answered as %s', (why, code) => {
     expect(publicCode(why as DenyReason)).toBe(code);
   });
