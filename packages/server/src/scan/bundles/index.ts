@@ -1,6 +1,6 @@
 /**
  * Mobile bundles for `keyward scan`: which files are bundles, and the text of their entries.
- * See docs/scanning.md ("App bundles") for the formats and the limits.
+ * See docs/scan-bundles.md ("App bundles") for the formats and the limits.
  */
 import { u16le } from './bytes.js';
 import { looksLikeZip } from './zip.js';

@@ -49,7 +49,7 @@ async function* walkDir(dir: string, limits: SourceLimits, warn: Warn): AsyncGen
 }
 
 const BUNDLE_NAME = /\.(apk|aab|ipa|apks|xapk)$/i;
-/** The largest app bundle read (docs/scanning.md). */
+/** The largest app bundle read (docs/scan-bundles.md). */
 export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
 
 async function* readOne(file: string, known: { size: number; isFile(): boolean } | undefined, limits: SourceLimits, warn: Warn): AsyncGenerator<SourceFile> {
