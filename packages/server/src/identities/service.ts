@@ -4,9 +4,9 @@ import { KeywardError } from '../errors/keyward-error.js';
 import type { Actor } from '../keys/service.js';
 import { validateKeySettings } from '../keys/validate.js';
 import { newId } from '../lib/ids.js';
-import type { SqlIdentityStore } from '../store/sql/identity-store.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { IDENTITY_LIMITS, type Identity, type IdentityPatch } from './model.js';
+import type { IdentityStore } from './store.js';
 
 export interface CreateIdentityInput {
   readonly externalId: string;
@@ -23,7 +23,7 @@ const MAX_CAS_RETRIES = 5;
  * other processes on the store drop them through the change feed).
  */
 export class IdentityService {
-  constructor(private readonly deps: { readonly store: SqlIdentityStore; readonly core: Pick<Store, 'getApp'>; readonly cache: KeyCache; readonly bus: InvalidationBus; readonly now: () => number }) {}
+  constructor(private readonly deps: { readonly store: IdentityStore; readonly core: Pick<Store, 'getApp'>; readonly cache: KeyCache; readonly bus: InvalidationBus; readonly now: () => number }) {}
 
   async create(appId: string, input: CreateIdentityInput, by: Actor): Promise<Identity> {
     if (!(await this.deps.core.getApp(appId))) throw new KeywardError('NOT_FOUND', 'app not found');

@@ -15,7 +15,7 @@ import type { NonceStore } from '../signatures/nonce-store.js';
 import type { TokenStore } from '../tokens/store.js';
 import type { LeakStore } from '../leaks/store.js';
 import type { WebhookStore } from '../webhooks/store.js';
-import type { SqlIdentityStore } from './sql/identity-store.js';
+import type { IdentityStore } from '../identities/store.js';
 import type { SqlStore } from './sql/sql-store.js';
 
 /**
@@ -43,8 +43,8 @@ export interface StoreBackend {
   /** Webhook endpoints and the outbox of deliveries (multi-node: leased claims). */
   readonly webhooks: WebhookStore;
   readonly leaks: LeakStore;
-  /** No backend-neutral interface exists yet for identities: the SQL store serves both backends. */
-  readonly identities: SqlIdentityStore;
+  /** One SQL implementation serves both backends (identities/store.ts says why). */
+  readonly identities: IdentityStore;
   readonly limits: RateLimitStore;
   nonces(options: { readonly maxPerKey: number; readonly now: Clock }): NonceStore;
   /** Single-use entries (attestation challenges, …) on `now`: in the store, so every node shares them. */

@@ -4,13 +4,13 @@ import type { Identity } from '../../src/identities/model.js';
 import type { KeyRecord } from '../../src/keys/model.js';
 import { sha256Hex } from '../../src/lib/crypto.js';
 import { newId } from '../../src/lib/ids.js';
-import type { SqlIdentityStore } from '../../src/store/sql/identity-store.js';
+import type { IdentityStore } from '../../src/identities/store.js';
 import type { Store } from '../../src/store/types.js';
 import { T0, draft, race, unwritable, type HarnessFactory } from './feature-harness.js';
 
 export interface IdentityStores {
   readonly core: Store;
-  readonly identities: SqlIdentityStore;
+  readonly identities: IdentityStore;
 }
 
 /** Every backend's identity operations, and the core store's shared credit spend, behave alike. */

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { AuditDraft } from '../../audit/model.js';
 import type { Identity, IdentityPatch } from '../../identities/model.js';
+import type { IdentityStore } from '../../identities/store.js';
 import type { Page, PageRequest, WriteOutcome } from '../types.js';
 import { identityFromRow } from './rows.js';
 import type { Database } from './schema.js';
@@ -14,7 +15,7 @@ import { isUniqueViolation } from '../unavailable.js';
  * part of what those keys' verifications decide on, so every process's key cache (and SQLite's
  * change log) must drop them, exactly as for a change of the key itself.
  */
-export class SqlIdentityStore {
+export class SqlIdentityStore implements IdentityStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** `exists`: the app already has an identity with this externalId (nothing written). */
