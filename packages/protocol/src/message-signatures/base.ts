@@ -13,9 +13,9 @@ import {
   type InnerList,
   type Member,
 } from '../structured-fields.js';
-import { ComponentError, componentValue, serializeComponentId, splitTarget, type ComponentId } from './components.js';
+import { ComponentError, componentValue, normalizeAuthority, serializeComponentId, splitTarget, type ComponentId, type SplitTarget } from './components.js';
 import { readCommonParams, type SignatureParams } from './common-params.js';
-import type { HttpMessageView } from './message.js';
+import { fieldValues, type HttpMessageView } from './message.js';
 
 /** One signature's metadata from `Signature-Input` (RFC 9421 §2.3). */
 export interface SignatureInput {
@@ -221,21 +221,29 @@ function isBaseText(value: string, allowTab: boolean): boolean {
  * A component that cannot be produced, or any non-ASCII character, is a `{ ok: false }` value.
  */
 export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'> & { readonly componentIds?: readonly string[] }): SignatureBaseResult {
-  let base = '';
   const ids = input.componentIds;
-  const target = splitTarget(view.rawTarget);
-  for (let i = 0; i < input.components.length; i++) {
-    const c = input.components[i]!;
-    let value: string;
-    try {
-      value = componentValue(view, c, target);
-    } catch (err) {
-      if (err instanceof ComponentError) return { ok: false, reason: err.reason, message: err.message };
-      throw err;
+  const plan = ids === undefined ? undefined : planFor(input.components, ids);
+  let base: string;
+  if (plan !== undefined) {
+    const lines = plannedLines(view, plan);
+    if (typeof lines !== 'string') return lines;
+    base = lines;
+  } else {
+    base = '';
+    const target = splitTarget(view.rawTarget);
+    for (let i = 0; i < input.components.length; i++) {
+      const c = input.components[i]!;
+      let value: string;
+      try {
+        value = componentValue(view, c, target);
+      } catch (err) {
+        if (err instanceof ComponentError) return { ok: false, reason: err.reason, message: err.message };
+        throw err;
+      }
+      const id = ids ? ids[i]! : serializeComponentId(c);
+      if (!isBaseText(id, false) || !isBaseText(value, c.name.charCodeAt(0) !== 64 /* @ */)) return nonAsciiLine(id);
+      base += `${id}: ${value}\n`;
     }
-    const id = ids ? ids[i]! : serializeComponentId(c);
-    if (!isBaseText(id, false) || !isBaseText(value, c.name.charCodeAt(0) !== 64 /* @ */)) return { ok: false, reason: 'NON_ASCII', message: `${id} holds a character outside printable ASCII` };
-    base += `${id}: ${value}\n`;
   }
   // As received when that text is already canonical (the parser checked); else re-serialised. The
   // inner list's items are exactly the component identifiers, already serialised.
@@ -247,6 +255,104 @@ export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureI
   // an inner list (SP, sf-string, token, key, number, byte sequence) is printable ASCII only.
   if (canonical === undefined && !isBaseText(params, false)) return { ok: false, reason: 'NON_ASCII', message: '@signature-params holds a character outside printable ASCII' };
   return { ok: true, base: `${base}"@signature-params": ${params}` };
+}
+
+const nonAsciiLine = (id: string): SignatureBaseResult => ({ ok: false, reason: 'NON_ASCII', message: `${id} holds a character outside printable ASCII` });
+
+/**
+ * How each covered component's line is made, worked out once per parsed component list (a
+ * remembered head shares one list across requests): the line's prefix `"id": ` with its ASCII
+ * check done, and which of the usual components it is, so the base is built without the string
+ * switch, the lowercase check of a field name and the id scan on every request. Anything not
+ * listed (parameters, other derived components) is read by `componentValue` as before; the lines
+ * are the same as the general loop's (`protocol/test/base-plan.test.ts`).
+ */
+interface PlanStep {
+  readonly c: ComponentId;
+  readonly id: string;
+  /** `"id": `, with the newline ending the line before it (none on the first). */
+  readonly prefix: string;
+  readonly kind: number;
+  /** HTAB is allowed in a field's value, never in a derived component's (as in the general loop). */
+  readonly allowTab: boolean;
+}
+const METHOD = 0;
+const AUTHORITY = 1;
+const PATH = 2;
+const QUERY = 3;
+const FIELD = 4;
+const OTHER = 5;
+const KINDS = new Map<string, number>([['@method', METHOD], ['@authority', AUTHORITY], ['@path', PATH], ['@query', QUERY]]);
+
+const PLANS = new WeakMap<readonly ComponentId[], { readonly ids: readonly string[]; readonly steps: readonly PlanStep[] | undefined }>();
+
+function planFor(components: readonly ComponentId[], ids: readonly string[]): readonly PlanStep[] | undefined {
+  const known = PLANS.get(components);
+  if (known !== undefined && known.ids === ids && (known.steps === undefined || sameComponents(known.steps, components))) return known.steps;
+  let steps: PlanStep[] | undefined = [];
+  for (let i = 0; i < components.length; i++) {
+    const c = components[i]!;
+    const id = ids[i];
+    // A non-ASCII id (never from the parser) or ids that do not match the list: the general loop decides.
+    if (id === undefined || !isBaseText(id, false)) {
+      steps = undefined;
+      break;
+    }
+    let kind = OTHER;
+    if (c.params.length === 0) kind = c.name.charCodeAt(0) === 64 /* @ */ ? (KINDS.get(c.name) ?? OTHER) : c.name === c.name.toLowerCase() ? FIELD : OTHER;
+    steps.push({ c, id, prefix: i === 0 ? `${id}: ` : `\n${id}: `, kind, allowTab: c.name.charCodeAt(0) !== 64 /* @ */ });
+  }
+  if (steps !== undefined && ids.length !== components.length) steps = undefined;
+  PLANS.set(components, { ids, steps });
+  return steps;
+}
+
+/** The plan was made for these very component objects (a caller's list changed since is planned again). */
+function sameComponents(steps: readonly PlanStep[], components: readonly ComponentId[]): boolean {
+  if (steps.length !== components.length) return false;
+  for (let i = 0; i < steps.length; i++) if (steps[i]!.c !== components[i]) return false;
+  return true;
+}
+
+/** The component lines of the base (each ended by a newline), or the error the general loop gives. */
+function plannedLines(view: HttpMessageView, steps: readonly PlanStep[]): string | SignatureBaseResult {
+  let base = '';
+  const rawTarget = view.rawTarget;
+  const q = rawTarget.indexOf('?');
+  let target: SplitTarget | undefined;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    let value: string;
+    switch (step.kind) {
+      case METHOD:
+        value = view.method;
+        break;
+      case AUTHORITY:
+        value = normalizeAuthority(view.authority, view.scheme);
+        break;
+      case PATH:
+        value = q < 0 ? (rawTarget === '' ? '/' : rawTarget) : q === 0 ? '/' : rawTarget.slice(0, q);
+        break;
+      case QUERY:
+        value = q < 0 ? '?' : rawTarget.slice(q);
+        break;
+      default: {
+        const values = step.kind === FIELD ? fieldValues(view, step.c.name) : undefined;
+        if (values !== undefined && values.length === 1) value = values[0]!.trim();
+        else {
+          try {
+            value = componentValue(view, step.c, (target ??= splitTarget(rawTarget)));
+          } catch (err) {
+            if (err instanceof ComponentError) return { ok: false, reason: err.reason, message: err.message };
+            throw err;
+          }
+        }
+      }
+    }
+    if (!isBaseText(value, step.allowTab)) return nonAsciiLine(step.id);
+    base = base + step.prefix + value;
+  }
+  return steps.length === 0 ? base : `${base}\n`;
 }
 
 function paramsAreAscii(list: InnerList): boolean {

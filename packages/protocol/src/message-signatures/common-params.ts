@@ -113,5 +113,8 @@ function keyAt(text: string, at: number): number | undefined {
     default:
       return undefined;
   }
-  return text.startsWith(KEYS[k]!, at) ? k : undefined;
+  // The rest of the key and its `=`, compared here: a builtin call per parameter cost more than this loop.
+  const key = KEYS[k]!;
+  for (let j = 1; j < key.length; j++) if (text.charCodeAt(at + j) !== key.charCodeAt(j)) return undefined;
+  return k;
 }
