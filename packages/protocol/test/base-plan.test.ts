@@ -94,4 +94,26 @@ describe('the planned signature base', () => {
     const withField = { ...view, headerLines: [['x-é', 'v']] as [string, string][] };
     expect(buildSignatureBase(withField, { components: [component('x-é')], componentIds: ['"x-é"'], raw: { items: [], params: [] } })).toMatchObject({ ok: false, reason: 'NON_ASCII' });
   });
+
+  it('a list that has no plan gives the general loop’s answer again when it comes back', () => {
+    // A non-ASCII id leaves the list unplanned; the remembered "no plan" must be read as such.
+    const view: HttpMessageView = { method: 'GET', scheme: 'http', authority: 'a', rawTarget: '/p', headerLines: [['x-é', 'v']] };
+    const list = [component('x-é')];
+    const ids = ['"x-é"'];
+    for (let round = 0; round < 2; round++) {
+      expect(buildSignatureBase(view, { components: list, componentIds: ids, raw: { items: [], params: [] } })).toMatchObject({ ok: false, reason: 'NON_ASCII' });
+    }
+  });
+
+  it('a list that grew in place since it was planned is planned again', () => {
+    const view: HttpMessageView = { method: 'GET', scheme: 'https', authority: 'a', rawTarget: '/p?q=1', headerLines: [] };
+    const list = [component('@method')];
+    const ids = list.map(serializeComponentId);
+    const raw = { items: [], params: [] };
+    expect(buildSignatureBase(view, { components: list, componentIds: ids, raw })).toEqual({ ok: true, base: '"@method": GET\n"@signature-params": ("@method")' });
+    // The same list and ids objects, one component longer: the new line must be there.
+    list.push(component('@query'));
+    (ids as string[]).push('"@query"');
+    expect(buildSignatureBase(view, { components: list, componentIds: ids, raw })).toEqual({ ok: true, base: '"@method": GET\n"@query": ?q=1\n"@signature-params": ("@method" "@query")' });
+  });
 });
