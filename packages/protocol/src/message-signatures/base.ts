@@ -92,6 +92,10 @@ function rememberHead(fieldValue: string, input: SignatureInput): void {
     lastHead = undefined;
   }
   HEADS.set(head, { label: input.label, components: input.components, componentIds: input.componentIds, items: input.raw.items });
+  // Shared by every request with this head from now on: nobody may change them under the plan.
+  Object.freeze(input.components);
+  Object.freeze(input.componentIds);
+  PLANS.set(input.componentIds, { components: input.components, steps: planOf(input.components, input.componentIds) });
 }
 
 function toInput(label: string, member: Member): SignatureInput {
@@ -222,7 +226,9 @@ function isBaseText(value: string, allowTab: boolean): boolean {
  */
 export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureInput, 'components' | 'raw'> & { readonly componentIds?: readonly string[] }): SignatureBaseResult {
   const ids = input.componentIds;
-  const plan = ids === undefined ? undefined : planFor(input.components, ids);
+  const known = ids === undefined ? undefined : PLANS.get(ids);
+  // The plan is of the list it was made with; a caller pairing these ids with another list gets the general loop.
+  const plan = known !== undefined && known.components === input.components ? known.steps : undefined;
   let base: string;
   if (plan !== undefined) {
     const lines = plannedLines(view, plan);
@@ -260,9 +266,9 @@ export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureI
 const nonAsciiLine = (id: string): SignatureBaseResult => ({ ok: false, reason: 'NON_ASCII', message: `${id} holds a character outside printable ASCII` });
 
 /**
- * How each covered component's line is made, worked out once per parsed component list (a
- * remembered head shares one list across requests): the line's prefix `"id": ` with its ASCII
- * check done, and which of the usual components it is, so the base is built without the string
+ * How each covered component's line is made, worked out once per remembered head (which shares
+ * one component list across requests): the line's prefix `"id": ` (the parser's id, ASCII by the
+ * grammar), and which of the usual components it is, so the base is built without the string
  * switch, the lowercase check of a field name and the id scan on every request. Anything not
  * listed (parameters, other derived components) is read by `componentValue` as before; the lines
  * are the same as the general loop's (`protocol/test/base-plan.test.ts`).
@@ -284,34 +290,24 @@ const FIELD = 4;
 const OTHER = 5;
 const KINDS = new Map<string, number>([['@method', METHOD], ['@authority', AUTHORITY], ['@path', PATH], ['@query', QUERY]]);
 
-const PLANS = new WeakMap<readonly ComponentId[], { readonly ids: readonly string[]; readonly steps: readonly PlanStep[] | undefined }>();
+/**
+ * The plans of the component lists the head cache keeps, by their id list: made once, when a head
+ * is remembered (rememberHead), with both lists frozen, so a plan can never fall out of step with
+ * its list. Any other list (a caller's own, a head not remembered) is built by the general loop.
+ * Those ids are the parser's serialisation, printable ASCII by the grammar, one per component.
+ */
+const PLANS = new WeakMap<readonly string[], { readonly components: readonly ComponentId[]; readonly steps: readonly PlanStep[] }>();
 
-function planFor(components: readonly ComponentId[], ids: readonly string[]): readonly PlanStep[] | undefined {
-  const known = PLANS.get(components);
-  if (known !== undefined && known.ids === ids && (known.steps === undefined || sameComponents(known.steps, components))) return known.steps;
-  let steps: PlanStep[] | undefined = [];
+function planOf(components: readonly ComponentId[], ids: readonly string[]): PlanStep[] {
+  const steps: PlanStep[] = [];
   for (let i = 0; i < components.length; i++) {
     const c = components[i]!;
-    const id = ids[i];
-    // A non-ASCII id (never from the parser) or ids that do not match the list: the general loop decides.
-    if (id === undefined || !isBaseText(id, false)) {
-      steps = undefined;
-      break;
-    }
+    const id = ids[i]!;
     let kind = OTHER;
     if (c.params.length === 0) kind = c.name.charCodeAt(0) === 64 /* @ */ ? (KINDS.get(c.name) ?? OTHER) : c.name === c.name.toLowerCase() ? FIELD : OTHER;
     steps.push({ c, id, prefix: i === 0 ? `${id}: ` : `\n${id}: `, kind, allowTab: c.name.charCodeAt(0) !== 64 /* @ */ });
   }
-  if (steps !== undefined && ids.length !== components.length) steps = undefined;
-  PLANS.set(components, { ids, steps });
   return steps;
-}
-
-/** The plan was made for these very component objects (a caller's list changed since is planned again). */
-function sameComponents(steps: readonly PlanStep[], components: readonly ComponentId[]): boolean {
-  if (steps.length !== components.length) return false;
-  for (let i = 0; i < steps.length; i++) if (steps[i]!.c !== components[i]) return false;
-  return true;
 }
 
 /** The component lines of the base (each ended by a newline), or the error the general loop gives. */
