@@ -41,13 +41,19 @@ for (let n = 0; n < 60; n++) {
   }
   LISTS.push(list);
 }
-/** The input a repeated head parses to (the second parse reads the remembered head, and its plan). */
-function parsedTwice(list: readonly ComponentId[]): SignatureInput {
-  const text = `sig=(${list.map(serializeComponentId).join(' ')});created=1`;
+/**
+ * The input a repeated head parses to (the second parse reads the remembered head, and its plan).
+ * Made inside each test, under a label no earlier run used: the head cache outlives a test (and,
+ * under Stryker, a mutant), and a plan made at import or by an earlier run would never show a
+ * mutant of the planning code.
+ */
+let run = 0;
+const runLabel = () => `p${process.pid}r${++run}${Math.floor(Math.random() * 1e9)}`;
+function parsedTwice(list: readonly ComponentId[], label = runLabel()): SignatureInput {
+  const text = `${label}=(${list.map(serializeComponentId).join(' ')});created=1`;
   parseSignatureInput(text);
   return parseSignatureInput(text)[0]!;
 }
-const INPUTS = LISTS.map(parsedTwice);
 
 function message(): HttpMessageView {
   return { method: pick(METHODS), scheme: pick(SCHEMES), authority: pick(AUTHORITIES), rawTarget: pick(TARGETS), headerLines: pick(HEADERS) };
@@ -59,10 +65,12 @@ function both(view: HttpMessageView, input: SignatureInput) {
 
 describe('the planned signature base', () => {
   it('is the general loop’s base or error, for 8,000 generated messages over reused component lists', () => {
+    const label = runLabel();
+    const inputs = LISTS.map((list) => parsedTwice(list, label));
     let ok = 0;
     const reasons = new Set<string>();
     for (let n = 0; n < 8000; n++) {
-      const input = pick(INPUTS);
+      const input = pick(inputs);
       const view = message();
       const { planned, general } = both(view, input);
       expect(planned, JSON.stringify({ view, ids: input.componentIds })).toEqual(general);
