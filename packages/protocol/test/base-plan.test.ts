@@ -14,7 +14,7 @@ const COMPONENTS: ComponentId[] = [
   component('@scheme'), component('@request-target'), component('@query-param', [['name', 'x']]), component('@method', [['sf', true]]),
   component('@status'), component('content-type'), component('x-a'), component('X-Upper'), component('x-absent'), component('x-two'),
   component('x-tab'), component('x-dict', [['key', 'a']]), component('x-dict', [['sf', true]]), component('x-a', [['bs', true]]),
-  component('x-a', [['req', true]]), component('x-nonascii'), component('@path', [['name', 'x']]), component('x-tok', [['p', new Token('t')]]),
+  component('x-a', [['req', true]]), component('x-nonascii'), component('X-ALL'), component('x-1'), component('@path', [['name', 'x']]), component('x-tok', [['p', new Token('t')]]),
 ];
 const METHODS = ['GET', 'POST', 'get', 'GÉT', 'P\tUT'];
 const AUTHORITIES = ['api.example.com', 'API.Example.com:443', 'a:80', 'a:', ' b.example ', 'é.example'];
@@ -22,7 +22,7 @@ const TARGETS = ['/v1/users/1?limit=10', '/', '', '?x=1', '/a?', '/a?b?c', '/a',
 const HEADERS: [string, string][][] = [
   [['Content-Type', 'application/json'], ['x-a', ' v '], ['x-two', 'b'], ['x-two', 'c'], ['x-tab', 'a\tb'], ['x-dict', 'a=1, b=2'], ['x-tok', 't']],
   [['content-type', 'text/plain'], ['x-tab', 'c\td'], ['x-tab', 'e\tf'], ['X-A', 'é'], ['x-nonascii', 'caf\u00c3\u00a9'], ['x-dict', '"bad'], ['x-Upper', 'u']],
-  [['x-a', ''], ['x-two', 'only'], ['x-tab', '\tlead'], ['x-a', 'second']],
+  [['x-a', ''], ['x-two', 'only'], ['x-tab', '\tlead'], ['x-a', 'second'], ['X-All', 'upper'], ['x-1', 'one']],
   [],
 ];
 const SCHEMES = ['https', 'http', 'HTTPS'];
