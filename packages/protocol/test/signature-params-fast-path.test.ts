@@ -17,6 +17,8 @@ const FRAGMENTS = [
   ';c=1', ';createdx=1', ';keyidx="a"', '; created=1', ' ', ',x=2', ';', ';=1', ';nonce="n";nonce="m"',
   ' nonce="a"', ',keyid="k"', 'xcreated=1', ':tag="t"', ';keyid=k"', ';nonce="a~b"', ';nonce="~"', ';alg="x";alg="y"',
   ';keyid="a";keyid="b"', ';tag="a";tag="b"', ';expires=1;expires=2', ';tag="\u007f"', ';zz="a"',
+  // Same first letter and length as a parameter the scanner knows: only the whole key may match.
+  ';cxeated=1', ';expirez=1', ';nonse="a"', ';alk="x"', ';keyix="k"', ';tab="t"',
 ];
 const ITEMS = '("@method" "@authority" "@path")';
 
