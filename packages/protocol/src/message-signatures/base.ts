@@ -13,7 +13,7 @@ import {
   type InnerList,
   type Member,
 } from '../structured-fields.js';
-import { ComponentError, componentValue, normalizeAuthority, serializeComponentId, splitTarget, type ComponentId, type SplitTarget } from './components.js';
+import { ComponentError, componentValue, normalizeAuthority, pathValue, queryValue, serializeComponentId, splitTarget, type ComponentId, type SplitTarget } from './components.js';
 import { readCommonParams, type SignatureParams } from './common-params.js';
 import { fieldValues, type HttpMessageView } from './message.js';
 
@@ -239,13 +239,8 @@ export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureI
     const target = splitTarget(view.rawTarget);
     for (let i = 0; i < input.components.length; i++) {
       const c = input.components[i]!;
-      let value: string;
-      try {
-        value = componentValue(view, c, target);
-      } catch (err) {
-        if (err instanceof ComponentError) return { ok: false, reason: err.reason, message: err.message };
-        throw err;
-      }
+      const value = valueOf(view, c, target);
+      if (typeof value !== 'string') return value;
       const id = ids ? ids[i]! : serializeComponentId(c);
       if (!isBaseText(id, false) || !isBaseText(value, c.name.charCodeAt(0) !== 64 /* @ */)) return nonAsciiLine(id);
       base += `${id}: ${value}\n`;
@@ -264,6 +259,16 @@ export function buildSignatureBase(view: HttpMessageView, input: Pick<SignatureI
 }
 
 const nonAsciiLine = (id: string): SignatureBaseResult => ({ ok: false, reason: 'NON_ASCII', message: `${id} holds a character outside printable ASCII` });
+
+/** A component's value, or the refusal its ComponentError carries (the base is a value, not an exception). */
+function valueOf(view: HttpMessageView, c: ComponentId, target: SplitTarget): string | SignatureBaseResult {
+  try {
+    return componentValue(view, c, target);
+  } catch (err) {
+    if (err instanceof ComponentError) return { ok: false, reason: err.reason, message: err.message };
+    throw err;
+  }
+}
 
 /**
  * How each covered component's line is made, worked out once per remembered head (which shares
@@ -313,8 +318,6 @@ function planOf(components: readonly ComponentId[], ids: readonly string[]): Pla
 /** The component lines of the base (each ended by a newline), or the error the general loop gives. */
 function plannedLines(view: HttpMessageView, steps: readonly PlanStep[]): string | SignatureBaseResult {
   let base = '';
-  const rawTarget = view.rawTarget;
-  const q = rawTarget.indexOf('?');
   let target: SplitTarget | undefined;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
@@ -327,21 +330,18 @@ function plannedLines(view: HttpMessageView, steps: readonly PlanStep[]): string
         value = normalizeAuthority(view.authority, view.scheme);
         break;
       case PATH:
-        value = q < 0 ? (rawTarget === '' ? '/' : rawTarget) : q === 0 ? '/' : rawTarget.slice(0, q);
+        value = pathValue((target ??= splitTarget(view.rawTarget)));
         break;
       case QUERY:
-        value = q < 0 ? '?' : rawTarget.slice(q);
+        value = queryValue((target ??= splitTarget(view.rawTarget)));
         break;
       default: {
         const values = step.kind === FIELD ? fieldValues(view, step.c.name) : undefined;
         if (values !== undefined && values.length === 1) value = values[0]!.trim();
         else {
-          try {
-            value = componentValue(view, step.c, (target ??= splitTarget(rawTarget)));
-          } catch (err) {
-            if (err instanceof ComponentError) return { ok: false, reason: err.reason, message: err.message };
-            throw err;
-          }
+          const v = valueOf(view, step.c, (target ??= splitTarget(view.rawTarget)));
+          if (typeof v !== 'string') return v;
+          value = v;
         }
       }
     }

@@ -124,8 +124,13 @@ function formDecode(text: string): string {
 const isHex = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 
 /** The value of one covered component (RFC 9421 §2.1, §2.2). Throws ComponentError when absent or unsupported. */
+/** `@path` (RFC 9421 §2.2.6): an empty path is `/`. */
+export const pathValue = (target: SplitTarget): string => (target.path === '' ? '/' : target.path);
+/** `@query` (§2.2.7): the query with its `?`, or a lone `?` when there is none. */
+export const queryValue = (target: SplitTarget): string => `?${target.query ?? ''}`;
+
 export function componentValue(view: HttpMessageView, c: ComponentId, target: SplitTarget = splitTarget(view.rawTarget)): string {
-  const { path, query } = target;
+  const { query } = target;
   if (c.name.charCodeAt(0) === 64 /* @ */) {
     if (c.params.length > 0) for (const [k] of c.params) if (!(c.name === '@query-param' && k === 'name')) throw new ComponentError(`parameter ;${k} on ${c.name}`, 'UNSUPPORTED_COMPONENT');
     switch (c.name) {
@@ -140,9 +145,9 @@ export function componentValue(view: HttpMessageView, c: ComponentId, target: Sp
       case '@request-target':
         return view.rawTarget;
       case '@path':
-        return path === '' ? '/' : path;
+        return pathValue(target);
       case '@query':
-        return `?${query ?? ''}`;
+        return queryValue(target);
       case '@query-param': {
         const name = param(c, 'name');
         if (typeof name !== 'string') throw new ComponentError('@query-param needs ;name', 'BAD_COMPONENT');
