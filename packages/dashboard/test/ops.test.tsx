@@ -10,7 +10,7 @@ import { outcomesFrom } from '../src/ops/AppAttestation.js';
 import { webhookUrlError } from '../src/ops/AppWebhooks.js';
 import { explainBody, type ExplainFields } from '../src/ops/explain-form.js';
 import { counterSamples } from '../src/ops/metrics.js';
-import { afterRefusal, DeleteApp, namesApp } from '../src/ops/DeleteApp.js';
+import { afterRefusal, DeleteApp, deletePath, namesApp } from '../src/ops/DeleteApp.js';
 import { ApiError } from '../src/api.js';
 import { revokeTokenErrors } from '../src/ops/RevokeToken.js';
 import { opsPage } from '../src/ops/routes.js';
@@ -200,5 +200,16 @@ describe('deleting an app', () => {
     expect(html).toContain('<label for="confirm-app-name">Type the app&#x27;s name, Demo, to confirm</label><input id="confirm-app-name"');
     expect(html).toContain('<button type="button" class="danger" disabled="">Delete and revoke everything</button>');
     expect([namesApp('Demo', 'Demo'), namesApp(' Demo ', 'Demo'), namesApp('demo', 'Demo'), namesApp('Dem', 'Demo'), namesApp('', ''), namesApp('  ', ' ')]).toEqual([true, true, false, false, false, false]);
+  });
+
+  it('the forced delete asks for a reason, in a labelled field, and sends it with the delete', () => {
+    const html = renderToStaticMarkup(<DeleteApp appId={APP} name="Demo" initial={{ at: 'force', problem: blocked }} />);
+    expect(html).toContain('<label for="delete-app-reason">Reason</label><input id="delete-app-reason" aria-describedby="delete-app-reason-help"');
+    // The plain delete revokes nothing, so it has no reason to carry.
+    expect(deletePath(APP, false)).toBe(`/v1/apps/${APP}`);
+    const path = deletePath(APP, true, 'leaked in build 4.2 & 4.3?');
+    expect(path.startsWith(`/v1/apps/${APP}?`)).toBe(true);
+    const query = new URLSearchParams(path.slice(path.indexOf('?') + 1));
+    expect(Object.fromEntries(query)).toEqual({ force: 'true', reason: 'leaked in build 4.2 & 4.3?' });
   });
 });

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { api, ApiError, plainWords } from '../api.js';
 import { Confirm } from '../components/Confirm.js';
 import { ErrorText } from '../components/ErrorText.js';
+import { Field } from '../components/Field.js';
+import { LIMITS, parseReason } from '../validate.js';
 
 /**
  * Where deleting an app stands. `blocked`: the server refused with APP_HAS_CREDENTIALS (the app
@@ -24,6 +26,18 @@ export function namesApp(typed: string, name: string): boolean {
 }
 
 /**
+ * The request that deletes the app. The forced one carries the operator's reason, which the server
+ * records on every key and session it revokes with the app (and so in the audit log); without one
+ * they would all read "app deleted", which says nothing about why.
+ */
+export function deletePath(appId: string, force: false): string;
+export function deletePath(appId: string, force: true, reason: string): string;
+export function deletePath(appId: string, force: boolean, reason?: string): string {
+  if (!force) return `/v1/apps/${appId}`;
+  return `/v1/apps/${appId}?${new URLSearchParams({ force: 'true', reason: reason ?? '' }).toString()}`;
+}
+
+/**
  * The settings page's "Delete this app": a confirmation, then on APP_HAS_CREDENTIALS the server's
  * words and the forced delete behind a typed name. `initial` is the step it opens at (the
  * component tests render each step; the page always starts idle).
@@ -31,11 +45,13 @@ export function namesApp(typed: string, name: string): boolean {
 export function DeleteApp({ appId, name, initial = { at: 'idle' } }: { appId: string; name: string; initial?: DeleteStep }) {
   const [step, setStep] = useState<DeleteStep>(initial);
   const [typed, setTyped] = useState('');
+  const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>();
+  const parsedReason = parseReason(reason);
   const remove = async (force: boolean) => {
     setError(undefined);
     try {
-      await api('DELETE', `/v1/apps/${appId}${force ? '?force=true' : ''}`);
+      await api('DELETE', force ? deletePath(appId, true, parsedReason.value ?? '') : deletePath(appId, false));
       // The app list loads afresh when it mounts, so it no longer shows this app.
       location.hash = '#/';
     } catch (err) {
@@ -64,6 +80,7 @@ export function DeleteApp({ appId, name, initial = { at: 'idle' } }: { appId: st
           <p>{plainWords(step.problem)}</p>
           <button type="button" className="danger" onClick={() => {
               setTyped('');
+              setReason('');
               setStep({ at: 'force', problem: step.problem });
             }}
           >
@@ -77,12 +94,16 @@ export function DeleteApp({ appId, name, initial = { at: 'idle' } }: { appId: st
         </Confirm>
       )}
       {step.at === 'force' && (
-        <Confirm title={`Delete ${name} and revoke everything?`} confirmLabel="Delete and revoke everything" danger confirmDisabled={!namesApp(typed, name)} onConfirm={() => void remove(true)} onClose={() => closed('force')}>
+        <Confirm title={`Delete ${name} and revoke everything?`} confirmLabel="Delete and revoke everything" danger confirmDisabled={!namesApp(typed, name) || parsedReason.errors !== undefined} onConfirm={() => void remove(true)} onClose={() => closed('force')}>
           <p className="warning">Every key, session, device and token of this app is revoked with it, in both environments, and stops working at once.</p>
           <div className="field">
             <label htmlFor="confirm-app-name">Type the app&apos;s name, {name}, to confirm</label>
             <input id="confirm-app-name" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} />
           </div>
+          {/* Required, as for revoking one key; only an over-long reason is an error to show while typing. */}
+          <Field id="delete-app-reason" label="Reason" help="Recorded on every revoked key and session, and in the audit log" error={reason.trim().length > LIMITS.reasonMaxChars ? parsedReason.errors?.reason : undefined}>
+            {(a) => <input {...a} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={LIMITS.reasonMaxChars + 100} />}
+          </Field>
         </Confirm>
       )}
     </section>

@@ -2,7 +2,7 @@ import { KeywardError, type FieldError } from '../errors/keyward-error.js';
 import type { Environment } from '../keys/model.js';
 import type { Actor } from '../keys/service.js';
 import type { Clock } from '../lib/clock.js';
-import type { Keyring } from '../lib/sealed.js';
+import { resealStale, type Keyring } from '../lib/sealed.js';
 import { SECRET_NAME_RE } from '../secrets/model.js';
 import { APP_TOKEN_TTL_BOUNDS, DEFAULT_ATTESTATION_CONFIG, type AttestationConfig, type AttestationConfigInput } from './model.js';
 import { openPolicy, resealPolicy, resolveMasks, sealPolicy } from './sealed-policy.js';
@@ -76,26 +76,25 @@ export class AttestationSettings {
   }
 
   /**
-   * Master-key rotation (as SecretService.reseal): re-seals the policy key material of every app
+   * Master-key rotation (lib/sealed.ts resealStale): re-seals the policy key material of every app
    * environment not sealed under the active master key (and seals any stored before sealing
    * existed). A config changed meanwhile is read again on the next run: run until it reports 0.
    */
-  async reseal(by: Actor): Promise<{ resealed: number }> {
-    let after: { appId: string; environment: Environment } | undefined;
-    let resealed = 0;
-    for (;;) {
-      const page = await this.deps.store.listAllConfigs(after, 500);
-      if (page.length === 0) break;
-      for (const c of page) {
-        const policy = resealPolicy(c.policy, this.deps.keyring, c.appId, c.environment);
-        if (policy === undefined) continue;
-        const outcome = await this.deps.store.putConfig({ ...c, policy, version: c.version + 1, updatedAtMs: this.deps.now() }, c.version, { ...by, action: 'attestation.config.reseal', target: c.appId, data: { environment: c.environment, masterKeyId: this.deps.keyring.activeId } });
-        if (outcome === 'ok') resealed++;
-        this.cache.delete(`${c.appId}\0${c.environment}`);
-      }
-      after = { appId: page[page.length - 1]!.appId, environment: page[page.length - 1]!.environment };
-    }
-    return { resealed };
+  async reseal(by: Actor, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
+    const { store, keyring } = this.deps;
+    return resealStale(
+      {
+        page: (after: { appId: string; environment: Environment } | undefined, limit) => store.listAllConfigs(after, limit),
+        cursor: (c) => ({ appId: c.appId, environment: c.environment }),
+        resealed: (c) => resealPolicy(c.policy, keyring, c.appId, c.environment),
+        write: async (c, policy) => {
+          const outcome = await store.putConfig({ ...c, policy, version: c.version + 1, updatedAtMs: this.deps.now() }, c.version, { ...by, action: 'attestation.config.reseal', target: c.appId, data: { environment: c.environment, masterKeyId: keyring.activeId } });
+          this.cache.delete(`${c.appId}\0${c.environment}`);
+          return outcome === 'ok';
+        },
+      },
+      onProgress,
+    );
   }
 
   private validate(c: AttestationConfig): void {

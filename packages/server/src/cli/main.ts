@@ -4,7 +4,7 @@ import { appsCommand } from './commands/apps.js';
 import { auditCommand } from './commands/audit.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
-import { secretsCommand } from './commands/secrets.js';
+import { resealCommand, secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 import { completionCommand } from './commands/completion.js';
 import { toCliError, renderError } from './error-output.js';
@@ -32,6 +32,7 @@ export function buildProgram(): Command {
   keysCommand(program);
   auditCommand(program);
   secretsCommand(program);
+  resealCommand(program);
   for (const add of extraCommands) add(program);
   completionCommand(program);
   return program;

@@ -4,7 +4,7 @@ import type { InvalidationBus } from '../cache/invalidation.js';
 import type { KeyCache } from '../cache/key-cache.js';
 import { KeywardError } from '../errors/keyward-error.js';
 import { sha256Hex } from '../lib/crypto.js';
-import type { Keyring } from '../lib/sealed.js';
+import { resealStale, resealValue, type Keyring } from '../lib/sealed.js';
 import { newId } from '../lib/ids.js';
 import type { Page, PageRequest, Store, KeyFilter } from '../store/types.js';
 import type { WebhookEvent, WebhookEventType } from '../webhooks/model.js';
@@ -298,6 +298,26 @@ export class KeyService {
   private async invalidate(keyId: string): Promise<void> {
     this.deps.cache.invalidateKey(keyId);
     await this.deps.bus.publish({ type: 'key', keyId });
+  }
+
+  /**
+   * Master-key rotation for signing credentials: re-seals every signing secret's sealed copy not
+   * under the active master key (guarded on the copy it replaces; run again after a conflict). The
+   * secret itself, its hash and every cached entry stay as they are.
+   */
+  async resealSigningSecrets(by: Actor, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
+    const { store, keyring } = this.deps;
+    if (keyring === undefined) throw new TypeError('resealing signing secrets needs the keyring');
+    return resealStale(
+      {
+        page: (after: string | undefined, limit) => store.listSealedKeySecrets(after, limit),
+        cursor: (s) => s.hash,
+        resealed: (s) => resealValue(keyring, s.sealedSecret, signingSecretContext(s.hash)),
+        write: async (s, sealed) =>
+          (await store.resealKeySecret(s.hash, s.sealedSecret, sealed, this.deps.now(), { ...by, action: 'key.secret.reseal', target: s.keyId, data: { masterKeyId: keyring.activeId } })) === 'ok',
+      },
+      onProgress,
+    );
   }
 }
 

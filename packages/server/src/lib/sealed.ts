@@ -64,6 +64,47 @@ export class Keyring {
 }
 
 /**
+ * One kind of sealed row, as a master-key rotation walks it (secrets, webhook endpoint secrets,
+ * attestation settings): `R` the row, `C` the position after which the next page starts, `N` what
+ * is written back.
+ */
+export interface SealedRows<R, C, N> {
+  /** The next page of rows after `after` (every row, in the store's order), at most `limit`. */
+  page(after: C | undefined, limit: number): Promise<readonly R[]>;
+  cursor(row: R): C;
+  /** What the row stores, re-sealed under the active master key; undefined when it already is. */
+  resealed(row: R): N | undefined;
+  /** Stores it, guarded on the row's version: a concurrent change wins (run again). True when written. */
+  write(row: R, next: N): Promise<boolean>;
+}
+
+/**
+ * Master-key rotation for one kind of sealed row: re-seals everything not sealed under the active
+ * master key. One loop for every kind, so they page, guard and report alike; after a run reports
+ * zero, the old master key can leave the keyring. `onProgress` gets the running count per page.
+ */
+export async function resealStale<R, C, N>(rows: SealedRows<R, C, N>, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
+  let after: C | undefined;
+  let resealed = 0;
+  for (;;) {
+    const page = await rows.page(after, 500);
+    if (page.length === 0) break;
+    for (const row of page) {
+      const next = rows.resealed(row);
+      if (next !== undefined && (await rows.write(row, next))) resealed++;
+    }
+    after = rows.cursor(page[page.length - 1]!);
+    onProgress?.(resealed);
+  }
+  return { resealed };
+}
+
+/** One sealed value re-sealed under the active master key, or undefined when it already is. */
+export function resealValue(keyring: Keyring, sealed: string, associatedData: string): string | undefined {
+  return keyring.isStale(sealed) ? keyring.seal(keyring.open(sealed, associatedData), associatedData) : undefined;
+}
+
+/**
  * Loads the keyring: `KEYWARD_MASTER_KEYS` (`id:base64,id:base64`, first is active), else
  * `KEYWARD_MASTER_KEY_FILE` (same format), else — embedded mode only — `<dataDir>/master.key`,
  * created with mode 0600 on first start so `npm start` works with no set-up. With a shared store

@@ -109,7 +109,7 @@ function countIds(values: readonly string[]): StoredKeyIds {
 function sealedCheck(keyring: Keyring, stored: StoredKeyIds): Check {
   const have = new Set(keyring.keys.map((k) => k.id));
   const missing = [...stored].filter(([id]) => !have.has(id));
-  if (missing.length) return fail('sealed-secrets', `sealed values under master key(s) not in the keyring: ${missing.map(([id, n]) => `${id} (${n})`).join(', ')}`, 'add the missing master key(s) to KEYWARD_MASTER_KEYS (keep them after the active one), then `keyward secrets reseal`');
+  if (missing.length) return fail('sealed-secrets', `sealed values under master key(s) not in the keyring: ${missing.map(([id, n]) => `${id} (${n})`).join(', ')}`, 'add the missing master key(s) to KEYWARD_MASTER_KEYS (keep them after the active one), then `keyward reseal`');
   const total = [...stored.values()].reduce((a, b) => a + b, 0);
   return ok('sealed-secrets', `${total} sealed value(s), every one under a master key in the keyring`);
 }

@@ -1,6 +1,6 @@
 import { KeywardError } from '../errors/keyward-error.js';
 import { newId } from '../lib/ids.js';
-import type { Keyring } from '../lib/sealed.js';
+import { resealStale, resealValue, type Keyring } from '../lib/sealed.js';
 import type { Environment } from '../keys/model.js';
 import type { Actor } from '../keys/service.js';
 import { SECRET_NAME_RE, SECRET_VALUE_MAX_BYTES, SECRET_VALUE_RE, type ServerSecret } from './model.js';
@@ -88,26 +88,17 @@ export class SecretService {
    * reports zero stale secrets, the old master key can be removed from the keyring.
    */
   async reseal(by: Actor, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
-    let after: string | undefined;
-    let resealed = 0;
-    for (;;) {
-      const page = await this.deps.store.listAllSecrets(after, 500);
-      if (page.length === 0) break;
-      for (const s of page) {
-        if (!this.deps.keyring.isStale(s.sealedValue)) continue;
-        const plain = this.deps.keyring.open(s.sealedValue, associatedData(s.id));
-        const outcome = await this.deps.store.updateSecret(s.id, { sealedValue: this.deps.keyring.seal(plain, associatedData(s.id)) }, s.version, this.deps.now(), {
-          ...by,
-          action: 'secret.reseal',
-          target: s.id,
-          data: { masterKeyId: this.deps.keyring.activeId },
-        });
-        if (outcome === 'ok') resealed++;
-      }
-      after = page[page.length - 1]!.id;
-      onProgress?.(resealed);
-    }
-    return { resealed };
+    const { store, keyring } = this.deps;
+    return resealStale(
+      {
+        page: (after: string | undefined, limit) => store.listAllSecrets(after, limit),
+        cursor: (s) => s.id,
+        resealed: (s) => resealValue(keyring, s.sealedValue, associatedData(s.id)),
+        write: async (s, sealedValue) =>
+          (await store.updateSecret(s.id, { sealedValue }, s.version, this.deps.now(), { ...by, action: 'secret.reseal', target: s.id, data: { masterKeyId: keyring.activeId } })) === 'ok',
+      },
+      onProgress,
+    );
   }
 }
 

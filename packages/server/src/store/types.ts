@@ -127,6 +127,17 @@ export interface Store {
   /** Hashes of all secrets of a key (for cache invalidation). */
   listSecretHashes(keyId: string): Promise<readonly string[]>;
   /**
+   * The sealed copies of signing-credential secrets (the only key secrets Keyward can read back),
+   * every key's, in hash order after `afterHash`, at most `limit`: master-key rotation walks them.
+   */
+  listSealedKeySecrets(afterHash: string | undefined, limit: number): Promise<readonly SealedKeySecret[]>;
+  /**
+   * Replaces one sealed copy with the same secret sealed under another master key, guarded on the
+   * value it replaces (`conflict` when it changed meanwhile, `not_found` when the secret is gone);
+   * atomic with its audit record.
+   */
+  resealKeySecret(hash: string, from: string, to: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome>;
+  /**
    * Spends `cost` credits of a key (refilling first when a new period began) in one atomic step:
    * concurrent spends never take a balance below zero or spend one credit twice. `cost` 0 reads the
    * balance. Keys without credits answer `unmetered`. Not audited (telemetry, like usage).
@@ -146,6 +157,13 @@ export interface Store {
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
   /** Appends an audit record that accompanies no other change (e.g. a key seen in a URL). */
   appendAudit(audit: AuditDraft, nowMs: number): Promise<AuditRecord>;
+}
+
+/** A signing credential's secret as master-key rotation sees it: which row, and its sealed copy. */
+export interface SealedKeySecret {
+  readonly hash: string;
+  readonly keyId: string;
+  readonly sealedSecret: string;
 }
 
 export interface AppDeletion {

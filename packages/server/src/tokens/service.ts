@@ -7,7 +7,7 @@ import type { Keyring } from '../lib/sealed.js';
 import { checkClaims, deny, type TokenExpectations, type TokenResult } from './claims.js';
 import { signToken, validateMintInput, type MintedToken, type MintInput } from './mint.js';
 import { DEFAULT_SIGNING_KEY_PUBLISH_DELAY_SECONDS, signingKeyFor, signingKeySchedule, type SigningKeyScheduleEntry } from './lifecycle.js';
-import { generateSigningKey, SigningKeys } from './signing-keys.js';
+import { generateSigningKey, resealSigningKeys, SigningKeys } from './signing-keys.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm, type RevokedToken, type SigningKeyRecord, type SigningKeyState, type TokenStore } from './store.js';
 import { VerifiedTokenCache } from './verified-cache.js';
 import { ALL_TOKENS, RevokedTokens } from './revoked.js';
@@ -253,6 +253,11 @@ export class TokenService {
   }
 
   /** Prunes spent jtis, records due activations and retires keys past their retirement time. Runs on a timer; callable directly. */
+  /** Master-key rotation: re-seals every signing key's private half under the active master key (signing-keys.ts). */
+  reseal(by: Actor, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
+    return resealSigningKeys(this.store, this.options.keyring, this.now, by, onProgress);
+  }
+
   async maintain(): Promise<void> {
     const nowMs = this.now();
     await this.store.pruneJtis(nowMs);

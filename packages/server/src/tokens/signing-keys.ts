@@ -2,7 +2,8 @@ import { createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject }
 import { importJWK, type JWK } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { isId, newId } from '../lib/ids.js';
-import type { Keyring } from '../lib/sealed.js';
+import { resealStale, resealValue, type Keyring } from '../lib/sealed.js';
+import type { AuditDraft } from '../audit/model.js';
 import { acceptsTokens, signingKeyFor } from './lifecycle.js';
 import type { JwtAlgorithm, SigningKeyRecord, TokenStore } from './store.js';
 
@@ -140,4 +141,20 @@ function publicKeyFor(record: SigningKeyRecord): KeyObject {
   const fits = record.alg === 'EdDSA' ? key.asymmetricKeyType === 'ed25519' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
   if (!fits) throw new Error(`signing key ${record.kid}: its public key does not fit ${record.alg}`);
   return key;
+}
+
+/**
+ * Master-key rotation for token signing keys: re-seals every key's private JWK not under the
+ * active master key, retired keys too (they stay in the store), guarded on the value it replaces.
+ */
+export function resealSigningKeys(store: TokenStore, keyring: Keyring, now: Clock, by: Pick<AuditDraft, 'actor' | 'requestId'>, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
+  return resealStale(
+    {
+      page: (after: string | undefined, limit) => store.listAllSigningKeys(after, limit),
+      cursor: (k) => k.kid,
+      resealed: (k) => resealValue(keyring, k.sealedPrivateJwk, sealContext(k.kid)),
+      write: async (k, sealed) => (await store.resealSigningKey(k.kid, k.sealedPrivateJwk, sealed, now(), { ...by, action: 'signing_key.reseal', target: k.kid, data: { alg: k.alg, masterKeyId: keyring.activeId } })) === 'ok',
+    },
+    onProgress,
+  );
 }

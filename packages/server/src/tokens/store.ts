@@ -73,6 +73,14 @@ export interface RevokedToken {
 export interface TokenStore {
   /** Every key not `retired`, oldest first. Includes sealed private keys (they never leave the process unsealed). */
   listSigningKeys(): Promise<readonly SigningKeyRecord[]>;
+  /** Every key, `retired` ones too, in kid order after `afterKid`, at most `limit`: master-key rotation walks them. */
+  listAllSigningKeys(afterKid: string | undefined, limit: number): Promise<readonly SigningKeyRecord[]>;
+  /**
+   * Replaces a key's sealed private key with the same key sealed under another master key,
+   * guarded on the value it replaces (`conflict` when it changed meanwhile, `not_found` when the
+   * kid is unknown); atomic with its audit record.
+   */
+  resealSigningKey(kid: string, from: string, to: string, nowMs: number, audit: AuditDraft): Promise<'ok' | 'conflict' | 'not_found'>;
   /**
    * Immediate rotation: makes `next` (state `active`, `activatesAtMs === createdAtMs`) the signing
    * key for `next.alg`, in one transaction: demotes every `active` AND `pending` key of that

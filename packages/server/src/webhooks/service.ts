@@ -1,6 +1,6 @@
 import { KeywardError } from '../errors/keyward-error.js';
 import { newId } from '../lib/ids.js';
-import type { Keyring } from '../lib/sealed.js';
+import { resealStale, resealValue, type Keyring } from '../lib/sealed.js';
 import type { Actor } from '../keys/service.js';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEventType } from './model.js';
 import { deliveriesFor } from './outbox.js';
@@ -109,29 +109,21 @@ export class WebhookService {
   }
 
   /**
-   * Master-key rotation (as SecretService.reseal): re-seals every endpoint secret not sealed under
-   * the active master key, guarded on each endpoint's version (a concurrent change wins; run again).
+   * Master-key rotation: re-seals every endpoint secret not sealed under the active master key,
+   * guarded on each endpoint's version (a concurrent change wins; run again). lib/sealed.ts.
    */
-  async reseal(by: Actor): Promise<{ resealed: number }> {
-    let after: string | undefined;
-    let resealed = 0;
-    for (;;) {
-      const page = await this.deps.store.listAllEndpoints(after, 500);
-      if (page.length === 0) break;
-      for (const e of page) {
-        if (!this.deps.keyring.isStale(e.sealedSecret)) continue;
-        const plain = this.deps.keyring.open(e.sealedSecret, endpointSecretContext(e.id));
-        const outcome = await this.deps.store.updateEndpoint(e.id, { sealedSecret: this.deps.keyring.seal(plain, endpointSecretContext(e.id)) }, e.version, this.deps.now(), {
-          ...by,
-          action: 'webhook.reseal',
-          target: e.id,
-          data: { masterKeyId: this.deps.keyring.activeId },
-        });
-        if (outcome === 'ok') resealed++;
-      }
-      after = page[page.length - 1]!.id;
-    }
-    return { resealed };
+  async reseal(by: Actor, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
+    const { store, keyring } = this.deps;
+    return resealStale(
+      {
+        page: (after: string | undefined, limit) => store.listAllEndpoints(after, limit),
+        cursor: (e) => e.id,
+        resealed: (e) => resealValue(keyring, e.sealedSecret, endpointSecretContext(e.id)),
+        write: async (e, sealedSecret) =>
+          (await store.updateEndpoint(e.id, { sealedSecret }, e.version, this.deps.now(), { ...by, action: 'webhook.reseal', target: e.id, data: { masterKeyId: keyring.activeId } })) === 'ok',
+      },
+      onProgress,
+    );
   }
 
   /** Queues a `webhook.test` event for this endpoint only (whatever its filter); returns the delivery. */

@@ -204,6 +204,36 @@ export function storeConformance(name: string, makeStore: () => Promise<Store>):
       await store.close();
     });
 
+    it('lists only sealed key secrets, in hash order and by page, and reseals one guarded on the copy it replaces', async () => {
+      const store = await makeStore();
+      const a = app();
+      await store.createApp(a, audit('app.create', a.id));
+      const plainKey = key(a.id);
+      await store.createKey(plainKey.key, plainKey.secret, audit('key.create', plainKey.key.id)); // no sealed copy: not listed
+      const sealed = [0, 1, 2].map((i) => {
+        const k = key(a.id, { kind: 'signing' });
+        return { ...k, secret: { ...k.secret, sealedSecret: `kws1.old.iv${i}.body${i}` } };
+      });
+      for (const k of sealed) await store.createKey(k.key, k.secret, audit('key.create', k.key.id));
+      const byHash = sealed.map((k) => ({ hash: k.secret.hash, keyId: k.key.id, sealedSecret: k.secret.sealedSecret })).sort((x, y) => (x.hash < y.hash ? -1 : 1));
+      expect(await store.listSealedKeySecrets(undefined, 10)).toEqual(byHash);
+      expect(await store.listSealedKeySecrets(undefined, 2)).toEqual(byHash.slice(0, 2));
+      expect(await store.listSealedKeySecrets(byHash[1]!.hash, 2)).toEqual(byHash.slice(2));
+
+      const target = byHash[0]!;
+      // Guarded on the value it replaces: a stale `from` changes nothing and audits nothing.
+      expect(await store.resealKeySecret(target.hash, 'kws1.old.other.value', 'kws1.new.a.b', T0 + 5, audit('key.secret.reseal', target.keyId))).toBe('conflict');
+      expect(await store.resealKeySecret('0'.repeat(64), target.sealedSecret, 'kws1.new.a.b', T0 + 5, audit('key.secret.reseal', target.keyId))).toBe('not_found');
+      expect((await store.listAudit({ limit: 100, target: target.keyId })).map((r) => r.action)).toEqual(['key.create']);
+      expect(await store.resealKeySecret(target.hash, target.sealedSecret, 'kws1.new.a.b', T0 + 5, audit('key.secret.reseal', target.keyId))).toBe('ok');
+      expect((await store.findKeyByHash(target.hash))?.secret.sealedSecret).toBe('kws1.new.a.b');
+      expect((await store.listAudit({ limit: 100, target: target.keyId })).map((r) => r.action)).toEqual(['key.create', 'key.secret.reseal']);
+      // The same reseal again: its `from` is gone, so the second of two racing writers loses.
+      expect(await store.resealKeySecret(target.hash, target.sealedSecret, 'kws1.new.c.d', T0 + 6, audit('key.secret.reseal', target.keyId))).toBe('conflict');
+      expect((await store.listSealedKeySecrets(undefined, 10)).map((r) => r.sealedSecret)).toEqual(['kws1.new.a.b', byHash[1]!.sealedSecret, byHash[2]!.sealedSecret]);
+      await store.close();
+    });
+
     it('usage deltas add up and keep the latest time, in any order', async () => {
       const store = await makeStore();
       const a = app();

@@ -218,6 +218,34 @@ export function tokenStoreConformance(name: string, make: () => Promise<TokenSto
       await h.close();
     });
 
+    it('listAllSigningKeys pages through every key, retired ones too; resealSigningKey is guarded on the value it replaces', async () => {
+      const h = await make();
+      const a = await rotate(h.store, 'EdDSA', T0, T0 + 10);
+      await rotate(h.store, 'EdDSA', T0 + 1, T0 + 10);
+      await rotate(h.store, 'ES256', T0 + 2);
+      await h.store.retireSigningKeys(T0 + 10, by);
+      const all = (await h.store.listAllSigningKeys(undefined, 10)).map((k) => k.kid);
+      expect(all).toHaveLength(3);
+      expect(all).toEqual([...all].sort());
+      expect(all).toContain(a.next.kid); // retired, still stored
+      expect((await h.store.listSigningKeys()).map((k) => k.kid)).not.toContain(a.next.kid);
+      expect((await h.store.listAllSigningKeys(undefined, 2)).map((k) => k.kid)).toEqual(all.slice(0, 2));
+      expect((await h.store.listAllSigningKeys(all[1], 2)).map((k) => k.kid)).toEqual(all.slice(2));
+
+      const other = new Keyring([{ id: 'k2', key: randomBytes(32) }]);
+      const resealed = other.seal('x', `jwk:${a.next.kid}`);
+      const reseal = (from: string) => h.store.resealSigningKey(a.next.kid, from, resealed, T0 + 20, { ...by, action: 'signing_key.reseal', target: a.next.kid });
+      expect(await reseal('kws1.k1.stale.value')).toBe('conflict');
+      expect(await h.store.resealSigningKey('jwk_unknown', a.next.sealedPrivateJwk, resealed, T0 + 20, { ...by, action: 'signing_key.reseal', target: 'jwk_unknown' })).toBe('not_found');
+      expect((await h.audit()).filter((r) => r.action === 'signing_key.reseal')).toEqual([]);
+      expect(await reseal(a.next.sealedPrivateJwk)).toBe('ok');
+      expect(await reseal(a.next.sealedPrivateJwk)).toBe('conflict');
+      const stored = (await h.store.listAllSigningKeys(undefined, 10)).find((k) => k.kid === a.next.kid)!;
+      expect(stored).toEqual({ ...a.next, state: 'retired', retireAfterMs: T0 + 10, sealedPrivateJwk: resealed });
+      expect((await h.audit()).filter((r) => r.action === 'signing_key.reseal').map((r) => r.target)).toEqual([a.next.kid]);
+      await h.close();
+    });
+
     it('listRevokedTokens lists only live revocations; pruneRevokedTokens removes rows at or past their expiry', async () => {
       const h = await make();
       const audit = { ...by, action: 'token.revoke', target: 'x' };

@@ -222,6 +222,8 @@ describe('short-lived tokens: signing keys', () => {
 function bindAll(store: TokenStore): TokenStore {
   return {
     listSigningKeys: () => store.listSigningKeys(),
+    listAllSigningKeys: (a, l) => store.listAllSigningKeys(a, l),
+    resealSigningKey: (k, f, t, n, a) => store.resealSigningKey(k, f, t, n, a),
     rotateSigningKey: (n, r, a) => store.rotateSigningKey(n, r, a),
     publishSigningKey: (n, a) => store.publishSigningKey(n, a),
     activateSigningKeys: (n, o, b) => store.activateSigningKeys(n, o, b),

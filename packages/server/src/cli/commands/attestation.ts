@@ -84,7 +84,7 @@ export function attestationCommand(program: Command): void {
     .description('Re-seal the key material of every attestation policy under the active master key (after adding one to KEYWARD_MASTER_KEYS)')
     .action(async (_opts: unknown, cmd: Command) => {
       await withLocal(cmd, async (kw, out) => {
-        const result = await kw.attestation.settings.reseal(CLI_ACTOR);
+        const result = await kw.attestation.settings.reseal(CLI_ACTOR, (n) => out.notice(`resealed ${n}…`));
         out.result(result, () => `Re-sealed ${result.resealed} attestation setting(s) under master key ${kw.keyring.activeId}.`);
       });
     });

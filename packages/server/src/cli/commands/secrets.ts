@@ -42,3 +42,31 @@ export function secretsCommand(program: Command): void {
       });
     });
 }
+
+/**
+ * `keyward reseal`: the whole master-key rotation in one command. Every kind of sealed value is
+ * re-sealed under the active master key, in turn, with its progress; afterwards `keyward doctor`
+ * names anything still under another key, and the old key can leave KEYWARD_MASTER_KEYS.
+ */
+export function resealCommand(program: Command): void {
+  program
+    .command('reseal')
+    .description('Re-seal every sealed value (server-held secrets, signing secrets, token signing keys, webhook secrets, attestation key material) under the active master key')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withLocal(cmd, async (kw, out) => {
+        const kinds: readonly [string, (onProgress: (n: number) => void) => Promise<{ resealed: number }>][] = [
+          ['server-held secrets', (p) => kw.secrets.reseal(CLI_ACTOR, p)],
+          ['signing secrets', (p) => kw.keys.resealSigningSecrets(CLI_ACTOR, p)],
+          ['token signing keys', (p) => kw.tokens.reseal(CLI_ACTOR, p)],
+          ['webhook secrets', (p) => kw.webhooks.reseal(CLI_ACTOR, p)],
+          ['attestation settings', (p) => kw.attestation.settings.reseal(CLI_ACTOR, p)],
+        ];
+        const resealed: Record<string, number> = {};
+        for (const [kind, reseal] of kinds) {
+          out.notice(`${kind}…`);
+          resealed[kind] = (await reseal((n) => out.notice(`${kind}: resealed ${n}…`))).resealed;
+        }
+        out.result({ masterKeyId: kw.keyring.activeId, resealed }, () => [`Re-sealed under master key ${kw.keyring.activeId}:`, ...kinds.map(([kind]) => `  ${kind}: ${resealed[kind]}`)].join('\n'));
+      });
+    });
+}

@@ -107,7 +107,7 @@ export function webhooksCommand(program: Command): void {
     .description('Re-seal every endpoint secret under the active master key (after adding one to KEYWARD_MASTER_KEYS)')
     .action(async (_opts: unknown, cmd: Command) => {
       await withLocal(cmd, async (kw, out) => {
-        const result = await kw.webhooks.reseal(CLI_ACTOR);
+        const result = await kw.webhooks.reseal(CLI_ACTOR, (n) => out.notice(`resealed ${n}…`));
         out.result(result, () => `Re-sealed ${result.resealed} webhook secret(s) under master key ${kw.keyring.activeId}.`);
       });
     });

@@ -4,7 +4,7 @@ import type { CreditSpend } from '../../keys/credits.js';
 import { spendKeyCreditsSql } from './credit-spend.js';
 import type { AuditDraft, AuditRecord } from '../../audit/model.js';
 import type { KeyPatch, KeyRecord, KeySecret } from '../../keys/model.js';
-import type { AppDeletion, AppDeletionOutcome, KeyFilter, Page, PageRequest, Store, UsageDelta, WriteOutcome } from '../types.js';
+import type { AppDeletion, AppDeletionOutcome, KeyFilter, Page, PageRequest, SealedKeySecret, Store, UsageDelta, WriteOutcome } from '../types.js';
 import { appendAuditIn, guardedWrite } from './audited-write.js';
 import type { ClientConfig } from 'pg';
 import { runMigrations, type Migration } from './migrations.js';
@@ -240,6 +240,19 @@ export class SqlStore implements Store {
   async listSecretHashes(keyId: string): Promise<readonly string[]> {
     const rows = await this.db.selectFrom('key_secrets').select('hash').where('key_id', '=', keyId).execute();
     return rows.map((r) => r.hash);
+  }
+
+  async listSealedKeySecrets(afterHash: string | undefined, limit: number): Promise<readonly SealedKeySecret[]> {
+    let q = this.db.selectFrom('key_secrets').select(['hash', 'key_id', 'sealed_secret']).where('sealed_secret', 'is not', null).orderBy('hash').limit(limit);
+    if (afterHash !== undefined) q = q.where('hash', '>', afterHash);
+    return (await q.execute()).map((r) => ({ hash: r.hash, keyId: r.key_id, sealedSecret: r.sealed_secret! }));
+  }
+
+  async resealKeySecret(hash: string, from: string, to: string, nowMs: number, audit: AuditDraft): Promise<WriteOutcome> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('key_secrets').set({ sealed_secret: to }).where('hash', '=', hash).where('sealed_secret', '=', from).executeTakeFirst();
+      return guardedWrite(trx, res, { table: 'key_secrets', id: hash, idColumn: 'hash' }, audit, nowMs);
+    });
   }
 
   spendKeyCredits(keyId: string, cost: number, nowMs: number): Promise<CreditSpend> {

@@ -3,7 +3,7 @@ import type { AuditDraft } from '../../audit/model.js';
 import type { RevokedToken, SigningKeyRecord, TokenStore } from '../../tokens/store.js';
 import type { TokenDb, TokenTables } from './migrations-tokens.js';
 import type { Database } from './schema.js';
-import { appendAuditIn } from './audited-write.js';
+import { appendAuditIn, guardedWrite } from './audited-write.js';
 
 function fromRow(r: TokenTables['jwt_signing_keys']): SigningKeyRecord {
   return {
@@ -45,6 +45,19 @@ export class SqlTokenStore implements TokenStore {
   async listSigningKeys(): Promise<readonly SigningKeyRecord[]> {
     const rows = await this.db.selectFrom('jwt_signing_keys').selectAll().where('state', '!=', 'retired').orderBy('created_at_ms').orderBy('kid').execute();
     return rows.map(fromRow);
+  }
+
+  async listAllSigningKeys(afterKid: string | undefined, limit: number): Promise<readonly SigningKeyRecord[]> {
+    let q = this.db.selectFrom('jwt_signing_keys').selectAll().orderBy('kid').limit(limit);
+    if (afterKid !== undefined) q = q.where('kid', '>', afterKid);
+    return (await q.execute()).map(fromRow);
+  }
+
+  async resealSigningKey(kid: string, from: string, to: string, nowMs: number, audit: AuditDraft): Promise<'ok' | 'conflict' | 'not_found'> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('jwt_signing_keys').set({ sealed_private_jwk: to }).where('kid', '=', kid).where('sealed_private_jwk', '=', from).executeTakeFirst();
+      return guardedWrite(trx, res, { table: 'jwt_signing_keys', id: kid, idColumn: 'kid' }, audit, nowMs);
+    });
   }
 
   async rotateSigningKey(next: SigningKeyRecord, retireAfterMs: number, audit: AuditDraft): Promise<readonly string[]> {
