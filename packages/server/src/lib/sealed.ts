@@ -64,8 +64,8 @@ export class Keyring {
 }
 
 /**
- * One kind of sealed row, as a master-key rotation walks it (secrets, webhook endpoint secrets,
- * attestation settings): `R` the row, `C` the position after which the next page starts, `N` what
+ * One kind of sealed row, as a master-key rotation walks it (server-held secrets, signing
+ * credentials' secrets, token signing keys, webhook endpoint secrets, attestation settings): `R` the row, `C` the position after which the next page starts, `N` what
  * is written back.
  */
 export interface SealedRows<R, C, N> {
@@ -74,7 +74,10 @@ export interface SealedRows<R, C, N> {
   cursor(row: R): C;
   /** What the row stores, re-sealed under the active master key; undefined when it already is. */
   resealed(row: R): N | undefined;
-  /** Stores it, guarded on the row's version: a concurrent change wins (run again). True when written. */
+  /**
+   * Stores it, guarded on the row's version or on the value it replaces: a concurrent change wins
+   * and the row is left for the next run. True when written.
+   */
   write(row: R, next: N): Promise<boolean>;
 }
 

@@ -111,7 +111,10 @@ function sealedCheck(keyring: Keyring, stored: StoredKeyIds): Check {
   const missing = [...stored].filter(([id]) => !have.has(id));
   if (missing.length) return fail('sealed-secrets', `sealed values under master key(s) not in the keyring: ${missing.map(([id, n]) => `${id} (${n})`).join(', ')}`, 'add the missing master key(s) to KEYWARD_MASTER_KEYS (keep them after the active one), then `keyward reseal`');
   const total = [...stored.values()].reduce((a, b) => a + b, 0);
-  return ok('sealed-secrets', `${total} sealed value(s), every one under a master key in the keyring`);
+  // Still readable, but the old key cannot leave the keyring yet: say so before an operator drops it.
+  const older = [...stored].filter(([id]) => id !== keyring.activeId);
+  const pending = older.length ? `; ${older.map(([id, n]) => `${id} (${n})`).join(', ')} not yet under the active key ${keyring.activeId}: run \`keyward reseal\` before removing ${older.length > 1 ? 'those keys' : 'that key'}` : '';
+  return ok('sealed-secrets', `${total} sealed value(s), every one under a master key in the keyring${pending}`);
 }
 
 function sqliteChecks(config: KeywardConfig, checks: Check[]): StoredKeyIds | undefined {
