@@ -6,7 +6,7 @@ import { adminApi, axeBothWidths as axe, fitsPhone, launchBrowser, shoot, signed
  * An app's operations pages in Chromium against a real `keyward start`: sessions and devices
  * (revoke one, all of a subject), the live/test switch carried across an app's pages, app settings
  * with client-side validation, deleting an app (refused while it has live credentials, then with
- * everything revoked behind its typed name), webhooks and their delivery log, attestation mode,
+ * everything revoked behind its typed name and a reason), webhooks and their delivery log, attestation mode,
  * and the keyboard. Every change made in the browser is checked through the API, every page with
  * axe-core at laptop and phone widths, and each page is photographed at both
  * (test-artifacts/screenshots/). The other operations pages are in dashboard-ops-security.e2e.test.ts.
@@ -250,6 +250,9 @@ describe("an app's operations pages in Chromium against keyward start", () => {
     expect(await go.isDisabled()).toBe(true);
     await axe(page, 'settings, forced delete dialog');
     await force.getByLabel(/Type the app's name/).fill('Doomed app');
+    // …and for a reason: it is recorded on every key and session the delete revokes.
+    expect(await go.isDisabled()).toBe(true);
+    await force.getByLabel('Reason').fill('shutting down the pilot');
     expect(await go.isDisabled()).toBe(false);
     expect(deletes).toBe(2);
     await go.click();
@@ -261,7 +264,7 @@ describe("an app's operations pages in Chromium against keyward start", () => {
     expect(deletes).toBe(3);
     // One audit record, naming the forced delete and what it revoked.
     const audit = (await api('GET', `/v1/audit?target=${doomed}`)).json.items as { action: string; data: Record<string, unknown> }[];
-    expect(audit.filter((r) => r.action === 'app.delete').map((r) => r.data)).toEqual([expect.objectContaining({ force: true, revokedKeyCount: 1, revokedSessions: 1 })]);
+    expect(audit.filter((r) => r.action === 'app.delete').map((r) => r.data)).toEqual([expect.objectContaining({ force: true, reason: 'shutting down the pilot', revokedKeyCount: 1, revokedSessions: 1 })]);
     await context.close();
   }, 90_000);
   it('the new pages are reachable and operable with the keyboard alone, with a visible focus', async () => {
