@@ -252,12 +252,12 @@ export class TokenService {
     return info(record);
   }
 
-  /** Prunes spent jtis, records due activations and retires keys past their retirement time. Runs on a timer; callable directly. */
   /** Master-key rotation: re-seals every signing key's private half under the active master key (signing-keys.ts). */
   reseal(by: Actor, onProgress?: (done: number) => void): Promise<{ resealed: number }> {
     return resealSigningKeys(this.store, this.options.keyring, this.now, by, onProgress);
   }
 
+  /** Prunes spent jtis, records due activations and retires keys past their retirement time. Runs on a timer; callable directly. */
   async maintain(): Promise<void> {
     const nowMs = this.now();
     await this.store.pruneJtis(nowMs);
